@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One clock for the whole daemon: CLOCK_BOOTTIME in microseconds (usec_t). */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+typedef uint64_t usec_t;
+#define USEC_PER_SEC ((usec_t)1000000)
+#define USEC_PER_MSEC ((usec_t)1000)
+#define MIP6_CLOCK CLOCK_BOOTTIME
+
+static inline usec_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(MIP6_CLOCK, &ts);
+	return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / 1000;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mip6d: argv, configuration, manager, sd_notify, event loop — nothing else. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "conf/conf.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "manager.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/mip6d.conf"
+
+static void help(void)
+{
+	printf("Usage: mip6d [OPTIONS]\n"
+	       "Mobile IPv6 daemon (RFC 6275): home agent, mobile node, correspondent node.\n\n"
+	       "  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
+	       "  -n, --check            check the configuration, print it normalised, exit\n"
+	       "  -d, --debug            log debug messages\n"
+	       "  -l, --log-target T     auto, stderr or journal (default auto)\n"
+	       "  -V, --version          print the version and exit\n"
+	       "  -h, --help             print this help and exit\n");
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "log-target", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	_cleanup_(conf_freep) struct mip6_config *config = NULL;
+	_cleanup_(freep) char *err = NULL;
+	const char *config_path = DEFAULT_CONFIG;
+	enum log_target target = LOG_TARGET_AUTO;
+	bool check = false, debug = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:ndl:Vh", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'l':
+			target = log_target_from_string(optarg);
+			if (target < 0) {
+				fprintf(stderr, "mip6d: unknown log target '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'V':
+			printf("mip6d %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			help();
+			return 0;
+		default:
+			fprintf(stderr, "Try 'mip6d --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mip6d: unexpected argument '%s'\nTry 'mip6d --help'.\n", argv[optind]);
+		return 2;
+	}
+
+	log_open(check ? LOG_TARGET_STDERR : target);
+	if (debug)
+		log_set_max_level(LOG_DEBUG);
+
+	r = conf_load_file(config_path, &config, &err);
+	if (r < 0) {
+		fprintf(stderr, "mip6d: %s\n", err ? err : strerror(-r));
+		return 1;
+	}
+	if (check) {
+		conf_print(config, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (config->debug_level > 0)
+		log_set_max_level(LOG_DEBUG);
+
+	r = manager_new(&m, config_path, TAKE_PTR(config));
+	if (r < 0)
+		goto fail;
+	r = manager_start(m);
+	if (r < 0)
+		goto fail;
+
+	log_info("mip6d %s started as %s", PACKAGE_VERSION, node_role_to_string(m->config->role));
+	(void)sd_notify(false, "READY=1");
+	manager_notify_status(m);
+
+	r = sd_event_loop(m->event);
+	if (r < 0) {
+		log_error_errno(r, "event loop failed: %m");
+		goto fail;
+	}
+	(void)sd_notify(false, "STOPPING=1\nSTATUS=Stopped.");
+	log_info("mip6d stopped");
+	return 0;
+fail:
+	(void)sd_notifyf(false, "STOPPING=1\nERRNO=%d", -r);
+	return 1;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runs the real mip6d binary with a notify socket of our own, the way systemd
+ * would, and checks its life cycle: READY=1 and STATUS=, WATCHDOG=1 when
+ * WATCHDOG_USEC is set, SIGHUP reload (good and bad config), SIGTERM → STOPPING=1
+ * and exit 0. Also `-n`, `--version` and a config error with file:line:column.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/mip6d-test-XXXXXX";
+static char mip6d[4096];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read notify datagrams until one contains `want`; returns 1 when seen, 0 on timeout. */
+static int wait_notify(int fd, const char *want, int timeout_ms, char *last, size_t lastsz)
+{
+	long deadline = ms_now() + timeout_ms;
+
+	for (;;) {
+		long left = deadline - ms_now();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		if (last)
+			snprintf(last, lastsz, "%s", buf);
+		if (strstr(buf, want))
+			return 1;
+	}
+}
+
+static pid_t spawn(const char *conf, const char *notify, const char *watchdog_usec)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		setenv("NOTIFY_SOCKET", notify, 1);
+		if (watchdog_usec)
+			setenv("WATCHDOG_USEC", watchdog_usec, 1);
+		unsetenv("WATCHDOG_PID");
+		unsetenv("JOURNAL_STREAM");
+		if (null >= 0 && !getenv("MIP6D_TEST_VERBOSE"))
+			dup2(null, 2);
+		execl(mip6d, "mip6d", "-c", conf, "-l", "stderr", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	long deadline = ms_now() + timeout_ms;
+	int status;
+
+	while (ms_now() < deadline) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL); /* poll interval of the child's exit, bounded by the deadline */
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static int bind_notify(char *path, size_t pathsz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(path, pathsz, "%s/notify", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+START_TEST(lifecycle)
+{
+	char notify[512], conf[512], last[4096];
+	int fd = bind_notify(notify, sizeof(notify));
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/ok.conf", dir);
+	write_file(conf, "# test\nNodeConfig HA;\n");
+	pid = spawn(conf, notify, "200000");
+
+	ck_assert_msg(wait_notify(fd, "READY=1", 10000, last, sizeof(last)), "no READY=1");
+	ck_assert_msg(wait_notify(fd, "STATUS=HA: running", 5000, last, sizeof(last)),
+		      "no STATUS (last: %s)", last);
+	ck_assert_msg(wait_notify(fd, "WATCHDOG=1", 5000, last, sizeof(last)),
+		      "no WATCHDOG=1 with WATCHDOG_USEC set (last: %s)", last);
+
+	/* Good reload. */
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_msg(wait_notify(fd, "RELOADING=1", 5000, last, sizeof(last)), "no RELOADING=1");
+	ck_assert_msg(wait_notify(fd, "reloads 1, failed 0", 5000, last, sizeof(last)),
+		      "reload not counted (last: %s)", last);
+
+	/* Bad reload: the daemon keeps running with the old config. */
+	write_file(conf, "NodeConfig HA;\nNoSuchKeyword 1;\n");
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_msg(wait_notify(fd, "reloads 1, failed 1", 5000, last, sizeof(last)),
+		      "bad reload not counted (last: %s)", last);
+
+	/* A role change needs a restart. */
+	write_file(conf, "NodeConfig MN;\n");
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_msg(wait_notify(fd, "STATUS=HA: running, config", 5000, last, sizeof(last)) &&
+			      strstr(last, "failed 2"),
+		      "role change accepted on reload (last: %s)", last);
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_msg(wait_notify(fd, "STOPPING=1", 5000, last, sizeof(last)), "no STOPPING=1");
+	ck_assert_int_eq(wait_exit(pid, 10000), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sigint_exits_cleanly)
+{
+	char notify[512], conf[512];
+	int fd = bind_notify(notify, sizeof(notify));
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/cn.conf", dir);
+	write_file(conf, "NodeConfig CN;\n");
+	pid = spawn(conf, notify, NULL);
+	ck_assert(wait_notify(fd, "READY=1", 10000, NULL, 0));
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+	ck_assert_int_eq(wait_exit(pid, 10000), 0);
+	close(fd);
+}
+END_TEST
+
+static int run_capture(const char *cmd, char *out, size_t outsz)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	int st;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, outsz - 1, p);
+	out[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(check_mode_and_errors)
+{
+	char cmd[8192], out[8192], conf[512];
+
+	snprintf(conf, sizeof(conf), "%s/n.conf", dir);
+	write_file(conf, "NodeConfig   MN ;  # comment\nDebugLevel 2;\n");
+	snprintf(cmd, sizeof(cmd), "%s -n -c %s 2>&1", mip6d, conf);
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "NodeConfig MN;"), "normalised output: %s", out);
+
+	write_file(conf, "NodeConfig MN;\n  Bogus yes;\n");
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "n.conf:2:3:"), "error lacks file:line:column: %s", out);
+	ck_assert_msg(strstr(out, "Bogus"), "error does not name the keyword: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s -n -c %s/does-not-exist 2>&1", mip6d, dir);
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
+
+	snprintf(cmd, sizeof(cmd), "%s --version", mip6d);
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strncmp(out, "mip6d ", 6) == 0, "version: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s --no-such-option 2>/dev/null", mip6d);
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 2);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *tc = tcase_create("lifecycle");
+	const char *b = getenv("top_builddir");
+	SRunner *sr;
+	int failed;
+
+	snprintf(mip6d, sizeof(mip6d), "%s/src/mip6d", b ? b : ".");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, lifecycle);
+	tcase_add_test(tc, sigint_exits_cleanly);
+	tcase_add_test(tc, check_mode_and_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return failed ? 1 : 0;
+}
