@@ -13,6 +13,7 @@
 #include "manager.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/mip6d.conf"
+#define DEFAULT_CTL_SOCKET "/run/mip6d.ctl"
 
 static void help(void)
 {
@@ -20,6 +21,7 @@ static void help(void)
 	       "Mobile IPv6 daemon (RFC 6275): home agent, mobile node, correspondent node.\n\n"
 	       "  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
 	       "  -n, --check            check the configuration, print it normalised, exit\n"
+	       "  -s, --control-socket P control socket path (default " DEFAULT_CTL_SOCKET ")\n"
 	       "  -d, --debug            log debug messages\n"
 	       "  -l, --log-target T     auto, stderr or journal (default auto)\n"
 	       "  -V, --version          print the version and exit\n"
@@ -31,6 +33,7 @@ int main(int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "control-socket", required_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "log-target", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
@@ -41,17 +44,21 @@ int main(int argc, char *argv[])
 	_cleanup_(conf_freep) struct mip6_config *config = NULL;
 	_cleanup_(freep) char *err = NULL;
 	const char *config_path = DEFAULT_CONFIG;
+	const char *ctl_path = DEFAULT_CTL_SOCKET;
 	enum log_target target = LOG_TARGET_AUTO;
 	bool check = false, debug = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c:ndl:Vh", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "c:ns:dl:Vh", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 's':
+			ctl_path = optarg;
 			break;
 		case 'd':
 			debug = true;
@@ -95,7 +102,7 @@ int main(int argc, char *argv[])
 	if (config->debug_level > 0)
 		log_set_max_level(LOG_DEBUG);
 
-	r = manager_new(&m, config_path, TAKE_PTR(config));
+	r = manager_new(&m, config_path, ctl_path, TAKE_PTR(config));
 	if (r < 0)
 		goto fail;
 	r = manager_start(m);

@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf/conf.h"
+#include "control/control.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "manager.h"
@@ -25,7 +26,118 @@ static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-int manager_new(struct manager **ret, const char *config_path, struct mip6_config *config)
+const char *mip6_drop_to_string(enum mip6_drop d)
+{
+	static const char *const names[_DROP_MAX] = {
+		[DROP_MALFORMED] = "malformed",
+		[DROP_CHECKSUM] = "checksum",
+		[DROP_UNEXPECTED] = "unexpected",
+		[DROP_NOT_PROTECTED] = "not-protected",
+		[DROP_RATE] = "rate-limited",
+		[DROP_TRUNCATED] = "truncated",
+		[DROP_OTHER] = "other",
+	};
+	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
+}
+
+static const char *const mh_type_names[MIP6_MH_TYPES] = { "brr", "hoti", "coti", "hot",
+							   "cot", "bu",   "ba",   "be" };
+
+static void print_counters(struct manager *m, bool json, FILE *out)
+{
+	const struct mip6_counters *c = &m->counters;
+
+	if (json) {
+		fprintf(out, "{\"in\":{");
+		for (int i = 0; i < MIP6_MH_TYPES; i++)
+			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mh_type_names[i],
+				(unsigned long long)c->mh_in[i]);
+		fprintf(out, "},\"out\":{");
+		for (int i = 0; i < MIP6_MH_TYPES; i++)
+			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mh_type_names[i],
+				(unsigned long long)c->mh_out[i]);
+		fprintf(out, "},\"drops\":{");
+		for (int i = 0; i < _DROP_MAX; i++)
+			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mip6_drop_to_string(i),
+				(unsigned long long)c->drops[i]);
+		fprintf(out, "},\"ba_status_out\":{");
+		for (int i = 0, first = 1; i < 256; i++)
+			if (c->ba_status_out[i]) {
+				fprintf(out, "%s\"%d\":%llu", first ? "" : ",", i,
+					(unsigned long long)c->ba_status_out[i]);
+				first = 0;
+			}
+		fprintf(out, "},\"ba_status_in\":{");
+		for (int i = 0, first = 1; i < 256; i++)
+			if (c->ba_status_in[i]) {
+				fprintf(out, "%s\"%d\":%llu", first ? "" : ",", i,
+					(unsigned long long)c->ba_status_in[i]);
+				first = 0;
+			}
+		fprintf(out, "}}\n");
+		return;
+	}
+	fprintf(out, "%-8s %10s %10s\n", "MH", "in", "out");
+	for (int i = 0; i < MIP6_MH_TYPES; i++)
+		fprintf(out, "%-8s %10llu %10llu\n", mh_type_names[i], (unsigned long long)c->mh_in[i],
+			(unsigned long long)c->mh_out[i]);
+	fprintf(out, "\n%-14s %10s\n", "drop reason", "count");
+	for (int i = 0; i < _DROP_MAX; i++)
+		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+}
+
+static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
+{
+	struct manager *m = userdata;
+	int r;
+
+	if (strcmp(argv[0], "status") == 0) {
+		char rs[256] = "";
+		usec_t up = now_usec() - m->started;
+
+		if (m->role && m->role->status)
+			m->role->status(m, rs, sizeof(rs));
+		if (json) {
+			fprintf(out, "{\"role\":");
+			ctl_json_string(out, node_role_to_string(m->config->role));
+			fprintf(out, ",\"version\":\"%s\",\"uptime_s\":%llu,\"config\":", PACKAGE_VERSION,
+				(unsigned long long)(up / USEC_PER_SEC));
+			ctl_json_string(out, m->config_path);
+			fprintf(out, ",\"reloads\":%u,\"reload_failures\":%u,\"summary\":", m->reloads,
+				m->reload_failures);
+			ctl_json_string(out, rs);
+			fprintf(out, "}\n");
+		} else
+			fprintf(out, "role: %s\nversion: %s\nuptime: %llu s\nconfig: %s\nreloads: %u (failed %u)\n%s%s",
+				node_role_to_string(m->config->role), PACKAGE_VERSION,
+				(unsigned long long)(up / USEC_PER_SEC), m->config_path, m->reloads,
+				m->reload_failures, rs, *rs ? "\n" : "");
+		return 0;
+	}
+	if (strcmp(argv[0], "counters") == 0) {
+		print_counters(m, json, out);
+		return 0;
+	}
+	if (strcmp(argv[0], "reload") == 0) {
+		r = manager_reload(m);
+		if (r < 0) {
+			fprintf(out, "reload failed, the running configuration is kept (see the log)");
+			return r;
+		}
+		fprintf(out, json ? "{\"reloaded\":true}\n" : "reloaded\n");
+		return 0;
+	}
+	if (m->role && m->role->ctl) {
+		r = m->role->ctl(m, argc, argv, json, out);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
+	fprintf(out, "unknown command '%s' for a %s", argv[0], node_role_to_string(m->config->role));
+	return -EOPNOTSUPP;
+}
+
+int manager_new(struct manager **ret, const char *config_path, const char *ctl_path,
+		struct mip6_config *config)
 {
 	_cleanup_(manager_freep) struct manager *m = calloc(1, sizeof(*m));
 	int r;
@@ -37,6 +149,12 @@ int manager_new(struct manager **ret, const char *config_path, struct mip6_confi
 		if (!m->config_path)
 			return log_error_errno(ENOMEM, "manager: %m");
 	}
+	if (ctl_path) {
+		m->ctl_path = strdup(ctl_path);
+		if (!m->ctl_path)
+			return log_error_errno(ENOMEM, "manager: %m");
+	}
+	m->started = now_usec();
 	r = sd_event_new(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "cannot create event loop: %m");
@@ -70,15 +188,29 @@ int manager_start(struct manager *m)
 		return log_error_errno(r, "cannot enable the watchdog: %m");
 	if (r > 0)
 		log_debug("watchdog enabled");
+	if (m->ctl_path) {
+		r = ctl_server_new(m->event, m->ctl_path, (gid_t)-1, on_ctl, m, &m->ctl);
+		if (r < 0)
+			return r;
+	}
+	if (m->role && m->role->start) {
+		r = m->role->start(m);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
 void manager_notify_status(struct manager *m)
 {
-	(void)sd_notifyf(false, "STATUS=%s: running, config %s (reloads %u, failed %u)",
+	char rs[256] = "";
+
+	if (m->role && m->role->status)
+		m->role->status(m, rs, sizeof(rs));
+	(void)sd_notifyf(false, "STATUS=%s: running, config %s (reloads %u, failed %u)%s%s",
 			 node_role_to_string(m->config->role),
 			 m->config_path ? m->config_path : "(built-in)", m->reloads,
-			 m->reload_failures);
+			 m->reload_failures, *rs ? "; " : "", rs);
 }
 
 int manager_reload(struct manager *m)
@@ -105,8 +237,13 @@ int manager_reload(struct manager *m)
 				    node_role_to_string(m->config->role), node_role_to_string(n->role));
 		goto done;
 	}
-	conf_free(m->config);
-	m->config = TAKE_PTR(n);
+	{
+		struct mip6_config *old = m->config;
+		m->config = TAKE_PTR(n);
+		if (m->role && m->role->reloaded)
+			m->role->reloaded(m, old);
+		conf_free(old);
+	}
 	m->reloads++;
 	log_info("configuration reloaded");
 done:
@@ -121,6 +258,10 @@ struct manager *manager_free(struct manager *m)
 {
 	if (!m)
 		return NULL;
+	if (m->role && m->role->stop)
+		m->role->stop(m);
+	ctl_server_free(m->ctl);
+	free(m->ctl_path);
 	sd_event_unref(m->event);
 	conf_free(m->config);
 	free(m->config_path);

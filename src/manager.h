@@ -8,20 +8,67 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-event.h>
 
+#include "core/time-util.h"
+
 struct mip6_config;
+struct ctl_server;
+struct manager;
+
+/* The role seam: HA, MN and CN implement it; the manager never looks inside. */
+struct role_ops {
+	const char *name;
+	int (*start)(struct manager *m);
+	void (*stop)(struct manager *m);
+	/* A control command the role understands; -EOPNOTSUPP when it does not. */
+	int (*ctl)(struct manager *m, int argc, char **argv, bool json, FILE *out);
+	/* A new configuration was swapped in (old is still valid during the call). */
+	void (*reloaded)(struct manager *m, const struct mip6_config *old);
+	/* A short text for STATUS=. */
+	void (*status)(struct manager *m, char *buf, size_t len);
+};
+
+/* Message counters shown by `mip6ctl counters`. Index: MH type 0..7. */
+#define MIP6_MH_TYPES 8
+enum mip6_drop {
+	DROP_MALFORMED,     /* failed §9.2 validation */
+	DROP_CHECKSUM,
+	DROP_UNEXPECTED,    /* a type this role does not take */
+	DROP_NOT_PROTECTED, /* arrived without the required IPsec */
+	DROP_RATE,
+	DROP_TRUNCATED,     /* MSG_TRUNC/MSG_CTRUNC */
+	DROP_OTHER,
+	_DROP_MAX,
+};
+struct mip6_counters {
+	uint64_t mh_in[MIP6_MH_TYPES];
+	uint64_t mh_out[MIP6_MH_TYPES];
+	uint64_t drops[_DROP_MAX];
+	uint64_t ba_status_out[256];
+	uint64_t ba_status_in[256];
+};
+const char *mip6_drop_to_string(enum mip6_drop d);
 
 struct manager {
 	sd_event *event;
 	struct mip6_config *config; /* owned, immutable; swapped on reload */
 	char *config_path;
+	char *ctl_path;
+	struct ctl_server *ctl;
 	unsigned reloads;
 	unsigned reload_failures;
+	usec_t started;
+	const struct role_ops *role;
+	void *role_data;
+	struct mip6_counters counters;
 };
 
 /* Takes ownership of config on success. */
-int manager_new(struct manager **ret, const char *config_path, struct mip6_config *config);
+int manager_new(struct manager **ret, const char *config_path, const char *ctl_path,
+		struct mip6_config *config);
 int manager_start(struct manager *m);
 /* Parse config_path anew, validate, swap. On failure the old config stays. */
 int manager_reload(struct manager *m);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 static char dir[] = "/tmp/mip6d-test-XXXXXX";
-static char mip6d[4096];
+static char mip6d[4096], mip6ctl[4096];
 
 static void write_file(const char *path, const char *text)
 {
@@ -79,7 +79,9 @@ static pid_t spawn(const char *conf, const char *notify, const char *watchdog_us
 		unsetenv("JOURNAL_STREAM");
 		if (null >= 0 && !getenv("MIP6D_TEST_VERBOSE"))
 			dup2(null, 2);
-		execl(mip6d, "mip6d", "-c", conf, "-l", "stderr", (char *)NULL);
+		char ctl[600];
+		snprintf(ctl, sizeof(ctl), "%s/ctl", dir);
+		execl(mip6d, "mip6d", "-c", conf, "-s", ctl, "-l", "stderr", (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -115,6 +117,8 @@ static int bind_notify(char *path, size_t pathsz)
 	return fd;
 }
 
+static int run_capture(const char *cmd, char *out, size_t outsz);
+
 START_TEST(lifecycle)
 {
 	char notify[512], conf[512], last[4096];
@@ -130,6 +134,24 @@ START_TEST(lifecycle)
 		      "no STATUS (last: %s)", last);
 	ck_assert_msg(wait_notify(fd, "WATCHDOG=1", 5000, last, sizeof(last)),
 		      "no WATCHDOG=1 with WATCHDOG_USEC set (last: %s)", last);
+
+	/* The control socket answers while the daemon runs. */
+	{
+		char cmd[8192], out[8192];
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl --json status", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+		ck_assert_msg(strstr(out, "\"role\":\"HA\""), "status: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl counters", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+		ck_assert_msg(strstr(out, "malformed"), "counters: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl no-such-command 2>&1", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
+		ck_assert_msg(strstr(out, "unknown command"), "unknown: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/no-such-socket status 2>/dev/null", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 3);
+		snprintf(cmd, sizeof(cmd), "%s 2>/dev/null", mip6ctl);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 2);
+	}
 
 	/* Good reload. */
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
@@ -222,6 +244,7 @@ int main(void)
 	int failed;
 
 	snprintf(mip6d, sizeof(mip6d), "%s/src/mip6d", b ? b : ".");
+	snprintf(mip6ctl, sizeof(mip6ctl), "%s/tools/mip6ctl", b ? b : ".");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/control.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+
+struct ctl_server {
+	sd_event *event;
+	sd_event_source *accept_src;
+	int fd;
+	char *path;
+	gid_t group;
+	ctl_handler_t handler;
+	void *userdata;
+	unsigned nconn;
+	struct ctl_conn *conns;
+};
+
+struct ctl_conn {
+	struct ctl_server *srv;
+	sd_event_source *src;
+	int fd;
+	char req[CTL_MAX_REQUEST + 1];
+	size_t reqlen;
+	char *out;
+	size_t outlen, outoff;
+	struct ctl_conn *next, **pprev;
+};
+
+#define CTL_MAX_CONN 32
+
+static void conn_free(struct ctl_conn *c)
+{
+	if (!c)
+		return;
+	sd_event_source_disable_unref(c->src);
+	safe_close(c->fd);
+	free(c->out);
+	c->srv->nconn--;
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
+	free(c);
+}
+
+int ctl_parse_request(char *line, size_t len, bool *ret_json, int *ret_argc, char **argv)
+{
+	int argc = 0;
+	char *save = NULL, *w;
+
+	if (len == 0 || memchr(line, 0, len))
+		return -EBADMSG;
+	line[len] = 0;
+	for (w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (argc == CTL_MAX_ARGS + 1)
+			return -E2BIG;
+		argv[argc++] = w;
+	}
+	if (argc < 2)
+		return -EBADMSG;
+	if (strcmp(argv[0], "json") == 0)
+		*ret_json = true;
+	else if (strcmp(argv[0], "text") == 0)
+		*ret_json = false;
+	else
+		return -EBADMSG;
+	memmove(argv, argv + 1, sizeof(char *) * (size_t)(argc - 1));
+	*ret_argc = argc - 1;
+	return 0;
+}
+
+void ctl_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+static void conn_respond(struct ctl_conn *c)
+{
+	char *argv[CTL_MAX_ARGS + 1];
+	bool json = false;
+	int argc = 0, r;
+	char *body = NULL;
+	size_t bodylen = 0;
+	FILE *f;
+
+	r = ctl_parse_request(c->req, c->reqlen, &json, &argc, argv);
+	f = open_memstream(&body, &bodylen);
+	if (!f) {
+		conn_free(c);
+		return;
+	}
+	if (r < 0)
+		fprintf(f, "malformed request");
+	else
+		r = c->srv->handler(c->srv->userdata, argc, argv, json, f);
+	fclose(f);
+	if (r < 0) {
+		if (asprintf(&c->out, "error: %.*s\n", (int)bodylen, body ? body : "") < 0)
+			c->out = NULL;
+	} else if (asprintf(&c->out, "ok\n%s", body ? body : "") < 0)
+		c->out = NULL;
+	free(body);
+	if (!c->out) {
+		conn_free(c);
+		return;
+	}
+	c->outlen = strlen(c->out);
+	c->outoff = 0;
+	if (sd_event_source_set_io_events(c->src, EPOLLOUT) < 0)
+		conn_free(c);
+}
+
+static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+	ssize_t n;
+
+	if (c->out) {
+		n = send(fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			conn_free(c);
+			return 0;
+		}
+		c->outoff += (size_t)n;
+		if (c->outoff == c->outlen)
+			conn_free(c);
+		return 0;
+	}
+	n = recv(fd, c->req + c->reqlen, CTL_MAX_REQUEST - c->reqlen, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		conn_free(c);
+		return 0;
+	}
+	c->reqlen += (size_t)n;
+	{
+		char *nl = memchr(c->req, '\n', c->reqlen);
+		if (nl) {
+			c->reqlen = (size_t)(nl - c->req);
+			conn_respond(c);
+		} else if (c->reqlen == CTL_MAX_REQUEST) {
+			log_debug("control: request too long, closing");
+			conn_free(c);
+		}
+	}
+	return 0;
+}
+
+static bool peer_allowed(struct ctl_server *srv, int fd)
+{
+	struct ucred cred;
+	socklen_t l = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	       (srv->group != (gid_t)-1 && cred.gid == srv->group);
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_server *srv = userdata;
+	struct ctl_conn *c;
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (cfd < 0)
+		return 0;
+	if (srv->nconn >= CTL_MAX_CONN || !peer_allowed(srv, cfd)) {
+		log_debug("control: refusing a connection");
+		close(cfd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return 0;
+	}
+	c->srv = srv;
+	c->fd = cfd;
+	srv->nconn++;
+	c->next = srv->conns;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &srv->conns;
+	srv->conns = c;
+	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_conn_io, c) < 0)
+		conn_free(c);
+	return 0;
+}
+
+int ctl_server_new(sd_event *e, const char *path, gid_t group, ctl_handler_t handler, void *userdata,
+		   struct ctl_server **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_server *srv;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(ENAMETOOLONG, "control socket path too long: %s", path);
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->event = e;
+	srv->group = group;
+	srv->handler = handler;
+	srv->userdata = userdata;
+	srv->fd = -EBADF;
+	srv->path = strdup(path);
+	if (!srv->path) {
+		ctl_server_free(srv);
+		return -ENOMEM;
+	}
+	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->fd < 0) {
+		r = log_error_errno(errno, "control socket: %m");
+		goto fail;
+	}
+	strcpy(sa.sun_path, path);
+	(void)unlink(path);
+	{
+		mode_t old = umask(0117);
+		r = bind(srv->fd, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old);
+	}
+	if (r < 0) {
+		r = log_error_errno(errno, "cannot bind control socket %s: %m", path);
+		goto fail;
+	}
+	if (group != (gid_t)-1 && chown(path, 0, group) < 0)
+		log_warning_errno(errno, "cannot give %s to group %u: %m, ignoring", path, (unsigned)group);
+	if (listen(srv->fd, 16) < 0) {
+		r = log_error_errno(errno, "listen on %s: %m", path);
+		goto fail;
+	}
+	r = sd_event_add_io(e, &srv->accept_src, srv->fd, EPOLLIN, on_accept, srv);
+	if (r < 0)
+		goto fail;
+	*ret = srv;
+	return 0;
+fail:
+	ctl_server_free(srv);
+	return r;
+}
+
+struct ctl_server *ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return NULL;
+	while (s->conns)
+		conn_free(s->conns);
+	sd_event_source_disable_unref(s->accept_src);
+	if (s->fd >= 0) {
+		close(s->fd);
+		if (s->path)
+			(void)unlink(s->path);
+	}
+	free(s->path);
+	free(s);
+	return NULL;
+}

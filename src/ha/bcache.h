@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Binding cache container (RFC 6275 §9.1): entries keyed by home address in a
+ * hash table with a random key (HoAs are chosen by remote nodes), chained
+ * buckets, doubling when the load passes 1, so lookup/insert/remove are O(1)
+ * on average whatever the number of bindings. The container owns the entries;
+ * what an entry means (timers, kernel state) belongs to the HA role.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/time-util.h"
+
+enum bce_state {
+	BCE_VALID,    /* binding in force: tunnel, route and proxy ND installed */
+	BCE_DELETED,  /* deregistered or expired, kept MAX_DELETE_BCE_TIMEOUT for late BUs (§9.5.1) */
+	_BCE_STATE_MAX,
+	_BCE_STATE_INVALID = -22,
+};
+
+struct bce {
+	struct in6_addr hoa;
+	struct in6_addr coa;
+	struct in6_addr local;   /* the HA address the BU was sent to */
+	uint16_t seq;            /* last accepted sequence number */
+	uint16_t bu_flags;       /* flags of the last accepted BU */
+	uint32_t lifetime_sec;   /* granted lifetime */
+	usec_t registered;       /* first registration */
+	usec_t updated;          /* last accepted BU */
+	usec_t expires;          /* end of the granted lifetime (or of the DELETED grace) */
+	enum bce_state state;
+	int ifindex;             /* home link */
+	unsigned refreshes;
+	void *timer;             /* sd_event_source *, owned by the HA role */
+	void *kernel_owner;      /* pending kernel requests are tagged with this */
+	struct bce *hnext;
+};
+
+struct bcache;
+
+int bcache_new(struct bcache **ret);
+struct bcache *bcache_free(struct bcache *bc, void (*destroy)(struct bce *, void *), void *ud);
+struct bce *bcache_lookup(const struct bcache *bc, const struct in6_addr *hoa);
+/* Insert a new zeroed entry for hoa; -EEXIST if present, -ENOSPC past max_entries. */
+int bcache_add(struct bcache *bc, const struct in6_addr *hoa, size_t max_entries, struct bce **ret);
+/* Unlink and free; the caller has released timers and kernel state. */
+void bcache_remove(struct bcache *bc, struct bce *e);
+/* Change an entry's state, keeping the per-state counters right. */
+void bcache_set_state(struct bcache *bc, struct bce *e, enum bce_state s);
+size_t bcache_count(const struct bcache *bc);
+size_t bcache_count_state(const struct bcache *bc, enum bce_state s);
+/* Visit every entry; cb may not add or remove entries. */
+void bcache_foreach(const struct bcache *bc, void (*cb)(struct bce *, void *), void *ud);
+const char *bce_state_to_string(enum bce_state s);
