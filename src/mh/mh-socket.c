@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip6.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "mh/mh-socket.h"
+
+#ifndef IPPROTO_MH
+#define IPPROTO_MH 135
+#endif
+#define IP6OPT_HOME_ADDRESS 0xc9
+#define IPV6_RTHDR_TYPE_2 2
+
+int mh_socket_open(int *ret_fd)
+{
+	int fd, on = 1, off = 4;
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVDSTOPTS, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVRTHDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int mh_find_hao(const uint8_t *opt, size_t len, struct in6_addr *ret)
+{
+	struct buf_reader r, body;
+	uint8_t nh, hlen;
+
+	/* Destination Options header: next header, length in 8-octet units excluding the first 8. */
+	buf_reader_init(&r, opt, len);
+	if (buf_get_u8(&r, &nh) < 0 || buf_get_u8(&r, &hlen) < 0)
+		return -EBADMSG;
+	if (buf_get_sub(&r, (size_t)hlen * 8 + 6, &body) < 0)
+		return -EBADMSG;
+	while (buf_left(&body) > 0) {
+		uint8_t type, olen;
+
+		if (buf_get_u8(&body, &type) < 0)
+			return -EBADMSG;
+		if (type == 0) /* Pad1 */
+			continue;
+		if (buf_get_u8(&body, &olen) < 0)
+			return -EBADMSG;
+		if (type == IP6OPT_HOME_ADDRESS) {
+			if (olen != 16)
+				return -EBADMSG;
+			return buf_get_bytes(&body, ret, 16);
+		}
+		if (buf_skip(&body, olen) < 0)
+			return -EBADMSG;
+	}
+	return -ENOENT;
+}
+
+static int find_rh2(const uint8_t *p, size_t len, struct in6_addr *ret)
+{
+	struct buf_reader r;
+	uint8_t nh, hlen, type, segleft;
+
+	buf_reader_init(&r, p, len);
+	if (buf_get_u8(&r, &nh) < 0 || buf_get_u8(&r, &hlen) < 0 || buf_get_u8(&r, &type) < 0 ||
+	    buf_get_u8(&r, &segleft) < 0)
+		return -EBADMSG;
+	if (type != IPV6_RTHDR_TYPE_2)
+		return -ENOENT;
+	if (hlen != 2 || buf_skip(&r, 4) < 0) /* reserved */
+		return -EBADMSG;
+	return buf_get_bytes(&r, ret, 16);
+}
+
+int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		const uint8_t *data = CMSG_DATA(c);
+		size_t dlen;
+
+		if (c->cmsg_len < CMSG_LEN(0))
+			return -EBADMSG;
+		dlen = c->cmsg_len - CMSG_LEN(0);
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		switch (c->cmsg_type) {
+		case IPV6_PKTINFO: {
+			struct in6_pktinfo pi;
+			if (dlen < sizeof(pi))
+				return -EBADMSG;
+			memcpy(&pi, data, sizeof(pi));
+			info->dst = pi.ipi6_addr;
+			info->ifindex = (int)pi.ipi6_ifindex;
+			break;
+		}
+		case IPV6_HOPLIMIT: {
+			int h;
+			if (dlen < sizeof(h))
+				return -EBADMSG;
+			memcpy(&h, data, sizeof(h));
+			info->hoplimit = h;
+			break;
+		}
+		case IPV6_DSTOPTS:
+			if (mh_find_hao(data, dlen, &info->hao) == 0)
+				info->has_hao = true;
+			break;
+		case IPV6_RTHDR:
+			if (find_rh2(data, dlen, &info->rh2) == 0)
+				info->has_rh2 = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+int mh_socket_recv(int fd, uint8_t *buf, size_t cap, struct mh_rx_info *ret_info)
+{
+	struct sockaddr_in6 from;
+	uint8_t control[1024] __attribute__((aligned(8)));
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	ssize_t n;
+
+	memset(ret_info, 0, sizeof(*ret_info));
+	n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	ret_info->src = from.sin6_addr;
+	ret_info->hoplimit = -1;
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		ret_info->truncated = true;
+		return (int)n;
+	}
+	if (mh_socket_parse_cmsg(&msg, ret_info) < 0)
+		ret_info->truncated = true;
+	return (int)n;
+}
+
+int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_info *tx)
+{
+	uint8_t control[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(24)]
+		__attribute__((aligned(8)));
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = tx->dst };
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr m = {
+		.msg_name = &to,
+		.msg_namelen = sizeof(to),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+	};
+	struct cmsghdr *c;
+	struct in6_pktinfo pi = { .ipi6_addr = tx->src, .ipi6_ifindex = (unsigned)tx->ifindex };
+	size_t clen = 0;
+
+	memset(control, 0, sizeof(control));
+	m.msg_controllen = sizeof(control);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	clen += CMSG_SPACE(sizeof(pi));
+	if (tx->rh2) {
+		/* RFC 6275 §6.4: Hdr Ext Len 2, type 2, Segments Left 1, 4 reserved, the HoA. */
+		uint8_t rh[24] = { 0, 2, IPV6_RTHDR_TYPE_2, 1, 0, 0, 0, 0 };
+
+		memcpy(rh + 8, tx->rh2, 16);
+		c = CMSG_NXTHDR(&m, c);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_RTHDR;
+		c->cmsg_len = CMSG_LEN(sizeof(rh));
+		memcpy(CMSG_DATA(c), rh, sizeof(rh));
+		clen += CMSG_SPACE(sizeof(rh));
+	}
+	m.msg_controllen = clen;
+	if (sendmsg(fd, &m, MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}

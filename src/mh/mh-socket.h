@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Mobility Header socket: raw IPPROTO_MH with the kernel computing and
+ * verifying the checksum (IPV6_CHECKSUM offset 4). Receive returns the MH
+ * bytes plus what the ancillary data tells: the destination (PKTINFO), the
+ * address carried in a Home Address option (the kernel has already swapped
+ * it with the source, so the source is the HoA and this is the CoA), and the
+ * address in a type 2 routing header. MSG_TRUNC/MSG_CTRUNC are reported.
+ *
+ * Sending: a BA/BE to a mobile node away from home carries a type 2 routing
+ * header through IPV6_RTHDR ancillary data (the kernel then checksums over
+ * the final destination, the HoA, as RFC 6275 §6.1.1 wants). The MN's BUs with
+ * a Home Address option leave through an XFRM `hao` state instead (see
+ * doc/architecture.md), so that IPsec transport policies keyed on the HoA apply.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mh_rx_info {
+	struct in6_addr src;  /* IPv6 source after HAO processing (the HoA when has_hao) */
+	struct in6_addr dst;  /* from IPV6_PKTINFO */
+	int ifindex;
+	int hoplimit;
+	bool has_hao;
+	struct in6_addr hao;  /* address now in the HAO: the care-of address */
+	bool has_rh2;
+	struct in6_addr rh2;  /* address now in the RH2 */
+	bool truncated;       /* MSG_TRUNC or MSG_CTRUNC: drop */
+};
+
+struct mh_tx_info {
+	struct in6_addr src;            /* :: = let the kernel choose */
+	struct in6_addr dst;            /* IPv6 destination (the CoA when rh2 is set) */
+	int ifindex;                    /* 0 = route lookup */
+	const struct in6_addr *rh2;     /* non-NULL: add a type 2 routing header with this HoA */
+};
+
+/* Open a non-blocking raw MH socket with the receive options set. */
+int mh_socket_open(int *ret_fd);
+/* One datagram: returns its length, -EAGAIN when nothing is queued. */
+int mh_socket_recv(int fd, uint8_t *buf, size_t cap, struct mh_rx_info *ret_info);
+int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_info *tx);
+
+/* Pure: decode the ancillary data of one recvmsg into info (fuzzed and unit-tested). */
+struct msghdr;
+int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info);
+/* Pure: find the HAO (type 201) in a destination options header; -ENOENT if absent. */
+int mh_find_hao(const uint8_t *opt, size_t len, struct in6_addr *ret);
