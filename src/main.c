@@ -13,7 +13,7 @@
 #include "manager.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/mip6d.conf"
-#define DEFAULT_CTL_SOCKET "/run/mip6d.ctl"
+#define DEFAULT_CTL_SOCKET RUNSTATEDIR "/mip6d.ctl"
 
 static void help(void)
 {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #ifndef DEFAULT_CTL_SOCKET
-#define DEFAULT_CTL_SOCKET "/run/mip6d.ctl"
+#define DEFAULT_CTL_SOCKET RUNSTATEDIR "/mip6d.ctl"
 #endif
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_PROTOCOL = 4 };
