@@ -12,7 +12,7 @@
  * (mh_err_reaction()):
  *
  *   kind                 errno             reaction (RFC 6275)        pointer
- *   MH_ERR_TRUNCATED     -EBADMSG          drop                       -
+ *   MH_ERR_TRUNCATED     -EBADMSG          drop                       input length
  *   MH_ERR_CHECKSUM      -EBADMSG          drop silently (§9.2)       4
  *   MH_ERR_UNKNOWN_TYPE  -EPROTONOSUPPORT  BE status 2 (§9.2, §9.3.3) 2
  *   MH_ERR_PAYLOAD_PROTO -EBADMSG          ICMPv6 Param Problem 0     0
@@ -281,6 +281,7 @@ int mh_build(const struct mh_msg *m, uint8_t *buf, size_t cap, size_t *ret_len);
  * length = len, next header 135) and the `len` bytes of the MH, as they are
  * (§6.1.1): over a message whose Checksum field is 0 it gives the value to
  * put there; over a received message it gives 0 when the checksum is right.
+ * NULL addresses (or NULL mh with len > 0) give 0xffff, which never verifies.
  */
 uint16_t mh_checksum(const struct in6_addr *src, const struct in6_addr *dst, const uint8_t *mh,
 		     size_t len);

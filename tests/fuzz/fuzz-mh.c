@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	int r;
 
-	if (size > 4096)
+	if (!data || size > 4096)
 		return 0;
 	r = mh_parse(data, size, NULL, NULL, &m, &e);
 	check(mh_err_reaction(e.kind) >= 0 && mh_err_to_string(e.kind));
