@@ -83,9 +83,9 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 		      struct icmp6_rxinfo *ret_info);
 
 /*
- * Send msg to dst. ifindex (0: routing decides; needed for link-local and
- * multicast destinations unless the socket is bound) and src (NULL: the
- * kernel picks; :: for DAD) go in an IPV6_PKTINFO control message. Returns
+ * Send msg to dst. ifindex (0: the bound interface if any, else routing
+ * decides; link-local and multicast destinations need one) and src (NULL:
+ * the kernel picks; :: for DAD) go in an IPV6_PKTINFO control message. Returns
  * 0, -EAGAIN when the socket buffer is full, or -errno.
  */
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
