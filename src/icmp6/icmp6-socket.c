@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Raw ICMPv6 socket; see icmp6-socket.h for the contract. */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "icmp6/icmp6-socket.h"
+
+struct icmp6_socket {
+	int fd;
+	int ifindex;
+	struct icmp6_socket_stats stats;
+};
+
+static int setsockopt_int(int fd, int level, int name, int value, const char *what)
+{
+	if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
+		return log_debug_errno(errno, "%s: setsockopt(%s): %m", __func__, what);
+	return 0;
+}
+
+int icmp6_socket_new(const struct icmp6_socket_config *cfg, struct icmp6_socket **ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct icmp6_filter filter;
+	struct icmp6_socket *s;
+	int ifindex = 0, r;
+
+	if (!cfg || !ret || (cfg->n_types && !cfg->types))
+		return -EINVAL;
+	if (cfg->join_all_routers && !cfg->ifname)
+		return -EINVAL;
+	if (cfg->ifname) {
+		ifindex = (int)if_nametoindex(cfg->ifname);
+		if (ifindex == 0)
+			return log_debug_errno(errno, "%s: interface %s: %m", __func__, cfg->ifname);
+	}
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return log_debug_errno(errno, "%s: socket(ICMPv6): %m", __func__);
+
+	ICMP6_FILTER_SETBLOCKALL(&filter);
+	for (size_t i = 0; i < cfg->n_types; i++)
+		ICMP6_FILTER_SETPASS(cfg->types[i], &filter);
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter)) < 0)
+		return log_debug_errno(errno, "%s: setsockopt(ICMP6_FILTER): %m", __func__);
+
+	if ((r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO")) < 0 ||
+	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")) < 0 ||
+	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS")) < 0 ||
+	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS")) < 0 ||
+	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, cfg->multicast_loop,
+				"IPV6_MULTICAST_LOOP")) < 0)
+		return r;
+
+	if (cfg->ifname) {
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->ifname,
+			       (socklen_t)strlen(cfg->ifname)) < 0)
+			return log_debug_errno(errno, "%s: SO_BINDTODEVICE %s: %m", __func__,
+					       cfg->ifname);
+		r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
+		if (r < 0)
+			return r;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fd = TAKE_FD(fd);
+	s->ifindex = ifindex;
+
+	if (cfg->join_all_routers) {
+		static const struct in6_addr all_routers = ICMP6_ALL_ROUTERS_INIT;
+
+		r = icmp6_socket_join(s, &all_routers, ifindex);
+		if (r < 0) {
+			icmp6_socket_free(s);
+			return r;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+struct icmp6_socket *icmp6_socket_free(struct icmp6_socket *s)
+{
+	if (!s)
+		return NULL;
+	safe_close(s->fd);
+	free(s);
+	return NULL;
+}
+
+int icmp6_socket_fd(const struct icmp6_socket *s)
+{
+	return s ? s->fd : -EBADF;
+}
+
+int icmp6_socket_ifindex(const struct icmp6_socket *s)
+{
+	return s ? s->ifindex : 0;
+}
+
+const struct icmp6_socket_stats *icmp6_socket_get_stats(const struct icmp6_socket *s)
+{
+	return &s->stats;
+}
+
+static int membership(struct icmp6_socket *s, int op, const struct in6_addr *group, int ifindex)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned)ifindex };
+
+	if (!s || !group || !IN6_IS_ADDR_MULTICAST(group) || ifindex < 0)
+		return -EINVAL;
+	mreq.ipv6mr_multiaddr = *group;
+	if (setsockopt(s->fd, IPPROTO_IPV6, op, &mreq, sizeof(mreq)) < 0)
+		return log_debug_errno(errno, "%s: %s ifindex %d: %m", __func__,
+				       op == IPV6_JOIN_GROUP ? "join" : "leave", ifindex);
+	return 0;
+}
+
+int icmp6_socket_join(struct icmp6_socket *s, const struct in6_addr *group, int ifindex)
+{
+	return membership(s, IPV6_JOIN_GROUP, group, ifindex);
+}
+
+int icmp6_socket_leave(struct icmp6_socket *s, const struct in6_addr *group, int ifindex)
+{
+	return membership(s, IPV6_LEAVE_GROUP, group, ifindex);
+}
+
+int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *ret_len,
+		      struct icmp6_rxinfo *ret_info)
+{
+	/* Room for PKTINFO and HOPLIMIT, with slack; MSG_CTRUNC is still checked. */
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+	} control;
+	struct sockaddr_in6 from = {};
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = &control,
+		.msg_controllen = sizeof(control),
+	};
+	struct icmp6_rxinfo info = { .hop_limit = -1 };
+	ssize_t n;
+
+	if (!s || !buf || !ret_len || !ret_info)
+		return -EINVAL;
+	do
+		n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+
+	if (mh.msg_flags & MSG_TRUNC) {
+		s->stats.rx_truncated++;
+		return log_debug_errno(EMSGSIZE, "%s: message truncated (> %zu), dropped", __func__,
+				       cap);
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		s->stats.rx_ctrunc++;
+		return log_debug_errno(EMSGSIZE, "%s: control data truncated, dropped", __func__);
+	}
+	if (mh.msg_namelen < sizeof(from) || from.sin6_family != AF_INET6)
+		return log_debug_errno(EBADMSG, "%s: bad source address length %u", __func__,
+				       (unsigned)mh.msg_namelen);
+	info.src = from.sin6_addr;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			info.dst = pi.ipi6_addr;
+			info.ifindex = (int)pi.ipi6_ifindex;
+		} else if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int h;
+
+			memcpy(&h, CMSG_DATA(c), sizeof(h));
+			info.hop_limit = h;
+		}
+	}
+	s->stats.rx_packets++;
+	*ret_len = (size_t)n;
+	*ret_info = info;
+	return 0;
+}
+
+int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
+		      const struct in6_addr *src, const uint8_t *msg, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control = {};
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = &to,
+		.msg_namelen = sizeof(to),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	if (!s || !dst || !msg || ifindex < 0)
+		return -EINVAL;
+	to.sin6_addr = *dst;
+	if (ifindex == 0)
+		ifindex = s->ifindex;
+	if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst))
+		to.sin6_scope_id = (uint32_t)ifindex;
+
+	if (ifindex > 0 || src) {
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)ifindex };
+		struct cmsghdr *c;
+
+		if (src)
+			pi.ipi6_addr = *src;
+		mh.msg_control = &control;
+		mh.msg_controllen = sizeof(control);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+
+	do
+		n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		s->stats.tx_errors++;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+	s->stats.tx_packets++;
+	return 0;
+}
+
+int icmp6_socket_attach_event(struct icmp6_socket *s, sd_event *e, int64_t priority,
+			      sd_event_io_handler_t handler, void *userdata,
+			      sd_event_source **ret)
+{
+	sd_event_source *src = NULL;
+	int r;
+
+	if (!s || !e || !handler || !ret)
+		return -EINVAL;
+	r = sd_event_add_io(e, &src, s->fd, EPOLLIN, handler, userdata);
+	if (r < 0)
+		return r;
+	r = sd_event_source_set_priority(src, priority);
+	if (r < 0) {
+		sd_event_source_disable_unref(src);
+		return r;
+	}
+	(void)sd_event_source_set_description(src, "icmp6");
+	*ret = src;
+	return 0;
+}
