@@ -126,7 +126,7 @@ START_TEST(lifecycle)
 	pid_t pid;
 
 	snprintf(conf, sizeof(conf), "%s/ok.conf", dir);
-	write_file(conf, "# test\nNodeConfig HA;\n");
+	write_file(conf, "# test\nNodeConfig HA;\nInterface \"eth0\";\n");
 	pid = spawn(conf, notify, "200000");
 
 	ck_assert_msg(wait_notify(fd, "READY=1", 10000, last, sizeof(last)), "no READY=1");
@@ -166,7 +166,9 @@ START_TEST(lifecycle)
 		      "bad reload not counted (last: %s)", last);
 
 	/* A role change needs a restart. */
-	write_file(conf, "NodeConfig MN;\n");
+	write_file(conf, "NodeConfig MN;\n"
+			       "MnHomeLink \"eth0\" {\n  HomeAddress 2001:db8:1::100/64;\n"
+			       "  HomeAgentAddress 2001:db8:1::1;\n}\n");
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
 	ck_assert_msg(wait_notify(fd, "STATUS=HA: running, config", 5000, last, sizeof(last)) &&
 			      strstr(last, "failed 2"),
@@ -213,7 +215,9 @@ START_TEST(check_mode_and_errors)
 	char cmd[8192], out[8192], conf[512];
 
 	snprintf(conf, sizeof(conf), "%s/n.conf", dir);
-	write_file(conf, "NodeConfig   MN ;  # comment\nDebugLevel 2;\n");
+	write_file(conf, "NodeConfig   MN ;  # comment\nDebugLevel 2;\n"
+			       "MnHomeLink \"eth0\" {\n  HomeAddress 2001:db8:1::100/64;\n"
+			       "  HomeAgentAddress 2001:db8:1::1;\n}\n");
 	snprintf(cmd, sizeof(cmd), "%s -n -c %s 2>&1", mip6d, conf);
 	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "NodeConfig MN;"), "normalised output: %s", out);
