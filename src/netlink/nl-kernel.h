@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's kernel layer: addresses, routes, rules, proxy neighbours,
+ * ip6tnl devices, XFRM policies/states/MIGRATE as queued, acknowledged
+ * requests, plus monitors and dumps delivering parsed events (nl-parse.h).
+ *
+ * Contract:
+ *  - Four netlink sockets on one sd-event loop: rtnl requests, rtnl monitor,
+ *    xfrm requests, xfrm monitor (the monitors open on knl_monitor_start()).
+ *    Nothing blocks: every operation builds its message (nl-build.h), queues
+ *    it (nl-socket.h) and returns; done(result, userdata) runs later from the
+ *    loop with 0, KNL_RESULT_EXISTED (KNL_OP_ADD found it), KNL_RESULT_ABSENT
+ *    (KNL_OP_DEL found nothing) or a negative errno. done may be NULL.
+ *  - Operations return 0 when queued, -EINVAL for an invalid description
+ *    (nothing queued, no callback), -ENOMEM.
+ *  - Requests on the same protocol execute in submission order. Requests do
+ *    not form transactions: a failure does not stop later ones.
+ *  - owner (may be NULL) groups requests for knl_cancel_owner(), which the
+ *    owner calls from its destructor: its callbacks never run afterwards, the
+ *    requests themselves still reach the kernel.
+ *  - Monitor: subscribe first, then dump: an object may be reported by both
+ *    (handle events as upserts). After a lost notification (ENOBUFS) on_resync
+ *    runs and the owner re-dumps with knl_dump().
+ *  - Event pointers passed to callbacks are valid during the call only.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "netlink/nl-parse.h"
+#include "netlink/nl-socket.h"
+#include "netlink/nl-types.h"
+
+struct knl;
+
+typedef void (*knl_event_fn)(const struct knl_event *ev, void *userdata);
+
+enum {
+	KNL_MONITOR_LINK = 1U << 0,	   /* RTNLGRP_LINK */
+	KNL_MONITOR_ADDR = 1U << 1,	   /* RTNLGRP_IPV6_IFADDR */
+	KNL_MONITOR_ROUTE = 1U << 2,	   /* RTNLGRP_IPV6_ROUTE */
+	KNL_MONITOR_NEIGH = 1U << 3,	   /* RTNLGRP_NEIGH */
+	KNL_MONITOR_RULE = 1U << 4,	   /* RTNLGRP_IPV6_RULE */
+	KNL_MONITOR_XFRM = 1U << 5,	   /* XFRMNLGRP_MIGRATE, _REPORT, _ACQUIRE */
+	KNL_MONITOR_XFRM_POLICY = 1U << 6, /* XFRMNLGRP_POLICY */
+};
+
+enum knl_dump_what {
+	KNL_DUMP_LINKS,
+	KNL_DUMP_ADDRS,
+	KNL_DUMP_ROUTES,
+	KNL_DUMP_RULES,
+	KNL_DUMP_NEIGHS,
+	KNL_DUMP_PROXIES,
+	KNL_DUMP_XFRM_POLICIES,
+	_KNL_DUMP_MAX,
+	_KNL_DUMP_INVALID = -22,
+};
+
+enum knl_socket_which {
+	KNL_SOCKET_RTNL,
+	KNL_SOCKET_RTNL_MONITOR,
+	KNL_SOCKET_XFRM,
+	KNL_SOCKET_XFRM_MONITOR,
+	_KNL_SOCKET_MAX,
+};
+
+int knl_new(sd_event *e, struct knl **ret);
+/* Drops pending requests without callbacks. Not from within a knl callback. */
+struct knl *knl_free(struct knl *k);
+void knl_freep(struct knl **k);
+
+/* mask: KNL_MONITOR_*. May be called once. */
+int knl_monitor_start(struct knl *k, unsigned mask, knl_event_fn on_event, knl_resync_fn on_resync,
+		      void *userdata);
+
+/* each runs per object, then done(0) — or done(-EAGAIN): dump interrupted, dump again. */
+int knl_dump(struct knl *k, enum knl_dump_what what, const void *owner, knl_event_fn each, knl_done_fn done,
+	     void *userdata);
+
+void knl_cancel_owner(struct knl *k, const void *owner);
+
+/* The kernel's ext-ack text for the request whose done is running, else NULL. */
+const char *knl_extack(const struct knl *k);
+
+int knl_addr(struct knl *k, enum knl_op op, const struct knl_addr *a, const void *owner, knl_done_fn done,
+	     void *userdata);
+int knl_route(struct knl *k, enum knl_op op, const struct knl_route *rt, const void *owner, knl_done_fn done,
+	      void *userdata);
+int knl_rule(struct knl *k, enum knl_op op, const struct knl_rule *ru, const void *owner, knl_done_fn done,
+	     void *userdata);
+int knl_proxy(struct knl *k, enum knl_op op, int ifindex, const struct in6_addr *addr, const void *owner,
+	      knl_done_fn done, void *userdata);
+
+/* Links. ip6tnl creation maps EEXIST to KNL_RESULT_EXISTED; deleting a missing link gives KNL_RESULT_ABSENT. */
+int knl_ip6tnl_add(struct knl *k, const struct knl_ip6tnl *t, const void *owner, knl_done_fn done,
+		   void *userdata);
+int knl_link_del(struct knl *k, int ifindex, const void *owner, knl_done_fn done, void *userdata);
+int knl_link_set_up(struct knl *k, int ifindex, bool up, const void *owner, knl_done_fn done, void *userdata);
+/* found runs with the link (KNL_EVENT_LINK) before done(0); done(-ENODEV) if there is none. */
+int knl_link_lookup(struct knl *k, const char *name, const void *owner, knl_event_fn found, knl_done_fn done,
+		    void *userdata);
+
+int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
+		    knl_done_fn done, void *userdata);
+int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,
+		   knl_done_fn done, void *userdata);
+/*
+ * One XFRM_MSG_MIGRATE. done(-ENOENT) means no policy matched the selector:
+ * on Linux >= 6.12 retry with sel.type_in_dport (see nl-types.h).
+ */
+int knl_xfrm_migrate(struct knl *k, const struct knl_xfrm_migrate *m, const void *owner, knl_done_fn done,
+		     void *userdata);
+
+/* For tests and tuning (receive buffer, window, tap); NULL for a monitor not started. */
+struct knl_sock *knl_get_socket(struct knl *k, enum knl_socket_which which);
