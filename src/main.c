@@ -10,10 +10,17 @@
 #include "conf/conf.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "ha/ha.h"
 #include "manager.h"
+#include "mn/mn.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/mip6d.conf"
 #define DEFAULT_CTL_SOCKET RUNSTATEDIR "/mip6d.ctl"
+
+static void warn_unimplemented(const char *keyword, const char *where, void *userdata)
+{
+	log_warning("%s: keyword %s is accepted but not implemented yet, ignoring", where, keyword);
+}
 
 static void help(void)
 {
@@ -44,7 +51,7 @@ int main(int argc, char *argv[])
 	_cleanup_(conf_freep) struct mip6_config *config = NULL;
 	_cleanup_(freep) char *err = NULL;
 	const char *config_path = DEFAULT_CONFIG;
-	const char *ctl_path = DEFAULT_CTL_SOCKET;
+	const char *ctl_path = NULL;
 	enum log_target target = LOG_TARGET_AUTO;
 	bool check = false, debug = false;
 	int c, r;
@@ -101,10 +108,25 @@ int main(int argc, char *argv[])
 	}
 	if (config->debug_level > 0)
 		log_set_max_level(LOG_DEBUG);
+	conf_unimplemented(config, warn_unimplemented, NULL);
+	if (!ctl_path)
+		ctl_path = config->control_socket ? config->control_socket : DEFAULT_CTL_SOCKET;
 
 	r = manager_new(&m, config_path, ctl_path, TAKE_PTR(config));
 	if (r < 0)
 		goto fail;
+	switch (m->config->role) {
+	case NODE_ROLE_HA:
+		m->role = &ha_role_ops;
+		break;
+	case NODE_ROLE_MN:
+		m->role = &mn_role_ops;
+		break;
+	default:
+		/* Correspondent node: route optimisation is not implemented yet; the daemon idles. */
+		log_notice("NodeConfig CN: no route optimisation yet, mip6d only answers on its control socket");
+		break;
+	}
 	r = manager_start(m);
 	if (r < 0)
 		goto fail;

@@ -11,12 +11,33 @@
 #include "core/log.h"
 #include "manager.h"
 
+void manager_shutdown_done(struct manager *m)
+{
+	m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
+	(void)sd_event_exit(m->event, 0);
+}
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	log_warning("shutdown work did not finish in time, exiting anyway");
+	manager_shutdown_done(userdata);
+	return 0;
+}
+
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct manager *m = userdata;
 
+	if (m->stopping)
+		return 0;
+	m->stopping = true;
 	log_info("received %s, shutting down", strsignal((int)si->ssi_signo));
 	(void)sd_notify(false, "STOPPING=1\nSTATUS=Shutting down...");
+	if (m->role && m->role->shutdown && m->role->shutdown(m) > 0) {
+		if (sd_event_add_time_relative(m->event, &m->shutdown_timer, MIP6_CLOCK, 3 * USEC_PER_SEC, 0,
+					       on_shutdown_timeout, m) >= 0)
+			return 0;
+	}
 	return sd_event_exit(m->event, 0);
 }
 
@@ -262,6 +283,7 @@ struct manager *manager_free(struct manager *m)
 		m->role->stop(m);
 	ctl_server_free(m->ctl);
 	free(m->ctl_path);
+	sd_event_source_disable_unref(m->shutdown_timer);
 	sd_event_unref(m->event);
 	conf_free(m->config);
 	free(m->config_path);

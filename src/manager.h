@@ -27,6 +27,11 @@ struct role_ops {
 	int (*ctl)(struct manager *m, int argc, char **argv, bool json, FILE *out);
 	/* A new configuration was swapped in (old is still valid during the call). */
 	void (*reloaded)(struct manager *m, const struct mip6_config *old);
+	/*
+	 * SIGTERM: undo what the role installed in the kernel. Return 0 when done,
+	 * or 1 and call manager_shutdown_done() later (bounded by a 3 s timer).
+	 */
+	int (*shutdown)(struct manager *m);
 	/* A short text for STATUS=. */
 	void (*status)(struct manager *m, char *buf, size_t len);
 };
@@ -60,6 +65,8 @@ struct manager {
 	struct ctl_server *ctl;
 	unsigned reloads;
 	unsigned reload_failures;
+	bool stopping;
+	sd_event_source *shutdown_timer;
 	usec_t started;
 	const struct role_ops *role;
 	void *role_data;
@@ -73,6 +80,8 @@ int manager_start(struct manager *m);
 /* Parse config_path anew, validate, swap. On failure the old config stays. */
 int manager_reload(struct manager *m);
 void manager_notify_status(struct manager *m);
+/* The role finished its shutdown work: leave the event loop. */
+void manager_shutdown_done(struct manager *m);
 struct manager *manager_free(struct manager *m);
 static inline void manager_freep(struct manager **m)
 {

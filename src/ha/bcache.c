@@ -175,6 +175,8 @@ const char *bce_state_to_string(enum bce_state s)
 		return "valid";
 	case BCE_DELETED:
 		return "deleted";
+	case BCE_DAD:
+		return "dad";
 	default:
 		return "?";
 	}

@@ -18,6 +18,7 @@
 enum bce_state {
 	BCE_VALID,    /* binding in force: tunnel, route and proxy ND installed */
 	BCE_DELETED,  /* deregistered or expired, kept MAX_DELETE_BCE_TIMEOUT for late BUs (§9.5.1) */
+	BCE_DAD,      /* first registration waiting for DAD on the HoA (§10.3.1) */
 	_BCE_STATE_MAX,
 	_BCE_STATE_INVALID = -22,
 };
@@ -36,7 +37,10 @@ struct bce {
 	int ifindex;             /* home link */
 	unsigned refreshes;
 	void *timer;             /* sd_event_source *, owned by the HA role */
-	void *kernel_owner;      /* pending kernel requests are tagged with this */
+	void *ha;                /* the role that owns the entry */
+	unsigned kpending;       /* kernel requests not yet acknowledged */
+	uint8_t ba_status;       /* BA to send once they are */
+	bool new_binding;        /* first installation: add proxy ND, send the NA */
 	struct bce *hnext;
 };
 

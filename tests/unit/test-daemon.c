@@ -126,11 +126,11 @@ START_TEST(lifecycle)
 	pid_t pid;
 
 	snprintf(conf, sizeof(conf), "%s/ok.conf", dir);
-	write_file(conf, "# test\nNodeConfig HA;\nInterface \"eth0\";\n");
+	write_file(conf, "# test\nNodeConfig CN;\n");
 	pid = spawn(conf, notify, "200000");
 
 	ck_assert_msg(wait_notify(fd, "READY=1", 10000, last, sizeof(last)), "no READY=1");
-	ck_assert_msg(wait_notify(fd, "STATUS=HA: running", 5000, last, sizeof(last)),
+	ck_assert_msg(wait_notify(fd, "STATUS=CN: running", 5000, last, sizeof(last)),
 		      "no STATUS (last: %s)", last);
 	ck_assert_msg(wait_notify(fd, "WATCHDOG=1", 5000, last, sizeof(last)),
 		      "no WATCHDOG=1 with WATCHDOG_USEC set (last: %s)", last);
@@ -140,7 +140,7 @@ START_TEST(lifecycle)
 		char cmd[8192], out[8192];
 		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl --json status", mip6ctl, dir);
 		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
-		ck_assert_msg(strstr(out, "\"role\":\"HA\""), "status: %s", out);
+		ck_assert_msg(strstr(out, "\"role\":\"CN\""), "status: %s", out);
 		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl counters", mip6ctl, dir);
 		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
 		ck_assert_msg(strstr(out, "malformed"), "counters: %s", out);
@@ -160,7 +160,7 @@ START_TEST(lifecycle)
 		      "reload not counted (last: %s)", last);
 
 	/* Bad reload: the daemon keeps running with the old config. */
-	write_file(conf, "NodeConfig HA;\nNoSuchKeyword 1;\n");
+	write_file(conf, "NodeConfig CN;\nNoSuchKeyword 1;\n");
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
 	ck_assert_msg(wait_notify(fd, "reloads 1, failed 1", 5000, last, sizeof(last)),
 		      "bad reload not counted (last: %s)", last);
@@ -170,7 +170,7 @@ START_TEST(lifecycle)
 			       "MnHomeLink \"eth0\" {\n  HomeAddress 2001:db8:1::100/64;\n"
 			       "  HomeAgentAddress 2001:db8:1::1;\n}\n");
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
-	ck_assert_msg(wait_notify(fd, "STATUS=HA: running, config", 5000, last, sizeof(last)) &&
+	ck_assert_msg(wait_notify(fd, "STATUS=CN: running, config", 5000, last, sizeof(last)) &&
 			      strstr(last, "failed 2"),
 		      "role change accepted on reload (last: %s)", last);
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "ha/bcache.h"
+#include "ha/ha-policy.h"
+#include "mh/mh-codec.h"
+#include "mh/mh-util.h"
+
+static bool prefix_has(const struct in6_addr *prefix, uint8_t len, const struct in6_addr *a)
+{
+	uint8_t full = len / 8, rest = len % 8;
+
+	if (len > 128)
+		return false;
+	if (memcmp(prefix, a, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		if ((prefix->s6_addr[full] & mask) != (a->s6_addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+const struct ha_prefix *ha_prefix_match(const struct ha_prefix *p, size_t n, const struct in6_addr *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_has(&p[i].prefix, p[i].len, addr))
+			return &p[i];
+	return NULL;
+}
+
+/* ACL: the first BindingAclPolicy naming the HoA decides, else the default. */
+static uint8_t acl_status(const struct mip6_config *c, const struct in6_addr *hoa)
+{
+	for (size_t i = 0; i < c->n_binding_acls; i++)
+		if (memcmp(&c->binding_acls[i].hoa, hoa, sizeof(*hoa)) == 0)
+			return c->binding_acls[i].status;
+	return c->default_binding_acl_allow ? MH_BA_ACCEPTED : MH_BA_PROHIBITED;
+}
+
+static uint32_t prefix_remaining(const struct ha_prefix *p, usec_t now)
+{
+	usec_t gone;
+
+	if (p->valid_sec == UINT32_MAX)
+		return UINT32_MAX;
+	gone = (now - p->seen) / USEC_PER_SEC;
+	return gone >= p->valid_sec ? 0 : p->valid_sec - (uint32_t)gone;
+}
+
+int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, size_t n_prefixes,
+	      const struct bce *e, size_t n_bindings, size_t max_bindings, const struct ha_bu *bu,
+	      usec_t now, struct ha_verdict *ret)
+{
+	bool dereg = bu->lifetime_units == 0 || memcmp(&bu->hoa, &bu->coa, sizeof(bu->hoa)) == 0;
+	bool live = e && e->state == BCE_VALID;
+	const struct ha_prefix *home;
+	uint32_t life, rem;
+	uint8_t st;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->action = HA_REJECT;
+	ret->ba_seq = bu->seq;
+
+	/* §9.5.1: a BU not newer than the last accepted one gets 135 with that number. */
+	if (e && !mh_seq_is_newer(bu->seq, e->seq)) {
+		ret->status = MH_BA_SEQ_OUT_OF_WINDOW;
+		ret->ba_seq = e->seq;
+		return 0;
+	}
+	/* §9.5.1: a live binding of the other registration type → 139. */
+	if (live && !!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H)) {
+		ret->status = MH_BA_REG_TYPE_CHANGE;
+		return 0;
+	}
+	if (!(bu->flags & MH_BU_F_H)) {
+		/* A correspondent registration: this node does not do route optimisation as an HA. */
+		ret->status = MH_BA_HOME_REG_NOT_SUPPORTED;
+		return 0;
+	}
+	if (dereg) {
+		/* §10.3.2 */
+		if (!live) {
+			ret->status = MH_BA_NOT_HOME_AGENT;
+			return 0;
+		}
+		ret->action = HA_DEREGISTER;
+		ret->status = MH_BA_ACCEPTED;
+		return 0;
+	}
+	/* §10.3.1 */
+	home = ha_prefix_match(prefixes, n_prefixes, &bu->hoa);
+	if (!home) {
+		ret->status = MH_BA_NOT_HOME_SUBNET;
+		return 0;
+	}
+	st = acl_status(c, &bu->hoa);
+	if (st != MH_BA_ACCEPTED) {
+		ret->status = st;
+		return 0;
+	}
+	if (!live && max_bindings && n_bindings >= max_bindings) {
+		ret->status = MH_BA_INSUFFICIENT_RESOURCES;
+		return 0;
+	}
+	life = mh_lifetime_from_units(bu->lifetime_units);
+	if (life > c->ha_max_binding_life)
+		life = c->ha_max_binding_life;
+	rem = prefix_remaining(home, now);
+	if (life > rem)
+		life = rem;
+	if (life == 0) {
+		/* The home prefix is no longer valid: nothing can be granted. */
+		ret->status = MH_BA_NOT_HOME_SUBNET;
+		return 0;
+	}
+	/* Round down to what the BA can carry, never granting more than allowed. */
+	life = mh_lifetime_from_units(mh_lifetime_to_units(life));
+	if (life == 0)
+		life = MH_LIFETIME_UNIT_SEC > rem ? rem : MH_LIFETIME_UNIT_SEC;
+	ret->lifetime_sec = life;
+	ret->home = home;
+	ret->status = MH_BA_ACCEPTED;
+	ret->action = live ? HA_REFRESH : HA_REGISTER;
+	return 0;
+}

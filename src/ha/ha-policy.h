@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The home agent's decision on a Binding Update, as a pure function of the
+ * BU, the existing binding (if any), the home prefixes and the configuration
+ * (RFC 6275 §9.5.1, then §10.3.1 for a registration, §10.3.2 for a
+ * deregistration). No I/O: the HA role applies the verdict.
+ * Order of the checks:
+ *   1. sequence number against an existing entry (valid or recently deleted) → 135
+ *   2. registration type change (existing non-home binding, H=1) → 139
+ *   3. H=0 at a home agent that does not do route optimisation → 131
+ *   4. deregistration (lifetime 0 or CoA == HoA): no valid binding → 133, else deregister
+ *   5. HoA not on-link for a home prefix → 132
+ *   6. ACL (BindingAclPolicy / DefaultBindingAclPolicy) → 129 or the configured status
+ *   7. capacity (a new binding beyond the limit) → 130
+ *   8. accept: new binding (needs DAD) or refresh/CoA change of a live one
+ * The granted lifetime is the smallest of the BU's, HaMaxBindingLife and the
+ * remaining valid lifetime of the home prefix (§10.3.1).
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/time-util.h"
+
+struct bce;
+struct mip6_config;
+
+struct ha_prefix {
+	struct in6_addr prefix;
+	uint8_t len;
+	int ifindex;           /* home link */
+	struct in6_addr ha;    /* the HA's own address in it */
+	uint32_t valid_sec;    /* remaining valid lifetime at `seen`; UINT32_MAX = infinite */
+	usec_t seen;
+};
+
+struct ha_bu {
+	struct in6_addr hoa, coa;
+	uint16_t seq;
+	uint16_t flags;          /* MH_BU_F_* */
+	uint16_t lifetime_units; /* 4-s units as received */
+};
+
+enum ha_action {
+	HA_REJECT,
+	HA_REGISTER,   /* new binding: DAD first, then install */
+	HA_REFRESH,    /* live binding: update CoA/lifetime */
+	HA_DEREGISTER,
+};
+
+struct ha_verdict {
+	enum ha_action action;
+	uint8_t status;          /* BA status */
+	uint16_t ba_seq;         /* sequence number for the BA */
+	uint32_t lifetime_sec;   /* granted (0 for reject/deregister) */
+	const struct ha_prefix *home; /* matching home prefix (accept only) */
+};
+
+/* Find the home prefix that holds addr, or NULL. */
+const struct ha_prefix *ha_prefix_match(const struct ha_prefix *p, size_t n, const struct in6_addr *addr);
+
+int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, size_t n_prefixes,
+	      const struct bce *existing, size_t n_bindings, size_t max_bindings, const struct ha_bu *bu,
+	      usec_t now, struct ha_verdict *ret);

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The home agent role (RFC 6275 §10). Receives BUs on the MH socket, decides
+ * with ha_decide(), runs DAD for a new HoA on the home link, installs the
+ * binding in the kernel (one flow-based ip6tnl device for all bindings, a
+ * per-HoA `encap ip6` route, a proxy neighbour) and answers with a BA carrying
+ * a type 2 routing header. Everything runs on the manager's event loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/xfrm.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "control/control.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "ha/bcache.h"
+#include "ha/ha-policy.h"
+#include "ha/ha.h"
+#include "icmp6/icmp6-socket.h"
+#include "icmp6/ndisc.h"
+#include "manager.h"
+#include "mh/mh-codec.h"
+#include "mh/mh-socket.h"
+#include "netlink/nl-kernel.h"
+
+#define HA_TUNNEL_NAME "mip6tnl0"
+#define MAX_DELETE_BCE_TIMEOUT_USEC (10 * USEC_PER_SEC) /* RFC 6275 §12 */
+#define HA_MAX_HOME_IFS 16
+#define HA_MAX_PREFIXES 64
+#define HA_DEFAULT_MAX_BINDINGS 1000000
+
+struct ha_home_if {
+	int ifindex;
+	char name[IFNAMSIZ];
+	uint8_t mac[6];
+	struct icmp6_socket *icmp;
+	sd_event_source *icmp_src;
+	struct ha *ha;
+};
+
+struct ha {
+	struct manager *m;
+	struct knl *knl;
+	struct bcache *bc;
+	struct bcache *dad; /* first registrations waiting for DAD on the HoA */
+	int mh_fd;
+	sd_event_source *mh_src;
+	int tnl_ifindex;
+	bool ready;
+	struct ha_home_if homes[HA_MAX_HOME_IFS];
+	size_t n_homes;
+	struct ha_prefix prefixes[HA_MAX_PREFIXES];
+	size_t n_prefixes;
+	usec_t dad_timeout;
+	size_t max_bindings;
+	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
+	unsigned flush_pending;
+};
+
+static void addr_str(const struct in6_addr *a, char *buf)
+{
+	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static struct ha_home_if *home_by_ifindex(struct ha *ha, int ifindex)
+{
+	for (size_t i = 0; i < ha->n_homes; i++)
+		if (ha->homes[i].ifindex == ifindex)
+			return &ha->homes[i];
+	return NULL;
+}
+
+/* ---- sending ---------------------------------------------------------------- */
+
+static void ha_send_ba(struct ha *ha, const struct in6_addr *local, const struct in6_addr *hoa,
+		       const struct in6_addr *coa, uint8_t status, uint16_t seq, uint32_t lifetime_sec,
+		       uint8_t flags)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BA };
+	struct mh_tx_info tx = { .src = *local, .dst = *coa };
+	uint8_t buf[64];
+	size_t len;
+	int r;
+
+	msg.ba.status = status;
+	msg.ba.flags = flags;
+	msg.ba.seq = seq;
+	msg.ba.lifetime = MH_BA_STATUS_IS_ACCEPTED(status) ? mh_lifetime_to_units(lifetime_sec) : 0;
+	if (MH_BA_STATUS_IS_ACCEPTED(status) && lifetime_sec > 0) {
+		/* §10.3.1: Binding Refresh Advice below the lifetime: refresh at 80%. */
+		uint16_t refresh = (uint16_t)(msg.ba.lifetime * 4 / 5);
+		if (refresh > 0 && refresh < msg.ba.lifetime) {
+			msg.opts.present |= MH_OPT_BIT(MH_OPT_BRA);
+			msg.opts.refresh = refresh;
+		}
+	}
+	r = mh_build(&msg, buf, sizeof(buf), &len);
+	if (r < 0) {
+		log_error_errno(r, "cannot build a BA: %m");
+		return;
+	}
+	/* §9.5.4/§10.3.1: to the BU's source; a type 2 routing header when the MN is away. */
+	if (memcmp(hoa, coa, sizeof(*hoa)) != 0)
+		tx.rh2 = hoa;
+	r = mh_socket_send(ha->mh_fd, buf, len, &tx);
+	if (r < 0) {
+		char h[INET6_ADDRSTRLEN];
+		addr_str(hoa, h);
+		log_warning_errno(r, "sending a BA for %s failed: %m", h);
+		return;
+	}
+	ha->m->counters.mh_out[MH_TYPE_BA]++;
+	ha->m->counters.ba_status_out[status]++;
+}
+
+static void ha_send_be(struct ha *ha, const struct in6_addr *local, const struct in6_addr *dst,
+		       uint8_t status, const struct in6_addr *hoa)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BE };
+	struct mh_tx_info tx = { .src = *local, .dst = *dst };
+	uint8_t buf[64];
+	size_t len;
+
+	msg.be.status = status;
+	if (hoa)
+		msg.be.hoa = *hoa;
+	if (mh_build(&msg, buf, sizeof(buf), &len) < 0)
+		return;
+	if (mh_socket_send(ha->mh_fd, buf, len, &tx) == 0)
+		ha->m->counters.mh_out[MH_TYPE_BE]++;
+}
+
+/* §10.4.1: unsolicited NA with the Override flag for the HoA, from our link-layer address. */
+static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct in6_addr *hoa)
+{
+	static const struct in6_addr all_nodes = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						       1 } } };
+	struct ndisc_na na = { .flags = NDISC_NA_F_OVERRIDE | NDISC_NA_F_ROUTER, .target = *hoa };
+	uint8_t buf[64];
+	size_t len;
+
+	/* The R flag: the HA is a router; §10.4.1 leaves it to the HA. */
+	na.target_lla.len = 6;
+	memcpy(na.target_lla.addr, h->mac, 6);
+	if (ndisc_na_build(&na, buf, sizeof(buf), &len) < 0)
+		return;
+	(void)icmp6_socket_send(h->icmp, &all_nodes, h->ifindex, NULL, buf, len);
+}
+
+static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6_addr *hoa)
+{
+	struct ndisc_ns ns = { .target = *hoa };
+	struct in6_addr snm, any = IN6ADDR_ANY_INIT;
+	uint8_t buf[64];
+	size_t len;
+
+	ndisc_solicited_node(hoa, &snm);
+	if (ndisc_ns_build(&ns, buf, sizeof(buf), &len) < 0)
+		return;
+	(void)icmp6_socket_send(h->icmp, &snm, h->ifindex, &any, buf, len);
+}
+
+/* ---- binding life cycle ---------------------------------------------------- */
+
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
+{
+	sd_event_source *src = e->timer;
+
+	e->expires = when;
+	if (src) {
+		(void)sd_event_source_set_time(src, when);
+		(void)sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+		return;
+	}
+	if (sd_event_add_time(ha->m->event, &src, MIP6_CLOCK, when, 100 * USEC_PER_MSEC, on_bce_timer, e) >= 0)
+		e->timer = src;
+}
+
+static void bce_release(struct bce *e, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (ha && ha->knl)
+		knl_cancel_owner(ha->knl, e);
+	sd_event_source_disable_unref(e->timer);
+	e->timer = NULL;
+}
+
+static void bce_free(struct ha *ha, struct bcache *bc, struct bce *e)
+{
+	bce_release(e, ha);
+	bcache_remove(bc, e);
+}
+
+/* The kernel acknowledged the binding's route and proxy entry: send the BA now. */
+static void on_binding_installed(int result, void *userdata)
+{
+	struct bce *e = userdata;
+	struct ha *ha = e->ha;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+
+	if (result < 0) {
+		addr_str(&e->hoa, h);
+		log_warning_errno(result, "installing the binding of %s failed: %m (%s)", h,
+				  knl_extack(ha->knl) ? knl_extack(ha->knl) : "no detail");
+		e->ba_status = MH_BA_INSUFFICIENT_RESOURCES;
+	}
+	if (--e->kpending > 0)
+		return;
+	if (e->ba_status != MH_BA_ACCEPTED) {
+		/* Undo what was installed; the MN retries. */
+		struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
+		ha_send_ba(ha, &e->local, &e->hoa, &e->coa, e->ba_status, e->seq, 0, 0);
+		(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, NULL, NULL);
+		(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
+		bce_free(ha, ha->bc, e);
+		return;
+	}
+	addr_str(&e->hoa, h);
+	addr_str(&e->coa, c);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001"),
+			      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
+			      e->seq);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec, 0);
+	if (e->new_binding) {
+		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
+		if (hi)
+			ha_send_proxy_na(ha, hi, &e->hoa);
+		e->new_binding = false;
+	}
+}
+
+static int ha_install(struct ha *ha, struct bce *e)
+{
+	struct knl_route rt = {
+		.dst = e->hoa,
+		.dst_len = 128,
+		.oif = ha->tnl_ifindex,
+		.encap = true,
+		.encap_dst = e->coa,
+		.encap_src = e->local,
+	};
+	int r;
+
+	e->ha = ha;
+	e->ba_status = MH_BA_ACCEPTED;
+	e->kpending = 1;
+	r = knl_route(ha->knl, KNL_OP_REPLACE, &rt, e, on_binding_installed, e);
+	if (r < 0)
+		return r;
+	if (e->new_binding) {
+		e->kpending++;
+		r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &e->hoa, e, on_binding_installed, e);
+		if (r < 0)
+			e->kpending--;
+	}
+	return 0;
+}
+
+static void ha_uninstall(struct ha *ha, struct bce *e)
+{
+	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
+
+	knl_cancel_owner(ha->knl, e);
+	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, NULL, NULL);
+	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
+}
+
+/* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
+static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	addr_str(&e->hoa, h);
+	log_info("binding of %s removed (%s)", h, why);
+	ha_uninstall(ha, e);
+	bcache_set_state(ha->bc, e, BCE_DELETED);
+	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
+}
+
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct bce *e = userdata;
+	struct ha *ha = e->ha;
+
+	if (e->state == BCE_VALID) {
+		ha->expiries++;
+		ha_binding_delete(ha, e, "lifetime expired");
+	} else if (e->state == BCE_DAD) {
+		/* No defence of the HoA within the DAD time: the address is ours to proxy. */
+		struct bce *n;
+		struct bce saved = *e;
+
+		bce_free(ha, ha->dad, e);
+		if (bcache_add(ha->bc, &saved.hoa, 0, &n) < 0) {
+			ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_INSUFFICIENT_RESOURCES,
+				   saved.seq, 0, 0);
+			return 0;
+		}
+		n->ha = ha;
+		n->coa = saved.coa;
+		n->local = saved.local;
+		n->seq = saved.seq;
+		n->bu_flags = saved.bu_flags;
+		n->lifetime_sec = saved.lifetime_sec;
+		n->ifindex = saved.ifindex;
+		n->registered = n->updated = now_usec();
+		n->new_binding = true;
+		ha->registrations++;
+		bce_set_timer(ha, n, n->updated + (usec_t)n->lifetime_sec * USEC_PER_SEC);
+		if (ha_install(ha, n) < 0) {
+			ha_send_ba(ha, &n->local, &n->hoa, &n->coa, MH_BA_INSUFFICIENT_RESOURCES, n->seq, 0, 0);
+			bce_free(ha, ha->bc, n);
+		}
+	} else {
+		bce_free(ha, ha->bc, e);
+	}
+	return 0;
+}
+
+/* ---- Binding Update processing -------------------------------------------- */
+
+static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struct mh_msg *msg)
+{
+	struct ha_bu bu = {
+		.hoa = rx->src,
+		.coa = rx->has_hao ? rx->hao : rx->src,
+		.seq = msg->bu.seq,
+		.flags = msg->bu.flags,
+		.lifetime_units = msg->bu.lifetime,
+	};
+	struct ha_verdict v;
+	struct bce *e, *pending;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	usec_t now = now_usec();
+
+	/* §9.5.1/§10.3.1: an Alternate Care-of Address option names the CoA. */
+	if (msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA))
+		bu.coa = msg->opts.alt_coa;
+	addr_str(&bu.hoa, h);
+	addr_str(&bu.coa, c);
+
+	if (!ha->ready) {
+		log_debug("BU from %s before the kernel setup finished, ignoring", h);
+		ha->m->counters.drops[DROP_OTHER]++;
+		return;
+	}
+	pending = bcache_lookup(ha->dad, &bu.hoa);
+	if (pending) {
+		/* A retransmission while DAD runs: follow the newest BU, answer when DAD ends. */
+		if (mh_seq_is_newer(bu.seq, pending->seq)) {
+			pending->seq = bu.seq;
+			pending->coa = bu.coa;
+			pending->local = rx->dst;
+		}
+		return;
+	}
+	e = bcache_lookup(ha->bc, &bu.hoa);
+	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e, bcache_count_state(ha->bc, BCE_VALID),
+		  ha->max_bindings, &bu, now, &v);
+	log_debug("BU %s -> %s seq %u lifetime %u: %s (%u)", h, c, bu.seq, bu.lifetime_units * 4,
+		  mh_ba_status_to_string(v.status) ? mh_ba_status_to_string(v.status) : "?", v.status);
+
+	switch (v.action) {
+	case HA_REJECT:
+		log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1"),
+				      "BU for %s from %s refused: status %u (%s)", h, c, v.status,
+				      mh_ba_status_to_string(v.status) ? mh_ba_status_to_string(v.status) : "?");
+		ha_send_ba(ha, &rx->dst, &bu.hoa, rx->has_hao ? &rx->hao : &rx->src, v.status, v.ba_seq, 0, 0);
+		return;
+	case HA_DEREGISTER:
+		e->seq = bu.seq;
+		ha->deregistrations++;
+		ha_binding_delete(ha, e, "deregistered");
+		ha_send_ba(ha, &rx->dst, &bu.hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_ACCEPTED, bu.seq, 0,
+			   0);
+		return;
+	case HA_REFRESH:
+		e->seq = bu.seq;
+		e->bu_flags = bu.flags;
+		e->lifetime_sec = v.lifetime_sec;
+		e->updated = now;
+		e->local = rx->dst;
+		e->refreshes++;
+		ha->refreshes++;
+		bce_set_timer(ha, e, now + (usec_t)v.lifetime_sec * USEC_PER_SEC);
+		if (memcmp(&e->coa, &bu.coa, sizeof(bu.coa)) == 0) {
+			/* Same CoA: nothing changes in the kernel. */
+			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec, 0);
+			return;
+		}
+		e->coa = bu.coa;
+		e->new_binding = false;
+		if (ha_install(ha, e) < 0)
+			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
+		return;
+	case HA_REGISTER: {
+		struct ha_home_if *hi = home_by_ifindex(ha, v.home->ifindex);
+		int r;
+
+		if (e) /* a deleted entry in its grace period: the new registration replaces it */
+			bce_free(ha, ha->bc, e);
+		r = bcache_add(ha->dad, &bu.hoa, ha->max_bindings, &pending);
+		if (r < 0 || !hi) {
+			ha_send_ba(ha, &rx->dst, &bu.hoa, &bu.coa, MH_BA_INSUFFICIENT_RESOURCES, bu.seq, 0, 0);
+			return;
+		}
+		bcache_set_state(ha->dad, pending, BCE_DAD);
+		pending->ha = ha;
+		pending->coa = bu.coa;
+		pending->local = rx->dst;
+		pending->seq = bu.seq;
+		pending->bu_flags = bu.flags;
+		pending->lifetime_sec = v.lifetime_sec;
+		pending->ifindex = hi->ifindex;
+		/* §10.3.1: DAD for the HoA on the home link before accepting. */
+		ha_send_dad_ns(ha, hi, &bu.hoa);
+		bce_set_timer(ha, pending, now + ha->dad_timeout);
+		return;
+	}
+	}
+}
+
+static void ha_dispatch(struct ha *ha, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
+{
+	struct mh_msg msg;
+	struct mh_parse_error err = { 0 };
+	char s[INET6_ADDRSTRLEN];
+	int r;
+
+	/* The kernel verified the checksum (IPV6_CHECKSUM); parse and validate the rest (§9.2). */
+	r = mh_parse(buf, len, NULL, NULL, &msg, &err);
+	if (r < 0) {
+		addr_str(&rx->src, s);
+		switch (mh_err_reaction(err.kind)) {
+		case MH_REACT_BE_STATUS_2:
+			ha->m->counters.drops[DROP_UNEXPECTED]++;
+			ha_send_be(ha, &rx->dst, &rx->src, MH_BE_UNKNOWN_MH_TYPE, rx->has_hao ? &rx->src : NULL);
+			break;
+		default:
+			ha->m->counters.drops[DROP_MALFORMED]++;
+			break;
+		}
+		log_debug("malformed MH from %s dropped: %s at offset %u", s, mh_err_to_string(err.kind),
+			  err.pointer);
+		return;
+	}
+	if (msg.type >= 0 && msg.type < MIP6_MH_TYPES)
+		ha->m->counters.mh_in[msg.type]++;
+	if (msg.type != MH_TYPE_BU) {
+		ha->m->counters.drops[DROP_UNEXPECTED]++;
+		return;
+	}
+	ha_handle_bu(ha, rx, &msg);
+}
+
+static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	/* Drain what is queued, bounded so the loop stays fair to other sources. */
+	for (int i = 0; i < 256; i++) {
+		uint8_t buf[MH_LEN_MAX + 8];
+		struct mh_rx_info rx;
+		int n = mh_socket_recv(fd, buf, sizeof(buf), &rx);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			log_debug_errno(n, "MH receive: %m");
+			break;
+		}
+		if (rx.truncated) {
+			ha->m->counters.drops[DROP_TRUNCATED]++;
+			continue;
+		}
+		ha_dispatch(ha, buf, (size_t)n, &rx);
+	}
+	return 0;
+}
+
+/* NAs (and NSs from other nodes) for a HoA under DAD mean the address is in use (§10.3.1). */
+static int on_icmp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ha_home_if *hi = userdata;
+	struct ha *ha = hi->ha;
+
+	for (int i = 0; i < 64; i++) {
+		uint8_t buf[1500];
+		size_t len;
+		struct icmp6_rxinfo info;
+		struct in6_addr target;
+		struct bce *p;
+		int r = icmp6_socket_recv(hi->icmp, buf, sizeof(buf), &len, &info);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			continue;
+		if (len < 1)
+			continue;
+		if (buf[0] == NDISC_TYPE_NA) {
+			struct ndisc_na na;
+			if (ndisc_rx_check(buf[0], info.hop_limit, &info.src, &info.dst) < 0 ||
+			    ndisc_na_parse(buf, len, &na) < 0)
+				continue;
+			target = na.target;
+		} else if (buf[0] == NDISC_TYPE_NS) {
+			struct ndisc_ns ns;
+			struct in6_addr any = IN6ADDR_ANY_INIT;
+			/* Another node's DAD for the same address (unspecified source). */
+			if (memcmp(&info.src, &any, sizeof(any)) != 0 ||
+			    ndisc_rx_check(buf[0], info.hop_limit, &info.src, &info.dst) < 0 ||
+			    ndisc_ns_parse(buf, len, &ns) < 0)
+				continue;
+			target = ns.target;
+		} else
+			continue;
+		p = bcache_lookup(ha->dad, &target);
+		if (p) {
+			char h[INET6_ADDRSTRLEN];
+			struct bce saved = *p;
+
+			addr_str(&target, h);
+			log_notice("DAD for home address %s failed: it is in use on the home link", h);
+			ha->dad_failures++;
+			bce_free(ha, ha->dad, p);
+			ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_DAD_FAILED, saved.seq, 0, 0);
+		}
+	}
+	return 0;
+}
+
+/* ---- start-up -------------------------------------------------------------- */
+
+static int write_sysctl(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int read_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		r = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return r;
+}
+
+/* Home prefixes: HaServedPrefix entries, else the global prefixes of the home interfaces. */
+static void ha_load_prefixes(struct ha *ha)
+{
+	const struct mip6_config *c = ha->m->config;
+	struct ifaddrs *ifa_list = NULL;
+
+	ha->n_prefixes = 0;
+	if (getifaddrs(&ifa_list) < 0)
+		return;
+	for (struct ifaddrs *ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ifa->ifa_addr;
+		struct sockaddr_in6 *nm = (struct sockaddr_in6 *)ifa->ifa_netmask;
+		struct ha_prefix *p;
+		int ifindex, plen = 0;
+
+		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
+		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr) || ha->n_prefixes >= HA_MAX_PREFIXES)
+			continue;
+		ifindex = (int)if_nametoindex(ifa->ifa_name);
+		if (!home_by_ifindex(ha, ifindex))
+			continue;
+		for (int i = 0; nm && i < 16; i++)
+			plen += __builtin_popcount(nm->sin6_addr.s6_addr[i]);
+		p = &ha->prefixes[ha->n_prefixes];
+		memset(p, 0, sizeof(*p));
+		p->prefix = sa->sin6_addr;
+		p->len = (uint8_t)plen;
+		for (int i = plen; i < 128; i++)
+			p->prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		p->ifindex = ifindex;
+		p->ha = sa->sin6_addr;
+		p->valid_sec = UINT32_MAX;
+		p->seen = now_usec();
+		/* With HaServedPrefix, serve only those prefixes. */
+		if (c->n_ha_served_prefixes > 0) {
+			bool served = false;
+			for (size_t i = 0; i < c->n_ha_served_prefixes; i++)
+				if (c->ha_served_prefixes[i].len == p->len &&
+				    memcmp(&c->ha_served_prefixes[i].addr, &p->prefix, 16) == 0)
+					served = true;
+			if (!served)
+				continue;
+		}
+		ha->n_prefixes++;
+	}
+	freeifaddrs(ifa_list);
+}
+
+static void on_setup_step(int result, void *userdata);
+
+/* The kernel setup runs as a chain of acknowledged requests; `ready` opens the door to BUs. */
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_DONE };
+static int setup_stage;
+
+static void ha_setup_next(struct ha *ha)
+{
+	int r = 0;
+
+	switch (setup_stage) {
+	case SETUP_TUNNEL: {
+		struct knl_ip6tnl t = { .external = true, .flags = 0 };
+		snprintf(t.name, sizeof(t.name), "%s", HA_TUNNEL_NAME);
+		r = knl_ip6tnl_add(ha->knl, &t, ha, on_setup_step, ha);
+		break;
+	}
+	case SETUP_TUNNEL_UP:
+		ha->tnl_ifindex = (int)if_nametoindex(HA_TUNNEL_NAME);
+		if (ha->tnl_ifindex <= 0) {
+			log_error("the tunnel device %s did not appear", HA_TUNNEL_NAME);
+			sd_event_exit(ha->m->event, -ENODEV);
+			return;
+		}
+		r = knl_link_set_up(ha->knl, ha->tnl_ifindex, true, ha, on_setup_step, ha);
+		break;
+	case SETUP_HAO_STATE: {
+		/* A wildcard-receive HAO state: the kernel then accepts BUs with a Home Address option. */
+		struct knl_xfrm_state s = { .proto = IPPROTO_DSTOPTS, .mode = XFRM_MODE_ROUTEOPTIMIZATION,
+					    .flags = XFRM_STATE_WILDRECV };
+		s.sel.type = KNL_XFRM_TYPE_ANY;
+		r = knl_xfrm_state(ha->knl, KNL_OP_REPLACE, &s, ha, on_setup_step, ha);
+		break;
+	}
+	case SETUP_HAO_POLICY: {
+		/* ... and an inbound MH policy whose optional RO template lets those packets through. */
+		struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
+		p.sel.proto = IPPROTO_MH;
+		p.sel.type = MH_TYPE_BU;
+		p.tmpl[0].proto = IPPROTO_DSTOPTS;
+		p.tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+		p.tmpl[0].optional = true;
+		r = knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &p, ha, on_setup_step, ha);
+		break;
+	}
+	case SETUP_DONE:
+		ha->ready = true;
+		log_info("home agent ready: %zu home prefix(es), tunnel %s", ha->n_prefixes, HA_TUNNEL_NAME);
+		manager_notify_status(ha->m);
+		return;
+	}
+	if (r < 0) {
+		log_error_errno(r, "home agent kernel setup failed at step %d: %m", setup_stage);
+		sd_event_exit(ha->m->event, r);
+	}
+}
+
+static void on_setup_step(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (result < 0) {
+		log_error_errno(result, "home agent kernel setup failed at step %d: %m (%s)", setup_stage,
+				knl_extack(ha->knl) ? knl_extack(ha->knl) : "no detail");
+		sd_event_exit(ha->m->event, result);
+		return;
+	}
+	setup_stage++;
+	ha_setup_next(ha);
+}
+
+static int ha_start(struct manager *m)
+{
+	const struct mip6_config *c = m->config;
+	struct ha *ha;
+	char path[256];
+	int r;
+
+	ha = calloc(1, sizeof(*ha));
+	if (!ha)
+		return -ENOMEM;
+	m->role_data = ha;
+	ha->m = m;
+	ha->mh_fd = -EBADF;
+	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
+	ha->dad_timeout = USEC_PER_SEC;
+	if ((r = bcache_new(&ha->bc)) < 0 || (r = bcache_new(&ha->dad)) < 0)
+		return r;
+	r = knl_new(m->event, &ha->knl);
+	if (r < 0)
+		return log_error_errno(r, "cannot open netlink sockets: %m");
+	r = mh_socket_open(&ha->mh_fd);
+	if (r < 0)
+		return log_error_errno(r, "cannot open the Mobility Header socket: %m");
+	r = sd_event_add_io(m->event, &ha->mh_src, ha->mh_fd, EPOLLIN, on_mh, ha);
+	if (r < 0)
+		return r;
+
+	(void)write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+	for (size_t i = 0; i < c->n_interfaces && ha->n_homes < HA_MAX_HOME_IFS; i++) {
+		struct ha_home_if *h = &ha->homes[ha->n_homes];
+		static const uint8_t types[] = { NDISC_TYPE_NA, NDISC_TYPE_NS };
+		struct icmp6_socket_config ic = { .ifname = c->interfaces[i].name, .types = types,
+						  .n_types = ELEMENTSOF(types) };
+		char rt[32];
+
+		h->ha = ha;
+		h->ifindex = (int)if_nametoindex(c->interfaces[i].name);
+		if (h->ifindex <= 0)
+			return log_error_errno(ENODEV, "home link interface %s: %m", c->interfaces[i].name);
+		snprintf(h->name, sizeof(h->name), "%s", c->interfaces[i].name);
+		if (read_mac(h->name, h->mac) < 0)
+			log_warning("no link-layer address on %s, ignoring", h->name);
+		/* §10.4.1: the kernel answers NS for proxied HoAs. */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/proxy_ndp", h->name);
+		if (write_sysctl(path, "1") < 0)
+			log_warning("cannot enable proxy_ndp on %s, ignoring", h->name);
+		/* DAD waits RetransTimer of the home link (RFC 4862 §5.4, one transmission). */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/neigh/%s/retrans_time_ms", h->name);
+		{
+			_cleanup_(fclosep) FILE *f = fopen(path, "re");
+			unsigned ms;
+			if (f && fgets(rt, sizeof(rt), f) && sscanf(rt, "%u", &ms) == 1 && ms > 0)
+				ha->dad_timeout = (usec_t)ms * USEC_PER_MSEC;
+		}
+		r = icmp6_socket_new(&ic, &h->icmp);
+		if (r < 0)
+			return log_error_errno(r, "ICMPv6 socket on %s: %m", h->name);
+		r = icmp6_socket_attach_event(h->icmp, m->event, 0, on_icmp, h, &h->icmp_src);
+		if (r < 0)
+			return r;
+		ha->n_homes++;
+	}
+	ha_load_prefixes(ha);
+	if (ha->n_prefixes == 0)
+		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
+	setup_stage = SETUP_TUNNEL;
+	ha_setup_next(ha);
+	return 0;
+}
+
+static void flush_bce(struct bce *e, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (e->state == BCE_VALID)
+		ha_uninstall(ha, e);
+}
+
+static void on_flushed(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (--ha->flush_pending == 0)
+		manager_shutdown_done(ha->m);
+}
+
+/*
+ * SIGTERM: queue the removal of everything the HA installed; the last
+ * request's acknowledgement ends the loop (requests run in order per socket,
+ * rtnl first then xfrm). Deleting the tunnel device takes the binding routes
+ * with it.
+ */
+static int ha_shutdown(struct manager *m)
+{
+	struct ha *ha = m->role_data;
+	struct knl_xfrm_state s = { .proto = IPPROTO_DSTOPTS, .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+	struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2 };
+
+	if (!ha || !ha->knl)
+		return 0;
+	bcache_foreach(ha->bc, flush_bce, ha);
+	ha->flush_pending = 0;
+	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
+		ha->flush_pending++;
+	p.sel.proto = IPPROTO_MH;
+	p.sel.type = MH_TYPE_BU;
+	s.sel.type = KNL_XFRM_TYPE_ANY;
+	(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)
+		ha->flush_pending++;
+	return ha->flush_pending > 0 ? 1 : 0;
+}
+
+static void ha_stop(struct manager *m)
+{
+	struct ha *ha = m->role_data;
+
+	if (!ha)
+		return;
+	ha->bc = bcache_free(ha->bc, bce_release, ha);
+	ha->dad = bcache_free(ha->dad, bce_release, ha);
+	for (size_t i = 0; i < ha->n_homes; i++) {
+		sd_event_source_disable_unref(ha->homes[i].icmp_src);
+		icmp6_socket_free(ha->homes[i].icmp);
+	}
+	sd_event_source_disable_unref(ha->mh_src);
+	safe_close(ha->mh_fd);
+	knl_free(ha->knl);
+	free(ha);
+	m->role_data = NULL;
+}
+
+/* ---- control ---------------------------------------------------------------- */
+
+struct bc_print {
+	FILE *out;
+	bool json;
+	bool first;
+	usec_t now;
+};
+
+static void print_bce(struct bce *e, void *userdata)
+{
+	struct bc_print *p = userdata;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN];
+	long long left = e->expires > p->now ? (long long)((e->expires - p->now) / USEC_PER_SEC) : 0;
+	const char *state = bce_state_to_string(e->state);
+
+	addr_str(&e->hoa, h);
+	addr_str(&e->coa, c);
+	addr_str(&e->local, l);
+	if (p->json) {
+		fprintf(p->out,
+			"%s{\"hoa\":\"%s\",\"coa\":\"%s\",\"ha\":\"%s\",\"state\":\"%s\",\"seq\":%u,"
+			"\"lifetime\":%u,\"expires_in\":%lld,\"flags\":%u,\"refreshes\":%u,\"ifindex\":%d}",
+			p->first ? "" : ",", h, c, l, state, e->seq, e->lifetime_sec, left, e->bu_flags,
+			e->refreshes, e->ifindex);
+	} else
+		fprintf(p->out, "%-39s %-39s %-8s %5u %8u %8lld\n", h, c, state, e->seq, e->lifetime_sec, left);
+	p->first = false;
+}
+
+static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
+{
+	struct ha *ha = m->role_data;
+	struct bc_print p = { .out = out, .json = json, .first = true, .now = now_usec() };
+
+	if (strcmp(argv[0], "bc") != 0)
+		return -EOPNOTSUPP;
+	if (json)
+		fprintf(out, "{\"bindings\":[");
+	else
+		fprintf(out, "%-39s %-39s %-8s %5s %8s %8s\n", "home address", "care-of address", "state", "seq",
+			"lifetime", "left");
+	bcache_foreach(ha->bc, print_bce, &p);
+	bcache_foreach(ha->dad, print_bce, &p);
+	if (json)
+		fprintf(out, "],\"count\":%zu,\"registrations\":%llu,\"refreshes\":%llu,\"deregistrations\":%llu,"
+			     "\"expiries\":%llu,\"dad_failures\":%llu}\n",
+			bcache_count_state(ha->bc, BCE_VALID), (unsigned long long)ha->registrations,
+			(unsigned long long)ha->refreshes, (unsigned long long)ha->deregistrations,
+			(unsigned long long)ha->expiries, (unsigned long long)ha->dad_failures);
+	return 0;
+}
+
+static void ha_status(struct manager *m, char *buf, size_t len)
+{
+	struct ha *ha = m->role_data;
+
+	if (ha)
+		snprintf(buf, len, "%zu binding(s)%s", bcache_count_state(ha->bc, BCE_VALID),
+			 ha->ready ? "" : ", kernel setup in progress");
+}
+
+static void ha_reloaded(struct manager *m, const struct mip6_config *old)
+{
+	struct ha *ha = m->role_data;
+
+	/* Bindings stay; prefixes and ACLs follow the new configuration. */
+	ha_load_prefixes(ha);
+}
+
+const struct role_ops ha_role_ops = {
+	.name = "HA",
+	.start = ha_start,
+	.stop = ha_stop,
+	.shutdown = ha_shutdown,
+	.ctl = ha_ctl,
+	.reloaded = ha_reloaded,
+	.status = ha_status,
+};

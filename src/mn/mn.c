@@ -1,0 +1,951 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mobile node role (RFC 6275 §11), one home link (the first MnHomeLink).
+ *
+ * Movement detection: Router Advertisements on the MN's interface (a raw
+ * ICMPv6 socket) and link events. An RA advertising the home prefix means
+ * "at home"; an RA with another autoconfiguration prefix means "on that
+ * foreign link". The MN owns the interface's addressing while it runs
+ * (accept_ra=0): it forms the CoA itself (prefix + EUI-64, no DAD wait) and
+ * installs the default route through the advertising router, so a handover
+ * never waits on a tentative address or a stale router.
+ *
+ * Data path away from home (the seed's): HoA/128 with IFA_F_HOMEADDRESS on a
+ * flow-based ip6tnl device, rule `from HoA lookup 252` (priority 1001) and in
+ * table 252 a default route `encap ip6 dst HA src CoA` through that device.
+ * BUs leave from the HoA through an XFRM `hao` state (coa = CoA) on the
+ * physical interface (oif set, so the table-252 rule does not capture them);
+ * BAs arrive with a type 2 routing header accepted by a `route2` state.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/xfrm.h>
+#include <net/if.h>
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "control/control.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "icmp6/icmp6-socket.h"
+#include "icmp6/ndisc.h"
+#include "manager.h"
+#include "mh/mh-codec.h"
+#include "mh/mh-socket.h"
+#include "mn/mn.h"
+#include "netlink/nl-kernel.h"
+
+#define MN_TUNNEL_NAME "mip6tnl0"
+#define MN_TABLE 252
+#define MN_RULE_PRIO 1001
+#define MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC) /* RFC 6275 §12 */
+#define MN_HISTORY 16
+
+enum mn_location { LOC_UNKNOWN, LOC_HOME, LOC_FOREIGN };
+
+enum bul_state {
+	BUL_NONE,        /* no binding at the HA */
+	BUL_REGISTERING, /* BU sent, waiting for the BA */
+	BUL_REGISTERED,
+	BUL_DEREGISTERING,
+};
+
+struct mn_handover {
+	usec_t detected;  /* the RA that told of the move */
+	usec_t bu_sent;   /* first BU for the move */
+	usec_t ba_rcvd;   /* accepted BA */
+	uint8_t status;
+	char from[8], to[16];
+};
+
+struct mn {
+	struct manager *m;
+	struct knl *knl;
+	int mh_fd;
+	sd_event_source *mh_src;
+	struct icmp6_socket *icmp;
+	sd_event_source *icmp_src;
+	int ifindex;
+	char ifname[IFNAMSIZ];
+	uint8_t mac[6];
+	int tnl_ifindex;
+	bool ready;
+
+	/* home link */
+	struct in6_addr hoa, ha, home_prefix;
+	uint8_t home_plen;
+
+	/* where we are */
+	enum mn_location loc;
+	struct in6_addr prefix;  /* of the current link */
+	struct in6_addr router;  /* link-local source of its RA */
+	struct in6_addr coa;     /* current CoA (== hoa at home) */
+	char link_name[16];
+	bool away_setup;         /* rule, tunnel address, BU policy installed */
+	unsigned kpending;       /* kernel requests of the current move */
+	uint64_t move_gen;
+
+	/* binding update list: the home registration */
+	enum bul_state bul;
+	uint16_t seq;
+	struct in6_addr bul_coa; /* CoA the pending/accepted BU names */
+	uint32_t lifetime_req, lifetime_granted, refresh_sec;
+	usec_t bu_first_sent, bu_sent, ba_time, expires;
+	usec_t backoff;
+	unsigned retransmits;
+	uint8_t last_status;
+	sd_event_source *bul_timer;
+
+	struct mn_handover hist[MN_HISTORY];
+	unsigned n_hist;
+	struct mn_handover *cur;
+	uint64_t moves;
+};
+
+static void addr_str(const struct in6_addr *a, char *buf)
+{
+	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uint8_t len)
+{
+	uint8_t full = len / 8, rest = len % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	return !rest || ((a->s6_addr[full] ^ b->s6_addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static double ms_since(usec_t t0, usec_t t1)
+{
+	return t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0.0;
+}
+
+/* ---- BU / BA ------------------------------------------------------------------ */
+
+static void mn_schedule(struct mn *mn, usec_t when);
+
+static int mn_send_bu(struct mn *mn)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BU };
+	struct mh_tx_info tx = { .src = mn->hoa, .dst = mn->ha, .ifindex = mn->ifindex };
+	bool dereg = mn->bul == BUL_DEREGISTERING;
+	uint8_t buf[64];
+	size_t len;
+	int r;
+
+	msg.bu.seq = mn->seq;
+	msg.bu.flags = MH_BU_F_A | MH_BU_F_H;
+	msg.bu.lifetime = dereg ? 0 : mh_lifetime_to_units(mn->lifetime_req);
+	r = mh_build(&msg, buf, sizeof(buf), &len);
+	if (r < 0)
+		return log_error_errno(r, "cannot build a BU: %m");
+	r = mh_socket_send(mn->mh_fd, buf, len, &tx);
+	if (r < 0)
+		return log_warning_errno(r, "sending the BU failed: %m, retrying");
+	mn->m->counters.mh_out[MH_TYPE_BU]++;
+	mn->bu_sent = now_usec();
+	if (mn->cur && !mn->cur->bu_sent)
+		mn->cur->bu_sent = mn->bu_sent;
+	return 0;
+}
+
+/* Send (or resend) the BU for the current state and arm the retransmission (§11.8). */
+static void mn_bu_start(struct mn *mn, bool first)
+{
+	const struct mip6_config *c = mn->m->config;
+	char co[INET6_ADDRSTRLEN];
+
+	mn->seq++;
+	if (first) {
+		mn->retransmits = 0;
+		mn->bu_first_sent = now_usec();
+		mn->backoff = mn->bul == BUL_REGISTERING && mn->lifetime_granted == 0
+				      ? c->initial_bindack_timeout_first_reg_usec
+				      : c->initial_bindack_timeout_rereg_usec;
+	}
+	mn->bul_coa = mn->coa;
+	addr_str(&mn->coa, co);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000002"),
+			      "BU sent: seq %u, care-of %s, lifetime %u s%s", mn->seq, co,
+			      mn->bul == BUL_DEREGISTERING ? 0 : mn->lifetime_req,
+			      first ? "" : " (retransmission)");
+	(void)mn_send_bu(mn);
+	mn_schedule(mn, now_usec() + mn->backoff);
+}
+
+static int on_bul_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct mn *mn = userdata;
+	const struct mip6_config *c = mn->m->config;
+
+	switch (mn->bul) {
+	case BUL_REGISTERING:
+	case BUL_DEREGISTERING:
+		/* No BA: retransmit with a doubled timeout, capped (§11.8). */
+		if (c->mn_max_ha_consecutive_resends && mn->retransmits >= c->mn_max_ha_consecutive_resends) {
+			log_warning("no BA after %u retransmissions; keeping on at the maximum interval",
+				    mn->retransmits);
+			mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
+		} else {
+			mn->backoff *= 2;
+			if (mn->backoff > MAX_BINDACK_TIMEOUT_USEC)
+				mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
+		}
+		mn->retransmits++;
+		mn_bu_start(mn, false);
+		break;
+	case BUL_REGISTERED:
+		/* Refresh before the binding expires. */
+		mn->bul = BUL_REGISTERING;
+		mn_bu_start(mn, true);
+		break;
+	case BUL_NONE:
+		break;
+	}
+	return 0;
+}
+
+static void mn_schedule(struct mn *mn, usec_t when)
+{
+	if (mn->bul_timer) {
+		(void)sd_event_source_set_time(mn->bul_timer, when);
+		(void)sd_event_source_set_enabled(mn->bul_timer, SD_EVENT_ONESHOT);
+	} else
+		(void)sd_event_add_time(mn->m->event, &mn->bul_timer, MIP6_CLOCK, when, 10 * USEC_PER_MSEC,
+					on_bul_timer, mn);
+}
+
+static void mn_unschedule(struct mn *mn)
+{
+	if (mn->bul_timer)
+		(void)sd_event_source_set_enabled(mn->bul_timer, SD_EVENT_OFF);
+}
+
+static void mn_send_home_na(struct mn *mn)
+{
+	static const struct in6_addr all_nodes = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						       1 } } };
+	struct ndisc_na na = { .flags = NDISC_NA_F_OVERRIDE, .target = mn->hoa };
+	uint8_t buf[64];
+	size_t len;
+
+	/* §11.5.5: tell the home link that the HoA is here again. */
+	na.target_lla.len = 6;
+	memcpy(na.target_lla.addr, mn->mac, 6);
+	if (ndisc_na_build(&na, buf, sizeof(buf), &len) == 0)
+		(void)icmp6_socket_send(mn->icmp, &all_nodes, mn->ifindex, NULL, buf, len);
+}
+
+static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struct mh_msg *msg)
+{
+	char h[INET6_ADDRSTRLEN];
+	usec_t now = now_usec();
+
+	mn->m->counters.ba_status_in[msg->ba.status]++;
+	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0) {
+		addr_str(&rx->src, h);
+		log_debug("BA from %s, not our home agent, ignoring", h);
+		mn->m->counters.drops[DROP_UNEXPECTED]++;
+		return;
+	}
+	if (mn->bul != BUL_REGISTERING && mn->bul != BUL_DEREGISTERING) {
+		log_debug("BA seq %u with nothing pending, ignoring", msg->ba.seq);
+		return;
+	}
+	mn->last_status = msg->ba.status;
+	if (msg->ba.status == MH_BA_SEQ_OUT_OF_WINDOW) {
+		/* §11.7.3: take the HA's last accepted number and try again above it. */
+		log_notice("BA 135: the home agent last accepted seq %u; resynchronising", msg->ba.seq);
+		mn->seq = msg->ba.seq;
+		mn_bu_start(mn, false);
+		return;
+	}
+	if (msg->ba.seq != mn->seq) {
+		log_debug("BA seq %u does not match the BU's %u, ignoring", msg->ba.seq, mn->seq);
+		return;
+	}
+	mn->ba_time = now;
+	if (!MH_BA_STATUS_IS_ACCEPTED(msg->ba.status)) {
+		log_error("home registration refused: status %u (%s)", msg->ba.status,
+			  mh_ba_status_to_string(msg->ba.status) ? mh_ba_status_to_string(msg->ba.status) : "?");
+		if (mn->cur)
+			mn->cur->status = msg->ba.status;
+		/* Try again later, at the maximum interval. */
+		mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
+		mn_schedule(mn, now + mn->backoff);
+		return;
+	}
+	if (mn->cur) {
+		mn->cur->ba_rcvd = now;
+		mn->cur->status = msg->ba.status;
+	}
+	if (mn->bul == BUL_DEREGISTERING) {
+		log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000003"),
+				      "BA received: deregistered at home (BU->BA %.1f ms)",
+				      ms_since(mn->bu_sent, now));
+		mn->bul = BUL_NONE;
+		mn->lifetime_granted = 0;
+		mn_unschedule(mn);
+		mn_send_home_na(mn);
+		manager_notify_status(mn->m);
+		return;
+	}
+	mn->bul = BUL_REGISTERED;
+	mn->lifetime_granted = mh_lifetime_from_units(msg->ba.lifetime);
+	mn->refresh_sec = mn->lifetime_granted;
+	if (msg->opts.present & MH_OPT_BIT(MH_OPT_BRA))
+		mn->refresh_sec = mh_lifetime_from_units(msg->opts.refresh);
+	if (mn->refresh_sec >= mn->lifetime_granted)
+		mn->refresh_sec = mn->lifetime_granted * 4 / 5;
+	mn->expires = now + (usec_t)mn->lifetime_granted * USEC_PER_SEC;
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000003"),
+			      "BA received: status %u, lifetime %u s, refresh in %u s (BU->BA %.1f ms)",
+			      msg->ba.status, mn->lifetime_granted, mn->refresh_sec,
+			      ms_since(mn->bu_sent, now));
+	mn_schedule(mn, now + (usec_t)(mn->refresh_sec ? mn->refresh_sec : 1) * USEC_PER_SEC);
+	manager_notify_status(mn->m);
+}
+
+static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	for (int i = 0; i < 64; i++) {
+		uint8_t buf[MH_LEN_MAX + 8];
+		struct mh_rx_info rx;
+		struct mh_msg msg;
+		struct mh_parse_error err;
+		int n = mh_socket_recv(fd, buf, sizeof(buf), &rx);
+
+		if (n == -EAGAIN || n < 0)
+			break;
+		if (rx.truncated) {
+			mn->m->counters.drops[DROP_TRUNCATED]++;
+			continue;
+		}
+		if (mh_parse(buf, (size_t)n, NULL, NULL, &msg, &err) < 0) {
+			mn->m->counters.drops[DROP_MALFORMED]++;
+			continue;
+		}
+		mn->m->counters.mh_in[msg.type]++;
+		if (msg.type == MH_TYPE_BA)
+			mn_handle_ba(mn, &rx, &msg);
+		else if (msg.type == MH_TYPE_BE)
+			log_notice("Binding Error status %u from the network", msg.be.status);
+		else
+			mn->m->counters.drops[DROP_UNEXPECTED]++;
+	}
+	return 0;
+}
+
+/* ---- movement ----------------------------------------------------------------- */
+
+static void on_move_step(int result, void *userdata);
+
+static void eui64(struct mn *mn, const struct in6_addr *prefix, struct in6_addr *ret)
+{
+	*ret = *prefix;
+	ret->s6_addr[8] = mn->mac[0] ^ 0x02;
+	ret->s6_addr[9] = mn->mac[1];
+	ret->s6_addr[10] = mn->mac[2];
+	ret->s6_addr[11] = 0xff;
+	ret->s6_addr[12] = 0xfe;
+	ret->s6_addr[13] = mn->mac[3];
+	ret->s6_addr[14] = mn->mac[4];
+	ret->s6_addr[15] = mn->mac[5];
+}
+
+static void xfrm_bu_policy(struct mn *mn, struct knl_xfrm_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->sel.src = mn->hoa;
+	p->sel.src_len = 128;
+	p->sel.dst = mn->ha;
+	p->sel.dst_len = 128;
+	p->sel.proto = IPPROTO_MH;
+	p->sel.type = MH_TYPE_BU;
+	p->dir = XFRM_POLICY_OUT;
+	p->priority = 2;
+	p->n_tmpl = 1;
+	p->tmpl[0].proto = IPPROTO_DSTOPTS;
+	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	p->tmpl[0].optional = true;
+}
+
+static void xfrm_hao_state(struct mn *mn, struct knl_xfrm_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = mn->hoa;
+	s->dst = mn->ha;
+	s->proto = IPPROTO_DSTOPTS;
+	s->mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	s->coaddr = mn->coa;
+	s->sel.type = KNL_XFRM_TYPE_ANY;
+}
+
+static void mn_queue(struct mn *mn, int r)
+{
+	if (r == 0)
+		mn->kpending++;
+	else
+		log_warning_errno(r, "cannot queue a kernel request: %m");
+}
+
+/* Queue the kernel changes of a move; the BU leaves when they are all acknowledged. */
+static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *prefix,
+		    const struct in6_addr *router)
+{
+	struct in6_addr old_coa = mn->coa;
+	enum mn_location old_loc = mn->loc;
+	struct knl_addr a;
+	struct knl_route rt;
+	struct knl_rule ru;
+	struct knl_xfrm_policy p;
+	struct knl_xfrm_state s;
+	char pr[INET6_ADDRSTRLEN], co[INET6_ADDRSTRLEN];
+	struct mn_handover *hv;
+
+	mn->moves++;
+	mn->move_gen++;
+	knl_cancel_owner(mn->knl, mn);
+	mn->kpending = 0;
+	hv = &mn->hist[mn->n_hist++ % MN_HISTORY];
+	memset(hv, 0, sizeof(*hv));
+	hv->detected = now_usec();
+	snprintf(hv->from, sizeof(hv->from), "%s",
+		 old_loc == LOC_HOME ? "home" : old_loc == LOC_FOREIGN ? "foreign" : "start");
+	mn->cur = hv;
+
+	mn->loc = loc;
+	mn->prefix = *prefix;
+	mn->router = *router;
+	if (loc == LOC_HOME)
+		mn->coa = mn->hoa;
+	else
+		eui64(mn, prefix, &mn->coa);
+	addr_str(prefix, pr);
+	addr_str(&mn->coa, co);
+	snprintf(hv->to, sizeof(hv->to), "%s", loc == LOC_HOME ? "home" : "foreign");
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004"),
+			      "movement detected: %s link %s/64, care-of address %s",
+			      loc == LOC_HOME ? "home" : "foreign", pr, co);
+
+	/* Leave the old link: its CoA (the kernel drops its prefix route with it). */
+	if (old_loc == LOC_FOREIGN && memcmp(&old_coa, &mn->coa, sizeof(old_coa)) != 0) {
+		memset(&a, 0, sizeof(a));
+		a.ifindex = mn->ifindex;
+		a.addr = old_coa;
+		a.prefixlen = 64;
+		mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
+	}
+
+	if (loc == LOC_FOREIGN) {
+		if (old_loc != LOC_FOREIGN) {
+			/* The HoA leaves the physical interface for the tunnel. */
+			memset(&a, 0, sizeof(a));
+			a.ifindex = mn->ifindex;
+			a.addr = mn->hoa;
+			a.prefixlen = mn->home_plen;
+			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
+		}
+		memset(&a, 0, sizeof(a));
+		a.ifindex = mn->ifindex;
+		a.addr = mn->coa;
+		a.prefixlen = 64;
+		a.flags = IFA_F_NODAD;
+		mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
+	} else {
+		/* At home: undo the away data path before the HoA comes back to the link. */
+		if (mn->away_setup) {
+			memset(&ru, 0, sizeof(ru));
+			ru.from = mn->hoa;
+			ru.from_len = 128;
+			ru.table = MN_TABLE;
+			ru.priority = MN_RULE_PRIO;
+			mn_queue(mn, knl_rule(mn->knl, KNL_OP_DEL, &ru, mn, on_move_step, mn));
+			memset(&rt, 0, sizeof(rt));
+			rt.table = MN_TABLE;
+			rt.oif = mn->tnl_ifindex;
+			mn_queue(mn, knl_route(mn->knl, KNL_OP_DEL, &rt, mn, on_move_step, mn));
+			memset(&a, 0, sizeof(a));
+			a.ifindex = mn->tnl_ifindex;
+			a.addr = mn->hoa;
+			a.prefixlen = 128;
+			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
+			xfrm_bu_policy(mn, &p);
+			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+			xfrm_hao_state(mn, &s);
+			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
+			mn->away_setup = false;
+		}
+		memset(&a, 0, sizeof(a));
+		a.ifindex = mn->ifindex;
+		a.addr = mn->hoa;
+		a.prefixlen = mn->home_plen;
+		a.flags = IFA_F_NODAD | IFA_F_HOMEADDRESS;
+		mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
+	}
+
+	/* The default route through the router that advertised this link. */
+	memset(&rt, 0, sizeof(rt));
+	rt.gateway = *router;
+	rt.oif = mn->ifindex;
+	rt.metric = 512;
+	mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
+
+	if (loc == LOC_FOREIGN) {
+		if (!mn->away_setup) {
+			memset(&a, 0, sizeof(a));
+			a.ifindex = mn->tnl_ifindex;
+			a.addr = mn->hoa;
+			a.prefixlen = 128;
+			a.flags = IFA_F_NODAD | IFA_F_HOMEADDRESS;
+			mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
+			memset(&ru, 0, sizeof(ru));
+			ru.from = mn->hoa;
+			ru.from_len = 128;
+			ru.table = MN_TABLE;
+			ru.priority = MN_RULE_PRIO;
+			mn_queue(mn, knl_rule(mn->knl, KNL_OP_ADD, &ru, mn, on_move_step, mn));
+			xfrm_bu_policy(mn, &p);
+			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+			mn->away_setup = true;
+		}
+		/* Reverse tunnel: everything from the HoA goes to the HA, from the current CoA. */
+		memset(&rt, 0, sizeof(rt));
+		rt.table = MN_TABLE;
+		rt.oif = mn->tnl_ifindex;
+		rt.encap = true;
+		rt.encap_dst = mn->ha;
+		rt.encap_src = mn->coa;
+		mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
+		xfrm_hao_state(mn, &s);
+		mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
+	}
+	if (mn->kpending == 0)
+		on_move_step(0, mn);
+	else
+		mn->kpending++, on_move_step(0, mn); /* balance: the last real ack sends the BU */
+}
+
+static void on_move_step(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (result < 0)
+		log_warning_errno(result, "a handover kernel request failed: %m (%s), continuing",
+				  knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
+	if (mn->kpending > 0 && --mn->kpending > 0)
+		return;
+	/* All in place: register (or deregister) with the home agent. */
+	if (mn->loc == LOC_HOME) {
+		if (mn->bul == BUL_NONE)
+			return; /* nothing registered: nothing to undo */
+		mn->bul = BUL_DEREGISTERING;
+	} else
+		mn->bul = BUL_REGISTERING;
+	mn_bu_start(mn, true);
+}
+
+static void mn_handle_ra(struct mn *mn, const struct icmp6_rxinfo *info, const uint8_t *buf, size_t len)
+{
+	struct ndisc_ra *ra;
+	const struct ndisc_prefix *pick = NULL;
+
+	ra = malloc(sizeof(*ra));
+	if (!ra)
+		return;
+	if (ndisc_rx_check(NDISC_TYPE_RA, info->hop_limit, &info->src, &info->dst) < 0 ||
+	    ndisc_ra_parse(buf, len, ra) < 0) {
+		mn->m->counters.drops[DROP_MALFORMED]++;
+		free(ra);
+		return;
+	}
+	for (size_t i = 0; i < ra->n_prefixes; i++) {
+		const struct ndisc_prefix *p = &ra->prefixes[i];
+		if (p->prefixlen != 64 || !(p->flags & NDISC_PREFIX_F_AUTO) || p->valid_lifetime == 0)
+			continue;
+		if (prefix_equal(&p->prefix, &mn->home_prefix, mn->home_plen)) {
+			pick = p;
+			break;
+		}
+		if (!pick)
+			pick = p;
+	}
+	if (pick && ra->router_lifetime > 0) {
+		bool home = prefix_equal(&pick->prefix, &mn->home_prefix, mn->home_plen);
+		enum mn_location loc = home ? LOC_HOME : LOC_FOREIGN;
+
+		if (!mn->ready)
+			; /* kernel setup still running: the next RA will do */
+		else if (loc != mn->loc || !prefix_equal(&pick->prefix, &mn->prefix, 64) ||
+			 memcmp(&info->src, &mn->router, sizeof(info->src)) != 0)
+			mn_move(mn, loc, &pick->prefix, &info->src);
+	}
+	free(ra);
+}
+
+static void mn_send_rs(struct mn *mn)
+{
+	static const struct in6_addr all_routers = ICMP6_ALL_ROUTERS_INIT;
+	struct ndisc_rs rs = { 0 };
+	uint8_t buf[32];
+	size_t len;
+
+	rs.source_lla.len = 6;
+	memcpy(rs.source_lla.addr, mn->mac, 6);
+	if (ndisc_rs_build(&rs, buf, sizeof(buf), &len) == 0)
+		(void)icmp6_socket_send(mn->icmp, &all_routers, mn->ifindex, NULL, buf, len);
+}
+
+static int on_icmp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	for (int i = 0; i < 64; i++) {
+		uint8_t buf[1500];
+		size_t len;
+		struct icmp6_rxinfo info;
+		int r = icmp6_socket_recv(mn->icmp, buf, sizeof(buf), &len, &info);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0 || len < 1)
+			continue;
+		if (buf[0] == NDISC_TYPE_RA)
+			mn_handle_ra(mn, &info, buf, len);
+	}
+	return 0;
+}
+
+/* Link events: a carrier coming back means a new attachment — ask for an RA now. */
+static void on_knl_event(const struct knl_event *ev, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (ev->type != KNL_EVENT_LINK || ev->link.ifindex != mn->ifindex || ev->removed)
+		return;
+	if ((ev->link.flags & IFF_LOWER_UP) && mn->ready) {
+		log_debug("link %s is up: soliciting a router advertisement", mn->ifname);
+		mn_send_rs(mn);
+	}
+}
+
+/* ---- start-up ------------------------------------------------------------------- */
+
+static int write_sysctl(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int read_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		r = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return r;
+}
+
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_BA_STATE, SETUP_BA_POLICY, SETUP_DONE };
+
+static void on_setup_step(int result, void *userdata);
+
+static void mn_setup_next(struct mn *mn, int stage)
+{
+	int r = 0;
+
+	switch (stage) {
+	case SETUP_TUNNEL: {
+		struct knl_ip6tnl t = { .external = true };
+		snprintf(t.name, sizeof(t.name), "%s", MN_TUNNEL_NAME);
+		r = knl_ip6tnl_add(mn->knl, &t, NULL, on_setup_step, mn);
+		break;
+	}
+	case SETUP_TUNNEL_UP:
+		mn->tnl_ifindex = (int)if_nametoindex(MN_TUNNEL_NAME);
+		if (mn->tnl_ifindex <= 0) {
+			log_error("the tunnel device %s did not appear", MN_TUNNEL_NAME);
+			sd_event_exit(mn->m->event, -ENODEV);
+			return;
+		}
+		r = knl_link_set_up(mn->knl, mn->tnl_ifindex, true, NULL, on_setup_step, mn);
+		break;
+	case SETUP_BA_STATE: {
+		/* BAs reach the HoA through a type 2 routing header: a route2 state accepts them. */
+		struct knl_xfrm_state s = { .src = mn->ha, .dst = mn->hoa, .proto = IPPROTO_ROUTING,
+					    .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+		s.sel.type = KNL_XFRM_TYPE_ANY;
+		r = knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, NULL, on_setup_step, mn);
+		break;
+	}
+	case SETUP_BA_POLICY: {
+		struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
+		p.sel.src = mn->ha;
+		p.sel.src_len = 128;
+		p.sel.dst = mn->hoa;
+		p.sel.dst_len = 128;
+		p.sel.proto = IPPROTO_MH;
+		p.sel.type = KNL_XFRM_TYPE_ANY;
+		p.tmpl[0].proto = IPPROTO_ROUTING;
+		p.tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+		p.tmpl[0].optional = true;
+		r = knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, NULL, on_setup_step, mn);
+		break;
+	}
+	case SETUP_DONE:
+		mn->ready = true;
+		log_info("mobile node ready on %s: home address, soliciting a router", mn->ifname);
+		mn_send_rs(mn);
+		return;
+	}
+	if (r < 0) {
+		log_error_errno(r, "mobile node kernel setup failed at step %d: %m", stage);
+		sd_event_exit(mn->m->event, r);
+	}
+}
+
+static int setup_stage;
+
+static void on_setup_step(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (result < 0) {
+		log_error_errno(result, "mobile node kernel setup failed at step %d: %m (%s)", setup_stage,
+				knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
+		sd_event_exit(mn->m->event, result);
+		return;
+	}
+	mn_setup_next(mn, ++setup_stage);
+}
+
+static int mn_start(struct manager *m)
+{
+	const struct mip6_config *c = m->config;
+	const struct conf_home_link *hl;
+	static const uint8_t types[] = { NDISC_TYPE_RA };
+	struct icmp6_socket_config ic = { .types = types, .n_types = 1 };
+	struct mn *mn;
+	char path[256];
+	int r;
+
+	if (c->n_home_links < 1 || !c->home_links[0].has_hoa || !c->home_links[0].has_ha_addr)
+		return log_error_errno(EINVAL, "a mobile node needs MnHomeLink with HomeAddress and HomeAgentAddress");
+	hl = &c->home_links[0];
+	mn = calloc(1, sizeof(*mn));
+	if (!mn)
+		return -ENOMEM;
+	m->role_data = mn;
+	mn->m = m;
+	mn->mh_fd = -EBADF;
+	mn->hoa = hl->hoa.addr;
+	mn->home_plen = hl->hoa.len;
+	mn->home_prefix = hl->hoa.addr;
+	for (int i = mn->home_plen; i < 128; i++)
+		mn->home_prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	mn->ha = hl->ha_addr;
+	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha))
+		return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) is not implemented yet");
+	mn->lifetime_req = c->mn_max_ha_binding_life;
+	snprintf(mn->ifname, sizeof(mn->ifname), "%s", hl->ifname);
+	mn->ifindex = (int)if_nametoindex(mn->ifname);
+	if (mn->ifindex <= 0)
+		return log_error_errno(ENODEV, "home link interface %s: %m", mn->ifname);
+	if (read_mac(mn->ifname, mn->mac) < 0)
+		return log_error_errno(ENODEV, "no link-layer address on %s", mn->ifname);
+	/* mip6d owns the interface's addressing and default route while it runs. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", mn->ifname);
+	if (write_sysctl(path, "0") < 0)
+		log_warning("cannot turn off accept_ra on %s, ignoring", mn->ifname);
+
+	r = knl_new(m->event, &mn->knl);
+	if (r < 0)
+		return log_error_errno(r, "cannot open netlink sockets: %m");
+	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
+	if (r < 0)
+		return log_error_errno(r, "cannot monitor links: %m");
+	r = mh_socket_open(&mn->mh_fd);
+	if (r < 0)
+		return log_error_errno(r, "cannot open the Mobility Header socket: %m");
+	r = sd_event_add_io(m->event, &mn->mh_src, mn->mh_fd, EPOLLIN, on_mh, mn);
+	if (r < 0)
+		return r;
+	ic.ifname = mn->ifname;
+	r = icmp6_socket_new(&ic, &mn->icmp);
+	if (r < 0)
+		return log_error_errno(r, "ICMPv6 socket on %s: %m", mn->ifname);
+	r = icmp6_socket_attach_event(mn->icmp, m->event, 0, on_icmp, mn, &mn->icmp_src);
+	if (r < 0)
+		return r;
+	setup_stage = SETUP_TUNNEL;
+	mn_setup_next(mn, setup_stage);
+	return 0;
+}
+
+static void on_flushed(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	manager_shutdown_done(mn->m);
+}
+
+/* SIGTERM: remove what the MN installed (the binding at the HA expires by itself). */
+static int mn_shutdown(struct manager *m)
+{
+	struct mn *mn = m->role_data;
+	struct knl_xfrm_policy p;
+	struct knl_xfrm_state s;
+	struct knl_rule ru = { .from_len = 128, .table = MN_TABLE, .priority = MN_RULE_PRIO };
+
+	if (!mn || !mn->knl)
+		return 0;
+	knl_cancel_owner(mn->knl, mn);
+	if (mn->away_setup) {
+		ru.from = mn->hoa;
+		(void)knl_rule(mn->knl, KNL_OP_DEL, &ru, NULL, NULL, NULL);
+		xfrm_bu_policy(mn, &p);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+		xfrm_hao_state(mn, &s);
+		(void)knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, NULL, NULL);
+	}
+	if (mn->tnl_ifindex > 0)
+		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);
+	memset(&p, 0, sizeof(p));
+	p.sel.src = mn->ha;
+	p.sel.src_len = 128;
+	p.sel.dst = mn->hoa;
+	p.sel.dst_len = 128;
+	p.sel.proto = IPPROTO_MH;
+	p.sel.type = KNL_XFRM_TYPE_ANY;
+	p.dir = XFRM_POLICY_IN;
+	p.priority = 2;
+	(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	memset(&s, 0, sizeof(s));
+	s.src = mn->ha;
+	s.dst = mn->hoa;
+	s.proto = IPPROTO_ROUTING;
+	s.mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	s.sel.type = KNL_XFRM_TYPE_ANY;
+	if (knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, on_flushed, mn) < 0)
+		return 0;
+	return 1;
+}
+
+static void mn_stop(struct manager *m)
+{
+	struct mn *mn = m->role_data;
+
+	if (!mn)
+		return;
+	sd_event_source_disable_unref(mn->bul_timer);
+	sd_event_source_disable_unref(mn->icmp_src);
+	icmp6_socket_free(mn->icmp);
+	sd_event_source_disable_unref(mn->mh_src);
+	safe_close(mn->mh_fd);
+	knl_free(mn->knl);
+	free(mn);
+	m->role_data = NULL;
+}
+
+static const char *bul_state_name(enum bul_state s)
+{
+	switch (s) {
+	case BUL_NONE:
+		return "none";
+	case BUL_REGISTERING:
+		return "registering";
+	case BUL_REGISTERED:
+		return "registered";
+	case BUL_DEREGISTERING:
+		return "deregistering";
+	}
+	return "?";
+}
+
+static const char *loc_name(enum mn_location l)
+{
+	return l == LOC_HOME ? "home" : l == LOC_FOREIGN ? "foreign" : "unknown";
+}
+
+static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
+{
+	struct mn *mn = m->role_data;
+	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	usec_t now = now_usec();
+	long long left = mn->expires > now && mn->bul == BUL_REGISTERED
+				 ? (long long)((mn->expires - now) / USEC_PER_SEC)
+				 : 0;
+
+	if (strcmp(argv[0], "bul") != 0)
+		return -EOPNOTSUPP;
+	addr_str(&mn->hoa, h);
+	addr_str(&mn->ha, a);
+	addr_str(&mn->bul_coa, c);
+	if (!json) {
+		fprintf(out, "location: %s\n", loc_name(mn->loc));
+		fprintf(out, "%-39s %-39s %-39s %-13s %5s %8s %6s\n", "home address", "home agent", "care-of address",
+			"state", "seq", "lifetime", "left");
+		fprintf(out, "%-39s %-39s %-39s %-13s %5u %8u %6lld\n", h, a, c, bul_state_name(mn->bul), mn->seq,
+			mn->lifetime_granted, left);
+		return 0;
+	}
+	fprintf(out,
+		"{\"location\":\"%s\",\"entries\":[{\"hoa\":\"%s\",\"ha\":\"%s\",\"coa\":\"%s\",\"state\":\"%s\","
+		"\"seq\":%u,\"lifetime\":%u,\"expires_in\":%lld,\"retransmits\":%u,\"last_status\":%u}],"
+		"\"moves\":%llu,\"handovers\":[",
+		loc_name(mn->loc), h, a, c, bul_state_name(mn->bul), mn->seq, mn->lifetime_granted, left,
+		mn->retransmits, mn->last_status, (unsigned long long)mn->moves);
+	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++) {
+		const struct mn_handover *hv = &mn->hist[(mn->n_hist - n + i) % MN_HISTORY];
+		fprintf(out, "%s{\"from\":\"%s\",\"to\":\"%s\",\"detected_ms\":%.1f,\"bu_after_ms\":%.1f,"
+			     "\"ba_after_ms\":%.1f,\"bu_to_ba_ms\":%.1f,\"status\":%u}",
+			i ? "," : "", hv->from, hv->to, (double)hv->detected / 1000.0,
+			hv->bu_sent ? ms_since(hv->detected, hv->bu_sent) : -1.0,
+			hv->ba_rcvd ? ms_since(hv->detected, hv->ba_rcvd) : -1.0,
+			hv->ba_rcvd && hv->bu_sent ? ms_since(hv->bu_sent, hv->ba_rcvd) : -1.0, hv->status);
+	}
+	fprintf(out, "]}\n");
+	return 0;
+}
+
+static void mn_status(struct manager *m, char *buf, size_t len)
+{
+	struct mn *mn = m->role_data;
+
+	if (mn)
+		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_name(mn->bul));
+}
+
+const struct role_ops mn_role_ops = {
+	.name = "MN",
+	.start = mn_start,
+	.stop = mn_stop,
+	.shutdown = mn_shutdown,
+	.ctl = mn_ctl,
+	.status = mn_status,
+};
