@@ -671,7 +671,30 @@ static int read_mac(const char *ifname, uint8_t mac[6])
 	return r;
 }
 
-enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_BA_STATE, SETUP_BA_POLICY, SETUP_DONE };
+enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_BA_STATE,
+       SETUP_BA_POLICY, SETUP_DONE };
+
+#define RTPROT_RA_KERNEL 9 /* RTPROT_RA: routes the kernel learned from RAs */
+
+/*
+ * mip6d owns the interface's global addresses and RA-learned routes while it
+ * runs: what the kernel autoconfigured before (accept_ra is now off) would
+ * keep the home prefix on-link after the MN leaves home.
+ */
+static void flush_each(const struct knl_event *ev, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (ev->type == KNL_EVENT_ADDR && ev->addr.ifindex == mn->ifindex && ev->addr.scope == 0 &&
+	    memcmp(&ev->addr.addr, &mn->hoa, sizeof(mn->hoa)) != 0) {
+		struct knl_addr a = ev->addr;
+		a.valid_lft = a.preferred_lft = 0;
+		(void)knl_addr(mn->knl, KNL_OP_DEL, &a, NULL, NULL, NULL);
+	} else if (ev->type == KNL_EVENT_ROUTE && ev->route.oif == mn->ifindex &&
+		   ev->route.protocol == RTPROT_RA_KERNEL) {
+		(void)knl_route(mn->knl, KNL_OP_DEL, &ev->route, NULL, NULL, NULL);
+	}
+}
 
 static void on_setup_step(int result, void *userdata);
 
@@ -680,6 +703,12 @@ static void mn_setup_next(struct mn *mn, int stage)
 	int r = 0;
 
 	switch (stage) {
+	case SETUP_FLUSH_ADDRS:
+		r = knl_dump(mn->knl, KNL_DUMP_ADDRS, NULL, flush_each, on_setup_step, mn);
+		break;
+	case SETUP_FLUSH_ROUTES:
+		r = knl_dump(mn->knl, KNL_DUMP_ROUTES, NULL, flush_each, on_setup_step, mn);
+		break;
 	case SETUP_TUNNEL: {
 		struct knl_ip6tnl t = { .external = true };
 		snprintf(t.name, sizeof(t.name), "%s", MN_TUNNEL_NAME);
@@ -802,7 +831,7 @@ static int mn_start(struct manager *m)
 	r = icmp6_socket_attach_event(mn->icmp, m->event, 0, on_icmp, mn, &mn->icmp_src);
 	if (r < 0)
 		return r;
-	setup_stage = SETUP_TUNNEL;
+	setup_stage = SETUP_FLUSH_ADDRS;
 	mn_setup_next(mn, setup_stage);
 	return 0;
 }

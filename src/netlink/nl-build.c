@@ -439,7 +439,8 @@ int knl_build_xfrm_state(enum knl_op op, const struct knl_xfrm_state *s, struct 
 	r = msg_new(op == KNL_OP_ADD ? XFRM_MSG_NEWSA : XFRM_MSG_UPDSA, NLM_F_ACK, &sa, sizeof(sa), &m);
 	if (r < 0)
 		return r;
-	if (!addr_is_any(&s->coaddr))
+	/* The kernel requires XFRMA_COADDR for route2/hao states; :: there means "any CoA". */
+	if (!addr_is_any(&s->coaddr) || s->proto == IPPROTO_ROUTING || s->proto == IPPROTO_DSTOPTS)
 		PUT(put_addr6(m, XFRMA_COADDR, &s->coaddr));
 	if (s->aead.name[0]) {
 		r = put_algo(m, XFRMA_ALG_AEAD, &s->aead, true);

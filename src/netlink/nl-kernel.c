@@ -374,8 +374,21 @@ int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s
 		   knl_done_fn done, void *userdata)
 {
 	struct nl_msg *m = NULL;
-	int r = knl_build_xfrm_state(op, s, &m);
+	int r;
 
+	if (op == KNL_OP_REPLACE) {
+		/*
+		 * XFRM_MSG_UPDSA fails with ESRCH when the state does not exist yet:
+		 * replace = delete (absent is fine) then add, in order on one socket.
+		 */
+		r = knl_build_xfrm_state(KNL_OP_DEL, s, &m);
+		r = submit(k, KNL_SOCKET_XFRM, r, m, KNL_MAP_ABSENT, owner, NULL, NULL);
+		if (r < 0)
+			return r;
+		m = NULL;
+		op = KNL_OP_ADD;
+	}
+	r = knl_build_xfrm_state(op, s, &m);
 	return submit(k, KNL_SOCKET_XFRM, r, m, op_map(op), owner, done, userdata);
 }
 
