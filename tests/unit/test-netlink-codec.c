@@ -407,7 +407,8 @@ static size_t make_addr_msg(uint8_t *buf, uint8_t family, uint8_t plen, const ui
 
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + NLMSG_HDRLEN, &ifa, sizeof(ifa));
-	memcpy(buf + NLMSG_HDRLEN + sizeof(ifa), attrs, alen);
+	if (alen)
+		memcpy(buf + NLMSG_HDRLEN + sizeof(ifa), attrs, alen);
 	return h.nlmsg_len;
 }
 
