@@ -28,6 +28,7 @@ void knl_msg_freep(struct nl_msg **m)
 {
 	if (*m)
 		nlmsg_free(*m);
+	*m = NULL;
 }
 
 static bool addr_is_any(const struct in6_addr *a)

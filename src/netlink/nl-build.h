@@ -26,7 +26,7 @@
 
 struct nl_msg;
 
-/* Until core/cleanup.h carries the libnl cleanup helpers. */
+/* Free *m and set it to NULL. (Until core/cleanup.h carries the libnl cleanup helpers.) */
 void knl_msg_freep(struct nl_msg **m);
 
 int knl_build_addr(enum knl_op op, const struct knl_addr *a, struct nl_msg **ret);
