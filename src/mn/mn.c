@@ -393,6 +393,35 @@ static void xfrm_hao_state(struct mn *mn, struct knl_xfrm_state *s)
 	s->sel.type = KNL_XFRM_TYPE_ANY;
 }
 
+/* BAs reach the HoA with a type 2 routing header: a route2 state (any CoA) accepts them ... */
+static void xfrm_ba_state(struct mn *mn, struct knl_xfrm_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = mn->ha;
+	s->dst = mn->hoa;
+	s->proto = IPPROTO_ROUTING;
+	s->mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	s->sel.type = KNL_XFRM_TYPE_ANY;
+}
+
+/* ... and an inbound policy with an optional route2 template lets them through. */
+static void xfrm_ba_policy(struct mn *mn, struct knl_xfrm_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->sel.src = mn->ha;
+	p->sel.src_len = 128;
+	p->sel.dst = mn->hoa;
+	p->sel.dst_len = 128;
+	p->sel.proto = IPPROTO_MH;
+	p->sel.type = KNL_XFRM_TYPE_ANY;
+	p->dir = XFRM_POLICY_IN;
+	p->priority = 2;
+	p->n_tmpl = 1;
+	p->tmpl[0].proto = IPPROTO_ROUTING;
+	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	p->tmpl[0].optional = true;
+}
+
 static void mn_queue(struct mn *mn, int r)
 {
 	if (r == 0)
@@ -486,6 +515,10 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
 			xfrm_hao_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
+			xfrm_ba_policy(mn, &p);
+			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+			xfrm_ba_state(mn, &s);
+			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
 			mn->away_setup = false;
 		}
 		memset(&a, 0, sizeof(a));
@@ -518,6 +551,10 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			ru.priority = MN_RULE_PRIO;
 			mn_queue(mn, knl_rule(mn->knl, KNL_OP_ADD, &ru, mn, on_move_step, mn));
 			xfrm_bu_policy(mn, &p);
+			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+			xfrm_ba_state(mn, &s);
+			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
+			xfrm_ba_policy(mn, &p);
 			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
 			mn->away_setup = true;
 		}
@@ -671,8 +708,7 @@ static int read_mac(const char *ifname, uint8_t mac[6])
 	return r;
 }
 
-enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_BA_STATE,
-       SETUP_BA_POLICY, SETUP_DONE };
+enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_DONE };
 
 #define RTPROT_RA_KERNEL 9 /* RTPROT_RA: routes the kernel learned from RAs */
 
@@ -724,28 +760,6 @@ static void mn_setup_next(struct mn *mn, int stage)
 		}
 		r = knl_link_set_up(mn->knl, mn->tnl_ifindex, true, NULL, on_setup_step, mn);
 		break;
-	case SETUP_BA_STATE: {
-		/* BAs reach the HoA through a type 2 routing header: a route2 state accepts them. */
-		struct knl_xfrm_state s = { .src = mn->ha, .dst = mn->hoa, .proto = IPPROTO_ROUTING,
-					    .mode = XFRM_MODE_ROUTEOPTIMIZATION };
-		s.sel.type = KNL_XFRM_TYPE_ANY;
-		r = knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, NULL, on_setup_step, mn);
-		break;
-	}
-	case SETUP_BA_POLICY: {
-		struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
-		p.sel.src = mn->ha;
-		p.sel.src_len = 128;
-		p.sel.dst = mn->hoa;
-		p.sel.dst_len = 128;
-		p.sel.proto = IPPROTO_MH;
-		p.sel.type = KNL_XFRM_TYPE_ANY;
-		p.tmpl[0].proto = IPPROTO_ROUTING;
-		p.tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
-		p.tmpl[0].optional = true;
-		r = knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, NULL, on_setup_step, mn);
-		break;
-	}
 	case SETUP_DONE:
 		mn->ready = true;
 		log_info("mobile node ready on %s: home address, soliciting a router", mn->ifname);
@@ -862,24 +876,13 @@ static int mn_shutdown(struct manager *m)
 		xfrm_hao_state(mn, &s);
 		(void)knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, NULL, NULL);
 	}
+	if (mn->away_setup) {
+		xfrm_ba_policy(mn, &p);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	}
 	if (mn->tnl_ifindex > 0)
 		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);
-	memset(&p, 0, sizeof(p));
-	p.sel.src = mn->ha;
-	p.sel.src_len = 128;
-	p.sel.dst = mn->hoa;
-	p.sel.dst_len = 128;
-	p.sel.proto = IPPROTO_MH;
-	p.sel.type = KNL_XFRM_TYPE_ANY;
-	p.dir = XFRM_POLICY_IN;
-	p.priority = 2;
-	(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
-	memset(&s, 0, sizeof(s));
-	s.src = mn->ha;
-	s.dst = mn->hoa;
-	s.proto = IPPROTO_ROUTING;
-	s.mode = XFRM_MODE_ROUTEOPTIMIZATION;
-	s.sel.type = KNL_XFRM_TYPE_ANY;
+	xfrm_ba_state(mn, &s);
 	if (knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, on_flushed, mn) < 0)
 		return 0;
 	return 1;

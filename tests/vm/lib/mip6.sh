@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# tests/vm/lib/mip6.sh: run mip6d in the topology of topo.sh (sourced after it).
+#   mip6_start NS NAME CONFTEXT   write $TOPO_DIR/NAME.conf, start mip6d in NS (log NAME.log),
+#                                 control socket /run/mip6-NAME.ctl; waits until it answers
+#   mip6ctl_of NAME ARGS...       mip6ctl against NAME's daemon
+#   mip6_json NAME CMD            mip6ctl --json CMD, output on stdout
+#   mip6_stop NAME                SIGTERM, wait for the exit (bounded)
+# MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
+
+for _d in "${MIP6_BUILDDIR:-}" "$TOP/build" "$TOP"; do
+	if [ -n "$_d" ] && [ -x "$_d/src/mip6d" ] && [ -x "$_d/tools/mip6ctl" ]; then
+		MIP6D=$_d/src/mip6d MIP6CTL=$_d/tools/mip6ctl
+		break
+	fi
+done
+if [ -z "${MIP6D:-}" ]; then
+	echo "mip6.sh: no built mip6d under \$MIP6_BUILDDIR, $TOP/build or $TOP" >&2
+	exit 1
+fi
+export MIP6D MIP6CTL
+declare -A MIP6_PID
+
+mip6ctl_of() {
+	local name=$1
+	shift
+	"$MIP6CTL" -s "/run/mip6-$name.ctl" "$@"
+}
+
+mip6_json() {
+	mip6ctl_of "$1" --json "$2"
+}
+
+mip6_start() {
+	local ns=$1 name=$2 conf=$TOPO_DIR/$2.conf
+	printf '%s\n' "$3" >"$conf"
+	topo_bg "$ns" "$name" "$MIP6D" -c "$conf" -s "/run/mip6-$name.ctl" -d -l stderr
+	MIP6_PID[$name]=$TOPO_LAST_PID
+	wait_for 20 mip6ctl_of "$name" status >/dev/null 2>&1 || {
+		echo "# mip6d $name did not come up; its log:"
+		sed 's/^/#   /' "$TOPO_DIR/$name.log"
+		return 1
+	}
+}
+
+mip6_stop() {
+	local pid=${MIP6_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 10 _mip6_gone "$pid"
+	local st=$?
+	unset "MIP6_PID[$1]"
+	return $st
+}
+
+_mip6_gone() { ! kill -0 "$1" 2>/dev/null; }
