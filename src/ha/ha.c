@@ -268,23 +268,33 @@ static int ha_install(struct ha *ha, struct bce *e)
 	return 0;
 }
 
-static void ha_uninstall(struct ha *ha, struct bce *e)
+static void on_binding_removed(int result, void *userdata)
+{
+	struct bce *e = userdata;
+	struct ha *ha = e->ha;
+
+	/* §10.3.2: the deregistration's BA, with Lifetime 0, now that interception stopped. */
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, 0, 0);
+}
+
+static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 {
 	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
 
 	knl_cancel_owner(ha->knl, e);
-	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, NULL, NULL);
+	e->ha = ha;
+	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, send_ba ? on_binding_removed : NULL, e);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
 }
 
 /* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
-static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why)
+static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, bool send_ba)
 {
 	char h[INET6_ADDRSTRLEN];
 
 	addr_str(&e->hoa, h);
 	log_info("binding of %s removed (%s)", h, why);
-	ha_uninstall(ha, e);
+	ha_uninstall(ha, e, send_ba);
 	bcache_set_state(ha->bc, e, BCE_DELETED);
 	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
 }
@@ -296,7 +306,7 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	if (e->state == BCE_VALID) {
 		ha->expiries++;
-		ha_binding_delete(ha, e, "lifetime expired");
+		ha_binding_delete(ha, e, "lifetime expired", false);
 	} else if (e->state == BCE_DAD) {
 		/* No defence of the HoA within the DAD time: the address is ours to proxy. */
 		struct bce *n;
@@ -381,10 +391,11 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		return;
 	case HA_DEREGISTER:
 		e->seq = bu.seq;
+		e->local = rx->dst;
+		/* The BA leaves once the tunnel route is gone, or it would follow it to the old CoA. */
+		e->coa = rx->has_hao ? rx->hao : rx->src;
 		ha->deregistrations++;
-		ha_binding_delete(ha, e, "deregistered");
-		ha_send_ba(ha, &rx->dst, &bu.hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_ACCEPTED, bu.seq, 0,
-			   0);
+		ha_binding_delete(ha, e, "deregistered", true);
 		return;
 	case HA_REFRESH:
 		e->seq = bu.seq;
@@ -445,8 +456,10 @@ static void ha_dispatch(struct ha *ha, const uint8_t *buf, size_t len, const str
 		addr_str(&rx->src, s);
 		switch (mh_err_reaction(err.kind)) {
 		case MH_REACT_BE_STATUS_2:
+			/* §9.2: BE status 2 to the packet's source (the CoA), naming the HoA of its HAO. */
 			ha->m->counters.drops[DROP_UNEXPECTED]++;
-			ha_send_be(ha, &rx->dst, &rx->src, MH_BE_UNKNOWN_MH_TYPE, rx->has_hao ? &rx->src : NULL);
+			ha_send_be(ha, &rx->dst, rx->has_hao ? &rx->hao : &rx->src, MH_BE_UNKNOWN_MH_TYPE,
+				   rx->has_hao ? &rx->src : NULL);
 			break;
 		default:
 			ha->m->counters.drops[DROP_MALFORMED]++;
@@ -655,10 +668,13 @@ static void ha_setup_next(struct ha *ha)
 		break;
 	}
 	case SETUP_HAO_POLICY: {
-		/* ... and an inbound MH policy whose optional RO template lets those packets through. */
+		/*
+		 * ... and an inbound policy for every MH type whose optional RO template lets
+		 * those packets through (other MH types with a HAO must reach us too: §9.2 BE).
+		 */
 		struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
 		p.sel.proto = IPPROTO_MH;
-		p.sel.type = MH_TYPE_BU;
+		p.sel.type = KNL_XFRM_TYPE_ANY;
 		p.tmpl[0].proto = IPPROTO_DSTOPTS;
 		p.tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
 		p.tmpl[0].optional = true;
@@ -766,7 +782,7 @@ static void flush_bce(struct bce *e, void *userdata)
 	struct ha *ha = userdata;
 
 	if (e->state == BCE_VALID)
-		ha_uninstall(ha, e);
+		ha_uninstall(ha, e, false);
 }
 
 static void on_flushed(int result, void *userdata)
@@ -796,7 +812,7 @@ static int ha_shutdown(struct manager *m)
 	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
 	p.sel.proto = IPPROTO_MH;
-	p.sel.type = MH_TYPE_BU;
+	p.sel.type = KNL_XFRM_TYPE_ANY;
 	s.sel.type = KNL_XFRM_TYPE_ANY;
 	(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)

@@ -18,7 +18,7 @@
 
 int mh_socket_open(int *ret_fd)
 {
-	int fd, on = 1, off = 4;
+	int fd, on = 1, off = 4, rcvbuf = 4 << 20;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
 	if (fd < 0)
@@ -32,6 +32,9 @@ int mh_socket_open(int *ret_fd)
 		close(fd);
 		return r;
 	}
+	/* A burst of BUs (many MNs, or one CoA moving many HoAs) must not overflow the queue. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	*ret_fd = fd;
 	return 0;
 }
@@ -162,7 +165,12 @@ int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_in
 {
 	uint8_t control[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(24)]
 		__attribute__((aligned(8)));
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = tx->dst };
+	/*
+	 * With a routing header the socket API takes the final destination as the
+	 * address and the intermediate hop in the header; the kernel swaps them:
+	 * the packet goes to the CoA and its RH2 carries the HoA (RFC 6275 §6.4).
+	 */
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = tx->rh2 ? *tx->rh2 : tx->dst };
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
 	struct msghdr m = {
 		.msg_name = &to,
@@ -187,7 +195,7 @@ int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_in
 		/* RFC 6275 §6.4: Hdr Ext Len 2, type 2, Segments Left 1, 4 reserved, the HoA. */
 		uint8_t rh[24] = { 0, 2, IPV6_RTHDR_TYPE_2, 1, 0, 0, 0, 0 };
 
-		memcpy(rh + 8, tx->rh2, 16);
+		memcpy(rh + 8, &tx->dst, 16);
 		c = CMSG_NXTHDR(&m, c);
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_RTHDR;

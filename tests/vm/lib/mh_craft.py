@@ -7,12 +7,16 @@ cases:
   bu,HOA,SEQ[,LIFETIME_UNITS]  a home-registration BU from SRC with a Home Address option
   truncopts,HOA,SEQ            a BU whose option area holds a PadN running past the end
   unknowntype,HOA              an MH of type 42 (answered with a Binding Error, status 2)
-Each packet is sent once on IFACE (layer 3) and summarised on stdout.
+scapy builds the Destination Options header with the HAO and computes the MH
+checksum over the HoA; a raw IPPROTO_MH socket (kernel checksum off) sends it
+with the options header as ancillary data. Each packet is sent once and
+summarised on stdout.
 """
+import socket
 import struct
 import sys
 
-from scapy.all import IPv6, IPv6ExtHdrDestOpt, Raw, conf, send
+from scapy.all import IPv6, IPv6ExtHdrDestOpt, Raw, conf
 from scapy.layers.inet6 import HAO, in6_chksum
 from scapy.layers.mobileip import *  # noqa: F401,F403 (keeps scapy's MIP6 layers registered)
 
@@ -27,18 +31,21 @@ def mh_bytes(mhtype, body):
     return bytearray(bytes([59, len(raw) // 8 - 1]) + raw[2:])
 
 
-def send_mh(iface, src, dst, hoa, mh):
-    pkt = IPv6(src=src, dst=dst, nh=60) / IPv6ExtHdrDestOpt(nh=135, options=[HAO(hoa=hoa)]) / Raw(bytes(mh))
+def send_mh(sock, src, dst, hoa, mh):
+    dopt = IPv6ExtHdrDestOpt(nh=135, options=[HAO(hoa=hoa)])
+    pkt = IPv6(src=src, dst=dst, nh=60) / dopt / Raw(bytes(mh))
     # RFC 6275 §6.1.1: the pseudo-header uses the HoA as source; scapy's in6_chksum
     # follows the Home Address option of the underlayer.
     ck = in6_chksum(135, pkt[IPv6ExtHdrDestOpt], bytes(mh))
     mh[4:6] = struct.pack("!H", ck)
-    pkt[Raw].load = bytes(mh)
-    send(pkt, iface=iface)
+    sock.sendmsg([bytes(mh)], [(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes(dopt))], 0, (dst, 0))
 
 
 def main():
     iface, src, ha = sys.argv[1:4]
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, -1)
+    sock.bind((src, 0))
     for case in sys.argv[4:]:
         name, *rest = case.split(",")
         if name == "bu":
@@ -55,7 +62,7 @@ def main():
             mh = mh_bytes(42, b"\x00" * 10)
         else:
             sys.exit("unknown case " + name)
-        send_mh(iface, src, ha, hoa, mh)
+        send_mh(sock, src, ha, hoa, mh)
         print("sent %s (%d bytes of MH)" % (case, len(mh)))
 
 

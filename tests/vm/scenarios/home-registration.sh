@@ -36,8 +36,8 @@ topo_setup || exit 1
 topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
 
 # Captures on the HA's and the MN's links, for the tshark check at the end.
-topo_bg "$NS_HA" cap-ha tcpdump -i "$HA_IF" -U -n -w "$TOPO_DIR/ha.pcap" ip6
-topo_bg "$NS_MN" cap-mn tcpdump -i "$MN_IF" -U -n -w "$TOPO_DIR/mn.pcap" ip6
+topo_bg "$NS_HA" cap-ha tcpdump --immediate-mode -i "$HA_IF" -U -n -w "$TOPO_DIR/ha.pcap" ip6
+topo_bg "$NS_MN" cap-mn tcpdump --immediate-mode -i "$MN_IF" -U -n -w "$TOPO_DIR/mn.pcap" ip6
 
 mip6_start "$NS_HA" ha "NodeConfig HA;
 Interface \"$HA_IF\";
@@ -61,6 +61,7 @@ wait_for 10 topo_ping "$NS_CN" "$MN_HOA" >/dev/null || not_ok "CN reaches the Ho
 
 # The CN pings the HoA every 20 ms for the whole run; -D stamps each reply.
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
+wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || not_ok "the CN's pings are answered at home"
 
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 declare -a MOVE_T MOVE_NAME
@@ -124,14 +125,16 @@ check "the HA keeps serving: a refresh after the negatives" sh -c "'$MIP6CTL' -s
 # A last move proves the daemon still serves after the bad input.
 move foreign2 "$MN_COA_F2"
 
-# Handover figures: gap = first reply after the move - last reply before it.
+# Handover figures. The gap of a move is the longest silence between two consecutive ping
+# replies from the move (the carrier flap) to 10 s later or the next move.
 topo_log "handover figures (benchmark, not asserted beyond a generous bound):"
 gaps=$(awk -v moves="${MOVE_T[*]}" '
 	BEGIN { n = split(moves, m, " ") }
 	/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); t[++k] = a[1] * 1000000 + substr(a[2] "000000", 1, 6) }
-	END { for (i = 1; i <= n; i++) { before = 0; after = 0
-		for (j = 1; j <= k; j++) { if (t[j] <= m[i]) before = t[j]; else if (!after) after = t[j] }
-		printf "%d\n", (after && before) ? (after - before) / 1000 : -1 } }' "$TOPO_DIR/ping.log")
+	END { for (i = 1; i <= n; i++) {
+		end = (i < n && m[i + 1] < m[i] + 10000000) ? m[i + 1] : m[i] + 10000000; gap = -1
+		for (j = 1; j < k; j++) if (t[j + 1] > m[i] && t[j] < end && t[j + 1] - t[j] > gap) gap = t[j + 1] - t[j]
+		printf "%d\n", gap < 0 ? -1 : gap / 1000 } }' "$TOPO_DIR/ping.log")
 i=0
 bu_ba=$(mip6_json mn bul | grep -o '"bu_to_ba_ms":[0-9.-]*' | cut -d: -f2 | tail -n "${#MOVE_T[@]}")
 mapfile -t bu_ba_a <<<"$bu_ba"
@@ -139,9 +142,12 @@ for g in $gaps; do
 	echo "# handover ${MOVE_NAME[$i]}: gap ${g} ms, BU->BA ${bu_ba_a[$i]:-?} ms"
 	i=$((i + 1))
 done
+# shellcheck disable=SC2086
 median=$(printf '%s\n' $gaps | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }')
 echo "# handover gap median: ${median} ms (target <= 300 ms in this VM)"
-check "every handover gap is below a generous 10 s" sh -c "! printf '%s\n' $gaps | awk '\$1 < 0 || \$1 > 10000 { bad = 1 } END { exit !bad }'"
+# shellcheck disable=SC2086
+check "every handover gap is measured and below a generous 10 s" \
+	awk 'BEGIN { bad = 0 } $1 < 0 || $1 > 10000 { bad = 1 } END { exit bad }' <<<"$(printf '%s\n' $gaps)"
 
 # Every message mip6d emitted decodes cleanly in tshark.
 kill "$(cat "$TOPO_DIR/.pid.cap-ha" 2>/dev/null)" 2>/dev/null
@@ -150,13 +156,14 @@ wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
 for cap in ha mn; do
 	f=$TOPO_DIR/$cap.pcap
 	# mip6d's packets: MH from the HA/MN, and ND (NS/NA/RS) it sends; not the scapy test input.
+	# (tshark names the protocol "mipv6" and its fields "mip6.*")
 	own="!(ipv6.src == $CN_ADDR) && (mipv6 || icmpv6.type == 133 || icmpv6.type == 135 || icmpv6.type == 136)"
-	bad=$(tshark -r "$f" -Y "($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>&1 | wc -l)
+	bad=$(tshark -r "$f" -Y "($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
 	n=$(tshark -r "$f" -Y "$own" 2>/dev/null | wc -l)
 	check "tshark: $n mip6d packets on the $cap link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
 done
 for t in 5 6 7; do
-	n=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mipv6.mhtype == $t" 2>/dev/null | wc -l)
+	n=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mip6.mhtype == $t && !_ws.malformed" 2>/dev/null | wc -l)
 	check "tshark: MH type $t seen and decoded ($n)" test "$n" -gt 0
 done
 

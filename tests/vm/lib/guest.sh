@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest side of tests/vm/run, started by the initramfs's PID 1 once the host root is mounted.
+# Runs the scenarios named in tests/vm/results/.job.PID one after the other, each in fresh
+# namespaces (pid, mount, net: `unshare --kill-child` so nothing it started survives it) with
+# fresh tmpfs on /run /tmp /var/tmp /var/log, under a timeout.  Writes results/NAME.log and
+# results/NAME.status (read by the host) and prints PASS:/FAIL: lines.
+#
+#   guest.sh                    (no argument) the whole run
+#   guest.sh --scenario NAME    internal: the part that runs inside the new namespaces
+
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C.UTF-8
+export HOME=/root
+umask 022
+
+TOP=$(sed -n 's/.*mip6vm\.top=\([^ ]*\).*/\1/p' /proc/cmdline)
+export TOP
+VM_RESULTS=$TOP/tests/vm/results
+export VM_RESULTS
+
+if [ "${1:-}" = --scenario ]; then
+	# Inside the scenario's own pid/mount/net namespaces.
+	VM_SCENARIO=$2
+	for d in /run /tmp /var/tmp /var/log; do
+		mount -t tmpfs -o mode=1777 tmpfs "$d" || exit 99
+	done
+	chmod 0755 /run /var/log
+	mkdir -p /run/netns
+	ip link set lo up
+	cd /tmp || exit 99
+	export VM_SCENARIO
+	export VM_ARTIFACTS=$VM_RESULTS/$VM_SCENARIO
+	mkdir -p "$VM_ARTIFACTS"
+	if [ "${V:-0}" = 1 ]; then
+		exec /bin/bash -x "$TOP/tests/vm/scenarios/$VM_SCENARIO.sh"
+	fi
+	exec /bin/bash "$TOP/tests/vm/scenarios/$VM_SCENARIO.sh"
+fi
+
+stty -onlcr 2>/dev/null
+job=$(sed -n 's/.*mip6vm\.job=\([^ ]*\).*/\1/p' /proc/cmdline)
+# shellcheck source=/dev/null
+. "$job" || { echo "guest: no job file $job"; exit 1; }
+export V MIP6_VM_KEEP
+
+echo "mip6vm: ready $(cut -d' ' -f1 /proc/uptime)"
+
+# shellcheck disable=SC2086
+if ! modprobe -a -q $VM_MODULES; then
+	for m in $VM_MODULES; do
+		modprobe -q "$m" || echo "mip6vm-guest: warning: cannot load module $m"
+	done
+fi
+echo "mip6vm: modules loaded $(cut -d' ' -f1 /proc/uptime)"
+
+elapsed() {
+	local now=${EPOCHREALTIME//[.,]/} then=${1//[.,]/}
+	local ms=$(((now - then) / 1000))
+	printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# shellcheck disable=SC2153 # VM_SCENARIOS comes from the job file
+for s in $VM_SCENARIOS; do
+	t=180
+	for x in $VM_TIMEOUTS; do
+		[ "${x%:*}" = "$s" ] && t=${x##*:}
+	done
+	log=$VM_RESULTS/$s.log
+	echo "=== $s (timeout $t s)"
+	t0=$EPOCHREALTIME
+	timeout -k 5 "$t" unshare --kill-child --pid --fork --mount-proc --mount --net \
+		/bin/bash "$0" --scenario "$s" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	dt=$(elapsed "$t0")
+	case $rc in
+	0) st="PASS: $s ($dt s)" ;;
+	124 | 137) st="FAIL: $s (timeout after $t s)" ;;
+	*) st="FAIL: $s (exit $rc, $dt s)" ;;
+	esac
+	echo "$st" | tee -a "$log"
+	echo "$st" >"$VM_RESULTS/$s.status"
+	if [ "$rc" = 0 ] && [ "${MIP6_VM_KEEP:-0}" != 1 ]; then
+		rm -rf "${VM_RESULTS:?}/$s"
+	else
+		rmdir "$VM_RESULTS/$s" 2>/dev/null
+	fi
+done
+echo "mip6vm: done $(cut -d' ' -f1 /proc/uptime)"
