@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <linux/xfrm.h>
+#include <string.h>
+
+#include "ipsec/spd.h"
+#include "mh/mh-codec.h"
+
+int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const struct in6_addr *ha,
+	       struct spd_pair *ret)
+{
+	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++) {
+		const struct conf_ipsec_policy_set *s = &c->ipsec_policy_sets[i];
+		bool covers = false;
+
+		if (ha && s->has_ha_addr && memcmp(&s->ha_addr, ha, sizeof(*ha)) != 0)
+			continue;
+		/* HomeAddress a/len names the HoA a (len is its prefix length), as in UMIP. */
+		for (size_t j = 0; j < s->n_hoas; j++)
+			if (memcmp(&s->hoas[j].addr, hoa, sizeof(*hoa)) == 0)
+				covers = true;
+		if (!covers)
+			continue;
+		for (size_t j = 0; j < s->n_policies; j++) {
+			const struct conf_ipsec_policy *p = &s->policies[j];
+			if (p->type != CONF_IPSEC_HOME_REG_BINDING)
+				continue;
+			if (!p->allow)
+				return 0;
+			if (p->reqid_to_ha == 0)
+				return -EINVAL;
+			memset(ret, 0, sizeof(*ret));
+			ret->hoa = *hoa;
+			ret->ha = s->has_ha_addr ? s->ha_addr : (ha ? *ha : in6addr_any);
+			ret->reqid = p->reqid_to_ha;
+			ret->reqid_to_mn = p->reqid_to_mn ? p->reqid_to_mn : p->reqid_to_ha;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void sel(struct knl_xfrm_sel *s, const struct in6_addr *src, const struct in6_addr *dst, int type)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = *src;
+	s->src_len = 128;
+	s->dst = *dst;
+	s->dst_len = 128;
+	s->proto = IPPROTO_MH;
+	s->type = type;
+}
+
+static void esp_tmpl(struct knl_xfrm_tmpl *t, uint32_t reqid)
+{
+	memset(t, 0, sizeof(*t));
+	t->proto = IPPROTO_ESP;
+	t->mode = XFRM_MODE_TRANSPORT;
+	t->reqid = reqid;
+}
+
+static void ro_tmpl(struct knl_xfrm_tmpl *t, uint8_t proto)
+{
+	memset(t, 0, sizeof(*t));
+	t->proto = proto;
+	t->mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	t->optional = true;
+}
+
+int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2])
+{
+	memset(ret, 0, 2 * sizeof(*ret));
+	for (int i = 0; i < 2; i++)
+		ret[i].priority = SPD_PRIORITY;
+	if (role == NODE_ROLE_MN) {
+		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		ret[0].dir = XFRM_POLICY_OUT;
+		ret[0].n_tmpl = 2;
+		esp_tmpl(&ret[0].tmpl[0], p->reqid);
+		ro_tmpl(&ret[0].tmpl[1], IPPROTO_DSTOPTS);
+		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		ret[1].dir = XFRM_POLICY_IN;
+		ret[1].n_tmpl = 2;
+		esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
+		ro_tmpl(&ret[1].tmpl[1], IPPROTO_ROUTING);
+	} else {
+		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		ret[0].dir = XFRM_POLICY_IN;
+		ret[0].n_tmpl = 2;
+		esp_tmpl(&ret[0].tmpl[0], p->reqid);
+		ro_tmpl(&ret[0].tmpl[1], IPPROTO_DSTOPTS);
+		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		ret[1].dir = XFRM_POLICY_OUT;
+		ret[1].n_tmpl = 1;
+		esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
+	}
+	return 2;
+}
+
+void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
+		 struct knl_xfrm_migrate *ret)
+{
+	struct knl_xfrm_migrate_entry *e = &ret->entries[0];
+
+	memset(ret, 0, sizeof(*ret));
+	ret->dir = XFRM_POLICY_OUT;
+	ret->n_entries = 1;
+	ret->has_kmaddress = true;
+	e->proto = IPPROTO_ESP;
+	e->mode = XFRM_MODE_TRANSPORT;
+	if (role == NODE_ROLE_MN) {
+		sel(&ret->sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		e->old_src = e->new_src = p->hoa;
+		e->old_dst = e->new_dst = p->ha;
+		e->reqid = p->reqid;
+		ret->km_local = *coa;
+		ret->km_remote = p->ha;
+	} else {
+		sel(&ret->sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		e->old_src = e->new_src = p->ha;
+		e->old_dst = e->new_dst = p->hoa;
+		e->reqid = p->reqid_to_mn;
+		ret->km_local = p->ha;
+		ret->km_remote = *coa;
+	}
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The MN–HA security policy database belongs to mip6d (RFC 4877 §7.2): the
+ * XFRM policies with Mobility Header type selectors and templates carrying the
+ * fixed reqids that the key manager's SAs use (swanctl children with
+ * `policies = no`). Pure construction: the roles install what this returns.
+ *
+ * HomeRegBinding (the MUST of RFC 4877 §7.2): ESP transport, HoA <-> HA.
+ *   MN: out  HoA -> HA  MH type 5 (BU): [ESP transport reqid R, hao ro (optional)]
+ *       in   HA -> HoA  MH type 6 (BA): [ESP transport reqid R, route2 ro (optional)]
+ *   HA: in   HoA -> HA  MH type 5 (BU): [ESP transport reqid R, hao ro (optional)]
+ *       out  HA -> HoA  MH type 6 (BA): [ESP transport reqid R]   (RH2 from the socket)
+ * Template order is the kernel's: the first template is the innermost
+ * transform (ESP), the RO header is outside it. strongSwan keeps one reqid
+ * per CHILD_SA for both directions: reqid_toHA is used both ways (a
+ * different reqid_toMN is for the static key manager only).
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "netlink/nl-types.h"
+
+#define SPD_PRIORITY 1 /* above the HA's wildcard MH policy (priority 2) */
+
+struct spd_pair {
+	struct in6_addr hoa, ha;
+	uint32_t reqid;       /* HomeRegBinding, both directions (strongSwan) */
+	uint32_t reqid_to_mn; /* = reqid unless the set gives another (static keys) */
+};
+
+/*
+ * The HomeRegBinding entry covering (hoa, ha): 1 and *ret filled, 0 when no
+ * IPsecPolicySet covers the pair (or it says deny), -EINVAL for no reqid.
+ * ha may be NULL (any HomeAgentAddress).
+ */
+int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const struct in6_addr *ha,
+	       struct spd_pair *ret);
+
+/* The two policies of a role (NODE_ROLE_MN or NODE_ROLE_HA) for a pair. Returns 2. */
+int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2]);
+
+/*
+ * The transport-mode MIGRATE (old == new: the SAs are keyed on the HoA) whose
+ * XFRMA_KMADDRESS moves the IKE SA: MN local = CoA, remote = HA; HA local =
+ * HA, remote = CoA (RFC 4877 §4.3, strongswan.md). It names the role's
+ * outbound policy; charon matches it by reqid.
+ */
+void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
+		 struct knl_xfrm_migrate *ret);
