@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mip6d: argv, configuration, manager, sd_notify, event loop — nothing else. */
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,16 @@ int main(int argc, char *argv[])
 	r = manager_new(&m, config_path, ctl_path, TAKE_PTR(config));
 	if (r < 0)
 		goto fail;
+	if (m->config->control_socket_group) {
+		/* ControlSocketGroup: members may use mip6ctl (socket mode 0660). */
+		struct group *g = getgrnam(m->config->control_socket_group);
+		if (!g) {
+			log_error("ControlSocketGroup: no group named '%s'", m->config->control_socket_group);
+			r = -ENOENT;
+			goto fail;
+		}
+		m->ctl_gid = g->gr_gid;
+	}
 	switch (m->config->role) {
 	case NODE_ROLE_HA:
 		m->role = &ha_role_ops;

@@ -176,6 +176,7 @@ int manager_new(struct manager **ret, const char *config_path, const char *ctl_p
 			return log_error_errno(ENOMEM, "manager: %m");
 	}
 	m->started = now_usec();
+	m->ctl_gid = (gid_t)-1;
 	r = sd_event_new(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "cannot create event loop: %m");
@@ -210,7 +211,7 @@ int manager_start(struct manager *m)
 	if (r > 0)
 		log_debug("watchdog enabled");
 	if (m->ctl_path) {
-		r = ctl_server_new(m->event, m->ctl_path, (gid_t)-1, on_ctl, m, &m->ctl);
+		r = ctl_server_new(m->event, m->ctl_path, m->ctl_gid, on_ctl, m, &m->ctl);
 		if (r < 0)
 			return r;
 	}

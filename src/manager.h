@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "core/time-util.h"
@@ -62,6 +63,7 @@ struct manager {
 	struct mip6_config *config; /* owned, immutable; swapped on reload */
 	char *config_path;
 	char *ctl_path;
+	gid_t ctl_gid;              /* (gid_t)-1: root only */
 	struct ctl_server *ctl;
 	unsigned reloads;
 	unsigned reload_failures;

@@ -319,7 +319,7 @@ START_TEST(unimplemented)
 	char buf[1024] = "";
 
 	conf_unimplemented(c, collect, buf);
-	ck_assert_str_eq(buf, "OptimisticHandoff@t.conf:2;Tunnel@t.conf:4;");
+	ck_assert_str_eq(buf, "OptimisticHandoff@t.conf:2;Tunnel@t.conf:4;UseCnBuAck@t.conf:5;");
 	conf_free(c);
 }
 END_TEST
