@@ -64,6 +64,19 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 static const char *const mh_type_names[MIP6_MH_TYPES] = { "brr", "hoti", "coti", "hot",
 							   "cot", "bu",   "ba",   "be" };
 
+/* The kernel's own refusals of IPsec-protected traffic (e.g. a clear BU where the SPD wants ESP). */
+static unsigned long long xfrm_stat(const char *name)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/net/xfrm_stat", "re");
+	char key[64];
+	unsigned long long v;
+
+	while (f && fscanf(f, "%63s %llu", key, &v) == 2)
+		if (strcmp(key, name) == 0)
+			return v;
+	return 0;
+}
+
 static void print_counters(struct manager *m, bool json, FILE *out)
 {
 	const struct mip6_counters *c = &m->counters;
@@ -95,7 +108,8 @@ static void print_counters(struct manager *m, bool json, FILE *out)
 					(unsigned long long)c->ba_status_in[i]);
 				first = 0;
 			}
-		fprintf(out, "}}\n");
+		fprintf(out, "},\"kernel\":{\"xfrm_in_tmpl_mismatch\":%llu,\"xfrm_in_no_pols\":%llu}}\n",
+			xfrm_stat("XfrmInTmplMismatch"), xfrm_stat("XfrmInNoPols"));
 		return;
 	}
 	fprintf(out, "%-8s %10s %10s\n", "MH", "in", "out");
@@ -105,6 +119,8 @@ static void print_counters(struct manager *m, bool json, FILE *out)
 	fprintf(out, "\n%-14s %10s\n", "drop reason", "count");
 	for (int i = 0; i < _DROP_MAX; i++)
 		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+	fprintf(out, "\nkernel: %llu packets refused for lacking the IPsec the SPD requires (XfrmInTmplMismatch)\n",
+		xfrm_stat("XfrmInTmplMismatch"));
 }
 
 static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)

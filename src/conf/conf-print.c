@@ -210,6 +210,8 @@ int conf_print(const struct mip6_config *c, FILE *f)
 	fputs("\n# mip6d extensions\n", f);
 	fprintf(f, "KeyManagement %s;\n", conf_key_management_to_string(c->key_management));
 	fprintf(f, "ViciSocket \"%s\";\n", c->vici_socket);
+	if (c->static_key_file)
+		fprintf(f, "StaticKeyFile \"%s\";\n", c->static_key_file);
 	fprintf(f, "ControlSocket \"%s\";\n", c->control_socket);
 	if (c->control_socket_group)
 		fprintf(f, "ControlSocketGroup \"%s\";\n", c->control_socket_group);

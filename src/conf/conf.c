@@ -84,6 +84,7 @@ struct mip6_config *conf_free(struct mip6_config *c)
 	free(c->debug_log_file);
 	free(c->policy_module);
 	free(c->vici_socket);
+	free(c->static_key_file);
 	free(c->control_socket);
 	free(c->control_socket_group);
 	free(c->interfaces);
@@ -1386,6 +1387,7 @@ static const struct keyword keywords[] = {
 	CUSTOM("MnHomeLink", CTX_TOP, kw_home_link, false),
 	/* mip6d extensions */
 	TOP_STR("ViciSocket", vici_socket, STR_SOCKET, false),
+	TOP_STR("StaticKeyFile", static_key_file, STR_ANY, false),
 	CUSTOM("KeyManagement", CTX_TOP, kw_key_management, false),
 	TOP_STR("ControlSocket", control_socket, STR_SOCKET, false),
 	TOP_STR("ControlSocketGroup", control_socket_group, STR_GROUP, false),

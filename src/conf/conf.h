@@ -22,6 +22,7 @@
  * mip6d extensions (not in UMIP):
  *   ViciSocket "path";             strongSwan VICI socket
  *                                  (default "/var/run/charon.vici")
+ *   StaticKeyFile "path";          manual keys for KeyManagement static
  *   KeyManagement strongswan|static;
  *                                  who installs the MN–HA IPsec SAs: charon
  *                                  over VICI (default) or static SAs set up
@@ -211,6 +212,7 @@ struct mip6_config {
 
 	/* mip6d extensions */
 	char *vici_socket;                       /* "/var/run/charon.vici" */
+	char *static_key_file;                   /* StaticKeyFile, NULL = none (KeyManagement static) */
 	enum conf_key_management key_management; /* strongswan */
 	char *control_socket;                    /* RUNSTATEDIR "/mip6d.ctl" */
 	char *control_socket_group;              /* NULL = unset */

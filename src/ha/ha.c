@@ -27,6 +27,8 @@
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
+#include "ipsec/spd.h"
+#include "keymgmt.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
@@ -64,6 +66,9 @@ struct ha {
 	size_t max_bindings;
 	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
 	unsigned flush_pending;
+	/* MN–HA IPsec (RFC 4877): the key manager; the SPD is installed at start. */
+	const struct km_ops *kmo;
+	struct km *km;
 };
 
 static void addr_str(const struct in6_addr *a, char *buf)
@@ -203,6 +208,32 @@ static void bce_free(struct ha *ha, struct bcache *bc, struct bce *e)
 	bcache_remove(bc, e);
 }
 
+/* §10.3.1: K in the BA when both sides can move the IKE SA with the CoA. */
+static bool ha_kbit(struct ha *ha, const struct bce *e)
+{
+	return ha->km && ha->kmo == &km_strongswan_ops && ha->m->config->key_mng_mob_capability &&
+	       (e->bu_flags & MH_BU_F_K);
+}
+
+static void on_km_moved(int error, void *userdata)
+{
+	if (error < 0)
+		log_warning_errno(error, "moving the IKE SA failed: %m");
+}
+
+/* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
+static void ha_km_move(struct ha *ha, const struct bce *e, const struct in6_addr *coa)
+{
+	struct spd_pair p;
+	int r;
+
+	if (!ha->km || spd_lookup(ha->m->config, &e->hoa, &e->local, &p) <= 0)
+		return;
+	r = ha->kmo->move(ha->km, NODE_ROLE_HA, &p, coa, ha_kbit(ha, e), on_km_moved, NULL);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "cannot move the IKE SA: %m");
+}
+
 /* The kernel acknowledged the binding's route and proxy entry: send the BA now. */
 static void on_binding_installed(int result, void *userdata)
 {
@@ -232,7 +263,9 @@ static void on_binding_installed(int result, void *userdata)
 	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001"),
 			      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
 			      e->seq);
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec, 0);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
+		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
+	ha_km_move(ha, e, &e->coa);
 	if (e->new_binding) {
 		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
 		if (hi)
@@ -274,7 +307,8 @@ static void on_binding_removed(int result, void *userdata)
 	struct ha *ha = e->ha;
 
 	/* §10.3.2: the deregistration's BA, with Lifetime 0, now that interception stopped. */
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, 0, 0);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, 0, ha_kbit(ha, e) ? MH_BA_F_K : 0);
+	ha_km_move(ha, e, &e->coa);
 }
 
 static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
@@ -366,6 +400,19 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		ha->m->counters.drops[DROP_OTHER]++;
 		return;
 	}
+	/*
+	 * UseMnHaIPsec: a home registration must arrive under ESP. For a HoA in an
+	 * IPsecPolicySet the kernel enforces it (the SPD requires ESP, so a clear BU
+	 * never reaches us: XfrmInTmplMismatch); a HoA with no protection is refused here.
+	 */
+	if (ha->m->config->use_mn_ha_ipsec) {
+		struct spd_pair sp;
+		if (spd_lookup(ha->m->config, &bu.hoa, &rx->dst, &sp) <= 0) {
+			log_notice("BU for %s from %s dropped: UseMnHaIPsec requires an IPsecPolicySet for it", h, c);
+			ha->m->counters.drops[DROP_NOT_PROTECTED]++;
+			return;
+		}
+	}
 	pending = bcache_lookup(ha->dad, &bu.hoa);
 	if (pending) {
 		/* A retransmission while DAD runs: follow the newest BU, answer when DAD ends. */
@@ -408,7 +455,8 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		bce_set_timer(ha, e, now + (usec_t)v.lifetime_sec * USEC_PER_SEC);
 		if (memcmp(&e->coa, &bu.coa, sizeof(bu.coa)) == 0) {
 			/* Same CoA: nothing changes in the kernel. */
-			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec, 0);
+			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
+				   ha_kbit(ha, e) ? MH_BA_F_K : 0);
 			return;
 		}
 		e->coa = bu.coa;
@@ -636,7 +684,7 @@ static void ha_load_prefixes(struct ha *ha)
 static void on_setup_step(int result, void *userdata);
 
 /* The kernel setup runs as a chain of acknowledged requests; `ready` opens the door to BUs. */
-enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_DONE };
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_DONE };
 static int setup_stage;
 
 static void ha_setup_next(struct ha *ha)
@@ -680,6 +728,33 @@ static void ha_setup_next(struct ha *ha)
 		p.tmpl[0].optional = true;
 		r = knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &p, ha, on_setup_step, ha);
 		break;
+	}
+	case SETUP_SPD: {
+		/* RFC 4877 §7.2: the SPD entries of every protected HoA, with the fixed reqids. */
+		const struct mip6_config *c = ha->m->config;
+		unsigned n = 0;
+
+		r = 0;
+		for (size_t i = 0; c->use_mn_ha_ipsec && i < c->n_ipsec_policy_sets; i++)
+			for (size_t j = 0; j < c->ipsec_policy_sets[i].n_hoas; j++) {
+				struct spd_pair sp;
+				struct knl_xfrm_policy pol[2];
+
+				if (spd_lookup(c, &c->ipsec_policy_sets[i].hoas[j].addr,
+					       c->ipsec_policy_sets[i].has_ha_addr ? &c->ipsec_policy_sets[i].ha_addr : NULL,
+					       &sp) <= 0)
+					continue;
+				spd_policies(NODE_ROLE_HA, &sp, pol);
+				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
+				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
+				n++;
+			}
+		if (n)
+			log_info("MN-HA IPsec: SPD installed for %u home address(es), key management %s", n,
+				 ha->kmo ? ha->kmo->name : "none");
+		setup_stage++;
+		ha_setup_next(ha);
+		return;
 	}
 	case SETUP_DONE:
 		ha->ready = true;
@@ -769,6 +844,12 @@ static int ha_start(struct manager *m)
 			return r;
 		ha->n_homes++;
 	}
+	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets > 0) {
+		ha->kmo = km_ops_for(c);
+		r = ha->kmo->create(m->event, ha->knl, c, &ha->km);
+		if (r < 0)
+			return log_error_errno(r, "key management %s: %m", ha->kmo->name);
+	}
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)
 		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
@@ -826,6 +907,8 @@ static void ha_stop(struct manager *m)
 
 	if (!ha)
 		return;
+	if (ha->km)
+		ha->kmo->destroy(ha->km);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	ha->dad = bcache_free(ha->dad, bce_release, ha);
 	for (size_t i = 0; i < ha->n_homes; i++) {
@@ -874,6 +957,14 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 	struct ha *ha = m->role_data;
 	struct bc_print p = { .out = out, .json = json, .first = true, .now = now_usec() };
 
+	if (strcmp(argv[0], "ipsec") == 0) {
+		if (!ha->km) {
+			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled or no IPsecPolicySet)");
+			return -ENOENT;
+		}
+		ha->kmo->print(ha->km, out, json);
+		return 0;
+	}
 	if (strcmp(argv[0], "bc") != 0)
 		return -EOPNOTSUPP;
 	if (json)

@@ -37,6 +37,8 @@
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "icmp6/icmp6-socket.h"
+#include "ipsec/spd.h"
+#include "keymgmt.h"
 #include "icmp6/ndisc.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
@@ -105,6 +107,15 @@ struct mn {
 	uint8_t last_status;
 	sd_event_source *bul_timer;
 
+	/* MN–HA IPsec (RFC 4877): the SPD pair, the key manager, where the IKE SA is. */
+	bool ipsec;
+	bool kbit;              /* K flag: move the IKE SA with the CoA */
+	struct spd_pair pair;
+	const struct km_ops *kmo;
+	struct km *km;
+	struct in6_addr ike_coa;
+	bool km_tried_up;
+
 	struct mn_handover hist[MN_HISTORY];
 	unsigned n_hist;
 	struct mn_handover *cur;
@@ -144,7 +155,7 @@ static int mn_send_bu(struct mn *mn)
 	int r;
 
 	msg.bu.seq = mn->seq;
-	msg.bu.flags = MH_BU_F_A | MH_BU_F_H;
+	msg.bu.flags = MH_BU_F_A | MH_BU_F_H | (mn->kbit ? MH_BU_F_K : 0);
 	msg.bu.lifetime = dereg ? 0 : mh_lifetime_to_units(mn->lifetime_req);
 	r = mh_build(&msg, buf, sizeof(buf), &len);
 	if (r < 0)
@@ -446,6 +457,7 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 
 	mn->moves++;
 	mn->move_gen++;
+	mn->km_tried_up = false;
 	knl_cancel_owner(mn->knl, mn);
 	mn->kpending = 0;
 	hv = &mn->hist[mn->n_hist++ % MN_HISTORY];
@@ -511,12 +523,14 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			a.addr = mn->hoa;
 			a.prefixlen = 128;
 			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
-			xfrm_bu_policy(mn, &p);
-			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+			if (!mn->ipsec) {
+				xfrm_bu_policy(mn, &p);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+				xfrm_ba_policy(mn, &p);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+			}
 			xfrm_hao_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
-			xfrm_ba_policy(mn, &p);
-			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
 			xfrm_ba_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
 			mn->away_setup = false;
@@ -550,12 +564,14 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			ru.table = MN_TABLE;
 			ru.priority = MN_RULE_PRIO;
 			mn_queue(mn, knl_rule(mn->knl, KNL_OP_ADD, &ru, mn, on_move_step, mn));
-			xfrm_bu_policy(mn, &p);
-			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
 			xfrm_ba_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
-			xfrm_ba_policy(mn, &p);
-			mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+			if (!mn->ipsec) {
+				xfrm_bu_policy(mn, &p);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+				xfrm_ba_policy(mn, &p);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+			}
 			mn->away_setup = true;
 		}
 		/* Reverse tunnel: everything from the HoA goes to the HA, from the current CoA. */
@@ -571,8 +587,46 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 	}
 	if (mn->kpending == 0)
 		on_move_step(0, mn);
+}
+
+static void mn_register(struct mn *mn);
+
+static void on_km_step(int error, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (error < 0)
+		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", mn->kmo->name);
 	else
-		mn->kpending++, on_move_step(0, mn); /* balance: the last real ack sends the BU */
+		mn->ike_coa = mn->coa;
+	mn_register(mn);
+}
+
+/*
+ * After the kernel steps of a move: the SAs first (RFC 4877: the BU travels in
+ * ESP), then with K=1 the IKE SA follows the CoA (MIGRATE with KMADDRESS),
+ * then the BU.
+ */
+static void mn_register(struct mn *mn)
+{
+	int r;
+
+	if (mn->ipsec && !mn->kmo->is_up(mn->km, &mn->pair) && !mn->km_tried_up) {
+		mn->km_tried_up = true;
+		r = mn->kmo->up(mn->km, &mn->pair, on_km_step, mn);
+		if (r == 0)
+			return;
+		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
+	}
+	if (mn->ipsec && mn->kbit && memcmp(&mn->ike_coa, &mn->coa, sizeof(mn->coa)) != 0) {
+		r = mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, &mn->coa, true, on_km_step, mn);
+		if (r == 0)
+			return;
+		mn->ike_coa = mn->coa; /* do not loop on a failing MIGRATE */
+	}
+	if (mn->loc == LOC_HOME && mn->bul == BUL_NONE)
+		return;
+	mn_bu_start(mn, true);
 }
 
 static void on_move_step(int result, void *userdata)
@@ -586,12 +640,12 @@ static void on_move_step(int result, void *userdata)
 		return;
 	/* All in place: register (or deregister) with the home agent. */
 	if (mn->loc == LOC_HOME) {
-		if (mn->bul == BUL_NONE)
-			return; /* nothing registered: nothing to undo */
-		mn->bul = BUL_DEREGISTERING;
+		if (mn->bul != BUL_NONE)
+			mn->bul = BUL_DEREGISTERING;
+		/* else nothing registered: nothing to undo (but IPsec comes up at home) */
 	} else
 		mn->bul = BUL_REGISTERING;
-	mn_bu_start(mn, true);
+	mn_register(mn);
 }
 
 static void mn_handle_ra(struct mn *mn, const struct icmp6_rxinfo *info, const uint8_t *buf, size_t len)
@@ -708,7 +762,7 @@ static int read_mac(const char *ifname, uint8_t mac[6])
 	return r;
 }
 
-enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_DONE };
+enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_SPD, SETUP_DONE };
 
 #define RTPROT_RA_KERNEL 9 /* RTPROT_RA: routes the kernel learned from RAs */
 
@@ -733,6 +787,7 @@ static void flush_each(const struct knl_event *ev, void *userdata)
 }
 
 static void on_setup_step(int result, void *userdata);
+static int setup_stage;
 
 static void mn_setup_next(struct mn *mn, int stage)
 {
@@ -760,6 +815,18 @@ static void mn_setup_next(struct mn *mn, int stage)
 		}
 		r = knl_link_set_up(mn->knl, mn->tnl_ifindex, true, NULL, on_setup_step, mn);
 		break;
+	case SETUP_SPD: {
+		/* RFC 4877 §7.2: the SPD is ours; it stays in place at home and away. */
+		struct knl_xfrm_policy sp[2];
+		if (!mn->ipsec) {
+			mn_setup_next(mn, ++setup_stage);
+			return;
+		}
+		spd_policies(NODE_ROLE_MN, &mn->pair, sp);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
+		r = knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, on_setup_step, mn);
+		break;
+	}
 	case SETUP_DONE:
 		mn->ready = true;
 		log_info("mobile node ready on %s: home address, soliciting a router", mn->ifname);
@@ -771,8 +838,6 @@ static void mn_setup_next(struct mn *mn, int stage)
 		sd_event_exit(mn->m->event, r);
 	}
 }
-
-static int setup_stage;
 
 static void on_setup_step(int result, void *userdata)
 {
@@ -829,6 +894,18 @@ static int mn_start(struct manager *m)
 	r = knl_new(m->event, &mn->knl);
 	if (r < 0)
 		return log_error_errno(r, "cannot open netlink sockets: %m");
+	if (c->use_mn_ha_ipsec) {
+		r = spd_lookup(c, &mn->hoa, &mn->ha, &mn->pair);
+		if (r <= 0)
+			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
+						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
+		mn->ipsec = true;
+		mn->kmo = km_ops_for(c);
+		mn->kbit = c->key_mng_mob_capability && mn->kmo == &km_strongswan_ops;
+		r = mn->kmo->create(m->event, mn->knl, c, &mn->km);
+		if (r < 0)
+			return log_error_errno(r, "key management %s: %m", mn->kmo->name);
+	}
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
 	if (r < 0)
 		return log_error_errno(r, "cannot monitor links: %m");
@@ -895,6 +972,8 @@ static void mn_stop(struct manager *m)
 	if (!mn)
 		return;
 	sd_event_source_disable_unref(mn->bul_timer);
+	if (mn->km)
+		mn->kmo->destroy(mn->km);
 	sd_event_source_disable_unref(mn->icmp_src);
 	icmp6_socket_free(mn->icmp);
 	sd_event_source_disable_unref(mn->mh_src);
@@ -933,6 +1012,14 @@ static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 				 ? (long long)((mn->expires - now) / USEC_PER_SEC)
 				 : 0;
 
+	if (strcmp(argv[0], "ipsec") == 0) {
+		if (!mn->km) {
+			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled)");
+			return -ENOENT;
+		}
+		mn->kmo->print(mn->km, out, json);
+		return 0;
+	}
 	if (strcmp(argv[0], "bul") != 0)
 		return -EOPNOTSUPP;
 	addr_str(&mn->hoa, h);

@@ -149,12 +149,16 @@ static void on_resync(void *userdata)
 
 static int dump(enum knl_dump_what what)
 {
-	struct result res = {};
+	/* An interrupted dump (-EAGAIN, NLM_F_DUMP_INTR) is repeated, as the API asks. */
+	for (int attempt = 0;; attempt++) {
+		struct result res = {};
 
-	n_events = 0;
-	ck_assert_int_eq(knl_dump(k, what, NULL, on_event, on_done, &res), 0);
-	run_until(&res.done);
-	return res.r;
+		n_events = 0;
+		ck_assert_int_eq(knl_dump(k, what, NULL, on_event, on_done, &res), 0);
+		run_until(&res.done);
+		if (res.r != -EAGAIN || attempt == 4)
+			return res.r;
+	}
 }
 
 static const struct knl_event *find_addr(const struct in6_addr *a)

@@ -24,10 +24,16 @@ export VM_RESULTS
 if [ "${1:-}" = --scenario ]; then
 	# Inside the scenario's own pid/mount/net namespaces.
 	VM_SCENARIO=$2
+	# The tree may live below one of the directories about to get a fresh tmpfs (a CI
+	# clone in /tmp): hold it on a bind mount and put it back afterwards.
+	mkdir -p /mnt/.mip6top && mount --bind "$TOP" /mnt/.mip6top || exit 99
 	for d in /run /tmp /var/tmp /var/log; do
 		mount -t tmpfs -o mode=1777 tmpfs "$d" || exit 99
 	done
 	chmod 0755 /run /var/log
+	if [ ! -d "$TOP/tests/vm" ]; then
+		mkdir -p "$TOP" && mount --bind /mnt/.mip6top "$TOP" || exit 99
+	fi
 	mkdir -p /run/netns
 	ip link set lo up
 	cd /tmp || exit 99
