@@ -44,6 +44,8 @@ struct km_ops {
 		    bool k, km_done_fn done, void *userdata);
 	/* True when the SAs of the pair are installed. */
 	bool (*is_up)(struct km *km, const struct spd_pair *p);
+	/* fn runs whenever the backend learns that SAs came or went (NULL: none). */
+	void (*set_notify)(struct km *km, void (*fn)(void *userdata), void *userdata);
 	void (*print)(struct km *km, FILE *out, bool json);
 };
 

@@ -228,5 +228,6 @@ const struct km_ops km_static_ops = {
 	.up = st_up,
 	.move = st_move,
 	.is_up = st_is_up,
+	.set_notify = NULL,
 	.print = st_print,
 };

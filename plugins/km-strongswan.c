@@ -65,7 +65,9 @@ struct km {
 	struct km_sa sas[KM_MAX], next[KM_MAX];
 	unsigned n_sas, n_next;
 	struct km_wait waits[8];
-	bool listing;
+	bool listing, relist;
+	void (*notify)(void *userdata);
+	void *notify_ud;
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
 };
 
@@ -140,22 +142,31 @@ static void on_list_sas_done(struct vici_client *c, int error, const struct vici
 	struct km *km = userdata;
 
 	km->listing = false;
-	if (error < 0) {
+	if (error < 0)
 		log_warning_errno(error, "strongswan: list-sas failed: %m");
-		return;
+	else {
+		memcpy(km->sas, km->next, sizeof(km->sas));
+		km->n_sas = km->n_next;
+		km->resyncs++;
+		complete_waits(km);
+		if (km->notify)
+			km->notify(km->notify_ud);
 	}
-	memcpy(km->sas, km->next, sizeof(km->sas));
-	km->n_sas = km->n_next;
-	km->resyncs++;
-	complete_waits(km);
+	if (km->relist) {
+		/* Something changed while we listed: list again. */
+		km->relist = false;
+		km_list_sas(km);
+	}
 }
 
 static void km_list_sas(struct km *km)
 {
 	struct vici_builder *b = NULL;
 
-	if (km->listing)
+	if (km->listing) {
+		km->relist = true;
 		return;
+	}
 	if (vici_builder_new(VICI_CMD_REQUEST, "list-sas", &b) < 0)
 		return;
 	vici_builder_add_str(b, "noblock", "yes");
@@ -208,15 +219,21 @@ static void on_list_conns_done(struct vici_client *c, int error, const struct vi
 		log_warning_errno(error, "strongswan: list-conns failed: %m");
 }
 
+static void km_list_conns(struct km *km)
+{
+	struct vici_builder *b = NULL;
+
+	km->n_children = 0;
+	if (vici_builder_new(VICI_CMD_REQUEST, "list-conns", &b) == 0)
+		(void)vici_client_call(km->vc, b, "list-conn", KM_TIMEOUT_USEC, on_list_conns_done, on_list_conn, km);
+}
+
 static void on_connected(struct vici_client *c, void *userdata)
 {
 	struct km *km = userdata;
-	struct vici_builder *b = NULL;
 
 	log_info("strongswan: connected to charon, resynchronising");
-	km->n_children = 0;
-	if (vici_builder_new(VICI_CMD_REQUEST, "list-conns", &b) == 0)
-		(void)vici_client_call(c, b, "list-conn", KM_TIMEOUT_USEC, on_list_conns_done, on_list_conn, km);
+	km_list_conns(km);
 	km->listing = false;
 	km_list_sas(km);
 }
@@ -249,9 +266,18 @@ static void on_initiated(struct vici_client *c, int error, const struct vici_msg
 	struct km *km = userdata;
 	const char *ok = reply ? vici_msg_get(reply, "success") : NULL;
 
-	if (error < 0 || !ok || strcmp(ok, "yes") != 0)
+	if (error < 0 || !ok || strcmp(ok, "yes") != 0) {
 		log_warning("strongswan: initiate failed: %s",
 			    error < 0 ? strerror(-error) : (reply && vici_msg_get(reply, "errmsg")) ? vici_msg_get(reply, "errmsg") : "no reason given");
+		/* Whoever waits for SAs that are still not there hears of it now (and may retry). */
+		for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++) {
+			struct km_wait *w = &km->waits[i];
+			if (w->used && !reqid_up(km, w->reqid, NULL)) {
+				w->used = false;
+				w->done(-EHOSTUNREACH, w->userdata);
+			}
+		}
+	}
 	km_list_sas(km);
 }
 
@@ -273,8 +299,11 @@ static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void 
 		return -EBUSY;
 	}
 	ch = child_for(km, p);
-	if (!ch)
-		return log_warning_errno(ENOENT, "strongswan: no swanctl child names the home address (is charon up and the config loaded?)");
+	if (!ch) {
+		/* charon may have come up before `swanctl --load-all`: look again, the caller retries. */
+		km_list_conns(km);
+		return log_warning_errno(EAGAIN, "strongswan: no swanctl child names the home address yet (is the config loaded?)");
+	}
 	for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++)
 		if (!km->waits[i].used) {
 			w = &km->waits[i];
@@ -382,6 +411,12 @@ static bool ss_is_up(struct km *km, const struct spd_pair *p)
 	return reqid_up(km, p->reqid, NULL);
 }
 
+static void ss_set_notify(struct km *km, void (*fn)(void *userdata), void *userdata)
+{
+	km->notify = fn;
+	km->notify_ud = userdata;
+}
+
 static void ss_print(struct km *km, FILE *out, bool json)
 {
 	if (json) {
@@ -455,6 +490,7 @@ const struct km_ops km_strongswan_ops = {
 	.up = ss_up,
 	.move = ss_move,
 	.is_up = ss_is_up,
+	.set_notify = ss_set_notify,
 	.print = ss_print,
 };
 

@@ -457,6 +457,9 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 			/* Same CoA: nothing changes in the kernel. */
 			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
 				   ha_kbit(ha, e) ? MH_BA_F_K : 0);
+			/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
+			if (ha_kbit(ha, e))
+				ha_km_move(ha, e, &e->coa);
 			return;
 		}
 		e->coa = bu.coa;

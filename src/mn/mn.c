@@ -115,6 +115,8 @@ struct mn {
 	struct km *km;
 	struct in6_addr ike_coa;
 	bool km_tried_up;
+	bool km_busy;
+	sd_event_source *km_retry;
 
 	struct mn_handover hist[MN_HISTORY];
 	unsigned n_hist;
@@ -310,6 +312,11 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		mn_send_home_na(mn);
 		manager_notify_status(mn->m);
 		return;
+	}
+	if (mn->kbit && !(msg->ba.flags & MH_BA_F_K)) {
+		/* §11.7.3: the HA cannot move the IKE SA (K=0): it drops it; we start a new one. */
+		log_notice("the home agent answered K=0: the IKE SA will be re-established after each move");
+		mn->kbit = false;
 	}
 	mn->bul = BUL_REGISTERED;
 	mn->lifetime_granted = mh_lifetime_from_units(msg->ba.lifetime);
@@ -590,6 +597,61 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 }
 
 static void mn_register(struct mn *mn);
+static void on_km_notify(void *userdata);
+
+static int on_km_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	on_km_notify(userdata);
+	return 0;
+}
+
+/* Try to bring the SAs up again in a second (charon restarting, config not loaded yet). */
+static void mn_km_retry_later(struct mn *mn)
+{
+	usec_t when = now_usec() + USEC_PER_SEC;
+
+	if (mn->km_retry) {
+		(void)sd_event_source_set_time(mn->km_retry, when);
+		(void)sd_event_source_set_enabled(mn->km_retry, SD_EVENT_ONESHOT);
+	} else
+		(void)sd_event_add_time(mn->m->event, &mn->km_retry, MIP6_CLOCK, when, 50 * USEC_PER_MSEC,
+					on_km_retry, mn);
+}
+
+static void on_km_reup(int error, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	mn->km_busy = false;
+	if (error < 0) {
+		log_warning_errno(error, "bringing the MN-HA SAs up again failed: %m, retrying");
+		mn_km_retry_later(mn);
+		return;
+	}
+	/* A new IKE SA starts wherever charon initiated it: note it, and refresh the binding. */
+	mn->ike_coa = in6addr_any;
+	if (mn->bul == BUL_REGISTERED || mn->bul == BUL_REGISTERING)
+		mn_register(mn);
+}
+
+/*
+ * The key manager's view changed. SAs gone while we need them (the HA dropped
+ * the IKE SA after a K=0 move, charon restarted): bring them up again.
+ */
+static void on_km_notify(void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (!mn->ready || mn->loc == LOC_UNKNOWN || mn->kpending > 0 || mn->km_busy ||
+	    mn->kmo->is_up(mn->km, &mn->pair))
+		return;
+	log_info("MN-HA SAs are down: bringing them up again");
+	mn->km_busy = true;
+	if (mn->kmo->up(mn->km, &mn->pair, on_km_reup, mn) < 0) {
+		mn->km_busy = false;
+		mn_km_retry_later(mn);
+	}
+}
 
 static void on_km_step(int error, void *userdata)
 {
@@ -597,8 +659,8 @@ static void on_km_step(int error, void *userdata)
 
 	if (error < 0)
 		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", mn->kmo->name);
-	else
-		mn->ike_coa = mn->coa;
+	/* Tried for this CoA: do not loop on a failing MIGRATE (SAs gone: they are brought up again). */
+	mn->ike_coa = mn->coa;
 	mn_register(mn);
 }
 
@@ -905,6 +967,8 @@ static int mn_start(struct manager *m)
 		r = mn->kmo->create(m->event, mn->knl, c, &mn->km);
 		if (r < 0)
 			return log_error_errno(r, "key management %s: %m", mn->kmo->name);
+		if (mn->kmo->set_notify)
+			mn->kmo->set_notify(mn->km, on_km_notify, mn);
 	}
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
 	if (r < 0)
@@ -972,6 +1036,7 @@ static void mn_stop(struct manager *m)
 	if (!mn)
 		return;
 	sd_event_source_disable_unref(mn->bul_timer);
+	sd_event_source_disable_unref(mn->km_retry);
 	if (mn->km)
 		mn->kmo->destroy(mn->km);
 	sd_event_source_disable_unref(mn->icmp_src);
