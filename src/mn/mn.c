@@ -557,6 +557,23 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 	rt.metric = 512;
 	mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
 
+	/*
+	 * RFC 4877: the IKE SA runs between the CoA and the HA. The kernel would pick
+	 * the HoA as source for the HA (RFC 6724 rule 4 prefers home addresses), so a
+	 * host route to the HA names the CoA as preferred source while away.
+	 */
+	memset(&rt, 0, sizeof(rt));
+	rt.dst = mn->ha;
+	rt.dst_len = 128;
+	rt.oif = mn->ifindex;
+	rt.metric = 512;
+	if (loc == LOC_FOREIGN) {
+		rt.gateway = *router;
+		rt.prefsrc = mn->coa;
+		mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
+	} else if (old_loc == LOC_FOREIGN)
+		mn_queue(mn, knl_route(mn->knl, KNL_OP_DEL, &rt, mn, on_move_step, mn));
+
 	if (loc == LOC_FOREIGN) {
 		if (!mn->away_setup) {
 			memset(&a, 0, sizeof(a));
@@ -657,6 +674,7 @@ static void on_km_step(int error, void *userdata)
 {
 	struct mn *mn = userdata;
 
+	mn->km_busy = false;
 	if (error < 0)
 		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", mn->kmo->name);
 	/* Tried for this CoA: do not loop on a failing MIGRATE (SAs gone: they are brought up again). */
@@ -673,11 +691,13 @@ static void mn_register(struct mn *mn)
 {
 	int r;
 
-	if (mn->ipsec && !mn->kmo->is_up(mn->km, &mn->pair) && !mn->km_tried_up) {
+	if (mn->ipsec && !mn->kmo->is_up(mn->km, &mn->pair) && !mn->km_tried_up && !mn->km_busy) {
 		mn->km_tried_up = true;
 		r = mn->kmo->up(mn->km, &mn->pair, on_km_step, mn);
-		if (r == 0)
+		if (r == 0) {
+			mn->km_busy = true;
 			return;
+		}
 		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
 	}
 	if (mn->ipsec && mn->kbit && memcmp(&mn->ike_coa, &mn->coa, sizeof(mn->coa)) != 0) {
