@@ -148,6 +148,11 @@ static void on_list_sas_done(struct vici_client *c, int error, const struct vici
 		memcpy(km->sas, km->next, sizeof(km->sas));
 		km->n_sas = km->n_next;
 		km->resyncs++;
+		for (unsigned i = 0; i < km->n_sas; i++)
+			log_debug("strongswan: IKE SA %s #%s %s %s <-> %s, %u installed CHILD_SA(s)%s%u", km->sas[i].ike,
+				  km->sas[i].ike_uid, km->sas[i].state, km->sas[i].local, km->sas[i].remote,
+				  km->sas[i].n_reqids, km->sas[i].n_reqids ? ", first reqid " : "",
+				  km->sas[i].n_reqids ? km->sas[i].reqids[0] : 0);
 		complete_waits(km);
 		if (km->notify)
 			km->notify(km->notify_ud);
@@ -330,6 +335,8 @@ static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void 
 struct km_move {
 	struct km *km;
 	struct knl_xfrm_migrate mg;
+	struct spd_pair pair;
+	bool reup;
 	bool retried;
 	km_done_fn done;
 	void *userdata;
@@ -360,8 +367,21 @@ static void on_migrated(int result, void *userdata)
 static void on_terminated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
 {
 	struct km_move *mv = userdata;
+	struct km *km = mv->km;
 
-	mv->km->terminations++;
+	km->terminations++;
+	if (mv->reup) {
+		/* Forget the terminated SAs at once, then initiate anew. */
+		for (unsigned i = 0; i < km->n_sas; i++)
+			for (unsigned j = 0; j < km->sas[i].n_reqids; j++)
+				if (km->sas[i].reqids[j] == mv->pair.reqid)
+					km->sas[i].reqids[j] = 0;
+		error = ss_up(km, &mv->pair, mv->done, mv->userdata);
+		if (error == 0) {
+			free(mv);
+			return;
+		}
+	}
 	mv->done(error < 0 ? error : 0, mv->userdata);
 	free(mv);
 }
@@ -397,9 +417,26 @@ static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p,
 			r = vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
 		}
 	} else {
-		free(mv);
-		/* The MN re-initiates once the old SAs are gone. */
-		return ss_up(km, p, done, userdata);
+		/*
+		 * K=0 on the MN: the HA dropped the IKE SA it had with the old CoA (its DELETE
+		 * went there); drop ours too, then initiate anew, from the current CoA.
+		 */
+		const struct km_sa *sa;
+		struct vici_builder *b = NULL;
+
+		mv->pair = *p;
+		mv->reup = true;
+		if (!reqid_up(km, p->reqid, &sa)) {
+			free(mv);
+			return ss_up(km, p, done, userdata);
+		}
+		r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
+		if (r >= 0) {
+			vici_builder_add_str(b, "ike-id", sa->ike_uid);
+			vici_builder_add_str(b, "timeout", "-1");
+			vici_builder_add_str(b, "force", "yes");
+			r = vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
+		}
 	}
 	if (r < 0)
 		free(mv);

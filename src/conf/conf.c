@@ -1354,7 +1354,7 @@ static const struct keyword keywords[] = {
 	TOP_BOOL("UseCnBuAck", use_cn_bu_ack, true),
 	CUSTOM("CnBindingPolicySet", CTX_TOP, kw_cn_binding_policy_set, true),
 	TOP_BOOL("UseMnHaIPsec", use_mn_ha_ipsec, false),
-	TOP_BOOL("KeyMngMobCapability", key_mng_mob_capability, true),
+	TOP_BOOL("KeyMngMobCapability", key_mng_mob_capability, false),
 	CUSTOM("IPsecPolicySet", CTX_TOP, kw_ipsec_set, false),
 	TOP_UINT("HaMaxBindingLife", ha_max_binding_life, 1, CONF_MAX_LIFETIME, false),
 	TOP_BOOL("SendMobPfxAdvs", send_mob_pfx_advs, true),

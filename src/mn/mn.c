@@ -114,6 +114,7 @@ struct mn {
 	const struct km_ops *kmo;
 	struct km *km;
 	struct in6_addr ike_coa;
+	struct in6_addr last_reg_coa; /* CoA of the last accepted registration (HoA: at home) */
 	bool km_tried_up;
 	bool km_busy;
 	sd_event_source *km_retry;
@@ -259,6 +260,8 @@ static void mn_send_home_na(struct mn *mn)
 		(void)icmp6_socket_send(mn->icmp, &all_nodes, mn->ifindex, NULL, buf, len);
 }
 
+static void on_km_reup(int error, void *userdata);
+
 static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struct mh_msg *msg)
 {
 	char h[INET6_ADDRSTRLEN];
@@ -307,6 +310,7 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 				      "BA received: deregistered at home (BU->BA %.1f ms)",
 				      ms_since(mn->bu_sent, now));
 		mn->bul = BUL_NONE;
+		mn->last_reg_coa = mn->hoa;
 		mn->lifetime_granted = 0;
 		mn_unschedule(mn);
 		mn_send_home_na(mn);
@@ -318,6 +322,15 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		log_notice("the home agent answered K=0: the IKE SA will be re-established after each move");
 		mn->kbit = false;
 	}
+	if (mn->ipsec && !(msg->ba.flags & MH_BA_F_K) &&
+	    memcmp(&mn->last_reg_coa, &mn->bul_coa, sizeof(mn->coa)) != 0 && !mn->km_busy) {
+		/* K=0 after a move: the HA dropped the IKE SA; a new one from the new CoA (RFC 4877 §4.3). */
+		mn->km_busy = true;
+		mn->ike_coa = mn->bul_coa;
+		if (mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, &mn->coa, false, on_km_reup, mn) < 0)
+			mn->km_busy = false;
+	}
+	mn->last_reg_coa = mn->bul_coa;
 	mn->bul = BUL_REGISTERED;
 	mn->lifetime_granted = mh_lifetime_from_units(msg->ba.lifetime);
 	mn->refresh_sec = mn->lifetime_granted;
@@ -645,10 +658,14 @@ static void on_km_reup(int error, void *userdata)
 		mn_km_retry_later(mn);
 		return;
 	}
-	/* A new IKE SA starts wherever charon initiated it: note it, and refresh the binding. */
-	mn->ike_coa = in6addr_any;
-	if (mn->bul == BUL_REGISTERED || mn->bul == BUL_REGISTERING)
-		mn_register(mn);
+	/* A new IKE SA starts from the current CoA (the host route to the HA names it). */
+	if (mn->kbit) {
+		/* With K=1 make sure both charons agree on the endpoints with the next BU. */
+		mn->ike_coa = in6addr_any;
+		if (mn->bul == BUL_REGISTERED || mn->bul == BUL_REGISTERING)
+			mn_register(mn);
+	} else
+		mn->ike_coa = mn->coa;
 }
 
 /*
@@ -959,6 +976,7 @@ static int mn_start(struct manager *m)
 	for (int i = mn->home_plen; i < 128; i++)
 		mn->home_prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 	mn->ha = hl->ha_addr;
+	mn->last_reg_coa = mn->hoa;
 	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha))
 		return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) is not implemented yet");
 	mn->lifetime_req = c->mn_max_ha_binding_life;

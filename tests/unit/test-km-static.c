@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The static key manager's key-file lines (RFC 3776 manual keying) and the SPD construction. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/xfrm.h>
+#include <string.h>
+
+#include "ipsec/spd.h"
+#include "mh/mh-codec.h"
+#include "netlink/nl-types.h"
+
+int km_static_parse_line(const char *line, const struct spd_pair *p, struct knl_xfrm_state ret[2]);
+
+static struct spd_pair pair(void)
+{
+	struct spd_pair p = { .reqid = 7, .reqid_to_mn = 8 };
+
+	inet_pton(AF_INET6, "2001:db8:1::100", &p.hoa);
+	inet_pton(AF_INET6, "2001:db8:1::1", &p.ha);
+	return p;
+}
+
+#define KEY "00112233445566778899aabbccddeeff01020304"
+
+START_TEST(parse_good_line)
+{
+	struct spd_pair p = pair();
+	struct knl_xfrm_state st[2];
+
+	ck_assert_int_eq(km_static_parse_line("2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY
+					      " 128\n",
+					      &p, st),
+			 1);
+	ck_assert_uint_eq(st[0].spi, 0x1001);
+	ck_assert_uint_eq(st[1].spi, 0x1002);
+	ck_assert_uint_eq(st[0].reqid, 7);
+	ck_assert_uint_eq(st[1].reqid, 8);
+	ck_assert(memcmp(&st[0].src, &p.hoa, 16) == 0 && memcmp(&st[0].dst, &p.ha, 16) == 0);
+	ck_assert(memcmp(&st[1].src, &p.ha, 16) == 0 && memcmp(&st[1].dst, &p.hoa, 16) == 0);
+	ck_assert_uint_eq(st[0].mode, XFRM_MODE_TRANSPORT);
+	ck_assert_uint_eq(st[0].proto, IPPROTO_ESP);
+	ck_assert_str_eq(st[0].aead.name, "rfc4106(gcm(aes))");
+	ck_assert_uint_eq(st[0].aead.key_len, 20);
+	ck_assert_uint_eq(st[0].aead.key[0], 0x00);
+	ck_assert_uint_eq(st[0].aead.key[19], 0x04);
+	ck_assert_uint_eq(st[0].aead.icv_bits, 128);
+}
+END_TEST
+
+START_TEST(parse_other_pairs_and_comments)
+{
+	struct spd_pair p = pair();
+	struct knl_xfrm_state st[2];
+
+	ck_assert_int_eq(km_static_parse_line("# a comment\n", &p, st), 0);
+	ck_assert_int_eq(km_static_parse_line("\n", &p, st), 0);
+	ck_assert_int_eq(km_static_parse_line("2001:db8:1::200 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY
+					      " 128\n",
+					      &p, st),
+			 0);
+}
+END_TEST
+
+START_TEST(parse_bad_lines)
+{
+	static const char *const bad[] = {
+		"2001:db8:1::100 2001:db8:1::1 0x1001\n",                                     /* short */
+		"not-an-address 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n", /* address */
+		"2001:db8:1::100 2001:db8:1::1 0x10 0x1002 rfc4106(gcm(aes)) " KEY " 128\n",  /* SPI < 256 */
+		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) 0011223 128\n", /* odd hex */
+		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) zz11 128\n",   /* not hex */
+		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 0\n",   /* ICV */
+		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY KEY KEY KEY " 128\n", /* key too long */
+	};
+	struct spd_pair p = pair();
+	struct knl_xfrm_state st[2];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(km_static_parse_line(bad[i], &p, st) == -EINVAL, "accepted: %s", bad[i]);
+}
+END_TEST
+
+START_TEST(spd_shapes)
+{
+	struct spd_pair p = pair();
+	struct knl_xfrm_policy mn[2], ha[2];
+	struct knl_xfrm_migrate mg;
+	struct in6_addr coa;
+
+	inet_pton(AF_INET6, "2001:db8:2::5", &coa);
+	ck_assert_int_eq(spd_policies(NODE_ROLE_MN, &p, mn), 2);
+	ck_assert_uint_eq(mn[0].dir, XFRM_POLICY_OUT);
+	ck_assert_int_eq(mn[0].sel.type, MH_TYPE_BU);
+	ck_assert_uint_eq(mn[0].n_tmpl, 2);
+	ck_assert_uint_eq(mn[0].tmpl[0].proto, IPPROTO_ESP);
+	ck_assert(!mn[0].tmpl[0].optional);
+	ck_assert_uint_eq(mn[0].tmpl[1].proto, IPPROTO_DSTOPTS);
+	ck_assert(mn[0].tmpl[1].optional);
+	ck_assert_uint_eq(mn[1].dir, XFRM_POLICY_IN);
+	ck_assert_int_eq(mn[1].sel.type, MH_TYPE_BA);
+	ck_assert_uint_eq(mn[1].tmpl[1].proto, IPPROTO_ROUTING);
+	ck_assert_int_eq(spd_policies(NODE_ROLE_HA, &p, ha), 2);
+	ck_assert_uint_eq(ha[0].dir, XFRM_POLICY_IN);
+	ck_assert_uint_eq(ha[1].dir, XFRM_POLICY_OUT);
+	ck_assert_uint_eq(ha[1].n_tmpl, 1);
+	ck_assert_uint_eq(ha[1].tmpl[0].reqid, 8);
+	/* The MIGRATE names the role's outbound policy and carries the new IKE endpoints. */
+	spd_migrate(NODE_ROLE_MN, &p, &coa, &mg);
+	ck_assert(mg.has_kmaddress);
+	ck_assert(memcmp(&mg.km_local, &coa, 16) == 0 && memcmp(&mg.km_remote, &p.ha, 16) == 0);
+	ck_assert(memcmp(&mg.entries[0].old_src, &mg.entries[0].new_src, 16) == 0);
+	ck_assert_uint_eq(mg.entries[0].reqid, 7);
+	ck_assert_int_eq(mg.sel.type, MH_TYPE_BU);
+	spd_migrate(NODE_ROLE_HA, &p, &coa, &mg);
+	ck_assert(memcmp(&mg.km_local, &p.ha, 16) == 0 && memcmp(&mg.km_remote, &coa, 16) == 0);
+	ck_assert_int_eq(mg.sel.type, MH_TYPE_BA);
+}
+END_TEST
+
+START_TEST(spd_lookup_sets)
+{
+	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\n"
+				   "IPsecPolicySet {\n HomeAgentAddress 2001:db8:1::1;\n HomeAddress 2001:db8:1::100/64;\n"
+				   " IPsecPolicy HomeRegBinding UseESP 5 6;\n}\n";
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+	struct spd_pair p = pair(), got;
+	struct in6_addr other;
+
+	ck_assert_msg(conf_load_string("t", text, sizeof(text) - 1, &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(spd_lookup(c, &p.hoa, &p.ha, &got), 1);
+	ck_assert_uint_eq(got.reqid, 5);
+	ck_assert_uint_eq(got.reqid_to_mn, 6);
+	inet_pton(AF_INET6, "2001:db8:1::101", &other);
+	ck_assert_int_eq(spd_lookup(c, &other, &p.ha, &got), 0);
+	ck_assert_int_eq(spd_lookup(c, &p.hoa, &other, &got), 0); /* another HA */
+	conf_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ipsec");
+	TCase *tc = tcase_create("static-and-spd");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, parse_good_line);
+	tcase_add_test(tc, parse_other_pairs_and_comments);
+	tcase_add_test(tc, parse_bad_lines);
+	tcase_add_test(tc, spd_shapes);
+	tcase_add_test(tc, spd_lookup_sets);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
