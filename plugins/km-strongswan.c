@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-event.h>
+
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "ipsec/spd.h"
@@ -66,6 +68,7 @@ struct km {
 	unsigned n_sas, n_next;
 	struct km_wait waits[8];
 	bool listing, relist;
+	sd_event_source *relist_timer;
 	void (*notify)(void *userdata);
 	void *notify_ud;
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
@@ -243,12 +246,34 @@ static void on_connected(struct vici_client *c, void *userdata)
 	km_list_sas(km);
 }
 
+static int on_relist(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	km_list_sas(userdata);
+	return 0;
+}
+
+/*
+ * charon raises its events while the IKE SA is still checked out, and
+ * `list-sas` with noblock skips such SAs: list a little later, once.
+ */
+static void km_list_sas_soon(struct km *km)
+{
+	usec_t when = now_usec() + 150 * USEC_PER_MSEC;
+
+	if (km->relist_timer) {
+		(void)sd_event_source_set_time(km->relist_timer, when);
+		(void)sd_event_source_set_enabled(km->relist_timer, SD_EVENT_ONESHOT);
+	} else if (sd_event_add_time(km->event, &km->relist_timer, MIP6_CLOCK, when, 10 * USEC_PER_MSEC, on_relist,
+				     km) < 0)
+		km_list_sas(km);
+}
+
 static void on_event(struct vici_client *c, const struct vici_msg *ev, void *userdata)
 {
 	struct km *km = userdata;
 
 	log_debug("strongswan: event %s", ev->name ? ev->name : "?");
-	km_list_sas(km);
+	km_list_sas_soon(km);
 }
 
 /* The swanctl child protecting the pair: its traffic selectors name the HoA. */
@@ -283,7 +308,7 @@ static void on_initiated(struct vici_client *c, int error, const struct vici_msg
 			}
 		}
 	}
-	km_list_sas(km);
+	km_list_sas_soon(km);
 }
 
 static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void *userdata)
@@ -361,7 +386,7 @@ static void on_migrated(int result, void *userdata)
 		km->migrations++;
 	mv->done(result < 0 ? result : 0, mv->userdata);
 	free(mv);
-	km_list_sas(km);
+	km_list_sas_soon(km);
 }
 
 static void on_terminated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
@@ -516,6 +541,7 @@ static void ss_destroy(struct km *km)
 {
 	if (!km)
 		return;
+	sd_event_source_disable_unref(km->relist_timer);
 	vici_client_free(km->vc);
 	free(km);
 }

@@ -66,6 +66,7 @@ struct ha {
 	size_t max_bindings;
 	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
 	unsigned flush_pending;
+	sd_event_source *status_timer; /* coalesces STATUS= updates */
 	/* MN–HA IPsec (RFC 4877): the key manager; the SPD is installed at start. */
 	const struct km_ops *kmo;
 	struct km *km;
@@ -176,6 +177,30 @@ static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6
 
 /* ---- binding life cycle ---------------------------------------------------- */
 
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	manager_notify_status(ha->m);
+	return 0;
+}
+
+/* STATUS= follows the number of bindings, at most once a second whatever the churn. */
+static void ha_status_changed(struct ha *ha)
+{
+	int enabled = SD_EVENT_OFF;
+
+	if (ha->status_timer) {
+		(void)sd_event_source_get_enabled(ha->status_timer, &enabled);
+		if (enabled != SD_EVENT_OFF)
+			return;
+		(void)sd_event_source_set_time_relative(ha->status_timer, USEC_PER_SEC);
+		(void)sd_event_source_set_enabled(ha->status_timer, SD_EVENT_ONESHOT);
+	} else
+		(void)sd_event_add_time_relative(ha->m->event, &ha->status_timer, MIP6_CLOCK, USEC_PER_SEC,
+						 100 * USEC_PER_MSEC, on_status_timer, ha);
+}
+
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
@@ -266,6 +291,7 @@ static void on_binding_installed(int result, void *userdata)
 	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
 		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
 	ha_km_move(ha, e, &e->coa);
+	ha_status_changed(ha);
 	if (e->new_binding) {
 		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
 		if (hi)
@@ -330,6 +356,7 @@ static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, boo
 	log_info("binding of %s removed (%s)", h, why);
 	ha_uninstall(ha, e, send_ba);
 	bcache_set_state(ha->bc, e, BCE_DELETED);
+	ha_status_changed(ha);
 	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
 }
 
@@ -912,6 +939,7 @@ static void ha_stop(struct manager *m)
 		return;
 	if (ha->km)
 		ha->kmo->destroy(ha->km);
+	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	ha->dad = bcache_free(ha->dad, bce_release, ha);
 	for (size_t i = 0; i < ha->n_homes; i++) {

@@ -9,6 +9,10 @@
 #
 #   guest.sh                    (no argument) the whole run
 #   guest.sh --scenario NAME    internal: the part that runs inside the new namespaces
+#   guest.sh --systemd          the whole run as a systemd service (PID 1 is systemd, see
+#                               lib/systemd-boot.sh): scenarios run in the init namespaces,
+#                               where systemd and its units are, with the system's own /run,
+#                               /tmp and /var/log; a boot runs one such scenario
 
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -46,13 +50,23 @@ if [ "${1:-}" = --scenario ]; then
 	exec /bin/bash "$TOP/tests/vm/scenarios/$VM_SCENARIO.sh"
 fi
 
-stty -onlcr 2>/dev/null
+SYSTEMD=0
+if [ "${1:-}" = --systemd ]; then
+	SYSTEMD=1
+else
+	stty -onlcr 2>/dev/null
+fi
 job=$(sed -n 's/.*mip6vm\.job=\([^ ]*\).*/\1/p' /proc/cmdline)
 # shellcheck source=/dev/null
 . "$job" || { echo "guest: no job file $job"; exit 1; }
 export V MIP6_VM_KEEP
 
 echo "mip6vm: ready $(cut -d' ' -f1 /proc/uptime)"
+if [ "$SYSTEMD" = 1 ] && [ "${V:-0}" = 1 ]; then
+	# (systemd-analyze needs a finished boot; this service is part of it)
+	journalctl -b -o short-monotonic --no-pager _PID=1 2>&1 | sed 's/^/mip6vm: /'
+	systemctl list-units --failed --no-legend --no-pager 2>&1 | sed 's/^/mip6vm: failed: /'
+fi
 
 # shellcheck disable=SC2086
 if ! modprobe -a -q $VM_MODULES; then
@@ -77,8 +91,21 @@ for s in $VM_SCENARIOS; do
 	log=$VM_RESULTS/$s.log
 	echo "=== $s (timeout $t s)"
 	t0=$EPOCHREALTIME
-	timeout -k 5 "$t" unshare --kill-child --pid --fork --mount-proc --mount --net \
-		/bin/bash "$0" --scenario "$s" </dev/null 2>&1 | tee "$log"
+	if [ "$SYSTEMD" = 1 ]; then
+		# No private namespaces: the scenario starts units, and PID 1 must see its
+		# network namespaces (/run/netns) and files.  Whatever it leaves running goes
+		# with this service and the power-off that follows it.
+		(
+			export VM_SCENARIO=$s VM_ARTIFACTS=$VM_RESULTS/$s
+			mkdir -p "$VM_ARTIFACTS" && cd /tmp || exit 99
+			x=
+			[ "${V:-0}" = 1 ] && x=-x
+			exec timeout -k 5 "$t" /bin/bash ${x:+"$x"} "$TOP/tests/vm/scenarios/$s.sh" </dev/null 2>&1
+		) | tee "$log"
+	else
+		timeout -k 5 "$t" unshare --kill-child --pid --fork --mount-proc --mount --net \
+			/bin/bash "$0" --scenario "$s" </dev/null 2>&1 | tee "$log"
+	fi
 	rc=${PIPESTATUS[0]}
 	dt=$(elapsed "$t0")
 	case $rc in

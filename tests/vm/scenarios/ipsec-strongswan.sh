@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-timeout: 420
+#
+# ipsec-strongswan: MN-HA signalling protected by ESP SAs that two real charon-systemd
+# instances (HA and MN namespaces, the shipped swanctl files) negotiate with IKEv2; mip6d
+# owns the SPD and, with the K bit, moves the IKE SA with the CoA through XFRM MIGRATE +
+# KMADDRESS (RFC 4877 §4.3, RFC 6275 §10.3.1/§11.7.1).
+# The MN moves home -> foreign1 -> foreign2 -> home -> foreign1 while the CN pings the HoA.
+# After every move: both charons list the IKE SA between the HA and the current CoA with the
+# SPIs of the first establishment and no second IKE_SA_INIT; BU and BA travel in ESP (no
+# clear MH on the wire, ESP seen); traffic flows. Then: a clear BU to the protected HA is
+# refused by the kernel and counted; both charons restarted, mip6d reconnects and the next
+# move works; K=0 (the HA without KeyMngMobCapability): a new IKE SA, traffic flows.
+
+# shellcheck source=tests/vm/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+# shellcheck source=tests/vm/lib/mip6.sh
+. "$(dirname "$0")/../lib/mip6.sh"
+# shellcheck source=tests/vm/lib/charon.sh
+. "$(dirname "$0")/../lib/charon.sh"
+
+PY=/usr/bin/python3
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() {
+	echo "not ok - $*"
+	fails=$((fails + 1))
+}
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
+
+topo_setup || exit 1
+topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
+topo_bg "$NS_HA" cap-ha tcpdump --immediate-mode -i "$HA_IF" -U -n -w "$TOPO_DIR/ha.pcap" ip6
+
+charon_start "$NS_HA" ha "$TOP/swanctl/ha" || { not_ok "charon on the HA"; exit 1; }
+charon_start "$NS_MN" mn "$TOP/swanctl/mn" || { not_ok "charon on the MN"; exit 1; }
+
+ipsec_set="IPsecPolicySet {
+	HomeAgentAddress $HA_ADDR;
+	HomeAddress $MN_HOA/64;
+	IPsecPolicy HomeRegBinding UseESP 1;
+}"
+ha_conf() { # ha_conf K(enabled|disabled)
+	echo "NodeConfig HA;
+Interface \"$HA_IF\";
+UseMnHaIPsec enabled;
+KeyMngMobCapability $1;
+ViciSocket \"/run/charon-ha.vici\";
+$ipsec_set"
+}
+mip6_start "$NS_HA" ha "$(ha_conf enabled)" || exit 1
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+UseMnHaIPsec enabled;
+KeyMngMobCapability enabled;
+ViciSocket \"/run/charon-mn.vici\";
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64;
+	HomeAgentAddress $HA_ADDR;
+}
+$ipsec_set" || exit 1
+
+# At home, mip6d brings the MN-HA SAs up (IKE from the HoA on the home link).
+ipsec_up() { mip6_json mn ipsec | grep -q '"reqids":\[1'; }
+ike_inits() { grep -c "generating IKE_SA_INIT request" "$(charon_log mn)"; }
+if wait_for 30 ipsec_up; then
+	ok "MN at home brought the MN-HA CHILD_SA (reqid 1) up through VICI"
+else
+	not_ok "MN at home brought the MN-HA CHILD_SA (reqid 1) up through VICI"
+	echo "# mip6ctl ipsec: $(mip6_json mn ipsec)"
+	charon_swanctl mn --list-sas 2>&1 | sed 's/^/#   /'
+fi
+sa_field() { # sa_field NAME FIELD: from swanctl --list-sas --raw
+	charon_swanctl "$1" --list-sas --raw 2>/dev/null | grep -o "$2=[^ }]*" | head -1 | cut -d= -f2
+}
+SPI_I=$(sa_field mn initiator-spi)
+SPI_R=$(sa_field mn responder-spi)
+topo_log "IKE SA established: SPIs $SPI_I / $SPI_R"
+INITS=$(ike_inits)
+[ -n "$SPI_I" ] || not_ok "IKE SPIs read from the MN's charon"
+
+topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
+wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || not_ok "the CN's pings are answered at home"
+
+ike_at() { # ike_at LOCAL_OF_MN: both charons show HA <-> LOCAL_OF_MN with the first SPIs
+	local mn ha
+	mn=$(charon_swanctl mn --list-sas --raw 2>/dev/null)
+	ha=$(charon_swanctl ha --list-sas --raw 2>/dev/null)
+	grep -q "local-host=$1 " <<<"$mn" && grep -q "remote-host=$HA_ADDR " <<<"$mn" &&
+		grep -q "local-host=$HA_ADDR " <<<"$ha" && grep -q "remote-host=$1 " <<<"$ha" &&
+		grep -q "initiator-spi=$SPI_I " <<<"$mn" && grep -q "initiator-spi=$SPI_I " <<<"$ha"
+}
+km_at() {
+	mip6_json mn ipsec | grep -q "\"local\":\"$1\",\"remote\":\"$HA_ADDR\"" &&
+		mip6_json ha ipsec | grep -q "\"local\":\"$HA_ADDR\",\"remote\":\"$1\""
+}
+replies_after() {
+	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
+}
+bul_is() { mip6_json mn bul | grep -q "$1"; }
+
+move() { # move LINK COA
+	local link=$1 coa=$2 t t1
+	t=$(now_us)
+	topo_log "move $MN_LINK -> $link"
+	topo_move_mn "$link" || { not_ok "move to $link"; return; }
+	if [ "$link" = home ]; then
+		check "$link: deregistered in ESP (BA status 0)" wait_for 20 bul_is '"location":"home","entries":\[{[^]]*"state":"none"[^]]*"last_status":0'
+	else
+		check "$link: registered with CoA $coa (BA status 0)" \
+			wait_for 20 bul_is "\"coa\":\"$coa\",\"state\":\"registered\"[^]]*\"last_status\":0"
+	fi
+	# Timing through mip6ctl (cheap to poll: each mip6d relists charon's SAs over VICI right
+	# after its MIGRATE), then the independent check with swanctl (an exec of ~1 s under TCG).
+	if wait_for 20 km_at "${coa:-$MN_HOA}"; then
+		t1=$(now_us)
+		echo "# $link: move -> both charons report the new IKE endpoints over VICI: $(((t1 - t) / 1000)) ms"
+	fi
+	check "$link: both charons list the IKE SA HA <-> ${coa:-$MN_HOA} with the first SPIs" \
+		wait_for 20 ike_at "${coa:-$MN_HOA}"
+	check "$link: no new IKE_SA_INIT in the MN's charon log" test "$(ike_inits)" = "$INITS"
+	check "$link: the CN's pings come back" wait_for 20 replies_after "$t"
+}
+
+move foreign1 "$MN_COA_F1"
+move foreign2 "$MN_COA_F2"
+move home ""
+move foreign1 "$MN_COA_F1"
+check "ESP SAs for reqid 1 on the MN" sh -c "ip -n '$NS_MN' xfrm state | grep -q 'reqid 1 mode transport'"
+
+# A BU in the clear to the protected HA: the SPD requires ESP, the kernel refuses it.
+refused() { mip6_json ha counters | grep -q '"xfrm_in_tmpl_mismatch":[1-9]'; }
+seq_now=$(mip6_json mn bul | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')
+topo_ns "$NS_CN" "$PY" "$TOP/tests/vm/lib/mh_craft.py" "$CN_IF" "$CN_ADDR" "$HA_ADDR" \
+	"bu,$MN_HOA,$(((seq_now + 100) % 65536))" | sed 's/^/# scapy: /'
+check "a clear BU to the protected HA is refused and counted (XfrmInTmplMismatch)" wait_for 10 refused
+check "the binding still names $MN_COA_F1" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -q '\"coa\":\"$MN_COA_F1\",\"ha\":\"[^\"]*\",\"state\":\"valid\"'"
+
+# Every MH on the HA's link was in ESP (the scapy BU from the CN excepted).
+pkill -INT -x tcpdump 2>/dev/null
+wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
+clear_mh=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
+esp=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "esp && (ipv6.src == $HA_ADDR || ipv6.dst == $HA_ADDR)" 2>/dev/null | wc -l)
+check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
+
+# charon restarted under mip6d's feet: it reconnects, the SAs come back, the next move works.
+charon_restart ha || not_ok "charon restarted on the HA"
+charon_restart mn || not_ok "charon restarted on the MN"
+check "after the charon restarts the MN-HA CHILD_SA is up again" wait_for 60 ipsec_up
+SPI_I=$(sa_field mn initiator-spi)
+INITS=$(ike_inits)
+move foreign2 "$MN_COA_F2"
+
+# K=0: the HA without KeyMngMobCapability drops the IKE SA on a move; the MN starts anew.
+mip6_stop ha
+mip6_start "$NS_HA" ha "$(ha_conf disabled)" || exit 1
+new_ike() { [ "$(sa_field mn initiator-spi)" != "$SPI_I" ] && ipsec_up; }
+t=$(now_us)
+topo_move_mn foreign1
+check "K=0: registered with CoA $MN_COA_F1" wait_for 30 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\""
+check "K=0: a new IKE SA (new SPIs) and the CHILD_SA up" wait_for 60 new_ike
+check "K=0: the CN's pings come back" wait_for 30 replies_after "$t"
+
+if [ "$fails" -gt 0 ]; then
+	for n in ha mn; do
+		echo "# $n mip6d log (tail):"
+		tail -30 "$TOPO_DIR/$n.log" | sed 's/^/#   /'
+		echo "# $n charon log (tail):"
+		tail -30 "$(charon_log $n)" | sed 's/^/#   /'
+	done
+fi
+mip6_stop mn
+mip6_stop ha
+[ "$fails" = 0 ]
