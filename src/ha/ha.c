@@ -988,6 +988,32 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 	struct ha *ha = m->role_data;
 	struct bc_print p = { .out = out, .json = json, .first = true, .now = now_usec() };
 
+	if (strcmp(argv[0], "prefixes") == 0 || strcmp(argv[0], "hal") == 0) {
+		/* The home prefixes this HA serves (prefixes); itself as the home agent list (hal). */
+		bool hal = argv[0][0] == 'h';
+		fprintf(out, json ? (hal ? "{\"home_agents\":[" : "{\"prefixes\":[") : "");
+		for (size_t i = 0; i < ha->n_prefixes; i++) {
+			char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
+			const struct ha_prefix *pf = &ha->prefixes[i];
+			addr_str(&pf->prefix, px);
+			addr_str(&pf->ha, a);
+			if_indextoname((unsigned)pf->ifindex, ifn);
+			if (json && hal)
+				fprintf(out, "%s{\"address\":\"%s\",\"prefix\":\"%s/%u\",\"interface\":\"%s\",\"self\":true}",
+					i ? "," : "", a, px, pf->len, ifn);
+			else if (json)
+				fprintf(out, "%s{\"prefix\":\"%s/%u\",\"interface\":\"%s\",\"ha\":\"%s\",\"valid\":%s}",
+					i ? "," : "", px, pf->len, ifn, a,
+					pf->valid_sec == UINT32_MAX ? "\"infinite\"" : "\"finite\"");
+			else if (hal)
+				fprintf(out, "%-39s home agent for %s/%u on %s (this node)\n", a, px, pf->len, ifn);
+			else
+				fprintf(out, "%s/%u on %s, home agent address %s\n", px, pf->len, ifn, a);
+		}
+		if (json)
+			fprintf(out, "]}\n");
+		return 0;
+	}
 	if (strcmp(argv[0], "ipsec") == 0) {
 		if (!ha->km) {
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled or no IPsecPolicySet)");

@@ -1115,6 +1115,24 @@ static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 				 ? (long long)((mn->expires - now) / USEC_PER_SEC)
 				 : 0;
 
+	if (strcmp(argv[0], "hal") == 0 || strcmp(argv[0], "prefixes") == 0) {
+		char hp[INET6_ADDRSTRLEN], cp[INET6_ADDRSTRLEN], ha[INET6_ADDRSTRLEN];
+		addr_str(&mn->home_prefix, hp);
+		addr_str(&mn->prefix, cp);
+		addr_str(&mn->ha, ha);
+		if (argv[0][0] == 'h') {
+			/* The configured home agent (DHAAD is not implemented). */
+			if (json)
+				fprintf(out, "{\"home_agents\":[{\"address\":\"%s\",\"source\":\"config\"}]}\n", ha);
+			else
+				fprintf(out, "%s (configured)\n", ha);
+		} else if (json)
+			fprintf(out, "{\"home_prefix\":\"%s/%u\",\"location\":\"%s\",\"current_prefix\":\"%s/64\"}\n", hp,
+				mn->home_plen, loc_name(mn->loc), cp);
+		else
+			fprintf(out, "home prefix %s/%u\ncurrent link %s/64 (%s)\n", hp, mn->home_plen, cp, loc_name(mn->loc));
+		return 0;
+	}
 	if (strcmp(argv[0], "ipsec") == 0) {
 		if (!mn->km) {
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled)");

@@ -58,6 +58,8 @@ MnHomeLink \"$MN_IF\" {
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul | grep -q '\"location\":\"home\"'" ||
 	{ not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
 wait_for 10 topo_ping "$NS_CN" "$MN_HOA" >/dev/null || not_ok "CN reaches the HoA at home"
+check "mip6ctl prefixes on the HA lists the home prefix" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json prefixes | grep -q '\"prefix\":\"$HOME_PFX/64\"'"
+check "mip6ctl hal on the MN names the home agent" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json hal | grep -q '\"address\":\"$HA_ADDR\"'"
 
 # The CN pings the HoA every 20 ms for the whole run; -D stamps each reply.
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
