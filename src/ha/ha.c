@@ -22,6 +22,7 @@
 #include "control/control.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "core/sys-util.h"
 #include "ha/bcache.h"
 #include "ha/ha-policy.h"
 #include "ha/ha.h"
@@ -635,33 +636,6 @@ static int on_icmp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 /* ---- start-up -------------------------------------------------------------- */
 
-static int write_sysctl(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static int read_mac(const char *ifname, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		r = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return r;
-}
 
 /* Home prefixes: HaServedPrefix entries, else the global prefixes of the home interfaces. */
 static void ha_load_prefixes(struct ha *ha)
@@ -839,7 +813,7 @@ static int ha_start(struct manager *m)
 	if (r < 0)
 		return r;
 
-	(void)write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+	(void)sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	for (size_t i = 0; i < c->n_interfaces && ha->n_homes < HA_MAX_HOME_IFS; i++) {
 		struct ha_home_if *h = &ha->homes[ha->n_homes];
 		static const uint8_t types[] = { NDISC_TYPE_NA, NDISC_TYPE_NS };
@@ -852,11 +826,11 @@ static int ha_start(struct manager *m)
 		if (h->ifindex <= 0)
 			return log_error_errno(ENODEV, "home link interface %s: %m", c->interfaces[i].name);
 		snprintf(h->name, sizeof(h->name), "%s", c->interfaces[i].name);
-		if (read_mac(h->name, h->mac) < 0)
+		if (link_read_mac(h->name, h->mac) < 0)
 			log_warning("no link-layer address on %s, ignoring", h->name);
 		/* §10.4.1: the kernel answers NS for proxied HoAs. */
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/proxy_ndp", h->name);
-		if (write_sysctl(path, "1") < 0)
+		if (sysctl_write(path, "1") < 0)
 			log_warning("cannot enable proxy_ndp on %s, ignoring", h->name);
 		/* DAD waits RetransTimer of the home link (RFC 4862 §5.4, one transmission). */
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/neigh/%s/retrans_time_ms", h->name);

@@ -36,6 +36,7 @@
 #include "control/control.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "core/sys-util.h"
 #include "icmp6/icmp6-socket.h"
 #include "ipsec/spd.h"
 #include "keymgmt.h"
@@ -833,33 +834,6 @@ static void on_knl_event(const struct knl_event *ev, void *userdata)
 
 /* ---- start-up ------------------------------------------------------------------- */
 
-static int write_sysctl(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static int read_mac(const char *ifname, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		r = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return r;
-}
 
 enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_SPD, SETUP_DONE };
 
@@ -984,11 +958,11 @@ static int mn_start(struct manager *m)
 	mn->ifindex = (int)if_nametoindex(mn->ifname);
 	if (mn->ifindex <= 0)
 		return log_error_errno(ENODEV, "home link interface %s: %m", mn->ifname);
-	if (read_mac(mn->ifname, mn->mac) < 0)
+	if (link_read_mac(mn->ifname, mn->mac) < 0)
 		return log_error_errno(ENODEV, "no link-layer address on %s", mn->ifname);
 	/* mip6d owns the interface's addressing and default route while it runs. */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", mn->ifname);
-	if (write_sysctl(path, "0") < 0)
+	if (sysctl_write(path, "0") < 0)
 		log_warning("cannot turn off accept_ra on %s, ignoring", mn->ifname);
 
 	r = knl_new(m->event, &mn->knl);
