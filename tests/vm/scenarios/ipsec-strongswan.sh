@@ -7,6 +7,7 @@
 # owns the SPD and, with the K bit, moves the IKE SA with the CoA through XFRM MIGRATE +
 # KMADDRESS (RFC 4877 §4.3, RFC 6275 §10.3.1/§11.7.1).
 # The MN moves home -> foreign1 -> foreign2 -> home -> foreign1 while the CN pings the HoA.
+# Then a CHILD_SA rekey and a move to foreign2;
 # After every move: both charons list the IKE SA between the HA and the current CoA with the
 # SPIs of the first establishment and no second IKE_SA_INIT; BU and BA travel in ESP (no
 # clear MH on the wire, ESP seen); traffic flows. Then: a clear BU to the protected HA is
@@ -149,21 +150,28 @@ clear_mh=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mipv6 && !(ipv6.src == $CN_ADDR) &&
 esp=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "esp && (ipv6.src == $HA_ADDR || ipv6.dst == $HA_ADDR)" 2>/dev/null | wc -l)
 check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
 
+# A CHILD_SA rekey (new SPIs, same reqid) keeps everything working.
+old_spi=$(charon_swanctl mn --list-sas 2>/dev/null | awk '/ in / { print $2; exit }')
+charon_swanctl mn --rekey --child homereg >/dev/null 2>&1 || not_ok "swanctl --rekey --child homereg"
+rekeyed() { local n; n=$(charon_swanctl mn --list-sas 2>/dev/null | awk '/INSTALLED/ { c++ } / in / && !s { s = $2 } END { print s }'); [ -n "$n" ] && [ "$n" != "$old_spi" ] && ipsec_up; }
+check "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed)" wait_for 30 rekeyed
+move foreign2 "$MN_COA_F2"
+
 # charon restarted under mip6d's feet: it reconnects, the SAs come back, the next move works.
 charon_restart ha || not_ok "charon restarted on the HA"
 charon_restart mn || not_ok "charon restarted on the MN"
 check "after the charon restarts the MN-HA CHILD_SA is up again" wait_for 60 ipsec_up
 SPI_I=$(sa_field mn initiator-spi)
 INITS=$(ike_inits)
-move foreign2 "$MN_COA_F2"
+move foreign1 "$MN_COA_F1"
 
 # K=0: the HA without KeyMngMobCapability drops the IKE SA on a move; the MN starts anew.
 mip6_stop ha
 mip6_start "$NS_HA" ha "$(ha_conf disabled)" || exit 1
-new_ike() { [ "$(sa_field mn initiator-spi)" != "$SPI_I" ] && ipsec_up && [ "$(sa_field mn local-host)" = "$MN_COA_F1" ]; }
+new_ike() { [ "$(sa_field mn initiator-spi)" != "$SPI_I" ] && ipsec_up && [ "$(sa_field mn local-host)" = "$MN_COA_F2" ]; }
 t=$(now_us)
-topo_move_mn foreign1
-check "K=0: registered with CoA $MN_COA_F1" wait_for 30 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\""
+topo_move_mn foreign2
+check "K=0: registered with CoA $MN_COA_F2" wait_for 30 bul_is "\"coa\":\"$MN_COA_F2\",\"state\":\"registered\""
 check "K=0: a new IKE SA (new SPIs) from the new CoA, and the CHILD_SA up" wait_for 60 new_ike
 check "K=0: the CN's pings come back" wait_for 30 replies_after "$t"
 
