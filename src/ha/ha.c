@@ -751,6 +751,10 @@ static void ha_setup_next(struct ha *ha)
 				spd_policies(NODE_ROLE_HA, &sp, pol);
 				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
 				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
+				/* Manual keys: the HA installs its side too (with IKE, charon does). */
+				if (ha->kmo == &km_static_ops &&
+				    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)
+					log_warning_errno(r, "static keys for a home address: %m");
 				n++;
 			}
 		if (n)
