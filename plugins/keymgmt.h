@@ -39,9 +39,12 @@ struct km_ops {
 	void (*destroy)(struct km *km);
 	/* The SAs for the pair exist (an MN brings them up first). */
 	int (*up)(struct km *km, const struct spd_pair *p, km_done_fn done, void *userdata);
-	/* The MN's CoA is now coa (== HoA at home): k selects MIGRATE or re-keying. */
-	int (*move)(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
-		    bool k, km_done_fn done, void *userdata);
+	/*
+	 * The MN's CoA went from old_coa (where the SAs point now; NULL: unknown) to coa
+	 * (== HoA at home): k selects MIGRATE or re-keying.
+	 */
+	int (*move)(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		    const struct in6_addr *coa, bool k, km_done_fn done, void *userdata);
 	/* True when the SAs of the pair are installed. */
 	bool (*is_up)(struct km *km, const struct spd_pair *p);
 	/* fn runs whenever the backend learns that SAs came or went (NULL: none). */

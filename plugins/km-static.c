@@ -161,8 +161,8 @@ static int on_nothing(sd_event_source *s, void *userdata)
 	return 0;
 }
 
-static int st_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
-		   bool k, km_done_fn done, void *userdata)
+static int st_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		   const struct in6_addr *coa, bool k, km_done_fn done, void *userdata)
 {
 	/* The SAs are keyed on the HoA: nothing moves. Complete from the loop, never synchronously. */
 	struct km_pending *pd = calloc(1, sizeof(*pd));

@@ -19,6 +19,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/xfrm.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,17 +277,33 @@ static void on_event(struct vici_client *c, const struct vici_msg *ev, void *use
 	km_list_sas_soon(km);
 }
 
-/* The swanctl child protecting the pair: its traffic selectors name the HoA. */
+static bool child_names(const struct km_child *k, const char *addr)
+{
+	return strstr(k->local_ts, addr) || strstr(k->remote_ts, addr);
+}
+
+/*
+ * The swanctl child protecting the pair's BU/BA: its traffic selectors name
+ * both the HoA and the HA. Others naming the HoA (e.g. the HoTI/HoT tunnel)
+ * are brought up beside it.
+ */
 static const struct km_child *child_for(struct km *km, const struct spd_pair *p)
 {
-	char hoa[INET6_ADDRSTRLEN + 8];
+	char hoa[INET6_ADDRSTRLEN + 8], ha[INET6_ADDRSTRLEN + 8];
+	const struct km_child *any = NULL;
 
 	inet_ntop(AF_INET6, &p->hoa, hoa, INET6_ADDRSTRLEN);
 	strcat(hoa, "/128");
+	inet_ntop(AF_INET6, &p->ha, ha, INET6_ADDRSTRLEN);
+	strcat(ha, "/128");
 	for (unsigned i = 0; i < km->n_children; i++)
-		if (strstr(km->children[i].local_ts, hoa) || strstr(km->children[i].remote_ts, hoa))
-			return &km->children[i];
-	return NULL;
+		if (child_names(&km->children[i], hoa)) {
+			if (child_names(&km->children[i], ha))
+				return &km->children[i];
+			if (!any)
+				any = &km->children[i];
+		}
+	return any;
 }
 
 /* ---- operations ----------------------------------------------------------------- */
@@ -309,6 +326,16 @@ static void on_initiated(struct vici_client *c, int error, const struct vici_msg
 		}
 	}
 	km_list_sas_soon(km);
+}
+
+static void on_initiated_extra(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
+{
+	const char *ok = reply ? vici_msg_get(reply, "success") : NULL;
+
+	if (error < 0 || !ok || strcmp(ok, "yes") != 0)
+		log_notice("strongswan: an additional CHILD_SA did not come up: %s",
+			   error < 0 ? strerror(-error) : (reply && vici_msg_get(reply, "errmsg")) ? vici_msg_get(reply, "errmsg") : "no reason given");
+	km_list_sas_soon(userdata);
 }
 
 static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void *userdata)
@@ -354,12 +381,35 @@ static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void 
 	*w = (struct km_wait){ p->reqid, done, userdata, true };
 	km->initiations++;
 	log_info("strongswan: initiating %s/%s", ch->conn, ch->child);
+	/* The pair's other children (HoTI/HoT tunnel...) come up beside it; their fate is only logged. */
+	{
+		char hoa[INET6_ADDRSTRLEN + 8];
+
+		inet_ntop(AF_INET6, &p->hoa, hoa, INET6_ADDRSTRLEN);
+		strcat(hoa, "/128");
+		for (unsigned i = 0; i < km->n_children; i++) {
+			const struct km_child *k = &km->children[i];
+			if (k == ch || !child_names(k, hoa) || strcmp(k->conn, ch->conn) != 0)
+				continue;
+			if (vici_builder_new(VICI_CMD_REQUEST, "initiate", &b) < 0)
+				break;
+			vici_builder_add_str(b, "ike", k->conn);
+			vici_builder_add_str(b, "child", k->child);
+			vici_builder_add_str(b, "timeout", "10000");
+			vici_builder_add_str(b, "init-limits", "no");
+			if (vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_initiated_extra, NULL, km) == 0)
+				log_info("strongswan: initiating %s/%s too", k->conn, k->child);
+		}
+	}
 	return 0;
 }
 
 struct km_move {
 	struct km *km;
-	struct knl_xfrm_migrate mg;
+	/* MIGRATEs sent one after the other: tunnel in/fwd, tunnel out, transport (RFC 4877 §4.3). */
+	struct knl_xfrm_migrate mgs[3];
+	unsigned n_mg, i_mg;
+	int first_error;
 	struct spd_pair pair;
 	bool reup;
 	bool retried;
@@ -371,20 +421,32 @@ static void on_migrated(int result, void *userdata)
 {
 	struct km_move *mv = userdata;
 	struct km *km = mv->km;
+	struct knl_xfrm_migrate *mg = &mv->mgs[mv->i_mg];
 
 	if (result == -ENOENT && !mv->retried) {
 		/* Linux >= 6.12 looks MH-typed selectors up with the type in dport. */
 		mv->retried = true;
-		mv->mg.sel.type_in_dport = true;
-		if (knl_xfrm_migrate(km->knl, &mv->mg, NULL, on_migrated, mv) == 0)
+		mg->sel.type_in_dport = true;
+		if (knl_xfrm_migrate(km->knl, mg, NULL, on_migrated, mv) == 0)
 			return;
 	}
 	if (result < 0) {
 		km->migrate_failures++;
-		log_warning_errno(result, "XFRM MIGRATE (KMADDRESS) failed: %m");
+		log_warning_errno(result, "XFRM MIGRATE %u/%u (%s%s) failed: %m", mv->i_mg + 1, mv->n_mg,
+				  mg->entries[0].mode == XFRM_MODE_TUNNEL ? "tunnel" : "transport",
+				  mg->has_kmaddress ? ", KMADDRESS" : "");
+		/* The transport MIGRATE (the last) is what moves the IKE SA: its result counts. */
+		if (mv->i_mg + 1 == mv->n_mg)
+			mv->first_error = result;
 	} else
 		km->migrations++;
-	mv->done(result < 0 ? result : 0, mv->userdata);
+	if (++mv->i_mg < mv->n_mg) {
+		mv->retried = false;
+		if (knl_xfrm_migrate(km->knl, &mv->mgs[mv->i_mg], NULL, on_migrated, mv) == 0)
+			return;
+		mv->first_error = -ENOMEM;
+	}
+	mv->done(mv->first_error, mv->userdata);
 	free(mv);
 	km_list_sas_soon(km);
 }
@@ -411,8 +473,8 @@ static void on_terminated(struct vici_client *c, int error, const struct vici_ms
 	free(mv);
 }
 
-static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
-		   bool k, km_done_fn done, void *userdata)
+static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		   const struct in6_addr *coa, bool k, km_done_fn done, void *userdata)
 {
 	struct km_move *mv = calloc(1, sizeof(*mv));
 	int r;
@@ -423,8 +485,11 @@ static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p,
 	mv->done = done;
 	mv->userdata = userdata;
 	if (k) {
-		spd_migrate(role, p, coa, &mv->mg);
-		r = knl_xfrm_migrate(km->knl, &mv->mg, NULL, on_migrated, mv);
+		/* Tunnel-mode entries follow the CoA first (if any), then the IKE SA moves. */
+		if (old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0)
+			mv->n_mg = (unsigned)spd_migrate_tunnel(role, p, old_coa, coa, mv->mgs);
+		spd_migrate(role, p, coa, &mv->mgs[mv->n_mg++]);
+		r = knl_xfrm_migrate(km->knl, &mv->mgs[0], NULL, on_migrated, mv);
 	} else if (role == NODE_ROLE_HA) {
 		/* K=0 (RFC 4877 §4.3): the IKE SA to the old CoA goes; the MN starts a new one. */
 		const struct km_sa *sa;

@@ -248,16 +248,19 @@ static void on_km_moved(int error, void *userdata)
 }
 
 /* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
-static void ha_km_move(struct ha *ha, const struct bce *e, const struct in6_addr *coa)
+static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 {
 	struct spd_pair p;
 	int r;
 
 	if (!ha->km || spd_lookup(ha->m->config, &e->hoa, &e->local, &p) <= 0)
 		return;
-	r = ha->kmo->move(ha->km, NODE_ROLE_HA, &p, coa, ha_kbit(ha, e), on_km_moved, NULL);
+	/* Where the SAs point now: the last CoA we moved them to, the HoA before that. */
+	r = ha->kmo->move(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa, coa,
+			  ha_kbit(ha, e), on_km_moved, NULL);
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r, "cannot move the IKE SA: %m");
+	e->sa_coa = *coa;
 }
 
 /* The kernel acknowledged the binding's route and proxy entry: send the BA now. */
@@ -751,6 +754,11 @@ static void ha_setup_next(struct ha *ha)
 				spd_policies(NODE_ROLE_HA, &sp, pol);
 				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
 				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
+				/* HoTI/HoT tunnel entries: outer HA <-> HoA until the MN registers a CoA. */
+				if (spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, pol) == 2) {
+					(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
+					(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
+				}
 				/* Manual keys: the HA installs its side too (with IKE, charon does). */
 				if (ha->kmo == &km_static_ops &&
 				    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)

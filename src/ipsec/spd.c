@@ -21,6 +21,10 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 				covers = true;
 		if (!covers)
 			continue;
+		uint32_t hoti = 0;
+		for (size_t j = 0; j < s->n_policies; j++)
+			if (s->policies[j].type == CONF_IPSEC_TUNNEL_HOME_TESTING && s->policies[j].allow)
+				hoti = s->policies[j].reqid_to_ha;
 		for (size_t j = 0; j < s->n_policies; j++) {
 			const struct conf_ipsec_policy *p = &s->policies[j];
 			if (p->type != CONF_IPSEC_HOME_REG_BINDING)
@@ -34,6 +38,7 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 			ret->ha = s->has_ha_addr ? s->ha_addr : (ha ? *ha : in6addr_any);
 			ret->reqid = p->reqid_to_ha;
 			ret->reqid_to_mn = p->reqid_to_mn ? p->reqid_to_mn : p->reqid_to_ha;
+			ret->reqid_hoti = hoti;
 			return 1;
 		}
 	}
@@ -123,4 +128,81 @@ void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6
 		ret->km_local = p->ha;
 		ret->km_remote = *coa;
 	}
+}
+
+static void sel_any(struct knl_xfrm_sel *s, const struct in6_addr *hoa, bool hoa_is_src, int type)
+{
+	memset(s, 0, sizeof(*s));
+	if (hoa_is_src) {
+		s->src = *hoa;
+		s->src_len = 128;
+	} else {
+		s->dst = *hoa;
+		s->dst_len = 128;
+	}
+	s->proto = IPPROTO_MH;
+	s->type = type;
+}
+
+static void tunnel_tmpl(struct knl_xfrm_tmpl *t, const struct in6_addr *src, const struct in6_addr *dst,
+			uint32_t reqid)
+{
+	memset(t, 0, sizeof(*t));
+	t->src = *src;
+	t->dst = *dst;
+	t->proto = IPPROTO_ESP;
+	t->mode = XFRM_MODE_TUNNEL;
+	t->reqid = reqid;
+}
+
+int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
+			struct knl_xfrm_policy ret[2])
+{
+	if (!p->reqid_hoti)
+		return 0;
+	memset(ret, 0, 2 * sizeof(*ret));
+	for (int i = 0; i < 2; i++) {
+		ret[i].priority = SPD_PRIORITY;
+		ret[i].n_tmpl = 1;
+	}
+	/* [0]: the HoTI direction (MN out, HA fwd); [1]: the HoT direction (MN in, HA out). */
+	sel_any(&ret[0].sel, &p->hoa, true, MH_TYPE_HOTI);
+	tunnel_tmpl(&ret[0].tmpl[0], coa, &p->ha, p->reqid_hoti);
+	sel_any(&ret[1].sel, &p->hoa, false, MH_TYPE_HOT);
+	tunnel_tmpl(&ret[1].tmpl[0], &p->ha, coa, p->reqid_hoti);
+	ret[0].dir = role == NODE_ROLE_MN ? XFRM_POLICY_OUT : XFRM_POLICY_FWD;
+	ret[1].dir = role == NODE_ROLE_MN ? XFRM_POLICY_IN : XFRM_POLICY_OUT;
+	return 2;
+}
+
+int spd_migrate_tunnel(enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		       const struct in6_addr *new_coa, struct knl_xfrm_migrate ret[2])
+{
+	struct knl_xfrm_policy pol[2];
+	/* The inbound policy first (no KMADDRESS), the outbound one last (with it). */
+	int in = role == NODE_ROLE_MN ? 1 : 0, out = role == NODE_ROLE_MN ? 0 : 1;
+
+	if (spd_tunnel_policies(role, p, old_coa, pol) == 0)
+		return 0;
+	memset(ret, 0, 2 * sizeof(*ret));
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? in : out;
+		struct knl_xfrm_migrate_entry *e = &ret[k].entries[0];
+		bool to_ha = i == 0; /* the HoTI direction: CoA -> HA */
+
+		ret[k].sel = pol[i].sel;
+		ret[k].dir = pol[i].dir;
+		ret[k].n_entries = 1;
+		e->proto = IPPROTO_ESP;
+		e->mode = XFRM_MODE_TUNNEL;
+		e->reqid = p->reqid_hoti;
+		e->old_src = to_ha ? *old_coa : p->ha;
+		e->old_dst = to_ha ? p->ha : *old_coa;
+		e->new_src = to_ha ? *new_coa : p->ha;
+		e->new_dst = to_ha ? p->ha : *new_coa;
+	}
+	ret[1].has_kmaddress = true;
+	ret[1].km_local = role == NODE_ROLE_MN ? *new_coa : p->ha;
+	ret[1].km_remote = role == NODE_ROLE_MN ? p->ha : *new_coa;
+	return 2;
 }

@@ -10,6 +10,14 @@
  *       in   HA -> HoA  MH type 6 (BA): [ESP transport reqid R, route2 ro (optional)]
  *   HA: in   HoA -> HA  MH type 5 (BU): [ESP transport reqid R, hao ro (optional)]
  *       out  HA -> HoA  MH type 6 (BA): [ESP transport reqid R]   (RH2 from the socket)
+ * TunnelHomeTesting (RFC 4877 §7.2 SHOULD): HoTI/HoT in ESP tunnel mode, outer CoA <-> HA
+ * (the HoA while at home), reqid R2 of the set's TunnelHomeTesting policy:
+ *   MN: out  HoA -> any  MH type 1 (HoTI): [ESP tunnel CoA -> HA, reqid R2]
+ *       in   any -> HoA  MH type 3 (HoT):  [ESP tunnel HA -> CoA, reqid R2]
+ *   HA: fwd  HoA -> any  MH type 1:        [ESP tunnel CoA -> HA, reqid R2]
+ *       out  any -> HoA  MH type 3:        [ESP tunnel HA -> CoA, reqid R2]
+ * The templates carry the CoA: on a move they follow it through XFRM MIGRATE
+ * (spd_migrate_tunnel), the inbound one first, the outbound one last with KMADDRESS.
  * Template order is the kernel's: the first template is the innermost
  * transform (ESP), the RO header is outside it. strongSwan keeps one reqid
  * per CHILD_SA for both directions: reqid_toHA is used both ways (a
@@ -30,7 +38,21 @@ struct spd_pair {
 	struct in6_addr hoa, ha;
 	uint32_t reqid;       /* HomeRegBinding, both directions (strongSwan) */
 	uint32_t reqid_to_mn; /* = reqid unless the set gives another (static keys) */
+	uint32_t reqid_hoti;  /* TunnelHomeTesting, 0 = not protected */
 };
+
+/* The tunnel-mode policies of a role for the pair with outer endpoint coa. Returns 0 or 2. */
+int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
+			struct knl_xfrm_policy ret[2]);
+
+/*
+ * The MIGRATEs that move the tunnel-mode policies and SAs from old_coa to
+ * new_coa, in the order to send them: [0] inbound (MN in / HA fwd) without
+ * KMADDRESS, [1] outbound with KMADDRESS (charon moves the CHILD_SA once).
+ * Returns 0 (no tunnel entries) or 2.
+ */
+int spd_migrate_tunnel(enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		       const struct in6_addr *new_coa, struct knl_xfrm_migrate ret[2]);
 
 /*
  * The HomeRegBinding entry covering (hoa, ha): 1 and *ret filled, 0 when no

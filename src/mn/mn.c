@@ -328,7 +328,7 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		/* K=0 after a move: the HA dropped the IKE SA; a new one from the new CoA (RFC 4877 §4.3). */
 		mn->km_busy = true;
 		mn->ike_coa = mn->bul_coa;
-		if (mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, &mn->coa, false, on_km_reup, mn) < 0)
+		if (mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, NULL, &mn->coa, false, on_km_reup, mn) < 0)
 			mn->km_busy = false;
 	}
 	mn->last_reg_coa = mn->bul_coa;
@@ -719,7 +719,9 @@ static void mn_register(struct mn *mn)
 		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
 	}
 	if (mn->ipsec && mn->kbit && memcmp(&mn->ike_coa, &mn->coa, sizeof(mn->coa)) != 0) {
-		r = mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, &mn->coa, true, on_km_step, mn);
+		bool known = memcmp(&mn->ike_coa, &in6addr_any, sizeof(in6addr_any)) != 0;
+		r = mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, known ? &mn->ike_coa : NULL, &mn->coa, true,
+				  on_km_step, mn);
 		if (r == 0)
 			return;
 		mn->ike_coa = mn->coa; /* do not loop on a failing MIGRATE */
@@ -894,6 +896,11 @@ static void mn_setup_next(struct mn *mn, int stage)
 		if (!mn->ipsec) {
 			mn_setup_next(mn, ++setup_stage);
 			return;
+		}
+		/* HoTI/HoT in ESP tunnel (if the set asks): outer HoA <-> HA until the first move. */
+		if (spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->hoa, sp) == 2) {
+			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
+			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, NULL, NULL);
 		}
 		spd_policies(NODE_ROLE_MN, &mn->pair, sp);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);

@@ -46,6 +46,7 @@ ipsec_set="IPsecPolicySet {
 	HomeAgentAddress $HA_ADDR;
 	HomeAddress $MN_HOA/64;
 	IPsecPolicy HomeRegBinding UseESP 1;
+	IPsecPolicy TunnelHomeTesting UseESP 2;
 }"
 ha_conf() { # ha_conf K(enabled|disabled)
 	echo "NodeConfig HA;
@@ -97,6 +98,13 @@ ike_at() { # ike_at LOCAL_OF_MN: both charons show HA <-> LOCAL_OF_MN with the f
 		grep -q "local-host=$HA_ADDR " <<<"$ha" && grep -q "remote-host=$1 " <<<"$ha" &&
 		grep -q "initiator-spi=$SPI_I " <<<"$mn" && grep -q "initiator-spi=$SPI_I " <<<"$ha"
 }
+tunnel_sa_on() { # both sides hold ESP tunnel SAs with reqid 2 from $1 to the HA and back
+	local ns
+	for ns in "$NS_MN" "$NS_HA"; do
+		ip -n "$ns" xfrm state | grep -A1 "^src $1 dst $HA_ADDR\$" | grep -q 'reqid 2 mode tunnel' || return 1
+		ip -n "$ns" xfrm state | grep -A1 "^src $HA_ADDR dst $1\$" | grep -q 'reqid 2 mode tunnel' || return 1
+	done
+}
 km_at() {
 	mip6_json mn ipsec | grep -q "\"local\":\"$1\",\"remote\":\"$HA_ADDR\"" &&
 		mip6_json ha ipsec | grep -q "\"local\":\"$HA_ADDR\",\"remote\":\"$1\""
@@ -126,6 +134,9 @@ move() { # move LINK COA
 	check "$link: both charons list the IKE SA HA <-> ${coa:-$MN_HOA} with the first SPIs" \
 		wait_for 20 ike_at "${coa:-$MN_HOA}"
 	check "$link: no new IKE_SA_INIT in the MN's charon log" test "$(ike_inits)" = "$INITS"
+	# The HoTI/HoT tunnel (reqid 2) followed too: its ESP SAs and policies name the new CoA.
+	check "$link: the ESP tunnel SAs (reqid 2) are on ${coa:-$MN_HOA} on both sides" \
+		wait_for 10 tunnel_sa_on "${coa:-$MN_HOA}"
 	check "$link: the CN's pings come back" wait_for 20 replies_after "$t"
 }
 
