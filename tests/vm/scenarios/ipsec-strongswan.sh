@@ -162,9 +162,10 @@ esp=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "esp && (ipv6.src == $HA_ADDR || ipv6.dst
 check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
 
 # A CHILD_SA rekey (new SPIs, same reqid) keeps everything working.
-old_spi=$(charon_swanctl mn --list-sas 2>/dev/null | awk '/ in / { print $2; exit }')
+homereg_spi() { charon_swanctl mn --list-sas 2>/dev/null | awk '/ homereg: / { f = 1 } f && / in / { print $2; exit }'; }
+old_spi=$(homereg_spi)
 charon_swanctl mn --rekey --child homereg >/dev/null 2>&1 || not_ok "swanctl --rekey --child homereg"
-rekeyed() { local n; n=$(charon_swanctl mn --list-sas 2>/dev/null | awk '/INSTALLED/ { c++ } / in / && !s { s = $2 } END { print s }'); [ -n "$n" ] && [ "$n" != "$old_spi" ] && ipsec_up; }
+rekeyed() { local n; n=$(homereg_spi); [ -n "$n" ] && [ "$n" != "$old_spi" ] && ipsec_up; }
 check "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed)" wait_for 30 rekeyed
 move foreign2 "$MN_COA_F2"
 
