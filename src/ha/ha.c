@@ -690,6 +690,42 @@ static void ha_load_prefixes(struct ha *ha)
 
 static void on_setup_step(int result, void *userdata);
 
+/*
+ * RFC 4877 §7.2: the SPD entries of every protected HoA, with the fixed reqids
+ * (op: KNL_OP_REPLACE at start, KNL_OP_DEL at shutdown). Returns the HoAs covered.
+ */
+static unsigned ha_spd(struct ha *ha, enum knl_op op)
+{
+	const struct mip6_config *c = ha->m->config;
+	unsigned n = 0;
+	int r;
+
+	for (size_t i = 0; c->use_mn_ha_ipsec && i < c->n_ipsec_policy_sets; i++)
+		for (size_t j = 0; j < c->ipsec_policy_sets[i].n_hoas; j++) {
+			struct spd_pair sp;
+			struct knl_xfrm_policy pol[2];
+
+			if (spd_lookup(c, &c->ipsec_policy_sets[i].hoas[j].addr,
+				       c->ipsec_policy_sets[i].has_ha_addr ? &c->ipsec_policy_sets[i].ha_addr : NULL,
+				       &sp) <= 0)
+				continue;
+			spd_policies(NODE_ROLE_HA, &sp, pol);
+			(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
+			(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
+			/* HoTI/HoT tunnel entries: outer HA <-> HoA until the MN registers a CoA. */
+			if (spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, pol) == 2) {
+				(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
+				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
+			}
+			/* Manual keys: the HA installs its side too (with IKE, charon does). */
+			if (op != KNL_OP_DEL && ha->kmo == &km_static_ops &&
+			    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)
+				log_warning_errno(r, "static keys for a home address: %m");
+			n++;
+		}
+	return n;
+}
+
 /* The kernel setup runs as a chain of acknowledged requests; `ready` opens the door to BUs. */
 enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_DONE };
 static int setup_stage;
@@ -737,34 +773,8 @@ static void ha_setup_next(struct ha *ha)
 		break;
 	}
 	case SETUP_SPD: {
-		/* RFC 4877 §7.2: the SPD entries of every protected HoA, with the fixed reqids. */
-		const struct mip6_config *c = ha->m->config;
-		unsigned n = 0;
+		unsigned n = ha_spd(ha, KNL_OP_REPLACE);
 
-		r = 0;
-		for (size_t i = 0; c->use_mn_ha_ipsec && i < c->n_ipsec_policy_sets; i++)
-			for (size_t j = 0; j < c->ipsec_policy_sets[i].n_hoas; j++) {
-				struct spd_pair sp;
-				struct knl_xfrm_policy pol[2];
-
-				if (spd_lookup(c, &c->ipsec_policy_sets[i].hoas[j].addr,
-					       c->ipsec_policy_sets[i].has_ha_addr ? &c->ipsec_policy_sets[i].ha_addr : NULL,
-					       &sp) <= 0)
-					continue;
-				spd_policies(NODE_ROLE_HA, &sp, pol);
-				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
-				(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
-				/* HoTI/HoT tunnel entries: outer HA <-> HoA until the MN registers a CoA. */
-				if (spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, pol) == 2) {
-					(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[0], NULL, NULL, NULL);
-					(void)knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &pol[1], NULL, NULL, NULL);
-				}
-				/* Manual keys: the HA installs its side too (with IKE, charon does). */
-				if (ha->kmo == &km_static_ops &&
-				    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)
-					log_warning_errno(r, "static keys for a home address: %m");
-				n++;
-			}
 		if (n)
 			log_info("MN-HA IPsec: SPD installed for %u home address(es), key management %s", n,
 				 ha->kmo ? ha->kmo->name : "none");
@@ -911,6 +921,7 @@ static int ha_shutdown(struct manager *m)
 	p.sel.proto = IPPROTO_MH;
 	p.sel.type = KNL_XFRM_TYPE_ANY;
 	s.sel.type = KNL_XFRM_TYPE_ANY;
+	(void)ha_spd(ha, KNL_OP_DEL);
 	(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;

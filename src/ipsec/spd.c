@@ -74,30 +74,37 @@ static void ro_tmpl(struct knl_xfrm_tmpl *t, uint8_t proto)
 
 int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2])
 {
+	/* Without a reqid (no IPsec) only the route-optimisation templates remain. */
+	unsigned esp = p->reqid ? 1 : 0;
+
 	memset(ret, 0, 2 * sizeof(*ret));
 	for (int i = 0; i < 2; i++)
 		ret[i].priority = SPD_PRIORITY;
 	if (role == NODE_ROLE_MN) {
 		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
 		ret[0].dir = XFRM_POLICY_OUT;
-		ret[0].n_tmpl = 2;
-		esp_tmpl(&ret[0].tmpl[0], p->reqid);
-		ro_tmpl(&ret[0].tmpl[1], IPPROTO_DSTOPTS);
+		if (esp)
+			esp_tmpl(&ret[0].tmpl[0], p->reqid);
+		ro_tmpl(&ret[0].tmpl[esp], IPPROTO_DSTOPTS);
+		ret[0].n_tmpl = esp + 1;
 		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
 		ret[1].dir = XFRM_POLICY_IN;
-		ret[1].n_tmpl = 2;
-		esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
-		ro_tmpl(&ret[1].tmpl[1], IPPROTO_ROUTING);
+		if (esp)
+			esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
+		ro_tmpl(&ret[1].tmpl[esp], IPPROTO_ROUTING);
+		ret[1].n_tmpl = esp + 1;
 	} else {
 		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
 		ret[0].dir = XFRM_POLICY_IN;
-		ret[0].n_tmpl = 2;
-		esp_tmpl(&ret[0].tmpl[0], p->reqid);
-		ro_tmpl(&ret[0].tmpl[1], IPPROTO_DSTOPTS);
+		if (esp)
+			esp_tmpl(&ret[0].tmpl[0], p->reqid);
+		ro_tmpl(&ret[0].tmpl[esp], IPPROTO_DSTOPTS);
+		ret[0].n_tmpl = esp + 1;
 		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
 		ret[1].dir = XFRM_POLICY_OUT;
-		ret[1].n_tmpl = 1;
-		esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
+		if (esp)
+			esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
+		ret[1].n_tmpl = esp;
 	}
 	return 2;
 }

@@ -62,7 +62,10 @@ int spd_migrate_tunnel(enum node_role role, const struct spd_pair *p, const stru
 int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const struct in6_addr *ha,
 	       struct spd_pair *ret);
 
-/* The two policies of a role (NODE_ROLE_MN or NODE_ROLE_HA) for a pair. Returns 2. */
+/*
+ * The two policies of a role (NODE_ROLE_MN or NODE_ROLE_HA) for a pair. Returns 2.
+ * With reqid 0 (UseMnHaIPsec disabled) they carry only the optional RO templates.
+ */
 int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2]);
 
 /*

@@ -397,21 +397,12 @@ static void eui64(struct mn *mn, const struct in6_addr *prefix, struct in6_addr 
 	ret->s6_addr[15] = mn->mac[5];
 }
 
-static void xfrm_bu_policy(struct mn *mn, struct knl_xfrm_policy *p)
+/* [0] the BU out policy (HAO), [1] the BA in policy (RH2): RO templates only, no IPsec. */
+static void xfrm_ro_policies(struct mn *mn, struct knl_xfrm_policy ret[2])
 {
-	memset(p, 0, sizeof(*p));
-	p->sel.src = mn->hoa;
-	p->sel.src_len = 128;
-	p->sel.dst = mn->ha;
-	p->sel.dst_len = 128;
-	p->sel.proto = IPPROTO_MH;
-	p->sel.type = MH_TYPE_BU;
-	p->dir = XFRM_POLICY_OUT;
-	p->priority = 2;
-	p->n_tmpl = 1;
-	p->tmpl[0].proto = IPPROTO_DSTOPTS;
-	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
-	p->tmpl[0].optional = true;
+	struct spd_pair p = { .hoa = mn->hoa, .ha = mn->ha };
+
+	spd_policies(NODE_ROLE_MN, &p, ret);
 }
 
 static void xfrm_hao_state(struct mn *mn, struct knl_xfrm_state *s)
@@ -425,7 +416,7 @@ static void xfrm_hao_state(struct mn *mn, struct knl_xfrm_state *s)
 	s->sel.type = KNL_XFRM_TYPE_ANY;
 }
 
-/* BAs reach the HoA with a type 2 routing header: a route2 state (any CoA) accepts them ... */
+/* BAs reach the HoA with a type 2 routing header: a route2 state (any CoA) accepts them. */
 static void xfrm_ba_state(struct mn *mn, struct knl_xfrm_state *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -434,24 +425,6 @@ static void xfrm_ba_state(struct mn *mn, struct knl_xfrm_state *s)
 	s->proto = IPPROTO_ROUTING;
 	s->mode = XFRM_MODE_ROUTEOPTIMIZATION;
 	s->sel.type = KNL_XFRM_TYPE_ANY;
-}
-
-/* ... and an inbound policy with an optional route2 template lets them through. */
-static void xfrm_ba_policy(struct mn *mn, struct knl_xfrm_policy *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->sel.src = mn->ha;
-	p->sel.src_len = 128;
-	p->sel.dst = mn->hoa;
-	p->sel.dst_len = 128;
-	p->sel.proto = IPPROTO_MH;
-	p->sel.type = KNL_XFRM_TYPE_ANY;
-	p->dir = XFRM_POLICY_IN;
-	p->priority = 2;
-	p->n_tmpl = 1;
-	p->tmpl[0].proto = IPPROTO_ROUTING;
-	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
-	p->tmpl[0].optional = true;
 }
 
 static void mn_queue(struct mn *mn, int r)
@@ -471,7 +444,7 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 	struct knl_addr a;
 	struct knl_route rt;
 	struct knl_rule ru;
-	struct knl_xfrm_policy p;
+	struct knl_xfrm_policy ro[2];
 	struct knl_xfrm_state s;
 	char pr[INET6_ADDRSTRLEN], co[INET6_ADDRSTRLEN];
 	struct mn_handover *hv;
@@ -545,10 +518,9 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			a.prefixlen = 128;
 			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
 			if (!mn->ipsec) {
-				xfrm_bu_policy(mn, &p);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
-				xfrm_ba_policy(mn, &p);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, mn, on_move_step, mn));
+				xfrm_ro_policies(mn, ro);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &ro[0], mn, on_move_step, mn));
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &ro[1], mn, on_move_step, mn));
 			}
 			xfrm_hao_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
@@ -605,10 +577,9 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 			xfrm_ba_state(mn, &s);
 			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
 			if (!mn->ipsec) {
-				xfrm_bu_policy(mn, &p);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
-				xfrm_ba_policy(mn, &p);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &p, mn, on_move_step, mn));
+				xfrm_ro_policies(mn, ro);
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &ro[0], mn, on_move_step, mn));
+				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &ro[1], mn, on_move_step, mn));
 			}
 			mn->away_setup = true;
 		}
@@ -1021,7 +992,7 @@ static void on_flushed(int result, void *userdata)
 static int mn_shutdown(struct manager *m)
 {
 	struct mn *mn = m->role_data;
-	struct knl_xfrm_policy p;
+	struct knl_xfrm_policy p[2];
 	struct knl_xfrm_state s;
 	struct knl_rule ru = { .from_len = 128, .table = MN_TABLE, .priority = MN_RULE_PRIO };
 
@@ -1031,14 +1002,18 @@ static int mn_shutdown(struct manager *m)
 	if (mn->away_setup) {
 		ru.from = mn->hoa;
 		(void)knl_rule(mn->knl, KNL_OP_DEL, &ru, NULL, NULL, NULL);
-		xfrm_bu_policy(mn, &p);
-		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
 		xfrm_hao_state(mn, &s);
 		(void)knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, NULL, NULL);
 	}
-	if (mn->away_setup) {
-		xfrm_ba_policy(mn, &p);
-		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	/* The BU/BA policies (the SPD's with IPsec, the RO-only ones without: same selectors). */
+	if (mn->away_setup || mn->ipsec) {
+		xfrm_ro_policies(mn, p);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
+	}
+	if (mn->ipsec && spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->coa, p) == 2) {
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}
 	if (mn->tnl_ifindex > 0)
 		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);
