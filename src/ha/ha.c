@@ -717,6 +717,11 @@ static unsigned ha_spd(struct ha *ha, enum knl_op op)
 				(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
 				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
 			}
+			/* MPS/MPA entries. */
+			if (spd_mpd_policies(NODE_ROLE_HA, &sp, pol) == 2) {
+				(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
+				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
+			}
 			/* Manual keys: the HA installs its side too (with IKE, charon does). */
 			if (op != KNL_OP_DEL && ha->kmo == &km_static_ops &&
 			    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)

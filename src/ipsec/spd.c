@@ -21,10 +21,13 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 				covers = true;
 		if (!covers)
 			continue;
-		uint32_t hoti = 0;
-		for (size_t j = 0; j < s->n_policies; j++)
+		uint32_t hoti = 0, mpd = 0;
+		for (size_t j = 0; j < s->n_policies; j++) {
 			if (s->policies[j].type == CONF_IPSEC_TUNNEL_HOME_TESTING && s->policies[j].allow)
 				hoti = s->policies[j].reqid_to_ha;
+			if (s->policies[j].type == CONF_IPSEC_MOB_PFX_DISC && s->policies[j].allow)
+				mpd = s->policies[j].reqid_to_ha;
+		}
 		for (size_t j = 0; j < s->n_policies; j++) {
 			const struct conf_ipsec_policy *p = &s->policies[j];
 			if (p->type != CONF_IPSEC_HOME_REG_BINDING)
@@ -39,6 +42,7 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 			ret->reqid = p->reqid_to_ha;
 			ret->reqid_to_mn = p->reqid_to_mn ? p->reqid_to_mn : p->reqid_to_ha;
 			ret->reqid_hoti = hoti;
+			ret->reqid_mpd = mpd;
 			return 1;
 		}
 	}
@@ -211,5 +215,24 @@ int spd_migrate_tunnel(enum node_role role, const struct spd_pair *p, const stru
 	ret[1].has_kmaddress = true;
 	ret[1].km_local = role == NODE_ROLE_MN ? *new_coa : p->ha;
 	ret[1].km_remote = role == NODE_ROLE_MN ? p->ha : *new_coa;
+	return 2;
+}
+
+#define ICMPV6_MPS 146
+#define ICMPV6_MPA 147
+
+int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2])
+{
+	struct spd_pair q = *p;
+
+	if (!p->reqid_mpd)
+		return 0;
+	/* The same shapes as the BU/BA entries, with ICMPv6 type selectors and their own reqid. */
+	q.reqid = q.reqid_to_mn = p->reqid_mpd;
+	spd_policies(role, &q, ret);
+	for (int i = 0; i < 2; i++)
+		ret[i].sel.proto = IPPROTO_ICMPV6;
+	ret[0].sel.type = ICMPV6_MPS;
+	ret[1].sel.type = ICMPV6_MPA;
 	return 2;
 }

@@ -39,7 +39,17 @@ struct spd_pair {
 	uint32_t reqid;       /* HomeRegBinding, both directions (strongSwan) */
 	uint32_t reqid_to_mn; /* = reqid unless the set gives another (static keys) */
 	uint32_t reqid_hoti;  /* TunnelHomeTesting, 0 = not protected */
+	uint32_t reqid_mpd;   /* MobPfxDisc, 0 = not protected */
 };
+
+/*
+ * MobPfxDisc (RFC 4877 §7.2 SHOULD): Mobile Prefix Solicitation/Advertisement in
+ * ESP transport, HoA <-> HA (keyed on the HoA: movement does not touch them):
+ *   MN: out HoA -> HA ICMPv6 146 [ESP reqid R3, hao (optional)]; in HA -> HoA ICMPv6 147 [ESP, route2 (optional)]
+ *   HA: in  HoA -> HA ICMPv6 146 [ESP reqid R3, hao (optional)]; out HA -> HoA ICMPv6 147 [ESP]
+ * Returns 0 (not protected) or 2.
+ */
+int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_policy ret[2]);
 
 /* The tunnel-mode policies of a role for the pair with outer endpoint coa. Returns 0 or 2. */
 int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,

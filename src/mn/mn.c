@@ -873,6 +873,11 @@ static void mn_setup_next(struct mn *mn, int stage)
 			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
 			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, NULL, NULL);
 		}
+		/* MPS/MPA in ESP transport (if the set asks). */
+		if (spd_mpd_policies(NODE_ROLE_MN, &mn->pair, sp) == 2) {
+			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
+			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, NULL, NULL);
+		}
 		spd_policies(NODE_ROLE_MN, &mn->pair, sp);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
 		r = knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, on_setup_step, mn);
@@ -1012,6 +1017,10 @@ static int mn_shutdown(struct manager *m)
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}
 	if (mn->ipsec && spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->coa, p) == 2) {
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
+	}
+	if (mn->ipsec && spd_mpd_policies(NODE_ROLE_MN, &mn->pair, p) == 2) {
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <linux/xfrm.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "ipsec/spd.h"
@@ -115,6 +116,64 @@ START_TEST(spd_shapes)
 	spd_migrate(NODE_ROLE_HA, &p, &coa, &mg);
 	ck_assert(memcmp(&mg.km_local, &p.ha, 16) == 0 && memcmp(&mg.km_remote, &coa, 16) == 0);
 	ck_assert_int_eq(mg.sel.type, MH_TYPE_BA);
+	/* Without IPsec only the optional RO templates remain. */
+	{
+		struct spd_pair q = { .hoa = p.hoa, .ha = p.ha };
+		ck_assert_int_eq(spd_policies(NODE_ROLE_MN, &q, mn), 2);
+		ck_assert_uint_eq(mn[0].n_tmpl, 1);
+		ck_assert_uint_eq(mn[0].tmpl[0].proto, IPPROTO_DSTOPTS);
+		ck_assert_uint_eq(mn[1].tmpl[0].proto, IPPROTO_ROUTING);
+	}
+}
+END_TEST
+
+START_TEST(spd_tunnel_and_mpd)
+{
+	struct spd_pair p = pair();
+	struct knl_xfrm_policy pol[2];
+	struct knl_xfrm_migrate mg[2];
+	struct in6_addr old_coa, new_coa;
+
+	inet_pton(AF_INET6, "2001:db8:2::5", &old_coa);
+	inet_pton(AF_INET6, "2001:db8:3::5", &new_coa);
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_MN, &p, &old_coa, pol), 0);
+	ck_assert_int_eq(spd_mpd_policies(NODE_ROLE_MN, &p, pol), 0);
+	ck_assert_int_eq(spd_migrate_tunnel(NODE_ROLE_MN, &p, &old_coa, &new_coa, mg), 0);
+	p.reqid_hoti = 2;
+	p.reqid_mpd = 3;
+	/* HoTI out / HoT in on the MN, in ESP tunnel mode with the CoA as outer address. */
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_MN, &p, &old_coa, pol), 2);
+	ck_assert_uint_eq(pol[0].dir, XFRM_POLICY_OUT);
+	ck_assert_int_eq(pol[0].sel.type, MH_TYPE_HOTI);
+	ck_assert_uint_eq(pol[0].tmpl[0].mode, XFRM_MODE_TUNNEL);
+	ck_assert(memcmp(&pol[0].tmpl[0].src, &old_coa, 16) == 0 && memcmp(&pol[0].tmpl[0].dst, &p.ha, 16) == 0);
+	ck_assert_uint_eq(pol[1].dir, XFRM_POLICY_IN);
+	ck_assert_int_eq(pol[1].sel.type, MH_TYPE_HOT);
+	ck_assert(memcmp(&pol[1].tmpl[0].dst, &old_coa, 16) == 0);
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_HA, &p, &old_coa, pol), 2);
+	ck_assert_uint_eq(pol[0].dir, XFRM_POLICY_FWD);
+	ck_assert_uint_eq(pol[1].dir, XFRM_POLICY_OUT);
+	/* The MIGRATEs: inbound first without KMADDRESS, outbound last with it. */
+	ck_assert_int_eq(spd_migrate_tunnel(NODE_ROLE_MN, &p, &old_coa, &new_coa, mg), 2);
+	ck_assert_uint_eq(mg[0].dir, XFRM_POLICY_IN);
+	ck_assert(!mg[0].has_kmaddress);
+	ck_assert(memcmp(&mg[0].entries[0].old_dst, &old_coa, 16) == 0);
+	ck_assert(memcmp(&mg[0].entries[0].new_dst, &new_coa, 16) == 0);
+	ck_assert_uint_eq(mg[1].dir, XFRM_POLICY_OUT);
+	ck_assert(mg[1].has_kmaddress);
+	ck_assert(memcmp(&mg[1].entries[0].old_src, &old_coa, 16) == 0);
+	ck_assert(memcmp(&mg[1].entries[0].new_src, &new_coa, 16) == 0);
+	ck_assert(memcmp(&mg[1].km_local, &new_coa, 16) == 0);
+	ck_assert_int_eq(spd_migrate_tunnel(NODE_ROLE_HA, &p, &old_coa, &new_coa, mg), 2);
+	ck_assert_uint_eq(mg[0].dir, XFRM_POLICY_FWD);
+	ck_assert(memcmp(&mg[1].km_remote, &new_coa, 16) == 0);
+	/* MPS out / MPA in, ICMPv6 types 146/147, ESP transport with reqid 3. */
+	ck_assert_int_eq(spd_mpd_policies(NODE_ROLE_MN, &p, pol), 2);
+	ck_assert_uint_eq(pol[0].sel.proto, IPPROTO_ICMPV6);
+	ck_assert_int_eq(pol[0].sel.type, 146);
+	ck_assert_int_eq(pol[1].sel.type, 147);
+	ck_assert_uint_eq(pol[0].tmpl[0].reqid, 3);
+	ck_assert_uint_eq(pol[0].tmpl[0].mode, XFRM_MODE_TRANSPORT);
 }
 END_TEST
 
@@ -151,6 +210,7 @@ int main(void)
 	tcase_add_test(tc, parse_bad_lines);
 	tcase_add_test(tc, spd_shapes);
 	tcase_add_test(tc, spd_lookup_sets);
+	tcase_add_test(tc, spd_tunnel_and_mpd);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -50,7 +50,7 @@ MnHomeLink \"$MN_IF\" {
 	HomeAgentAddress $HA_ADDR;
 }
 $ipsec_set" || exit 1
-ipsec_up() { mip6_json mn ipsec | grep -q '"reqids":\[1'; }
+ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1[],]'; }
 wait_for 30 ipsec_up || { say "!! the MN-HA IPsec SAs did not come up"; exit 1; }
 say "== mip6d running as HA and MN; the MN is at home ($MN_HOA) and its IKE SA is up"
 

@@ -47,6 +47,7 @@ ipsec_set="IPsecPolicySet {
 	HomeAddress $MN_HOA/64;
 	IPsecPolicy HomeRegBinding UseESP 1;
 	IPsecPolicy TunnelHomeTesting UseESP 2;
+	IPsecPolicy MobPfxDisc UseESP 3;
 }"
 ha_conf() { # ha_conf K(enabled|disabled)
 	echo "NodeConfig HA;
@@ -69,7 +70,7 @@ MnHomeLink \"$MN_IF\" {
 $ipsec_set" || exit 1
 
 # At home, mip6d brings the MN-HA SAs up (IKE from the HoA on the home link).
-ipsec_up() { mip6_json mn ipsec | grep -q '"reqids":\[1'; }
+ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1[],]'; }
 ike_inits() { grep -c "generating IKE_SA_INIT request" "$(charon_log mn)"; }
 if wait_for 30 ipsec_up; then
 	ok "MN at home brought the MN-HA CHILD_SA (reqid 1) up through VICI"
@@ -83,6 +84,26 @@ sa_field() { # sa_field NAME FIELD: from swanctl --list-sas --raw
 }
 SPI_I=$(sa_field mn initiator-spi)
 SPI_R=$(sa_field mn responder-spi)
+
+# MPS/MPA (reqid 3, ESP transport): a Mobile Prefix Solicitation from the HoA travels in ESP.
+mpd_in_packets() { # packets of the HA's inbound reqid-3 SA (HoA -> HA); -s prints "reqid 3(0x00000003)"
+	ip -n "$NS_HA" -s xfrm state | awk -v h="$MN_HOA" '$1 == "src" { f = ($2 == h) } f && /reqid 3[( ].* mode transport/ { g = 1 } g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
+}
+mpd_sas() { ip -n "$NS_MN" xfrm state | grep -q 'reqid 3 mode transport'; }
+if wait_for 30 mpd_sas; then
+	n0=$(mpd_in_packets)
+	topo_ns "$NS_MN" "$PY" -c "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6); s.bind(('$MN_HOA', 0)); s.sendto(bytes([146, 0, 0, 0, 0x12, 0x34, 0, 0]), ('$HA_ADDR', 0))"
+	mps_sent() { [ "$(mpd_in_packets)" -gt "${n0:-0}" ]; }
+	if wait_for 10 mps_sent; then
+		ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 3)"
+	else
+		not_ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 3) (${n0:-?} -> $(mpd_in_packets) packets)"
+		ip -n "$NS_MN" xfrm policy | grep -B1 -A4 'proto ipv6-icmp' | sed 's/^/#   mn: /'
+		ip -n "$NS_HA" -s xfrm state | grep -A12 "src $MN_HOA" | sed 's/^/#   ha: /'
+	fi
+else
+	not_ok "the MobPfxDisc CHILD_SA (reqid 3) came up beside homereg"
+fi
 topo_log "IKE SA established: SPIs $SPI_I / $SPI_R"
 INITS=$(ike_inits)
 [ -n "$SPI_I" ] || not_ok "IKE SPIs read from the MN's charon"
@@ -162,11 +183,18 @@ esp=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "esp && (ipv6.src == $HA_ADDR || ipv6.dst
 check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
 
 # A CHILD_SA rekey (new SPIs, same reqid) keeps everything working.
-homereg_spi() { charon_swanctl mn --list-sas 2>/dev/null | awk '/ homereg: / { f = 1 } f && / in / { print $2; exit }'; }
+# The inbound SPI line of the homereg CHILD_SA: "      in  c81613f3,      0 bytes, ...".
+homereg_spi() { charon_swanctl mn --list-sas 2>/dev/null | awk '/ homereg: / { f = 1 } f && /^ +in +[0-9a-f]+,/ { sub(",", "", $2); print $2; exit }'; }
 old_spi=$(homereg_spi)
-charon_swanctl mn --rekey --child homereg >/dev/null 2>&1 || not_ok "swanctl --rekey --child homereg"
+charon_swanctl mn --rekey --child homereg 2>&1 | sed 's/^/# rekey: /'
 rekeyed() { local n; n=$(homereg_spi); [ -n "$n" ] && [ "$n" != "$old_spi" ] && ipsec_up; }
-check "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed)" wait_for 30 rekeyed
+if wait_for 30 rekeyed; then
+	ok "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed)"
+else
+	not_ok "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed) (old SPI $old_spi)"
+	charon_swanctl mn --list-sas 2>&1 | sed 's/^/#   /'
+	mip6_json mn ipsec | sed 's/^/#   /'
+fi
 move foreign2 "$MN_COA_F2"
 
 # charon restarted under mip6d's feet: it reconnects, the SAs come back, the next move works.
