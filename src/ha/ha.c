@@ -67,6 +67,7 @@ struct ha {
 	size_t max_bindings;
 	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
 	unsigned flush_pending;
+	int setup_stage;               /* the kernel setup chain's current step */
 	sd_event_source *status_timer; /* coalesces STATUS= updates */
 	/* MN–HA IPsec (RFC 4877): the key manager; the SPD is installed at start. */
 	const struct km_ops *kmo;
@@ -733,13 +734,12 @@ static unsigned ha_spd(struct ha *ha, enum knl_op op)
 
 /* The kernel setup runs as a chain of acknowledged requests; `ready` opens the door to BUs. */
 enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_DONE };
-static int setup_stage;
 
 static void ha_setup_next(struct ha *ha)
 {
 	int r = 0;
 
-	switch (setup_stage) {
+	switch (ha->setup_stage) {
 	case SETUP_TUNNEL: {
 		struct knl_ip6tnl t = { .external = true, .flags = 0 };
 		snprintf(t.name, sizeof(t.name), "%s", HA_TUNNEL_NAME);
@@ -783,7 +783,7 @@ static void ha_setup_next(struct ha *ha)
 		if (n)
 			log_info("MN-HA IPsec: SPD installed for %u home address(es), key management %s", n,
 				 ha->kmo ? ha->kmo->name : "none");
-		setup_stage++;
+		ha->setup_stage++;
 		ha_setup_next(ha);
 		return;
 	}
@@ -794,7 +794,7 @@ static void ha_setup_next(struct ha *ha)
 		return;
 	}
 	if (r < 0) {
-		log_error_errno(r, "home agent kernel setup failed at step %d: %m", setup_stage);
+		log_error_errno(r, "home agent kernel setup failed at step %d: %m", ha->setup_stage);
 		sd_event_exit(ha->m->event, r);
 	}
 }
@@ -804,12 +804,12 @@ static void on_setup_step(int result, void *userdata)
 	struct ha *ha = userdata;
 
 	if (result < 0) {
-		log_error_errno(result, "home agent kernel setup failed at step %d: %m (%s)", setup_stage,
+		log_error_errno(result, "home agent kernel setup failed at step %d: %m (%s)", ha->setup_stage,
 				knl_extack(ha->knl) ? knl_extack(ha->knl) : "no detail");
 		sd_event_exit(ha->m->event, result);
 		return;
 	}
-	setup_stage++;
+	ha->setup_stage++;
 	ha_setup_next(ha);
 }
 
@@ -884,7 +884,7 @@ static int ha_start(struct manager *m)
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)
 		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
-	setup_stage = SETUP_TUNNEL;
+	ha->setup_stage = SETUP_TUNNEL;
 	ha_setup_next(ha);
 	return 0;
 }

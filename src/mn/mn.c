@@ -94,6 +94,7 @@ struct mn {
 	struct in6_addr coa;     /* current CoA (== hoa at home) */
 	char link_name[16];
 	bool away_setup;         /* rule, tunnel address, BU policy installed */
+	int setup_stage;         /* the kernel setup chain's current step */
 	unsigned kpending;       /* kernel requests of the current move */
 	uint64_t move_gen;
 
@@ -833,7 +834,6 @@ static void flush_each(const struct knl_event *ev, void *userdata)
 }
 
 static void on_setup_step(int result, void *userdata);
-static int setup_stage;
 
 static void mn_setup_next(struct mn *mn, int stage)
 {
@@ -865,7 +865,7 @@ static void mn_setup_next(struct mn *mn, int stage)
 		/* RFC 4877 §7.2: the SPD is ours; it stays in place at home and away. */
 		struct knl_xfrm_policy sp[2];
 		if (!mn->ipsec) {
-			mn_setup_next(mn, ++setup_stage);
+			mn_setup_next(mn, ++mn->setup_stage);
 			return;
 		}
 		/* HoTI/HoT in ESP tunnel (if the set asks): outer HoA <-> HA until the first move. */
@@ -900,12 +900,12 @@ static void on_setup_step(int result, void *userdata)
 	struct mn *mn = userdata;
 
 	if (result < 0) {
-		log_error_errno(result, "mobile node kernel setup failed at step %d: %m (%s)", setup_stage,
+		log_error_errno(result, "mobile node kernel setup failed at step %d: %m (%s)", mn->setup_stage,
 				knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
 		sd_event_exit(mn->m->event, result);
 		return;
 	}
-	mn_setup_next(mn, ++setup_stage);
+	mn_setup_next(mn, ++mn->setup_stage);
 }
 
 static int mn_start(struct manager *m)
@@ -981,8 +981,8 @@ static int mn_start(struct manager *m)
 	r = icmp6_socket_attach_event(mn->icmp, m->event, 0, on_icmp, mn, &mn->icmp_src);
 	if (r < 0)
 		return r;
-	setup_stage = SETUP_FLUSH_ADDRS;
-	mn_setup_next(mn, setup_stage);
+	mn->setup_stage = SETUP_FLUSH_ADDRS;
+	mn_setup_next(mn, mn->setup_stage);
 	return 0;
 }
 
