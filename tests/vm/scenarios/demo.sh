@@ -59,7 +59,7 @@ wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || { say "!! the CN cannot
 say "== the CN pings $MN_HOA every 50 ms"
 
 first_reply_after() {
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { printf "%d\n", us; exit } }' "$TOPO_DIR/ping.log"
+	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { printf "%.0f\n", us; exit } }' "$TOPO_DIR/ping.log"
 }
 replied_after() { [ -n "$(first_reply_after "$1")" ]; }
 ike_at() {
