@@ -58,6 +58,14 @@ topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
 wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || { say "!! the CN cannot reach the HoA"; exit 1; }
 say "== the CN pings $MN_HOA every 50 ms"
 
+# After the move the pings stop, then come back through the new path: the reply that ends the
+# longest silence in the 10 s after the move, and that silence, as "END_US GAP_MS".
+outage_after() {
+	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6)
+		if (us > t && us < t + 10000000 && prev && us - prev > best) { best = us - prev; end = us }
+		prev = us }
+		END { if (best) printf "%.0f %d\n", end, best / 1000 }' "$TOPO_DIR/ping.log"
+}
 first_reply_after() {
 	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { printf "%.0f\n", us; exit } }' "$TOPO_DIR/ping.log"
 }
@@ -70,7 +78,7 @@ bul_is() { mip6_json mn bul | grep -q "$1"; }
 
 declare -a ROWS
 handover() { # handover LINK COA
-	local link=$1 coa=$2 from=$MN_LINK t0 t_ike t_pkt hv det bu ba
+	local link=$1 coa=$2 from=$MN_LINK t0 t_ike t_pkt gap hv det bu ba
 	t0=$(now_us)
 	topo_move_mn "$link" || return 1
 	if [ "$link" = home ]; then
@@ -81,7 +89,7 @@ handover() { # handover LINK COA
 	fi
 	if wait_for 20 ike_at "$coa"; then t_ike=$(now_us); else t_ike=; fails=$((fails + 1)); fi
 	wait_for 20 replied_after "$t0" || fails=$((fails + 1))
-	t_pkt=$(first_reply_after "$t0")
+	read -r t_pkt gap <<<"$(outage_after "$t0")"
 	# The MN's own record of the handover: detected, BU and BA relative to detection.
 	hv=$(mip6_json mn bul | grep -o '"handovers":\[.*' | grep -o '{[^}]*}' | tail -1)
 	det=$(sed -n 's/.*"detected_ms":\([0-9.]*\).*/\1/p' <<<"$hv")
@@ -93,8 +101,8 @@ handover() { # handover LINK COA
 	# detected_ms is on the MN's clock (CLOCK_BOOTTIME): show the others relative to it.
 	say "   movement detected, then BU sent +${bu%.*} ms and BA received +${ba%.*} ms after detection"
 	[ -n "$t_ike" ] && say "   +$(ms "$t0" "$t_ike") ms    both charons show the IKE SA on $coa (polled)"
-	[ -n "$t_pkt" ] && say "   +$(ms "$t0" "$t_pkt") ms    first ping reply through (CN -> HA -> tunnel -> MN)"
-	ROWS+=("$(printf '%-9s -> %-9s %-26s BU->BA %6s ms   first packet +%s ms' "$from" "$link" "$coa" "$(awk -v a="$ba" -v b="$bu" 'BEGIN { printf "%.1f", a - b }')" "$(ms "$t0" "${t_pkt:-$t0}")")")
+	[ -n "$t_pkt" ] && say "   +$(ms "$t0" "$t_pkt") ms    first ping reply through the new path (CN -> HA -> tunnel -> MN), after a ${gap} ms gap"
+	ROWS+=("$(printf '%-9s -> %-9s %-26s BU->BA %6s ms   ping gap %5s ms' "$from" "$link" "$coa" "$(awk -v a="$ba" -v b="$bu" 'BEGIN { printf "%.1f", a - b }')" "${gap:-?}")")
 	: "$det"
 }
 
