@@ -26,6 +26,7 @@
 #include <systemd/sd-event.h>
 
 #include "core/cleanup.h"
+#include "core/event-util.h"
 #include "core/log.h"
 #include "ipsec/spd.h"
 #include "keymgmt.h"
@@ -259,13 +260,8 @@ static int on_relist(sd_event_source *s, uint64_t usec, void *userdata)
  */
 static void km_list_sas_soon(struct km *km)
 {
-	usec_t when = now_usec() + 150 * USEC_PER_MSEC;
-
-	if (km->relist_timer) {
-		(void)sd_event_source_set_time(km->relist_timer, when);
-		(void)sd_event_source_set_enabled(km->relist_timer, SD_EVENT_ONESHOT);
-	} else if (sd_event_add_time(km->event, &km->relist_timer, MIP6_CLOCK, when, 10 * USEC_PER_MSEC, on_relist,
-				     km) < 0)
+	if (event_timer_arm(km->event, &km->relist_timer, now_usec() + 150 * USEC_PER_MSEC, 10 * USEC_PER_MSEC,
+			    on_relist, km) < 0)
 		km_list_sas(km);
 }
 

@@ -15,6 +15,8 @@
 
 #include "core/time-util.h"
 
+struct sd_event_source;
+
 enum bce_state {
 	BCE_VALID,    /* binding in force: tunnel, route and proxy ND installed */
 	BCE_DELETED,  /* deregistered or expired, kept MAX_DELETE_BCE_TIMEOUT for late BUs (§9.5.1) */
@@ -37,7 +39,7 @@ struct bce {
 	enum bce_state state;
 	int ifindex;             /* home link */
 	unsigned refreshes;
-	void *timer;             /* sd_event_source *, owned by the HA role */
+	struct sd_event_source *timer; /* owned by the HA role */
 	void *ha;                /* the role that owns the entry */
 	unsigned kpending;       /* kernel requests not yet acknowledged */
 	uint8_t ba_status;       /* BA to send once they are */

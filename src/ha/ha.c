@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "control/control.h"
 #include "core/cleanup.h"
+#include "core/event-util.h"
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "ha/bcache.h"
@@ -192,31 +193,20 @@ static void ha_status_changed(struct ha *ha)
 {
 	int enabled = SD_EVENT_OFF;
 
-	if (ha->status_timer) {
-		(void)sd_event_source_get_enabled(ha->status_timer, &enabled);
-		if (enabled != SD_EVENT_OFF)
-			return;
-		(void)sd_event_source_set_time_relative(ha->status_timer, USEC_PER_SEC);
-		(void)sd_event_source_set_enabled(ha->status_timer, SD_EVENT_ONESHOT);
-	} else
-		(void)sd_event_add_time_relative(ha->m->event, &ha->status_timer, MIP6_CLOCK, USEC_PER_SEC,
-						 100 * USEC_PER_MSEC, on_status_timer, ha);
+	/* Already pending: that update will show this change too. */
+	if (ha->status_timer && sd_event_source_get_enabled(ha->status_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
+		return;
+	(void)event_timer_arm(ha->m->event, &ha->status_timer, now_usec() + USEC_PER_SEC, 100 * USEC_PER_MSEC,
+			      on_status_timer, ha);
 }
 
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
 {
-	sd_event_source *src = e->timer;
-
 	e->expires = when;
-	if (src) {
-		(void)sd_event_source_set_time(src, when);
-		(void)sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
-		return;
-	}
-	if (sd_event_add_time(ha->m->event, &src, MIP6_CLOCK, when, 100 * USEC_PER_MSEC, on_bce_timer, e) >= 0)
-		e->timer = src;
+	(void)event_timer_arm(ha->m->event, &e->timer, when, 100 * USEC_PER_MSEC, on_bce_timer, e);
 }
 
 static void bce_release(struct bce *e, void *userdata)

@@ -35,6 +35,7 @@
 #include "conf/conf.h"
 #include "control/control.h"
 #include "core/cleanup.h"
+#include "core/event-util.h"
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "icmp6/icmp6-socket.h"
@@ -233,12 +234,7 @@ static int on_bul_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void mn_schedule(struct mn *mn, usec_t when)
 {
-	if (mn->bul_timer) {
-		(void)sd_event_source_set_time(mn->bul_timer, when);
-		(void)sd_event_source_set_enabled(mn->bul_timer, SD_EVENT_ONESHOT);
-	} else
-		(void)sd_event_add_time(mn->m->event, &mn->bul_timer, MIP6_CLOCK, when, 10 * USEC_PER_MSEC,
-					on_bul_timer, mn);
+	(void)event_timer_arm(mn->m->event, &mn->bul_timer, when, 10 * USEC_PER_MSEC, on_bul_timer, mn);
 }
 
 static void mn_unschedule(struct mn *mn)
@@ -611,14 +607,8 @@ static int on_km_retry(sd_event_source *s, uint64_t usec, void *userdata)
 /* Try to bring the SAs up again in a second (charon restarting, config not loaded yet). */
 static void mn_km_retry_later(struct mn *mn)
 {
-	usec_t when = now_usec() + USEC_PER_SEC;
-
-	if (mn->km_retry) {
-		(void)sd_event_source_set_time(mn->km_retry, when);
-		(void)sd_event_source_set_enabled(mn->km_retry, SD_EVENT_ONESHOT);
-	} else
-		(void)sd_event_add_time(mn->m->event, &mn->km_retry, MIP6_CLOCK, when, 50 * USEC_PER_MSEC,
-					on_km_retry, mn);
+	(void)event_timer_arm(mn->m->event, &mn->km_retry, now_usec() + USEC_PER_SEC, 50 * USEC_PER_MSEC,
+			      on_km_retry, mn);
 }
 
 static void on_km_reup(int error, void *userdata)
