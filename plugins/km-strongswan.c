@@ -273,6 +273,13 @@ static void on_event(struct vici_client *c, const struct vici_msg *ev, void *use
 	km_list_sas_soon(km);
 }
 
+/* "addr/128", as charon lists a host traffic selector; buf holds INET6_ADDRSTRLEN + 8. */
+static void host_ts(const struct in6_addr *a, char *buf)
+{
+	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+	strcat(buf, "/128");
+}
+
 static bool child_names(const struct km_child *k, const char *addr)
 {
 	return strstr(k->local_ts, addr) || strstr(k->remote_ts, addr);
@@ -288,10 +295,8 @@ static const struct km_child *child_for(struct km *km, const struct spd_pair *p)
 	char hoa[INET6_ADDRSTRLEN + 8], ha[INET6_ADDRSTRLEN + 8];
 	const struct km_child *any = NULL;
 
-	inet_ntop(AF_INET6, &p->hoa, hoa, INET6_ADDRSTRLEN);
-	strcat(hoa, "/128");
-	inet_ntop(AF_INET6, &p->ha, ha, INET6_ADDRSTRLEN);
-	strcat(ha, "/128");
+	host_ts(&p->hoa, hoa);
+	host_ts(&p->ha, ha);
 	for (unsigned i = 0; i < km->n_children; i++)
 		if (child_names(&km->children[i], hoa)) {
 			if (child_names(&km->children[i], ha))
@@ -334,10 +339,24 @@ static void on_initiated_extra(struct vici_client *c, int error, const struct vi
 	km_list_sas_soon(userdata);
 }
 
+/* `initiate` one swanctl child (charon answers once it is up or failed). */
+static int km_initiate(struct km *km, const struct km_child *ch, vici_command_cb cb)
+{
+	struct vici_builder *b = NULL;
+	int r = vici_builder_new(VICI_CMD_REQUEST, "initiate", &b);
+
+	if (r < 0)
+		return r;
+	vici_builder_add_str(b, "ike", ch->conn);
+	vici_builder_add_str(b, "child", ch->child);
+	vici_builder_add_str(b, "timeout", "10000");
+	vici_builder_add_str(b, "init-limits", "no");
+	return vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, cb, NULL, km);
+}
+
 static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void *userdata)
 {
 	const struct km_child *ch;
-	struct vici_builder *b = NULL;
 	struct km_wait *w = NULL;
 	int r;
 
@@ -364,14 +383,7 @@ static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void 
 		}
 	if (!w)
 		return -EBUSY;
-	r = vici_builder_new(VICI_CMD_REQUEST, "initiate", &b);
-	if (r < 0)
-		return r;
-	vici_builder_add_str(b, "ike", ch->conn);
-	vici_builder_add_str(b, "child", ch->child);
-	vici_builder_add_str(b, "timeout", "10000");
-	vici_builder_add_str(b, "init-limits", "no");
-	r = vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_initiated, NULL, km);
+	r = km_initiate(km, ch, on_initiated);
 	if (r < 0)
 		return r;
 	*w = (struct km_wait){ p->reqid, done, userdata, true };
@@ -381,19 +393,12 @@ static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void 
 	{
 		char hoa[INET6_ADDRSTRLEN + 8];
 
-		inet_ntop(AF_INET6, &p->hoa, hoa, INET6_ADDRSTRLEN);
-		strcat(hoa, "/128");
+		host_ts(&p->hoa, hoa);
 		for (unsigned i = 0; i < km->n_children; i++) {
 			const struct km_child *k = &km->children[i];
 			if (k == ch || !child_names(k, hoa) || strcmp(k->conn, ch->conn) != 0)
 				continue;
-			if (vici_builder_new(VICI_CMD_REQUEST, "initiate", &b) < 0)
-				break;
-			vici_builder_add_str(b, "ike", k->conn);
-			vici_builder_add_str(b, "child", k->child);
-			vici_builder_add_str(b, "timeout", "10000");
-			vici_builder_add_str(b, "init-limits", "no");
-			if (vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_initiated_extra, NULL, km) == 0)
+			if (km_initiate(km, k, on_initiated_extra) == 0)
 				log_info("strongswan: initiating %s/%s too", k->conn, k->child);
 		}
 	}
@@ -469,6 +474,20 @@ static void on_terminated(struct vici_client *c, int error, const struct vici_ms
 	free(mv);
 }
 
+/* `terminate` an IKE SA by unique id, forced; timeout "-1" = do not wait for the peer. */
+static int km_terminate(struct km *km, const struct km_sa *sa, const char *timeout, struct km_move *mv)
+{
+	struct vici_builder *b = NULL;
+	int r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
+
+	if (r < 0)
+		return r;
+	vici_builder_add_str(b, "ike-id", sa->ike_uid);
+	vici_builder_add_str(b, "timeout", timeout);
+	vici_builder_add_str(b, "force", "yes");
+	return vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
+}
+
 static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
 		   const struct in6_addr *coa, bool k, km_done_fn done, void *userdata)
 {
@@ -489,26 +508,18 @@ static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p,
 	} else if (role == NODE_ROLE_HA) {
 		/* K=0 (RFC 4877 §4.3): the IKE SA to the old CoA goes; the MN starts a new one. */
 		const struct km_sa *sa;
-		struct vici_builder *b = NULL;
 
 		if (!reqid_up(km, p->reqid, &sa)) {
 			free(mv);
 			return -ENOENT;
 		}
-		r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
-		if (r >= 0) {
-			vici_builder_add_str(b, "ike-id", sa->ike_uid);
-			vici_builder_add_str(b, "timeout", "5000");
-			vici_builder_add_str(b, "force", "yes");
-			r = vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
-		}
+		r = km_terminate(km, sa, "5000", mv);
 	} else {
 		/*
 		 * K=0 on the MN: the HA dropped the IKE SA it had with the old CoA (its DELETE
 		 * went there); drop ours too, then initiate anew, from the current CoA.
 		 */
 		const struct km_sa *sa;
-		struct vici_builder *b = NULL;
 
 		mv->pair = *p;
 		mv->reup = true;
@@ -516,13 +527,8 @@ static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p,
 			free(mv);
 			return ss_up(km, p, done, userdata);
 		}
-		r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
-		if (r >= 0) {
-			vici_builder_add_str(b, "ike-id", sa->ike_uid);
-			vici_builder_add_str(b, "timeout", "-1");
-			vici_builder_add_str(b, "force", "yes");
-			r = vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
-		}
+		/* Local only (timeout -1): the HA's side is gone already. */
+		r = km_terminate(km, sa, "-1", mv);
 	}
 	if (r < 0)
 		free(mv);
