@@ -7,6 +7,9 @@
 #   mip6ctl_of NAME ARGS...       mip6ctl against NAME's daemon
 #   mip6_json NAME CMD            mip6ctl --json CMD, output on stdout
 #   mip6_stop NAME                SIGTERM, wait for the exit (bounded)
+#   ok / not_ok MSG, check NAME CMD...   TAP-style result lines; not_ok counts in $fails
+#   replies_after T_US            a ping reply in $TOPO_DIR/ping.log (ping -D) stamped after T_US
+#   bul_is REGEX                  the MN's `mip6ctl --json bul` matches REGEX
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
 
 for _d in "${MIP6_BUILDDIR:-}" "$TOP/build" "$TOP"; do
@@ -55,3 +58,21 @@ mip6_stop() {
 }
 
 _mip6_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+fails=0
+ok() { echo "ok - $*"; }
+not_ok() {
+	echo "not ok - $*"
+	fails=$((fails + 1))
+}
+check() { # check NAME CMD...: ok when CMD succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+replies_after() {
+	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
+}
+
+bul_is() { mip6_json mn bul | grep -q "$1"; }

@@ -19,17 +19,6 @@
 . "$(dirname "$0")/../lib/mip6.sh"
 
 PY=/usr/bin/python3
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-check() { # check NAME CMD...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 
 topo_setup || exit 1
 # The HA's DAD for a new HoA waits RetransTimer of the home link (RFC 4862 §5.4): 100 ms here.
@@ -67,10 +56,6 @@ wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || not_ok "the CN's pings 
 
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 declare -a MOVE_T MOVE_NAME
-replies_after() { # replies_after T_US: is there a ping reply stamped after T_US?
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
-}
-bul_is() { mip6_json mn bul | grep -q "$1"; }
 bc_has() { mip6_json ha bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\",\"ha\":\"[^\"]*\",\"state\":\"valid\""; }
 tnl_packets() { ip -n "$NS_HA" -s link show mip6tnl0 | awk '/TX:/ { getline; print $2 }'; }
 

@@ -13,17 +13,6 @@
 # shellcheck source=tests/vm/lib/mip6.sh
 . "$(dirname "$0")/../lib/mip6.sh"
 
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 
 topo_setup || exit 1
 topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
@@ -58,10 +47,6 @@ check "the HA installed both static SAs" wait_for 10 sh -c "[ \"\$(ip -n '$NS_HA
 check "the MN installed both static SAs" wait_for 20 sh -c "[ \"\$(ip -n '$NS_MN' xfrm state | grep -c 'proto esp spi 0x0000100[12] reqid [12] mode transport')\" = 2 ]"
 
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
-bul_is() { mip6_json mn bul | grep -q "$1"; }
-replies_after() {
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
-}
 move() {
 	local link=$1 coa=$2 t=${EPOCHREALTIME//[.,]/}
 	topo_log "move $MN_LINK -> $link"

@@ -22,17 +22,6 @@
 . "$(dirname "$0")/../lib/charon.sh"
 
 PY=/usr/bin/python3
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 
 topo_setup || exit 1
@@ -130,10 +119,6 @@ km_at() {
 	mip6_json mn ipsec | grep -q "\"local\":\"$1\",\"remote\":\"$HA_ADDR\"" &&
 		mip6_json ha ipsec | grep -q "\"local\":\"$HA_ADDR\",\"remote\":\"$1\""
 }
-replies_after() {
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
-}
-bul_is() { mip6_json mn bul | grep -q "$1"; }
 
 move() { # move LINK COA
 	local link=$1 coa=$2 t t1
