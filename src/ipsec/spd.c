@@ -49,7 +49,12 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 	return 0;
 }
 
-static void sel(struct knl_xfrm_sel *s, const struct in6_addr *src, const struct in6_addr *dst, int type)
+/*
+ * Every MH selector names the protocol only, never the MH type: neither Linux 6.1 nor
+ * 6.12 decodes the MH type of a received or forwarded packet reliably (see spd.h), so a
+ * typed inbound entry would silently not match and the packet would pass unprotected.
+ */
+static void sel(struct knl_xfrm_sel *s, const struct in6_addr *src, const struct in6_addr *dst)
 {
 	memset(s, 0, sizeof(*s));
 	s->src = *src;
@@ -57,7 +62,7 @@ static void sel(struct knl_xfrm_sel *s, const struct in6_addr *src, const struct
 	s->dst = *dst;
 	s->dst_len = 128;
 	s->proto = IPPROTO_MH;
-	s->type = type;
+	s->type = KNL_XFRM_TYPE_ANY;
 }
 
 static void esp_tmpl(struct knl_xfrm_tmpl *t, uint32_t reqid)
@@ -85,26 +90,26 @@ int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_
 	for (int i = 0; i < 2; i++)
 		ret[i].priority = SPD_PRIORITY;
 	if (role == NODE_ROLE_MN) {
-		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		sel(&ret[0].sel, &p->hoa, &p->ha);
 		ret[0].dir = XFRM_POLICY_OUT;
 		if (esp)
 			esp_tmpl(&ret[0].tmpl[0], p->reqid);
 		ro_tmpl(&ret[0].tmpl[esp], IPPROTO_DSTOPTS);
 		ret[0].n_tmpl = esp + 1;
-		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		sel(&ret[1].sel, &p->ha, &p->hoa);
 		ret[1].dir = XFRM_POLICY_IN;
 		if (esp)
 			esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
 		ro_tmpl(&ret[1].tmpl[esp], IPPROTO_ROUTING);
 		ret[1].n_tmpl = esp + 1;
 	} else {
-		sel(&ret[0].sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		sel(&ret[0].sel, &p->hoa, &p->ha);
 		ret[0].dir = XFRM_POLICY_IN;
 		if (esp)
 			esp_tmpl(&ret[0].tmpl[0], p->reqid);
 		ro_tmpl(&ret[0].tmpl[esp], IPPROTO_DSTOPTS);
 		ret[0].n_tmpl = esp + 1;
-		sel(&ret[1].sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		sel(&ret[1].sel, &p->ha, &p->hoa);
 		ret[1].dir = XFRM_POLICY_OUT;
 		if (esp)
 			esp_tmpl(&ret[1].tmpl[0], p->reqid_to_mn);
@@ -125,14 +130,14 @@ void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6
 	e->proto = IPPROTO_ESP;
 	e->mode = XFRM_MODE_TRANSPORT;
 	if (role == NODE_ROLE_MN) {
-		sel(&ret->sel, &p->hoa, &p->ha, MH_TYPE_BU);
+		sel(&ret->sel, &p->hoa, &p->ha);
 		e->old_src = e->new_src = p->hoa;
 		e->old_dst = e->new_dst = p->ha;
 		e->reqid = p->reqid;
 		ret->km_local = *coa;
 		ret->km_remote = p->ha;
 	} else {
-		sel(&ret->sel, &p->ha, &p->hoa, MH_TYPE_BA);
+		sel(&ret->sel, &p->ha, &p->hoa);
 		e->old_src = e->new_src = p->ha;
 		e->old_dst = e->new_dst = p->hoa;
 		e->reqid = p->reqid_to_mn;
@@ -141,7 +146,7 @@ void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6
 	}
 }
 
-static void sel_any(struct knl_xfrm_sel *s, const struct in6_addr *hoa, bool hoa_is_src, int type)
+static void sel_any(struct knl_xfrm_sel *s, const struct in6_addr *hoa, bool hoa_is_src)
 {
 	memset(s, 0, sizeof(*s));
 	if (hoa_is_src) {
@@ -152,7 +157,7 @@ static void sel_any(struct knl_xfrm_sel *s, const struct in6_addr *hoa, bool hoa
 		s->dst_len = 128;
 	}
 	s->proto = IPPROTO_MH;
-	s->type = type;
+	s->type = KNL_XFRM_TYPE_ANY;
 }
 
 static void tunnel_tmpl(struct knl_xfrm_tmpl *t, const struct in6_addr *src, const struct in6_addr *dst,
@@ -173,13 +178,14 @@ int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const str
 		return 0;
 	memset(ret, 0, 2 * sizeof(*ret));
 	for (int i = 0; i < 2; i++) {
-		ret[i].priority = SPD_PRIORITY;
+		/* Below the HoA <-> HA transport entries, which are more specific. */
+		ret[i].priority = SPD_PRIORITY_TUNNEL;
 		ret[i].n_tmpl = 1;
 	}
 	/* [0]: the HoTI direction (MN out, HA fwd); [1]: the HoT direction (MN in, HA out). */
-	sel_any(&ret[0].sel, &p->hoa, true, MH_TYPE_HOTI);
+	sel_any(&ret[0].sel, &p->hoa, true);
 	tunnel_tmpl(&ret[0].tmpl[0], coa, &p->ha, p->reqid_hoti);
-	sel_any(&ret[1].sel, &p->hoa, false, MH_TYPE_HOT);
+	sel_any(&ret[1].sel, &p->hoa, false);
 	tunnel_tmpl(&ret[1].tmpl[0], &p->ha, coa, p->reqid_hoti);
 	ret[0].dir = role == NODE_ROLE_MN ? XFRM_POLICY_OUT : XFRM_POLICY_FWD;
 	ret[1].dir = role == NODE_ROLE_MN ? XFRM_POLICY_IN : XFRM_POLICY_OUT;

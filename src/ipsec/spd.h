@@ -6,16 +6,29 @@
  * `policies = no`). Pure construction: the roles install what this returns.
  *
  * HomeRegBinding (the MUST of RFC 4877 §7.2): ESP transport, HoA <-> HA.
- *   MN: out  HoA -> HA  MH type 5 (BU): [ESP transport reqid R, hao ro (optional)]
- *       in   HA -> HoA  MH type 6 (BA): [ESP transport reqid R, route2 ro (optional)]
- *   HA: in   HoA -> HA  MH type 5 (BU): [ESP transport reqid R, hao ro (optional)]
- *       out  HA -> HoA  MH type 6 (BA): [ESP transport reqid R]   (RH2 from the socket)
+ *   MN: out  HoA -> HA  MH (BU, and any other MH): [ESP transport reqid R, hao ro (optional)]
+ *       in   HA -> HoA  MH (BA, BRR, BE):          [ESP transport reqid R, route2 ro (optional)]
+ *   HA: in   HoA -> HA  MH:                        [ESP transport reqid R, hao ro (optional)]
+ *       out  HA -> HoA  MH:                        [ESP transport reqid R]   (RH2 from the socket)
  * TunnelHomeTesting (RFC 4877 §7.2 SHOULD): HoTI/HoT in ESP tunnel mode, outer CoA <-> HA
- * (the HoA while at home), reqid R2 of the set's TunnelHomeTesting policy:
- *   MN: out  HoA -> any  MH type 1 (HoTI): [ESP tunnel CoA -> HA, reqid R2]
- *       in   any -> HoA  MH type 3 (HoT):  [ESP tunnel HA -> CoA, reqid R2]
- *   HA: fwd  HoA -> any  MH type 1:        [ESP tunnel CoA -> HA, reqid R2]
- *       out  any -> HoA  MH type 3:        [ESP tunnel HA -> CoA, reqid R2]
+ * (the HoA while at home), reqid R2 of the set's TunnelHomeTesting policy, priority
+ * SPD_PRIORITY_TUNNEL (the HoA <-> HA entries above win where both match):
+ *   MN: out  HoA -> any  MH (HoTI): [ESP tunnel CoA -> HA, reqid R2]
+ *       in   any -> HoA  MH (HoT):  [ESP tunnel HA -> CoA, reqid R2]
+ *   HA: fwd  HoA -> any  MH:        [ESP tunnel CoA -> HA, reqid R2]
+ *       out  any -> HoA  MH:        [ESP tunnel HA -> CoA, reqid R2]
+ *
+ * MH selectors name the protocol, never the MH type. Measured on Debian's kernels
+ * (tests/vm/scenarios/kernel-selectors.sh): the kernel takes the MH type of a packet it
+ * receives or forwards from its own decoding of the headers, and that decoding is broken —
+ * Linux 6.1 finds the type only when an extension header (a HAO, an RH2) precedes the MH
+ * and never on the forwarding path; Linux 6.12 (flow-dissector decoding) never finds it, so
+ * the type reads as 0. A typed in/fwd entry then does not match, the packet passes in the
+ * clear (RFC 4877 protection lost) or, when it carried a route2/hao transform, is dropped
+ * (XfrmInNoPols: the BA never reaches the MN). Protocol-only selectors match on both, and
+ * are found by XFRM_MSG_MIGRATE on both (6.1 compares selectors exactly, 6.12 looks them up
+ * like a packet). Locally sent packets carry their type (the socket sets it) and ICMPv6
+ * types are decoded correctly on both kernels, so the MobPfxDisc entries stay typed.
  * The templates carry the CoA: on a move they follow it through XFRM MIGRATE
  * (spd_migrate_tunnel), the inbound one first, the outbound one last with KMADDRESS.
  * Template order is the kernel's: the first template is the innermost
@@ -32,7 +45,8 @@
 #include "conf/conf.h"
 #include "netlink/nl-types.h"
 
-#define SPD_PRIORITY 1 /* above the HA's wildcard MH policy (priority 2) */
+#define SPD_PRIORITY 1        /* above the HA's wildcard MH policy (priority 2) */
+#define SPD_PRIORITY_TUNNEL 2 /* HoTI/HoT tunnel entries: below the HoA <-> HA ones */
 
 struct spd_pair {
 	struct in6_addr hoa, ha;

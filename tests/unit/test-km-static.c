@@ -92,18 +92,24 @@ START_TEST(spd_shapes)
 	inet_pton(AF_INET6, "2001:db8:2::5", &coa);
 	ck_assert_int_eq(spd_policies(NODE_ROLE_MN, &p, mn), 2);
 	ck_assert_uint_eq(mn[0].dir, XFRM_POLICY_OUT);
-	ck_assert_int_eq(mn[0].sel.type, MH_TYPE_BU);
+	/* Protocol-only MH selectors: the kernels do not decode inbound MH types (spd.h). */
+	ck_assert_int_eq(mn[0].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_eq(mn[0].sel.proto, IPPROTO_MH);
+	ck_assert_uint_eq(mn[0].priority, SPD_PRIORITY);
 	ck_assert_uint_eq(mn[0].n_tmpl, 2);
 	ck_assert_uint_eq(mn[0].tmpl[0].proto, IPPROTO_ESP);
 	ck_assert(!mn[0].tmpl[0].optional);
 	ck_assert_uint_eq(mn[0].tmpl[1].proto, IPPROTO_DSTOPTS);
 	ck_assert(mn[0].tmpl[1].optional);
 	ck_assert_uint_eq(mn[1].dir, XFRM_POLICY_IN);
-	ck_assert_int_eq(mn[1].sel.type, MH_TYPE_BA);
+	ck_assert_int_eq(mn[1].sel.type, KNL_XFRM_TYPE_ANY);
 	ck_assert_uint_eq(mn[1].tmpl[1].proto, IPPROTO_ROUTING);
 	ck_assert_int_eq(spd_policies(NODE_ROLE_HA, &p, ha), 2);
 	ck_assert_uint_eq(ha[0].dir, XFRM_POLICY_IN);
+	ck_assert_int_eq(ha[0].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_eq(ha[0].sel.proto, IPPROTO_MH);
 	ck_assert_uint_eq(ha[1].dir, XFRM_POLICY_OUT);
+	ck_assert_int_eq(ha[1].sel.type, KNL_XFRM_TYPE_ANY);
 	ck_assert_uint_eq(ha[1].n_tmpl, 1);
 	ck_assert_uint_eq(ha[1].tmpl[0].reqid, 8);
 	/* The MIGRATE names the role's outbound policy and carries the new IKE endpoints. */
@@ -112,10 +118,12 @@ START_TEST(spd_shapes)
 	ck_assert(memcmp(&mg.km_local, &coa, 16) == 0 && memcmp(&mg.km_remote, &p.ha, 16) == 0);
 	ck_assert(memcmp(&mg.entries[0].old_src, &mg.entries[0].new_src, 16) == 0);
 	ck_assert_uint_eq(mg.entries[0].reqid, 7);
-	ck_assert_int_eq(mg.sel.type, MH_TYPE_BU);
+	ck_assert_int_eq(mg.sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert(memcmp(&mg.sel.src, &p.hoa, 16) == 0 && mg.sel.src_len == 128);
 	spd_migrate(NODE_ROLE_HA, &p, &coa, &mg);
 	ck_assert(memcmp(&mg.km_local, &p.ha, 16) == 0 && memcmp(&mg.km_remote, &coa, 16) == 0);
-	ck_assert_int_eq(mg.sel.type, MH_TYPE_BA);
+	ck_assert_int_eq(mg.sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert(memcmp(&mg.sel.src, &p.ha, 16) == 0);
 	/* Without IPsec only the optional RO templates remain. */
 	{
 		struct spd_pair q = { .hoa = p.hoa, .ha = p.ha };
@@ -144,11 +152,15 @@ START_TEST(spd_tunnel_and_mpd)
 	/* HoTI out / HoT in on the MN, in ESP tunnel mode with the CoA as outer address. */
 	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_MN, &p, &old_coa, pol), 2);
 	ck_assert_uint_eq(pol[0].dir, XFRM_POLICY_OUT);
-	ck_assert_int_eq(pol[0].sel.type, MH_TYPE_HOTI);
+	ck_assert_int_eq(pol[0].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_eq(pol[0].sel.dst_len, 0);
+	/* Below the HoA <-> HA transport entries, which win where both match. */
+	ck_assert_uint_gt(pol[0].priority, SPD_PRIORITY);
 	ck_assert_uint_eq(pol[0].tmpl[0].mode, XFRM_MODE_TUNNEL);
 	ck_assert(memcmp(&pol[0].tmpl[0].src, &old_coa, 16) == 0 && memcmp(&pol[0].tmpl[0].dst, &p.ha, 16) == 0);
 	ck_assert_uint_eq(pol[1].dir, XFRM_POLICY_IN);
-	ck_assert_int_eq(pol[1].sel.type, MH_TYPE_HOT);
+	ck_assert_int_eq(pol[1].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_gt(pol[1].priority, SPD_PRIORITY);
 	ck_assert(memcmp(&pol[1].tmpl[0].dst, &old_coa, 16) == 0);
 	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_HA, &p, &old_coa, pol), 2);
 	ck_assert_uint_eq(pol[0].dir, XFRM_POLICY_FWD);

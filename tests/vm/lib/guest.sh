@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Guest side of tests/vm/run, started by the initramfs's PID 1 once the host root is mounted.
-# Runs the scenarios named in tests/vm/results/.job.PID one after the other, each in fresh
+# Runs the scenarios named in tests/vm/results/KERNEL/.job.PID one after the other, each in fresh
 # namespaces (pid, mount, net: `unshare --kill-child` so nothing it started survives it) with
-# fresh tmpfs on /run /tmp /var/tmp /var/log, under a timeout.  Writes results/NAME.log and
-# results/NAME.status (read by the host) and prints PASS:/FAIL: lines.
+# fresh tmpfs on /run /tmp /var/tmp /var/log, under a timeout.  Writes results/KERNEL/NAME.log and
+# results/KERNEL/NAME.status (read by the host) and prints PASS:/FAIL: lines.
 #
 #   guest.sh                    (no argument) the whole run
 #   guest.sh --scenario NAME    internal: the part that runs inside the new namespaces
@@ -22,7 +22,9 @@ umask 022
 
 TOP=$(sed -n 's/.*mip6vm\.top=\([^ ]*\).*/\1/p' /proc/cmdline)
 export TOP
-VM_RESULTS=$TOP/tests/vm/results
+# The host names the results directory (one per kernel) in the job file; a scenario run
+# inherits it from the run that started it.
+VM_RESULTS=${VM_RESULTS:-$TOP/tests/vm/results}
 export VM_RESULTS
 
 if [ "${1:-}" = --scenario ]; then
@@ -59,7 +61,8 @@ fi
 job=$(sed -n 's/.*mip6vm\.job=\([^ ]*\).*/\1/p' /proc/cmdline)
 # shellcheck source=/dev/null
 . "$job" || { echo "guest: no job file $job"; exit 1; }
-export V MIP6_VM_KEEP
+export V MIP6_VM_KEEP VM_RESULTS
+KREL=$(uname -r)
 
 echo "mip6vm: ready $(cut -d' ' -f1 /proc/uptime)"
 if [ "$SYSTEMD" = 1 ] && [ "${V:-0}" = 1 ]; then
@@ -109,9 +112,9 @@ for s in $VM_SCENARIOS; do
 	rc=${PIPESTATUS[0]}
 	dt=$(elapsed "$t0")
 	case $rc in
-	0) st="PASS: $s ($dt s)" ;;
-	124 | 137) st="FAIL: $s (timeout after $t s)" ;;
-	*) st="FAIL: $s (exit $rc, $dt s)" ;;
+	0) st="PASS: $s [$KREL] ($dt s)" ;;
+	124 | 137) st="FAIL: $s [$KREL] (timeout after $t s)" ;;
+	*) st="FAIL: $s [$KREL] (exit $rc, $dt s)" ;;
 	esac
 	echo "$st" | tee -a "$log"
 	echo "$st" >"$VM_RESULTS/$s.status"
