@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """XFRM_MSG_MIGRATE over raw netlink, for tests (iproute2 has no `ip xfrm policy migrate`).
 
-  xfrm_migrate.py send --sel SRC/PLEN,DST/PLEN --dir out [--ptype main|sub]
+  xfrm_migrate.py send --sel SRC/PLEN,DST/PLEN --dir out [--ptype main|sub] [--proto N]
                        --migrate OLDSRC,OLDDST,NEWSRC,NEWDST,PROTO,MODE,REQID [--migrate ...]
                        [--kmaddress LOCAL,REMOTE] [--expect-notify] [--timeout S]
   xfrm_migrate.py listen [--count N] [--timeout S]
@@ -92,7 +92,7 @@ def parse_sel(text):
 def build_request(args, seq):
     daddr, saddr, plen_d, plen_s = parse_sel(args.sel)
     body = struct.pack(UPID_FMT, daddr, saddr, 0, 0, 0, 0, socket.AF_INET6, plen_d, plen_s,
-                       IPSEC_ULPROTO_ANY, 0, 0, 0, DIRS[args.dir])
+                       args.proto, 0, 0, 0, DIRS[args.dir])
     migs = b""
     for m in args.migrate:
         f = m.split(",")
@@ -227,6 +227,8 @@ def main():
     s = sub.add_parser("send")
     s.add_argument("--sel", required=True)
     s.add_argument("--dir", choices=DIRS, default="out")
+    s.add_argument("--proto", type=int, default=IPSEC_ULPROTO_ANY,
+                   help="the selector's upper-layer protocol (default 255: any)")
     s.add_argument("--ptype", choices=PTYPES, default="main")
     s.add_argument("--migrate", action="append", required=True)
     s.add_argument("--kmaddress")
