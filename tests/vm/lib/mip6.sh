@@ -8,7 +8,12 @@
 #   mip6_json NAME CMD            mip6ctl --json CMD, output on stdout
 #   mip6_stop NAME                SIGTERM, wait for the exit (bounded)
 #   ok / not_ok MSG, check NAME CMD...   TAP-style result lines; not_ok counts in $fails
-#   replies_after T_US            a ping reply in $TOPO_DIR/ping.log (ping -D) stamped after T_US
+#   now_us                        the wall clock in µs (the clock `ping -D` stamps replies with)
+#   move_mn LINK [--keep-carrier] topo_move_mn, then MOVED_US = now_us taken after it returned:
+#                                 "traffic resumed" checks count replies stamped after MOVED_US
+#   replies_after T_US [FILE]     a ping reply in FILE (default $TOPO_DIR/ping.log, ping -D)
+#                                 stamped strictly after T_US; fails on an empty or bad T_US
+#   replies_after_selftest        replies_after is false for a snapshot's last stamp, true just before
 #   bul_is REGEX                  the MN's `mip6ctl --json bul` matches REGEX
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
 
@@ -23,6 +28,7 @@ if [ -z "${MIP6D:-}" ]; then
 	exit 1
 fi
 export MIP6D MIP6CTL
+: "${PY:=/usr/bin/python3}" # Debian's, with the system packages
 declare -A MIP6_PID
 
 mip6ctl_of() {
@@ -71,8 +77,32 @@ check() { # check NAME CMD...: ok when CMD succeeds
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
+
+move_mn() {
+	MOVED_US=
+	topo_move_mn "$@" || return 1
+	MOVED_US=$(now_us)
+}
+
+# The -D stamps ("[1700000000.123456] 64 bytes from ...") of the replies in FILE, in µs.
+ping_stamps() {
+	awk '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); printf "%.0f\n", a[1] * 1000000 + substr(a[2] "000000", 1, 6) }' "$1"
+}
+
 replies_after() {
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { found = 1; exit } } END { exit !found }' "$TOPO_DIR/ping.log"
+	[[ "${1:-}" =~ ^[0-9]+$ ]] || { echo "# replies_after: bad time '${1:-}'" >&2; return 2; }
+	ping_stamps "${2:-$TOPO_DIR/ping.log}" | awk -v t="$1" '$1 > t { found = 1; exit } END { exit !found }'
+}
+
+# The check itself must be able to fail: on a frozen copy of the log, nothing is later than
+# the last reply, the last reply is later than one µs before it, and no time is no answer.
+replies_after_selftest() {
+	local snap=$TOPO_DIR/ping.snap last
+	cp "$TOPO_DIR/ping.log" "$snap"
+	last=$(ping_stamps "$snap" | tail -n 1)
+	[ -n "$last" ] && ! replies_after "$last" "$snap" && replies_after $((last - 1)) "$snap" &&
+		! replies_after "" "$snap" 2>/dev/null
 }
 
 bul_is() { mip6_json mn bul | grep -q "$1"; }

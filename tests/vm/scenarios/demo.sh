@@ -19,7 +19,6 @@
 
 fails=0
 say() { printf '%s\n' "$*"; }
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 ms() { echo $((($2 - $1) / 1000)); }
 
 say "== topology: home link $HOME_PREFIX (HA $HA_ADDR), foreign1 $F1_PREFIX, foreign2 $F2_PREFIX, CN $CN_ADDR"
@@ -66,10 +65,6 @@ outage_after() {
 		prev = us }
 		END { if (best) printf "%.0f %d\n", end, best / 1000 }' "$TOPO_DIR/ping.log"
 }
-first_reply_after() {
-	awk -v t="$1" '/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6); if (us > t) { printf "%.0f\n", us; exit } }' "$TOPO_DIR/ping.log"
-}
-replied_after() { [ -n "$(first_reply_after "$1")" ]; }
 ike_at() {
 	charon_swanctl mn --list-sas --raw 2>/dev/null | grep -q "local-host=$1 " &&
 		charon_swanctl ha --list-sas --raw 2>/dev/null | grep -q "remote-host=$1 "
@@ -80,7 +75,7 @@ declare -a ROWS
 handover() { # handover LINK COA
 	local link=$1 coa=$2 from=$MN_LINK t0 t_ike t_pkt gap hv det bu ba
 	t0=$(now_us)
-	topo_move_mn "$link" || return 1
+	move_mn "$link" || return 1
 	if [ "$link" = home ]; then
 		wait_for 20 bul_is '"location":"home","entries":\[{[^]]*"state":"none"' || { say "!! no deregistration"; fails=$((fails + 1)); }
 		coa=$MN_HOA
@@ -88,7 +83,8 @@ handover() { # handover LINK COA
 		wait_for 20 bul_is "\"coa\":\"$coa\",\"state\":\"registered\"" || { say "!! no registration from $coa"; fails=$((fails + 1)); }
 	fi
 	if wait_for 20 ike_at "$coa"; then t_ike=$(now_us); else t_ike=; fails=$((fails + 1)); fi
-	wait_for 20 replied_after "$t0" || fails=$((fails + 1))
+	# Traffic resumed: a reply stamped after the move returned (t0, before it, times the gap).
+	wait_for 20 replies_after "$MOVED_US" || { say "!! no ping reply after the move"; fails=$((fails + 1)); }
 	read -r t_pkt gap <<<"$(outage_after "$t0")"
 	# The MN's own record of the handover: detected, BU and BA relative to detection.
 	hv=$(mip6_json mn bul | grep -o '"handovers":\[.*' | grep -o '{[^}]*}' | tail -1)

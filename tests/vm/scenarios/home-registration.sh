@@ -54,7 +54,6 @@ check "mip6ctl hal on the MN names the home agent" sh -c "'$MIP6CTL' -s /run/mip
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
 wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || not_ok "the CN's pings are answered at home"
 
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 declare -a MOVE_T MOVE_NAME
 bc_has() { mip6_json ha bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\",\"ha\":\"[^\"]*\",\"state\":\"valid\""; }
 tnl_packets() { ip -n "$NS_HA" -s link show mip6tnl0 | awk '/TX:/ { getline; print $2 }'; }
@@ -65,7 +64,7 @@ move() { # move LINK COA
 	MOVE_T+=("$t")
 	MOVE_NAME+=("$MN_LINK->$link")
 	topo_log "move $MN_LINK -> $link"
-	topo_move_mn "$link" || { not_ok "move to $link"; return; }
+	move_mn "$link" || { not_ok "move to $link"; return; }
 	if [ "$link" = home ]; then
 		check "$link: deregistered (BA status 0)" wait_for 15 bul_is '"location":"home","entries":\[{[^]]*"state":"none"[^]]*"last_status":0'
 	else
@@ -73,9 +72,11 @@ move() { # move LINK COA
 			wait_for 15 bul_is "\"coa\":\"$coa\",\"state\":\"registered\"[^]]*\"last_status\":0"
 		check "$link: HA binding cache shows $coa" wait_for 5 bc_has "$coa"
 	fi
-	check "$link: the CN's pings come back" wait_for 15 replies_after "$t"
+	# Only replies stamped after the move returned count (t, before it, times the gap).
+	check "$link: the CN's pings come back" wait_for 15 replies_after "$MOVED_US"
 }
 
+check "replies_after: false for the last stamp of a frozen log, true just before it" replies_after_selftest
 tx0=$(tnl_packets)
 move foreign1 "$MN_COA_F1"
 tx1=$(tnl_packets)

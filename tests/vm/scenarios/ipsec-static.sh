@@ -48,16 +48,16 @@ check "the MN installed both static SAs" wait_for 20 sh -c "[ \"\$(ip -n '$NS_MN
 
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
 move() {
-	local link=$1 coa=$2 t=${EPOCHREALTIME//[.,]/}
+	local link=$1 coa=$2
 	topo_log "move $MN_LINK -> $link"
-	topo_move_mn "$link" || { not_ok "move to $link"; return; }
+	move_mn "$link" || { not_ok "move to $link"; return; }
 	if [ "$link" = home ]; then
 		check "$link: deregistered (BA status 0)" wait_for 20 bul_is '"location":"home","entries":\[{[^]]*"state":"none"[^]]*"last_status":0'
 	else
 		check "$link: registered with CoA $coa (BA status 0)" \
 			wait_for 20 bul_is "\"coa\":\"$coa\",\"state\":\"registered\"[^]]*\"last_status\":0"
 	fi
-	check "$link: the CN's pings come back" wait_for 20 replies_after "$t"
+	check "$link: the CN's pings come back" wait_for 20 replies_after "$MOVED_US"
 }
 move foreign1 "$MN_COA_F1"
 move foreign2 "$MN_COA_F2"

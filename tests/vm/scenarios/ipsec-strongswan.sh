@@ -22,7 +22,6 @@
 . "$(dirname "$0")/../lib/charon.sh"
 
 PY=/usr/bin/python3
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 
 topo_setup || exit 1
 topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
@@ -124,7 +123,7 @@ move() { # move LINK COA
 	local link=$1 coa=$2 t t1
 	t=$(now_us)
 	topo_log "move $MN_LINK -> $link"
-	topo_move_mn "$link" || { not_ok "move to $link"; return; }
+	move_mn "$link" || { not_ok "move to $link"; return; }
 	if [ "$link" = home ]; then
 		check "$link: deregistered in ESP (BA status 0)" wait_for 20 bul_is '"location":"home","entries":\[{[^]]*"state":"none"[^]]*"last_status":0'
 	else
@@ -143,7 +142,7 @@ move() { # move LINK COA
 	# The HoTI/HoT tunnel (reqid 2) followed too: its ESP SAs and policies name the new CoA.
 	check "$link: the ESP tunnel SAs (reqid 2) are on ${coa:-$MN_HOA} on both sides" \
 		wait_for 10 tunnel_sa_on "${coa:-$MN_HOA}"
-	check "$link: the CN's pings come back" wait_for 20 replies_after "$t"
+	check "$link: the CN's pings come back" wait_for 20 replies_after "$MOVED_US"
 }
 
 move foreign1 "$MN_COA_F1"
@@ -194,11 +193,10 @@ move foreign1 "$MN_COA_F1"
 mip6_stop ha
 mip6_start "$NS_HA" ha "$(ha_conf disabled)" || exit 1
 new_ike() { [ "$(sa_field mn initiator-spi)" != "$SPI_I" ] && ipsec_up && [ "$(sa_field mn local-host)" = "$MN_COA_F2" ]; }
-t=$(now_us)
-topo_move_mn foreign2
+move_mn foreign2 || not_ok "K=0: move to foreign2"
 check "K=0: registered with CoA $MN_COA_F2" wait_for 30 bul_is "\"coa\":\"$MN_COA_F2\",\"state\":\"registered\""
 check "K=0: a new IKE SA (new SPIs) from the new CoA, and the CHILD_SA up" wait_for 60 new_ike
-check "K=0: the CN's pings come back" wait_for 30 replies_after "$t"
+check "K=0: the CN's pings come back" wait_for 30 replies_after "$MOVED_US"
 
 if [ "$fails" -gt 0 ]; then
 	for n in ha mn; do
