@@ -3,6 +3,10 @@
 # vm-timeout: 300
 #
 # ha-scale: the home agent with many bindings (a benchmark; asserts only generous bounds).
+# Asserted: all N registrations and refreshes complete; exactly one route and one proxy entry
+# per binding (the sets of HoAs in the binding cache, the routes and the proxy entries are
+# equal, none twice); no MH message dropped (mip6d's drop counters and the kernel's drop
+# count of the raw MH socket are 0); after SIGTERM no route and no proxy entry is left.
 # 1. Tunnel design: kernel time per binding at N=1000 for one ip6tnl device per CoA (device +
 #    route) against one flow-based `external` device with a per-HoA `encap ip6` route.
 # 2. mip6d as HA: a generator (tests/bench/bu-flood) on the CN sends N home registrations with
@@ -16,13 +20,6 @@
 
 N=${HA_SCALE_N:-1000}
 BUFLOOD=$(dirname "$MIP6D")/../tests/bench/bu-flood
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 hex() { printf '%x' "$1"; }
 
 # --- 1. tunnel design, measured on the kernel alone --------------------------------------
@@ -62,8 +59,11 @@ ip -6 -n "$bench_ns" -batch "$TOPO_DIR/flow.batch" || not_ok "flow-based routes 
 t5=$(now_us)
 flow_us=$(((t5 - t4) / N))
 echo "# tunnel design at N=$N: per-CoA ip6tnl: 3 kernel ops and ${per_coa_us} us per binding to set up, $(((t3 - t2) / N)) us to delete; flow-based external device: 1 kernel op and ${flow_us} us per binding"
-n_links=$(ip -n "$bench_ns" -o link | wc -l)
-ok "tunnel design measured (per-CoA ${per_coa_us} us/binding, flow-based ${flow_us} us/binding; $n_links links left with the flow-based design)"
+n_links=$(ip -n "$bench_ns" -o link | awk -F': ' '{ printf "%s%s", n++ ? " " : "", $2 }')
+n_flow=$(ip -6 -n "$bench_ns" route show | grep -c ' encap ip6 ')
+left_tnl=$(ip -n "$bench_ns" -o link | grep -c ': t[0-9]*@')
+check "tunnel design measured (per-CoA ${per_coa_us} us/binding, flow-based ${flow_us} us/binding; links left: $n_links): $n_flow encap routes, $left_tnl per-CoA devices left" \
+	test "$n_flow" = "$N" -a "$left_tnl" = 0
 
 # --- 2. mip6d as HA under N registrations ---------------------------------------------------
 topo_setup || exit 1
@@ -92,11 +92,29 @@ if wait_for 120 bas_accepted "$N"; then
 else
 	not_ok "$N bindings registered (only $(bc_count) in the cache; $(mip6_json ha counters | grep -o '"ba_status_out":{[^}]*}'))"
 fi
-routes=$(ip -n "$NS_HA" -6 route show proto 16 | wc -l)
-proxies=$(ip -n "$NS_HA" -6 neigh show proxy | wc -l)
-echo "# kernel state on the HA: $routes binding routes, $proxies proxy entries, $(ip -n "$NS_HA" -o link | wc -l) links"
-[ "$routes" -ge "$N" ] && [ "$proxies" -ge "$N" ] && ok "one route and one proxy entry per binding" ||
-	not_ok "one route and one proxy entry per binding ($routes routes, $proxies proxies)"
+# The HoAs of the valid bindings, of mip6d's routes (proto 16) and of the proxy entries, one a
+# line, sorted with duplicates kept: "exactly one of each per binding" is equality of the three.
+bc_hoas() {
+	mip6_json ha bc | "$PY" -c 'import json, sys
+for b in json.load(sys.stdin)["bindings"]:
+    if b["state"] == "valid": print(b["hoa"])' | sort
+}
+route_hoas() { ip -n "$NS_HA" -6 route show proto 16 | awk '{ sub("/128$", "", $1); print $1 }' | sort; }
+proxy_hoas() { ip -n "$NS_HA" -6 neigh show proxy | awk '{ print $1 }' | sort; }
+one_each() {
+	bc_hoas >"$TOPO_DIR/hoas.bc" && route_hoas >"$TOPO_DIR/hoas.route" && proxy_hoas >"$TOPO_DIR/hoas.proxy"
+	[ "$(wc -l <"$TOPO_DIR/hoas.bc")" = "$N" ] && [ -z "$(uniq -d "$TOPO_DIR/hoas.bc")" ] &&
+		cmp -s "$TOPO_DIR/hoas.bc" "$TOPO_DIR/hoas.route" && cmp -s "$TOPO_DIR/hoas.bc" "$TOPO_DIR/hoas.proxy"
+}
+one_each_report() {
+	one_each && return 0
+	echo "# bindings $(wc -l <"$TOPO_DIR/hoas.bc"), routes $(wc -l <"$TOPO_DIR/hoas.route"), proxy entries $(wc -l <"$TOPO_DIR/hoas.proxy")"
+	diff "$TOPO_DIR/hoas.bc" "$TOPO_DIR/hoas.route" | head -5 | sed 's/^/#   bc vs routes: /'
+	diff "$TOPO_DIR/hoas.bc" "$TOPO_DIR/hoas.proxy" | head -5 | sed 's/^/#   bc vs proxies: /'
+	return 1
+}
+echo "# kernel state on the HA: $(route_hoas | wc -l) binding routes, $(proxy_hoas | wc -l) proxy entries, $(ip -n "$NS_HA" -o link | wc -l) links"
+check "exactly one route and one proxy entry per binding, for each of the $N HoAs" one_each_report
 
 c0=$(cpu_ticks "$pid")
 t0=$(now_us)
@@ -110,9 +128,19 @@ if wait_for 60 bas_accepted $((2 * N)); then
 else
 	not_ok "$N refreshes accepted"
 fi
-drops=$(mip6_json ha counters | grep -o '"truncated":[0-9]*')
-echo "# MH socket drops: $drops"
+check "after the refreshes: still exactly one route and one proxy entry per binding" one_each_report
+
+# Drops: every reason mip6d counts, and the kernel's count for the raw MH socket(s) (protocol
+# 135 = port 0087 in /proc/net/raw6; the last column is the socket's drop count).
+mip6_drops() { mip6_json ha counters | "$PY" -c 'import json, sys; print(sum(json.load(sys.stdin)["drops"].values()))'; }
+mh_sock_drops() { topo_ns "$NS_HA" awk 'NR > 1 && $2 ~ /:0087$/ { n++; s += $NF } END { print n ? s : "none" }' /proc/net/raw6; }
+d_mip6=$(mip6_drops)
+d_kernel=$(mh_sock_drops)
+echo "# MH drops: mip6d $d_mip6 ($(mip6_json ha counters | grep -o '"drops":{[^}]*}')), kernel (raw MH socket) $d_kernel"
+check "no MH message dropped: mip6d counted $d_mip6, the kernel's MH socket $d_kernel" test "$d_mip6" = 0 -a "$d_kernel" = 0
+
 mip6_stop ha || not_ok "HA stops within 10 s with $N bindings"
-left=$(ip -n "$NS_HA" -6 route show proto 16 | wc -l)
-[ "$left" = 0 ] && ok "HA removed its $N routes on SIGTERM" || not_ok "HA left $left routes behind"
+left=$(route_hoas | wc -l)
+left_proxy=$(proxy_hoas | wc -l)
+check "after SIGTERM: no route left ($left) and no proxy entry left ($left_proxy)" test "$left" = 0 -a "$left_proxy" = 0
 [ "$fails" = 0 ]
