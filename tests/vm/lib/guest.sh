@@ -113,6 +113,7 @@ for s in $VM_SCENARIOS; do
 	dt=$(elapsed "$t0")
 	case $rc in
 	0) st="PASS: $s [$KREL] ($dt s)" ;;
+	77) st="SKIP: $s [$KREL] (exit 77, $dt s)" ;;
 	124 | 137) st="FAIL: $s [$KREL] (timeout after $t s)" ;;
 	*) st="FAIL: $s [$KREL] (exit $rc, $dt s)" ;;
 	esac
