@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-event.h>
 
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "ipsec/spd.h"
@@ -186,10 +187,14 @@ static bool st_is_up(struct km *km, const struct spd_pair *p)
 
 static void st_print(struct km *km, FILE *out, bool json)
 {
-	if (json)
-		fprintf(out, "{\"backend\":\"static\",\"key_file\":\"%s\",\"installed\":%u}\n", km->path ? km->path : "",
-			km->installed);
-	else
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		ctl_json_add_str(o, "backend", "static");
+		ctl_json_add_str(o, "key_file", km->path);
+		ctl_json_add_u64(o, "installed", km->installed);
+		(void)ctl_json_print(out, o);
+	} else
 		fprintf(out, "backend static, key file %s, %u pair(s) installed\n", km->path ? km->path : "(none)",
 			km->installed);
 }

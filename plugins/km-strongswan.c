@@ -25,6 +25,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
@@ -546,24 +547,39 @@ static void ss_set_notify(struct km *km, void (*fn)(void *userdata), void *userd
 	km->notify_ud = userdata;
 }
 
+/* The strings come from charon (names, states, hosts): json-c escapes them. */
+static json_object *ss_sa_json(const struct km_sa *s)
+{
+	json_object *o = json_object_new_object(), *reqids;
+
+	ctl_json_add_str(o, "name", s->ike);
+	ctl_json_add_str(o, "uniqueid", s->ike_uid);
+	ctl_json_add_str(o, "state", s->state);
+	ctl_json_add_str(o, "local", s->local);
+	ctl_json_add_str(o, "remote", s->remote);
+	ctl_json_add_str(o, "spi_i", s->spi_i);
+	ctl_json_add_str(o, "spi_r", s->spi_r);
+	reqids = ctl_json_add_array(o, "reqids");
+	for (unsigned j = 0; reqids && j < s->n_reqids; j++)
+		ctl_json_append(reqids, json_object_new_uint64(s->reqids[j]));
+	return o;
+}
+
 static void ss_print(struct km *km, FILE *out, bool json)
 {
 	if (json) {
-		fprintf(out, "{\"backend\":\"strongswan\",\"connected\":%s,\"migrations\":%llu,\"migrate_failures\":%llu,"
-			     "\"initiations\":%llu,\"terminations\":%llu,\"ike_sas\":[",
-			vici_client_is_connected(km->vc) ? "true" : "false", (unsigned long long)km->migrations,
-			(unsigned long long)km->migrate_failures, (unsigned long long)km->initiations,
-			(unsigned long long)km->terminations);
-		for (unsigned i = 0; i < km->n_sas; i++) {
-			const struct km_sa *s = &km->sas[i];
-			fprintf(out, "%s{\"name\":\"%s\",\"uniqueid\":\"%s\",\"state\":\"%s\",\"local\":\"%s\",\"remote\":\"%s\","
-				     "\"spi_i\":\"%s\",\"spi_r\":\"%s\",\"reqids\":[",
-				i ? "," : "", s->ike, s->ike_uid, s->state, s->local, s->remote, s->spi_i, s->spi_r);
-			for (unsigned j = 0; j < s->n_reqids; j++)
-				fprintf(out, "%s%u", j ? "," : "", s->reqids[j]);
-			fprintf(out, "]}");
-		}
-		fprintf(out, "]}\n");
+		json_object *o = json_object_new_object(), *sas;
+
+		ctl_json_add_str(o, "backend", "strongswan");
+		ctl_json_add_bool(o, "connected", vici_client_is_connected(km->vc));
+		ctl_json_add_u64(o, "migrations", km->migrations);
+		ctl_json_add_u64(o, "migrate_failures", km->migrate_failures);
+		ctl_json_add_u64(o, "initiations", km->initiations);
+		ctl_json_add_u64(o, "terminations", km->terminations);
+		sas = ctl_json_add_array(o, "ike_sas");
+		for (unsigned i = 0; sas && i < km->n_sas; i++)
+			ctl_json_append(sas, ss_sa_json(&km->sas[i]));
+		(void)ctl_json_print(out, o);
 		return;
 	}
 	fprintf(out, "backend strongswan (%s), %llu MIGRATEs (%llu failed), %llu initiations, %llu terminations\n",

@@ -7,6 +7,7 @@
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "manager.h"
@@ -77,41 +78,55 @@ static unsigned long long xfrm_stat(const char *name)
 	return 0;
 }
 
-static void print_counters(struct manager *m, bool json, FILE *out)
+/* {"<name>":n,…} of n counters; names NULL: the index, and only the counters that are not 0. */
+static void add_counter_map(json_object *o, const char *key, const uint64_t *v, size_t n,
+			    const char *(*name)(size_t i))
+{
+	json_object *map = ctl_json_add_object(o, key);
+
+	for (size_t i = 0; i < n; i++) {
+		char num[24];
+		if (name)
+			ctl_json_add_u64(map, name(i), v[i]);
+		else if (v[i]) {
+			snprintf(num, sizeof(num), "%zu", i);
+			ctl_json_add_u64(map, num, v[i]);
+		}
+	}
+}
+
+static const char *mh_type_name(size_t i)
+{
+	return mh_type_names[i];
+}
+
+static const char *drop_name(size_t i)
+{
+	return mip6_drop_to_string((enum mip6_drop)i);
+}
+
+static int print_counters_json(struct manager *m, FILE *out)
+{
+	const struct mip6_counters *c = &m->counters;
+	json_object *o = json_object_new_object(), *k;
+
+	add_counter_map(o, "in", c->mh_in, MIP6_MH_TYPES, mh_type_name);
+	add_counter_map(o, "out", c->mh_out, MIP6_MH_TYPES, mh_type_name);
+	add_counter_map(o, "drops", c->drops, _DROP_MAX, drop_name);
+	add_counter_map(o, "ba_status_out", c->ba_status_out, 256, NULL);
+	add_counter_map(o, "ba_status_in", c->ba_status_in, 256, NULL);
+	k = ctl_json_add_object(o, "kernel");
+	ctl_json_add_u64(k, "xfrm_in_tmpl_mismatch", xfrm_stat("XfrmInTmplMismatch"));
+	ctl_json_add_u64(k, "xfrm_in_no_pols", xfrm_stat("XfrmInNoPols"));
+	return ctl_json_print(out, o);
+}
+
+static int print_counters(struct manager *m, bool json, FILE *out)
 {
 	const struct mip6_counters *c = &m->counters;
 
-	if (json) {
-		fprintf(out, "{\"in\":{");
-		for (int i = 0; i < MIP6_MH_TYPES; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mh_type_names[i],
-				(unsigned long long)c->mh_in[i]);
-		fprintf(out, "},\"out\":{");
-		for (int i = 0; i < MIP6_MH_TYPES; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mh_type_names[i],
-				(unsigned long long)c->mh_out[i]);
-		fprintf(out, "},\"drops\":{");
-		for (int i = 0; i < _DROP_MAX; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : "", mip6_drop_to_string(i),
-				(unsigned long long)c->drops[i]);
-		fprintf(out, "},\"ba_status_out\":{");
-		for (int i = 0, first = 1; i < 256; i++)
-			if (c->ba_status_out[i]) {
-				fprintf(out, "%s\"%d\":%llu", first ? "" : ",", i,
-					(unsigned long long)c->ba_status_out[i]);
-				first = 0;
-			}
-		fprintf(out, "},\"ba_status_in\":{");
-		for (int i = 0, first = 1; i < 256; i++)
-			if (c->ba_status_in[i]) {
-				fprintf(out, "%s\"%d\":%llu", first ? "" : ",", i,
-					(unsigned long long)c->ba_status_in[i]);
-				first = 0;
-			}
-		fprintf(out, "},\"kernel\":{\"xfrm_in_tmpl_mismatch\":%llu,\"xfrm_in_no_pols\":%llu}}\n",
-			xfrm_stat("XfrmInTmplMismatch"), xfrm_stat("XfrmInNoPols"));
-		return;
-	}
+	if (json)
+		return print_counters_json(m, out);
 	fprintf(out, "%-8s %10s %10s\n", "MH", "in", "out");
 	for (int i = 0; i < MIP6_MH_TYPES; i++)
 		fprintf(out, "%-8s %10llu %10llu\n", mh_type_names[i], (unsigned long long)c->mh_in[i],
@@ -121,6 +136,21 @@ static void print_counters(struct manager *m, bool json, FILE *out)
 		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
 	fprintf(out, "\nkernel: %llu packets refused for lacking the IPsec the SPD requires (XfrmInTmplMismatch)\n",
 		xfrm_stat("XfrmInTmplMismatch"));
+	return 0;
+}
+
+static int print_status_json(struct manager *m, const char *summary, usec_t up, FILE *out)
+{
+	json_object *o = json_object_new_object();
+
+	ctl_json_add_str(o, "role", node_role_to_string(m->config->role));
+	ctl_json_add_str(o, "version", PACKAGE_VERSION);
+	ctl_json_add_u64(o, "uptime_s", up / USEC_PER_SEC);
+	ctl_json_add_str(o, "config", m->config_path);
+	ctl_json_add_u64(o, "reloads", m->reloads);
+	ctl_json_add_u64(o, "reload_failures", m->reload_failures);
+	ctl_json_add_str(o, "summary", summary);
+	return ctl_json_print(out, o);
 }
 
 static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
@@ -134,34 +164,27 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 
 		if (m->role && m->role->status)
 			m->role->status(m, rs, sizeof(rs));
-		if (json) {
-			fprintf(out, "{\"role\":");
-			ctl_json_string(out, node_role_to_string(m->config->role));
-			fprintf(out, ",\"version\":\"%s\",\"uptime_s\":%llu,\"config\":", PACKAGE_VERSION,
-				(unsigned long long)(up / USEC_PER_SEC));
-			ctl_json_string(out, m->config_path);
-			fprintf(out, ",\"reloads\":%u,\"reload_failures\":%u,\"summary\":", m->reloads,
-				m->reload_failures);
-			ctl_json_string(out, rs);
-			fprintf(out, "}\n");
-		} else
-			fprintf(out, "role: %s\nversion: %s\nuptime: %llu s\nconfig: %s\nreloads: %u (failed %u)\n%s%s",
-				node_role_to_string(m->config->role), PACKAGE_VERSION,
-				(unsigned long long)(up / USEC_PER_SEC), m->config_path, m->reloads,
-				m->reload_failures, rs, *rs ? "\n" : "");
+		if (json)
+			return print_status_json(m, rs, up, out);
+		fprintf(out, "role: %s\nversion: %s\nuptime: %llu s\nconfig: %s\nreloads: %u (failed %u)\n%s%s",
+			node_role_to_string(m->config->role), PACKAGE_VERSION, (unsigned long long)(up / USEC_PER_SEC),
+			m->config_path, m->reloads, m->reload_failures, rs, *rs ? "\n" : "");
 		return 0;
 	}
-	if (strcmp(argv[0], "counters") == 0) {
-		print_counters(m, json, out);
-		return 0;
-	}
+	if (strcmp(argv[0], "counters") == 0)
+		return print_counters(m, json, out);
 	if (strcmp(argv[0], "reload") == 0) {
 		r = manager_reload(m);
 		if (r < 0) {
 			fprintf(out, "reload failed, the running configuration is kept (see the log)");
 			return r;
 		}
-		fprintf(out, json ? "{\"reloaded\":true}\n" : "reloaded\n");
+		if (json) {
+			json_object *o = json_object_new_object();
+			ctl_json_add_bool(o, "reloaded", true);
+			return ctl_json_print(out, o);
+		}
+		fprintf(out, "reloaded\n");
 		return 0;
 	}
 	if (m->role && m->role->ctl) {

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS_BUILD="gcc make autoconf automake libtool pkg-config libnl-3-dev libnl-route-3-dev
- libnl-xfrm-3-dev libsystemd-dev libssl-dev check clang libclang-rt-14-dev groff-base"
+ libnl-xfrm-3-dev libsystemd-dev libssl-dev libjson-c-dev check clang libclang-rt-14-dev groff-base"
 PKGS_VM="qemu-system-x86 busybox-static kmod cpio xz-utils zstd iproute2 iputils-ping procps python3 systemd tcpdump tshark
  radvd charon-systemd strongswan-swanctl strongswan-pki libstrongswan-standard-plugins python3-scapy"
 

@@ -3,10 +3,15 @@
  * mip6ctl: query and steer a running mip6d over its control socket.
  * Exit codes: 0 success, 1 the daemon refused or failed the request,
  * 2 usage error, 3 the daemon is not reachable, 4 protocol error.
+ * With --json everything printed on standard output is one JSON value, errors
+ * too ({"error":"..."}): the daemon's JSON is checked with json-c before it is
+ * passed on, and mip6ctl's own errors are built with json-c.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +45,130 @@ static void help(void)
 	       "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon unreachable, 4 protocol error.\n");
 }
 
+static bool json_mode;
+
+/* An error of mip6ctl itself: text on stderr, or {"error":"..."} on stdout with --json. */
+__attribute__((format(printf, 2, 3))) static int fail(int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_mode) {
+		json_object *o = json_object_new_object();
+		if (o && json_object_object_add(o, "error", json_object_new_string(msg)) == 0)
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+									     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else
+		fprintf(stderr, "mip6ctl: %s\n", msg);
+	return code;
+}
+
+/* True when s is exactly one JSON value (then whitespace only). */
+static bool is_one_json_value(const char *s)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+	bool ok = false;
+
+	if (!tok)
+		return false;
+	o = json_tokener_parse_ex(tok, s, (int)strlen(s));
+	if (o && json_tokener_get_error(tok) == json_tokener_success) {
+		size_t off = json_tokener_get_parse_end(tok);
+		ok = strspn(s + off, " \t\r\n") == strlen(s + off);
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
+}
+
+/* Builds "<json|text> WORDS...\n" into req; its length, or -1 for a bad argument. */
+static ssize_t build_request(char *req, size_t size, int argc, char **argv)
+{
+	size_t off = (size_t)snprintf(req, size, "%s", json_mode ? "json" : "text");
+
+	for (int i = 0; i < argc; i++) {
+		if (strpbrk(argv[i], " \t\n") || off + strlen(argv[i]) + 2 >= size) {
+			fail(EXIT_USAGE, "bad argument '%s'", argv[i]);
+			return -1;
+		}
+		off += (size_t)snprintf(req + off, size - off, " %s", argv[i]);
+	}
+	req[off++] = '\n';
+	return (ssize_t)off;
+}
+
+/* Sends the request and reads the answer to EOF into *ret (NUL-terminated); an exit code. */
+static int exchange(const char *path, const char *req, size_t reqlen, char **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *resp = NULL;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return fail(EXIT_USAGE, "socket path too long");
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return fail(EXIT_UNREACHABLE, "cannot reach mip6d at %s: %s", path, strerror(errno));
+	if (send(fd, req, reqlen, MSG_NOSIGNAL) != (ssize_t)reqlen)
+		return fail(EXIT_UNREACHABLE, "send: %s", strerror(errno));
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			return fail(EXIT_PROTOCOL, "no answer from mip6d within 10 s");
+		if (cap - len < 4096) {
+			char *nr = realloc(resp, cap + 65536);
+			if (!nr)
+				return fail(EXIT_PROTOCOL, "out of memory");
+			resp = nr;
+			cap += 65536;
+		}
+		n = recv(fd, resp + len, cap - len - 1, 0);
+		if (n < 0)
+			return fail(EXIT_PROTOCOL, "recv: %s", strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > 64u << 20)
+			return fail(EXIT_PROTOCOL, "answer too large");
+	}
+	close(fd);
+	if (!resp)
+		return fail(EXIT_PROTOCOL, "empty answer (request refused?)");
+	resp[len] = 0;
+	*ret = resp;
+	return EXIT_OK;
+}
+
+/* "ok\n<body>" or "error: <message>\n": print it where it belongs; the exit code. */
+static int answer(const char *resp)
+{
+	bool ok = strncmp(resp, "ok\n", 3) == 0;
+	const char *body = resp + (ok ? 3 : 7);
+
+	if (!ok && strncmp(resp, "error: ", 7) != 0)
+		return fail(EXIT_PROTOCOL, "malformed answer");
+	if (!json_mode) {
+		if (ok)
+			fputs(body, stdout);
+		else
+			fprintf(stderr, "mip6ctl: %s", body);
+		return ok ? EXIT_OK : EXIT_REFUSED;
+	}
+	if (!is_one_json_value(body))
+		return fail(EXIT_PROTOCOL, "malformed JSON from mip6d");
+	fputs(body, stdout);
+	return ok ? EXIT_OK : EXIT_REFUSED;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -49,11 +178,9 @@ int main(int argc, char *argv[])
 		{}
 	};
 	const char *path = getenv("MIP6CTL_SOCKET") ? getenv("MIP6CTL_SOCKET") : DEFAULT_CTL_SOCKET;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char req[1024], *resp = NULL;
-	size_t len = 0, cap = 0, off;
-	bool json = false;
-	int c, fd;
+	ssize_t reqlen;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) >= 0) {
 		switch (c) {
@@ -61,88 +188,24 @@ int main(int argc, char *argv[])
 			path = optarg;
 			break;
 		case 'j':
-			json = true;
+			json_mode = true;
 			break;
 		case 'h':
 			help();
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return fail(EXIT_USAGE, "bad option (try --help)");
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "mip6ctl: missing command (try --help)\n");
+	if (optind >= argc)
+		return fail(EXIT_USAGE, "missing command (try --help)");
+	reqlen = build_request(req, sizeof(req), argc - optind, argv + optind);
+	if (reqlen < 0)
 		return EXIT_USAGE;
-	}
-	off = (size_t)snprintf(req, sizeof(req), "%s", json ? "json" : "text");
-	for (int i = optind; i < argc; i++) {
-		if (strpbrk(argv[i], " \t\n") || off + strlen(argv[i]) + 2 >= sizeof(req)) {
-			fprintf(stderr, "mip6ctl: bad argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		off += (size_t)snprintf(req + off, sizeof(req) - off, " %s", argv[i]);
-	}
-	req[off++] = '\n';
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "mip6ctl: socket path too long\n");
-		return EXIT_USAGE;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "mip6ctl: cannot reach mip6d at %s: %s\n", path, strerror(errno));
-		return EXIT_UNREACHABLE;
-	}
-	if (send(fd, req, off, MSG_NOSIGNAL) != (ssize_t)off) {
-		fprintf(stderr, "mip6ctl: send: %s\n", strerror(errno));
-		return EXIT_UNREACHABLE;
-	}
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 10000) <= 0) {
-			fprintf(stderr, "mip6ctl: no answer from mip6d within 10 s\n");
-			return EXIT_PROTOCOL;
-		}
-		if (cap - len < 4096) {
-			char *nr = realloc(resp, cap + 65536);
-			if (!nr)
-				return EXIT_PROTOCOL;
-			resp = nr;
-			cap += 65536;
-		}
-		n = recv(fd, resp + len, cap - len - 1, 0);
-		if (n < 0) {
-			fprintf(stderr, "mip6ctl: recv: %s\n", strerror(errno));
-			return EXIT_PROTOCOL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > 64u << 20) {
-			fprintf(stderr, "mip6ctl: answer too large\n");
-			return EXIT_PROTOCOL;
-		}
-	}
-	close(fd);
-	if (!resp) {
-		fprintf(stderr, "mip6ctl: empty answer (request refused?)\n");
-		return EXIT_PROTOCOL;
-	}
-	resp[len] = 0;
-	if (strncmp(resp, "ok\n", 3) == 0) {
-		fputs(resp + 3, stdout);
-		free(resp);
-		return EXIT_OK;
-	}
-	if (strncmp(resp, "error: ", 7) == 0) {
-		fprintf(stderr, "mip6ctl: %s", resp + 7);
-		free(resp);
-		return EXIT_REFUSED;
-	}
-	fprintf(stderr, "mip6ctl: malformed answer\n");
+	r = exchange(path, req, (size_t)reqlen, &resp);
+	if (r != EXIT_OK)
+		return r;
+	r = answer(resp);
 	free(resp);
-	return EXIT_PROTOCOL;
+	return r;
 }

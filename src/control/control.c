@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 
@@ -59,6 +60,8 @@ int ctl_parse_request(char *line, size_t len, bool *ret_json, int *ret_argc, cha
 	if (len == 0 || memchr(line, 0, len))
 		return -EBADMSG;
 	line[len] = 0;
+	/* The mode first, so that even a malformed JSON request gets a JSON error. */
+	*ret_json = strncmp(line, "json", 4) == 0 && (line[4] == 0 || line[4] == ' ' || line[4] == '\t');
 	for (w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (argc == CTL_MAX_ARGS + 1)
 			return -E2BIG;
@@ -75,21 +78,6 @@ int ctl_parse_request(char *line, size_t len, bool *ret_json, int *ret_argc, cha
 	memmove(argv, argv + 1, sizeof(char *) * (size_t)(argc - 1));
 	*ret_argc = argc - 1;
 	return 0;
-}
-
-void ctl_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
 }
 
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -114,7 +102,12 @@ static void conn_respond(struct ctl_conn *c)
 	else
 		r = c->srv->handler(c->srv->userdata, argc, argv, json, f);
 	fclose(f);
-	if (r < 0) {
+	if (r < 0 && json) {
+		/* The handler wrote its message as text; a JSON client gets it as {"error":…}. */
+		_cleanup_(freep) char *e = ctl_json_error_text(body ? body : "");
+		if (!e || asprintf(&c->out, "error: %s\n", e) < 0)
+			c->out = NULL;
+	} else if (r < 0) {
 		if (asprintf(&c->out, "error: %.*s\n", (int)bodylen, body ? body : "") < 0)
 			c->out = NULL;
 	} else if (asprintf(&c->out, "ok\n%s", body ? body : "") < 0)

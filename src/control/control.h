@@ -4,7 +4,9 @@
  * by the operator) on which mip6ctl sends one request line and reads one
  * response, then the daemon closes the connection.
  *   request:  "<json|text> <command> [args...]\n"   (at most CTL_MAX_REQUEST bytes)
- *   response: "ok\n" or "error: <message>\n", then the body (JSON or a table).
+ *   response: "ok\n" then the body (JSON or a table), or "error: <message>\n";
+ *             in JSON mode the message is a JSON object {"error":"<message>"}
+ *             (one line), so that every reply a JSON client prints is JSON.
  * Peers are checked with SO_PEERCRED: uid 0 or the configured group.
  * The handler writes the body to a memory stream; the reply is sent
  * non-blocking on the event loop.
@@ -21,7 +23,10 @@
 
 struct ctl_server;
 
-/* Return 0 and write the body to out, or a negative errno and write the error text to out. */
+/*
+ * Return 0 and write the body to out (JSON mode: through ctl_json_print), or a
+ * negative errno and write the error text to out (plain text in both modes).
+ */
 typedef int (*ctl_handler_t)(void *userdata, int argc, char **argv, bool json, FILE *out);
 
 int ctl_server_new(sd_event *e, const char *path, gid_t group, ctl_handler_t handler, void *userdata,
@@ -30,6 +35,3 @@ struct ctl_server *ctl_server_free(struct ctl_server *s);
 
 /* Pure: split a request line into mode and words; -EBADMSG if malformed. */
 int ctl_parse_request(char *line, size_t len, bool *ret_json, int *ret_argc, char **argv);
-
-/* JSON string helper: writes "s" with escaping. */
-void ctl_json_string(FILE *f, const char *s);

@@ -20,11 +20,13 @@
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "ha/bcache.h"
+#include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
@@ -949,63 +951,86 @@ static void ha_stop(struct manager *m)
 
 struct bc_print {
 	FILE *out;
-	bool json;
-	bool first;
+	json_object *bindings; /* JSON mode: the array the entries go to */
 	usec_t now;
 };
 
 static void print_bce(struct bce *e, void *userdata)
 {
 	struct bc_print *p = userdata;
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN];
-	long long left = e->expires > p->now ? (long long)((e->expires - p->now) / USEC_PER_SEC) : 0;
-	const char *state = bce_state_to_string(e->state);
 
-	addr_str(&e->hoa, h);
-	addr_str(&e->coa, c);
-	addr_str(&e->local, l);
-	if (p->json) {
-		fprintf(p->out,
-			"%s{\"hoa\":\"%s\",\"coa\":\"%s\",\"ha\":\"%s\",\"state\":\"%s\",\"seq\":%u,"
-			"\"lifetime\":%u,\"expires_in\":%lld,\"flags\":%u,\"refreshes\":%u,\"ifindex\":%d}",
-			p->first ? "" : ",", h, c, l, state, e->seq, e->lifetime_sec, left, e->bu_flags,
-			e->refreshes, e->ifindex);
+	if (!p->bindings) {
+		bce_print_row(p->out, e, p->now);
+		return;
+	}
+	ctl_json_append(p->bindings, bce_to_json(e, p->now));
+}
+
+/* The home prefixes this HA serves (prefixes); itself as the home agent list (hal). */
+static int ha_ctl_prefixes(struct ha *ha, bool hal, bool json, FILE *out)
+{
+	json_object *o = json ? json_object_new_object() : NULL;
+	json_object *list = ctl_json_add_array(o, hal ? "home_agents" : "prefixes");
+
+	for (size_t i = 0; i < ha->n_prefixes; i++) {
+		char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
+		const struct ha_prefix *pf = &ha->prefixes[i];
+		json_object *e = ctl_json_append_object(list);
+
+		addr_str(&pf->prefix, px);
+		addr_str(&pf->ha, a);
+		if_indextoname((unsigned)pf->ifindex, ifn);
+		if (json && hal) {
+			ctl_json_add_str(e, "address", a);
+			ctl_json_add_prefix(e, "prefix", &pf->prefix, pf->len);
+			ctl_json_add_str(e, "interface", ifn);
+			ctl_json_add_bool(e, "self", true);
+		} else if (json) {
+			ctl_json_add_prefix(e, "prefix", &pf->prefix, pf->len);
+			ctl_json_add_str(e, "interface", ifn);
+			ctl_json_add_str(e, "ha", a);
+			ctl_json_add_str(e, "valid", pf->valid_sec == UINT32_MAX ? "infinite" : "finite");
+		} else if (hal)
+			fprintf(out, "%-39s home agent for %s/%u on %s (this node)\n", a, px, pf->len, ifn);
+		else
+			fprintf(out, "%s/%u on %s, home agent address %s\n", px, pf->len, ifn, a);
+	}
+	return json ? ctl_json_print(out, o) : 0;
+}
+
+static int ha_ctl_bc(struct ha *ha, bool json, FILE *out)
+{
+	struct bc_print p = { .out = out, .now = now_usec() };
+	json_object *o = NULL;
+
+	if (json) {
+		o = json_object_new_object();
+		p.bindings = ctl_json_add_array(o, "bindings");
+		if (!p.bindings) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
 	} else
-		fprintf(p->out, "%-39s %-39s %-8s %5u %8u %8lld\n", h, c, state, e->seq, e->lifetime_sec, left);
-	p->first = false;
+		bce_print_header(out);
+	bcache_foreach(ha->bc, print_bce, &p);
+	bcache_foreach(ha->dad, print_bce, &p);
+	if (!json)
+		return 0;
+	ctl_json_add_u64(o, "count", bcache_count_state(ha->bc, BCE_VALID));
+	ctl_json_add_u64(o, "registrations", ha->registrations);
+	ctl_json_add_u64(o, "refreshes", ha->refreshes);
+	ctl_json_add_u64(o, "deregistrations", ha->deregistrations);
+	ctl_json_add_u64(o, "expiries", ha->expiries);
+	ctl_json_add_u64(o, "dad_failures", ha->dad_failures);
+	return ctl_json_print(out, o);
 }
 
 static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
 {
 	struct ha *ha = m->role_data;
-	struct bc_print p = { .out = out, .json = json, .first = true, .now = now_usec() };
 
-	if (strcmp(argv[0], "prefixes") == 0 || strcmp(argv[0], "hal") == 0) {
-		/* The home prefixes this HA serves (prefixes); itself as the home agent list (hal). */
-		bool hal = argv[0][0] == 'h';
-		fprintf(out, json ? (hal ? "{\"home_agents\":[" : "{\"prefixes\":[") : "");
-		for (size_t i = 0; i < ha->n_prefixes; i++) {
-			char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
-			const struct ha_prefix *pf = &ha->prefixes[i];
-			addr_str(&pf->prefix, px);
-			addr_str(&pf->ha, a);
-			if_indextoname((unsigned)pf->ifindex, ifn);
-			if (json && hal)
-				fprintf(out, "%s{\"address\":\"%s\",\"prefix\":\"%s/%u\",\"interface\":\"%s\",\"self\":true}",
-					i ? "," : "", a, px, pf->len, ifn);
-			else if (json)
-				fprintf(out, "%s{\"prefix\":\"%s/%u\",\"interface\":\"%s\",\"ha\":\"%s\",\"valid\":%s}",
-					i ? "," : "", px, pf->len, ifn, a,
-					pf->valid_sec == UINT32_MAX ? "\"infinite\"" : "\"finite\"");
-			else if (hal)
-				fprintf(out, "%-39s home agent for %s/%u on %s (this node)\n", a, px, pf->len, ifn);
-			else
-				fprintf(out, "%s/%u on %s, home agent address %s\n", px, pf->len, ifn, a);
-		}
-		if (json)
-			fprintf(out, "]}\n");
-		return 0;
-	}
+	if (strcmp(argv[0], "prefixes") == 0 || strcmp(argv[0], "hal") == 0)
+		return ha_ctl_prefixes(ha, argv[0][0] == 'h', json, out);
 	if (strcmp(argv[0], "ipsec") == 0) {
 		if (!ha->km) {
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled or no IPsecPolicySet)");
@@ -1014,22 +1039,9 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 		ha->kmo->print(ha->km, out, json);
 		return 0;
 	}
-	if (strcmp(argv[0], "bc") != 0)
-		return -EOPNOTSUPP;
-	if (json)
-		fprintf(out, "{\"bindings\":[");
-	else
-		fprintf(out, "%-39s %-39s %-8s %5s %8s %8s\n", "home address", "care-of address", "state", "seq",
-			"lifetime", "left");
-	bcache_foreach(ha->bc, print_bce, &p);
-	bcache_foreach(ha->dad, print_bce, &p);
-	if (json)
-		fprintf(out, "],\"count\":%zu,\"registrations\":%llu,\"refreshes\":%llu,\"deregistrations\":%llu,"
-			     "\"expiries\":%llu,\"dad_failures\":%llu}\n",
-			bcache_count_state(ha->bc, BCE_VALID), (unsigned long long)ha->registrations,
-			(unsigned long long)ha->refreshes, (unsigned long long)ha->deregistrations,
-			(unsigned long long)ha->expiries, (unsigned long long)ha->dad_failures);
-	return 0;
+	if (strcmp(argv[0], "bc") == 0)
+		return ha_ctl_bc(ha, json, out);
+	return -EOPNOTSUPP;
 }
 
 static void ha_status(struct manager *m, char *buf, size_t len)

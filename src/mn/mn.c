@@ -34,6 +34,7 @@
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
@@ -1061,43 +1062,58 @@ static const char *loc_name(enum mn_location l)
 	return l == LOC_HOME ? "home" : l == LOC_FOREIGN ? "foreign" : "unknown";
 }
 
-static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
+static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 {
-	struct mn *mn = m->role_data;
+	char hp[INET6_ADDRSTRLEN], cp[INET6_ADDRSTRLEN], ha[INET6_ADDRSTRLEN];
+	json_object *o, *e;
+
+	addr_str(&mn->home_prefix, hp);
+	addr_str(&mn->prefix, cp);
+	addr_str(&mn->ha, ha);
+	if (!json) {
+		if (hal)
+			fprintf(out, "%s (configured)\n", ha);
+		else
+			fprintf(out, "home prefix %s/%u\ncurrent link %s/64 (%s)\n", hp, mn->home_plen, cp,
+				loc_name(mn->loc));
+		return 0;
+	}
+	o = json_object_new_object();
+	if (hal) {
+		/* The configured home agent (DHAAD is not implemented). */
+		e = ctl_json_append_object(ctl_json_add_array(o, "home_agents"));
+		ctl_json_add_str(e, "address", ha);
+		ctl_json_add_str(e, "source", "config");
+	} else {
+		ctl_json_add_prefix(o, "home_prefix", &mn->home_prefix, mn->home_plen);
+		ctl_json_add_str(o, "location", loc_name(mn->loc));
+		ctl_json_add_prefix(o, "current_prefix", &mn->prefix, 64);
+	}
+	return ctl_json_print(out, o);
+}
+
+/* One handover of the history; times in ms relative to its detection, -1.0 when not (yet) seen. */
+static void mn_handover_json(json_object *list, const struct mn_handover *hv)
+{
+	json_object *o = ctl_json_append_object(list);
+
+	ctl_json_add_str(o, "from", hv->from);
+	ctl_json_add_str(o, "to", hv->to);
+	ctl_json_add_ms(o, "detected_ms", (double)hv->detected / 1000.0);
+	ctl_json_add_ms(o, "bu_after_ms", hv->bu_sent ? ms_since(hv->detected, hv->bu_sent) : -1.0);
+	ctl_json_add_ms(o, "ba_after_ms", hv->ba_rcvd ? ms_since(hv->detected, hv->ba_rcvd) : -1.0);
+	ctl_json_add_ms(o, "bu_to_ba_ms", hv->ba_rcvd && hv->bu_sent ? ms_since(hv->bu_sent, hv->ba_rcvd) : -1.0);
+	ctl_json_add_u64(o, "status", hv->status);
+}
+
+static int mn_ctl_bul(struct mn *mn, bool json, FILE *out)
+{
 	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 	usec_t now = now_usec();
-	long long left = mn->expires > now && mn->bul == BUL_REGISTERED
-				 ? (long long)((mn->expires - now) / USEC_PER_SEC)
-				 : 0;
+	long long left = mn->expires > now && mn->bul == BUL_REGISTERED ? (long long)((mn->expires - now) / USEC_PER_SEC)
+									 : 0;
+	json_object *o, *e, *hist;
 
-	if (strcmp(argv[0], "hal") == 0 || strcmp(argv[0], "prefixes") == 0) {
-		char hp[INET6_ADDRSTRLEN], cp[INET6_ADDRSTRLEN], ha[INET6_ADDRSTRLEN];
-		addr_str(&mn->home_prefix, hp);
-		addr_str(&mn->prefix, cp);
-		addr_str(&mn->ha, ha);
-		if (argv[0][0] == 'h') {
-			/* The configured home agent (DHAAD is not implemented). */
-			if (json)
-				fprintf(out, "{\"home_agents\":[{\"address\":\"%s\",\"source\":\"config\"}]}\n", ha);
-			else
-				fprintf(out, "%s (configured)\n", ha);
-		} else if (json)
-			fprintf(out, "{\"home_prefix\":\"%s/%u\",\"location\":\"%s\",\"current_prefix\":\"%s/64\"}\n", hp,
-				mn->home_plen, loc_name(mn->loc), cp);
-		else
-			fprintf(out, "home prefix %s/%u\ncurrent link %s/64 (%s)\n", hp, mn->home_plen, cp, loc_name(mn->loc));
-		return 0;
-	}
-	if (strcmp(argv[0], "ipsec") == 0) {
-		if (!mn->km) {
-			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled)");
-			return -ENOENT;
-		}
-		mn->kmo->print(mn->km, out, json);
-		return 0;
-	}
-	if (strcmp(argv[0], "bul") != 0)
-		return -EOPNOTSUPP;
 	addr_str(&mn->hoa, h);
 	addr_str(&mn->ha, a);
 	addr_str(&mn->bul_coa, c);
@@ -1109,23 +1125,42 @@ static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 			mn->lifetime_granted, left);
 		return 0;
 	}
-	fprintf(out,
-		"{\"location\":\"%s\",\"entries\":[{\"hoa\":\"%s\",\"ha\":\"%s\",\"coa\":\"%s\",\"state\":\"%s\","
-		"\"seq\":%u,\"lifetime\":%u,\"expires_in\":%lld,\"retransmits\":%u,\"last_status\":%u}],"
-		"\"moves\":%llu,\"handovers\":[",
-		loc_name(mn->loc), h, a, c, bul_state_name(mn->bul), mn->seq, mn->lifetime_granted, left,
-		mn->retransmits, mn->last_status, (unsigned long long)mn->moves);
-	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++) {
-		const struct mn_handover *hv = &mn->hist[(mn->n_hist - n + i) % MN_HISTORY];
-		fprintf(out, "%s{\"from\":\"%s\",\"to\":\"%s\",\"detected_ms\":%.1f,\"bu_after_ms\":%.1f,"
-			     "\"ba_after_ms\":%.1f,\"bu_to_ba_ms\":%.1f,\"status\":%u}",
-			i ? "," : "", hv->from, hv->to, (double)hv->detected / 1000.0,
-			hv->bu_sent ? ms_since(hv->detected, hv->bu_sent) : -1.0,
-			hv->ba_rcvd ? ms_since(hv->detected, hv->ba_rcvd) : -1.0,
-			hv->ba_rcvd && hv->bu_sent ? ms_since(hv->bu_sent, hv->ba_rcvd) : -1.0, hv->status);
+	o = json_object_new_object();
+	ctl_json_add_str(o, "location", loc_name(mn->loc));
+	e = ctl_json_append_object(ctl_json_add_array(o, "entries"));
+	ctl_json_add_str(e, "hoa", h);
+	ctl_json_add_str(e, "ha", a);
+	ctl_json_add_str(e, "coa", c);
+	ctl_json_add_str(e, "state", bul_state_name(mn->bul));
+	ctl_json_add_u64(e, "seq", mn->seq);
+	ctl_json_add_u64(e, "lifetime", mn->lifetime_granted);
+	ctl_json_add_i64(e, "expires_in", left);
+	ctl_json_add_u64(e, "retransmits", mn->retransmits);
+	ctl_json_add_u64(e, "last_status", mn->last_status);
+	ctl_json_add_u64(o, "moves", mn->moves);
+	hist = ctl_json_add_array(o, "handovers");
+	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++)
+		mn_handover_json(hist, &mn->hist[(mn->n_hist - n + i) % MN_HISTORY]);
+	return ctl_json_print(out, o);
+}
+
+static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
+{
+	struct mn *mn = m->role_data;
+
+	if (strcmp(argv[0], "hal") == 0 || strcmp(argv[0], "prefixes") == 0)
+		return mn_ctl_prefixes(mn, argv[0][0] == 'h', json, out);
+	if (strcmp(argv[0], "ipsec") == 0) {
+		if (!mn->km) {
+			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled)");
+			return -ENOENT;
+		}
+		mn->kmo->print(mn->km, out, json);
+		return 0;
 	}
-	fprintf(out, "]}\n");
-	return 0;
+	if (strcmp(argv[0], "bul") == 0)
+		return mn_ctl_bul(mn, json, out);
+	return -EOPNOTSUPP;
 }
 
 static void mn_status(struct manager *m, char *buf, size_t len)

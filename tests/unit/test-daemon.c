@@ -4,10 +4,13 @@
  * would, and checks its life cycle: READY=1 and STATUS=, WATCHDOG=1 when
  * WATCHDOG_USEC is set, SIGHUP reload (good and bad config), SIGTERM → STOPPING=1
  * and exit 0. Also `-n`, `--version` and a config error with file:line:column.
+ * Every `mip6ctl --json` answer of the daemon (and mip6ctl's own errors) is
+ * parsed with json-c: one JSON object on standard output, errors included.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,6 +122,103 @@ static int bind_notify(char *path, size_t pathsz)
 
 static int run_capture(const char *cmd, char *out, size_t outsz);
 
+/*
+ * Run `mip6ctl -s SOCK --json ARGS` (stderr discarded), expect exit code want_exit and
+ * exactly one JSON object on stdout that has key; returns it (the caller puts it).
+ */
+static json_object *ctl_json(const char *sock, const char *args, int want_exit, const char *key)
+{
+	char cmd[8192], out[65536];
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+	size_t end;
+
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "%s -s %s --json %s 2>/dev/null", mip6ctl, sock, args);
+	r = run_capture(cmd, out, sizeof(out));
+	ck_assert_msg(r == want_exit, "%s: exit %d, not %d: '%s'", args, r, want_exit, out);
+	o = json_tokener_parse_ex(tok, out, (int)strlen(out));
+	ck_assert_msg(o && json_tokener_get_error(tok) == json_tokener_success, "%s: not JSON: '%s'", args, out);
+	end = json_tokener_get_parse_end(tok);
+	ck_assert_msg(strspn(out + end, "\n") == strlen(out + end), "%s: more after the JSON: '%s'", args, out);
+	ck_assert_msg(json_object_is_type(o, json_type_object), "%s: not an object: %s", args, out);
+	ck_assert_msg(json_object_object_get_ex(o, key, NULL), "%s: no key '%s' in %s", args, key, out);
+	json_tokener_free(tok);
+	return o;
+}
+
+static const char *json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	ck_assert(json_object_object_get_ex(o, key, &v));
+	ck_assert(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+/* Send one raw request line to the control socket; the whole answer into out. */
+static void ctl_raw(const char *sock, const char *req, char *out, size_t outsz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t len = 0;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	while (len < outsz - 1 && (n = recv(fd, out + len, outsz - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	out[len] = 0;
+	close(fd);
+}
+
+/* Every command a CN answers, and every error, as JSON. */
+static void check_ctl_json(void)
+{
+	static const char *const counter_maps[] = { "in", "out", "drops", "ba_status_out", "ba_status_in", "kernel" };
+	char sock[600];
+	json_object *o, *v;
+
+	snprintf(sock, sizeof(sock), "%s/ctl", dir);
+	o = ctl_json(sock, "status", 0, "role");
+	ck_assert_str_eq(json_str(o, "role"), "CN");
+	(void)json_str(o, "summary"); /* a string (the role summary; empty for a CN) */
+	json_object_put(o);
+	o = ctl_json(sock, "counters", 0, "drops");
+	for (size_t i = 0; i < sizeof(counter_maps) / sizeof(counter_maps[0]); i++) {
+		ck_assert_msg(json_object_object_get_ex(o, counter_maps[i], &v) && json_object_is_type(v, json_type_object),
+			      "counters: %s is not an object", counter_maps[i]);
+	}
+	ck_assert(json_object_object_get_ex(o, "drops", &v) && json_object_object_get_ex(v, "malformed", NULL));
+	json_object_put(o);
+	o = ctl_json(sock, "reload", 0, "reloaded");
+	ck_assert(json_object_object_get_ex(o, "reloaded", &v) && json_object_get_boolean(v));
+	json_object_put(o);
+	/* The daemon's refusals: an unknown command, role commands a CN does not have. */
+	static const char *const refused[] = { "no-such-command", "bc", "bul", "hal", "prefixes", "ipsec", "bc\\\"x" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		o = ctl_json(sock, refused[i], 1, "error");
+		ck_assert_msg(strstr(json_str(o, "error"), "unknown command"), "%s: %s", refused[i], json_str(o, "error"));
+		json_object_put(o);
+	}
+	/* A malformed request in JSON mode (no command) is answered in JSON too. */
+	{
+		char out[4096];
+		ctl_raw(sock, "json\n", out, sizeof(out));
+		ck_assert_str_eq(out, "error: {\"error\":\"malformed request\"}\n");
+		ctl_raw(sock, "text\n", out, sizeof(out));
+		ck_assert_str_eq(out, "error: malformed request\n");
+	}
+	/* mip6ctl's own errors: daemon unreachable (3), no command (2), a bad argument (2). */
+	snprintf(sock, sizeof(sock), "%s/no-such-socket", dir);
+	json_object_put(ctl_json(sock, "status", 3, "error"));
+	json_object_put(ctl_json(sock, "", 2, "error"));
+	json_object_put(ctl_json(sock, "'two words'", 2, "error"));
+}
+
 START_TEST(lifecycle)
 {
 	char notify[512], conf[512], last[4096];
@@ -134,24 +234,6 @@ START_TEST(lifecycle)
 		      "no STATUS (last: %s)", last);
 	ck_assert_msg(wait_notify(fd, "WATCHDOG=1", 5000, last, sizeof(last)),
 		      "no WATCHDOG=1 with WATCHDOG_USEC set (last: %s)", last);
-
-	/* The control socket answers while the daemon runs. */
-	{
-		char cmd[8192], out[8192];
-		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl --json status", mip6ctl, dir);
-		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
-		ck_assert_msg(strstr(out, "\"role\":\"CN\""), "status: %s", out);
-		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl counters", mip6ctl, dir);
-		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
-		ck_assert_msg(strstr(out, "malformed"), "counters: %s", out);
-		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl no-such-command 2>&1", mip6ctl, dir);
-		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
-		ck_assert_msg(strstr(out, "unknown command"), "unknown: %s", out);
-		snprintf(cmd, sizeof(cmd), "%s -s %s/no-such-socket status 2>/dev/null", mip6ctl, dir);
-		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 3);
-		snprintf(cmd, sizeof(cmd), "%s 2>/dev/null", mip6ctl);
-		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 2);
-	}
 
 	/* Good reload. */
 	ck_assert_int_eq(kill(pid, SIGHUP), 0);
@@ -176,6 +258,50 @@ START_TEST(lifecycle)
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	ck_assert_msg(wait_notify(fd, "STOPPING=1", 5000, last, sizeof(last)), "no STOPPING=1");
+	ck_assert_int_eq(wait_exit(pid, 10000), 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The control socket answers while the daemon runs. Without WATCHDOG_USEC: the test does not
+ * read the notify socket while mip6ctl runs, and WATCHDOG=1 every 100 ms would fill its
+ * datagram queue and block the daemon's sd_notify (the lifecycle test has the watchdog).
+ */
+START_TEST(ctl_answers)
+{
+	char notify[512], conf[512];
+	int fd = bind_notify(notify, sizeof(notify));
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/json.conf", dir);
+	write_file(conf, "NodeConfig CN;\n");
+	pid = spawn(conf, notify, NULL);
+	ck_assert(wait_notify(fd, "READY=1", 10000, NULL, 0));
+	/* Answers and exit codes; in text mode errors go to stderr. */
+	{
+		char cmd[8192], out[8192];
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl --json status", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+		ck_assert_msg(strstr(out, "\"role\":\"CN\""), "status: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl counters", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+		ck_assert_msg(strstr(out, "malformed"), "counters: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl no-such-command 2>&1", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
+		ck_assert_msg(strstr(out, "unknown command"), "unknown: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s -s %s/no-such-socket status 2>/dev/null", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 3);
+		snprintf(cmd, sizeof(cmd), "%s 2>/dev/null", mip6ctl);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 2);
+		/* Text mode keeps errors on stderr, nothing on stdout. */
+		snprintf(cmd, sizeof(cmd), "%s -s %s/ctl no-such-command 2>/dev/null", mip6ctl, dir);
+		ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 1);
+		ck_assert_str_eq(out, "");
+	}
+
+	check_ctl_json();
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	ck_assert_int_eq(wait_exit(pid, 10000), 0);
 	close(fd);
 }
@@ -255,6 +381,7 @@ int main(void)
 	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, lifecycle);
+	tcase_add_test(tc, ctl_answers);
 	tcase_add_test(tc, sigint_exits_cleanly);
 	tcase_add_test(tc, check_mode_and_errors);
 	suite_add_tcase(s, tc);
