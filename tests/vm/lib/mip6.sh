@@ -15,6 +15,9 @@
 #                                 stamped strictly after T_US; fails on an empty or bad T_US
 #   replies_after_selftest        replies_after is false for a snapshot's last stamp, true just before
 #   bul_is REGEX                  the MN's `mip6ctl --json bul` matches REGEX
+#   json_ok NAME CMD [EXIT]       `mip6ctl --json CMD` exits EXIT (default 0) and prints exactly one
+#                                 JSON object (Debian's python3 parses it); with EXIT != 0 it must
+#                                 be an error reply {"error":"..."}
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
 
 for _d in "${MIP6_BUILDDIR:-}" "$TOP/build" "$TOP"; do
@@ -106,3 +109,18 @@ replies_after_selftest() {
 }
 
 bul_is() { mip6_json mn bul | grep -q "$1"; }
+
+json_ok() {
+	local out st want=${3:-0}
+	out=$(mip6_json "$1" "$2")
+	st=$?
+	if [ "$st" != "$want" ]; then
+		echo "# mip6ctl --json $2 on $1: exit $st, not $want: $out"
+		return 1
+	fi
+	printf '%s' "$out" | "$PY" -c 'import json, sys
+o = json.load(sys.stdin)
+assert isinstance(o, dict), "not an object: %r" % (o,)
+assert (set(o) == {"error"}) == (sys.argv[1] != "0"), "error reply or not, wrongly: %r" % (o,)' "$want" ||
+		{ echo "# mip6ctl --json $2 on $1 printed: $out"; return 1; }
+}

@@ -81,6 +81,11 @@ tx0=$(tnl_packets)
 move foreign1 "$MN_COA_F1"
 tx1=$(tnl_packets)
 check "foreign1: replies went through the HA's tunnel ($tx0 -> $tx1 packets)" test "${tx1:-0}" -gt "${tx0:-0}"
+# Every answer of `mip6ctl --json`, errors included, is one JSON object (python3's parser).
+for c in bc counters status hal prefixes; do check "HA: mip6ctl --json $c is JSON" json_ok ha "$c"; done
+for c in bul ipsec no-such-command; do check "HA: mip6ctl --json $c is a JSON error" json_ok ha "$c" 1; done
+for c in bul counters status hal prefixes; do check "MN: mip6ctl --json $c is JSON" json_ok mn "$c"; done
+for c in bc ipsec no-such-command; do check "MN: mip6ctl --json $c is a JSON error" json_ok mn "$c" 1; done
 move foreign2 "$MN_COA_F2"
 move home ""
 

@@ -45,6 +45,8 @@ $common" || exit 1
 
 check "the HA installed both static SAs" wait_for 10 sh -c "[ \"\$(ip -n '$NS_HA' xfrm state | grep -c 'proto esp spi 0x0000100[12] reqid [12] mode transport')\" = 2 ]"
 check "the MN installed both static SAs" wait_for 20 sh -c "[ \"\$(ip -n '$NS_MN' xfrm state | grep -c 'proto esp spi 0x0000100[12] reqid [12] mode transport')\" = 2 ]"
+check "HA: mip6ctl --json ipsec (static backend) is JSON" json_ok ha ipsec
+check "MN: mip6ctl --json ipsec (static backend) is JSON" json_ok mn ipsec
 
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
 move() {

@@ -72,6 +72,9 @@ sa_field() { # sa_field NAME FIELD: from swanctl --list-sas --raw
 }
 SPI_I=$(sa_field mn initiator-spi)
 SPI_R=$(sa_field mn responder-spi)
+# charon's names, states and SPIs reach `mip6ctl --json ipsec` through json-c: valid JSON.
+check "HA: mip6ctl --json ipsec (IKE SAs from charon) is JSON" json_ok ha ipsec
+check "MN: mip6ctl --json ipsec (IKE SAs from charon) is JSON" json_ok mn ipsec
 
 # MPS/MPA (reqid 3, ESP transport): a Mobile Prefix Solicitation from the HoA travels in ESP.
 mpd_in_packets() { # packets of the HA's inbound reqid-3 SA (HoA -> HA); -s prints "reqid 3(0x00000003)"
