@@ -76,6 +76,7 @@ static bool is_one_json_value(const char *s)
 
 	if (!tok)
 		return false;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, s, (int)strlen(s));
 	if (o && json_tokener_get_error(tok) == json_tokener_success) {
 		size_t off = json_tokener_get_parse_end(tok);

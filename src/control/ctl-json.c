@@ -47,9 +47,63 @@ static void add(json_object *o, const char *key, json_object *v)
 		json_object_put(v);
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629 §4: no overlongs, surrogates or > U+10FFFF), 0 if none. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+char *ctl_json_utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *ret = strdup(s), *w = ret;
+
+	while (ret && *p) {
+		size_t n = utf8_seq_len(p);
+		if (n == 0) {
+			*w++ = '?';
+			p++;
+			continue;
+		}
+		memmove(w, p, n);
+		w += n;
+		p += n;
+	}
+	if (ret)
+		*w = 0;
+	return ret;
+}
+
 void ctl_json_add_str(json_object *o, const char *key, const char *s)
 {
-	add(o, key, json_object_new_string(s ? s : ""));
+	/* JSON text is UTF-8 (RFC 8259 §8.1): bytes that are not (e.g. from a peer) become '?'. */
+	char *clean = ctl_json_utf8_clean(s ? s : "");
+
+	add(o, key, clean ? json_object_new_string(clean) : NULL);
+	free(clean);
 }
 
 void ctl_json_add_addr(json_object *o, const char *key, const struct in6_addr *a)

@@ -28,6 +28,9 @@ int ctl_json_print(FILE *out, json_object *o);
 /* {"error":"<text>"}: an error reply in JSON mode; NULL on allocation failure. */
 char *ctl_json_error_text(const char *text);
 
+/* A copy of s with every byte that is not part of valid UTF-8 replaced by '?'; NULL: no memory. */
+char *ctl_json_utf8_clean(const char *s);
+/* A string member; invalid UTF-8 in s is replaced (ctl_json_utf8_clean), json-c escapes the rest. */
 void ctl_json_add_str(json_object *o, const char *key, const char *s);
 void ctl_json_add_addr(json_object *o, const char *key, const struct in6_addr *a);
 /* "<address>/<plen>" */

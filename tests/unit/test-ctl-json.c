@@ -2,7 +2,9 @@
 /*
  * The control replies' JSON (src/control/ctl-json, src/ha/ha-ctl): every text
  * is parsed back with json-c's tokener, strings of the kind charon sends
- * (quotes, backslashes, control characters, UTF-8) round-trip exactly, the
+ * (quotes, backslashes, control characters, UTF-8) round-trip exactly, bytes
+ * that are not UTF-8 become '?' (a strict UTF-8-validating parse accepts the
+ * result), the
  * output is one compact line with the keys in the order scripts match.
  */
 #include <arpa/inet.h>
@@ -36,6 +38,7 @@ static json_object *parse_strict(const char *text)
 	size_t end;
 
 	ck_assert_ptr_nonnull(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)strlen(text));
 	ck_assert_msg(o && json_tokener_get_error(tok) == json_tokener_success, "not JSON: %s", text);
 	end = json_tokener_get_parse_end(tok);
@@ -66,6 +69,38 @@ START_TEST(hostile_strings_round_trip)
 		ck_assert(json_object_object_get_ex(back, "name", &v));
 		ck_assert_str_eq(json_object_get_string(v), names[i]);
 		ck_assert_int_eq(json_object_object_length(back), 2);
+		json_object_put(back);
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(invalid_utf8_replaced)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "ok \xc3\xa9", "ok \xc3\xa9" },             /* é stays */
+		{ "\xff\xfe", "??" },                         /* never UTF-8 */
+		{ "a\xc3", "a?" },                             /* cut short at the end */
+		{ "\xc0\xaf", "??" },                         /* overlong '/' */
+		{ "\xed\xa0\x80", "???" },                    /* a surrogate */
+		{ "\xf4\x90\x80\x80", "????" },               /* above U+10FFFF */
+		{ "\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!" }, /* 4 bytes, valid */
+		{ "\xe2\x82", "??" },                         /* 3-byte cut short */
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		json_object *o = json_object_new_object(), *back, *s;
+		char *clean = ctl_json_utf8_clean(v[i].in), *text;
+
+		ck_assert_str_eq(clean, v[i].out);
+		free(clean);
+		ctl_json_add_str(o, "s", v[i].in);
+		text = print_to_string(o);
+		back = parse_strict(text);
+		ck_assert(json_object_object_get_ex(back, "s", &s));
+		ck_assert_str_eq(json_object_get_string(s), v[i].out);
 		json_object_put(back);
 		free(text);
 	}
@@ -144,6 +179,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, hostile_strings_round_trip);
+	tcase_add_test(tc, invalid_utf8_replaced);
 	tcase_add_test(tc, compact_numbers_and_order);
 	tcase_add_test(tc, error_reply_is_json);
 	tcase_add_test(tc, bce_keys_in_script_order);

@@ -135,6 +135,7 @@ static json_object *ctl_json(const char *sock, const char *args, int want_exit, 
 
 	int r;
 
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	snprintf(cmd, sizeof(cmd), "%s -s %s --json %s 2>/dev/null", mip6ctl, sock, args);
 	r = run_capture(cmd, out, sizeof(out));
 	ck_assert_msg(r == want_exit, "%s: exit %d, not %d: '%s'", args, r, want_exit, out);
@@ -198,7 +199,8 @@ static void check_ctl_json(void)
 	ck_assert(json_object_object_get_ex(o, "reloaded", &v) && json_object_get_boolean(v));
 	json_object_put(o);
 	/* The daemon's refusals: an unknown command, role commands a CN does not have. */
-	static const char *const refused[] = { "no-such-command", "bc", "bul", "hal", "prefixes", "ipsec", "bc\\\"x" };
+	static const char *const refused[] = { "no-such-command", "bc", "bul", "hal", "prefixes", "ipsec", "bc\\\"x",
+					       "$(printf 'x\\377y')" };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		o = ctl_json(sock, refused[i], 1, "error");
 		ck_assert_msg(strstr(json_str(o, "error"), "unknown command"), "%s: %s", refused[i], json_str(o, "error"));
