@@ -10,6 +10,7 @@
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "io/io.h"
 #include "manager.h"
 
 void manager_shutdown_done(struct manager *m)
@@ -254,6 +255,11 @@ int manager_start(struct manager *m)
 		if (r < 0)
 			return r;
 	}
+	if (m->role && !m->io) {
+		r = io_new(m->event, &m->counters, &m->io);
+		if (r < 0)
+			return r;
+	}
 	if (m->role && m->role->start) {
 		r = m->role->start(m);
 		if (r < 0)
@@ -321,6 +327,7 @@ struct manager *manager_free(struct manager *m)
 		return NULL;
 	if (m->role && m->role->stop)
 		m->role->stop(m);
+	m->io = io_free(m->io);
 	ctl_server_free(m->ctl);
 	free(m->ctl_path);
 	sd_event_source_disable_unref(m->shutdown_timer);

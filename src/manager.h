@@ -17,6 +17,7 @@
 
 struct mip6_config;
 struct ctl_server;
+struct io;
 struct manager;
 
 /* The role seam: HA, MN and CN implement it; the manager never looks inside. */
@@ -40,6 +41,7 @@ struct role_ops {
 /* Message counters shown by `mip6ctl counters`. Index: MH type 0..7. */
 #define MIP6_MH_TYPES 8
 enum mip6_drop {
+	DROP_NONE = -1,     /* not dropped: a handler took the message */
 	DROP_MALFORMED,     /* failed §9.2 validation */
 	DROP_CHECKSUM,
 	DROP_UNEXPECTED,    /* a type this role does not take */
@@ -72,6 +74,7 @@ struct manager {
 	usec_t started;
 	const struct role_ops *role;
 	void *role_data;
+	struct io *io;              /* sockets and netlink of the role (src/io); a test may set a fake */
 	struct mip6_counters counters;
 };
 

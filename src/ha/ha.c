@@ -31,11 +31,11 @@
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
+#include "io/io.h"
 #include "ipsec/spd.h"
 #include "keymgmt.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
-#include "mh/mh-socket.h"
 #include "netlink/nl-kernel.h"
 
 #define HA_TUNNEL_NAME "mip6tnl0"
@@ -48,18 +48,14 @@ struct ha_home_if {
 	int ifindex;
 	char name[IFNAMSIZ];
 	uint8_t mac[6];
-	struct icmp6_socket *icmp;
-	sd_event_source *icmp_src;
-	struct ha *ha;
 };
 
 struct ha {
 	struct manager *m;
-	struct knl *knl;
+	struct io *io;   /* the manager's: sockets and netlink */
+	struct knl *knl; /* io_knl(io) */
 	struct bcache *bc;
 	struct bcache *dad; /* first registrations waiting for DAD on the HoA */
-	int mh_fd;
-	sd_event_source *mh_src;
 	int tnl_ifindex;
 	bool ready;
 	struct ha_home_if homes[HA_MAX_HOME_IFS];
@@ -98,8 +94,6 @@ static void ha_send_ba(struct ha *ha, const struct in6_addr *local, const struct
 {
 	struct mh_msg msg = { .type = MH_TYPE_BA };
 	struct mh_tx_info tx = { .src = *local, .dst = *coa };
-	uint8_t buf[64];
-	size_t len;
 	int r;
 
 	msg.ba.status = status;
@@ -114,40 +108,15 @@ static void ha_send_ba(struct ha *ha, const struct in6_addr *local, const struct
 			msg.opts.refresh = refresh;
 		}
 	}
-	r = mh_build(&msg, buf, sizeof(buf), &len);
-	if (r < 0) {
-		log_error_errno(r, "cannot build a BA: %m");
-		return;
-	}
 	/* §9.5.4/§10.3.1: to the BU's source; a type 2 routing header when the MN is away. */
 	if (memcmp(hoa, coa, sizeof(*hoa)) != 0)
 		tx.rh2 = hoa;
-	r = mh_socket_send(ha->mh_fd, buf, len, &tx);
+	r = io_mh_send(ha->io, &msg, &tx);
 	if (r < 0) {
 		char h[INET6_ADDRSTRLEN];
 		addr_str(hoa, h);
 		log_warning_errno(r, "sending a BA for %s failed: %m", h);
-		return;
 	}
-	ha->m->counters.mh_out[MH_TYPE_BA]++;
-	ha->m->counters.ba_status_out[status]++;
-}
-
-static void ha_send_be(struct ha *ha, const struct in6_addr *local, const struct in6_addr *dst,
-		       uint8_t status, const struct in6_addr *hoa)
-{
-	struct mh_msg msg = { .type = MH_TYPE_BE };
-	struct mh_tx_info tx = { .src = *local, .dst = *dst };
-	uint8_t buf[64];
-	size_t len;
-
-	msg.be.status = status;
-	if (hoa)
-		msg.be.hoa = *hoa;
-	if (mh_build(&msg, buf, sizeof(buf), &len) < 0)
-		return;
-	if (mh_socket_send(ha->mh_fd, buf, len, &tx) == 0)
-		ha->m->counters.mh_out[MH_TYPE_BE]++;
 }
 
 /* §10.4.1: unsolicited NA with the Override flag for the HoA, from our link-layer address. */
@@ -164,7 +133,7 @@ static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct i
 	memcpy(na.target_lla.addr, h->mac, 6);
 	if (ndisc_na_build(&na, buf, sizeof(buf), &len) < 0)
 		return;
-	(void)icmp6_socket_send(h->icmp, &all_nodes, h->ifindex, NULL, buf, len);
+	(void)io_nd_send(ha->io, h->ifindex, &all_nodes, NULL, buf, len);
 }
 
 static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6_addr *hoa)
@@ -177,7 +146,7 @@ static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6
 	ndisc_solicited_node(hoa, &snm);
 	if (ndisc_ns_build(&ns, buf, sizeof(buf), &len) < 0)
 		return;
-	(void)icmp6_socket_send(h->icmp, &snm, h->ifindex, &any, buf, len);
+	(void)io_nd_send(ha->io, h->ifindex, &snm, &any, buf, len);
 }
 
 /* ---- binding life cycle ---------------------------------------------------- */
@@ -399,8 +368,9 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- Binding Update processing -------------------------------------------- */
 
-static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struct mh_msg *msg)
+static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
+	struct ha *ha = userdata;
 	struct ha_bu bu = {
 		.hoa = rx->src,
 		.coa = rx->has_hao ? rx->hao : rx->src,
@@ -421,8 +391,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 
 	if (!ha->ready) {
 		log_debug("BU from %s before the kernel setup finished, ignoring", h);
-		ha->m->counters.drops[DROP_OTHER]++;
-		return;
+		return DROP_OTHER;
 	}
 	/*
 	 * UseMnHaIPsec: a home registration must arrive under ESP. For a HoA in an
@@ -433,8 +402,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		struct spd_pair sp;
 		if (spd_lookup(ha->m->config, &bu.hoa, &rx->dst, &sp) <= 0) {
 			log_notice("BU for %s from %s dropped: UseMnHaIPsec requires an IPsecPolicySet for it", h, c);
-			ha->m->counters.drops[DROP_NOT_PROTECTED]++;
-			return;
+			return DROP_NOT_PROTECTED;
 		}
 	}
 	pending = bcache_lookup(ha->dad, &bu.hoa);
@@ -445,7 +413,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 			pending->coa = bu.coa;
 			pending->local = rx->dst;
 		}
-		return;
+		return DROP_NONE;
 	}
 	e = bcache_lookup(ha->bc, &bu.hoa);
 	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e, bcache_count_state(ha->bc, BCE_VALID),
@@ -459,7 +427,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 				      "BU for %s from %s refused: status %u (%s)", h, c, v.status,
 				      mh_ba_status_to_string(v.status) ? mh_ba_status_to_string(v.status) : "?");
 		ha_send_ba(ha, &rx->dst, &bu.hoa, rx->has_hao ? &rx->hao : &rx->src, v.status, v.ba_seq, 0, 0);
-		return;
+		return DROP_NONE;
 	case HA_DEREGISTER:
 		e->seq = bu.seq;
 		e->local = rx->dst;
@@ -467,7 +435,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		e->coa = rx->has_hao ? rx->hao : rx->src;
 		ha->deregistrations++;
 		ha_binding_delete(ha, e, "deregistered", true);
-		return;
+		return DROP_NONE;
 	case HA_REFRESH:
 		e->seq = bu.seq;
 		e->bu_flags = bu.flags;
@@ -484,13 +452,13 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 			/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
 			if (ha_kbit(ha, e))
 				ha_km_move(ha, e, &e->coa);
-			return;
+			return DROP_NONE;
 		}
 		e->coa = bu.coa;
 		e->new_binding = false;
 		if (ha_install(ha, e) < 0)
 			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
-		return;
+		return DROP_NONE;
 	case HA_REGISTER: {
 		struct ha_home_if *hi = home_by_ifindex(ha, v.home->ifindex);
 		int r;
@@ -500,7 +468,7 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		r = bcache_add(ha->dad, &bu.hoa, ha->max_bindings, &pending);
 		if (r < 0 || !hi) {
 			ha_send_ba(ha, &rx->dst, &bu.hoa, &bu.coa, MH_BA_INSUFFICIENT_RESOURCES, bu.seq, 0, 0);
-			return;
+			return DROP_NONE;
 		}
 		bcache_set_state(ha->dad, pending, BCE_DAD);
 		pending->ha = ha;
@@ -513,121 +481,37 @@ static void ha_handle_bu(struct ha *ha, const struct mh_rx_info *rx, const struc
 		/* §10.3.1: DAD for the HoA on the home link before accepting. */
 		ha_send_dad_ns(ha, hi, &bu.hoa);
 		bce_set_timer(ha, pending, now + ha->dad_timeout);
-		return;
+		return DROP_NONE;
 	}
 	}
-}
-
-static void ha_dispatch(struct ha *ha, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
-{
-	struct mh_msg msg;
-	struct mh_parse_error err = { 0 };
-	char s[INET6_ADDRSTRLEN];
-	int r;
-
-	/* The kernel verified the checksum (IPV6_CHECKSUM); parse and validate the rest (§9.2). */
-	r = mh_parse(buf, len, NULL, NULL, &msg, &err);
-	if (r < 0) {
-		addr_str(&rx->src, s);
-		switch (mh_err_reaction(err.kind)) {
-		case MH_REACT_BE_STATUS_2:
-			/* §9.2: BE status 2 to the packet's source (the CoA), naming the HoA of its HAO. */
-			ha->m->counters.drops[DROP_UNEXPECTED]++;
-			ha_send_be(ha, &rx->dst, rx->has_hao ? &rx->hao : &rx->src, MH_BE_UNKNOWN_MH_TYPE,
-				   rx->has_hao ? &rx->src : NULL);
-			break;
-		default:
-			ha->m->counters.drops[DROP_MALFORMED]++;
-			break;
-		}
-		log_debug("malformed MH from %s dropped: %s at offset %u", s, mh_err_to_string(err.kind),
-			  err.pointer);
-		return;
-	}
-	if (msg.type >= 0 && msg.type < MIP6_MH_TYPES)
-		ha->m->counters.mh_in[msg.type]++;
-	if (msg.type != MH_TYPE_BU) {
-		ha->m->counters.drops[DROP_UNEXPECTED]++;
-		return;
-	}
-	ha_handle_bu(ha, rx, &msg);
-}
-
-static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct ha *ha = userdata;
-
-	/* Drain what is queued, bounded so the loop stays fair to other sources. */
-	for (int i = 0; i < 256; i++) {
-		uint8_t buf[MH_LEN_MAX + 8];
-		struct mh_rx_info rx;
-		int n = mh_socket_recv(fd, buf, sizeof(buf), &rx);
-
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			log_debug_errno(n, "MH receive: %m");
-			break;
-		}
-		if (rx.truncated) {
-			ha->m->counters.drops[DROP_TRUNCATED]++;
-			continue;
-		}
-		ha_dispatch(ha, buf, (size_t)n, &rx);
-	}
-	return 0;
+	return DROP_NONE;
 }
 
 /* NAs (and NSs from other nodes) for a HoA under DAD mean the address is in use (§10.3.1). */
-static int on_icmp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_rxinfo *rx, void *userdata)
 {
-	struct ha_home_if *hi = userdata;
-	struct ha *ha = hi->ha;
+	struct ha *ha = userdata;
+	struct in6_addr target;
+	struct bce *p;
 
-	for (int i = 0; i < 64; i++) {
-		uint8_t buf[1500];
-		size_t len;
-		struct icmp6_rxinfo info;
-		struct in6_addr target;
-		struct bce *p;
-		int r = icmp6_socket_recv(hi->icmp, buf, sizeof(buf), &len, &info);
+	if (msg->type == NDISC_TYPE_NA)
+		target = msg->na->target;
+	else if (msg->type == NDISC_TYPE_NS && IN6_IS_ADDR_UNSPECIFIED(&rx->src))
+		target = msg->ns->target; /* another node's DAD for the same address */
+	else
+		return DROP_NONE; /* address resolution: the kernel's business */
+	p = bcache_lookup(ha->dad, &target);
+	if (p) {
+		char h[INET6_ADDRSTRLEN];
+		struct bce saved = *p;
 
-		if (r == -EAGAIN)
-			break;
-		if (r < 0)
-			continue;
-		if (len < 1)
-			continue;
-		if (buf[0] == NDISC_TYPE_NA) {
-			struct ndisc_na na;
-			if (ndisc_rx_check(buf[0], info.hop_limit, &info.src, &info.dst) < 0 ||
-			    ndisc_na_parse(buf, len, &na) < 0)
-				continue;
-			target = na.target;
-		} else if (buf[0] == NDISC_TYPE_NS) {
-			struct ndisc_ns ns;
-			struct in6_addr any = IN6ADDR_ANY_INIT;
-			/* Another node's DAD for the same address (unspecified source). */
-			if (memcmp(&info.src, &any, sizeof(any)) != 0 ||
-			    ndisc_rx_check(buf[0], info.hop_limit, &info.src, &info.dst) < 0 ||
-			    ndisc_ns_parse(buf, len, &ns) < 0)
-				continue;
-			target = ns.target;
-		} else
-			continue;
-		p = bcache_lookup(ha->dad, &target);
-		if (p) {
-			char h[INET6_ADDRSTRLEN];
-			struct bce saved = *p;
-
-			addr_str(&target, h);
-			log_notice("DAD for home address %s failed: it is in use on the home link", h);
-			ha->dad_failures++;
-			bce_free(ha, ha->dad, p);
-			ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_DAD_FAILED, saved.seq, 0, 0);
-		}
+		addr_str(&target, h);
+		log_notice("DAD for home address %s failed: it is in use on the home link", h);
+		ha->dad_failures++;
+		bce_free(ha, ha->dad, p);
+		ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_DAD_FAILED, saved.seq, 0, 0);
 	}
-	return 0;
+	return DROP_NONE;
 }
 
 /* ---- start-up -------------------------------------------------------------- */
@@ -817,30 +701,22 @@ static int ha_start(struct manager *m)
 		return -ENOMEM;
 	m->role_data = ha;
 	ha->m = m;
-	ha->mh_fd = -EBADF;
+	ha->io = m->io;
+	ha->knl = io_knl(m->io);
 	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
 	ha->dad_timeout = USEC_PER_SEC;
 	if ((r = bcache_new(&ha->bc)) < 0 || (r = bcache_new(&ha->dad)) < 0)
 		return r;
-	r = knl_new(m->event, &ha->knl);
-	if (r < 0)
-		return log_error_errno(r, "cannot open netlink sockets: %m");
-	r = mh_socket_open(&ha->mh_fd);
-	if (r < 0)
-		return log_error_errno(r, "cannot open the Mobility Header socket: %m");
-	r = sd_event_add_io(m->event, &ha->mh_src, ha->mh_fd, EPOLLIN, on_mh, ha);
-	if (r < 0)
-		return r;
+	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
+	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
+	(void)io_nd_register(ha->io, NDISC_TYPE_NS, ha_on_nd, ha);
 
 	(void)sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	for (size_t i = 0; i < c->n_interfaces && ha->n_homes < HA_MAX_HOME_IFS; i++) {
 		struct ha_home_if *h = &ha->homes[ha->n_homes];
 		static const uint8_t types[] = { NDISC_TYPE_NA, NDISC_TYPE_NS };
-		struct icmp6_socket_config ic = { .ifname = c->interfaces[i].name, .types = types,
-						  .n_types = ELEMENTSOF(types) };
 		char rt[32];
 
-		h->ha = ha;
 		h->ifindex = (int)if_nametoindex(c->interfaces[i].name);
 		if (h->ifindex <= 0)
 			return log_error_errno(ENODEV, "home link interface %s: %m", c->interfaces[i].name);
@@ -859,10 +735,7 @@ static int ha_start(struct manager *m)
 			if (f && fgets(rt, sizeof(rt), f) && sscanf(rt, "%u", &ms) == 1 && ms > 0)
 				ha->dad_timeout = (usec_t)ms * USEC_PER_MSEC;
 		}
-		r = icmp6_socket_new(&ic, &h->icmp);
-		if (r < 0)
-			return log_error_errno(r, "ICMPv6 socket on %s: %m", h->name);
-		r = icmp6_socket_attach_event(h->icmp, m->event, 0, on_icmp, h, &h->icmp_src);
+		r = io_nd_link_add(ha->io, h->name, types, ELEMENTSOF(types));
 		if (r < 0)
 			return r;
 		ha->n_homes++;
@@ -936,13 +809,12 @@ static void ha_stop(struct manager *m)
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	ha->dad = bcache_free(ha->dad, bce_release, ha);
-	for (size_t i = 0; i < ha->n_homes; i++) {
-		sd_event_source_disable_unref(ha->homes[i].icmp_src);
-		icmp6_socket_free(ha->homes[i].icmp);
+	if (ha->io) {
+		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
+		(void)io_nd_register(ha->io, NDISC_TYPE_NA, NULL, NULL);
+		(void)io_nd_register(ha->io, NDISC_TYPE_NS, NULL, NULL);
+		knl_cancel_owner(ha->knl, ha);
 	}
-	sd_event_source_disable_unref(ha->mh_src);
-	safe_close(ha->mh_fd);
-	knl_free(ha->knl);
 	free(ha);
 	m->role_data = NULL;
 }

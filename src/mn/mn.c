@@ -43,6 +43,7 @@
 #include "ipsec/spd.h"
 #include "keymgmt.h"
 #include "icmp6/ndisc.h"
+#include "io/io.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
@@ -74,11 +75,8 @@ struct mn_handover {
 
 struct mn {
 	struct manager *m;
-	struct knl *knl;
-	int mh_fd;
-	sd_event_source *mh_src;
-	struct icmp6_socket *icmp;
-	sd_event_source *icmp_src;
+	struct io *io;   /* the manager's: sockets and netlink */
+	struct knl *knl; /* io_knl(io) */
 	int ifindex;
 	char ifname[IFNAMSIZ];
 	uint8_t mac[6];
@@ -157,20 +155,14 @@ static int mn_send_bu(struct mn *mn)
 	struct mh_msg msg = { .type = MH_TYPE_BU };
 	struct mh_tx_info tx = { .src = mn->hoa, .dst = mn->ha, .ifindex = mn->ifindex };
 	bool dereg = mn->bul == BUL_DEREGISTERING;
-	uint8_t buf[64];
-	size_t len;
 	int r;
 
 	msg.bu.seq = mn->seq;
 	msg.bu.flags = MH_BU_F_A | MH_BU_F_H | (mn->kbit ? MH_BU_F_K : 0);
 	msg.bu.lifetime = dereg ? 0 : mh_lifetime_to_units(mn->lifetime_req);
-	r = mh_build(&msg, buf, sizeof(buf), &len);
-	if (r < 0)
-		return log_error_errno(r, "cannot build a BU: %m");
-	r = mh_socket_send(mn->mh_fd, buf, len, &tx);
+	r = io_mh_send(mn->io, &msg, &tx);
 	if (r < 0)
 		return log_warning_errno(r, "sending the BU failed: %m, retrying");
-	mn->m->counters.mh_out[MH_TYPE_BU]++;
 	mn->bu_sent = now_usec();
 	if (mn->cur && !mn->cur->bu_sent)
 		mn->cur->bu_sent = mn->bu_sent;
@@ -256,26 +248,25 @@ static void mn_send_home_na(struct mn *mn)
 	na.target_lla.len = 6;
 	memcpy(na.target_lla.addr, mn->mac, 6);
 	if (ndisc_na_build(&na, buf, sizeof(buf), &len) == 0)
-		(void)icmp6_socket_send(mn->icmp, &all_nodes, mn->ifindex, NULL, buf, len);
+		(void)io_nd_send(mn->io, mn->ifindex, &all_nodes, NULL, buf, len);
 }
 
 static void on_km_reup(int error, void *userdata);
 
-static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struct mh_msg *msg)
+static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
+	struct mn *mn = userdata;
 	char h[INET6_ADDRSTRLEN];
 	usec_t now = now_usec();
 
-	mn->m->counters.ba_status_in[msg->ba.status]++;
 	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0) {
 		addr_str(&rx->src, h);
 		log_debug("BA from %s, not our home agent, ignoring", h);
-		mn->m->counters.drops[DROP_UNEXPECTED]++;
-		return;
+		return DROP_UNEXPECTED;
 	}
 	if (mn->bul != BUL_REGISTERING && mn->bul != BUL_DEREGISTERING) {
 		log_debug("BA seq %u with nothing pending, ignoring", msg->ba.seq);
-		return;
+		return DROP_NONE;
 	}
 	mn->last_status = msg->ba.status;
 	if (msg->ba.status == MH_BA_SEQ_OUT_OF_WINDOW) {
@@ -283,11 +274,11 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		log_notice("BA 135: the home agent last accepted seq %u; resynchronising", msg->ba.seq);
 		mn->seq = msg->ba.seq;
 		mn_bu_start(mn, false);
-		return;
+		return DROP_NONE;
 	}
 	if (msg->ba.seq != mn->seq) {
 		log_debug("BA seq %u does not match the BU's %u, ignoring", msg->ba.seq, mn->seq);
-		return;
+		return DROP_NONE;
 	}
 	mn->ba_time = now;
 	if (!MH_BA_STATUS_IS_ACCEPTED(msg->ba.status)) {
@@ -298,7 +289,7 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		/* Try again later, at the maximum interval. */
 		mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
 		mn_schedule(mn, now + mn->backoff);
-		return;
+		return DROP_NONE;
 	}
 	if (mn->cur) {
 		mn->cur->ba_rcvd = now;
@@ -314,7 +305,7 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 		mn_unschedule(mn);
 		mn_send_home_na(mn);
 		manager_notify_status(mn->m);
-		return;
+		return DROP_NONE;
 	}
 	if (mn->kbit && !(msg->ba.flags & MH_BA_F_K)) {
 		/* §11.7.3: the HA cannot move the IKE SA (K=0): it drops it; we start a new one. */
@@ -344,38 +335,17 @@ static void mn_handle_ba(struct mn *mn, const struct mh_rx_info *rx, const struc
 			      ms_since(mn->bu_sent, now));
 	mn_schedule(mn, now + (usec_t)(mn->refresh_sec ? mn->refresh_sec : 1) * USEC_PER_SEC);
 	manager_notify_status(mn->m);
+	return DROP_NONE;
 }
 
-static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
-	struct mn *mn = userdata;
+	char src[INET6_ADDRSTRLEN];
 
-	for (int i = 0; i < 64; i++) {
-		uint8_t buf[MH_LEN_MAX + 8];
-		struct mh_rx_info rx;
-		struct mh_msg msg;
-		struct mh_parse_error err;
-		int n = mh_socket_recv(fd, buf, sizeof(buf), &rx);
-
-		if (n == -EAGAIN || n < 0)
-			break;
-		if (rx.truncated) {
-			mn->m->counters.drops[DROP_TRUNCATED]++;
-			continue;
-		}
-		if (mh_parse(buf, (size_t)n, NULL, NULL, &msg, &err) < 0) {
-			mn->m->counters.drops[DROP_MALFORMED]++;
-			continue;
-		}
-		mn->m->counters.mh_in[msg.type]++;
-		if (msg.type == MH_TYPE_BA)
-			mn_handle_ba(mn, &rx, &msg);
-		else if (msg.type == MH_TYPE_BE)
-			log_notice("Binding Error status %u from the network", msg.be.status);
-		else
-			mn->m->counters.drops[DROP_UNEXPECTED]++;
-	}
-	return 0;
+	addr_str(&rx->src, src);
+	log_notice("Binding Error status %u (%s) from %s", msg->be.status,
+		   mh_be_status_to_string(msg->be.status) ? mh_be_status_to_string(msg->be.status) : "?", src);
+	return DROP_NONE;
 }
 
 /* ---- movement ----------------------------------------------------------------- */
@@ -713,20 +683,14 @@ static void on_move_step(int result, void *userdata)
 	mn_register(mn);
 }
 
-static void mn_handle_ra(struct mn *mn, const struct icmp6_rxinfo *info, const uint8_t *buf, size_t len)
+static enum mip6_drop mn_on_ra(const struct io_nd_msg *msg, const struct icmp6_rxinfo *info, void *userdata)
 {
-	struct ndisc_ra *ra;
+	struct mn *mn = userdata;
+	const struct ndisc_ra *ra = msg->ra;
 	const struct ndisc_prefix *pick = NULL;
 
-	ra = malloc(sizeof(*ra));
-	if (!ra)
-		return;
-	if (ndisc_rx_check(NDISC_TYPE_RA, info->hop_limit, &info->src, &info->dst) < 0 ||
-	    ndisc_ra_parse(buf, len, ra) < 0) {
-		mn->m->counters.drops[DROP_MALFORMED]++;
-		free(ra);
-		return;
-	}
+	if (info->ifindex != mn->ifindex)
+		return DROP_UNEXPECTED;
 	for (size_t i = 0; i < ra->n_prefixes; i++) {
 		const struct ndisc_prefix *p = &ra->prefixes[i];
 		if (p->prefixlen != 64 || !(p->flags & NDISC_PREFIX_F_AUTO) || p->valid_lifetime == 0)
@@ -748,7 +712,7 @@ static void mn_handle_ra(struct mn *mn, const struct icmp6_rxinfo *info, const u
 			 memcmp(&info->src, &mn->router, sizeof(info->src)) != 0)
 			mn_move(mn, loc, &pick->prefix, &info->src);
 	}
-	free(ra);
+	return DROP_NONE;
 }
 
 static void mn_send_rs(struct mn *mn)
@@ -761,27 +725,7 @@ static void mn_send_rs(struct mn *mn)
 	rs.source_lla.len = 6;
 	memcpy(rs.source_lla.addr, mn->mac, 6);
 	if (ndisc_rs_build(&rs, buf, sizeof(buf), &len) == 0)
-		(void)icmp6_socket_send(mn->icmp, &all_routers, mn->ifindex, NULL, buf, len);
-}
-
-static int on_icmp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct mn *mn = userdata;
-
-	for (int i = 0; i < 64; i++) {
-		uint8_t buf[1500];
-		size_t len;
-		struct icmp6_rxinfo info;
-		int r = icmp6_socket_recv(mn->icmp, buf, sizeof(buf), &len, &info);
-
-		if (r == -EAGAIN)
-			break;
-		if (r < 0 || len < 1)
-			continue;
-		if (buf[0] == NDISC_TYPE_RA)
-			mn_handle_ra(mn, &info, buf, len);
-	}
-	return 0;
+		(void)io_nd_send(mn->io, mn->ifindex, &all_routers, NULL, buf, len);
 }
 
 /* Link events: a carrier coming back means a new attachment — ask for an RA now. */
@@ -904,7 +848,6 @@ static int mn_start(struct manager *m)
 	const struct mip6_config *c = m->config;
 	const struct conf_home_link *hl;
 	static const uint8_t types[] = { NDISC_TYPE_RA };
-	struct icmp6_socket_config ic = { .types = types, .n_types = 1 };
 	struct mn *mn;
 	char path[256];
 	int r;
@@ -917,7 +860,8 @@ static int mn_start(struct manager *m)
 		return -ENOMEM;
 	m->role_data = mn;
 	mn->m = m;
-	mn->mh_fd = -EBADF;
+	mn->io = m->io;
+	mn->knl = io_knl(m->io);
 	mn->hoa = hl->hoa.addr;
 	mn->home_plen = hl->hoa.len;
 	mn->home_prefix = hl->hoa.addr;
@@ -939,9 +883,6 @@ static int mn_start(struct manager *m)
 	if (sysctl_write(path, "0") < 0)
 		log_warning("cannot turn off accept_ra on %s, ignoring", mn->ifname);
 
-	r = knl_new(m->event, &mn->knl);
-	if (r < 0)
-		return log_error_errno(r, "cannot open netlink sockets: %m");
 	if (c->use_mn_ha_ipsec) {
 		r = spd_lookup(c, &mn->hoa, &mn->ha, &mn->pair);
 		if (r <= 0)
@@ -959,17 +900,10 @@ static int mn_start(struct manager *m)
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
 	if (r < 0)
 		return log_error_errno(r, "cannot monitor links: %m");
-	r = mh_socket_open(&mn->mh_fd);
-	if (r < 0)
-		return log_error_errno(r, "cannot open the Mobility Header socket: %m");
-	r = sd_event_add_io(m->event, &mn->mh_src, mn->mh_fd, EPOLLIN, on_mh, mn);
-	if (r < 0)
-		return r;
-	ic.ifname = mn->ifname;
-	r = icmp6_socket_new(&ic, &mn->icmp);
-	if (r < 0)
-		return log_error_errno(r, "ICMPv6 socket on %s: %m", mn->ifname);
-	r = icmp6_socket_attach_event(mn->icmp, m->event, 0, on_icmp, mn, &mn->icmp_src);
+	(void)io_mh_register(mn->io, MH_TYPE_BA, mn_on_ba, mn);
+	(void)io_mh_register(mn->io, MH_TYPE_BE, mn_on_be, mn);
+	(void)io_nd_register(mn->io, NDISC_TYPE_RA, mn_on_ra, mn);
+	r = io_nd_link_add(mn->io, mn->ifname, types, ELEMENTSOF(types));
 	if (r < 0)
 		return r;
 	mn->setup_stage = SETUP_FLUSH_ADDRS;
@@ -1033,11 +967,12 @@ static void mn_stop(struct manager *m)
 	sd_event_source_disable_unref(mn->km_retry);
 	if (mn->km)
 		mn->kmo->destroy(mn->km);
-	sd_event_source_disable_unref(mn->icmp_src);
-	icmp6_socket_free(mn->icmp);
-	sd_event_source_disable_unref(mn->mh_src);
-	safe_close(mn->mh_fd);
-	knl_free(mn->knl);
+	if (mn->io) {
+		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
+		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
+		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
+		knl_cancel_owner(mn->knl, mn);
+	}
 	free(mn);
 	m->role_data = NULL;
 }

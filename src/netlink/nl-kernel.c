@@ -32,7 +32,16 @@ struct knl {
 	knl_event_fn on_event;
 	knl_resync_fn on_resync;
 	void *userdata;
+	knl_fake_fn fake; /* non-NULL: every socket is a fake (knl_new_fake) */
+	void *fake_userdata;
 };
+
+static int knl_sock_open(struct knl *k, int protocol, const char *name, struct knl_sock **ret)
+{
+	if (k->fake)
+		return knl_sock_new_fake(k->event, protocol, name, k->fake, k->fake_userdata, ret);
+	return knl_sock_new(k->event, protocol, name, ret);
+}
 
 int knl_new(sd_event *e, struct knl **ret)
 {
@@ -43,10 +52,32 @@ int knl_new(sd_event *e, struct knl **ret)
 		return -ENOMEM;
 	TAILQ_INIT(&k->calls);
 	k->event = sd_event_ref(e);
-	r = knl_sock_new(e, NETLINK_ROUTE, "rtnl", &k->sock[KNL_SOCKET_RTNL]);
+	r = knl_sock_open(k, NETLINK_ROUTE, "rtnl", &k->sock[KNL_SOCKET_RTNL]);
 	if (r < 0)
 		return r;
-	r = knl_sock_new(e, NETLINK_XFRM, "xfrm", &k->sock[KNL_SOCKET_XFRM]);
+	r = knl_sock_open(k, NETLINK_XFRM, "xfrm", &k->sock[KNL_SOCKET_XFRM]);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(k);
+	return 0;
+}
+
+int knl_new_fake(sd_event *e, knl_fake_fn fake, void *userdata, struct knl **ret)
+{
+	_cleanup_(knl_freep) struct knl *k = calloc(1, sizeof(*k));
+	int r;
+
+	if (!k)
+		return -ENOMEM;
+	if (!fake)
+		return -EINVAL;
+	TAILQ_INIT(&k->calls);
+	k->event = sd_event_ref(e);
+	k->fake = fake;
+	k->fake_userdata = userdata;
+	r = knl_sock_open(k, NETLINK_ROUTE, "fake-rtnl", &k->sock[KNL_SOCKET_RTNL]);
+	if (r >= 0)
+		r = knl_sock_open(k, NETLINK_XFRM, "fake-xfrm", &k->sock[KNL_SOCKET_XFRM]);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);
@@ -161,7 +192,7 @@ int knl_monitor_start(struct knl *k, unsigned mask, knl_event_fn on_event, knl_r
 	if (mask & KNL_MONITOR_XFRM_POLICY)
 		xf[n_xf++] = XFRMNLGRP_POLICY;
 	if (n_rt) {
-		r = knl_sock_new(k->event, NETLINK_ROUTE, "rtnl-monitor", &k->sock[KNL_SOCKET_RTNL_MONITOR]);
+		r = knl_sock_open(k, NETLINK_ROUTE, "rtnl-monitor", &k->sock[KNL_SOCKET_RTNL_MONITOR]);
 		if (r >= 0)
 			r = knl_sock_monitor(k->sock[KNL_SOCKET_RTNL_MONITOR], rt, n_rt, on_rtnl_notify,
 					     on_monitor_resync, k);
@@ -169,7 +200,7 @@ int knl_monitor_start(struct knl *k, unsigned mask, knl_event_fn on_event, knl_r
 			return r;
 	}
 	if (n_xf) {
-		r = knl_sock_new(k->event, NETLINK_XFRM, "xfrm-monitor", &k->sock[KNL_SOCKET_XFRM_MONITOR]);
+		r = knl_sock_open(k, NETLINK_XFRM, "xfrm-monitor", &k->sock[KNL_SOCKET_XFRM_MONITOR]);
 		if (r >= 0)
 			r = knl_sock_monitor(k->sock[KNL_SOCKET_XFRM_MONITOR], xf, n_xf, on_xfrm_notify,
 					     on_monitor_resync, k);

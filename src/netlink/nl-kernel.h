@@ -66,6 +66,8 @@ enum knl_socket_which {
 };
 
 int knl_new(sd_event *e, struct knl **ret);
+/* The same layer over a fake kernel (nl-socket.h): fake answers every request, monitors stay silent. */
+int knl_new_fake(sd_event *e, knl_fake_fn fake, void *userdata, struct knl **ret);
 /* Drops pending requests without callbacks. Not from within a knl callback. */
 struct knl *knl_free(struct knl *k);
 void knl_freep(struct knl **k);

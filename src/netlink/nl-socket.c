@@ -31,6 +31,8 @@ struct knl_req {
 	unsigned map;
 	bool dump;
 	bool dump_intr;
+	bool held;       /* fake kernel: waiting for knl_sock_fake_answer() */
+	int fake_result; /* fake kernel: its answer, given once r is in flight */
 	const void *owner;
 	knl_msg_fn on_reply;
 	knl_done_fn done;
@@ -60,6 +62,8 @@ struct knl_sock {
 	void *userdata;
 	knl_tap_fn tap;
 	void *tap_userdata;
+	knl_fake_fn fake; /* non-NULL: no fd, the fake answers */
+	void *fake_userdata;
 };
 
 static void req_free(struct knl_req *r)
@@ -92,6 +96,21 @@ static void complete(struct knl_sock *s, struct knl_req *r, int result, const ch
 	req_free(r);
 }
 
+static void answer(struct knl_sock *s, struct knl_req *r, int err, const char *text);
+
+/* The fake kernel answers now (answer() runs after the caller queued r in flight) or holds. */
+static int send_fake(struct knl_sock *s, struct knl_req *r)
+{
+	struct nlmsghdr *h = nlmsg_hdr(r->msg);
+	int result = s->fake(s->protocol, (const uint8_t *)h, h->nlmsg_len, s->fake_userdata);
+
+	nlmsg_free(r->msg);
+	r->msg = NULL;
+	r->held = result == KNL_FAKE_HOLD;
+	r->fake_result = r->held ? 0 : result;
+	return 0;
+}
+
 static int send_req(struct knl_sock *s, struct knl_req *r)
 {
 	struct nlmsghdr *h = nlmsg_hdr(r->msg);
@@ -106,6 +125,8 @@ static int send_req(struct knl_sock *s, struct knl_req *r)
 		h->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 	else
 		h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (s->fake)
+		return send_fake(s, r);
 	do
 		n = send(s->fd, h, h->nlmsg_len, 0);
 	while (n < 0 && errno == EINTR);
@@ -139,7 +160,8 @@ static int on_pump(sd_event_source *es, void *userdata)
 			log_warning_errno(e, "%s: cannot send netlink request (type %u): %m", s->name,
 					  nlmsg_hdr(r->msg)->nlmsg_type);
 			complete(s, r, e, NULL);
-		}
+		} else if (s->fake && !r->held)
+			answer(s, r, r->fake_result, NULL);
 	}
 	return 0;
 }
@@ -166,18 +188,13 @@ static void overrun(struct knl_sock *s, int err)
 		s->on_resync(s->userdata);
 }
 
-static void handle_ack(struct knl_sock *s, struct knl_req *r, const uint8_t *msg, size_t len)
+/* The kernel's (or the fake's) answer err, with its ext-ack text (may be NULL), completes r. */
+static void answer(struct knl_sock *s, struct knl_req *r, int err, const char *text)
 {
-	char text[256];
-	int err = 0, result;
+	int result = err;
 
-	if (knl_parse_ack(msg, len, &err, text, sizeof(text)) < 0) {
-		log_warning("%s: malformed netlink ACK for seq %u, ignoring", s->name, r->seq);
-		return;
-	}
-	if (r->dump && r->dump_intr && err == 0)
-		err = -EAGAIN;
-	result = err;
+	if (!text)
+		text = "";
 	if (err == -EEXIST && (r->map & KNL_MAP_EXISTED))
 		result = KNL_RESULT_EXISTED;
 	else if ((err == -ENOENT || err == -ESRCH || err == -ENODEV || err == -EADDRNOTAVAIL) && (r->map & KNL_MAP_ABSENT))
@@ -191,6 +208,20 @@ static void handle_ack(struct knl_sock *s, struct knl_req *r, const uint8_t *msg
 	else if (text[0])
 		log_debug("%s: request seq %u: kernel says: %s", s->name, r->seq, text);
 	complete(s, r, result, text);
+}
+
+static void handle_ack(struct knl_sock *s, struct knl_req *r, const uint8_t *msg, size_t len)
+{
+	char text[256];
+	int err = 0;
+
+	if (knl_parse_ack(msg, len, &err, text, sizeof(text)) < 0) {
+		log_warning("%s: malformed netlink ACK for seq %u, ignoring", s->name, r->seq);
+		return;
+	}
+	if (r->dump && r->dump_intr && err == 0)
+		err = -EAGAIN;
+	answer(s, r, err, text);
 }
 
 static void dispatch(struct knl_sock *s, const uint8_t *buf, size_t len)
@@ -267,6 +298,8 @@ static int setsockopt_int(int fd, int level, int opt, int v)
 
 int knl_sock_set_rcvbuf(struct knl_sock *s, int bytes)
 {
+	if (s->fake)
+		return 0;
 	if (setsockopt_int(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) < 0)
 		return setsockopt_int(s->fd, SOL_SOCKET, SO_RCVBUF, bytes);
 	return 0;
@@ -336,6 +369,50 @@ int knl_sock_new(sd_event *e, int protocol, const char *name, struct knl_sock **
 	return 0;
 }
 
+int knl_sock_new_fake(sd_event *e, int protocol, const char *name, knl_fake_fn fake, void *userdata,
+		      struct knl_sock **ret)
+{
+	_cleanup_(knl_sock_freep) struct knl_sock *s = NULL;
+	int r;
+
+	if (!e || !fake || (protocol != NETLINK_ROUTE && protocol != NETLINK_XFRM))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fd = -EBADF;
+	TAILQ_INIT(&s->waiting);
+	TAILQ_INIT(&s->inflight);
+	s->window = KNL_WINDOW_DEFAULT;
+	s->protocol = protocol;
+	s->fake = fake;
+	s->fake_userdata = userdata;
+	s->name = strdup(name ? name : "fake-netlink");
+	if (!s->name)
+		return -ENOMEM;
+	s->event = sd_event_ref(e);
+	r = sd_event_add_defer(e, &s->pump, on_pump, s);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_enabled(s->pump, SD_EVENT_OFF);
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int knl_sock_fake_answer(struct knl_sock *s, int result)
+{
+	struct knl_req *r;
+
+	TAILQ_FOREACH(r, &s->inflight, link)
+		if (r->held) {
+			r->held = false;
+			answer(s, r, result, NULL);
+			arm_pump(s);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 struct knl_sock *knl_sock_free(struct knl_sock *s)
 {
 	struct knl_req *r;
@@ -368,7 +445,7 @@ void knl_sock_freep(struct knl_sock **s)
 int knl_sock_monitor(struct knl_sock *s, const unsigned *groups, size_t n_groups, knl_msg_fn on_msg,
 		     knl_resync_fn on_resync, void *userdata)
 {
-	for (size_t i = 0; i < n_groups; i++) {
+	for (size_t i = 0; !s->fake && i < n_groups; i++) {
 		int r = setsockopt_int(s->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, (int)groups[i]);
 
 		if (r < 0)

@@ -40,6 +40,15 @@
  * to on_msg. ENOBUFS or MSG_TRUNC means notifications were lost: on_resync
  * runs and the owner re-dumps.
  *
+ * Fake kernel (unit tests of the layers above): knl_sock_new_fake() opens no
+ * socket. Each request, when its turn comes (same queue, window and order), is
+ * handed to fake(msg, len, userdata); its return value is the kernel's answer:
+ * 0 (ACK), a negative errno (an error; the map flags apply), or KNL_FAKE_HOLD:
+ * the request stays in flight until knl_sock_fake_answer() answers the oldest
+ * held one. Answers run from the loop (or from knl_sock_fake_answer()), never
+ * inside submit. A dump answered 0 completes with no objects. Monitors of a
+ * fake socket receive nothing.
+ *
  * Callbacks may submit and cancel, but must not free the socket.
  * knl_sock_free() drops pending requests without running their callbacks.
  */
@@ -68,12 +77,20 @@ typedef void (*knl_msg_fn)(const uint8_t *msg, size_t len, void *userdata);
 typedef void (*knl_resync_fn)(void *userdata);
 /* Every received datagram, before dispatch (tests, corpus capture). */
 typedef void (*knl_tap_fn)(const uint8_t *buf, size_t len, void *userdata);
+/* The fake kernel's answer to one request (nlmsghdr included). */
+typedef int (*knl_fake_fn)(int protocol, const uint8_t *msg, size_t len, void *userdata);
+#define KNL_FAKE_HOLD 0x7fff
 
 /*
  * Open a NETLINK_ROUTE or NETLINK_XFRM socket (non-blocking, CLOEXEC, EXT_ACK
  * and CAP_ACK on, 1 MiB receive buffer) attached to e. name is for logs.
  */
 int knl_sock_new(sd_event *e, int protocol, const char *name, struct knl_sock **ret);
+/* A socket answered by fake (see the contract above) instead of the kernel. */
+int knl_sock_new_fake(sd_event *e, int protocol, const char *name, knl_fake_fn fake, void *userdata,
+		      struct knl_sock **ret);
+/* Answer the oldest held request with result; -ENOENT when none is held. */
+int knl_sock_fake_answer(struct knl_sock *s, int result);
 struct knl_sock *knl_sock_free(struct knl_sock *s);
 void knl_sock_freep(struct knl_sock **s);
 

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "core/time-util.h"
+#include "icmp6/icmp6-socket.h"
+#include "icmp6/ndisc.h"
+#include "io/io.h"
+#include "netlink/nl-kernel.h"
+
+#define IO_MAX_LINKS 16
+#define IO_MH_BATCH 256 /* datagrams per wake-up: the loop stays fair to other sources */
+#define IO_ND_BATCH 64
+#define IO_ND_BUF 1500
+
+struct io_link {
+	struct io *io;
+	int ifindex;
+	struct icmp6_socket *sock;
+	sd_event_source *src;
+};
+
+struct io_mh_handler {
+	io_mh_fn fn;
+	void *userdata;
+};
+
+struct io_nd_handler {
+	io_nd_fn fn;
+	void *userdata;
+};
+
+/* Parse targets, one per ND type (an RA is a few KiB: not on the stack). */
+struct io_nd_bufs {
+	struct ndisc_rs rs;
+	struct ndisc_ra ra;
+	struct ndisc_ns ns;
+	struct ndisc_na na;
+};
+
+struct io {
+	sd_event *event;
+	struct mip6_counters *counters;
+	struct knl *knl;
+	int mh_fd;
+	sd_event_source *mh_src;
+	struct io_mh_handler mh[MIP6_MH_TYPES];
+	struct io_nd_handler nd[256];
+	struct io_link links[IO_MAX_LINKS];
+	size_t n_links;
+	struct io_nd_bufs *nd_bufs;
+	/* §9.3.3 rate limit of Binding Errors */
+	unsigned be_tokens;
+	usec_t be_refilled;
+	/* fakes */
+	io_capture_fn capture;
+	void *capture_userdata;
+};
+
+static void count_drop(struct io *io, enum mip6_drop d)
+{
+	if (d >= 0 && d < _DROP_MAX)
+		io->counters->drops[d]++;
+}
+
+static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+static int io_alloc(sd_event *e, struct mip6_counters *counters, struct io **ret)
+{
+	_cleanup_(freep) struct io *io = calloc(1, sizeof(*io));
+
+	if (!io)
+		return -ENOMEM;
+	io->nd_bufs = malloc(sizeof(*io->nd_bufs));
+	if (!io->nd_bufs)
+		return -ENOMEM;
+	io->event = sd_event_ref(e);
+	io->counters = counters;
+	io->mh_fd = -EBADF;
+	io->be_tokens = IO_BE_BURST;
+	io->be_refilled = now_usec();
+	*ret = TAKE_PTR(io);
+	return 0;
+}
+
+int io_new(sd_event *e, struct mip6_counters *counters, struct io **ret)
+{
+	struct io *io;
+	int r;
+
+	r = io_alloc(e, counters, &io);
+	if (r < 0)
+		return r;
+	r = knl_new(e, &io->knl);
+	if (r < 0) {
+		log_error_errno(r, "cannot open netlink sockets: %m");
+		goto fail;
+	}
+	r = mh_socket_open(&io->mh_fd);
+	if (r < 0) {
+		log_error_errno(r, "cannot open the Mobility Header socket: %m");
+		goto fail;
+	}
+	r = sd_event_add_io(e, &io->mh_src, io->mh_fd, EPOLLIN, on_mh, io);
+	if (r < 0)
+		goto fail;
+	(void)sd_event_source_set_description(io->mh_src, "mh");
+	*ret = io;
+	return 0;
+fail:
+	io_free(io);
+	return r;
+}
+
+int io_new_fake(sd_event *e, struct mip6_counters *counters, io_capture_fn capture, knl_fake_fn fake_kernel,
+		void *userdata, struct io **ret)
+{
+	struct io *io;
+	int r;
+
+	if (!capture || !fake_kernel)
+		return -EINVAL;
+	r = io_alloc(e, counters, &io);
+	if (r < 0)
+		return r;
+	io->capture = capture;
+	io->capture_userdata = userdata;
+	r = knl_new_fake(e, fake_kernel, userdata, &io->knl);
+	if (r < 0) {
+		io_free(io);
+		return r;
+	}
+	*ret = io;
+	return 0;
+}
+
+struct io *io_free(struct io *io)
+{
+	if (!io)
+		return NULL;
+	for (size_t i = 0; i < io->n_links; i++) {
+		sd_event_source_disable_unref(io->links[i].src);
+		icmp6_socket_free(io->links[i].sock);
+	}
+	sd_event_source_disable_unref(io->mh_src);
+	safe_close(io->mh_fd);
+	knl_free(io->knl);
+	sd_event_unref(io->event);
+	free(io->nd_bufs);
+	free(io);
+	return NULL;
+}
+
+struct knl *io_knl(struct io *io)
+{
+	return io->knl;
+}
+
+int io_mh_register(struct io *io, enum mh_type type, io_mh_fn fn, void *userdata)
+{
+	if (type < 0 || type >= MIP6_MH_TYPES)
+		return -EINVAL;
+	io->mh[type] = (struct io_mh_handler){ .fn = fn, .userdata = userdata };
+	return 0;
+}
+
+int io_nd_register(struct io *io, uint8_t icmp_type, io_nd_fn fn, void *userdata)
+{
+	io->nd[icmp_type] = (struct io_nd_handler){ .fn = fn, .userdata = userdata };
+	return 0;
+}
+
+/* ---- sending -------------------------------------------------------------------- */
+
+static int io_mh_transmit(struct io *io, const uint8_t *buf, size_t len, const struct mh_tx_info *tx)
+{
+	struct io_sent sent = { .proto = IPPROTO_MH, .buf = buf, .len = len };
+
+	if (!io->capture)
+		return mh_socket_send(io->mh_fd, buf, len, tx);
+	sent.src = tx->src;
+	sent.dst = tx->dst;
+	sent.ifindex = tx->ifindex;
+	if (tx->rh2) {
+		sent.has_rh2 = true;
+		sent.rh2 = *tx->rh2;
+	}
+	io->capture(&sent, io->capture_userdata);
+	return 0;
+}
+
+int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info *tx)
+{
+	uint8_t buf[MH_LEN_MAX];
+	size_t len;
+	int r;
+
+	r = mh_build(msg, buf, sizeof(buf), &len);
+	if (r < 0)
+		return log_error_errno(r, "cannot build an MH message of type %d: %m", msg->type);
+	r = io_mh_transmit(io, buf, len, tx);
+	if (r < 0)
+		return r;
+	if (msg->type >= 0 && msg->type < MIP6_MH_TYPES)
+		io->counters->mh_out[msg->type]++;
+	if (msg->type == MH_TYPE_BA)
+		io->counters->ba_status_out[msg->ba.status]++;
+	return 0;
+}
+
+static struct io_link *link_by_ifindex(struct io *io, int ifindex)
+{
+	for (size_t i = 0; i < io->n_links; i++)
+		if (io->links[i].ifindex == ifindex)
+			return &io->links[i];
+	return NULL;
+}
+
+int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
+	       const uint8_t *buf, size_t len)
+{
+	struct io_link *l = link_by_ifindex(io, ifindex);
+	struct io_sent sent = { .proto = IPPROTO_ICMPV6, .buf = buf, .len = len, .dst = *dst, .ifindex = ifindex };
+
+	if (!l)
+		return -ENODEV;
+	if (!io->capture)
+		return icmp6_socket_send(l->sock, dst, ifindex, src, buf, len);
+	if (src)
+		sent.src = *src;
+	io->capture(&sent, io->capture_userdata);
+	return 0;
+}
+
+/* §9.3.3: Binding Errors are rate limited like ICMPv6 errors. */
+static bool be_allowed(struct io *io)
+{
+	usec_t now = now_usec();
+	uint64_t add = (now - io->be_refilled) * IO_BE_PER_SEC / USEC_PER_SEC;
+
+	if (add > 0) {
+		io->be_tokens = add >= IO_BE_BURST ? IO_BE_BURST : (unsigned)(io->be_tokens + add);
+		if (io->be_tokens > IO_BE_BURST)
+			io->be_tokens = IO_BE_BURST;
+		io->be_refilled = now;
+	}
+	if (io->be_tokens == 0)
+		return false;
+	io->be_tokens--;
+	return true;
+}
+
+/*
+ * §9.2/§9.3.3: Binding Error status 2 to the packet's source — the care-of
+ * address when a Home Address option came with it — naming that home address.
+ */
+static void send_be_unknown_type(struct io *io, const struct mh_rx_info *rx)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BE };
+	struct mh_tx_info tx = { .src = rx->dst, .dst = rx->has_hao ? rx->hao : rx->src };
+
+	msg.be.status = MH_BE_UNKNOWN_MH_TYPE;
+	if (rx->has_hao)
+		msg.be.hoa = rx->src;
+	if (!be_allowed(io)) {
+		count_drop(io, DROP_RATE);
+		return;
+	}
+	(void)io_mh_send(io, &msg, &tx);
+}
+
+/* ---- receiving: Mobility Header ------------------------------------------------- */
+
+void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
+{
+	struct mh_msg msg;
+	struct mh_parse_error err = { 0 };
+	const struct io_mh_handler *h;
+	char s[INET6_ADDRSTRLEN];
+
+	if (rx->truncated) {
+		count_drop(io, DROP_TRUNCATED);
+		return;
+	}
+	/* The kernel verified the checksum (IPV6_CHECKSUM); parse and validate the rest (§9.2). */
+	if (mh_parse(buf, len, NULL, NULL, &msg, &err) < 0) {
+		inet_ntop(AF_INET6, &rx->src, s, sizeof(s));
+		log_debug("MH from %s dropped: %s at offset %u", s, mh_err_to_string(err.kind), err.pointer);
+		if (mh_err_reaction(err.kind) == MH_REACT_BE_STATUS_2) {
+			count_drop(io, DROP_UNEXPECTED);
+			send_be_unknown_type(io, rx);
+		} else
+			count_drop(io, err.kind == MH_ERR_CHECKSUM ? DROP_CHECKSUM : DROP_MALFORMED);
+		return;
+	}
+	h = &io->mh[msg.type];
+	if (!h->fn) {
+		count_drop(io, DROP_UNEXPECTED);
+		return;
+	}
+	io->counters->mh_in[msg.type]++;
+	if (msg.type == MH_TYPE_BA)
+		io->counters->ba_status_in[msg.ba.status]++;
+	count_drop(io, h->fn(&msg, rx, h->userdata));
+}
+
+static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct io *io = userdata;
+
+	for (int i = 0; i < IO_MH_BATCH; i++) {
+		uint8_t buf[MH_LEN_MAX + 8];
+		struct mh_rx_info rx;
+		int n = mh_socket_recv(fd, buf, sizeof(buf), &rx);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			log_debug_errno(n, "MH receive: %m");
+			break;
+		}
+		io_mh_input(io, buf, (size_t)n, &rx);
+	}
+	return 0;
+}
+
+/* ---- receiving: Neighbor Discovery ---------------------------------------------- */
+
+/* Parse by type into the module's buffers; -EOPNOTSUPP for a type it does not parse. */
+static int nd_parse(struct io *io, const uint8_t *buf, size_t len, struct io_nd_msg *ret)
+{
+	struct io_nd_bufs *b = io->nd_bufs;
+
+	*ret = (struct io_nd_msg){ .type = buf[0] };
+	switch (buf[0]) {
+	case NDISC_TYPE_RS:
+		ret->rs = &b->rs;
+		return ndisc_rs_parse(buf, len, &b->rs);
+	case NDISC_TYPE_RA:
+		ret->ra = &b->ra;
+		return ndisc_ra_parse(buf, len, &b->ra);
+	case NDISC_TYPE_NS:
+		ret->ns = &b->ns;
+		return ndisc_ns_parse(buf, len, &b->ns);
+	case NDISC_TYPE_NA:
+		ret->na = &b->na;
+		return ndisc_na_parse(buf, len, &b->na);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+void io_nd_input(struct io *io, const uint8_t *buf, size_t len, const struct icmp6_rxinfo *rx)
+{
+	const struct io_nd_handler *h;
+	struct io_nd_msg msg;
+
+	if (len < 1) {
+		count_drop(io, DROP_MALFORMED);
+		return;
+	}
+	h = &io->nd[buf[0]];
+	if (!h->fn) {
+		count_drop(io, DROP_UNEXPECTED);
+		return;
+	}
+	/* RFC 4861 §6.1, §7.1: hop limit 255, link-local sources where required. */
+	if (ndisc_rx_check(buf[0], rx->hop_limit, &rx->src, &rx->dst) < 0 || nd_parse(io, buf, len, &msg) < 0) {
+		count_drop(io, DROP_MALFORMED);
+		return;
+	}
+	count_drop(io, h->fn(&msg, rx, h->userdata));
+}
+
+static int on_nd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct io_link *l = userdata;
+
+	for (int i = 0; i < IO_ND_BATCH; i++) {
+		uint8_t buf[IO_ND_BUF];
+		size_t len;
+		struct icmp6_rxinfo rx;
+		int r = icmp6_socket_recv(l->sock, buf, sizeof(buf), &len, &rx);
+
+		if (r == -EAGAIN)
+			break;
+		if (r == -EMSGSIZE) {
+			count_drop(l->io, DROP_TRUNCATED);
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (rx.ifindex == 0)
+			rx.ifindex = l->ifindex;
+		io_nd_input(l->io, buf, len, &rx);
+	}
+	return 0;
+}
+
+int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size_t n_types)
+{
+	struct icmp6_socket_config ic = { .ifname = ifname, .types = types, .n_types = n_types };
+	struct io_link *l;
+	int ifindex = (int)if_nametoindex(ifname), r;
+
+	if (ifindex <= 0)
+		return log_error_errno(ENODEV, "interface %s: %m", ifname);
+	if (link_by_ifindex(io, ifindex))
+		return 0;
+	if (io->n_links >= IO_MAX_LINKS)
+		return log_error_errno(ENOSPC, "more than %d links, %s left out: %m", IO_MAX_LINKS, ifname);
+	l = &io->links[io->n_links];
+	*l = (struct io_link){ .io = io, .ifindex = ifindex };
+	if (!io->capture) {
+		r = icmp6_socket_new(&ic, &l->sock);
+		if (r < 0)
+			return log_error_errno(r, "ICMPv6 socket on %s: %m", ifname);
+		r = icmp6_socket_attach_event(l->sock, io->event, 0, on_nd, l, &l->src);
+		if (r < 0) {
+			l->sock = icmp6_socket_free(l->sock);
+			return r;
+		}
+	}
+	io->n_links++;
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's message I/O in one place: the Mobility Header socket, the
+ * ICMPv6 (Neighbor Discovery) sockets of the role's links and the netlink
+ * layer (struct knl). Only this module receives (recvmsg): it reads, parses
+ * with the pure codecs (mh-codec, ndisc), counts in the manager's counters
+ * (in, out, dropped by reason) and hands each message to the handler the role
+ * registered for its MH type or ICMPv6 type. Roles send through it too, so the
+ * "out" counters are bumped here and nowhere else.
+ *
+ * Receive path of a Mobility Header (RFC 6275 §9.2), the same for every role:
+ *   truncated (MSG_TRUNC/CTRUNC)        -> drop, DROP_TRUNCATED
+ *   checksum (the kernel verifies it)   -> never reaches us
+ *   unknown MH type                     -> drop, DROP_UNEXPECTED, and a Binding
+ *                                          Error status 2 to the source (the CoA
+ *                                          of a Home Address option, naming the HoA)
+ *   other §9.2 failure                  -> drop, DROP_MALFORMED (no ICMPv6
+ *                                          Parameter Problem: the raw socket does
+ *                                          not give the offset inside the packet)
+ *   known type, no handler registered   -> drop, DROP_UNEXPECTED
+ *   otherwise                           -> mh_in[type]++ (and ba_status_in for a
+ *                                          BA), then the handler; a handler that
+ *                                          refuses the message returns its reason
+ *                                          (DROP_NONE when it took it)
+ * ICMPv6: the socket's type filter passes only the types of the link; an
+ * RFC 4861 IP-header check failure (ndisc_rx_check) or a parse failure is
+ * DROP_MALFORMED; otherwise the handler of the type runs with the parsed
+ * message.
+ *
+ * Binding Errors are rate limited (§9.3.3, like ICMPv6 errors): a token
+ * bucket of IO_BE_BURST, refilled at IO_BE_PER_SEC; a BE over the limit is not
+ * sent and counted as DROP_RATE.
+ *
+ * Fakes for unit tests: io_new_fake() opens no socket. Sent messages go to a
+ * capture callback instead; io_mh_input() and io_nd_input() take received
+ * bytes through exactly the path the sockets use; the netlink layer is a fake
+ * kernel (knl_new_fake) answered by the test.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "manager.h"
+#include "mh/mh-codec.h"
+#include "mh/mh-socket.h"
+#include "netlink/nl-socket.h"
+
+#define IO_BE_BURST 10
+#define IO_BE_PER_SEC 10
+
+struct io;
+struct knl;
+struct icmp6_rxinfo;
+struct ndisc_ra;
+struct ndisc_rs;
+struct ndisc_ns;
+struct ndisc_na;
+
+/* A parsed Neighbor Discovery message: the member of its type is set. */
+struct io_nd_msg {
+	uint8_t type; /* NDISC_TYPE_* */
+	const struct ndisc_rs *rs;
+	const struct ndisc_ra *ra;
+	const struct ndisc_ns *ns;
+	const struct ndisc_na *na;
+};
+
+/* Return DROP_NONE when the message was taken, else why it was refused (counted). */
+typedef enum mip6_drop (*io_mh_fn)(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata);
+typedef enum mip6_drop (*io_nd_fn)(const struct io_nd_msg *msg, const struct icmp6_rxinfo *rx,
+				   void *userdata);
+
+/* What a fake I/O module would have sent. */
+struct io_sent {
+	int proto;                 /* IPPROTO_MH or IPPROTO_ICMPV6 */
+	const uint8_t *buf;
+	size_t len;
+	struct in6_addr src, dst;  /* src :: = the kernel's choice */
+	int ifindex;
+	bool has_rh2;
+	struct in6_addr rh2;       /* MH: the HoA in the type 2 routing header */
+};
+typedef void (*io_capture_fn)(const struct io_sent *sent, void *userdata);
+
+/* The real module: opens the netlink layer and the MH socket now, ND sockets per link later. */
+int io_new(sd_event *e, struct mip6_counters *counters, struct io **ret);
+/* Fakes (see above): capture gets every message sent, fake_kernel answers every netlink request. */
+int io_new_fake(sd_event *e, struct mip6_counters *counters, io_capture_fn capture, knl_fake_fn fake_kernel,
+		void *userdata, struct io **ret);
+struct io *io_free(struct io *io);
+
+/* The netlink layer every role submits its kernel requests to. */
+struct knl *io_knl(struct io *io);
+
+/* Handlers by MH type (0..7) and by ICMPv6 type; one per type, NULL removes. */
+int io_mh_register(struct io *io, enum mh_type type, io_mh_fn fn, void *userdata);
+int io_nd_register(struct io *io, uint8_t icmp_type, io_nd_fn fn, void *userdata);
+/* An ICMPv6 socket on ifname passing only these types (nothing from other links). */
+int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size_t n_types);
+
+/* Build msg and send it (counts mh_out, ba_status_out). 0 or a negative errno. */
+int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info *tx);
+/* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
+int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
+	       const uint8_t *buf, size_t len);
+
+/* The receive paths after recvmsg (the sockets' handlers call them; tests feed them). */
+void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx);
+void io_nd_input(struct io *io, const uint8_t *buf, size_t len, const struct icmp6_rxinfo *rx);

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The I/O module's shared receive path (src/io) through its fakes: parse,
+ * count, dispatch by MH type, Binding Error status 2 for an unknown type
+ * (RFC 6275 §9.2) with its rate limit (§9.3.3), and the fake kernel of the
+ * netlink layer (answers now, fails, or holds until the test answers).
+ * Messages are hand-made bytes in the layout of RFC 6275 §6.1.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "mh/mh-codec.h"
+#include "netlink/nl-kernel.h"
+
+struct sent_log {
+	unsigned n;
+	int proto[64];
+	uint8_t buf[64][64];
+	size_t len[64];
+	struct in6_addr dst[64], src[64];
+};
+
+struct fixture {
+	sd_event *e;
+	struct mip6_counters c;
+	struct io *io;
+	struct sent_log sent;
+	int kernel_answer;
+	unsigned kernel_requests;
+	uint16_t last_type;
+	unsigned handled;
+	enum mip6_drop verdict;
+	struct mh_msg last;
+};
+
+static void capture(const struct io_sent *s, void *ud)
+{
+	struct fixture *f = ud;
+	unsigned i = f->sent.n++;
+
+	ck_assert_uint_lt(i, 64);
+	f->sent.proto[i] = s->proto;
+	ck_assert_uint_le(s->len, 64);
+	memcpy(f->sent.buf[i], s->buf, s->len);
+	f->sent.len[i] = s->len;
+	f->sent.dst[i] = s->dst;
+	f->sent.src[i] = s->src;
+}
+
+static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	struct fixture *f = ud;
+
+	ck_assert_uint_ge(len, 16);
+	memcpy(&f->last_type, msg + 4, 2);
+	f->kernel_requests++;
+	return f->kernel_answer;
+}
+
+static enum mip6_drop on_msg(const struct mh_msg *m, const struct mh_rx_info *rx, void *ud)
+{
+	struct fixture *f = ud;
+
+	f->handled++;
+	f->last = *m;
+	return f->verdict;
+}
+
+static void setup(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->verdict = DROP_NONE;
+	ck_assert_int_ge(sd_event_new(&f->e), 0);
+	ck_assert_int_eq(io_new_fake(f->e, &f->c, capture, fake_kernel, f, &f->io), 0);
+}
+
+static void teardown(struct fixture *f)
+{
+	io_free(f->io);
+	sd_event_unref(f->e);
+}
+
+static void rx_from(struct mh_rx_info *rx, const char *hoa, const char *coa, const char *dst)
+{
+	memset(rx, 0, sizeof(*rx));
+	inet_pton(AF_INET6, hoa, &rx->src);
+	inet_pton(AF_INET6, dst, &rx->dst);
+	if (coa) {
+		rx->has_hao = true;
+		inet_pton(AF_INET6, coa, &rx->hao);
+	}
+}
+
+/* A BU (§6.1.7): 8-byte MH header + seq, flags A|H, lifetime; padded to 16 octets. */
+static const uint8_t bu_bytes[16] = {
+	59, 1, 5, 0, 0, 0,   /* Payload Proto, Header Len (16 octets), MH Type 5, Reserved, Checksum */
+	0x00, 0x07,          /* Sequence # 7 */
+	0xc0, 0x00,          /* A, H */
+	0x00, 0x40,          /* Lifetime 64 units = 256 s */
+	1, 2, 0, 0,          /* PadN */
+};
+
+START_TEST(dispatch_by_type_and_count)
+{
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:1::100", "2001:db8:2::100", "2001:db8:1::1");
+	io_mh_input(f.io, bu_bytes, sizeof(bu_bytes), &rx);
+	/* No handler for BU yet: a known type this role does not take. */
+	ck_assert_uint_eq(f.c.drops[DROP_UNEXPECTED], 1);
+	ck_assert_uint_eq(f.c.mh_in[MH_TYPE_BU], 0);
+	ck_assert_uint_eq(f.sent.n, 0);
+
+	ck_assert_int_eq(io_mh_register(f.io, MH_TYPE_BU, on_msg, &f), 0);
+	io_mh_input(f.io, bu_bytes, sizeof(bu_bytes), &rx);
+	ck_assert_uint_eq(f.handled, 1);
+	ck_assert_uint_eq(f.c.mh_in[MH_TYPE_BU], 1);
+	ck_assert_uint_eq(f.last.bu.seq, 7);
+	ck_assert_uint_eq(f.last.bu.lifetime, 64);
+	ck_assert_uint_eq(f.last.bu.flags, MH_BU_F_A | MH_BU_F_H);
+
+	/* A handler's refusal is counted under its reason. */
+	f.verdict = DROP_NOT_PROTECTED;
+	io_mh_input(f.io, bu_bytes, sizeof(bu_bytes), &rx);
+	ck_assert_uint_eq(f.c.drops[DROP_NOT_PROTECTED], 1);
+	ck_assert_uint_eq(f.c.mh_in[MH_TYPE_BU], 2);
+
+	/* Truncated by the socket: dropped before parsing. */
+	rx.truncated = true;
+	io_mh_input(f.io, bu_bytes, sizeof(bu_bytes), &rx);
+	ck_assert_uint_eq(f.c.drops[DROP_TRUNCATED], 1);
+	ck_assert_uint_eq(f.handled, 2);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(malformed_is_dropped_silently)
+{
+	struct fixture f;
+	struct mh_rx_info rx;
+	uint8_t bad[16];
+
+	setup(&f);
+	ck_assert_int_eq(io_mh_register(f.io, MH_TYPE_BU, on_msg, &f), 0);
+	rx_from(&rx, "2001:db8:1::100", NULL, "2001:db8:1::1");
+	memcpy(bad, bu_bytes, sizeof(bad));
+	bad[0] = 6; /* Payload Proto not 59 (§9.2) */
+	io_mh_input(f.io, bad, sizeof(bad), &rx);
+	memcpy(bad, bu_bytes, sizeof(bad));
+	io_mh_input(f.io, bad, 12, &rx); /* Header Len says 16 octets */
+	ck_assert_uint_eq(f.c.drops[DROP_MALFORMED], 2);
+	ck_assert_uint_eq(f.handled, 0);
+	ck_assert_uint_eq(f.sent.n, 0);
+	teardown(&f);
+}
+END_TEST
+
+/* §9.2: an unknown MH type gets a Binding Error status 2 to the CoA, naming the HoA (§6.1.9). */
+START_TEST(unknown_type_gets_be2)
+{
+	static const uint8_t unknown[8] = { 59, 0, 42, 0, 0, 0, 0, 0 };
+	struct fixture f;
+	struct mh_rx_info rx;
+	struct in6_addr coa, hoa, ha;
+	const uint8_t *be;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:1::100", "2001:db8:2::100", "2001:db8:1::1");
+	inet_pton(AF_INET6, "2001:db8:2::100", &coa);
+	inet_pton(AF_INET6, "2001:db8:1::100", &hoa);
+	inet_pton(AF_INET6, "2001:db8:1::1", &ha);
+	io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+	ck_assert_uint_eq(f.sent.n, 1);
+	ck_assert_int_eq(f.sent.proto[0], IPPROTO_MH);
+	ck_assert(memcmp(&f.sent.dst[0], &coa, 16) == 0);
+	ck_assert(memcmp(&f.sent.src[0], &ha, 16) == 0);
+	/* §6.1.9 layout: MH header, Status at 6, Reserved at 7, Home Address at 8..23. */
+	be = f.sent.buf[0];
+	ck_assert_uint_eq(f.sent.len[0], 24);
+	ck_assert_uint_eq(be[0], 59);
+	ck_assert_uint_eq(be[1], 2);
+	ck_assert_uint_eq(be[2], MH_TYPE_BE);
+	ck_assert_uint_eq(be[6], 2);
+	ck_assert(memcmp(be + 8, &hoa, 16) == 0);
+	ck_assert_uint_eq(f.c.mh_out[MH_TYPE_BE], 1);
+	ck_assert_uint_eq(f.c.drops[DROP_UNEXPECTED], 1);
+
+	/* Without a Home Address option: to the source, Home Address unspecified. */
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+	ck_assert_uint_eq(f.sent.n, 2);
+	inet_pton(AF_INET6, "2001:db8:3::5", &coa);
+	ck_assert(memcmp(&f.sent.dst[1], &coa, 16) == 0);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED((const struct in6_addr *)(const void *)(f.sent.buf[1] + 8)));
+	teardown(&f);
+}
+END_TEST
+
+/* §9.3.3: Binding Errors are rate limited; a burst of unknown types gets IO_BE_BURST answers. */
+START_TEST(be_rate_limited)
+{
+	static const uint8_t unknown[8] = { 59, 0, 200, 0, 0, 0, 0, 0 };
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	for (int i = 0; i < 40; i++)
+		io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+	/* The bucket refills at IO_BE_PER_SEC: a slow machine may earn one or two more. */
+	ck_assert_uint_ge(f.sent.n, IO_BE_BURST);
+	ck_assert_uint_lt(f.sent.n, 40);
+	ck_assert_uint_eq(f.c.drops[DROP_RATE], 40 - f.sent.n);
+	ck_assert_uint_eq(f.c.drops[DROP_UNEXPECTED], 40);
+	teardown(&f);
+}
+END_TEST
+
+static void on_done(int result, void *ud)
+{
+	int *r = ud;
+
+	*r = result;
+}
+
+static void run_until(sd_event *e, const int *v, int unset)
+{
+	for (int i = 0; i < 100 && *v == unset; i++)
+		ck_assert_int_ge(sd_event_run(e, 10000), 0);
+}
+
+START_TEST(fake_kernel_answers)
+{
+	struct fixture f;
+	struct knl_route rt = { .dst_len = 128, .oif = 1 };
+	int result = 1000;
+
+	setup(&f);
+	inet_pton(AF_INET6, "2001:db8:1::100", &rt.dst);
+	/* An ACK, from the loop and not inside the call. */
+	ck_assert_int_eq(knl_route(io_knl(f.io), KNL_OP_REPLACE, &rt, NULL, on_done, &result), 0);
+	ck_assert_int_eq(result, 1000);
+	run_until(f.e, &result, 1000);
+	ck_assert_int_eq(result, 0);
+	ck_assert_uint_eq(f.last_type, RTM_NEWROUTE);
+	/* An error. */
+	result = 1000;
+	f.kernel_answer = -ENETUNREACH;
+	ck_assert_int_eq(knl_route(io_knl(f.io), KNL_OP_REPLACE, &rt, NULL, on_done, &result), 0);
+	run_until(f.e, &result, 1000);
+	ck_assert_int_eq(result, -ENETUNREACH);
+	/* Held until the test answers; a delete answered ENOENT maps to KNL_RESULT_ABSENT. */
+	result = 1000;
+	f.kernel_answer = KNL_FAKE_HOLD;
+	ck_assert_int_eq(knl_route(io_knl(f.io), KNL_OP_DEL, &rt, NULL, on_done, &result), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_ge(sd_event_run(f.e, 1000), 0);
+	ck_assert_int_eq(result, 1000);
+	ck_assert_uint_eq(f.last_type, RTM_DELROUTE);
+	ck_assert_int_eq(knl_sock_fake_answer(knl_get_socket(io_knl(f.io), KNL_SOCKET_RTNL), -ENOENT), 0);
+	ck_assert_int_eq(result, KNL_RESULT_ABSENT);
+	ck_assert_int_eq(knl_sock_fake_answer(knl_get_socket(io_knl(f.io), KNL_SOCKET_RTNL), 0), -ENOENT);
+	/* A cancelled owner's held request completes without its callback. */
+	result = 1000;
+	ck_assert_int_eq(knl_route(io_knl(f.io), KNL_OP_REPLACE, &rt, &f, on_done, &result), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_ge(sd_event_run(f.e, 1000), 0);
+	knl_cancel_owner(io_knl(f.io), &f);
+	ck_assert_int_eq(knl_sock_fake_answer(knl_get_socket(io_knl(f.io), KNL_SOCKET_RTNL), 0), 0);
+	ck_assert_int_eq(result, 1000);
+	ck_assert_uint_eq(f.kernel_requests, 4);
+	teardown(&f);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_create("io");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, dispatch_by_type_and_count);
+	tcase_add_test(tc, malformed_is_dropped_silently);
+	tcase_add_test(tc, unknown_type_gets_be2);
+	tcase_add_test(tc, be_rate_limited);
+	tcase_add_test(tc, fake_kernel_answers);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
