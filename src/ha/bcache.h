@@ -17,10 +17,30 @@
 
 struct sd_event_source;
 
+/*
+ * One table holds every binding the HA knows of, each entry in exactly one
+ * state (the HA role, src/ha/ha.c, moves it with bce_transition()):
+ *
+ *   (none)  --BU accepted, new HoA------------------> DAD      NS for the HoA on the home link (§10.3.1)
+ *   DELETED --BU accepted, new registration---------> DAD      (the same entry, reused)
+ *   DAD     --newer BU accepted---------------------> DAD      it replaces the BU DAD waits for
+ *   DAD     --DAD time over, nobody defends the HoA--> VALID    route + proxy entry; BA 0 once acknowledged
+ *   DAD     --NA / DAD NS for the HoA---------------> (none)   BA 134
+ *   DAD     --BU lifetime 0 accepted----------------> DELETED  BA 0 now (nothing was installed)
+ *   DAD     --newer BU refused----------------------> (none)   the refusal's BA; no binding
+ *   VALID   --BU refresh / CoA change---------------> VALID    route replace on a CoA change; BA once acknowledged
+ *   VALID   --BU lifetime 0 / lifetime over---------> DELETED  route + proxy entry removed (§10.3.2)
+ *   VALID   --the kernel refused the install--------> (none)   BA 130, what was installed is removed
+ *   DELETED --MAX_DELETE_BCE_TIMEOUT----------------> (none)   late BUs got 135 until then (§9.5.1)
+ *
+ * An entry's kernel requests carry the entry as their owner: a newer install
+ * of the same entry cancels the older requests' callbacks first, so only the
+ * newest BU's acknowledgements are counted and answered.
+ */
 enum bce_state {
-	BCE_VALID,    /* binding in force: tunnel, route and proxy ND installed */
+	BCE_VALID,    /* binding in force: route and proxy ND installed (or being replaced) */
 	BCE_DELETED,  /* deregistered or expired, kept MAX_DELETE_BCE_TIMEOUT for late BUs (§9.5.1) */
-	BCE_DAD,      /* first registration waiting for DAD on the HoA (§10.3.1) */
+	BCE_DAD,      /* registration waiting for DAD on the HoA (§10.3.1); nothing in the kernel */
 	_BCE_STATE_MAX,
 	_BCE_STATE_INVALID = -22,
 };
@@ -30,7 +50,7 @@ struct bce {
 	struct in6_addr coa;
 	struct in6_addr local;   /* the HA address the BU was sent to */
 	struct in6_addr sa_coa;  /* where the MN's tunnel-mode SAs point (:: = the HoA) */
-	uint16_t seq;            /* last accepted sequence number */
+	uint16_t seq;            /* last accepted sequence number (DAD: of the BU DAD waits for) */
 	uint16_t bu_flags;       /* flags of the last accepted BU */
 	uint32_t lifetime_sec;   /* granted lifetime */
 	usec_t registered;       /* first registration */
@@ -41,7 +61,7 @@ struct bce {
 	unsigned refreshes;
 	struct sd_event_source *timer; /* owned by the HA role */
 	void *ha;                /* the role that owns the entry */
-	unsigned kpending;       /* kernel requests not yet acknowledged */
+	unsigned kpending;       /* kernel requests of the newest install not yet acknowledged */
 	uint8_t ba_status;       /* BA to send once they are */
 	bool new_binding;        /* first installation: add proxy ND, send the NA */
 	struct bce *hnext;

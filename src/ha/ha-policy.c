@@ -57,6 +57,7 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 {
 	bool dereg = bu->lifetime_units == 0 || memcmp(&bu->hoa, &bu->coa, sizeof(bu->hoa)) == 0;
 	bool live = e && e->state == BCE_VALID;
+	bool dad = e && e->state == BCE_DAD; /* a home registration waiting for DAD */
 	const struct ha_prefix *home;
 	uint32_t life, rem;
 	uint8_t st;
@@ -65,6 +66,11 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	ret->action = HA_REJECT;
 	ret->ba_seq = bu->seq;
 
+	/* A copy of (or older than) the BU that DAD runs for: the BA for that one answers. */
+	if (dad && !mh_seq_is_newer(bu->seq, e->seq)) {
+		ret->action = HA_IGNORE;
+		return 0;
+	}
 	/* §9.5.1: a BU not newer than the last accepted one gets 135 with that number. */
 	if (e && !mh_seq_is_newer(bu->seq, e->seq)) {
 		ret->status = MH_BA_SEQ_OUT_OF_WINDOW;
@@ -72,7 +78,7 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 		return 0;
 	}
 	/* §9.5.1: a live binding of the other registration type → 139. */
-	if (live && !!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H)) {
+	if ((live || dad) && !!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H)) {
 		ret->status = MH_BA_REG_TYPE_CHANGE;
 		return 0;
 	}
@@ -82,8 +88,8 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 		return 0;
 	}
 	if (dereg) {
-		/* §10.3.2 */
-		if (!live) {
+		/* §10.3.2 (a registration under DAD is a home registration the HA holds) */
+		if (!live && !dad) {
 			ret->status = MH_BA_NOT_HOME_AGENT;
 			return 0;
 		}
@@ -102,7 +108,7 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 		ret->status = st;
 		return 0;
 	}
-	if (!live && max_bindings && n_bindings >= max_bindings) {
+	if (!live && !dad && max_bindings && n_bindings >= max_bindings) {
 		ret->status = MH_BA_INSUFFICIENT_RESOURCES;
 		return 0;
 	}

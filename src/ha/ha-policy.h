@@ -4,15 +4,25 @@
  * BU, the existing binding (if any), the home prefixes and the configuration
  * (RFC 6275 §9.5.1, then §10.3.1 for a registration, §10.3.2 for a
  * deregistration). No I/O: the HA role applies the verdict.
+ * The existing entry may be in any state of the binding table (ha/bcache.h):
+ * VALID (a binding in force), DAD (a registration whose HoA is under DAD: the
+ * HA holds it as a home registration, nothing is in the kernel yet) or DELETED
+ * (kept for late BUs). Every BU is decided here, also one for a HoA under DAD.
  * Order of the checks:
+ *   0. entry under DAD, BU not newer than the BU it waits on → HA_IGNORE (a
+ *      duplicate or reordered copy: the BA for the pending BU answers it)
  *   1. sequence number against an existing entry (valid or recently deleted) → 135
  *   2. registration type change (existing non-home binding, H=1) → 139
  *   3. H=0 at a home agent that does not do route optimisation → 131
- *   4. deregistration (lifetime 0 or CoA == HoA): no valid binding → 133, else deregister
+ *   4. deregistration (lifetime 0 or CoA == HoA): no valid binding and no
+ *      registration under DAD → 133, else deregister (under DAD: the pending
+ *      registration is cancelled, nothing was installed)
  *   5. HoA not on-link for a home prefix → 132
  *   6. ACL (BindingAclPolicy / DefaultBindingAclPolicy) → 129 or the configured status
- *   7. capacity (a new binding beyond the limit) → 130
- *   8. accept: new binding (needs DAD) or refresh/CoA change of a live one
+ *   7. capacity (a new binding beyond the limit; n_bindings counts the valid
+ *      ones and those under DAD) → 130
+ *   8. accept: new binding (needs DAD; under DAD already: the newer BU replaces
+ *      the one DAD waits for) or refresh/CoA change of a valid one
  * The granted lifetime is the smallest of the BU's, HaMaxBindingLife and the
  * remaining valid lifetime of the home prefix (§10.3.1).
  */
@@ -46,7 +56,8 @@ struct ha_bu {
 
 enum ha_action {
 	HA_REJECT,
-	HA_REGISTER,   /* new binding: DAD first, then install */
+	HA_IGNORE,     /* no BA now: the entry under DAD already waits on this (or a newer) BU */
+	HA_REGISTER,   /* new binding: DAD first (or DAD goes on, for the newer BU), then install */
 	HA_REFRESH,    /* live binding: update CoA/lifetime */
 	HA_DEREGISTER,
 };

@@ -54,8 +54,7 @@ struct ha {
 	struct manager *m;
 	struct io *io;   /* the manager's: sockets and netlink */
 	struct knl *knl; /* io_knl(io) */
-	struct bcache *bc;
-	struct bcache *dad; /* first registrations waiting for DAD on the HoA */
+	struct bcache *bc;   /* every binding, one state each (ha/bcache.h) */
 	int tnl_ifindex;
 	bool ready;
 	struct ha_home_if homes[HA_MAX_HOME_IFS];
@@ -190,10 +189,22 @@ static void bce_release(struct bce *e, void *userdata)
 	e->timer = NULL;
 }
 
-static void bce_free(struct ha *ha, struct bcache *bc, struct bce *e)
+/* The entry leaves the table (the "(none)" of the state machine in ha/bcache.h). */
+static void bce_free(struct ha *ha, struct bce *e)
 {
 	bce_release(e, ha);
-	bcache_remove(bc, e);
+	bcache_remove(ha->bc, e);
+}
+
+/* The one place an entry changes state (transitions: ha/bcache.h). */
+static void bce_transition(struct ha *ha, struct bce *e, enum bce_state to, const char *why)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	addr_str(&e->hoa, h);
+	log_debug("binding %s: %s -> %s (%s)", h, bce_state_to_string(e->state), bce_state_to_string(to), why);
+	bcache_set_state(ha->bc, e, to);
+	ha_status_changed(ha);
 }
 
 /* §10.3.1: K in the BA when both sides can move the IKE SA with the CoA. */
@@ -225,6 +236,26 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 	e->sa_coa = *coa;
 }
 
+/* The BA of the entry's newest accepted BU (its lifetime, K when both sides move the IKE SA). */
+static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_sec)
+{
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, lifetime_sec,
+		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
+}
+
+/* Fails closed: no BA 0 for a binding the kernel did not take. BA 130, undo, forget the entry. */
+static void ha_install_failed(struct ha *ha, struct bce *e)
+{
+	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
+
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
+	knl_cancel_owner(ha->knl, e);
+	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
+	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
+	bce_free(ha, e);
+	ha_status_changed(ha);
+}
+
 /* The kernel acknowledged the binding's route and proxy entry: send the BA now. */
 static void on_binding_installed(int result, void *userdata)
 {
@@ -232,8 +263,9 @@ static void on_binding_installed(int result, void *userdata)
 	struct ha *ha = e->ha;
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 
+	addr_str(&e->hoa, h);
+	addr_str(&e->coa, c);
 	if (result < 0) {
-		addr_str(&e->hoa, h);
 		log_warning_errno(result, "installing the binding of %s failed: %m (%s)", h,
 				  knl_extack(ha->knl) ? knl_extack(ha->knl) : "no detail");
 		e->ba_status = MH_BA_INSUFFICIENT_RESOURCES;
@@ -241,23 +273,14 @@ static void on_binding_installed(int result, void *userdata)
 	if (--e->kpending > 0)
 		return;
 	if (e->ba_status != MH_BA_ACCEPTED) {
-		/* Undo what was installed; the MN retries. */
-		struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
-		ha_send_ba(ha, &e->local, &e->hoa, &e->coa, e->ba_status, e->seq, 0, 0);
-		(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, NULL, NULL);
-		(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
-		bce_free(ha, ha->bc, e);
+		ha_install_failed(ha, e);
 		return;
 	}
-	addr_str(&e->hoa, h);
-	addr_str(&e->coa, c);
 	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001"),
 			      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
 			      e->seq);
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
-		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
+	ha_send_ba_accepted(ha, e, e->lifetime_sec);
 	ha_km_move(ha, e, &e->coa);
-	ha_status_changed(ha);
 	if (e->new_binding) {
 		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
 		if (hi)
@@ -266,6 +289,12 @@ static void on_binding_installed(int result, void *userdata)
 	}
 }
 
+/*
+ * Put the binding into the kernel (route; proxy entry for a new one); the BA
+ * leaves when all is acknowledged. A newer install of the same entry takes
+ * over: the older requests' callbacks are cancelled, so their acknowledgements
+ * neither count nor send a BA for a BU that was superseded.
+ */
 static int ha_install(struct ha *ha, struct bce *e)
 {
 	struct knl_route rt = {
@@ -278,17 +307,20 @@ static int ha_install(struct ha *ha, struct bce *e)
 	};
 	int r;
 
+	knl_cancel_owner(ha->knl, e);
 	e->ha = ha;
 	e->ba_status = MH_BA_ACCEPTED;
-	e->kpending = 1;
+	e->kpending = 0;
 	r = knl_route(ha->knl, KNL_OP_REPLACE, &rt, e, on_binding_installed, e);
 	if (r < 0)
 		return r;
+	e->kpending++;
 	if (e->new_binding) {
-		e->kpending++;
 		r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &e->hoa, e, on_binding_installed, e);
 		if (r < 0)
-			e->kpending--;
+			e->ba_status = MH_BA_INSUFFICIENT_RESOURCES; /* the route's answer sends the BA */
+		else
+			e->kpending++;
 	}
 	return 0;
 }
@@ -299,7 +331,7 @@ static void on_binding_removed(int result, void *userdata)
 	struct ha *ha = e->ha;
 
 	/* §10.3.2: the deregistration's BA, with Lifetime 0, now that interception stopped. */
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, 0, ha_kbit(ha, e) ? MH_BA_F_K : 0);
+	ha_send_ba_accepted(ha, e, 0);
 	ha_km_move(ha, e, &e->coa);
 }
 
@@ -321,9 +353,20 @@ static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, boo
 	addr_str(&e->hoa, h);
 	log_info("binding of %s removed (%s)", h, why);
 	ha_uninstall(ha, e, send_ba);
-	bcache_set_state(ha->bc, e, BCE_DELETED);
-	ha_status_changed(ha);
+	bce_transition(ha, e, BCE_DELETED, why);
 	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
+}
+
+/* DAD time over and nobody defended the HoA: the address is ours to proxy (§10.3.1). */
+static void ha_dad_done(struct ha *ha, struct bce *e)
+{
+	e->registered = e->updated = now_usec();
+	e->new_binding = true;
+	ha->registrations++;
+	bce_transition(ha, e, BCE_VALID, "DAD done");
+	bce_set_timer(ha, e, e->updated + (usec_t)e->lifetime_sec * USEC_PER_SEC);
+	if (ha_install(ha, e) < 0)
+		ha_install_failed(ha, e);
 }
 
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -331,42 +374,130 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct bce *e = userdata;
 	struct ha *ha = e->ha;
 
-	if (e->state == BCE_VALID) {
+	switch (e->state) {
+	case BCE_VALID:
 		ha->expiries++;
 		ha_binding_delete(ha, e, "lifetime expired", false);
-	} else if (e->state == BCE_DAD) {
-		/* No defence of the HoA within the DAD time: the address is ours to proxy. */
-		struct bce *n;
-		struct bce saved = *e;
-
-		bce_free(ha, ha->dad, e);
-		if (bcache_add(ha->bc, &saved.hoa, 0, &n) < 0) {
-			ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_INSUFFICIENT_RESOURCES,
-				   saved.seq, 0, 0);
-			return 0;
-		}
-		n->ha = ha;
-		n->coa = saved.coa;
-		n->local = saved.local;
-		n->seq = saved.seq;
-		n->bu_flags = saved.bu_flags;
-		n->lifetime_sec = saved.lifetime_sec;
-		n->ifindex = saved.ifindex;
-		n->registered = n->updated = now_usec();
-		n->new_binding = true;
-		ha->registrations++;
-		bce_set_timer(ha, n, n->updated + (usec_t)n->lifetime_sec * USEC_PER_SEC);
-		if (ha_install(ha, n) < 0) {
-			ha_send_ba(ha, &n->local, &n->hoa, &n->coa, MH_BA_INSUFFICIENT_RESOURCES, n->seq, 0, 0);
-			bce_free(ha, ha->bc, n);
-		}
-	} else {
-		bce_free(ha, ha->bc, e);
+		break;
+	case BCE_DAD:
+		ha_dad_done(ha, e);
+		break;
+	default:
+		bce_free(ha, e);
+		break;
 	}
 	return 0;
 }
 
 /* ---- Binding Update processing -------------------------------------------- */
+
+/* The pending BU of an entry: what its BA (after DAD or the kernel) will answer. */
+static void bce_take_bu(struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx, uint32_t lifetime)
+{
+	e->seq = bu->seq;
+	e->bu_flags = bu->flags;
+	e->coa = bu->coa;
+	e->local = rx->dst;
+	e->lifetime_sec = lifetime;
+}
+
+static void ha_deregister(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx)
+{
+	e->seq = bu->seq;
+	e->local = rx->dst;
+	/* The BA goes to the BU's source (the CoA == HoA at home), not to the old CoA. */
+	e->coa = rx->has_hao ? rx->hao : rx->src;
+	ha->deregistrations++;
+	if (e->state == BCE_DAD) {
+		/* Nothing was installed: the pending registration ends here, BA 0 now (§10.3.2). */
+		bce_transition(ha, e, BCE_DELETED, "deregistered under DAD");
+		bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
+		ha_send_ba_accepted(ha, e, 0);
+		return;
+	}
+	/* The BA leaves once the tunnel route is gone, or it would follow it to the old CoA. */
+	ha_binding_delete(ha, e, "deregistered", true);
+}
+
+static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
+		       uint32_t lifetime)
+{
+	bool same_coa = memcmp(&e->coa, &bu->coa, sizeof(bu->coa)) == 0;
+	usec_t now = now_usec();
+
+	bce_take_bu(e, bu, rx, lifetime);
+	e->updated = now;
+	e->refreshes++;
+	ha->refreshes++;
+	bce_set_timer(ha, e, now + (usec_t)lifetime * USEC_PER_SEC);
+	if (same_coa && e->kpending == 0) {
+		/* Same CoA, nothing in flight: nothing changes in the kernel. */
+		ha_send_ba_accepted(ha, e, e->lifetime_sec);
+		/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
+		if (ha_kbit(ha, e))
+			ha_km_move(ha, e, &e->coa);
+		return;
+	}
+	/* A CoA change, or an install still in flight: this BU's install supersedes it. */
+	if (ha_install(ha, e) < 0)
+		ha_install_failed(ha, e);
+}
+
+/* §10.3.1: a new registration (or a newer BU for one under DAD) waits for DAD on the HoA. */
+static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
+			const struct ha_verdict *v)
+{
+	struct ha_home_if *hi = home_by_ifindex(ha, v->home->ifindex);
+
+	if (e && e->state == BCE_DAD) {
+		bce_take_bu(e, bu, rx, v->lifetime_sec); /* DAD goes on; its end answers this BU */
+		return;
+	}
+	if (!hi || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
+		ha_send_ba(ha, &rx->dst, &bu->hoa, &bu->coa, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, 0, 0);
+		return;
+	}
+	/* A new entry, or a deleted one in its grace period: the same entry goes to DAD. */
+	knl_cancel_owner(ha->knl, e);
+	e->ha = ha;
+	e->ifindex = hi->ifindex;
+	e->refreshes = 0;
+	e->sa_coa = in6addr_any;
+	bce_take_bu(e, bu, rx, v->lifetime_sec);
+	bce_transition(ha, e, BCE_DAD, "new registration");
+	ha_send_dad_ns(ha, hi, &bu->hoa);
+	bce_set_timer(ha, e, now_usec() + ha->dad_timeout);
+}
+
+/* A refused BU. A newer BU refused while DAD ran for an older one ends that registration too. */
+static void ha_reject(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
+		      const struct ha_verdict *v)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	const char *st = mh_ba_status_to_string(v->status);
+
+	addr_str(&bu->hoa, h);
+	addr_str(&bu->coa, c);
+	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1"),
+			      "BU for %s from %s refused: status %u (%s)", h, c, v->status, st ? st : "?");
+	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, v->status, v->ba_seq, 0, 0);
+	if (e && e->state == BCE_DAD) {
+		bce_free(ha, e);
+		ha_status_changed(ha);
+	}
+}
+
+/*
+ * UseMnHaIPsec: a home registration must arrive under ESP. For a HoA in an
+ * IPsecPolicySet the kernel enforces it (the SPD requires ESP, so a clear BU
+ * never reaches us: XfrmInTmplMismatch); a HoA with no protection is refused here.
+ */
+static bool ha_bu_protected(struct ha *ha, const struct ha_bu *bu, const struct mh_rx_info *rx)
+{
+	struct spd_pair sp;
+
+	return !ha->m->config->use_mn_ha_ipsec || spd_lookup(ha->m->config, &bu->hoa, &rx->dst, &sp) > 0;
+}
 
 static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
@@ -379,110 +510,45 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		.lifetime_units = msg->bu.lifetime,
 	};
 	struct ha_verdict v;
-	struct bce *e, *pending;
+	struct bce *e;
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
-	usec_t now = now_usec();
+	const char *st;
 
 	/* §9.5.1/§10.3.1: an Alternate Care-of Address option names the CoA. */
 	if (msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA))
 		bu.coa = msg->opts.alt_coa;
 	addr_str(&bu.hoa, h);
 	addr_str(&bu.coa, c);
-
 	if (!ha->ready) {
 		log_debug("BU from %s before the kernel setup finished, ignoring", h);
 		return DROP_OTHER;
 	}
-	/*
-	 * UseMnHaIPsec: a home registration must arrive under ESP. For a HoA in an
-	 * IPsecPolicySet the kernel enforces it (the SPD requires ESP, so a clear BU
-	 * never reaches us: XfrmInTmplMismatch); a HoA with no protection is refused here.
-	 */
-	if (ha->m->config->use_mn_ha_ipsec) {
-		struct spd_pair sp;
-		if (spd_lookup(ha->m->config, &bu.hoa, &rx->dst, &sp) <= 0) {
-			log_notice("BU for %s from %s dropped: UseMnHaIPsec requires an IPsecPolicySet for it", h, c);
-			return DROP_NOT_PROTECTED;
-		}
-	}
-	pending = bcache_lookup(ha->dad, &bu.hoa);
-	if (pending) {
-		/* A retransmission while DAD runs: follow the newest BU, answer when DAD ends. */
-		if (mh_seq_is_newer(bu.seq, pending->seq)) {
-			pending->seq = bu.seq;
-			pending->coa = bu.coa;
-			pending->local = rx->dst;
-		}
-		return DROP_NONE;
+	if (!ha_bu_protected(ha, &bu, rx)) {
+		log_notice("BU for %s from %s dropped: UseMnHaIPsec requires an IPsecPolicySet for it", h, c);
+		return DROP_NOT_PROTECTED;
 	}
 	e = bcache_lookup(ha->bc, &bu.hoa);
-	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e, bcache_count_state(ha->bc, BCE_VALID),
-		  ha->max_bindings, &bu, now, &v);
-	log_debug("BU %s -> %s seq %u lifetime %u: %s (%u)", h, c, bu.seq, bu.lifetime_units * 4,
-		  mh_ba_status_to_string(v.status) ? mh_ba_status_to_string(v.status) : "?", v.status);
-
+	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
+		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD), ha->max_bindings,
+		  &bu, now_usec(), &v);
+	st = mh_ba_status_to_string(v.status);
+	log_debug("BU %s -> %s seq %u lifetime %u: action %d, status %u (%s)", h, c, bu.seq,
+		  bu.lifetime_units * 4, v.action, v.status, st ? st : "?");
 	switch (v.action) {
+	case HA_IGNORE:
+		break;
 	case HA_REJECT:
-		log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1"),
-				      "BU for %s from %s refused: status %u (%s)", h, c, v.status,
-				      mh_ba_status_to_string(v.status) ? mh_ba_status_to_string(v.status) : "?");
-		ha_send_ba(ha, &rx->dst, &bu.hoa, rx->has_hao ? &rx->hao : &rx->src, v.status, v.ba_seq, 0, 0);
-		return DROP_NONE;
+		ha_reject(ha, e, &bu, rx, &v);
+		break;
 	case HA_DEREGISTER:
-		e->seq = bu.seq;
-		e->local = rx->dst;
-		/* The BA leaves once the tunnel route is gone, or it would follow it to the old CoA. */
-		e->coa = rx->has_hao ? rx->hao : rx->src;
-		ha->deregistrations++;
-		ha_binding_delete(ha, e, "deregistered", true);
-		return DROP_NONE;
+		ha_deregister(ha, e, &bu, rx);
+		break;
 	case HA_REFRESH:
-		e->seq = bu.seq;
-		e->bu_flags = bu.flags;
-		e->lifetime_sec = v.lifetime_sec;
-		e->updated = now;
-		e->local = rx->dst;
-		e->refreshes++;
-		ha->refreshes++;
-		bce_set_timer(ha, e, now + (usec_t)v.lifetime_sec * USEC_PER_SEC);
-		if (memcmp(&e->coa, &bu.coa, sizeof(bu.coa)) == 0) {
-			/* Same CoA: nothing changes in the kernel. */
-			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, e->lifetime_sec,
-				   ha_kbit(ha, e) ? MH_BA_F_K : 0);
-			/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
-			if (ha_kbit(ha, e))
-				ha_km_move(ha, e, &e->coa);
-			return DROP_NONE;
-		}
-		e->coa = bu.coa;
-		e->new_binding = false;
-		if (ha_install(ha, e) < 0)
-			ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
-		return DROP_NONE;
-	case HA_REGISTER: {
-		struct ha_home_if *hi = home_by_ifindex(ha, v.home->ifindex);
-		int r;
-
-		if (e) /* a deleted entry in its grace period: the new registration replaces it */
-			bce_free(ha, ha->bc, e);
-		r = bcache_add(ha->dad, &bu.hoa, ha->max_bindings, &pending);
-		if (r < 0 || !hi) {
-			ha_send_ba(ha, &rx->dst, &bu.hoa, &bu.coa, MH_BA_INSUFFICIENT_RESOURCES, bu.seq, 0, 0);
-			return DROP_NONE;
-		}
-		bcache_set_state(ha->dad, pending, BCE_DAD);
-		pending->ha = ha;
-		pending->coa = bu.coa;
-		pending->local = rx->dst;
-		pending->seq = bu.seq;
-		pending->bu_flags = bu.flags;
-		pending->lifetime_sec = v.lifetime_sec;
-		pending->ifindex = hi->ifindex;
-		/* §10.3.1: DAD for the HoA on the home link before accepting. */
-		ha_send_dad_ns(ha, hi, &bu.hoa);
-		bce_set_timer(ha, pending, now + ha->dad_timeout);
-		return DROP_NONE;
-	}
+		ha_refresh(ha, e, &bu, rx, v.lifetime_sec);
+		break;
+	case HA_REGISTER:
+		ha_register(ha, e, &bu, rx, &v);
+		break;
 	}
 	return DROP_NONE;
 }
@@ -492,7 +558,8 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 {
 	struct ha *ha = userdata;
 	struct in6_addr target;
-	struct bce *p;
+	char h[INET6_ADDRSTRLEN];
+	struct bce *e;
 
 	if (msg->type == NDISC_TYPE_NA)
 		target = msg->na->target;
@@ -500,17 +567,15 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 		target = msg->ns->target; /* another node's DAD for the same address */
 	else
 		return DROP_NONE; /* address resolution: the kernel's business */
-	p = bcache_lookup(ha->dad, &target);
-	if (p) {
-		char h[INET6_ADDRSTRLEN];
-		struct bce saved = *p;
-
-		addr_str(&target, h);
-		log_notice("DAD for home address %s failed: it is in use on the home link", h);
-		ha->dad_failures++;
-		bce_free(ha, ha->dad, p);
-		ha_send_ba(ha, &saved.local, &saved.hoa, &saved.coa, MH_BA_DAD_FAILED, saved.seq, 0, 0);
-	}
+	e = bcache_lookup(ha->bc, &target);
+	if (!e || e->state != BCE_DAD)
+		return DROP_NONE;
+	addr_str(&target, h);
+	log_notice("DAD for home address %s failed: it is in use on the home link", h);
+	ha->dad_failures++;
+	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_DAD_FAILED, e->seq, 0, 0);
+	bce_free(ha, e);
+	ha_status_changed(ha);
 	return DROP_NONE;
 }
 
@@ -705,7 +770,7 @@ static int ha_start(struct manager *m)
 	ha->knl = io_knl(m->io);
 	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
 	ha->dad_timeout = USEC_PER_SEC;
-	if ((r = bcache_new(&ha->bc)) < 0 || (r = bcache_new(&ha->dad)) < 0)
+	if ((r = bcache_new(&ha->bc)) < 0)
 		return r;
 	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
 	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
@@ -808,7 +873,6 @@ static void ha_stop(struct manager *m)
 		ha->kmo->destroy(ha->km);
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
-	ha->dad = bcache_free(ha->dad, bce_release, ha);
 	if (ha->io) {
 		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
 		(void)io_nd_register(ha->io, NDISC_TYPE_NA, NULL, NULL);
@@ -885,7 +949,6 @@ static int ha_ctl_bc(struct ha *ha, bool json, FILE *out)
 	} else
 		bce_print_header(out);
 	bcache_foreach(ha->bc, print_bce, &p);
-	bcache_foreach(ha->dad, print_bce, &p);
 	if (!json)
 		return 0;
 	ctl_json_add_u64(o, "count", bcache_count_state(ha->bc, BCE_VALID));

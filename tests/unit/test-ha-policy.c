@@ -64,6 +64,44 @@ START_TEST(new_registration_needs_dad)
 }
 END_TEST
 
+/* A HoA under DAD: every BU is decided, none is swallowed. */
+START_TEST(bu_during_dad)
+{
+	struct bce e = { .hoa = A("2001:db8:1::100"), .coa = A("2001:db8:2::5"), .seq = 7,
+			 .bu_flags = HOME, .state = BCE_DAD };
+	struct ha_bu b = bu("2001:db8:1::100", "2001:db8:2::5", 7, HOME, 100);
+	struct ha_verdict v;
+
+	/* The same BU again (or an older one): its BA comes when DAD ends. */
+	ha_decide(cfg, &home, 1, &e, 1, 1, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_IGNORE);
+	b.seq = 6;
+	ha_decide(cfg, &home, 1, &e, 1, 1, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_IGNORE);
+	/* A newer registration replaces the pending one; capacity counts it already (max 1). */
+	b = bu("2001:db8:1::100", "2001:db8:3::5", 8, HOME, 10);
+	ha_decide(cfg, &home, 1, &e, 1, 1, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_REGISTER);
+	ck_assert_uint_eq(v.lifetime_sec, 40);
+	ck_assert_uint_eq(v.ba_seq, 8);
+	/* A newer deregistration (lifetime 0) is decided: accepted (§10.3.2: the HA holds it). */
+	b = bu("2001:db8:1::100", "2001:db8:2::5", 8, HOME, 0);
+	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_DEREGISTER);
+	ck_assert_uint_eq(v.status, MH_BA_ACCEPTED);
+	/* The other registration type (H=0) → 139; a HoA the ACL denies → 129. */
+	b = bu("2001:db8:1::100", "2001:db8:2::5", 9, MH_BU_F_A, 10);
+	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_REJECT);
+	ck_assert_uint_eq(v.status, MH_BA_REG_TYPE_CHANGE);
+	e.hoa = A("2001:db8:1::66");
+	b = bu("2001:db8:1::66", "2001:db8:2::5", 9, HOME, 10);
+	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_REJECT);
+	ck_assert_uint_eq(v.status, MH_BA_PROHIBITED);
+}
+END_TEST
+
 START_TEST(lifetime_capped_by_config_and_prefix)
 {
 	struct ha_bu b = bu("2001:db8:1::100", "2001:db8:2::5", 1, HOME, 65535);
@@ -214,6 +252,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, new_registration_needs_dad);
+	tcase_add_test(tc, bu_during_dad);
 	tcase_add_test(tc, lifetime_capped_by_config_and_prefix);
 	tcase_add_test(tc, sequence_out_of_window);
 	tcase_add_test(tc, registration_type_change);
