@@ -142,9 +142,8 @@ int main(int argc, char *argv[])
 	if (r < 0)
 		goto fail;
 
+	/* READY=1 follows when the role's setup completed (manager_ready()). */
 	log_info("mip6d %s started as %s", PACKAGE_VERSION, node_role_to_string(m->config->role));
-	(void)sd_notify(false, "READY=1");
-	manager_notify_status(m);
 
 	r = sd_event_loop(m->event);
 	if (r < 0) {

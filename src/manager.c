@@ -265,7 +265,21 @@ int manager_start(struct manager *m)
 		if (r < 0)
 			return r;
 	}
+	if (!m->role)
+		manager_ready(m);
+	else
+		manager_notify_status(m);
 	return 0;
+}
+
+void manager_ready(struct manager *m)
+{
+	if (m->ready)
+		return;
+	m->ready = true;
+	log_info("%s ready", node_role_to_string(m->config->role));
+	(void)sd_notify(false, "READY=1");
+	manager_notify_status(m);
 }
 
 void manager_notify_status(struct manager *m)
@@ -274,6 +288,11 @@ void manager_notify_status(struct manager *m)
 
 	if (m->role && m->role->status)
 		m->role->status(m, rs, sizeof(rs));
+	if (!m->ready) {
+		(void)sd_notifyf(false, "STATUS=%s: starting, %s", node_role_to_string(m->config->role),
+				 *rs ? rs : "setting up");
+		return;
+	}
 	(void)sd_notifyf(false, "STATUS=%s: running, config %s (reloads %u, failed %u)%s%s",
 			 node_role_to_string(m->config->role),
 			 m->config_path ? m->config_path : "(built-in)", m->reloads,
@@ -316,7 +335,9 @@ int manager_reload(struct manager *m)
 done:
 	if (r < 0)
 		m->reload_failures++;
-	(void)sd_notify(false, "READY=1");
+	/* RELOADING=1 ends with READY=1, unless the first setup is still running. */
+	if (m->ready)
+		(void)sd_notify(false, "READY=1");
 	manager_notify_status(m);
 	return r;
 }

@@ -4,6 +4,9 @@
  * configuration and (as they are added) the sockets, kernel layer and the
  * role (HA, MN, CN). One thread; every fd and timer is an sd-event source.
  * Life cycle: manager_new() → manager_start() → sd_event_loop() → manager_free().
+ * READY=1 goes out when the role says its setup completed (manager_ready());
+ * until then STATUS= says what it waits for. A node without a role is ready
+ * when manager_start() returns.
  */
 #pragma once
 
@@ -34,7 +37,7 @@ struct role_ops {
 	 * or 1 and call manager_shutdown_done() later (bounded by a 3 s timer).
 	 */
 	int (*shutdown)(struct manager *m);
-	/* A short text for STATUS=. */
+	/* A short text for STATUS=; before manager_ready(), what the role waits for. */
 	void (*status)(struct manager *m, char *buf, size_t len);
 };
 
@@ -70,6 +73,7 @@ struct manager {
 	unsigned reloads;
 	unsigned reload_failures;
 	bool stopping;
+	bool ready;                 /* READY=1 sent */
 	sd_event_source *shutdown_timer;
 	usec_t started;
 	const struct role_ops *role;
@@ -85,6 +89,11 @@ int manager_start(struct manager *m);
 /* Parse config_path anew, validate, swap. On failure the old config stays. */
 int manager_reload(struct manager *m);
 void manager_notify_status(struct manager *m);
+/*
+ * The role's setup completed (kernel state installed and acknowledged, key
+ * manager connected or known absent): READY=1 and STATUS=. Once; later calls do nothing.
+ */
+void manager_ready(struct manager *m);
 /* The role finished its shutdown work: leave the event loop. */
 void manager_shutdown_done(struct manager *m);
 struct manager *manager_free(struct manager *m);

@@ -673,8 +673,20 @@ static unsigned ha_spd(struct ha *ha, enum knl_op op)
 	return n;
 }
 
-/* The kernel setup runs as a chain of acknowledged requests; `ready` opens the door to BUs. */
+/*
+ * The kernel setup runs as a chain of acknowledged requests; `ready` opens the
+ * door to BUs and READY=1 goes out (manager_ready) once the last step is acknowledged.
+ */
 enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_DONE };
+
+static const char *const ha_setup_waits[] = {
+	[SETUP_TUNNEL] = "the tunnel device",
+	[SETUP_TUNNEL_UP] = "the tunnel device to come up",
+	[SETUP_HAO_STATE] = "the Home Address option state",
+	[SETUP_HAO_POLICY] = "the Mobility Header policy",
+	[SETUP_SPD] = "the MN-HA IPsec policies",
+	[SETUP_DONE] = "nothing",
+};
 
 static void ha_setup_next(struct ha *ha)
 {
@@ -731,7 +743,7 @@ static void ha_setup_next(struct ha *ha)
 	case SETUP_DONE:
 		ha->ready = true;
 		log_info("home agent ready: %zu home prefix(es), tunnel %s", ha->n_prefixes, HA_TUNNEL_NAME);
-		manager_notify_status(ha->m);
+		manager_ready(ha->m);
 		return;
 	}
 	if (r < 0) {
@@ -751,6 +763,7 @@ static void on_setup_step(int result, void *userdata)
 		return;
 	}
 	ha->setup_stage++;
+	manager_notify_status(ha->m); /* STATUS= names the next step waited for */
 	ha_setup_next(ha);
 }
 
@@ -983,9 +996,10 @@ static void ha_status(struct manager *m, char *buf, size_t len)
 {
 	struct ha *ha = m->role_data;
 
-	if (ha)
-		snprintf(buf, len, "%zu binding(s)%s", bcache_count_state(ha->bc, BCE_VALID),
-			 ha->ready ? "" : ", kernel setup in progress");
+	if (ha && !ha->ready)
+		snprintf(buf, len, "waiting for the kernel: %s", ha_setup_waits[ha->setup_stage]);
+	else if (ha)
+		snprintf(buf, len, "%zu binding(s)", bcache_count_state(ha->bc, BCE_VALID));
 }
 
 static void ha_reloaded(struct manager *m, const struct mip6_config *old)

@@ -821,6 +821,7 @@ static void mn_setup_next(struct mn *mn, int stage)
 	case SETUP_DONE:
 		mn->ready = true;
 		log_info("mobile node ready on %s: home address, soliciting a router", mn->ifname);
+		manager_ready(mn->m);
 		mn_send_rs(mn);
 		return;
 	}
@@ -1102,7 +1103,9 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 {
 	struct mn *mn = m->role_data;
 
-	if (mn)
+	if (mn && !mn->ready)
+		snprintf(buf, len, "waiting for the kernel setup (step %d)", mn->setup_stage);
+	else if (mn)
 		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_name(mn->bul));
 }
 

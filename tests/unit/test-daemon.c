@@ -8,6 +8,8 @@
  * parsed with json-c: one JSON object on standard output, errors included.
  */
 #include <check.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -338,6 +340,91 @@ static int run_capture(const char *cmd, char *out, size_t outsz)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * A home agent in a private network namespace with one home link. READY=1 must
+ * mean "the kernel setup is done": when it comes, the tunnel device and the
+ * Mobility Header policy exist already; where the kernel cannot do the setup
+ * (no ip6_tunnel or no IPV6_MIP6, as on many hosts), READY=1 never comes and
+ * the daemon exits with an error. Before either, STATUS= says what it waits for.
+ */
+static pid_t spawn_ha_in_netns(const char *conf, const char *notify)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		char ctl[600];
+
+		if (unshare(CLONE_NEWNET) < 0 ||
+		    system("ip link set lo up && ip link add home0 type veth peer name home1 && "
+			   "ip link set home0 up && ip link set home1 up && "
+			   "ip -6 addr add 2001:db8:1::1/64 dev home0 nodad") != 0)
+			_exit(77);
+		setenv("NOTIFY_SOCKET", notify, 1);
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		unsetenv("JOURNAL_STREAM");
+		if (null >= 0 && !getenv("MIP6D_TEST_VERBOSE"))
+			dup2(null, 2);
+		snprintf(ctl, sizeof(ctl), "%s/ctl-ha", dir);
+		execl(mip6d, "mip6d", "-c", conf, "-s", ctl, "-l", "stderr", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+START_TEST(ready_only_after_kernel_setup)
+{
+	char notify[512], conf[512], cmd[1024], out[4096];
+	int fd = bind_notify(notify, sizeof(notify)), status = 0;
+	bool ready = false, waiting = false, exited = false;
+	long deadline = ms_now() + 30000;
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/ha.conf", dir);
+	write_file(conf, "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n");
+	pid = spawn_ha_in_netns(conf, notify);
+	while (!ready && !exited && ms_now() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (poll(&p, 1, 50) > 0 && (n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = 0;
+			if (strstr(buf, "STATUS=HA: starting, waiting for the kernel"))
+				waiting = true;
+			if (strstr(buf, "READY=1"))
+				ready = true;
+			continue;
+		}
+		exited = waitpid(pid, &status, WNOHANG) == pid;
+	}
+	ck_assert_msg(ready || exited, "neither READY=1 nor an exit in 30 s");
+	if (exited && WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		close(fd);
+		return; /* no network namespace here: nothing to check */
+	}
+	ck_assert_msg(waiting, "no STATUS= naming what the HA waits for before READY=1");
+	if (!ready) {
+		/* This kernel cannot do the HA's setup: no READY=1, an error exit. */
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_ne(WEXITSTATUS(status), 0);
+		close(fd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ip link show mip6tnl0 >/dev/null 2>&1", (int)pid);
+	ck_assert_msg(system(cmd) == 0, "READY=1 before the tunnel device exists");
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ip xfrm policy list dir in proto 135 2>&1", (int)pid);
+	ck_assert_int_eq(run_capture(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "proto 135") || strstr(out, "proto mobility-header"),
+		      "READY=1 before the Mobility Header policy is installed: %s", out);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(wait_exit(pid, 10000), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(check_mode_and_errors)
 {
 	char cmd[8192], out[8192], conf[512];
@@ -386,6 +473,7 @@ int main(void)
 	tcase_add_test(tc, ctl_answers);
 	tcase_add_test(tc, sigint_exits_cleanly);
 	tcase_add_test(tc, check_mode_and_errors);
+	tcase_add_test(tc, ready_only_after_kernel_setup);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
