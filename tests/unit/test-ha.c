@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The home agent role driven through its real handlers with fake I/O: raw BU
+ * bytes in (laid out by hand after RFC 6275 §6.1.7, not with our encoder), the
+ * BA bytes it emits checked by hand against §6.1.8. The I/O module is a fake
+ * (src/io: capture of what would be sent, the receive path fed directly) and
+ * so is the kernel under the netlink layer: it acknowledges, fails or holds
+ * each request as the test says. The links themselves are real, in a private
+ * network namespace (a veth pair as the home link, a bridge standing in for
+ * the tunnel device): the HA reads its home prefix and DAD time from there.
+ *
+ * Decisions covered (§9.5.1, §10.3.1, §10.3.2): 0 after DAD, 129, 131, 132, 133,
+ * 134, 135, 139; the BU-during-DAD cases; overlapping installs; a failed kernel
+ * install (fails closed: BA 130, never 0); a deregistration; an unknown MH type
+ * (Binding Error status 2 from the shared path). Not applicable to an HA
+ * without route optimisation: 136-138 (nonces: a correspondent's statuses) and
+ * 128 (the HA never sends it). No key manager here (UseMnHaIPsec disabled).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "ha/ha.h"
+#include "icmp6/icmp6-socket.h"
+#include "io/io.h"
+#include "manager.h"
+#include "netlink/nl-kernel.h"
+
+#define HOA "2001:db8:1::100"
+#define HA_ADDR "2001:db8:1::1"
+#define COA1 "2001:db8:2::100"
+#define COA2 "2001:db8:3::100"
+#define COA3 "2001:db8:4::100"
+#define MAX_SENT 64
+#define MAX_KREQ 256
+
+struct sent {
+	int proto;
+	uint8_t buf[128];
+	size_t len;
+	struct in6_addr src, dst, rh2;
+	bool has_rh2;
+};
+
+struct fx {
+	struct manager *m;
+	struct sent sent[MAX_SENT];
+	unsigned n_sent;
+	uint16_t kreq[MAX_KREQ]; /* nlmsg_type of every request the fake kernel saw */
+	unsigned n_kreq;
+	int route_answer;        /* answer to RTM_NEWROUTE (0, -errno, KNL_FAKE_HOLD) */
+};
+
+static struct fx F;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static bool addr_is(const void *a, const char *s)
+{
+	struct in6_addr b = A(s);
+
+	return memcmp(a, &b, sizeof(b)) == 0;
+}
+
+static void capture(const struct io_sent *s, void *ud)
+{
+	struct fx *f = ud;
+	struct sent *c;
+
+	ck_assert_uint_lt(f->n_sent, MAX_SENT);
+	c = &f->sent[f->n_sent++];
+	c->proto = s->proto;
+	ck_assert_uint_le(s->len, sizeof(c->buf));
+	memcpy(c->buf, s->buf, s->len);
+	c->len = s->len;
+	c->src = s->src;
+	c->dst = s->dst;
+	c->has_rh2 = s->has_rh2;
+	c->rh2 = s->rh2;
+}
+
+static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	struct fx *f = ud;
+	uint16_t type;
+
+	ck_assert_uint_ge(len, 16);
+	memcpy(&type, msg + 4, sizeof(type));
+	ck_assert_uint_lt(f->n_kreq, MAX_KREQ);
+	f->kreq[f->n_kreq++] = type;
+	if (protocol == NETLINK_ROUTE && type == RTM_NEWROUTE)
+		return f->route_answer;
+	return 0;
+}
+
+static unsigned kreq_count(uint16_t type)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_kreq; i++)
+		n += F.kreq[i] == type;
+	return n;
+}
+
+/* Run the loop until pred() or timeout_ms; returns pred(). */
+static bool run_until(bool (*pred)(void), int timeout_ms)
+{
+	usec_t deadline = now_usec() + (usec_t)timeout_ms * USEC_PER_MSEC;
+
+	while (!pred() && now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+	return pred();
+}
+
+/* Let the loop run for ms (for "nothing more happens" checks). */
+static void run_for(int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+
+	while (now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+}
+
+static bool is_ready(void)
+{
+	return F.m->ready;
+}
+
+static void setup(void)
+{
+	static const char text[] = "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n"
+				   "HaMaxBindingLife 600;\nBindingAclPolicy 2001:db8:1::66 deny;\n";
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+
+	memset(&F, 0, sizeof(F));
+	ck_assert_msg(conf_load_string("test", text, sizeof(text) - 1, &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	F.m->role = &ha_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+	ck_assert_msg(run_until(is_ready, 5000), "the HA did not finish its setup on the fake kernel");
+	F.n_sent = 0;
+	F.n_kreq = 0;
+}
+
+static void teardown(void)
+{
+	F.m = manager_free(F.m);
+}
+
+/*
+ * A BU (§6.1.7): Payload Proto 59, Header Len, MH Type 5, Reserved, Checksum
+ * (the kernel's: 0 here), Sequence #, A|H|L|K|M|R|P + reserved, Lifetime (4 s
+ * units), then options; 16 octets with a PadN, 32 with an Alternate CoA option.
+ */
+static size_t bu_bytes(uint8_t *b, uint16_t seq, uint16_t flags, uint16_t units, const char *alt_coa)
+{
+	memset(b, 0, 32);
+	b[0] = 59;
+	b[2] = 5;
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	b[8] = (uint8_t)(flags >> 8);
+	b[9] = (uint8_t)flags;
+	b[10] = (uint8_t)(units >> 8);
+	b[11] = (uint8_t)units;
+	if (!alt_coa) {
+		b[1] = 1;           /* (1 + 1) * 8 = 16 octets */
+		b[12] = 1, b[13] = 2; /* PadN, 2 bytes of padding */
+		return 16;
+	}
+	b[1] = 3;             /* 32 octets */
+	b[12] = 1, b[13] = 0; /* PadN of length 0: the AltCoA at 8n+6 (§6.2.5) */
+	b[14] = 3, b[15] = 16;
+	{
+		struct in6_addr a = A(alt_coa);
+		memcpy(b + 16, &a, 16);
+	}
+	return 32;
+}
+
+#define F_A 0x8000
+#define F_H 0x4000
+#define F_K 0x1000
+
+/* The BU from hoa, with a Home Address option holding coa (NULL: sent from the HoA itself). */
+static void send_bu(const char *hoa, const char *coa, uint16_t seq, uint16_t flags, uint16_t units)
+{
+	uint8_t b[32];
+	size_t len = bu_bytes(b, seq, flags, units, NULL);
+	struct mh_rx_info rx = { .src = A(hoa), .dst = A(HA_ADDR) };
+
+	if (coa) {
+		rx.has_hao = true;
+		rx.hao = A(coa);
+	}
+	io_mh_input(F.m->io, b, len, &rx);
+}
+
+static unsigned n_ba(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 6;
+	return n;
+}
+
+static unsigned want_ba;
+static bool have_ba(void)
+{
+	return n_ba() >= want_ba;
+}
+
+/* The k-th BA sent (0-based). */
+static const struct sent *ba(unsigned k)
+{
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 6 && k-- == 0)
+			return &F.sent[i];
+	ck_abort_msg("no BA #%u", k);
+	return NULL;
+}
+
+/* §6.1.8: Status at 6, K|R|P at 7, Sequence # at 8, Lifetime at 10, options from 12. */
+static void check_ba(const struct sent *s, uint8_t status, uint16_t seq, uint16_t units, const char *to,
+		     const char *rh2)
+{
+	ck_assert_uint_ge(s->len, 12);
+	ck_assert_uint_eq(s->len % 8, 0);
+	ck_assert_uint_eq(s->buf[0], 59);
+	ck_assert_uint_eq(((size_t)s->buf[1] + 1) * 8, s->len);
+	ck_assert_uint_eq(s->buf[2], 6);
+	ck_assert_uint_eq(s->buf[6], status);
+	ck_assert_uint_eq((s->buf[8] << 8) | s->buf[9], seq);
+	ck_assert_uint_eq((s->buf[10] << 8) | s->buf[11], units);
+	ck_assert_msg(addr_is(&s->dst, to), "BA not sent to %s", to);
+	ck_assert_msg(addr_is(&s->src, HA_ADDR), "BA not from the HA address");
+	ck_assert_int_eq(s->has_rh2, rh2 != NULL);
+	if (rh2)
+		ck_assert_msg(addr_is(&s->rh2, rh2), "type 2 routing header does not hold %s", rh2);
+}
+
+/* A Binding Refresh Advice (§6.2.4: type 2, length 2) among the BA's options, its interval in units. */
+static int ba_refresh(const struct sent *s)
+{
+	for (size_t off = 12; off < s->len;) {
+		if (s->buf[off] == 0) {
+			off++;
+			continue;
+		}
+		ck_assert_uint_le(off + 2, s->len);
+		if (s->buf[off] == 2 && s->buf[off + 1] == 2)
+			return (s->buf[off + 2] << 8) | s->buf[off + 3];
+		off += 2 + (size_t)s->buf[off + 1];
+	}
+	return -1;
+}
+
+static unsigned count_nd(uint8_t type)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == type;
+	return n;
+}
+
+/* A registration through DAD: BU, NS for the HoA, then route + proxy entry, then BA 0. */
+static void register_binding(uint16_t seq, const char *coa)
+{
+	unsigned before = n_ba();
+
+	send_bu(HOA, coa, seq, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert_msg(run_until(have_ba, 5000), "no BA for the registration");
+	check_ba(ba(before), 0, seq, 64, coa, HOA);
+}
+
+START_TEST(registration_after_dad)
+{
+	const struct sent *s;
+	int refresh;
+
+	send_bu(HOA, COA1, 10, F_A | F_H, 64);
+	/* §10.3.1: no BA before DAD; an NS for the HoA from :: to its solicited-node group. */
+	ck_assert_uint_eq(n_ba(), 0);
+	ck_assert_uint_eq(count_nd(135), 1);
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6) {
+			ck_assert(IN6_IS_ADDR_UNSPECIFIED(&F.sent[i].src));
+			ck_assert(addr_is(&F.sent[i].dst, "ff02::1:ff00:100"));
+		}
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+	want_ba = 1;
+	ck_assert(run_until(have_ba, 5000));
+	/* BA 0 with the lifetime asked (256 s < HaMaxBindingLife), to the CoA, RH2 with the HoA. */
+	s = ba(0);
+	check_ba(s, 0, 10, 64, COA1, HOA);
+	refresh = ba_refresh(s);
+	ck_assert_int_gt(refresh, 0);
+	ck_assert_int_lt(refresh, 64);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
+	/* §10.4.1: an unsolicited NA claims the HoA on the home link. */
+	ck_assert_uint_eq(count_nd(136), 1);
+	ck_assert_uint_eq(F.m->counters.mh_in[5], 1);
+	ck_assert_uint_eq(F.m->counters.mh_out[6], 1);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 1);
+	/* A refresh from the same CoA: BA at once, nothing in the kernel. */
+	send_bu(HOA, COA1, 11, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 2);
+	check_ba(ba(1), 0, 11, 64, COA1, HOA);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+}
+END_TEST
+
+START_TEST(refusals)
+{
+	/* 132: the HoA is not in a home prefix (§10.3.1). */
+	send_bu("2001:db8:9::1", COA1, 1, F_A | F_H, 64);
+	check_ba(ba(0), 132, 1, 0, COA1, "2001:db8:9::1");
+	/* 129: BindingAclPolicy denies it. */
+	send_bu("2001:db8:1::66", COA1, 1, F_A | F_H, 64);
+	check_ba(ba(1), 129, 1, 0, COA1, "2001:db8:1::66");
+	/* 131: H=0, a correspondent registration at a home agent. */
+	send_bu(HOA, COA1, 1, F_A, 64);
+	check_ba(ba(2), 131, 1, 0, COA1, HOA);
+	/* 133: deregistration without a binding (§10.3.2). */
+	send_bu(HOA, COA1, 2, F_A | F_H, 0);
+	check_ba(ba(3), 133, 2, 0, COA1, HOA);
+	ck_assert_uint_eq(count_nd(135), 0);
+	ck_assert_uint_eq(F.n_kreq, 0);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[132] + F.m->counters.ba_status_out[129] +
+				  F.m->counters.ba_status_out[131] + F.m->counters.ba_status_out[133],
+			  4);
+}
+END_TEST
+
+START_TEST(refusals_of_a_binding)
+{
+	register_binding(100, COA1);
+	/* 135: not newer than the last accepted (§9.5.1), with that number in the BA. */
+	send_bu(HOA, COA2, 100, F_A | F_H, 64);
+	check_ba(ba(1), 135, 100, 0, COA2, HOA);
+	send_bu(HOA, COA2, 90, F_A | F_H, 64);
+	check_ba(ba(2), 135, 100, 0, COA2, HOA);
+	/* 139: a home registration cannot become a correspondent one (§9.5.1). */
+	send_bu(HOA, COA2, 101, F_A, 64);
+	check_ba(ba(3), 139, 101, 0, COA2, HOA);
+	/* The binding is untouched: no new route. */
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+}
+END_TEST
+
+START_TEST(dad_failure_gives_134)
+{
+	struct icmp6_rxinfo rx = { .src = A("fe80::99"), .dst = A("ff02::1"), .hop_limit = 255 };
+	/* A Neighbor Advertisement (RFC 4861 §4.4) for the HoA: type 136, code 0, O flag, target. */
+	uint8_t na[24] = { 136, 0, 0, 0, 0x20, 0, 0, 0 };
+	struct in6_addr t = A(HOA);
+
+	memcpy(na + 8, &t, 16);
+	send_bu(HOA, COA1, 5, F_A | F_H, 64);
+	ck_assert_uint_eq(count_nd(135), 1);
+	rx.ifindex = 0;
+	io_nd_input(F.m->io, na, sizeof(na), &rx);
+	check_ba(ba(0), 134, 5, 0, COA1, HOA);
+	/* The registration is gone: the DAD timer installs nothing later. */
+	run_for(300);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+}
+END_TEST
+
+START_TEST(bu_during_dad)
+{
+	send_bu(HOA, COA1, 20, F_A | F_H, 64);
+	/* The same BU again: nothing now (its BA comes when DAD ends); no second NS. */
+	send_bu(HOA, COA1, 20, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 0);
+	ck_assert_uint_eq(count_nd(135), 1);
+	/* A newer BU from another CoA replaces the one DAD waits for. */
+	send_bu(HOA, COA2, 21, F_A | F_H, 32);
+	ck_assert_uint_eq(n_ba(), 0);
+	want_ba = 1;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(0), 0, 21, 32, COA2, HOA);
+	run_for(200);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+	/* A newer BU refused under DAD ends the pending registration: its BA, then nothing. */
+	send_bu("2001:db8:1::101", COA1, 1, F_A | F_H, 64);
+	send_bu("2001:db8:1::101", COA1, 2, F_A, 64);
+	check_ba(ba(1), 139, 2, 0, COA1, "2001:db8:1::101");
+	run_for(300);
+	ck_assert_uint_eq(n_ba(), 2);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+}
+END_TEST
+
+/* A lifetime-0 BU during DAD is decided, not swallowed: accepted at once, no binding later. */
+START_TEST(deregistration_during_dad)
+{
+	send_bu(HOA, COA1, 30, F_A | F_H, 64);
+	send_bu(HOA, COA1, 31, F_A | F_H, 0);
+	ck_assert_uint_eq(n_ba(), 1);
+	check_ba(ba(0), 0, 31, 0, COA1, HOA);
+	run_for(300);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 0);
+	/* The entry is kept (DELETED) for late BUs: the older one gets 135 (§9.5.1). */
+	send_bu(HOA, COA1, 30, F_A | F_H, 64);
+	check_ba(ba(1), 135, 31, 0, COA1, HOA);
+}
+END_TEST
+
+/*
+ * Two CoA changes whose kernel installs overlap: the first BU's acknowledgement
+ * neither sends a BA nor counts against the second install; exactly one BA, for
+ * the newest BU, once its own route is acknowledged.
+ */
+START_TEST(overlapping_installs)
+{
+	struct knl_sock *rtnl;
+
+	register_binding(40, COA1);
+	rtnl = knl_get_socket(io_knl(F.m->io), KNL_SOCKET_RTNL);
+	F.route_answer = KNL_FAKE_HOLD;
+	send_bu(HOA, COA2, 41, F_A | F_H, 64);
+	run_for(50);
+	send_bu(HOA, COA3, 42, F_A | F_H, 64);
+	run_for(50);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 3);
+	ck_assert_uint_eq(n_ba(), 1);
+	/* The kernel acknowledges the first (superseded) install: no BA. */
+	ck_assert_int_eq(knl_sock_fake_answer(rtnl, 0), 0);
+	run_for(50);
+	ck_assert_uint_eq(n_ba(), 1);
+	/* ... then the second: one BA, for seq 42 to the newest CoA. */
+	ck_assert_int_eq(knl_sock_fake_answer(rtnl, 0), 0);
+	run_for(50);
+	ck_assert_uint_eq(n_ba(), 2);
+	check_ba(ba(1), 0, 42, 64, COA3, HOA);
+	ck_assert_int_eq(knl_sock_fake_answer(rtnl, 0), -ENOENT);
+	/* No counter left behind: a refresh from the same CoA is answered at once. */
+	F.route_answer = 0;
+	send_bu(HOA, COA3, 43, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 3);
+	check_ba(ba(2), 0, 43, 64, COA3, HOA);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 3);
+}
+END_TEST
+
+/* The kernel refuses the route: fail closed. BA 130, never 0; what was installed is removed. */
+START_TEST(failed_install_fails_closed)
+{
+	F.route_answer = -ENETUNREACH;
+	send_bu(HOA, COA1, 50, F_A | F_H, 64);
+	want_ba = 1;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(0), 130, 50, 0, COA1, HOA);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 0);
+	run_for(100);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(count_nd(136), 0); /* no NA claims a HoA that is not proxied */
+	/* Nothing is left: the MN's next BU starts a registration afresh (DAD again). */
+	F.route_answer = 0;
+	send_bu(HOA, COA1, 51, F_A | F_H, 64);
+	ck_assert_uint_eq(count_nd(135), 2);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 51, 64, COA1, HOA);
+}
+END_TEST
+
+/* Deregistration from home (§10.3.2): route and proxy entry go first, then BA 0 with lifetime 0. */
+START_TEST(deregistration)
+{
+	register_binding(60, COA1);
+	send_bu(HOA, NULL, 61, F_A | F_H, 0);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 61, 0, HOA, NULL);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	/* A late BU (older) gets 135 while the entry is kept. */
+	send_bu(HOA, COA1, 60, F_A | F_H, 64);
+	check_ba(ba(2), 135, 61, 0, COA1, HOA);
+}
+END_TEST
+
+/* §9.2: an unknown MH type reaching the HA gets Binding Error status 2 from the shared path. */
+START_TEST(unknown_type_gets_be2)
+{
+	static const uint8_t unknown[8] = { 59, 0, 17, 0, 0, 0, 0, 0 };
+	struct mh_rx_info rx = { .src = A(HOA), .dst = A(HA_ADDR), .has_hao = true, .hao = A(COA1) };
+	const struct sent *s = &F.sent[0];
+
+	io_mh_input(F.m->io, unknown, sizeof(unknown), &rx);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(s->proto, IPPROTO_MH);
+	/* §6.1.9: MH Type 7, Status 2 at offset 6, the Home Address at 8. */
+	ck_assert_uint_eq(s->buf[2], 7);
+	ck_assert_uint_eq(s->buf[6], 2);
+	ck_assert(addr_is(s->buf + 8, HOA));
+	ck_assert(addr_is(&s->dst, COA1));
+	ck_assert_uint_eq(F.m->counters.mh_out[7], 1);
+}
+END_TEST
+
+static int netns_setup(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	if (system("ip link set lo up && ip link add home0 type veth peer name home1 && "
+		   "ip link set home0 up && ip link set home1 up && "
+		   "ip -6 addr add 2001:db8:1::1/64 dev home0 nodad && "
+		   "ip link add mip6tnl0 type bridge && "
+		   "sysctl -qw net.ipv6.neigh.home0.retrans_time_ms=50") != 0)
+		return -ENODEV;
+	return 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("ha");
+	TCase *tc = tcase_create("ha");
+	SRunner *sr;
+	int failed;
+
+	if (netns_setup() < 0) {
+		fprintf(stderr, "test-ha: no private network namespace with veth and bridge links here, skipped\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, registration_after_dad);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, refusals_of_a_binding);
+	tcase_add_test(tc, dad_failure_gives_134);
+	tcase_add_test(tc, bu_during_dad);
+	tcase_add_test(tc, deregistration_during_dad);
+	tcase_add_test(tc, overlapping_installs);
+	tcase_add_test(tc, failed_install_fails_closed);
+	tcase_add_test(tc, deregistration);
+	tcase_add_test(tc, unknown_type_gets_be2);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
