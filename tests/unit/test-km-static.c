@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The static key manager's key-file lines (RFC 3776 manual keying) and the SPD construction. */
+/* The static key file (RFC 3776 manual keying; src/ipsec/keyfile.h) and the SPD construction. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -7,11 +7,11 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "ipsec/keyfile.h"
 #include "ipsec/spd.h"
 #include "mh/mh-codec.h"
 #include "netlink/nl-types.h"
 
-int km_static_parse_line(const char *line, const struct spd_pair *p, struct knl_xfrm_state ret[2]);
 
 static struct spd_pair pair(void)
 {
@@ -23,18 +23,29 @@ static struct spd_pair pair(void)
 }
 
 #define KEY "00112233445566778899aabbccddeeff01020304"
+#define LINE(hoa, rest) hoa " 2001:db8:1::1 " rest
 
-START_TEST(parse_good_line)
+static int parse(const char *line, struct keyfile_entry *e)
+{
+	return keyfile_parse_line(line, strlen(line), e);
+}
+
+START_TEST(keyfile_good_line)
 {
 	struct spd_pair p = pair();
+	struct keyfile_entry e;
 	struct knl_xfrm_state st[2];
 
-	ck_assert_int_eq(km_static_parse_line("2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY
-					      " 128\n",
-					      &p, st),
-			 1);
+	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "0x1001 4098 rfc4106(gcm(aes)) " KEY " 128\n"), &e), 1);
+	ck_assert(memcmp(&e.hoa, &p.hoa, 16) == 0 && memcmp(&e.ha, &p.ha, 16) == 0);
+	ck_assert_uint_eq(e.spi_to_ha, 0x1001);
+	ck_assert_uint_eq(e.spi_to_mn, 4098);
+	ck_assert_str_eq(e.aead, "rfc4106(gcm(aes))");
+	ck_assert_uint_eq(e.key_len, 20);
+	ck_assert_uint_eq(e.icv_bits, 128);
+	keyfile_states(&e, &p, st);
 	ck_assert_uint_eq(st[0].spi, 0x1001);
-	ck_assert_uint_eq(st[1].spi, 0x1002);
+	ck_assert_uint_eq(st[1].spi, 4098);
 	ck_assert_uint_eq(st[0].reqid, 7);
 	ck_assert_uint_eq(st[1].reqid, 8);
 	ck_assert(memcmp(&st[0].src, &p.hoa, 16) == 0 && memcmp(&st[0].dst, &p.ha, 16) == 0);
@@ -45,40 +56,85 @@ START_TEST(parse_good_line)
 	ck_assert_uint_eq(st[0].aead.key_len, 20);
 	ck_assert_uint_eq(st[0].aead.key[0], 0x00);
 	ck_assert_uint_eq(st[0].aead.key[19], 0x04);
-	ck_assert_uint_eq(st[0].aead.icv_bits, 128);
+	ck_assert_uint_eq(st[1].aead.icv_bits, 128);
+	/* Bounds: SPI 256 and 2^32-1, a 64-byte key, ICV 1 and 256; CRLF, no newline, tabs. */
+	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "256 0xffffffff a " KEY KEY KEY "00112233 1"), &e), 1);
+	ck_assert_uint_eq(e.spi_to_mn, 0xffffffffu);
+	ck_assert_uint_eq(e.key_len, 64);
+	ck_assert_int_eq(parse("\t2001:db8:1::100\t2001:db8:1::1 256 257 x 00 256\r\n", &e), 1);
+	ck_assert_uint_eq(e.icv_bits, 256);
 }
 END_TEST
 
-START_TEST(parse_other_pairs_and_comments)
+START_TEST(keyfile_comments_and_blank)
 {
-	struct spd_pair p = pair();
-	struct knl_xfrm_state st[2];
+	struct keyfile_entry e;
 
-	ck_assert_int_eq(km_static_parse_line("# a comment\n", &p, st), 0);
-	ck_assert_int_eq(km_static_parse_line("\n", &p, st), 0);
-	ck_assert_int_eq(km_static_parse_line("2001:db8:1::200 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY
-					      " 128\n",
-					      &p, st),
-			 0);
+	ck_assert_int_eq(parse("# a comment\n", &e), 0);
+	ck_assert_int_eq(parse("   # indented\n", &e), 0);
+	ck_assert_int_eq(parse("\n", &e), 0);
+	ck_assert_int_eq(parse(" \t\r", &e), 0);
+	ck_assert_int_eq(keyfile_parse_line("", 0, &e), 0);
 }
 END_TEST
 
-START_TEST(parse_bad_lines)
+START_TEST(keyfile_bad_lines)
 {
 	static const char *const bad[] = {
-		"2001:db8:1::100 2001:db8:1::1 0x1001\n",                                     /* short */
-		"not-an-address 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n", /* address */
-		"2001:db8:1::100 2001:db8:1::1 0x10 0x1002 rfc4106(gcm(aes)) " KEY " 128\n",  /* SPI < 256 */
-		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) 0011223 128\n", /* odd hex */
-		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) zz11 128\n",   /* not hex */
-		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 0\n",   /* ICV */
-		"2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY KEY KEY KEY " 128\n", /* key too long */
+		LINE("2001:db8:1::100", "0x1001\n"),                                           /* short */
+		LINE("not-an-address", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),       /* address */
+		LINE("10.0.0.1", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),             /* IPv4 */
+		LINE("2001:db8:1::100", "0x10 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),        /* SPI < 256 */
+		LINE("2001:db8:1::100", "255 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),         /* SPI < 256 */
+		LINE("2001:db8:1::100", "0x1001 0x100000000 rfc4106(gcm(aes)) " KEY " 128\n"), /* SPI > 32 bits */
+		LINE("2001:db8:1::100", "0x1001 -4098 rfc4106(gcm(aes)) " KEY " 128\n"),       /* sign */
+		LINE("2001:db8:1::100", "0x 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),          /* no digits */
+		LINE("2001:db8:1::100", "0x1001 0x1g02 rfc4106(gcm(aes)) " KEY " 128\n"),      /* not hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) 0011223 128\n"),     /* odd hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) zz11 128\n"),        /* not hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 0\n"),        /* ICV 0 */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 257\n"),      /* ICV */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY KEY KEY KEY " 128\n"), /* key */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128 trailing\n"), /* extra field */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes));x " KEY " 128\n"),    /* alg chars */
+		LINE("2001:db8:1::100", "0x1001 0x1002 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " KEY " 128\n"),
 	};
-	struct spd_pair p = pair();
-	struct knl_xfrm_state st[2];
+	struct keyfile_entry e;
+	char longline[KEYFILE_LINE_MAX + 2];
+	static const char nul[] = "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 a\0b " KEY " 128";
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(km_static_parse_line(bad[i], &p, st) == -EINVAL, "accepted: %s", bad[i]);
+		ck_assert_msg(parse(bad[i], &e) == -EINVAL, "accepted: %s", bad[i]);
+	memset(longline, ' ', sizeof(longline));
+	memcpy(longline + sizeof(longline) - 4, "# x", 3);
+	ck_assert_int_eq(keyfile_parse_line(longline, sizeof(longline), &e), -EINVAL);
+	ck_assert_int_eq(keyfile_parse_line(nul, sizeof(nul) - 1, &e), -EINVAL);
+}
+END_TEST
+
+START_TEST(keyfile_whole_text)
+{
+	static const char text[] = "# keys\n"
+				   "2001:db8:1::200 2001:db8:1::1 0x2001 0x2002 rfc4106(gcm(aes)) " KEY " 128\n"
+				   "\n"
+				   "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 96";
+	struct spd_pair p = pair();
+	struct keyfile_entry e;
+	struct in6_addr other;
+	unsigned line = 0;
+	char broken[sizeof(text) + 32];
+
+	ck_assert_int_eq(keyfile_find(text, sizeof(text) - 1, &p.hoa, &p.ha, &e, &line), 1);
+	ck_assert_uint_eq(e.spi_to_ha, 0x1001);
+	ck_assert_uint_eq(e.icv_bits, 96);
+	inet_pton(AF_INET6, "2001:db8:1::300", &other);
+	ck_assert_int_eq(keyfile_find(text, sizeof(text) - 1, &other, &p.ha, &e, &line), 0);
+	ck_assert_int_eq(keyfile_find(text, sizeof(text) - 1, &p.hoa, &other, &e, &line), 0);
+	ck_assert_int_eq(keyfile_find("", 0, &p.hoa, &p.ha, &e, &line), 0);
+	/* A malformed line after the pair's own still refuses the file, naming the line. */
+	snprintf(broken, sizeof(broken), "%s\ngarbage\n", text);
+	ck_assert_int_eq(keyfile_find(broken, strlen(broken), &p.hoa, &p.ha, &e, &line), -EINVAL);
+	ck_assert_uint_eq(line, 5);
 }
 END_TEST
 
@@ -217,9 +273,10 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, parse_good_line);
-	tcase_add_test(tc, parse_other_pairs_and_comments);
-	tcase_add_test(tc, parse_bad_lines);
+	tcase_add_test(tc, keyfile_good_line);
+	tcase_add_test(tc, keyfile_comments_and_blank);
+	tcase_add_test(tc, keyfile_bad_lines);
+	tcase_add_test(tc, keyfile_whole_text);
 	tcase_add_test(tc, spd_shapes);
 	tcase_add_test(tc, spd_lookup_sets);
 	tcase_add_test(tc, spd_tunnel_and_mpd);
