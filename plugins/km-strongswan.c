@@ -3,19 +3,27 @@
  * Key management through strongSwan's charon over VICI (RFC 4877).
  *
  * State comes from charon: after every (re)connect the backend lists the
- * connections (`list-conns`, to find the CHILD_SA that protects a pair: the
- * child whose local or remote traffic selector names the HoA) and the SAs
- * (`list-sas` with noblock, to learn IKE SAs, their endpoints and SPIs, and
- * which CHILD_SA reqids are installed). ike-updown, child-updown and the
- * rekey events trigger a new `list-sas`.
+ * connections (`list-conns`: each child's traffic selectors, parsed into
+ * prefixes, traffic-selector.h) and the SAs (`list-sas` with noblock: IKE
+ * SAs, their endpoints and SPIs, and the reqids of their installed
+ * CHILD_SAs, indexed by reqid and unique id, ike-sa-table.h). ike-updown,
+ * child-updown and the rekey events trigger a new `list-sas`.
  *
- * Movement with K=1 (RFC 6275 §10.3.1/§11.7.1, RFC 4877 §4.3): a transport
+ * up: `initiate` of the child protecting the pair's BU/BA (its selectors
+ * name the HoA and the HA for the mobility header), and of the pair's other
+ * children of the same connection; done once `list-sas` shows the reqid.
+ *
+ * migrate, K=1 (RFC 6275 §10.3.1/§11.7.1, RFC 4877 §4.3): a transport
  * XFRM_MSG_MIGRATE with old == new (the SAs are keyed on the HoA) and
- * XFRMA_KMADDRESS naming the new IKE endpoints, on the role's outbound
- * MH policy; charon finds the CHILD_SA by reqid and moves the IKE SA. On
- * kernels >= 6.12 an MH-typed selector needs the type in dport too: the
- * MIGRATE is retried that way after ENOENT. With K=0 the HA terminates the
- * IKE SA through VICI and the MN initiates a new one.
+ * XFRMA_KMADDRESS naming the new IKE endpoints, on the role's outbound MH
+ * policy; charon finds the CHILD_SA by reqid and moves the IKE SA. On kernels
+ * >= 6.12 an MH-typed selector needs the type in dport too: the MIGRATE is
+ * retried that way after ENOENT.
+ *
+ * drop (HA) and renew (MN), K=0: `terminate` of the IKE SA by unique id with
+ * force and timeout -1: charon answers at once and never holds the one
+ * command slot waiting for a DELETE to a peer that moved away; the MN then
+ * initiates anew.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,51 +37,63 @@
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
+#include "ike-sa-table.h"
 #include "ipsec/spd.h"
-#include "keymgmt.h"
+#include "km-backend.h"
 #include "netlink/nl-kernel.h"
+#include "traffic-selector.h"
 #include "vici/vici-client.h"
 #include "vici/vici-codec.h"
 
-#define KM_MAX 32
 #define KM_NAME 64
 #define KM_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
-struct km_child {
+/* A swanctl child: where it lives and its local [0] and remote [1] traffic selectors. */
+struct ss_child {
 	char conn[KM_NAME], child[KM_NAME];
-	char local_ts[96], remote_ts[96];
+	struct ts *ts[2];
+	size_t n_ts[2];
 };
 
-struct km_sa {
-	char ike[KM_NAME];
-	char ike_uid[16];
-	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
-	char spi_i[24], spi_r[24];
-	char state[24];
-	uint32_t reqids[8];
-	unsigned n_reqids;
+struct ss_children {
+	struct ss_child *v;
+	size_t n, cap;
 };
 
-struct km_wait {
+/* An up waiting for its reqid to show in `list-sas`. */
+struct ss_wait {
+	struct ss_wait *next;
 	uint32_t reqid;
-	km_done_fn done;
-	void *userdata;
-	bool used;
+	struct km_call *call;
 };
 
-struct km {
+/* A migrate chain or a terminate in flight. */
+struct ss_op {
+	struct ss_km *ss;
+	struct ss_op *prev, *next;
+	/* MIGRATEs sent one after the other: tunnel in/fwd, tunnel out, transport (RFC 4877 §4.3). */
+	struct knl_xfrm_migrate mgs[3];
+	unsigned n_mg, i_mg;
+	int first_error;
+	bool retried;
+	uint32_t ike_uid; /* terminate: the IKE SA */
+	struct spd_pair pair;
+	bool reup; /* renew: initiate after the terminate */
+	struct km_call *call;
+};
+
+struct ss_km {
+	struct km *front;
 	sd_event *event;
 	struct knl *knl;
 	struct vici_client *vc;
-	struct km_child children[KM_MAX];
-	unsigned n_children;
-	struct km_sa sas[KM_MAX], next[KM_MAX];
-	unsigned n_sas, n_next;
-	struct km_wait waits[8];
-	bool listing, relist;
+	struct ss_children children, next_children;
+	bool listing_conns;
+	struct ike_sa_table sas, next;
+	bool listing, relist, next_broken, destroying;
+	struct ss_wait *waits;
+	struct ss_op *ops;
 	sd_event_source *relist_timer;
-	void (*notify)(void *userdata);
-	void *notify_ud;
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
 };
 
@@ -84,124 +104,206 @@ static void copy_str(char *dst, size_t n, const char *s)
 	snprintf(dst, n, "%s", s ? s : "");
 }
 
-static void km_list_sas(struct km *km);
+/* A decimal u32 as charon prints ids ("17"); false for anything else. */
+static bool parse_id(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s || strlen(s) > 10)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+static void km_list_sas(struct ss_km *ss);
+
+/* One IKE SA of a list-sa event into the table being filled. */
+static int add_ike_sa(struct ss_km *ss, const struct vici_node *ike)
+{
+	const struct vici_node *children = vici_node_child(ike, "child-sas");
+	struct ike_sa *s;
+	uint32_t uid;
+
+	if (!parse_id(vici_node_str(vici_node_child(ike, "uniqueid")), &uid))
+		return 0; /* not one we could terminate or index: skip it */
+	s = ike_sa_table_add(&ss->next);
+	if (!s)
+		return -ENOMEM;
+	copy_str(s->name, sizeof(s->name), ike->name);
+	s->uid = uid;
+	copy_str(s->local, sizeof(s->local), vici_node_str(vici_node_child(ike, "local-host")));
+	copy_str(s->remote, sizeof(s->remote), vici_node_str(vici_node_child(ike, "remote-host")));
+	copy_str(s->spi_i, sizeof(s->spi_i), vici_node_str(vici_node_child(ike, "initiator-spi")));
+	copy_str(s->spi_r, sizeof(s->spi_r), vici_node_str(vici_node_child(ike, "responder-spi")));
+	copy_str(s->state, sizeof(s->state), vici_node_str(vici_node_child(ike, "state")));
+	if (!children || children->type != VICI_NODE_SECTION)
+		return 0;
+	VICI_NODE_FOREACH(ch, children)
+	{
+		const char *state = vici_node_str(vici_node_child(ch, "state"));
+		uint32_t reqid;
+
+		if (ch->type == VICI_NODE_SECTION && state && strcmp(state, "INSTALLED") == 0 &&
+		    parse_id(vici_node_str(vici_node_child(ch, "reqid")), &reqid) && reqid != 0 &&
+		    ike_sa_add_reqid(s, reqid) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 static void on_list_sa(struct vici_client *c, const struct vici_msg *ev, void *userdata)
 {
-	struct km *km = userdata;
+	struct ss_km *ss = userdata;
 
 	VICI_NODE_FOREACH(ike, &ev->root)
-	{
-		const struct vici_node *children;
-		struct km_sa *s;
+		if (ike->type == VICI_NODE_SECTION && add_ike_sa(ss, ike) < 0)
+			ss->next_broken = true;
+}
 
-		if (ike->type != VICI_NODE_SECTION || km->n_next >= KM_MAX)
-			continue;
-		s = &km->next[km->n_next++];
-		memset(s, 0, sizeof(*s));
-		copy_str(s->ike, sizeof(s->ike), ike->name);
-		copy_str(s->ike_uid, sizeof(s->ike_uid), vici_node_str(vici_node_child(ike, "uniqueid")));
-		copy_str(s->local, sizeof(s->local), vici_node_str(vici_node_child(ike, "local-host")));
-		copy_str(s->remote, sizeof(s->remote), vici_node_str(vici_node_child(ike, "remote-host")));
-		copy_str(s->spi_i, sizeof(s->spi_i), vici_node_str(vici_node_child(ike, "initiator-spi")));
-		copy_str(s->spi_r, sizeof(s->spi_r), vici_node_str(vici_node_child(ike, "responder-spi")));
-		copy_str(s->state, sizeof(s->state), vici_node_str(vici_node_child(ike, "state")));
-		children = vici_node_child(ike, "child-sas");
-		if (!children || children->type != VICI_NODE_SECTION)
-			continue;
-		VICI_NODE_FOREACH(ch, children)
-		{
-			const char *reqid = vici_node_str(vici_node_child(ch, "reqid"));
-			const char *state = vici_node_str(vici_node_child(ch, "state"));
+static bool reqid_up(struct ss_km *ss, uint32_t reqid)
+{
+	return ike_sa_table_by_reqid(&ss->sas, reqid) != NULL;
+}
 
-			if (reqid && state && strcmp(state, "INSTALLED") == 0 && s->n_reqids < 8)
-				s->reqids[s->n_reqids++] = (uint32_t)strtoul(reqid, NULL, 10);
-		}
+/* Complete the waits that match (up: their reqid is installed; otherwise: all still missing). */
+static void complete_waits(struct ss_km *ss, bool up, int error)
+{
+	struct ss_wait **pw = &ss->waits;
+
+	while (*pw) {
+		struct ss_wait *w = *pw;
+
+		if (reqid_up(ss, w->reqid) == up) {
+			*pw = w->next;
+			km_call_complete(w->call, up ? 0 : error);
+			free(w);
+		} else
+			pw = &w->next;
 	}
 }
 
-static bool reqid_up(struct km *km, uint32_t reqid, const struct km_sa **ret)
+static void log_sas(struct ss_km *ss)
 {
-	for (unsigned i = 0; i < km->n_sas; i++)
-		for (unsigned j = 0; j < km->sas[i].n_reqids; j++)
-			if (km->sas[i].reqids[j] == reqid) {
-				if (ret)
-					*ret = &km->sas[i];
-				return true;
-			}
-	return false;
-}
+	for (size_t i = 0; i < ss->sas.n; i++) {
+		const struct ike_sa *s = &ss->sas.sas[i];
 
-static void complete_waits(struct km *km)
-{
-	for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++) {
-		struct km_wait *w = &km->waits[i];
-		if (w->used && reqid_up(km, w->reqid, NULL)) {
-			w->used = false;
-			w->done(0, w->userdata);
-		}
+		log_debug("strongswan: IKE SA %s #%u %s %s <-> %s, %zu installed CHILD_SA(s)%s%u", s->name, s->uid,
+			  s->state, s->local, s->remote, s->n_reqids, s->n_reqids ? ", first reqid " : "",
+			  s->n_reqids ? s->reqids[0] : 0);
 	}
 }
 
 static void on_list_sas_done(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
 {
-	struct km *km = userdata;
+	struct ss_km *ss = userdata;
 
-	km->listing = false;
+	ss->listing = false;
+	if (ss->destroying)
+		return;
+	if (error == 0 && (ss->next_broken || ike_sa_table_index(&ss->next) < 0))
+		error = -ENOMEM;
 	if (error < 0)
 		log_warning_errno(error, "strongswan: list-sas failed: %m");
 	else {
-		memcpy(km->sas, km->next, sizeof(km->sas));
-		km->n_sas = km->n_next;
-		km->resyncs++;
-		for (unsigned i = 0; i < km->n_sas; i++)
-			log_debug("strongswan: IKE SA %s #%s %s %s <-> %s, %u installed CHILD_SA(s)%s%u", km->sas[i].ike,
-				  km->sas[i].ike_uid, km->sas[i].state, km->sas[i].local, km->sas[i].remote,
-				  km->sas[i].n_reqids, km->sas[i].n_reqids ? ", first reqid " : "",
-				  km->sas[i].n_reqids ? km->sas[i].reqids[0] : 0);
-		complete_waits(km);
-		if (km->notify)
-			km->notify(km->notify_ud);
+		ike_sa_table_swap(&ss->sas, &ss->next);
+		ss->resyncs++;
+		log_sas(ss);
+		complete_waits(ss, true, 0);
+		km_backend_notify(ss->front);
 	}
-	if (km->relist) {
+	ike_sa_table_clear(&ss->next);
+	if (ss->relist) {
 		/* Something changed while we listed: list again. */
-		km->relist = false;
-		km_list_sas(km);
+		ss->relist = false;
+		km_list_sas(ss);
 	}
 }
 
-static void km_list_sas(struct km *km)
+static void km_list_sas(struct ss_km *ss)
 {
 	struct vici_builder *b = NULL;
 
-	if (km->listing) {
-		km->relist = true;
+	if (ss->listing) {
+		ss->relist = true;
 		return;
 	}
 	if (vici_builder_new(VICI_CMD_REQUEST, "list-sas", &b) < 0)
 		return;
 	vici_builder_add_str(b, "noblock", "yes");
-	km->n_next = 0;
-	if (vici_client_call(km->vc, b, "list-sa", KM_TIMEOUT_USEC, on_list_sas_done, on_list_sa, km) == 0)
-		km->listing = true;
+	ike_sa_table_clear(&ss->next);
+	ss->next_broken = false;
+	if (vici_client_call(ss->vc, b, "list-sa", KM_TIMEOUT_USEC, on_list_sas_done, on_list_sa, ss) == 0)
+		ss->listing = true;
 }
 
-static void ts_join(const struct vici_node *list, char *buf, size_t n)
+static void children_clear(struct ss_children *cs)
 {
-	buf[0] = 0;
-	if (!list || list->type != VICI_NODE_LIST)
-		return;
+	for (size_t i = 0; i < cs->n; i++)
+		for (int d = 0; d < 2; d++)
+			free(cs->v[i].ts[d]);
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* A VICI list of selectors; unparsable ones are logged and left out. */
+static int parse_ts_list(const struct vici_node *list, const char *where, struct ts **ret, size_t *ret_n)
+{
+	size_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!list || list->type != VICI_NODE_LIST || list->list.n_items == 0)
+		return 0;
+	*ret = calloc(list->list.n_items, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
 	for (size_t i = 0; i < list->list.n_items; i++) {
 		const char *it = vici_list_item_str(list, i);
-		size_t l = strlen(buf);
-		if (it)
-			snprintf(buf + l, n - l, "%s%s", l ? "," : "", it);
+
+		if (it && ts_parse(it, strlen(it), &(*ret)[n]) == 0)
+			n++;
+		else
+			log_notice("strongswan: %s: traffic selector \"%s\" not understood, ignoring", where,
+				   it ? it : "(binary)");
 	}
+	*ret_n = n;
+	return 0;
+}
+
+static int add_child(struct ss_children *cs, const char *conn, const struct vici_node *ch)
+{
+	struct ss_child *k;
+
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? 2 * cs->cap : 8;
+		struct ss_child *v = reallocarray(cs->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cs->v = v;
+		cs->cap = cap;
+	}
+	k = &cs->v[cs->n];
+	memset(k, 0, sizeof(*k));
+	copy_str(k->conn, sizeof(k->conn), conn);
+	copy_str(k->child, sizeof(k->child), ch->name);
+	cs->n++;
+	if (parse_ts_list(vici_node_child(ch, "local-ts"), ch->name, &k->ts[0], &k->n_ts[0]) < 0 ||
+	    parse_ts_list(vici_node_child(ch, "remote-ts"), ch->name, &k->ts[1], &k->n_ts[1]) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static void on_list_conn(struct vici_client *c, const struct vici_msg *ev, void *userdata)
 {
-	struct km *km = userdata;
+	struct ss_km *ss = userdata;
 
 	VICI_NODE_FOREACH(conn, &ev->root)
 	{
@@ -210,43 +312,46 @@ static void on_list_conn(struct vici_client *c, const struct vici_msg *ev, void 
 		if (conn->type != VICI_NODE_SECTION || !children || children->type != VICI_NODE_SECTION)
 			continue;
 		VICI_NODE_FOREACH(ch, children)
-		{
-			struct km_child *k;
-
-			if (ch->type != VICI_NODE_SECTION || km->n_children >= KM_MAX)
-				continue;
-			k = &km->children[km->n_children++];
-			copy_str(k->conn, sizeof(k->conn), conn->name);
-			copy_str(k->child, sizeof(k->child), ch->name);
-			ts_join(vici_node_child(ch, "local-ts"), k->local_ts, sizeof(k->local_ts));
-			ts_join(vici_node_child(ch, "remote-ts"), k->remote_ts, sizeof(k->remote_ts));
-		}
+			if (ch->type == VICI_NODE_SECTION && add_child(&ss->next_children, conn->name, ch) < 0)
+				log_warning("strongswan: out of memory listing connections");
 	}
 }
 
 static void on_list_conns_done(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
 {
+	struct ss_km *ss = userdata;
+
+	ss->listing_conns = false;
 	if (error < 0)
 		log_warning_errno(error, "strongswan: list-conns failed: %m");
+	else {
+		struct ss_children tmp = ss->children;
+
+		ss->children = ss->next_children;
+		ss->next_children = tmp;
+	}
+	children_clear(&ss->next_children);
 }
 
-static void km_list_conns(struct km *km)
+static void km_list_conns(struct ss_km *ss)
 {
 	struct vici_builder *b = NULL;
 
-	km->n_children = 0;
-	if (vici_builder_new(VICI_CMD_REQUEST, "list-conns", &b) == 0)
-		(void)vici_client_call(km->vc, b, "list-conn", KM_TIMEOUT_USEC, on_list_conns_done, on_list_conn, km);
+	if (ss->listing_conns || vici_builder_new(VICI_CMD_REQUEST, "list-conns", &b) < 0)
+		return;
+	children_clear(&ss->next_children);
+	if (vici_client_call(ss->vc, b, "list-conn", KM_TIMEOUT_USEC, on_list_conns_done, on_list_conn, ss) == 0)
+		ss->listing_conns = true;
 }
 
 static void on_connected(struct vici_client *c, void *userdata)
 {
-	struct km *km = userdata;
+	struct ss_km *ss = userdata;
 
 	log_info("strongswan: connected to charon, resynchronising");
-	km_list_conns(km);
-	km->listing = false;
-	km_list_sas(km);
+	km_list_conns(ss);
+	ss->listing = false;
+	km_list_sas(ss);
 }
 
 static int on_relist(sd_event_source *s, uint64_t usec, void *userdata)
@@ -259,89 +364,121 @@ static int on_relist(sd_event_source *s, uint64_t usec, void *userdata)
  * charon raises its events while the IKE SA is still checked out, and
  * `list-sas` with noblock skips such SAs: list a little later, once.
  */
-static void km_list_sas_soon(struct km *km)
+static void km_list_sas_soon(struct ss_km *ss)
 {
-	if (event_timer_arm(km->event, &km->relist_timer, now_usec() + 150 * USEC_PER_MSEC, 10 * USEC_PER_MSEC,
-			    on_relist, km) < 0)
-		km_list_sas(km);
+	if (ss->destroying)
+		return;
+	if (event_timer_arm(ss->event, &ss->relist_timer, now_usec() + 150 * USEC_PER_MSEC, 10 * USEC_PER_MSEC,
+			    on_relist, ss) < 0)
+		km_list_sas(ss);
 }
 
 static void on_event(struct vici_client *c, const struct vici_msg *ev, void *userdata)
 {
-	struct km *km = userdata;
+	struct ss_km *ss = userdata;
 
 	log_debug("strongswan: event %s", ev->name ? ev->name : "?");
-	km_list_sas_soon(km);
-}
-
-/* "addr/128", as charon lists a host traffic selector; buf holds INET6_ADDRSTRLEN + 8. */
-static void host_ts(const struct in6_addr *a, char *buf)
-{
-	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-	strcat(buf, "/128");
-}
-
-static bool child_names(const struct km_child *k, const char *addr)
-{
-	return strstr(k->local_ts, addr) || strstr(k->remote_ts, addr);
+	km_list_sas_soon(ss);
 }
 
 /*
- * The swanctl child protecting the pair's BU/BA: its traffic selectors name
- * both the HoA and the HA. Others naming the HoA (e.g. the HoTI/HoT tunnel)
- * are brought up beside it.
+ * How the child names the pair: hoa/ha = the longest prefix of its
+ * selectors (local or remote) holding the address for protocol proto, -1 none.
  */
-static const struct km_child *child_for(struct km *km, const struct spd_pair *p)
+static void child_match(const struct ss_child *k, const struct spd_pair *p, int proto, int *hoa, int *ha)
 {
-	char hoa[INET6_ADDRSTRLEN + 8], ha[INET6_ADDRSTRLEN + 8];
-	const struct km_child *any = NULL;
+	*hoa = *ha = -1;
+	for (int d = 0; d < 2; d++) {
+		int a = ts_list_match(k->ts[d], k->n_ts[d], &p->hoa, proto);
+		int b = ts_list_match(k->ts[d], k->n_ts[d], &p->ha, proto);
 
-	host_ts(&p->hoa, hoa);
-	host_ts(&p->ha, ha);
-	for (unsigned i = 0; i < km->n_children; i++)
-		if (child_names(&km->children[i], hoa)) {
-			if (child_names(&km->children[i], ha))
-				return &km->children[i];
-			if (!any)
-				any = &km->children[i];
+		*hoa = a > *hoa ? a : *hoa;
+		*ha = b > *ha ? b : *ha;
+	}
+}
+
+/* The child names the HoA by a real prefix (not ::/0) for any protocol. */
+static bool child_names_hoa(const struct ss_child *k, const struct spd_pair *p)
+{
+	int hoa, ha;
+
+	child_match(k, p, TS_PROTO_ANY, &hoa, &ha);
+	return hoa > 0;
+}
+
+/*
+ * The swanctl child protecting the pair's BU/BA: its selectors hold both the
+ * HoA and the HA by a real prefix (not ::/0) for the mobility header, the most
+ * specific first. Failing that, the child naming the HoA most specifically.
+ */
+static const struct ss_child *child_for(struct ss_km *ss, const struct spd_pair *p)
+{
+	const struct ss_child *best = NULL, *any = NULL;
+	int best_score = -1, any_score = 0;
+
+	for (size_t i = 0; i < ss->children.n; i++) {
+		const struct ss_child *k = &ss->children.v[i];
+		int hoa, ha;
+
+		child_match(k, p, IPPROTO_MH, &hoa, &ha);
+		if (hoa > 0 && ha > 0 && hoa + ha > best_score) {
+			best = k;
+			best_score = hoa + ha;
 		}
-	return any;
+		child_match(k, p, TS_PROTO_ANY, &hoa, &ha);
+		if (hoa > any_score) {
+			any = k;
+			any_score = hoa;
+		}
+	}
+	return best ? best : any;
 }
 
 /* ---- operations ----------------------------------------------------------------- */
 
-static void on_initiated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
+static const char *reply_error(int error, const struct vici_msg *reply)
 {
-	struct km *km = userdata;
+	if (error < 0)
+		return strerror(-error);
+	if (reply && vici_msg_get(reply, "errmsg"))
+		return vici_msg_get(reply, "errmsg");
+	return "no reason given";
+}
+
+static bool reply_ok(int error, const struct vici_msg *reply)
+{
 	const char *ok = reply ? vici_msg_get(reply, "success") : NULL;
 
-	if (error < 0 || !ok || strcmp(ok, "yes") != 0) {
-		log_warning("strongswan: initiate failed: %s",
-			    error < 0 ? strerror(-error) : (reply && vici_msg_get(reply, "errmsg")) ? vici_msg_get(reply, "errmsg") : "no reason given");
+	return error == 0 && ok && strcmp(ok, "yes") == 0;
+}
+
+static void on_initiated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
+{
+	struct ss_km *ss = userdata;
+
+	if (ss->destroying)
+		return;
+	if (!reply_ok(error, reply)) {
+		log_warning("strongswan: initiate failed: %s", reply_error(error, reply));
 		/* Whoever waits for SAs that are still not there hears of it now (and may retry). */
-		for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++) {
-			struct km_wait *w = &km->waits[i];
-			if (w->used && !reqid_up(km, w->reqid, NULL)) {
-				w->used = false;
-				w->done(-EHOSTUNREACH, w->userdata);
-			}
-		}
+		complete_waits(ss, false, -EHOSTUNREACH);
 	}
-	km_list_sas_soon(km);
+	km_list_sas_soon(ss);
 }
 
 static void on_initiated_extra(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
 {
-	const char *ok = reply ? vici_msg_get(reply, "success") : NULL;
+	struct ss_km *ss = userdata;
 
-	if (error < 0 || !ok || strcmp(ok, "yes") != 0)
-		log_notice("strongswan: an additional CHILD_SA did not come up: %s",
-			   error < 0 ? strerror(-error) : (reply && vici_msg_get(reply, "errmsg")) ? vici_msg_get(reply, "errmsg") : "no reason given");
-	km_list_sas_soon(userdata);
+	if (ss->destroying)
+		return;
+	if (!reply_ok(error, reply))
+		log_notice("strongswan: an additional CHILD_SA did not come up: %s", reply_error(error, reply));
+	km_list_sas_soon(ss);
 }
 
 /* `initiate` one swanctl child (charon answers once it is up or failed). */
-static int km_initiate(struct km *km, const struct km_child *ch, vici_command_cb cb)
+static int km_initiate(struct ss_km *ss, const struct ss_child *ch, vici_command_cb cb)
 {
 	struct vici_builder *b = NULL;
 	int r = vici_builder_new(VICI_CMD_REQUEST, "initiate", &b);
@@ -352,88 +489,101 @@ static int km_initiate(struct km *km, const struct km_child *ch, vici_command_cb
 	vici_builder_add_str(b, "child", ch->child);
 	vici_builder_add_str(b, "timeout", "10000");
 	vici_builder_add_str(b, "init-limits", "no");
-	return vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, cb, NULL, km);
+	return vici_client_call(ss->vc, b, "control-log", KM_TIMEOUT_USEC, cb, NULL, ss);
 }
 
-static int ss_up(struct km *km, const struct spd_pair *p, km_done_fn done, void *userdata)
+/* The pair's other children of the same connection (HoTI/HoT tunnel...) come up beside it; their fate is only logged. */
+static void initiate_others(struct ss_km *ss, const struct ss_child *ch, const struct spd_pair *p)
 {
-	const struct km_child *ch;
-	struct km_wait *w = NULL;
+	for (size_t i = 0; i < ss->children.n; i++) {
+		const struct ss_child *k = &ss->children.v[i];
+
+		if (k == ch || strcmp(k->conn, ch->conn) != 0 || !child_names_hoa(k, p))
+			continue;
+		if (km_initiate(ss, k, on_initiated_extra) == 0)
+			log_info("strongswan: initiating %s/%s too", k->conn, k->child);
+	}
+}
+
+static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	struct ss_km *ss = be;
+	const struct ss_child *ch;
+	struct ss_wait *w;
 	int r;
 
-	if (reqid_up(km, p->reqid, NULL)) {
-		/* Already up: complete from the loop, never synchronously. */
-		for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++)
-			if (!km->waits[i].used) {
-				km->waits[i] = (struct km_wait){ p->reqid, done, userdata, true };
-				km_list_sas(km);
-				return 0;
-			}
-		return -EBUSY;
+	if (reqid_up(ss, p->reqid)) {
+		km_call_complete(call, 0); /* the front delivers it from the loop */
+		return 0;
 	}
-	ch = child_for(km, p);
+	ch = child_for(ss, p);
 	if (!ch) {
 		/* charon may have come up before `swanctl --load-all`: look again, the caller retries. */
-		km_list_conns(km);
+		km_list_conns(ss);
 		return log_warning_errno(EAGAIN, "strongswan: no swanctl child names the home address yet (is the config loaded?)");
 	}
-	for (unsigned i = 0; i < ELEMENTSOF(km->waits); i++)
-		if (!km->waits[i].used) {
-			w = &km->waits[i];
-			break;
-		}
+	w = calloc(1, sizeof(*w));
 	if (!w)
-		return -EBUSY;
-	r = km_initiate(km, ch, on_initiated);
-	if (r < 0)
+		return -ENOMEM;
+	r = km_initiate(ss, ch, on_initiated);
+	if (r < 0) {
+		free(w);
 		return r;
-	*w = (struct km_wait){ p->reqid, done, userdata, true };
-	km->initiations++;
-	log_info("strongswan: initiating %s/%s", ch->conn, ch->child);
-	/* The pair's other children (HoTI/HoT tunnel...) come up beside it; their fate is only logged. */
-	{
-		char hoa[INET6_ADDRSTRLEN + 8];
-
-		host_ts(&p->hoa, hoa);
-		for (unsigned i = 0; i < km->n_children; i++) {
-			const struct km_child *k = &km->children[i];
-			if (k == ch || !child_names(k, hoa) || strcmp(k->conn, ch->conn) != 0)
-				continue;
-			if (km_initiate(km, k, on_initiated_extra) == 0)
-				log_info("strongswan: initiating %s/%s too", k->conn, k->child);
-		}
 	}
+	*w = (struct ss_wait){ .next = ss->waits, .reqid = p->reqid, .call = call };
+	ss->waits = w;
+	ss->initiations++;
+	log_info("strongswan: initiating %s/%s", ch->conn, ch->child);
+	initiate_others(ss, ch, p);
 	return 0;
 }
 
-struct km_move {
-	struct km *km;
-	/* MIGRATEs sent one after the other: tunnel in/fwd, tunnel out, transport (RFC 4877 §4.3). */
-	struct knl_xfrm_migrate mgs[3];
-	unsigned n_mg, i_mg;
-	int first_error;
-	struct spd_pair pair;
-	bool reup;
-	bool retried;
-	km_done_fn done;
-	void *userdata;
-};
+static struct ss_op *op_new(struct ss_km *ss, struct km_call *call)
+{
+	struct ss_op *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->ss = ss;
+	op->call = call;
+	op->next = ss->ops;
+	if (ss->ops)
+		ss->ops->prev = op;
+	ss->ops = op;
+	return op;
+}
+
+/* Unlink and free op; its call completes with error unless already handed on (call NULL). */
+static void op_finish(struct ss_op *op, int error)
+{
+	struct ss_km *ss = op->ss;
+
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		ss->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	if (op->call)
+		km_call_complete(op->call, error);
+	free(op);
+}
 
 static void on_migrated(int result, void *userdata)
 {
-	struct km_move *mv = userdata;
-	struct km *km = mv->km;
+	struct ss_op *mv = userdata;
+	struct ss_km *ss = mv->ss;
 	struct knl_xfrm_migrate *mg = &mv->mgs[mv->i_mg];
 
 	if (result == -ENOENT && !mv->retried) {
 		/* Linux >= 6.12 looks MH-typed selectors up with the type in dport. */
 		mv->retried = true;
 		mg->sel.type_in_dport = true;
-		if (knl_xfrm_migrate(km->knl, mg, NULL, on_migrated, mv) == 0)
+		if (knl_xfrm_migrate(ss->knl, mg, ss, on_migrated, mv) == 0)
 			return;
 	}
 	if (result < 0) {
-		km->migrate_failures++;
+		ss->migrate_failures++;
 		log_warning_errno(result, "XFRM MIGRATE %u/%u (%s%s) failed: %m", mv->i_mg + 1, mv->n_mg,
 				  mg->entries[0].mode == XFRM_MODE_TUNNEL ? "tunnel" : "transport",
 				  mg->has_kmaddress ? ", KMADDRESS" : "");
@@ -441,206 +591,240 @@ static void on_migrated(int result, void *userdata)
 		if (mv->i_mg + 1 == mv->n_mg)
 			mv->first_error = result;
 	} else
-		km->migrations++;
+		ss->migrations++;
 	if (++mv->i_mg < mv->n_mg) {
 		mv->retried = false;
-		if (knl_xfrm_migrate(km->knl, &mv->mgs[mv->i_mg], NULL, on_migrated, mv) == 0)
+		if (knl_xfrm_migrate(ss->knl, &mv->mgs[mv->i_mg], ss, on_migrated, mv) == 0)
 			return;
 		mv->first_error = -ENOMEM;
 	}
-	mv->done(mv->first_error, mv->userdata);
-	free(mv);
-	km_list_sas_soon(km);
+	op_finish(mv, mv->first_error);
+	km_list_sas_soon(ss);
 }
 
-static void on_terminated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
+static int ss_migrate(void *be, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		      const struct in6_addr *coa, struct km_call *call)
 {
-	struct km_move *mv = userdata;
-	struct km *km = mv->km;
-
-	km->terminations++;
-	if (mv->reup) {
-		/* Forget the terminated SAs at once, then initiate anew. */
-		for (unsigned i = 0; i < km->n_sas; i++)
-			for (unsigned j = 0; j < km->sas[i].n_reqids; j++)
-				if (km->sas[i].reqids[j] == mv->pair.reqid)
-					km->sas[i].reqids[j] = 0;
-		error = ss_up(km, &mv->pair, mv->done, mv->userdata);
-		if (error == 0) {
-			free(mv);
-			return;
-		}
-	}
-	mv->done(error < 0 ? error : 0, mv->userdata);
-	free(mv);
-}
-
-/* `terminate` an IKE SA by unique id, forced; timeout "-1" = do not wait for the peer. */
-static int km_terminate(struct km *km, const struct km_sa *sa, const char *timeout, struct km_move *mv)
-{
-	struct vici_builder *b = NULL;
-	int r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
-
-	if (r < 0)
-		return r;
-	vici_builder_add_str(b, "ike-id", sa->ike_uid);
-	vici_builder_add_str(b, "timeout", timeout);
-	vici_builder_add_str(b, "force", "yes");
-	return vici_client_call(km->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, mv);
-}
-
-static int ss_move(struct km *km, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
-		   const struct in6_addr *coa, bool k, km_done_fn done, void *userdata)
-{
-	struct km_move *mv = calloc(1, sizeof(*mv));
+	struct ss_km *ss = be;
+	struct ss_op *mv = op_new(ss, call);
 	int r;
 
 	if (!mv)
 		return -ENOMEM;
-	mv->km = km;
-	mv->done = done;
-	mv->userdata = userdata;
-	if (k) {
-		/* Tunnel-mode entries follow the CoA first (if any), then the IKE SA moves. */
-		if (old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0)
-			mv->n_mg = (unsigned)spd_migrate_tunnel(role, p, old_coa, coa, mv->mgs);
-		spd_migrate(role, p, coa, &mv->mgs[mv->n_mg++]);
-		r = knl_xfrm_migrate(km->knl, &mv->mgs[0], NULL, on_migrated, mv);
-	} else if (role == NODE_ROLE_HA) {
-		/* K=0 (RFC 4877 §4.3): the IKE SA to the old CoA goes; the MN starts a new one. */
-		const struct km_sa *sa;
-
-		if (!reqid_up(km, p->reqid, &sa)) {
-			free(mv);
-			return -ENOENT;
-		}
-		r = km_terminate(km, sa, "5000", mv);
-	} else {
-		/*
-		 * K=0 on the MN: the HA dropped the IKE SA it had with the old CoA (its DELETE
-		 * went there); drop ours too, then initiate anew, from the current CoA.
-		 */
-		const struct km_sa *sa;
-
-		mv->pair = *p;
-		mv->reup = true;
-		if (!reqid_up(km, p->reqid, &sa)) {
-			free(mv);
-			return ss_up(km, p, done, userdata);
-		}
-		/* Local only (timeout -1): the HA's side is gone already. */
-		r = km_terminate(km, sa, "-1", mv);
+	/* Tunnel-mode entries follow the CoA first (if any), then the IKE SA moves. */
+	if (old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0)
+		mv->n_mg = (unsigned)spd_migrate_tunnel(role, p, old_coa, coa, mv->mgs);
+	spd_migrate(role, p, coa, &mv->mgs[mv->n_mg++]);
+	r = knl_xfrm_migrate(ss->knl, &mv->mgs[0], ss, on_migrated, mv);
+	if (r < 0) {
+		mv->call = NULL;
+		op_finish(mv, 0);
 	}
-	if (r < 0)
-		free(mv);
 	return r;
 }
 
-static bool ss_is_up(struct km *km, const struct spd_pair *p)
+static void on_terminated(struct vici_client *c, int error, const struct vici_msg *reply, void *userdata)
 {
-	return reqid_up(km, p->reqid, NULL);
+	struct ss_op *op = userdata;
+	struct ss_km *ss = op->ss;
+
+	if (ss->destroying) {
+		op_finish(op, -ECANCELED);
+		return;
+	}
+	ss->terminations++;
+	if (error == 0 && !reply_ok(error, reply))
+		log_notice("strongswan: terminate: %s", reply_error(error, reply));
+	/* The IKE SA and its CHILD_SAs are gone now (charon did not wait for the peer). */
+	ike_sa_table_forget(&ss->sas, op->ike_uid);
+	if (op->reup) {
+		/* renew: initiate anew from the current CoA. */
+		error = ss_up(ss, &op->pair, op->call);
+		if (error == 0)
+			op->call = NULL; /* handed on */
+	}
+	op_finish(op, error < 0 ? error : 0);
+	km_list_sas_soon(ss);
 }
 
-static void ss_set_notify(struct km *km, void (*fn)(void *userdata), void *userdata)
+/*
+ * `terminate` the IKE SA by unique id, forced, timeout -1: charon answers at
+ * once instead of holding our one command slot while its DELETE goes
+ * unanswered by a peer that is not at that address any more.
+ */
+static int km_terminate(struct ss_km *ss, struct ss_op *op)
 {
-	km->notify = fn;
-	km->notify_ud = userdata;
+	struct vici_builder *b = NULL;
+	char id[16];
+	int r = vici_builder_new(VICI_CMD_REQUEST, "terminate", &b);
+
+	if (r < 0)
+		return r;
+	snprintf(id, sizeof(id), "%u", op->ike_uid);
+	vici_builder_add_str(b, "ike-id", id);
+	vici_builder_add_str(b, "force", "yes");
+	vici_builder_add_str(b, "timeout", "-1");
+	return vici_client_call(ss->vc, b, "control-log", KM_TIMEOUT_USEC, on_terminated, NULL, op);
+}
+
+static int terminate_pair(struct ss_km *ss, const struct spd_pair *p, bool reup, struct km_call *call)
+{
+	const struct ike_sa *sa = ike_sa_table_by_reqid(&ss->sas, p->reqid);
+	struct ss_op *op;
+	int r;
+
+	if (!sa)
+		return reup ? ss_up(ss, p, call) : -ENOENT;
+	op = op_new(ss, call);
+	if (!op)
+		return -ENOMEM;
+	op->ike_uid = sa->uid;
+	op->pair = *p;
+	op->reup = reup;
+	r = km_terminate(ss, op);
+	if (r < 0) {
+		op->call = NULL;
+		op_finish(op, 0);
+	}
+	return r;
+}
+
+/* K=0 on the HA (RFC 4877 §4.3): the IKE SA to the old CoA goes; the MN starts a new one. */
+static int ss_drop(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	return terminate_pair(be, p, false, call);
+}
+
+/*
+ * K=0 on the MN: the HA dropped the IKE SA it had with the old CoA (its DELETE
+ * went there); drop ours too, then initiate anew, from the current CoA.
+ */
+static int ss_renew(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	return terminate_pair(be, p, true, call);
+}
+
+static bool ss_is_up(void *be, const struct spd_pair *p)
+{
+	return reqid_up(be, p->reqid);
 }
 
 /* The strings come from charon (names, states, hosts): json-c escapes them. */
-static json_object *ss_sa_json(const struct km_sa *s)
+static json_object *ss_sa_json(const struct ike_sa *s)
 {
 	json_object *o = json_object_new_object(), *reqids;
+	char uid[16];
 
-	ctl_json_add_str(o, "name", s->ike);
-	ctl_json_add_str(o, "uniqueid", s->ike_uid);
+	snprintf(uid, sizeof(uid), "%u", s->uid);
+	ctl_json_add_str(o, "name", s->name);
+	ctl_json_add_str(o, "uniqueid", uid);
 	ctl_json_add_str(o, "state", s->state);
 	ctl_json_add_str(o, "local", s->local);
 	ctl_json_add_str(o, "remote", s->remote);
 	ctl_json_add_str(o, "spi_i", s->spi_i);
 	ctl_json_add_str(o, "spi_r", s->spi_r);
 	reqids = ctl_json_add_array(o, "reqids");
-	for (unsigned j = 0; reqids && j < s->n_reqids; j++)
+	for (size_t j = 0; reqids && j < s->n_reqids; j++)
 		ctl_json_append(reqids, json_object_new_uint64(s->reqids[j]));
 	return o;
 }
 
-static void ss_print(struct km *km, FILE *out, bool json)
+static void ss_print(void *be, FILE *out, bool json)
 {
+	struct ss_km *ss = be;
+
 	if (json) {
 		json_object *o = json_object_new_object(), *sas;
 
 		ctl_json_add_str(o, "backend", "strongswan");
-		ctl_json_add_bool(o, "connected", vici_client_is_connected(km->vc));
-		ctl_json_add_u64(o, "migrations", km->migrations);
-		ctl_json_add_u64(o, "migrate_failures", km->migrate_failures);
-		ctl_json_add_u64(o, "initiations", km->initiations);
-		ctl_json_add_u64(o, "terminations", km->terminations);
+		ctl_json_add_bool(o, "connected", vici_client_is_connected(ss->vc));
+		ctl_json_add_u64(o, "migrations", ss->migrations);
+		ctl_json_add_u64(o, "migrate_failures", ss->migrate_failures);
+		ctl_json_add_u64(o, "initiations", ss->initiations);
+		ctl_json_add_u64(o, "terminations", ss->terminations);
 		sas = ctl_json_add_array(o, "ike_sas");
-		for (unsigned i = 0; sas && i < km->n_sas; i++)
-			ctl_json_append(sas, ss_sa_json(&km->sas[i]));
+		for (size_t i = 0; sas && i < ss->sas.n; i++)
+			ctl_json_append(sas, ss_sa_json(&ss->sas.sas[i]));
 		(void)ctl_json_print(out, o);
 		return;
 	}
 	fprintf(out, "backend strongswan (%s), %llu MIGRATEs (%llu failed), %llu initiations, %llu terminations\n",
-		vici_client_is_connected(km->vc) ? "connected" : "not connected", (unsigned long long)km->migrations,
-		(unsigned long long)km->migrate_failures, (unsigned long long)km->initiations,
-		(unsigned long long)km->terminations);
-	for (unsigned i = 0; i < km->n_sas; i++)
-		fprintf(out, "  IKE %s #%s %s %s <-> %s, %u child SA(s)\n", km->sas[i].ike, km->sas[i].ike_uid,
-			km->sas[i].state, km->sas[i].local, km->sas[i].remote, km->sas[i].n_reqids);
+		vici_client_is_connected(ss->vc) ? "connected" : "not connected", (unsigned long long)ss->migrations,
+		(unsigned long long)ss->migrate_failures, (unsigned long long)ss->initiations,
+		(unsigned long long)ss->terminations);
+	for (size_t i = 0; i < ss->sas.n; i++)
+		fprintf(out, "  IKE %s #%u %s %s <-> %s, %zu child SA(s)\n", ss->sas.sas[i].name, ss->sas.sas[i].uid,
+			ss->sas.sas[i].state, ss->sas.sas[i].local, ss->sas.sas[i].remote, ss->sas.sas[i].n_reqids);
 }
 
-static int ss_create(sd_event *e, struct knl *knl, const struct mip6_config *c, struct km **ret)
+static int ss_create(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret)
 {
 	static const char *const events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
-	struct km *km = calloc(1, sizeof(*km));
+	struct ss_km *ss = calloc(1, sizeof(*ss));
 	int r;
 
-	if (!km)
+	if (!ss)
 		return -ENOMEM;
-	km->event = e;
-	km->knl = knl;
-	r = vici_client_new(e, c->vici_socket, &km->vc);
+	ss->front = front;
+	ss->event = e;
+	ss->knl = knl;
+	r = vici_client_new(e, c->vici_socket, &ss->vc);
 	if (r < 0) {
-		free(km);
+		free(ss);
 		return r;
 	}
-	vici_client_set_event_handler(km->vc, on_event, km);
-	vici_client_set_connected_handler(km->vc, on_connected, km);
+	vici_client_set_event_handler(ss->vc, on_event, ss);
+	vici_client_set_connected_handler(ss->vc, on_connected, ss);
 	for (size_t i = 0; i < ELEMENTSOF(events); i++)
-		(void)vici_client_register_event(km->vc, events[i]);
-	r = vici_client_start(km->vc);
+		(void)vici_client_register_event(ss->vc, events[i]);
+	r = vici_client_start(ss->vc);
 	if (r < 0) {
-		vici_client_free(km->vc);
-		free(km);
+		vici_client_free(ss->vc);
+		free(ss);
 		return r;
 	}
-	*ret = km;
+	*ret = ss;
 	return 0;
 }
 
-static void ss_destroy(struct km *km)
+static void ss_destroy(void *be)
 {
-	if (!km)
+	struct ss_km *ss = be;
+
+	if (!ss)
 		return;
-	sd_event_source_disable_unref(km->relist_timer);
-	vici_client_free(km->vc);
-	free(km);
+	ss->destroying = true;
+	/* Fails the commands in flight (terminates finish their op) ... */
+	vici_client_free(ss->vc);
+	/* ... no MIGRATE acknowledgement reaches us any more. */
+	if (ss->knl)
+		knl_cancel_owner(ss->knl, ss);
+	while (ss->ops)
+		op_finish(ss->ops, -ECANCELED);
+	while (ss->waits) {
+		struct ss_wait *w = ss->waits;
+
+		ss->waits = w->next;
+		km_call_complete(w->call, -ECANCELED);
+		free(w);
+	}
+	sd_event_source_disable_unref(ss->relist_timer);
+	ike_sa_table_clear(&ss->sas);
+	ike_sa_table_clear(&ss->next);
+	children_clear(&ss->children);
+	children_clear(&ss->next_children);
+	free(ss);
 }
 
-const struct km_ops km_strongswan_ops = {
+const struct km_backend_ops km_strongswan_backend = {
 	.name = "strongswan",
+	.features = KM_F_NOTIFY | KM_F_DYNAMIC | KM_F_MIGRATE | KM_F_REKEY_ON_MOVE,
 	.create = ss_create,
 	.destroy = ss_destroy,
 	.up = ss_up,
-	.move = ss_move,
+	.migrate = ss_migrate,
+	.drop = ss_drop,
+	.renew = ss_renew,
 	.is_up = ss_is_up,
-	.set_notify = ss_set_notify,
 	.print = ss_print,
 };
-
-const struct km_ops *km_ops_for(const struct mip6_config *c)
-{
-	return c->key_management == CONF_KEY_MANAGEMENT_STATIC ? &km_static_ops : &km_strongswan_ops;
-}

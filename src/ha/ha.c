@@ -68,7 +68,6 @@ struct ha {
 	int setup_stage;               /* the kernel setup chain's current step */
 	sd_event_source *status_timer; /* coalesces STATUS= updates */
 	/* MN–HA IPsec (RFC 4877): the key manager; the SPD is installed at start. */
-	const struct km_ops *kmo;
 	struct km *km;
 };
 
@@ -185,6 +184,7 @@ static void bce_release(struct bce *e, void *userdata)
 
 	if (ha && ha->knl)
 		knl_cancel_owner(ha->knl, e);
+	km_cancel(ha ? ha->km : NULL, e);
 	sd_event_source_disable_unref(e->timer);
 	e->timer = NULL;
 }
@@ -210,7 +210,7 @@ static void bce_transition(struct ha *ha, struct bce *e, enum bce_state to, cons
 /* §10.3.1: K in the BA when both sides can move the IKE SA with the CoA. */
 static bool ha_kbit(struct ha *ha, const struct bce *e)
 {
-	return ha->km && ha->kmo == &km_strongswan_ops && ha->m->config->key_mng_mob_capability &&
+	return km_has(ha->km, KM_F_MIGRATE) && ha->m->config->key_mng_mob_capability &&
 	       (e->bu_flags & MH_BU_F_K);
 }
 
@@ -229,8 +229,11 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 	if (!ha->km || spd_lookup(ha->m->config, &e->hoa, &e->local, &p) <= 0)
 		return;
 	/* Where the SAs point now: the last CoA we moved them to, the HoA before that. */
-	r = ha->kmo->move(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa, coa,
-			  ha_kbit(ha, e), on_km_moved, NULL);
+	if (ha_kbit(ha, e))
+		r = km_migrate(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa,
+			       coa, e, on_km_moved, NULL);
+	else
+		r = km_drop(ha->km, &p, e, on_km_moved, NULL);
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r, "cannot move the IKE SA: %m");
 	e->sa_coa = *coa;
@@ -665,8 +668,8 @@ static unsigned ha_spd(struct ha *ha, enum knl_op op)
 				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
 			}
 			/* Manual keys: the HA installs its side too (with IKE, charon does). */
-			if (op != KNL_OP_DEL && ha->kmo == &km_static_ops &&
-			    (r = ha->kmo->up(ha->km, &sp, on_km_moved, NULL)) < 0)
+			if (op != KNL_OP_DEL && km_has(ha->km, KM_F_LOCAL_KEYS) &&
+			    (r = km_up(ha->km, &sp, ha, on_km_moved, NULL)) < 0)
 				log_warning_errno(r, "static keys for a home address: %m");
 			n++;
 		}
@@ -735,7 +738,7 @@ static void ha_setup_next(struct ha *ha)
 
 		if (n)
 			log_info("MN-HA IPsec: SPD installed for %u home address(es), key management %s", n,
-				 ha->kmo ? ha->kmo->name : "none");
+				 ha->km ? km_name(ha->km) : "none");
 		ha->setup_stage++;
 		ha_setup_next(ha);
 		return;
@@ -819,10 +822,10 @@ static int ha_start(struct manager *m)
 		ha->n_homes++;
 	}
 	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets > 0) {
-		ha->kmo = km_ops_for(c);
-		r = ha->kmo->create(m->event, ha->knl, c, &ha->km);
+		r = km_new(m->event, ha->knl, c, &ha->km);
 		if (r < 0)
-			return log_error_errno(r, "key management %s: %m", ha->kmo->name);
+			return log_error_errno(r, "key management %s: %m",
+					       conf_key_management_to_string(c->key_management));
 	}
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)
@@ -882,8 +885,7 @@ static void ha_stop(struct manager *m)
 
 	if (!ha)
 		return;
-	if (ha->km)
-		ha->kmo->destroy(ha->km);
+	ha->km = km_free(ha->km);
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	if (ha->io) {
@@ -984,7 +986,7 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled or no IPsecPolicySet)");
 			return -ENOENT;
 		}
-		ha->kmo->print(ha->km, out, json);
+		km_print(ha->km, out, json);
 		return 0;
 	}
 	if (strcmp(argv[0], "bc") == 0)

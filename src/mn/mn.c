@@ -113,7 +113,6 @@ struct mn {
 	bool ipsec;
 	bool kbit;              /* K flag: move the IKE SA with the CoA */
 	struct spd_pair pair;
-	const struct km_ops *kmo;
 	struct km *km;
 	struct in6_addr ike_coa;
 	struct in6_addr last_reg_coa; /* CoA of the last accepted registration (HoA: at home) */
@@ -317,7 +316,7 @@ static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info
 		/* K=0 after a move: the HA dropped the IKE SA; a new one from the new CoA (RFC 4877 §4.3). */
 		mn->km_busy = true;
 		mn->ike_coa = mn->bul_coa;
-		if (mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, NULL, &mn->coa, false, on_km_reup, mn) < 0)
+		if (km_renew(mn->km, &mn->pair, mn, on_km_reup, mn) < 0)
 			mn->km_busy = false;
 	}
 	mn->last_reg_coa = mn->bul_coa;
@@ -611,11 +610,11 @@ static void on_km_notify(void *userdata)
 	struct mn *mn = userdata;
 
 	if (!mn->ready || mn->loc == LOC_UNKNOWN || mn->kpending > 0 || mn->km_busy ||
-	    mn->kmo->is_up(mn->km, &mn->pair))
+	    km_is_up(mn->km, &mn->pair))
 		return;
 	log_info("MN-HA SAs are down: bringing them up again");
 	mn->km_busy = true;
-	if (mn->kmo->up(mn->km, &mn->pair, on_km_reup, mn) < 0) {
+	if (km_up(mn->km, &mn->pair, mn, on_km_reup, mn) < 0) {
 		mn->km_busy = false;
 		mn_km_retry_later(mn);
 	}
@@ -627,7 +626,7 @@ static void on_km_step(int error, void *userdata)
 
 	mn->km_busy = false;
 	if (error < 0)
-		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", mn->kmo->name);
+		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", km_name(mn->km));
 	/* Tried for this CoA: do not loop on a failing MIGRATE (SAs gone: they are brought up again). */
 	mn->ike_coa = mn->coa;
 	mn_register(mn);
@@ -642,9 +641,9 @@ static void mn_register(struct mn *mn)
 {
 	int r;
 
-	if (mn->ipsec && !mn->kmo->is_up(mn->km, &mn->pair) && !mn->km_tried_up && !mn->km_busy) {
+	if (mn->ipsec && !km_is_up(mn->km, &mn->pair) && !mn->km_tried_up && !mn->km_busy) {
 		mn->km_tried_up = true;
-		r = mn->kmo->up(mn->km, &mn->pair, on_km_step, mn);
+		r = km_up(mn->km, &mn->pair, mn, on_km_step, mn);
 		if (r == 0) {
 			mn->km_busy = true;
 			return;
@@ -653,8 +652,8 @@ static void mn_register(struct mn *mn)
 	}
 	if (mn->ipsec && mn->kbit && memcmp(&mn->ike_coa, &mn->coa, sizeof(mn->coa)) != 0) {
 		bool known = memcmp(&mn->ike_coa, &in6addr_any, sizeof(in6addr_any)) != 0;
-		r = mn->kmo->move(mn->km, NODE_ROLE_MN, &mn->pair, known ? &mn->ike_coa : NULL, &mn->coa, true,
-				  on_km_step, mn);
+		r = km_migrate(mn->km, NODE_ROLE_MN, &mn->pair, known ? &mn->ike_coa : NULL, &mn->coa, mn, on_km_step,
+			       mn);
 		if (r == 0)
 			return;
 		mn->ike_coa = mn->coa; /* do not loop on a failing MIGRATE */
@@ -890,13 +889,13 @@ static int mn_start(struct manager *m)
 			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
 						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
 		mn->ipsec = true;
-		mn->kmo = km_ops_for(c);
-		mn->kbit = c->key_mng_mob_capability && mn->kmo == &km_strongswan_ops;
-		r = mn->kmo->create(m->event, mn->knl, c, &mn->km);
+		r = km_new(m->event, mn->knl, c, &mn->km);
 		if (r < 0)
-			return log_error_errno(r, "key management %s: %m", mn->kmo->name);
-		if (mn->kmo->set_notify)
-			mn->kmo->set_notify(mn->km, on_km_notify, mn);
+			return log_error_errno(r, "key management %s: %m",
+					       conf_key_management_to_string(c->key_management));
+		mn->kbit = c->key_mng_mob_capability && km_has(mn->km, KM_F_MIGRATE);
+		if (km_has(mn->km, KM_F_NOTIFY))
+			km_set_notify(mn->km, on_km_notify, mn);
 	}
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
 	if (r < 0)
@@ -966,8 +965,7 @@ static void mn_stop(struct manager *m)
 		return;
 	sd_event_source_disable_unref(mn->bul_timer);
 	sd_event_source_disable_unref(mn->km_retry);
-	if (mn->km)
-		mn->kmo->destroy(mn->km);
+	mn->km = km_free(mn->km);
 	if (mn->io) {
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
@@ -1091,7 +1089,7 @@ static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled)");
 			return -ENOENT;
 		}
-		mn->kmo->print(mn->km, out, json);
+		km_print(mn->km, out, json);
 		return 0;
 	}
 	if (strcmp(argv[0], "bul") == 0)
