@@ -37,8 +37,16 @@ static void fconn_update(struct fake_conn *fc)
 
 void fconn_write(struct fake_conn *fc, const void *data, size_t len)
 {
-	fc->tx = realloc(fc->tx, fc->tx_len + len);
-	ck_assert_ptr_nonnull(fc->tx);
+	if (fc->tx_cap - fc->tx_len < len) {
+		/* Doubling: thousands of streamed events must not copy the buffer each time. */
+		size_t cap = fc->tx_cap ? fc->tx_cap : 4096;
+
+		while (cap - fc->tx_len < len)
+			cap *= 2;
+		fc->tx = realloc(fc->tx, cap);
+		ck_assert_ptr_nonnull(fc->tx);
+		fc->tx_cap = cap;
+	}
 	memcpy(fc->tx + fc->tx_len, data, len);
 	fc->tx_len += len;
 	fconn_update(fc);
@@ -187,7 +195,7 @@ static int fconn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		if (fc->tx_off == fc->tx_len) {
 			free(fc->tx);
 			fc->tx = NULL;
-			fc->tx_len = fc->tx_off = 0;
+			fc->tx_len = fc->tx_off = fc->tx_cap = 0;
 		}
 		fconn_update(fc);
 	}

@@ -25,7 +25,7 @@ struct fake_conn {
 	uint8_t *rx;
 	size_t rx_len;
 	uint8_t *tx;
-	size_t tx_len, tx_off;
+	size_t tx_len, tx_off, tx_cap;
 	char *events[16];
 	size_t n_events;
 };
