@@ -10,8 +10,10 @@
  * child-updown and the rekey events trigger a new `list-sas`.
  *
  * up: `initiate` of the child protecting the pair's BU/BA (its selectors
- * name the HoA and the HA for the mobility header), and of the pair's other
- * children of the same connection; done once `list-sas` shows the reqid.
+ * name the HoA and the HA for the mobility header; charon answers when it is
+ * up or failed, within 10 s), and of the pair's other children of the same
+ * connection with timeout -1 (charon queues them and answers at once: they
+ * never hold the one command slot); done once `list-sas` shows the reqid.
  *
  * migrate, K=1 (RFC 6275 §10.3.1/§11.7.1, RFC 4877 §4.3): a transport
  * XFRM_MSG_MIGRATE with old == new (the SAs are keyed on the HoA) and
@@ -47,6 +49,12 @@
 
 #define KM_NAME 64
 #define KM_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/*
+ * charon's own limit for the initiate we wait on, and ours, later: charon
+ * answers first (the connection survives), the client's timer is the safety net.
+ */
+#define KM_INITIATE_MSEC "10000"
+#define KM_INITIATE_USEC (15 * USEC_PER_SEC)
 
 /* A swanctl child: where it lives and its local [0] and remote [1] traffic selectors. */
 struct ss_child {
@@ -477,8 +485,12 @@ static void on_initiated_extra(struct vici_client *c, int error, const struct vi
 	km_list_sas_soon(ss);
 }
 
-/* `initiate` one swanctl child (charon answers once it is up or failed). */
-static int km_initiate(struct ss_km *ss, const struct ss_child *ch, vici_command_cb cb)
+/*
+ * `initiate` one swanctl child. wait: charon answers once it is up or failed
+ * (what up reports); otherwise timeout -1: charon queues it and answers at
+ * once, so that the pair's other children never hold the one command slot.
+ */
+static int km_initiate(struct ss_km *ss, const struct ss_child *ch, bool wait, vici_command_cb cb)
 {
 	struct vici_builder *b = NULL;
 	int r = vici_builder_new(VICI_CMD_REQUEST, "initiate", &b);
@@ -487,9 +499,9 @@ static int km_initiate(struct ss_km *ss, const struct ss_child *ch, vici_command
 		return r;
 	vici_builder_add_str(b, "ike", ch->conn);
 	vici_builder_add_str(b, "child", ch->child);
-	vici_builder_add_str(b, "timeout", "10000");
+	vici_builder_add_str(b, "timeout", wait ? KM_INITIATE_MSEC : "-1");
 	vici_builder_add_str(b, "init-limits", "no");
-	return vici_client_call(ss->vc, b, "control-log", KM_TIMEOUT_USEC, cb, NULL, ss);
+	return vici_client_call(ss->vc, b, "control-log", wait ? KM_INITIATE_USEC : KM_TIMEOUT_USEC, cb, NULL, ss);
 }
 
 /* The pair's other children of the same connection (HoTI/HoT tunnel...) come up beside it; their fate is only logged. */
@@ -500,7 +512,7 @@ static void initiate_others(struct ss_km *ss, const struct ss_child *ch, const s
 
 		if (k == ch || strcmp(k->conn, ch->conn) != 0 || !child_names_hoa(k, p))
 			continue;
-		if (km_initiate(ss, k, on_initiated_extra) == 0)
+		if (km_initiate(ss, k, false, on_initiated_extra) == 0)
 			log_info("strongswan: initiating %s/%s too", k->conn, k->child);
 	}
 }
@@ -525,7 +537,7 @@ static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	r = km_initiate(ss, ch, on_initiated);
+	r = km_initiate(ss, ch, true, on_initiated);
 	if (r < 0) {
 		free(w);
 		return r;

@@ -446,6 +446,7 @@ static struct {
 	uint32_t installed_uid;
 	bool prefix_only;	 /* list-conns: only a /64 child names the pair */
 	char initiated[32][64];
+	char initiate_timeout[32][8];
 	unsigned n_initiated, list_sas, list_conns;
 	char term_id[16], term_force[8], term_timeout[8];
 	unsigned n_terminated;
@@ -553,6 +554,7 @@ static bool charon(struct fake_conn *fc, const struct vici_msg *m, void *userdat
 		F.list_sas++;
 	} else if (strcmp(m->name, "initiate") == 0) {
 		ck_assert_uint_lt(F.n_initiated, ELEMENTSOF(F.initiated));
+		copy_arg(F.initiate_timeout[F.n_initiated], sizeof(F.initiate_timeout[0]), m, "timeout");
 		copy_arg(F.initiated[F.n_initiated++], sizeof(F.initiated[0]), m, "child");
 		reply(fc, true);
 	} else if (strcmp(m->name, "terminate") == 0) {
@@ -612,6 +614,10 @@ START_TEST(ss_up_initiates_the_pairs_children)
 	ck_assert_str_eq(F.initiated[1], "mpd");
 	ck_assert_str_eq(F.initiated[2], "prefix");
 	ck_assert_str_eq(F.initiated[3], "hoti");
+	/* up waits for its own child; the others are queued in charon (timeout -1): no slot held. */
+	ck_assert_str_eq(F.initiate_timeout[0], "10000");
+	for (int i = 1; i < 4; i++)
+		ck_assert_str_eq(F.initiate_timeout[i], "-1");
 	/* Already up: still never inside the call. */
 	memset(&a, 0, sizeof(a));
 	ck_assert_int_eq(km_up(T.km, &p, &a, on_done, &a), 0);
