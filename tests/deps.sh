@@ -6,6 +6,11 @@ set -euo pipefail
 
 PKGS_BUILD="gcc make autoconf automake libtool pkg-config libnl-3-dev libnl-route-3-dev
  libnl-xfrm-3-dev libsystemd-dev libssl-dev libjson-c-dev check clang libclang-rt-14-dev groff-base"
+# The Debian package (debian/, tests/run-all's "debian package" step): debhelper (which pulls
+# dh-autoreconf for compat 13's dh_autoreconf), dpkg-dev (dpkg-buildpackage) and lintian.
+# build-essential: dpkg-checkbuilddeps requires it implicitly. No fakeroot: debian/control
+# says Rules-Requires-Root: no.
+PKGS_DEB="build-essential debhelper dh-autoreconf dpkg-dev lintian"
 PKGS_VM="qemu-system-x86 busybox-static kmod cpio xz-utils zstd iproute2 iputils-ping procps python3 systemd tcpdump tshark
  radvd charon-systemd strongswan-swanctl strongswan-pki libstrongswan-standard-plugins python3-scapy"
 
@@ -14,9 +19,9 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 # shellcheck disable=SC2086
-missing=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PKGS_BUILD $PKGS_VM 2>/dev/null |
+missing=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PKGS_BUILD $PKGS_DEB $PKGS_VM 2>/dev/null |
 	awk '$2 == "installed" { print $1 }' | sort > /tmp/.mip6d-have.$$;
-	for p in $PKGS_BUILD $PKGS_VM; do grep -qx "$p" /tmp/.mip6d-have.$$ || echo "$p"; done;
+	for p in $PKGS_BUILD $PKGS_DEB $PKGS_VM; do grep -qx "$p" /tmp/.mip6d-have.$$ || echo "$p"; done;
 	rm -f /tmp/.mip6d-have.$$)
 export DEBIAN_FRONTEND=noninteractive
 echo "deps: apt-get update"
