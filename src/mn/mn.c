@@ -48,15 +48,12 @@
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
 #include "mn/mn.h"
+#include "mn/mn-plan.h"
 #include "netlink/nl-kernel.h"
 
 #define MN_TUNNEL_NAME "mip6tnl0"
-#define MN_TABLE 252
-#define MN_RULE_PRIO 1001
 #define MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC) /* RFC 6275 §12 */
 #define MN_HISTORY 16
-
-enum mn_location { LOC_UNKNOWN, LOC_HOME, LOC_FOREIGN };
 
 enum bul_state {
 	BUL_NONE,        /* no binding at the HA */
@@ -88,12 +85,11 @@ struct mn {
 	uint8_t home_plen;
 
 	/* where we are */
-	enum mn_location loc;
+	enum mn_loc loc;
 	struct in6_addr prefix;  /* of the current link */
 	struct in6_addr router;  /* link-local source of its RA */
 	struct in6_addr coa;     /* current CoA (== hoa at home) */
 	char link_name[16];
-	bool away_setup;         /* rule, tunnel address, BU policy installed */
 	int setup_stage;         /* the kernel setup chain's current step */
 	unsigned kpending;       /* kernel requests of the current move */
 	uint64_t move_gen;
@@ -364,55 +360,52 @@ static void eui64(struct mn *mn, const struct in6_addr *prefix, struct in6_addr 
 	ret->s6_addr[15] = mn->mac[5];
 }
 
-/* [0] the BU out policy (HAO), [1] the BA in policy (RH2): RO templates only, no IPsec. */
-static void xfrm_ro_policies(struct mn *mn, struct knl_xfrm_policy ret[2])
+static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
 {
-	struct spd_pair p = { .hoa = mn->hoa, .ha = mn->ha };
-
-	spd_policies(NODE_ROLE_MN, &p, ret);
+	*ret = (struct mn_plan_config){ .ifindex = mn->ifindex, .tnl_ifindex = mn->tnl_ifindex, .hoa = mn->hoa,
+					.ha = mn->ha, .home_plen = mn->home_plen, .ipsec = mn->ipsec };
 }
 
-static void xfrm_hao_state(struct mn *mn, struct knl_xfrm_state *s)
+/* Submit a plan as one batch, in order; on_move_step runs once per operation. */
+static void mn_submit_plan(struct mn *mn, const struct mn_plan *p)
 {
-	memset(s, 0, sizeof(*s));
-	s->src = mn->hoa;
-	s->dst = mn->ha;
-	s->proto = IPPROTO_DSTOPTS;
-	s->mode = XFRM_MODE_ROUTEOPTIMIZATION;
-	s->coaddr = mn->coa;
-	s->sel.type = KNL_XFRM_TYPE_ANY;
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct mn_op *o = &p->ops[i];
+		int r = -EINVAL;
+
+		switch (o->kind) {
+		case MN_OP_ADDR:
+			r = knl_addr(mn->knl, o->op, &o->addr, mn, on_move_step, mn);
+			break;
+		case MN_OP_ROUTE:
+			r = knl_route(mn->knl, o->op, &o->route, mn, on_move_step, mn);
+			break;
+		case MN_OP_RULE:
+			r = knl_rule(mn->knl, o->op, &o->rule, mn, on_move_step, mn);
+			break;
+		case MN_OP_XFRM_POLICY:
+			r = knl_xfrm_policy(mn->knl, o->op, &o->policy, mn, on_move_step, mn);
+			break;
+		case MN_OP_XFRM_STATE:
+			r = knl_xfrm_state(mn->knl, o->op, &o->state, mn, on_move_step, mn);
+			break;
+		default:
+			break;
+		}
+		if (r == 0)
+			mn->kpending++;
+		else
+			log_warning_errno(r, "cannot queue a kernel request (%s): %m", mn_op_kind_to_string(o->kind));
+	}
 }
 
-/* BAs reach the HoA with a type 2 routing header: a route2 state (any CoA) accepts them. */
-static void xfrm_ba_state(struct mn *mn, struct knl_xfrm_state *s)
+/* A move: the plan from the old location to the new one; the BU leaves when it is all acknowledged. */
+static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefix, const struct in6_addr *router)
 {
-	memset(s, 0, sizeof(*s));
-	s->src = mn->ha;
-	s->dst = mn->hoa;
-	s->proto = IPPROTO_ROUTING;
-	s->mode = XFRM_MODE_ROUTEOPTIMIZATION;
-	s->sel.type = KNL_XFRM_TYPE_ANY;
-}
-
-static void mn_queue(struct mn *mn, int r)
-{
-	if (r == 0)
-		mn->kpending++;
-	else
-		log_warning_errno(r, "cannot queue a kernel request: %m");
-}
-
-/* Queue the kernel changes of a move; the BU leaves when they are all acknowledged. */
-static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *prefix,
-		    const struct in6_addr *router)
-{
-	struct in6_addr old_coa = mn->coa;
-	enum mn_location old_loc = mn->loc;
-	struct knl_addr a;
-	struct knl_route rt;
-	struct knl_rule ru;
-	struct knl_xfrm_policy ro[2];
-	struct knl_xfrm_state s;
+	struct mn_location from = { .loc = mn->loc, .coa = mn->coa, .router = mn->router };
+	struct mn_location to = { .loc = loc, .router = *router };
+	struct mn_plan_config pc;
+	struct mn_plan plan;
 	char pr[INET6_ADDRSTRLEN], co[INET6_ADDRSTRLEN];
 	struct mn_handover *hv;
 
@@ -425,142 +418,27 @@ static void mn_move(struct mn *mn, enum mn_location loc, const struct in6_addr *
 	memset(hv, 0, sizeof(*hv));
 	hv->detected = now_usec();
 	snprintf(hv->from, sizeof(hv->from), "%s",
-		 old_loc == LOC_HOME ? "home" : old_loc == LOC_FOREIGN ? "foreign" : "start");
+		 mn->loc == MN_LOC_HOME ? "home" : mn->loc == MN_LOC_FOREIGN ? "foreign" : "start");
+	snprintf(hv->to, sizeof(hv->to), "%s", loc == MN_LOC_HOME ? "home" : "foreign");
 	mn->cur = hv;
 
+	if (loc == MN_LOC_HOME)
+		to.coa = mn->hoa;
+	else
+		eui64(mn, prefix, &to.coa);
+	addr_str(prefix, pr);
+	addr_str(&to.coa, co);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004"),
+			      "movement detected: %s link %s/64, care-of address %s",
+			      loc == MN_LOC_HOME ? "home" : "foreign", pr, co);
+	mn_plan_config(mn, &pc);
+	if (mn_plan_move(&pc, &from, &to, &plan) < 0)
+		return;
 	mn->loc = loc;
 	mn->prefix = *prefix;
 	mn->router = *router;
-	if (loc == LOC_HOME)
-		mn->coa = mn->hoa;
-	else
-		eui64(mn, prefix, &mn->coa);
-	addr_str(prefix, pr);
-	addr_str(&mn->coa, co);
-	snprintf(hv->to, sizeof(hv->to), "%s", loc == LOC_HOME ? "home" : "foreign");
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004"),
-			      "movement detected: %s link %s/64, care-of address %s",
-			      loc == LOC_HOME ? "home" : "foreign", pr, co);
-
-	/* Leave the old link: its CoA (the kernel drops its prefix route with it). */
-	if (old_loc == LOC_FOREIGN && memcmp(&old_coa, &mn->coa, sizeof(old_coa)) != 0) {
-		memset(&a, 0, sizeof(a));
-		a.ifindex = mn->ifindex;
-		a.addr = old_coa;
-		a.prefixlen = 64;
-		mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
-	}
-
-	if (loc == LOC_FOREIGN) {
-		if (old_loc != LOC_FOREIGN) {
-			/* The HoA leaves the physical interface for the tunnel. */
-			memset(&a, 0, sizeof(a));
-			a.ifindex = mn->ifindex;
-			a.addr = mn->hoa;
-			a.prefixlen = mn->home_plen;
-			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
-		}
-		memset(&a, 0, sizeof(a));
-		a.ifindex = mn->ifindex;
-		a.addr = mn->coa;
-		a.prefixlen = 64;
-		a.flags = IFA_F_NODAD;
-		mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
-	} else {
-		/* At home: undo the away data path before the HoA comes back to the link. */
-		if (mn->away_setup) {
-			memset(&ru, 0, sizeof(ru));
-			ru.from = mn->hoa;
-			ru.from_len = 128;
-			ru.table = MN_TABLE;
-			ru.priority = MN_RULE_PRIO;
-			mn_queue(mn, knl_rule(mn->knl, KNL_OP_DEL, &ru, mn, on_move_step, mn));
-			memset(&rt, 0, sizeof(rt));
-			rt.table = MN_TABLE;
-			rt.oif = mn->tnl_ifindex;
-			mn_queue(mn, knl_route(mn->knl, KNL_OP_DEL, &rt, mn, on_move_step, mn));
-			memset(&a, 0, sizeof(a));
-			a.ifindex = mn->tnl_ifindex;
-			a.addr = mn->hoa;
-			a.prefixlen = 128;
-			mn_queue(mn, knl_addr(mn->knl, KNL_OP_DEL, &a, mn, on_move_step, mn));
-			if (!mn->ipsec) {
-				xfrm_ro_policies(mn, ro);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &ro[0], mn, on_move_step, mn));
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_DEL, &ro[1], mn, on_move_step, mn));
-			}
-			xfrm_hao_state(mn, &s);
-			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
-			xfrm_ba_state(mn, &s);
-			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, mn, on_move_step, mn));
-			mn->away_setup = false;
-		}
-		memset(&a, 0, sizeof(a));
-		a.ifindex = mn->ifindex;
-		a.addr = mn->hoa;
-		a.prefixlen = mn->home_plen;
-		a.flags = IFA_F_NODAD | IFA_F_HOMEADDRESS;
-		mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
-	}
-
-	/* The default route through the router that advertised this link. */
-	memset(&rt, 0, sizeof(rt));
-	rt.gateway = *router;
-	rt.oif = mn->ifindex;
-	rt.metric = 512;
-	mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
-
-	/*
-	 * RFC 4877: the IKE SA runs between the CoA and the HA. The kernel would pick
-	 * the HoA as source for the HA (RFC 6724 rule 4 prefers home addresses), so a
-	 * host route to the HA names the CoA as preferred source while away.
-	 */
-	memset(&rt, 0, sizeof(rt));
-	rt.dst = mn->ha;
-	rt.dst_len = 128;
-	rt.oif = mn->ifindex;
-	rt.metric = 512;
-	if (loc == LOC_FOREIGN) {
-		rt.gateway = *router;
-		rt.prefsrc = mn->coa;
-		mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
-	} else if (old_loc == LOC_FOREIGN)
-		mn_queue(mn, knl_route(mn->knl, KNL_OP_DEL, &rt, mn, on_move_step, mn));
-
-	if (loc == LOC_FOREIGN) {
-		if (!mn->away_setup) {
-			memset(&a, 0, sizeof(a));
-			a.ifindex = mn->tnl_ifindex;
-			a.addr = mn->hoa;
-			a.prefixlen = 128;
-			a.flags = IFA_F_NODAD | IFA_F_HOMEADDRESS;
-			mn_queue(mn, knl_addr(mn->knl, KNL_OP_REPLACE, &a, mn, on_move_step, mn));
-			memset(&ru, 0, sizeof(ru));
-			ru.from = mn->hoa;
-			ru.from_len = 128;
-			ru.table = MN_TABLE;
-			ru.priority = MN_RULE_PRIO;
-			mn_queue(mn, knl_rule(mn->knl, KNL_OP_ADD, &ru, mn, on_move_step, mn));
-			xfrm_ba_state(mn, &s);
-			mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
-			if (!mn->ipsec) {
-				xfrm_ro_policies(mn, ro);
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &ro[0], mn, on_move_step, mn));
-				mn_queue(mn, knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &ro[1], mn, on_move_step, mn));
-			}
-			mn->away_setup = true;
-		}
-		/* Reverse tunnel: everything from the HoA goes to the HA, from the current CoA. */
-		memset(&rt, 0, sizeof(rt));
-		rt.table = MN_TABLE;
-		rt.oif = mn->tnl_ifindex;
-		rt.encap = true;
-		rt.encap_dst = mn->ha;
-		rt.encap_src = mn->coa;
-		mn_queue(mn, knl_route(mn->knl, KNL_OP_REPLACE, &rt, mn, on_move_step, mn));
-		xfrm_hao_state(mn, &s);
-		mn_queue(mn, knl_xfrm_state(mn->knl, KNL_OP_REPLACE, &s, mn, on_move_step, mn));
-	}
+	mn->coa = to.coa;
+	mn_submit_plan(mn, &plan);
 	if (mn->kpending == 0)
 		on_move_step(0, mn);
 }
@@ -609,7 +487,7 @@ static void on_km_notify(void *userdata)
 {
 	struct mn *mn = userdata;
 
-	if (!mn->ready || mn->loc == LOC_UNKNOWN || mn->kpending > 0 || mn->km_busy ||
+	if (!mn->ready || mn->loc == MN_LOC_UNKNOWN || mn->kpending > 0 || mn->km_busy ||
 	    km_is_up(mn->km, &mn->pair))
 		return;
 	log_info("MN-HA SAs are down: bringing them up again");
@@ -658,7 +536,7 @@ static void mn_register(struct mn *mn)
 			return;
 		mn->ike_coa = mn->coa; /* do not loop on a failing MIGRATE */
 	}
-	if (mn->loc == LOC_HOME && mn->bul == BUL_NONE)
+	if (mn->loc == MN_LOC_HOME && mn->bul == BUL_NONE)
 		return;
 	mn_bu_start(mn, true);
 }
@@ -673,7 +551,7 @@ static void on_move_step(int result, void *userdata)
 	if (mn->kpending > 0 && --mn->kpending > 0)
 		return;
 	/* All in place: register (or deregister) with the home agent. */
-	if (mn->loc == LOC_HOME) {
+	if (mn->loc == MN_LOC_HOME) {
 		if (mn->bul != BUL_NONE)
 			mn->bul = BUL_DEREGISTERING;
 		/* else nothing registered: nothing to undo (but IPsec comes up at home) */
@@ -703,7 +581,7 @@ static enum mip6_drop mn_on_ra(const struct io_nd_msg *msg, const struct icmp6_r
 	}
 	if (pick && ra->router_lifetime > 0) {
 		bool home = prefix_equal(&pick->prefix, &mn->home_prefix, mn->home_plen);
-		enum mn_location loc = home ? LOC_HOME : LOC_FOREIGN;
+		enum mn_loc loc = home ? MN_LOC_HOME : MN_LOC_FOREIGN;
 
 		if (!mn->ready)
 			; /* kernel setup still running: the next RA will do */
@@ -922,22 +800,29 @@ static void on_flushed(int result, void *userdata)
 static int mn_shutdown(struct manager *m)
 {
 	struct mn *mn = m->role_data;
+	struct spd_pair ro = { 0 };
 	struct knl_xfrm_policy p[2];
 	struct knl_xfrm_state s;
-	struct knl_rule ru = { .from_len = 128, .table = MN_TABLE, .priority = MN_RULE_PRIO };
+	struct knl_rule ru;
+	struct mn_plan_config pc;
+	bool away;
 
 	if (!mn || !mn->knl)
 		return 0;
 	knl_cancel_owner(mn->knl, mn);
-	if (mn->away_setup) {
-		ru.from = mn->hoa;
+	mn_plan_config(mn, &pc);
+	away = mn->loc == MN_LOC_FOREIGN;
+	if (away) {
+		mn_plan_rule(&pc, &ru);
 		(void)knl_rule(mn->knl, KNL_OP_DEL, &ru, NULL, NULL, NULL);
-		xfrm_hao_state(mn, &s);
+		mn_plan_hao_state(&pc, &mn->coa, &s);
 		(void)knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, NULL, NULL);
 	}
 	/* The BU/BA policies (the SPD's with IPsec, the RO-only ones without: same selectors). */
-	if (mn->away_setup || mn->ipsec) {
-		xfrm_ro_policies(mn, p);
+	if (away || mn->ipsec) {
+		ro.hoa = mn->hoa;
+		ro.ha = mn->ha;
+		spd_policies(NODE_ROLE_MN, &ro, p);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}
@@ -951,7 +836,7 @@ static int mn_shutdown(struct manager *m)
 	}
 	if (mn->tnl_ifindex > 0)
 		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);
-	xfrm_ba_state(mn, &s);
+	mn_plan_route2_state(&pc, &s);
 	if (knl_xfrm_state(mn->knl, KNL_OP_DEL, &s, NULL, on_flushed, mn) < 0)
 		return 0;
 	return 1;
@@ -991,9 +876,9 @@ static const char *bul_state_name(enum bul_state s)
 	return "?";
 }
 
-static const char *loc_name(enum mn_location l)
+static const char *loc_name(enum mn_loc l)
 {
-	return l == LOC_HOME ? "home" : l == LOC_FOREIGN ? "foreign" : "unknown";
+	return l == MN_LOC_HOME ? "home" : l == MN_LOC_FOREIGN ? "foreign" : "unknown";
 }
 
 static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
