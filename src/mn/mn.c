@@ -47,20 +47,13 @@
 #include "manager.h"
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
+#include "mn/bul.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
 #include "netlink/nl-kernel.h"
 
 #define MN_TUNNEL_NAME "mip6tnl0"
-#define MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC) /* RFC 6275 §12 */
 #define MN_HISTORY 16
-
-enum bul_state {
-	BUL_NONE,        /* no binding at the HA */
-	BUL_REGISTERING, /* BU sent, waiting for the BA */
-	BUL_REGISTERED,
-	BUL_DEREGISTERING,
-};
 
 struct mn_handover {
 	usec_t detected;  /* the RA that told of the move */
@@ -68,6 +61,29 @@ struct mn_handover {
 	usec_t ba_rcvd;   /* accepted BA */
 	uint8_t status;
 	char from[8], to[16];
+};
+
+/* The kernel batch of one move: its completion carries the move's generation. */
+struct mn_batch {
+	struct mn *mn;
+	uint64_t gen;
+	unsigned left;
+	int error;
+};
+
+/* A key-manager operation in flight for a BUL entry (freed on completion or at stop). */
+struct mn_km_ticket {
+	struct mn *mn;
+	struct bul_key key;
+	uint64_t gen;
+	struct mn_km_ticket *next;
+};
+
+/* The I/O side of a BUL entry: its two timers. */
+struct mn_bul_timers {
+	struct mn *mn;
+	struct bul_entry *e;
+	sd_event_source *src[_BUL_TIMER_MAX];
 };
 
 struct mn {
@@ -84,37 +100,23 @@ struct mn {
 	struct in6_addr hoa, ha, home_prefix;
 	uint8_t home_plen;
 
-	/* where we are */
+	/* where we are (the target of the last move: its kernel batch may still run) */
 	enum mn_loc loc;
 	struct in6_addr prefix;  /* of the current link */
 	struct in6_addr router;  /* link-local source of its RA */
 	struct in6_addr coa;     /* current CoA (== hoa at home) */
-	char link_name[16];
 	int setup_stage;         /* the kernel setup chain's current step */
-	unsigned kpending;       /* kernel requests of the current move */
-	uint64_t move_gen;
+	struct mn_batch *batch;  /* the current move's kernel batch, NULL when done */
 
-	/* binding update list: the home registration */
-	enum bul_state bul;
-	uint16_t seq;
-	struct in6_addr bul_coa; /* CoA the pending/accepted BU names */
-	uint32_t lifetime_req, lifetime_granted, refresh_sec;
-	usec_t bu_first_sent, bu_sent, ba_time, expires;
-	usec_t backoff;
-	unsigned retransmits;
-	uint8_t last_status;
-	sd_event_source *bul_timer;
+	/* the binding update list; home: the home registration entry */
+	struct bul_table *bul;
+	struct bul_entry *home;
 
-	/* MN–HA IPsec (RFC 4877): the SPD pair, the key manager, where the IKE SA is. */
+	/* MN–HA IPsec (RFC 4877): the SPD pair and the key manager */
 	bool ipsec;
-	bool kbit;              /* K flag: move the IKE SA with the CoA */
 	struct spd_pair pair;
 	struct km *km;
-	struct in6_addr ike_coa;
-	struct in6_addr last_reg_coa; /* CoA of the last accepted registration (HoA: at home) */
-	bool km_tried_up;
-	bool km_busy;
-	sd_event_source *km_retry;
+	struct mn_km_ticket *tickets;
 
 	struct mn_handover hist[MN_HISTORY];
 	unsigned n_hist;
@@ -141,94 +143,109 @@ static double ms_since(usec_t t0, usec_t t1)
 	return t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0.0;
 }
 
-/* ---- BU / BA ------------------------------------------------------------------ */
+/* ---- the BUL's I/O: timers, MH socket, key manager, events ---------------------------- */
 
-static void mn_schedule(struct mn *mn, usec_t when);
-
-static int mn_send_bu(struct mn *mn)
+static usec_t io_now(void *ud)
 {
-	struct mh_msg msg = { .type = MH_TYPE_BU };
-	struct mh_tx_info tx = { .src = mn->hoa, .dst = mn->ha, .ifindex = mn->ifindex };
-	bool dereg = mn->bul == BUL_DEREGISTERING;
-	int r;
-
-	msg.bu.seq = mn->seq;
-	msg.bu.flags = MH_BU_F_A | MH_BU_F_H | (mn->kbit ? MH_BU_F_K : 0);
-	msg.bu.lifetime = dereg ? 0 : mh_lifetime_to_units(mn->lifetime_req);
-	r = io_mh_send(mn->io, &msg, &tx);
-	if (r < 0)
-		return log_warning_errno(r, "sending the BU failed: %m, retrying");
-	mn->bu_sent = now_usec();
-	if (mn->cur && !mn->cur->bu_sent)
-		mn->cur->bu_sent = mn->bu_sent;
-	return 0;
-}
-
-/* Send (or resend) the BU for the current state and arm the retransmission (§11.8). */
-static void mn_bu_start(struct mn *mn, bool first)
-{
-	const struct mip6_config *c = mn->m->config;
-	char co[INET6_ADDRSTRLEN];
-
-	mn->seq++;
-	if (first) {
-		mn->retransmits = 0;
-		mn->bu_first_sent = now_usec();
-		mn->backoff = mn->bul == BUL_REGISTERING && mn->lifetime_granted == 0
-				      ? c->initial_bindack_timeout_first_reg_usec
-				      : c->initial_bindack_timeout_rereg_usec;
-	}
-	mn->bul_coa = mn->coa;
-	addr_str(&mn->coa, co);
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000002"),
-			      "BU sent: seq %u, care-of %s, lifetime %u s%s", mn->seq, co,
-			      mn->bul == BUL_DEREGISTERING ? 0 : mn->lifetime_req,
-			      first ? "" : " (retransmission)");
-	(void)mn_send_bu(mn);
-	mn_schedule(mn, now_usec() + mn->backoff);
+	return now_usec();
 }
 
 static int on_bul_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	struct mn *mn = userdata;
-	const struct mip6_config *c = mn->m->config;
+	struct mn_bul_timers *t = userdata;
 
-	switch (mn->bul) {
-	case BUL_REGISTERING:
-	case BUL_DEREGISTERING:
-		/* No BA: retransmit with a doubled timeout, capped (§11.8). */
-		if (c->mn_max_ha_consecutive_resends && mn->retransmits >= c->mn_max_ha_consecutive_resends) {
-			log_warning("no BA after %u retransmissions; keeping on at the maximum interval",
-				    mn->retransmits);
-			mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
-		} else {
-			mn->backoff *= 2;
-			if (mn->backoff > MAX_BINDACK_TIMEOUT_USEC)
-				mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
-		}
-		mn->retransmits++;
-		mn_bu_start(mn, false);
-		break;
-	case BUL_REGISTERED:
-		/* Refresh before the binding expires. */
-		mn->bul = BUL_REGISTERING;
-		mn_bu_start(mn, true);
-		break;
-	case BUL_NONE:
-		break;
-	}
+	bul_timer_fired(t->e, s == t->src[BUL_TIMER_KM] ? BUL_TIMER_KM : BUL_TIMER_BU);
 	return 0;
 }
 
-static void mn_schedule(struct mn *mn, usec_t when)
+static void io_timer(struct bul_entry *e, enum bul_timer which, usec_t when, void *ud)
 {
-	(void)event_timer_arm(mn->m->event, &mn->bul_timer, when, 10 * USEC_PER_MSEC, on_bul_timer, mn);
+	struct mn *mn = ud;
+	struct mn_bul_timers *t = e->io_ctx;
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return (void)log_error_errno(ENOMEM, "BUL timer: %m");
+		t->mn = mn;
+		t->e = e;
+		e->io_ctx = t;
+	}
+	if (when == 0) {
+		if (t->src[which])
+			(void)sd_event_source_set_enabled(t->src[which], SD_EVENT_OFF);
+		return;
+	}
+	(void)event_timer_arm(mn->m->event, &t->src[which], when, 10 * USEC_PER_MSEC, on_bul_timer, t);
 }
 
-static void mn_unschedule(struct mn *mn)
+static void io_release(struct bul_entry *e, void *ud)
 {
-	if (mn->bul_timer)
-		(void)sd_event_source_set_enabled(mn->bul_timer, SD_EVENT_OFF);
+	struct mn_bul_timers *t = e->io_ctx;
+
+	if (!t)
+		return;
+	for (int i = 0; i < _BUL_TIMER_MAX; i++)
+		sd_event_source_disable_unref(t->src[i]);
+	free(t);
+	e->io_ctx = NULL;
+}
+
+static int io_send(struct bul_entry *e, const struct mh_msg *bu, void *ud)
+{
+	struct mn *mn = ud;
+	struct mh_tx_info tx = { .src = e->key.hoa, .dst = e->key.peer, .ifindex = mn->ifindex };
+
+	return io_mh_send(mn->io, bu, &tx);
+}
+
+static bool io_km_is_up(struct bul_entry *e, void *ud)
+{
+	struct mn *mn = ud;
+
+	return mn->km && km_is_up(mn->km, &mn->pair);
+}
+
+static void on_km_done(int error, void *userdata)
+{
+	struct mn_km_ticket *tk = userdata, **pp;
+	struct mn *mn = tk->mn;
+
+	for (pp = &mn->tickets; *pp; pp = &(*pp)->next)
+		if (*pp == tk) {
+			*pp = tk->next;
+			break;
+		}
+	bul_km_done(mn->bul, &tk->key, tk->gen, error);
+	free(tk);
+}
+
+static int io_km_start(struct bul_entry *e, const struct bul_km_req *req, void *ud)
+{
+	struct mn *mn = ud;
+	struct mn_km_ticket *tk;
+	int r;
+
+	if (!mn->km)
+		return -EOPNOTSUPP;
+	tk = calloc(1, sizeof(*tk));
+	if (!tk)
+		return -ENOMEM;
+	*tk = (struct mn_km_ticket){ .mn = mn, .key = e->key, .gen = req->gen };
+	if (req->kind == BUL_KM_UP || req->kind == BUL_KM_REUP)
+		r = km_up(mn->km, &mn->pair, tk, on_km_done, tk);
+	else if (req->kind == BUL_KM_RENEW)
+		r = km_renew(mn->km, &mn->pair, tk, on_km_done, tk);
+	else
+		r = km_migrate(mn->km, NODE_ROLE_MN, &mn->pair, req->has_old ? &req->old_coa : NULL, &req->coa, tk,
+			       on_km_done, tk);
+	if (r < 0) {
+		free(tk);
+		return r;
+	}
+	tk->next = mn->tickets;
+	mn->tickets = tk;
+	return 0;
 }
 
 static void mn_send_home_na(struct mn *mn)
@@ -246,90 +263,55 @@ static void mn_send_home_na(struct mn *mn)
 		(void)io_nd_send(mn->io, mn->ifindex, &all_nodes, NULL, buf, len);
 }
 
-static void on_km_reup(int error, void *userdata);
+static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
+{
+	struct mn *mn = ud;
+
+	if (e != mn->home)
+		return;
+	switch (ev) {
+	case BUL_EV_BU_SENT:
+		if (mn->cur && !mn->cur->bu_sent)
+			mn->cur->bu_sent = e->bu_sent;
+		return;
+	case BUL_EV_DEREGISTERED:
+		mn_send_home_na(mn);
+		/* fall through */
+	case BUL_EV_REGISTERED:
+		if (mn->cur)
+			mn->cur->ba_rcvd = e->ba_time;
+		/* fall through */
+	case BUL_EV_REFUSED:
+		if (mn->cur)
+			mn->cur->status = e->last_status;
+		manager_notify_status(mn->m);
+		return;
+	default:
+		return;
+	}
+}
+
+static const struct bul_io mn_bul_io = {
+	.now = io_now,
+	.timer = io_timer,
+	.send = io_send,
+	.km_is_up = io_km_is_up,
+	.km_start = io_km_start,
+	.event = io_event,
+	.release = io_release,
+};
 
 static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct mn *mn = userdata;
 	char h[INET6_ADDRSTRLEN];
-	usec_t now = now_usec();
 
 	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0) {
 		addr_str(&rx->src, h);
 		log_debug("BA from %s, not our home agent, ignoring", h);
 		return DROP_UNEXPECTED;
 	}
-	if (mn->bul != BUL_REGISTERING && mn->bul != BUL_DEREGISTERING) {
-		log_debug("BA seq %u with nothing pending, ignoring", msg->ba.seq);
-		return DROP_NONE;
-	}
-	mn->last_status = msg->ba.status;
-	if (msg->ba.status == MH_BA_SEQ_OUT_OF_WINDOW) {
-		/* §11.7.3: take the HA's last accepted number and try again above it. */
-		log_notice("BA 135: the home agent last accepted seq %u; resynchronising", msg->ba.seq);
-		mn->seq = msg->ba.seq;
-		mn_bu_start(mn, false);
-		return DROP_NONE;
-	}
-	if (msg->ba.seq != mn->seq) {
-		log_debug("BA seq %u does not match the BU's %u, ignoring", msg->ba.seq, mn->seq);
-		return DROP_NONE;
-	}
-	mn->ba_time = now;
-	if (!MH_BA_STATUS_IS_ACCEPTED(msg->ba.status)) {
-		log_error("home registration refused: status %u (%s)", msg->ba.status,
-			  mh_ba_status_to_string(msg->ba.status) ? mh_ba_status_to_string(msg->ba.status) : "?");
-		if (mn->cur)
-			mn->cur->status = msg->ba.status;
-		/* Try again later, at the maximum interval. */
-		mn->backoff = MAX_BINDACK_TIMEOUT_USEC;
-		mn_schedule(mn, now + mn->backoff);
-		return DROP_NONE;
-	}
-	if (mn->cur) {
-		mn->cur->ba_rcvd = now;
-		mn->cur->status = msg->ba.status;
-	}
-	if (mn->bul == BUL_DEREGISTERING) {
-		log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000003"),
-				      "BA received: deregistered at home (BU->BA %.1f ms)",
-				      ms_since(mn->bu_sent, now));
-		mn->bul = BUL_NONE;
-		mn->last_reg_coa = mn->hoa;
-		mn->lifetime_granted = 0;
-		mn_unschedule(mn);
-		mn_send_home_na(mn);
-		manager_notify_status(mn->m);
-		return DROP_NONE;
-	}
-	if (mn->kbit && !(msg->ba.flags & MH_BA_F_K)) {
-		/* §11.7.3: the HA cannot move the IKE SA (K=0): it drops it; we start a new one. */
-		log_notice("the home agent answered K=0: the IKE SA will be re-established after each move");
-		mn->kbit = false;
-	}
-	if (mn->ipsec && !(msg->ba.flags & MH_BA_F_K) &&
-	    memcmp(&mn->last_reg_coa, &mn->bul_coa, sizeof(mn->coa)) != 0 && !mn->km_busy) {
-		/* K=0 after a move: the HA dropped the IKE SA; a new one from the new CoA (RFC 4877 §4.3). */
-		mn->km_busy = true;
-		mn->ike_coa = mn->bul_coa;
-		if (km_renew(mn->km, &mn->pair, mn, on_km_reup, mn) < 0)
-			mn->km_busy = false;
-	}
-	mn->last_reg_coa = mn->bul_coa;
-	mn->bul = BUL_REGISTERED;
-	mn->lifetime_granted = mh_lifetime_from_units(msg->ba.lifetime);
-	mn->refresh_sec = mn->lifetime_granted;
-	if (msg->opts.present & MH_OPT_BIT(MH_OPT_BRA))
-		mn->refresh_sec = mh_lifetime_from_units(msg->opts.refresh);
-	if (mn->refresh_sec >= mn->lifetime_granted)
-		mn->refresh_sec = mn->lifetime_granted * 4 / 5;
-	mn->expires = now + (usec_t)mn->lifetime_granted * USEC_PER_SEC;
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000003"),
-			      "BA received: status %u, lifetime %u s, refresh in %u s (BU->BA %.1f ms)",
-			      msg->ba.status, mn->lifetime_granted, mn->refresh_sec,
-			      ms_since(mn->bu_sent, now));
-	mn_schedule(mn, now + (usec_t)(mn->refresh_sec ? mn->refresh_sec : 1) * USEC_PER_SEC);
-	manager_notify_status(mn->m);
+	bul_input_ba(mn->bul, rx, msg);
 	return DROP_NONE;
 }
 
@@ -344,8 +326,6 @@ static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info
 }
 
 /* ---- movement ----------------------------------------------------------------- */
-
-static void on_move_step(int result, void *userdata);
 
 static void eui64(struct mn *mn, const struct in6_addr *prefix, struct in6_addr *ret)
 {
@@ -366,40 +346,92 @@ static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
 					.ha = mn->ha, .home_plen = mn->home_plen, .ipsec = mn->ipsec };
 }
 
-/* Submit a plan as one batch, in order; on_move_step runs once per operation. */
-static void mn_submit_plan(struct mn *mn, const struct mn_plan *p)
+static void on_batch_step(int result, void *userdata)
 {
-	for (unsigned i = 0; i < p->n; i++) {
-		const struct mn_op *o = &p->ops[i];
-		int r = -EINVAL;
+	struct mn_batch *b = userdata;
+	struct mn *mn = b->mn;
 
-		switch (o->kind) {
-		case MN_OP_ADDR:
-			r = knl_addr(mn->knl, o->op, &o->addr, mn, on_move_step, mn);
-			break;
-		case MN_OP_ROUTE:
-			r = knl_route(mn->knl, o->op, &o->route, mn, on_move_step, mn);
-			break;
-		case MN_OP_RULE:
-			r = knl_rule(mn->knl, o->op, &o->rule, mn, on_move_step, mn);
-			break;
-		case MN_OP_XFRM_POLICY:
-			r = knl_xfrm_policy(mn->knl, o->op, &o->policy, mn, on_move_step, mn);
-			break;
-		case MN_OP_XFRM_STATE:
-			r = knl_xfrm_state(mn->knl, o->op, &o->state, mn, on_move_step, mn);
-			break;
-		default:
-			break;
-		}
-		if (r == 0)
-			mn->kpending++;
-		else
-			log_warning_errno(r, "cannot queue a kernel request (%s): %m", mn_op_kind_to_string(o->kind));
+	if (result < 0) {
+		log_warning_errno(result, "a handover kernel request failed: %m (%s), continuing",
+				  knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
+		if (b->error == 0)
+			b->error = result;
+	}
+	if (b->left > 0 && --b->left > 0)
+		return;
+	if (mn->batch == b)
+		mn->batch = NULL;
+	/* All acknowledged: the BUL goes on (a stale generation is ignored there). */
+	bul_kernel_done(mn->bul, b->gen, b->error);
+	free(b);
+}
+
+static int plan_queue(struct mn *mn, struct mn_batch *b, const struct mn_op *o)
+{
+	switch (o->kind) {
+	case MN_OP_ADDR:
+		return knl_addr(mn->knl, o->op, &o->addr, b, on_batch_step, b);
+	case MN_OP_ROUTE:
+		return knl_route(mn->knl, o->op, &o->route, b, on_batch_step, b);
+	case MN_OP_RULE:
+		return knl_rule(mn->knl, o->op, &o->rule, b, on_batch_step, b);
+	case MN_OP_XFRM_POLICY:
+		return knl_xfrm_policy(mn->knl, o->op, &o->policy, b, on_batch_step, b);
+	case MN_OP_XFRM_STATE:
+		return knl_xfrm_state(mn->knl, o->op, &o->state, b, on_batch_step, b);
+	default:
+		return -EINVAL;
 	}
 }
 
-/* A move: the plan from the old location to the new one; the BU leaves when it is all acknowledged. */
+/* The older move's batch: its requests still reach the kernel in order; its completion never runs. */
+static void mn_batch_cancel(struct mn *mn)
+{
+	if (!mn->batch)
+		return;
+	knl_cancel_owner(mn->knl, mn->batch);
+	free(mn->batch);
+	mn->batch = NULL;
+}
+
+/* Submit a plan as one batch, in order; bul_kernel_done(gen) runs once all are acknowledged. */
+static void mn_submit_plan(struct mn *mn, const struct mn_plan *p, uint64_t gen)
+{
+	struct mn_batch *b = calloc(1, sizeof(*b));
+
+	mn_batch_cancel(mn);
+	if (!b) {
+		log_error_errno(ENOMEM, "handover batch: %m");
+		return;
+	}
+	*b = (struct mn_batch){ .mn = mn, .gen = gen };
+	mn->batch = b;
+	for (unsigned i = 0; i < p->n; i++) {
+		int r = plan_queue(mn, b, &p->ops[i]);
+
+		if (r == 0)
+			b->left++;
+		else
+			log_warning_errno(r, "cannot queue a kernel request (%s): %m",
+					  mn_op_kind_to_string(p->ops[i].kind));
+	}
+	if (b->left == 0)
+		on_batch_step(0, b);
+}
+
+static struct mn_handover *mn_history_add(struct mn *mn, enum mn_loc to)
+{
+	struct mn_handover *hv = &mn->hist[mn->n_hist++ % MN_HISTORY];
+
+	memset(hv, 0, sizeof(*hv));
+	hv->detected = now_usec();
+	snprintf(hv->from, sizeof(hv->from), "%s",
+		 mn->loc == MN_LOC_HOME ? "home" : mn->loc == MN_LOC_FOREIGN ? "foreign" : "start");
+	snprintf(hv->to, sizeof(hv->to), "%s", to == MN_LOC_HOME ? "home" : "foreign");
+	return hv;
+}
+
+/* A move: the plan from the old location to the new one, one batch, a new BUL generation. */
 static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefix, const struct in6_addr *router)
 {
 	struct mn_location from = { .loc = mn->loc, .coa = mn->coa, .router = mn->router };
@@ -407,157 +439,35 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	struct mn_plan_config pc;
 	struct mn_plan plan;
 	char pr[INET6_ADDRSTRLEN], co[INET6_ADDRSTRLEN];
-	struct mn_handover *hv;
-
-	mn->moves++;
-	mn->move_gen++;
-	mn->km_tried_up = false;
-	knl_cancel_owner(mn->knl, mn);
-	mn->kpending = 0;
-	hv = &mn->hist[mn->n_hist++ % MN_HISTORY];
-	memset(hv, 0, sizeof(*hv));
-	hv->detected = now_usec();
-	snprintf(hv->from, sizeof(hv->from), "%s",
-		 mn->loc == MN_LOC_HOME ? "home" : mn->loc == MN_LOC_FOREIGN ? "foreign" : "start");
-	snprintf(hv->to, sizeof(hv->to), "%s", loc == MN_LOC_HOME ? "home" : "foreign");
-	mn->cur = hv;
 
 	if (loc == MN_LOC_HOME)
 		to.coa = mn->hoa;
 	else
 		eui64(mn, prefix, &to.coa);
+	mn_plan_config(mn, &pc);
+	if (mn_plan_move(&pc, &from, &to, &plan) < 0)
+		return;
+	mn->moves++;
+	mn->cur = mn_history_add(mn, loc);
 	addr_str(prefix, pr);
 	addr_str(&to.coa, co);
 	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004"),
 			      "movement detected: %s link %s/64, care-of address %s",
 			      loc == MN_LOC_HOME ? "home" : "foreign", pr, co);
-	mn_plan_config(mn, &pc);
-	if (mn_plan_move(&pc, &from, &to, &plan) < 0)
-		return;
 	mn->loc = loc;
 	mn->prefix = *prefix;
 	mn->router = *router;
 	mn->coa = to.coa;
-	mn_submit_plan(mn, &plan);
-	if (mn->kpending == 0)
-		on_move_step(0, mn);
+	mn_submit_plan(mn, &plan, bul_move(mn->bul, &to.coa, loc == MN_LOC_HOME));
 }
 
-static void mn_register(struct mn *mn);
-static void on_km_notify(void *userdata);
-
-static int on_km_retry(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	on_km_notify(userdata);
-	return 0;
-}
-
-/* Try to bring the SAs up again in a second (charon restarting, config not loaded yet). */
-static void mn_km_retry_later(struct mn *mn)
-{
-	(void)event_timer_arm(mn->m->event, &mn->km_retry, now_usec() + USEC_PER_SEC, 50 * USEC_PER_MSEC,
-			      on_km_retry, mn);
-}
-
-static void on_km_reup(int error, void *userdata)
-{
-	struct mn *mn = userdata;
-
-	mn->km_busy = false;
-	if (error < 0) {
-		log_warning_errno(error, "bringing the MN-HA SAs up again failed: %m, retrying");
-		mn_km_retry_later(mn);
-		return;
-	}
-	/* A new IKE SA starts from the current CoA (the host route to the HA names it). */
-	if (mn->kbit) {
-		/* With K=1 make sure both charons agree on the endpoints with the next BU. */
-		mn->ike_coa = in6addr_any;
-		if (mn->bul == BUL_REGISTERED || mn->bul == BUL_REGISTERING)
-			mn_register(mn);
-	} else
-		mn->ike_coa = mn->coa;
-}
-
-/*
- * The key manager's view changed. SAs gone while we need them (the HA dropped
- * the IKE SA after a K=0 move, charon restarted): bring them up again.
- */
+/* The key manager's view changed: entries whose SAs went while they need them bring them up. */
 static void on_km_notify(void *userdata)
 {
 	struct mn *mn = userdata;
 
-	if (!mn->ready || mn->loc == MN_LOC_UNKNOWN || mn->kpending > 0 || mn->km_busy ||
-	    km_is_up(mn->km, &mn->pair))
-		return;
-	log_info("MN-HA SAs are down: bringing them up again");
-	mn->km_busy = true;
-	if (km_up(mn->km, &mn->pair, mn, on_km_reup, mn) < 0) {
-		mn->km_busy = false;
-		mn_km_retry_later(mn);
-	}
-}
-
-static void on_km_step(int error, void *userdata)
-{
-	struct mn *mn = userdata;
-
-	mn->km_busy = false;
-	if (error < 0)
-		log_warning_errno(error, "key management (%s) failed: %m; sending the BU anyway", km_name(mn->km));
-	/* Tried for this CoA: do not loop on a failing MIGRATE (SAs gone: they are brought up again). */
-	mn->ike_coa = mn->coa;
-	mn_register(mn);
-}
-
-/*
- * After the kernel steps of a move: the SAs first (RFC 4877: the BU travels in
- * ESP), then with K=1 the IKE SA follows the CoA (MIGRATE with KMADDRESS),
- * then the BU.
- */
-static void mn_register(struct mn *mn)
-{
-	int r;
-
-	if (mn->ipsec && !km_is_up(mn->km, &mn->pair) && !mn->km_tried_up && !mn->km_busy) {
-		mn->km_tried_up = true;
-		r = km_up(mn->km, &mn->pair, mn, on_km_step, mn);
-		if (r == 0) {
-			mn->km_busy = true;
-			return;
-		}
-		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
-	}
-	if (mn->ipsec && mn->kbit && memcmp(&mn->ike_coa, &mn->coa, sizeof(mn->coa)) != 0) {
-		bool known = memcmp(&mn->ike_coa, &in6addr_any, sizeof(in6addr_any)) != 0;
-		r = km_migrate(mn->km, NODE_ROLE_MN, &mn->pair, known ? &mn->ike_coa : NULL, &mn->coa, mn, on_km_step,
-			       mn);
-		if (r == 0)
-			return;
-		mn->ike_coa = mn->coa; /* do not loop on a failing MIGRATE */
-	}
-	if (mn->loc == MN_LOC_HOME && mn->bul == BUL_NONE)
-		return;
-	mn_bu_start(mn, true);
-}
-
-static void on_move_step(int result, void *userdata)
-{
-	struct mn *mn = userdata;
-
-	if (result < 0)
-		log_warning_errno(result, "a handover kernel request failed: %m (%s), continuing",
-				  knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
-	if (mn->kpending > 0 && --mn->kpending > 0)
-		return;
-	/* All in place: register (or deregister) with the home agent. */
-	if (mn->loc == MN_LOC_HOME) {
-		if (mn->bul != BUL_NONE)
-			mn->bul = BUL_DEREGISTERING;
-		/* else nothing registered: nothing to undo (but IPsec comes up at home) */
-	} else
-		mn->bul = BUL_REGISTERING;
-	mn_register(mn);
+	if (mn->ready)
+		bul_km_changed(mn->bul);
 }
 
 static enum mip6_drop mn_on_ra(const struct io_nd_msg *msg, const struct icmp6_rxinfo *info, void *userdata)
@@ -721,6 +631,42 @@ static void on_setup_step(int result, void *userdata)
 	mn_setup_next(mn, ++mn->setup_stage);
 }
 
+static void mn_bul_params(const struct mip6_config *c, struct bul_params *ret)
+{
+	*ret = (struct bul_params){ .initial_first_reg = c->initial_bindack_timeout_first_reg_usec,
+				    .initial_rereg = c->initial_bindack_timeout_rereg_usec,
+				    .max_resends = c->mn_max_ha_consecutive_resends,
+				    .lifetime = c->mn_max_ha_binding_life };
+}
+
+/* MN–HA IPsec (the SPD pair, the key manager) and the BUL with its home registration entry. */
+static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
+{
+	struct bul_key key = { .peer = mn->ha, .hoa = mn->hoa };
+	struct bul_params bp;
+	bool kbit = false;
+	int r;
+
+	if (c->use_mn_ha_ipsec) {
+		r = spd_lookup(c, &mn->hoa, &mn->ha, &mn->pair);
+		if (r <= 0)
+			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
+						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
+		mn->ipsec = true;
+		r = km_new(mn->m->event, mn->knl, c, &mn->km);
+		if (r < 0)
+			return log_error_errno(r, "key management: %m");
+		kbit = c->key_mng_mob_capability && km_has(mn->km, KM_F_MIGRATE);
+		if (km_has(mn->km, KM_F_NOTIFY))
+			km_set_notify(mn->km, on_km_notify, mn);
+	}
+	mn_bul_params(c, &bp);
+	r = bul_table_new(&mn_bul_io, mn, &bp, &mn->bul);
+	if (r < 0)
+		return r;
+	return bul_add(mn->bul, &key, true, mn->ipsec, kbit, &mn->home);
+}
+
 static int mn_start(struct manager *m)
 {
 	const struct mip6_config *c = m->config;
@@ -746,10 +692,8 @@ static int mn_start(struct manager *m)
 	for (int i = mn->home_plen; i < 128; i++)
 		mn->home_prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 	mn->ha = hl->ha_addr;
-	mn->last_reg_coa = mn->hoa;
 	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha))
 		return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) is not implemented yet");
-	mn->lifetime_req = c->mn_max_ha_binding_life;
 	snprintf(mn->ifname, sizeof(mn->ifname), "%s", hl->ifname);
 	mn->ifindex = (int)if_nametoindex(mn->ifname);
 	if (mn->ifindex <= 0)
@@ -761,20 +705,9 @@ static int mn_start(struct manager *m)
 	if (sysctl_write(path, "0") < 0)
 		log_warning("cannot turn off accept_ra on %s, ignoring", mn->ifname);
 
-	if (c->use_mn_ha_ipsec) {
-		r = spd_lookup(c, &mn->hoa, &mn->ha, &mn->pair);
-		if (r <= 0)
-			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
-						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
-		mn->ipsec = true;
-		r = km_new(m->event, mn->knl, c, &mn->km);
-		if (r < 0)
-			return log_error_errno(r, "key management %s: %m",
-					       conf_key_management_to_string(c->key_management));
-		mn->kbit = c->key_mng_mob_capability && km_has(mn->km, KM_F_MIGRATE);
-		if (km_has(mn->km, KM_F_NOTIFY))
-			km_set_notify(mn->km, on_km_notify, mn);
-	}
+	r = mn_bul_open(mn, c);
+	if (r < 0)
+		return r;
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
 	if (r < 0)
 		return log_error_errno(r, "cannot monitor links: %m");
@@ -809,7 +742,7 @@ static int mn_shutdown(struct manager *m)
 
 	if (!mn || !mn->knl)
 		return 0;
-	knl_cancel_owner(mn->knl, mn);
+	mn_batch_cancel(mn);
 	mn_plan_config(mn, &pc);
 	away = mn->loc == MN_LOC_FOREIGN;
 	if (away) {
@@ -848,32 +781,23 @@ static void mn_stop(struct manager *m)
 
 	if (!mn)
 		return;
-	sd_event_source_disable_unref(mn->bul_timer);
-	sd_event_source_disable_unref(mn->km_retry);
-	mn->km = km_free(mn->km);
+	mn_batch_cancel(mn);
+	mn->km = km_free(mn->km); /* cancels pending calls: no callback runs */
 	if (mn->io) {
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
 		knl_cancel_owner(mn->knl, mn);
 	}
+	while (mn->tickets) {
+		struct mn_km_ticket *tk = mn->tickets;
+
+		mn->tickets = tk->next;
+		free(tk);
+	}
+	bul_table_free(mn->bul);
 	free(mn);
 	m->role_data = NULL;
-}
-
-static const char *bul_state_name(enum bul_state s)
-{
-	switch (s) {
-	case BUL_NONE:
-		return "none";
-	case BUL_REGISTERING:
-		return "registering";
-	case BUL_REGISTERED:
-		return "registered";
-	case BUL_DEREGISTERING:
-		return "deregistering";
-	}
-	return "?";
 }
 
 static const char *loc_name(enum mn_loc l)
@@ -925,37 +849,54 @@ static void mn_handover_json(json_object *list, const struct mn_handover *hv)
 	ctl_json_add_u64(o, "status", hv->status);
 }
 
+static long long bul_left(const struct bul_entry *e, usec_t now)
+{
+	return e->expires > now && e->state == BUL_REGISTERED ? (long long)((e->expires - now) / USEC_PER_SEC) : 0;
+}
+
+static void mn_bul_entry_json(json_object *list, const struct bul_entry *be, usec_t now)
+{
+	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	json_object *e = ctl_json_append_object(list);
+
+	addr_str(&be->key.hoa, h);
+	addr_str(&be->key.peer, a);
+	addr_str(&be->bu_coa, c);
+	ctl_json_add_str(e, "hoa", h);
+	ctl_json_add_str(e, "ha", a);
+	ctl_json_add_str(e, "coa", c);
+	ctl_json_add_str(e, "state", bul_state_to_string(be->state));
+	ctl_json_add_u64(e, "seq", be->seq);
+	ctl_json_add_u64(e, "lifetime", be->lifetime_granted);
+	ctl_json_add_i64(e, "expires_in", bul_left(be, now));
+	ctl_json_add_u64(e, "retransmits", be->retransmits);
+	ctl_json_add_u64(e, "last_status", be->last_status);
+}
+
 static int mn_ctl_bul(struct mn *mn, bool json, FILE *out)
 {
 	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 	usec_t now = now_usec();
-	long long left = mn->expires > now && mn->bul == BUL_REGISTERED ? (long long)((mn->expires - now) / USEC_PER_SEC)
-									 : 0;
-	json_object *o, *e, *hist;
+	json_object *o, *list, *hist;
 
-	addr_str(&mn->hoa, h);
-	addr_str(&mn->ha, a);
-	addr_str(&mn->bul_coa, c);
 	if (!json) {
 		fprintf(out, "location: %s\n", loc_name(mn->loc));
 		fprintf(out, "%-39s %-39s %-39s %-13s %5s %8s %6s\n", "home address", "home agent", "care-of address",
 			"state", "seq", "lifetime", "left");
-		fprintf(out, "%-39s %-39s %-39s %-13s %5u %8u %6lld\n", h, a, c, bul_state_name(mn->bul), mn->seq,
-			mn->lifetime_granted, left);
+		for (const struct bul_entry *e = bul_first(mn->bul); e; e = e->next) {
+			addr_str(&e->key.hoa, h);
+			addr_str(&e->key.peer, a);
+			addr_str(&e->bu_coa, c);
+			fprintf(out, "%-39s %-39s %-39s %-13s %5u %8u %6lld\n", h, a, c, bul_state_to_string(e->state),
+				e->seq, e->lifetime_granted, bul_left(e, now));
+		}
 		return 0;
 	}
 	o = json_object_new_object();
 	ctl_json_add_str(o, "location", loc_name(mn->loc));
-	e = ctl_json_append_object(ctl_json_add_array(o, "entries"));
-	ctl_json_add_str(e, "hoa", h);
-	ctl_json_add_str(e, "ha", a);
-	ctl_json_add_str(e, "coa", c);
-	ctl_json_add_str(e, "state", bul_state_name(mn->bul));
-	ctl_json_add_u64(e, "seq", mn->seq);
-	ctl_json_add_u64(e, "lifetime", mn->lifetime_granted);
-	ctl_json_add_i64(e, "expires_in", left);
-	ctl_json_add_u64(e, "retransmits", mn->retransmits);
-	ctl_json_add_u64(e, "last_status", mn->last_status);
+	list = ctl_json_add_array(o, "entries");
+	for (const struct bul_entry *e = bul_first(mn->bul); e; e = e->next)
+		mn_bul_entry_json(list, e, now);
 	ctl_json_add_u64(o, "moves", mn->moves);
 	hist = ctl_json_add_array(o, "handovers");
 	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++)
@@ -988,8 +929,20 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 
 	if (mn && !mn->ready)
 		snprintf(buf, len, "waiting for the kernel setup (step %d)", mn->setup_stage);
-	else if (mn)
-		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_name(mn->bul));
+	else if (mn && mn->home)
+		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_to_string(mn->home->state));
+}
+
+/* A reload may change the BU timeouts and the requested lifetime (used from the next BU on). */
+static void mn_reloaded(struct manager *m, const struct mip6_config *old)
+{
+	struct mn *mn = m->role_data;
+	struct bul_params bp;
+
+	if (!mn || !mn->bul)
+		return;
+	mn_bul_params(m->config, &bp);
+	bul_table_set_params(mn->bul, &bp);
 }
 
 const struct role_ops mn_role_ops = {
@@ -999,4 +952,5 @@ const struct role_ops mn_role_ops = {
 	.shutdown = mn_shutdown,
 	.ctl = mn_ctl,
 	.status = mn_status,
+	.reloaded = mn_reloaded,
 };

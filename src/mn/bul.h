@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Binding Update List (RFC 6275 §11.1): one entry per (peer, home
+ * address), each an explicit state machine. Today the MN uses one entry, the
+ * home registration with its home agent; a correspondent registration (route
+ * optimisation) is another entry with its own peer and no key management.
+ *
+ * The module does no I/O: it describes BUs as codec messages and talks to the
+ * world through `struct bul_io` (clock, timers, send, key manager, events),
+ * which the MN role implements over sd-event, the MH socket and the key
+ * manager, and the unit tests implement with fakes.
+ *
+ * Generations. Every move (bul_move) takes a new table generation and stamps
+ * it on every entry. Each asynchronous operation records the generation it
+ * was started for: the kernel batch of a move (bul_kernel_done) and every key
+ * manager operation (bul_km_done). A completion whose generation is not the
+ * entry's current one is stale: it never sends a BU. A stale key-manager
+ * completion still records where it left the IKE SA, and if the entry was
+ * waiting for the key manager to be free, the entry proceeds then. At most one
+ * key-manager operation per entry is in flight (e->km_busy): a second move
+ * never starts a second MIGRATE chain beside the first.
+ *
+ * States and transitions (event [guard] / action):
+ *
+ *   NONE       --move-->                                  KERNEL
+ *   KERNEL     --move-->                                  KERNEL  (new generation; older batch stale)
+ *   KERNEL     --kernel_done(gen)--> proceed
+ *   proceed:   [key manager busy]                         SAS_UP   (wait for it)
+ *              [IPsec, SAs not up, not tried this move]  SAS_UP   / km up
+ *              [IPsec, K=1, IKE SA not at the CoA]        SAS_MOVE / km move (MIGRATE chain)
+ *              [at home and nothing to deregister]        NONE
+ *              otherwise                                  BU_SENT  / first BU (lifetime 0 at home)
+ *   SAS_UP, SAS_MOVE --km_done(gen)--> proceed            (stale gen: proceed too, it was awaited)
+ *   BU_SENT    --timer-->                                 BU_SENT  / BU seq+1, timeout doubled up to
+ *                                                                    MAX_BINDACK_TIMEOUT (§11.8)
+ *   BU_SENT    --BA 135 (§11.7.3)-->                      BU_SENT  / seq := BA's, BU seq+1
+ *   BU_SENT    --BA accepted, seq matches, lifetime > 0--> REGISTERED / refresh timer (BRA, §11.7.3)
+ *                                                                    [K=0 after a move: km renew]
+ *   BU_SENT    --BA accepted, seq matches, deregistration--> NONE / event DEREGISTERED
+ *   BU_SENT    --BA >= 128 (not 135), seq matches-->      FAILED   / retry timer MAX_BINDACK_TIMEOUT
+ *   FAILED     --timer-->                                 BU_SENT  / BU seq+1
+ *   REGISTERED --timer (refresh)-->                       BU_SENT  / first BU
+ *   REGISTERED, BU_SENT --km re-up/renew done [K=1]-->    proceed  (move the IKE SA, BU again)
+ *   any (after the first move) --SAs lost [idle key manager]--> same / km re-up
+ * A BA in any state but BU_SENT is ignored (nothing outstanding).
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/time-util.h"
+
+#define BUL_MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC) /* RFC 6275 §12 MAX_BINDACK_TIMEOUT */
+
+struct mh_msg;
+struct mh_rx_info;
+
+enum bul_state {
+	BUL_NONE,       /* no binding at the peer, nothing pending */
+	BUL_KERNEL,     /* the move's kernel batch is pending */
+	BUL_SAS_UP,     /* waiting for the key manager: SAs coming up, or an older operation to end */
+	BUL_SAS_MOVE,   /* the IKE SA (and tunnel-mode SAs) follow the CoA: MIGRATE chain */
+	BUL_BU_SENT,    /* BU outstanding, retransmitting (§11.8) */
+	BUL_REGISTERED, /* BA accepted; refresh timer armed */
+	BUL_FAILED,     /* the peer refused (status >= 128); retry timer armed */
+	_BUL_STATE_MAX,
+	_BUL_STATE_INVALID = -22,
+};
+
+enum bul_timer {
+	BUL_TIMER_BU, /* retransmission, refresh, retry after a refusal */
+	BUL_TIMER_KM, /* bring lost SAs up again */
+	_BUL_TIMER_MAX,
+};
+
+enum bul_km_kind {
+	BUL_KM_UP,   /* bring the SAs up before the BU (RFC 4877: the BU travels in ESP) */
+	BUL_KM_MOVE, /* K=1: MIGRATE the IKE SA to the CoA before the BU */
+	BUL_KM_REUP,  /* the SAs went (charon restarted, SA deleted): bring them up again */
+	BUL_KM_RENEW, /* K=0 after a move (RFC 4877 §4.3): drop the IKE SA, start one from the CoA */
+	_BUL_KM_MAX,
+};
+
+enum bul_event {
+	BUL_EV_BU_SENT,      /* first BU of a registration/deregistration left */
+	BUL_EV_REGISTERED,   /* accepted BA (registration) */
+	BUL_EV_DEREGISTERED, /* accepted BA (deregistration): the MN is home (§11.5.5: NA) */
+	BUL_EV_REFUSED,      /* BA with status >= 128 */
+	_BUL_EV_MAX,
+};
+
+struct bul_key {
+	struct in6_addr peer; /* the home agent (or, later, a correspondent) */
+	struct in6_addr hoa;
+};
+
+struct bul_km_req {
+	enum bul_km_kind kind;
+	uint64_t gen;
+	bool has_old;             /* old_coa known (where the IKE SA is now) */
+	struct in6_addr old_coa;
+	struct in6_addr coa;      /* where it goes (== HoA at home) */
+	bool k;                   /* MOVE: true (K=1 MIGRATE); RENEW: false */
+};
+
+struct bul_params {
+	usec_t initial_first_reg; /* InitialBindackTimeoutFirstReg (§13), 1.5 s */
+	usec_t initial_rereg;     /* INITIAL_BINDACK_TIMEOUT (§12), 1 s */
+	unsigned max_resends;     /* MnMaxHaConsecutiveResends; then stay at the maximum (0: no limit) */
+	uint32_t lifetime;        /* requested lifetime, seconds */
+};
+
+/* Read-only outside bul.c (printing, tests). */
+struct bul_entry {
+	struct bul_table *table;
+	struct bul_entry *next;
+	struct bul_key key;
+	bool home_reg;  /* H flag: home registration */
+	bool ipsec;     /* MN–HA IPsec: SAs must be up before the BU */
+	bool kbit;      /* K flag sent (cleared when the HA answers K=0) */
+	enum bul_state state;
+	uint64_t gen;   /* the move this entry is working on */
+	bool home;      /* the move's target is the home link: deregistration */
+	struct in6_addr coa;      /* the move's care-of address (== HoA at home) */
+	struct in6_addr bu_coa;   /* the CoA the outstanding/accepted BU names */
+	struct in6_addr reg_coa;  /* CoA of the last accepted registration (HoA: none/home) */
+	bool bound;               /* the peer may hold a binding (a registration BU left) */
+	bool tried_up;            /* km up tried in this move (do not loop on failure) */
+	/* key manager */
+	bool km_busy;
+	struct bul_km_req km_op;  /* the operation in flight */
+	bool ike_known;
+	struct in6_addr ike_coa;  /* where the IKE SA runs (valid when ike_known) */
+	/* registration */
+	uint16_t seq;
+	usec_t backoff, bu_first_sent, bu_sent, ba_time, expires;
+	unsigned retransmits;
+	uint32_t lifetime_granted, refresh_sec;
+	uint8_t last_status;
+	void *io_ctx; /* the I/O layer's (timers) */
+};
+
+struct bul_io {
+	usec_t (*now)(void *ud);
+	/* Arm the entry's timer `which` for `when` (absolute), or stop it (when == 0). */
+	void (*timer)(struct bul_entry *e, enum bul_timer which, usec_t when, void *ud);
+	/* Send a BU from e->key.hoa to e->key.peer. 0 or a negative errno. */
+	int (*send)(struct bul_entry *e, const struct mh_msg *bu, void *ud);
+	bool (*km_is_up)(struct bul_entry *e, void *ud);
+	/* Start a key-manager operation; bul_km_done() later, never synchronously. 0 or negative errno. */
+	int (*km_start)(struct bul_entry *e, const struct bul_km_req *req, void *ud);
+	void (*event)(struct bul_entry *e, enum bul_event ev, void *ud);
+	/* The entry is being freed: release io_ctx. */
+	void (*release)(struct bul_entry *e, void *ud);
+};
+
+struct bul_table;
+
+int bul_table_new(const struct bul_io *io, void *ud, const struct bul_params *params, struct bul_table **ret);
+struct bul_table *bul_table_free(struct bul_table *t);
+void bul_table_set_params(struct bul_table *t, const struct bul_params *params);
+uint64_t bul_table_gen(const struct bul_table *t);
+
+/* A new entry in NONE (-EEXIST if the key is there). */
+int bul_add(struct bul_table *t, const struct bul_key *key, bool home_reg, bool ipsec, bool kbit,
+	    struct bul_entry **ret);
+struct bul_entry *bul_find(struct bul_table *t, const struct in6_addr *peer, const struct in6_addr *hoa);
+struct bul_entry *bul_first(struct bul_table *t);
+
+/* The MN moved to coa (home: coa == HoA). Returns the move's generation, for the kernel batch. */
+uint64_t bul_move(struct bul_table *t, const struct in6_addr *coa, bool home);
+/* The kernel batch of generation gen completed (error: the first failure, logged; the move goes on). */
+void bul_kernel_done(struct bul_table *t, uint64_t gen, int error);
+/* The key-manager operation the entry `key` started for gen completed. */
+void bul_km_done(struct bul_table *t, const struct bul_key *key, uint64_t gen, int error);
+/* The key manager says SAs came or went: entries whose SAs are down bring them up again. */
+void bul_km_changed(struct bul_table *t);
+/* A timer armed through io->timer fired. */
+void bul_timer_fired(struct bul_entry *e, enum bul_timer which);
+/* A parsed Binding Acknowledgement (type MH_TYPE_BA) from rx->src to rx->dst. */
+void bul_input_ba(struct bul_table *t, const struct mh_rx_info *rx, const struct mh_msg *msg);
+
+const char *bul_state_to_string(enum bul_state s);
