@@ -200,6 +200,7 @@ static void bu_retransmit(struct bul_entry *e)
 
 /* ---- the key manager ------------------------------------------------------------ */
 
+/* Marked busy before the call: a completion that runs early (even inside the call) finds its operation. */
 static int km_start(struct bul_entry *e, enum bul_km_kind kind, bool k)
 {
 	struct bul_km_req req = { .kind = kind, .gen = e->gen, .coa = e->coa, .k = k };
@@ -209,12 +210,12 @@ static int km_start(struct bul_entry *e, enum bul_km_kind kind, bool k)
 		req.has_old = true;
 		req.old_coa = e->ike_coa;
 	}
-	r = e->table->io->km_start(e, &req, e->table->ud);
-	if (r < 0)
-		return r;
 	e->km_busy = true;
 	e->km_op = req;
-	return 0;
+	r = e->table->io->km_start(e, &req, e->table->ud);
+	if (r < 0)
+		e->km_busy = false;
+	return r;
 }
 
 /*
@@ -232,19 +233,17 @@ static void proceed(struct bul_entry *e)
 	}
 	if (e->ipsec && !e->tried_up && !e->table->io->km_is_up(e, e->table->ud)) {
 		e->tried_up = true;
+		set_state(e, BUL_SAS_UP, "bringing the SAs up");
 		r = km_start(e, BUL_KM_UP, false);
-		if (r == 0) {
-			set_state(e, BUL_SAS_UP, "bringing the SAs up");
+		if (r == 0)
 			return;
-		}
 		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
 	}
 	if (e->ipsec && e->kbit && !(e->ike_known && addr_eq(&e->ike_coa, &e->coa))) {
+		set_state(e, BUL_SAS_MOVE, "moving the IKE SA");
 		r = km_start(e, BUL_KM_MOVE, true);
-		if (r == 0) {
-			set_state(e, BUL_SAS_MOVE, "moving the IKE SA");
+		if (r == 0)
 			return;
-		}
 		log_warning_errno(r, "cannot move the IKE SA: %m; sending the BU anyway");
 		e->ike_known = true; /* do not loop on a failing MIGRATE */
 		e->ike_coa = e->coa;

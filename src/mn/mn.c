@@ -206,18 +206,27 @@ static bool io_km_is_up(struct bul_entry *e, void *ud)
 	return mn->km && km_is_up(mn->km, &mn->pair);
 }
 
-static void on_km_done(int error, void *userdata)
+static bool mn_ticket_unlink(struct mn *mn, struct mn_km_ticket *tk)
 {
-	struct mn_km_ticket *tk = userdata, **pp;
-	struct mn *mn = tk->mn;
-
-	for (pp = &mn->tickets; *pp; pp = &(*pp)->next)
+	for (struct mn_km_ticket **pp = &mn->tickets; *pp; pp = &(*pp)->next)
 		if (*pp == tk) {
 			*pp = tk->next;
-			break;
+			return true;
 		}
-	bul_km_done(mn->bul, &tk->key, tk->gen, error);
+	return false;
+}
+
+static void on_km_done(int error, void *userdata)
+{
+	struct mn_km_ticket *tk = userdata;
+	struct mn *mn = tk->mn;
+	struct bul_key key = tk->key;
+	uint64_t gen = tk->gen;
+
+	if (!mn_ticket_unlink(mn, tk))
+		return;
 	free(tk);
+	bul_km_done(mn->bul, &key, gen, error);
 }
 
 static int io_km_start(struct bul_entry *e, const struct bul_km_req *req, void *ud)
@@ -231,7 +240,9 @@ static int io_km_start(struct bul_entry *e, const struct bul_km_req *req, void *
 	tk = calloc(1, sizeof(*tk));
 	if (!tk)
 		return -ENOMEM;
-	*tk = (struct mn_km_ticket){ .mn = mn, .key = e->key, .gen = req->gen };
+	/* Linked first: a completion that runs early finds (and frees) it. */
+	*tk = (struct mn_km_ticket){ .mn = mn, .key = e->key, .gen = req->gen, .next = mn->tickets };
+	mn->tickets = tk;
 	if (req->kind == BUL_KM_UP || req->kind == BUL_KM_REUP)
 		r = km_up(mn->km, &mn->pair, tk, on_km_done, tk);
 	else if (req->kind == BUL_KM_RENEW)
@@ -239,13 +250,9 @@ static int io_km_start(struct bul_entry *e, const struct bul_km_req *req, void *
 	else
 		r = km_migrate(mn->km, NODE_ROLE_MN, &mn->pair, req->has_old ? &req->old_coa : NULL, &req->coa, tk,
 			       on_km_done, tk);
-	if (r < 0) {
+	if (r < 0 && mn_ticket_unlink(mn, tk))
 		free(tk);
-		return r;
-	}
-	tk->next = mn->tickets;
-	mn->tickets = tk;
-	return 0;
+	return r;
 }
 
 static void mn_send_home_na(struct mn *mn)
