@@ -285,7 +285,8 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 		mn_send_home_na(mn);
 		/* fall through */
 	case BUL_EV_REGISTERED:
-		if (mn->cur)
+		/* The move's first accepted BA (not a later refresh). */
+		if (mn->cur && !mn->cur->ba_rcvd)
 			mn->cur->ba_rcvd = e->ba_time;
 		/* fall through */
 	case BUL_EV_REFUSED:
