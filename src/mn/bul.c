@@ -111,7 +111,8 @@ int bul_add(struct bul_table *t, const struct bul_key *key, bool home_reg, bool 
 	e->ipsec = ipsec;
 	e->kbit = kbit;
 	e->state = BUL_NONE;
-	e->coa = e->bu_coa = e->reg_coa = key->hoa;
+	e->coa = e->bu_coa = e->reg_coa = e->sa_coa = key->hoa;
+	e->ike_synced = true;
 	e->next = t->entries;
 	t->entries = e;
 	if (ret)
@@ -206,9 +207,9 @@ static int km_start(struct bul_entry *e, enum bul_km_kind kind, bool k)
 	struct bul_km_req req = { .kind = kind, .gen = e->gen, .coa = e->coa, .k = k };
 	int r;
 
-	if (kind == BUL_KM_MOVE && e->ike_known) {
+	if (kind == BUL_KM_MOVE && !addr_eq(&e->sa_coa, &e->coa)) {
 		req.has_old = true;
-		req.old_coa = e->ike_coa;
+		req.old_coa = e->sa_coa;
 	}
 	e->km_busy = true;
 	e->km_op = req;
@@ -239,14 +240,14 @@ static void proceed(struct bul_entry *e)
 			return;
 		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
 	}
-	if (e->ipsec && e->kbit && !(e->ike_known && addr_eq(&e->ike_coa, &e->coa))) {
+	if (e->ipsec && e->kbit && (!addr_eq(&e->sa_coa, &e->coa) || !e->ike_synced)) {
 		set_state(e, BUL_SAS_MOVE, "moving the IKE SA");
 		r = km_start(e, BUL_KM_MOVE, true);
 		if (r == 0)
 			return;
 		log_warning_errno(r, "cannot move the IKE SA: %m; sending the BU anyway");
-		e->ike_known = true; /* do not loop on a failing MIGRATE */
-		e->ike_coa = e->coa;
+		e->sa_coa = e->coa; /* do not loop on a failing MIGRATE */
+		e->ike_synced = true;
 	}
 	if (e->home && !e->bound) {
 		set_state(e, BUL_NONE, "at home, nothing registered");
@@ -296,7 +297,7 @@ static void km_reup_done(struct bul_entry *e, int error, bool current)
 		km_retry_later(e);
 	}
 	if (e->kbit)
-		e->ike_known = false;
+		e->ike_synced = false;
 	if (current && error >= 0 && e->kbit && (e->state == BUL_REGISTERED || e->state == BUL_BU_SENT))
 		proceed(e);
 }
@@ -312,9 +313,14 @@ void bul_km_done(struct bul_table *t, const struct bul_key *key, uint64_t gen, i
 	op = e->km_op;
 	e->km_busy = false;
 	current = gen == e->gen;
-	/* Tried for this CoA: do not loop on a failing operation (lost SAs are brought up again). */
-	e->ike_known = true;
-	e->ike_coa = op.coa;
+	/*
+	 * An up starts the IKE SA from the CoA; a MIGRATE moved the entries to op.coa. Tried for
+	 * that CoA either way: do not loop on a failing operation (lost SAs are brought up again).
+	 */
+	if (op.kind == BUL_KM_MOVE)
+		e->sa_coa = op.coa;
+	if (op.kind == BUL_KM_UP || op.kind == BUL_KM_MOVE)
+		e->ike_synced = true;
 	if (op.kind == BUL_KM_REUP || op.kind == BUL_KM_RENEW)
 		km_reup_done(e, error, current);
 	else if (error < 0)

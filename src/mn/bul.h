@@ -27,7 +27,8 @@
  *   KERNEL     --kernel_done(gen)--> proceed
  *   proceed:   [key manager busy]                         SAS_UP   (wait for it)
  *              [IPsec, SAs not up, not tried this move]  SAS_UP   / km up
- *              [IPsec, K=1, IKE SA not at the CoA]        SAS_MOVE / km move (MIGRATE chain)
+ *              [IPsec, K=1, SA entries not at the CoA
+ *               or IKE ends not in agreement]             SAS_MOVE / km move (MIGRATE chain)
  *              [at home and nothing to deregister]        NONE
  *              otherwise                                  BU_SENT  / first BU (lifetime 0 at home)
  *   SAS_UP, SAS_MOVE --km_done(gen)--> proceed            (stale gen: proceed too, it was awaited)
@@ -132,8 +133,14 @@ struct bul_entry {
 	/* key manager */
 	bool km_busy;
 	struct bul_km_req km_op;  /* the operation in flight */
-	bool ike_known;
-	struct in6_addr ike_coa;  /* where the IKE SA runs (valid when ike_known) */
+	/*
+	 * Where the tunnel-mode SPD entries point (the HoA from start; a MIGRATE
+	 * moves them, nothing else does), and whether both IKE ends agree on the
+	 * CoA (false after SAs were re-established with K=1: a MIGRATE with
+	 * KMADDRESS tells the peer again).
+	 */
+	struct in6_addr sa_coa;
+	bool ike_synced;
 	/* registration */
 	uint16_t seq;
 	usec_t backoff, bu_first_sent, bu_sent, ba_time, expires;

@@ -577,19 +577,62 @@ END_TEST
 
 START_TEST(synchronous_km_completion)
 {
-	/* An up (SAs down) or a MIGRATE (SAs up) completing inside the call: the BU still leaves, once. */
+	/* Operations completing inside the call: the BU still leaves, once. */
 	for (int up = 0; up < 2; up++) {
 		make(true, true, 0);
 		F.km_up = up;
 		F.km_sync = true;
 		move_done(&COA1, false);
-		ck_assert_uint_eq(F.n_km, 1);
-		ck_assert_int_eq(F.km[0].kind, up ? BUL_KM_MOVE : BUL_KM_UP);
+		/* SAs down: up from the CoA, then the MIGRATE of the entries from the HoA; up: MIGRATE only. */
+		ck_assert_uint_eq(F.n_km, up ? 1 : 2);
+		ck_assert_int_eq(F.km[F.n_km - 1].kind, BUL_KM_MOVE);
 		ck_assert_uint_eq(F.n_bu, 1);
 		ck_assert_int_eq(E->state, BUL_BU_SENT);
 		ck_assert(!E->km_busy);
 		T = bul_table_free(T);
 	}
+}
+END_TEST
+
+START_TEST(reup_at_home_then_the_entries_migrate_from_the_hoa)
+{
+	/* charon slow at start: the first up fails, SAs come up later at home; then the first move. */
+	make(true, true, 0);
+	move_done(&HOA, true);
+	ck_assert_int_eq(F.km[0].kind, BUL_KM_UP);
+	km_complete(0, -ETIMEDOUT);
+	ck_assert_int_eq(E->state, BUL_NONE); /* at home, nothing registered */
+	bul_km_changed(T);
+	ck_assert_int_eq(F.km[1].kind, BUL_KM_REUP);
+	F.km_up = true;
+	km_complete(1, 0);
+	ck_assert_uint_eq(F.n_km, 2);
+	move_done(&COA1, false);
+	/* The tunnel-mode entries are still at the HoA (only a MIGRATE moves them). */
+	ck_assert_uint_eq(F.n_km, 3);
+	ck_assert_int_eq(F.km[2].kind, BUL_KM_MOVE);
+	ck_assert(F.km[2].has_old);
+	ck_assert(memcmp(&F.km[2].old_coa, &HOA, sizeof(HOA)) == 0);
+	ck_assert(memcmp(&F.km[2].coa, &COA1, sizeof(COA1)) == 0);
+	km_complete(2, 0);
+	ck_assert_uint_eq(F.n_bu, 1);
+}
+END_TEST
+
+START_TEST(k1_reup_while_registered_tells_the_peer_again)
+{
+	registered_k1_at_coa1();
+	F.km_up = false;
+	bul_km_changed(T);
+	ck_assert_int_eq(F.km[1].kind, BUL_KM_REUP);
+	F.km_up = true;
+	km_complete(1, 0);
+	/* Both IKE ends must agree on the CoA: a MIGRATE with KMADDRESS (entries already there), a BU. */
+	ck_assert_uint_eq(F.n_km, 3);
+	ck_assert_int_eq(F.km[2].kind, BUL_KM_MOVE);
+	ck_assert(!F.km[2].has_old);
+	km_complete(2, 0);
+	ck_assert_int_eq(E->state, BUL_BU_SENT);
 }
 END_TEST
 
@@ -620,6 +663,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, k0_ba_renews_the_ike_sa);
 	tcase_add_test(tc, lost_sas_come_back);
 	tcase_add_test(tc, synchronous_km_completion);
+	tcase_add_test(tc, reup_at_home_then_the_entries_migrate_from_the_hoa);
+	tcase_add_test(tc, k1_reup_while_registered_tells_the_peer_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
