@@ -306,13 +306,14 @@ void bul_km_done(struct bul_table *t, const struct bul_key *key, uint64_t gen, i
 {
 	struct bul_entry *e = bul_find(t, &key->peer, &key->hoa);
 	struct bul_km_req op;
-	bool current;
+	bool current, waiting;
 
 	if (!e || !e->km_busy || e->km_op.gen != gen)
 		return; /* not ours (any more) */
 	op = e->km_op;
 	e->km_busy = false;
 	current = gen == e->gen;
+	waiting = e->state == BUL_SAS_UP || e->state == BUL_SAS_MOVE;
 	/*
 	 * An up starts the IKE SA from the CoA; a MIGRATE moved the entries to op.coa. Tried for
 	 * that CoA either way: do not loop on a failing operation (lost SAs are brought up again).
@@ -329,7 +330,7 @@ void bul_km_done(struct bul_table *t, const struct bul_key *key, uint64_t gen, i
 		log_debug("key management of move %llu done during move %llu", (unsigned long long)gen,
 			  (unsigned long long)e->gen);
 	/* The entry waited for this operation (current) or for the key manager to be free (stale). */
-	if (e->state == BUL_SAS_UP || e->state == BUL_SAS_MOVE)
+	if (waiting)
 		proceed(e);
 }
 

@@ -631,6 +631,7 @@ START_TEST(k1_reup_while_registered_tells_the_peer_again)
 	ck_assert_uint_eq(F.n_km, 3);
 	ck_assert_int_eq(F.km[2].kind, BUL_KM_MOVE);
 	ck_assert(!F.km[2].has_old);
+	ck_assert_int_eq(E->state, BUL_SAS_MOVE);
 	km_complete(2, 0);
 	ck_assert_int_eq(E->state, BUL_BU_SENT);
 }
