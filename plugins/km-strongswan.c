@@ -48,7 +48,8 @@
 #include "vici/vici-codec.h"
 
 #define KM_NAME 64
-#define KM_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* A command's time counts from when it is queued: long enough to wait behind a waited initiate. */
+#define KM_TIMEOUT_USEC (30 * USEC_PER_SEC)
 /*
  * charon's own limit for the initiate we wait on, and ours, later: charon
  * answers first (the connection survives), the client's timer is the safety net.
@@ -537,6 +538,12 @@ static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	/*
+	 * The other children first: charon answers those at once (timeout -1), so they
+	 * never wait in our one-command queue behind the waited initiate, whose answer
+	 * can take KM_INITIATE_MSEC (they timed out there on a slow host).
+	 */
+	initiate_others(ss, ch, p);
 	r = km_initiate(ss, ch, true, on_initiated);
 	if (r < 0) {
 		free(w);
@@ -546,7 +553,6 @@ static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 	ss->waits = w;
 	ss->initiations++;
 	log_info("strongswan: initiating %s/%s", ch->conn, ch->child);
-	initiate_others(ss, ch, p);
 	return 0;
 }
 
