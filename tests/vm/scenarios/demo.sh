@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-timeout: 240
+# vm-timeout: 420
 #
 # demo: the README's main job. A home agent, a mobile node and a correspondent node on
 # Debian's stock kernel, with radvd on every link and a charon (strongSwan) beside each of

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-timeout: 300
+# vm-timeout: 600
 #
 # home-registration: mip6d as HA and MN on the real kernel data plane (RFC 6275 §10-11).
 # The MN starts at home and moves home -> foreign1 -> foreign2 -> home -> foreign1 while the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-timeout: 240
+# vm-timeout: 420
 #
 # ipsec-static: the second key-management backend, manual keying (RFC 3776 §4.1): mip6d
 # installs the MN-HA ESP transport SAs from a root-only key file (KeyManagement static,

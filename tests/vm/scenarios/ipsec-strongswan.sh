@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-timeout: 420
+# vm-timeout: 720
 #
 # ipsec-strongswan: MN-HA signalling protected by ESP SAs that two real charon-systemd
 # instances (HA and MN namespaces, the shipped swanctl files) negotiate with IKEv2; mip6d
