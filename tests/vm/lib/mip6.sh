@@ -7,8 +7,8 @@
 #   mip6ctl_of NAME ARGS...       mip6ctl against NAME's daemon
 #   mip6_json NAME CMD            mip6ctl --json CMD, output on stdout
 #   mip6_stop NAME                SIGTERM, wait for the exit (bounded)
-#   ok / not_ok MSG, check NAME CMD...   TAP-style result lines; not_ok counts in $fails
-#   now_us                        the wall clock in µs (the clock `ping -D` stamps replies with)
+#   ok / not_ok / check / x / now_us      from tap.sh (sourced here); now_us is the clock
+#                                 `ping -D` stamps replies with
 #   move_mn LINK [--keep-carrier] topo_move_mn, then MOVED_US = now_us taken after it returned:
 #                                 "traffic resumed" checks count replies stamped after MOVED_US
 #   replies_after T_US [FILE]     a ping reply in FILE (default $TOPO_DIR/ping.log, ping -D)
@@ -19,6 +19,9 @@
 #                                 JSON object (Debian's python3 parses it); with EXIT != 0 it must
 #                                 be an error reply {"error":"..."}
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
+
+# shellcheck source=tests/vm/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 for _d in "${MIP6_BUILDDIR:-}" "$TOP/build" "$TOP"; do
 	if [ -n "$_d" ] && [ -x "$_d/src/mip6d" ] && [ -x "$_d/tools/mip6ctl" ]; then
@@ -67,20 +70,6 @@ mip6_stop() {
 }
 
 _mip6_gone() { ! kill -0 "$1" 2>/dev/null; }
-
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-check() { # check NAME CMD...: ok when CMD succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 
 move_mn() {
 	MOVED_US=

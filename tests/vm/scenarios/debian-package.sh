@@ -26,23 +26,8 @@
 . "$(dirname "$0")/../lib/topo.sh"
 # shellcheck source=tests/vm/lib/charon.sh
 . "$(dirname "$0")/../lib/charon.sh"
-
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-check() { # check NAME CMD...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
-secs_since() { # secs_since T_US: elapsed seconds, one decimal
-	local ms=$((($(now_us) - $1) / 1000))
-	printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
+# shellcheck source=tests/vm/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 [ "$(cat /proc/1/comm)" = systemd ] || { echo "not ok - PID 1 is systemd (run with # vm-init: systemd)"; exit 1; }
 mkdir -p "$TOPO_DIR"

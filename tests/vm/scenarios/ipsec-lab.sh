@@ -19,34 +19,11 @@
 . "$(dirname "$0")/../lib/topo.sh"
 # shellcheck source=tests/vm/lib/charon.sh
 . "$(dirname "$0")/../lib/charon.sh"
+# shellcheck source=tests/vm/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 PY=/usr/bin/python3 # Debian's
 MIGRATE=$TOP/tests/vm/lib/xfrm_migrate.py
-fails=0
-ntests=0
-
-check() {
-	local name=$1 t0=$EPOCHREALTIME
-	shift
-	ntests=$((ntests + 1))
-	if "$@"; then
-		echo "ok - $name ($(elapsed "$t0") s)"
-	else
-		echo "not ok - $name ($(elapsed "$t0") s)"
-		fails=$((fails + 1))
-	fi
-}
-
-elapsed() {
-	local ms=$(((${EPOCHREALTIME//[.,]/} - ${1//[.,]/}) / 1000))
-	printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
-}
-
-x() {
-	"$@" && return 0
-	echo "# failed: $*"
-	return 1
-}
 
 # --- Mobility Header helpers (raw IPPROTO_MH sockets; the kernel fills the MH checksum).
 mkdir -p "$TOPO_DIR"
@@ -191,8 +168,7 @@ initiate() {
 echo "# kernel $(uname -r); $(swanctl --version 2>/dev/null | grep -v "^plugin")"
 t_setup=$EPOCHREALTIME
 topo_setup || { echo "not ok - topology setup ($(elapsed "$t_setup") s)"; exit 1; }
-echo "ok - topology ($(elapsed "$t_setup") s)"
-ntests=1
+ok "topology ($(elapsed "$t_setup") s)"
 
 # The MN at home, its HoA configured as mip6d does at home: on the home interface, /64,
 # flagged as a home address.
@@ -205,7 +181,7 @@ topo_bg "$NS_MN" mh-mn "$PY" "$TOPO_DIR/mh.py" listen
 check_start() {
 	x charon_start "$NS_HA" ha "$TOP/swanctl/ha" && x charon_start "$NS_MN" mn "$TOP/swanctl/mn"
 }
-check "charon on the HA and the MN, swanctl --load-all of ha/ and mn/ without error" check_start
+check_timed "charon on the HA and the MN, swanctl --load-all of ha/ and mn/ without error" check_start
 
 # --- X.509 variant: ha-x509/ and mn-x509/ with certificates from make-test-certs.sh,
 # loaded into the same charons (--load-all replaces the connections), then PSK again.
@@ -227,7 +203,7 @@ check_x509() {
 	x wait_for 10 no_sas ha || return 1
 	x charon_load ha && x charon_load mn
 }
-check "X.509 variant (ha-x509/, mn-x509/, make-test-certs.sh): IKE SA and homereg reqid 1" check_x509
+check_timed "X.509 variant (ha-x509/, mn-x509/, make-test-certs.sh): IKE SA and homereg reqid 1" check_x509
 
 # --- PSK variant, as shipped (the topology's addresses are the files' addresses).
 check_psk_up() {
@@ -240,8 +216,8 @@ check_psk_up() {
 	describe ha
 	return $rc
 }
-check "PSK (ha/, mn/): MN initiates homereg at home, IKE SA HoA<->HA, CHILD_SA reqid 1 on both" check_psk_up
-check "at home: BU/BA HoA<->HA travel in ESP (counters, no clear MH at $HA_IF)" mh_in_esp home 1
+check_timed "PSK (ha/, mn/): MN initiates homereg at home, IKE SA HoA<->HA, CHILD_SA reqid 1 on both" check_psk_up
+check_timed "at home: BU/BA HoA<->HA travel in ESP (counters, no clear MH at $HA_IF)" mh_in_esp home 1
 SPIS_HOME=$(spis mn)
 INITS_HOME=$(ike_inits)
 
@@ -262,14 +238,14 @@ EOF
 	x ip -n "$NS_RT" route add "$MN_HOA/128" via "$MN_COA_F1" dev "$RT_IF_F1" || return 1
 	echo "# MN: kernel source for the HA now: $(ip -n "$NS_MN" -6 route get "$HA_ADDR" | grep -o 'src [^ ]*')"
 }
-check "MN moves to foreign1 (CoA $MN_COA_F1, HoA/128 home on mip6tnl0)" check_move
+check_timed "MN moves to foreign1 (CoA $MN_COA_F1, HoA/128 home on mip6tnl0)" check_move
 
 # --- K=1: each side's transport-mode MIGRATE, old == new (HoA, HA), KMADDRESS = new IKE
 # endpoints.  The MN first (it sends the BU), then the HA (it accepts the BU).
 check_migrate() {
 	local t0 t_mn t_ha
 	x topo_ns "$NS_MN" "$PY" "$MIGRATE" send --expect-notify \
-		--sel "$MN_HOA/128,$HA_ADDR/128" --dir out \
+		--sel "$MN_HOA/128,$HA_ADDR/128" --dir out --proto 135 \
 		--migrate "$MN_HOA,$HA_ADDR,$MN_HOA,$HA_ADDR,esp,transport,1" \
 		--kmaddress "$MN_COA_F1,$HA_ADDR" >"$TOPO_DIR/migrate-mn.log" 2>&1 || {
 		cat "$TOPO_DIR/migrate-mn.log"
@@ -279,7 +255,7 @@ check_migrate() {
 	x wait_for 10 ike_is mn "$MN_COA_F1" "$HA_ADDR" || { describe mn; return 1; }
 	t_mn=$(elapsed "$t0")
 	x topo_ns "$NS_HA" "$PY" "$MIGRATE" send --expect-notify \
-		--sel "$HA_ADDR/128,$MN_HOA/128" --dir out \
+		--sel "$HA_ADDR/128,$MN_HOA/128" --dir out --proto 135 \
 		--migrate "$HA_ADDR,$MN_HOA,$HA_ADDR,$MN_HOA,esp,transport,1" \
 		--kmaddress "$HA_ADDR,$MN_COA_F1" >"$TOPO_DIR/migrate-ha.log" 2>&1 || {
 		cat "$TOPO_DIR/migrate-ha.log"
@@ -294,7 +270,7 @@ check_migrate() {
 	describe mn
 	describe ha
 }
-check "K=1: MIGRATE (HoA,HA)->(HoA,HA) + KMADDRESS (CoA,HA) on each side moves both IKE SAs" check_migrate
+check_timed "K=1: MIGRATE (HoA,HA)->(HoA,HA) + KMADDRESS (CoA,HA) on each side moves both IKE SAs" check_migrate
 
 check_same_ike() {
 	local now inits
@@ -304,8 +280,8 @@ check_same_ike() {
 		"IKE_SA_INIT (MN initiated, HA responded): at home '$INITS_HOME', now '$inits'"
 	[ "$now" = "$SPIS_HOME" ] && [ "$(spis ha)" = "$SPIS_HOME" ] && [ "$inits" = "$INITS_HOME" ]
 }
-check "same IKE SA (SPIs) on both sides, no new IKE_SA_INIT in either log" check_same_ike
-check "away: BU/BA HoA<->HA still travel in ESP" mh_in_esp away 4
+check_timed "same IKE SA (SPIs) on both sides, no new IKE_SA_INIT in either log" check_same_ike
+check_timed "away: BU/BA HoA<->HA still travel in ESP" mh_in_esp away 4
 
 rekeyed() { ike_is mn "$MN_COA_F1" "$HA_ADDR" && [ "$(field "$(child_part "${LAST_SAS[mn]}")" spi-in)" != "$1" ]; }
 check_rekey() {
@@ -321,7 +297,7 @@ check_rekey() {
 	[ "$(spis mn)" = "$SPIS_HOME" ] &&
 		ip -n "$NS_MN" xfrm state list src "$MN_HOA" dst "$HA_ADDR" proto esp | grep -q "reqid 1 "
 }
-check "CREATE_CHILD_SA (homereg rekey) over the moved IKE SA, new SAs HoA-keyed, reqid 1" check_rekey
+check_timed "CREATE_CHILD_SA (homereg rekey) over the moved IKE SA, new SAs HoA-keyed, reqid 1" check_rekey
 
 # --- K=0 (explored, reported; only the last variant is asserted): the HA drops the IKE
 # SA, the MN initiates a new one from the foreign link.  Which source does charon take?
@@ -369,8 +345,8 @@ check_k0_local_addrs() {
 	k0_try "load-conn with local_addrs=$MN_COA_F1, HoA flagged home on mip6tnl0" d 20
 	[ "$K0_LOCAL" = "$MN_COA_F1" ] && wait_for 10 has_sa ha "$HA_ADDR" "$MN_COA_F1"
 }
-check "K=0: after load-conn with local_addrs = CoA, the new IKE SA runs CoA<->HA" check_k0_local_addrs
-check "K=0: BU/BA travel in ESP on the new SAs" mh_in_esp k0 7
+check_timed "K=0: after load-conn with local_addrs = CoA, the new IKE SA runs CoA<->HA" check_k0_local_addrs
+check_timed "K=0: BU/BA travel in ESP on the new SAs" mh_in_esp k0 7
 
 for n in mn ha; do
 	grep -hiE "unable|failed|error" "$(charon_log $n)" | sed -E 's/^[0-9:.]+ [0-9]+//; s/<[^>]*> //' |

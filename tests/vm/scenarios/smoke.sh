@@ -9,28 +9,11 @@
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
+# shellcheck source=tests/vm/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+TAP_ON_FAIL=reset_state # a failed check leaves nothing behind for the next
 
 PY=/usr/bin/python3	# Debian's, which has the system packages
-fails=0
-ntests=0
-
-check() {
-	local name=$1 t0=$EPOCHREALTIME
-	shift
-	ntests=$((ntests + 1))
-	if "$@"; then
-		echo "ok - $name ($(elapsed "$t0") s)"
-	else
-		echo "not ok - $name ($(elapsed "$t0") s)"
-		fails=$((fails + 1))
-		reset_state
-	fi
-}
-
-elapsed() {
-	local ms=$(((${EPOCHREALTIME//[.,]/} - ${1//[.,]/}) / 1000))
-	printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
 
 # After a failed check: remove whatever the checks install, so the next starts clean.
 reset_state() {
@@ -48,13 +31,6 @@ link del ip6tnl1
 link del t0
 EOF
 	done
-}
-
-# x CMD...: run CMD, and say which command failed if it does.
-x() {
-	"$@" && return 0
-	echo "# failed: $*"
-	return 1
 }
 
 # Packet counter of an SA: sa_packets NS SRC DST SPI
@@ -239,16 +215,15 @@ EOF
 echo "# kernel $(uname -r), $(uname -v)"
 t_setup=$EPOCHREALTIME
 topo_setup || { echo "not ok - topology setup ($(elapsed "$t_setup") s)"; exit 1; }
-echo "ok - topology: MN has $MN_SLAAC_HOME at home ($(elapsed "$t_setup") s)"
-ntests=1
+ok "topology: MN has $MN_SLAAC_HOME at home ($(elapsed "$t_setup") s)"
 topo_move_mn foreign1
-check "MN autoconfigures CoA $MN_COA_F1 on foreign1" topo_wait_mn_addr "$MN_COA_F1" 10
+check_timed "MN autoconfigures CoA $MN_COA_F1 on foreign1" topo_wait_mn_addr "$MN_COA_F1" 10
 topo_mn_forget_other_links
-check "ip6ip6 tunnel HA<->CoA with proxy ND, traffic both ways" check_ip6ip6
-check "flow-based ip6tnl external + encap ip6 route" check_ip6tnl_external
-check "ESP transport SA, rfc4106(gcm(aes)), counters grow" check_esp_transport
-check "ESP tunnel SA, cbc(aes)+hmac(sha256), counters grow" check_esp_tunnel
-check "RO states route2/hao mode ro: RH2 and HAO on the wire" check_ro
-check "XFRM MIGRATE with KMADDRESS notified in the netns" check_migrate
+check_timed "ip6ip6 tunnel HA<->CoA with proxy ND, traffic both ways" check_ip6ip6
+check_timed "flow-based ip6tnl external + encap ip6 route" check_ip6tnl_external
+check_timed "ESP transport SA, rfc4106(gcm(aes)), counters grow" check_esp_transport
+check_timed "ESP tunnel SA, cbc(aes)+hmac(sha256), counters grow" check_esp_tunnel
+check_timed "RO states route2/hao mode ro: RH2 and HAO on the wire" check_ro
+check_timed "XFRM MIGRATE with KMADDRESS notified in the netns" check_migrate
 echo "# $((ntests - fails)) of $ntests checks passed"
 [ "$fails" = 0 ]
