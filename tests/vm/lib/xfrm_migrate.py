@@ -18,22 +18,20 @@ Exit status: 0 ok, 1 failure (message on stderr).  Run with Debian's /usr/bin/py
 
 import argparse
 import ipaddress
-import os
 import select
 import socket
 import struct
 import sys
 import time
 
-NETLINK_XFRM = 6
+from xfrm_nl import (NETLINK_XFRM, NLM_F_ACK, NLM_F_REQUEST, SEL_FMT, a6, nla, nlmsg,
+                     parse_nlas, request, s6)
+
 XFRM_MSG_MIGRATE = 0x21
 XFRMNLGRP_MIGRATE = 7
 XFRMA_POLICY_TYPE = 16
 XFRMA_MIGRATE = 17
 XFRMA_KMADDRESS = 19
-NLM_F_REQUEST = 1
-NLM_F_ACK = 4
-NLMSG_ERROR = 2
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
 IPSEC_ULPROTO_ANY = 255
@@ -43,20 +41,11 @@ MODES = {"transport": 0, "tunnel": 1, "ro": 2, "beet": 4}
 DIRS = {"in": 0, "out": 1, "fwd": 2}
 PTYPES = {"main": 0, "sub": 1}
 
-SEL_FMT = "=16s16sHHHHHBBBxxxiI"  # struct xfrm_selector, 56 bytes
 UPID_FMT = SEL_FMT + "IBxxx"  # struct xfrm_userpolicy_id, 64 bytes
 MIG_FMT = "=16s16s16s16sBBHIHH"  # struct xfrm_user_migrate, 76 bytes
 KM_FMT = "=16s16sIHxx"  # struct xfrm_user_kmaddress, 40 bytes
-assert struct.calcsize(SEL_FMT) == 56 and struct.calcsize(UPID_FMT) == 64
+assert struct.calcsize(UPID_FMT) == 64
 assert struct.calcsize(MIG_FMT) == 76 and struct.calcsize(KM_FMT) == 40
-
-
-def a6(text):
-    return ipaddress.IPv6Address(text).packed
-
-
-def s6(raw):
-    return str(ipaddress.IPv6Address(raw))
 
 
 def rname(table, value):
@@ -64,22 +53,6 @@ def rname(table, value):
         if v == value:
             return k
     return str(value)
-
-
-def nla(atype, payload):
-    hdr = struct.pack("=HH", 4 + len(payload), atype)
-    return hdr + payload + b"\0" * ((4 - len(payload) % 4) % 4)
-
-
-def parse_nlas(data):
-    out = []
-    while len(data) >= 4:
-        alen, atype = struct.unpack_from("=HH", data)
-        if alen < 4 or alen > len(data):
-            raise ValueError("bad attribute length %d" % alen)
-        out.append((atype & 0x3FFF, data[4:alen]))
-        data = data[(alen + 3) & ~3:]
-    return out
 
 
 def parse_sel(text):
@@ -107,8 +80,7 @@ def build_request(args, seq):
         attrs += nla(XFRMA_KMADDRESS, struct.pack(KM_FMT, a6(local), a6(remote), 0,
                                                   socket.AF_INET6))
     payload = body + attrs
-    return struct.pack("=IHHII", 16 + len(payload), XFRM_MSG_MIGRATE,
-                       NLM_F_REQUEST | NLM_F_ACK, seq, 0) + payload
+    return nlmsg(XFRM_MSG_MIGRATE, NLM_F_REQUEST | NLM_F_ACK, seq, payload)
 
 
 def decode_migrate(payload):
@@ -170,21 +142,11 @@ def read_notifications(sk, deadline, want):
 
 def cmd_send(args):
     lsk = listener() if args.expect_notify else None
-    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_XFRM)
-    sk.bind((0, 0))
     seq = int(time.time()) & 0xFFFFFFF
-    sk.send(build_request(args, seq))
-    if not select.select([sk], [], [], args.timeout)[0]:
-        print("xfrm_migrate: no ACK from the kernel", file=sys.stderr)
-        return 1
-    data = sk.recv(65536)
-    mlen, mtype = struct.unpack_from("=IH", data)
-    if mtype != NLMSG_ERROR or mlen < 20:
-        print("xfrm_migrate: unexpected reply type %d" % mtype, file=sys.stderr)
-        return 1
-    err = struct.unpack_from("=i", data, 16)[0]
-    if err != 0:
-        print("xfrm_migrate: MIGRATE refused: %s" % os.strerror(-err), file=sys.stderr)
+    try:
+        request(build_request(args, seq), "MIGRATE", args.timeout)
+    except OSError as e:
+        print("xfrm_migrate: %s" % e.strerror, file=sys.stderr)
         return 1
     print("xfrm_migrate: MIGRATE accepted")
     if lsk is None:

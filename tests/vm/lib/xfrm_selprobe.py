@@ -14,18 +14,15 @@ Encodings of the type T in struct xfrm_selector:
 Exit status 0 when the kernel acknowledged the policy.  Run with Debian's /usr/bin/python3.
 """
 import argparse
-import ipaddress
-import os
 import socket
 import struct
 import sys
 
-NETLINK_XFRM = 6
+from xfrm_nl import (NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, SEL_FMT, a6,
+                     nlmsg, request)
+
 XFRM_MSG_NEWPOLICY = 0x13
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL = 1, 4, 0x400, 0x200
-NLMSG_ERROR = 2
 XFRM_INF = 0xFFFFFFFFFFFFFFFF
-SEL_FMT = "=16s16sHHHHHBBBxxxiI"  # struct xfrm_selector, 56 bytes
 LFT_FMT = "=8Q"  # struct xfrm_lifetime_cfg
 CUR_FMT = "=4Q"  # struct xfrm_lifetime_cur
 TAIL_FMT = "=IIBBBBxxxx"  # priority, index, dir, action, flags, share (+ padding to 168)
@@ -39,24 +36,14 @@ def add_policy(src, dst, direction, proto, typ, enc, action="block", priority=10
         sport, sport_m = socket.htons(typ), 0xFFFF
     if enc in ("dport", "both"):
         dport, dport_m = socket.htons((typ << 8) & 0xFFFF), 0xFFFF
-    sel = struct.pack(SEL_FMT, ipaddress.IPv6Address(dst).packed,
-                      ipaddress.IPv6Address(src).packed, dport, dport_m, sport, sport_m,
+    sel = struct.pack(SEL_FMT, a6(dst), a6(src), dport, dport_m, sport, sport_m,
                       socket.AF_INET6, 128, 128, proto_n, 0, 0)
     body = sel + struct.pack(LFT_FMT, *([XFRM_INF] * 4 + [0] * 4)) + struct.pack(CUR_FMT, 0, 0, 0, 0)
     body += struct.pack(TAIL_FMT, priority, 0, {"in": 0, "out": 1, "fwd": 2}[direction],
                         1 if action == "block" else 0, 0, 0)
     assert len(body) == 168, len(body)
-    msg = struct.pack("=IHHII", 16 + len(body), XFRM_MSG_NEWPOLICY,
-                      NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 1, 0) + body
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_XFRM) as s:
-        s.send(msg)
-        r = s.recv(4096)
-    typ_r = struct.unpack_from("=IH", r)[1]
-    if typ_r != NLMSG_ERROR:
-        raise OSError(0, "unexpected netlink reply type %d" % typ_r)
-    err = struct.unpack_from("=i", r, 16)[0]
-    if err:
-        raise OSError(-err, "XFRM_MSG_NEWPOLICY: " + os.strerror(-err))
+    request(nlmsg(XFRM_MSG_NEWPOLICY, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 1,
+                  body), "XFRM_MSG_NEWPOLICY")
 
 
 def main():
