@@ -39,6 +39,9 @@ struct km {
 	struct km_list pending, ready;
 	void (*notify)(void *userdata);
 	void *notify_ud;
+	enum km_state state;
+	void (*state_fn)(void *userdata);
+	void *state_ud;
 };
 
 static void list_append(struct km_list *l, struct km_call *c)
@@ -108,6 +111,44 @@ void km_backend_notify(struct km *km)
 		km->notify(km->notify_ud);
 }
 
+void km_backend_state(struct km *km, enum km_state state)
+{
+	if (km->state == state)
+		return;
+	km->state = state;
+	if (km->state_fn)
+		km->state_fn(km->state_ud);
+}
+
+enum km_state km_state(const struct km *km)
+{
+	return km->state;
+}
+
+const char *km_state_to_string(enum km_state s)
+{
+	switch (s) {
+	case KM_STATE_CONNECTING:
+		return "connecting";
+	case KM_STATE_CONNECTED:
+		return "connected";
+	case KM_STATE_UNAVAILABLE:
+		return "unavailable";
+	}
+	return "?";
+}
+
+const char *km_peer(const struct km *km)
+{
+	return km->ops->peer ? km->ops->peer : "";
+}
+
+void km_set_state_notify(struct km *km, void (*fn)(void *userdata), void *userdata)
+{
+	km->state_fn = fn;
+	km->state_ud = userdata;
+}
+
 const struct km_backend_ops *km_backend_for(const struct mip6_config *c)
 {
 	return c->key_management == CONF_KEY_MANAGEMENT_STATIC ? &km_static_backend : &km_strongswan_backend;
@@ -122,6 +163,7 @@ int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, 
 	if (!km)
 		return -ENOMEM;
 	km->ops = ops;
+	km->state = KM_STATE_CONNECTING;
 	r = sd_event_add_defer(e, &km->deliver, on_deliver, km);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(km->deliver, SD_EVENT_OFF);
@@ -171,6 +213,7 @@ struct km *km_free(struct km *km)
 		return NULL;
 	cancel_where(km, true, NULL);
 	km->notify = NULL;
+	km->state_fn = NULL;
 	km->ops->destroy(km->be);
 	/* Calls the backend dropped without completing. */
 	while ((c = km->pending.head)) {

@@ -83,6 +83,25 @@ int km_renew(struct km *km, const struct spd_pair *p, const void *owner, km_done
 /* Detach every pending call of owner: their callbacks never run. */
 void km_cancel(struct km *km, const void *owner);
 
+/*
+ * Whether the backend reached what it keys through (RFC 6275 §11.2 wants the
+ * SAs before the first BU; READY=1 waits for this, src/manager.h):
+ *  - KM_STATE_CONNECTING   not known yet (the strongSwan backend before its
+ *                          VICI session is up or has failed once)
+ *  - KM_STATE_CONNECTED    connected (strongSwan: the VICI event session with
+ *                          its events registered), or nothing to connect to (static)
+ *  - KM_STATE_UNAVAILABLE  known absent (charon's socket refused or missing);
+ *                          the backend keeps retrying and says so in the log
+ * The backend raises it; the front calls the state callback on every change.
+ */
+enum km_state { KM_STATE_CONNECTING, KM_STATE_CONNECTED, KM_STATE_UNAVAILABLE };
+enum km_state km_state(const struct km *km);
+const char *km_state_to_string(enum km_state s);
+/* What the backend connects to, for STATUS= ("charon (vici)"); "" when nothing. */
+const char *km_peer(const struct km *km);
+/* fn runs (from the backend's loop callbacks, never inside a km_* call) when km_state changes. */
+void km_set_state_notify(struct km *km, void (*fn)(void *userdata), void *userdata);
+
 /* True when the SAs of the pair are installed. */
 bool km_is_up(struct km *km, const struct spd_pair *p);
 /* fn runs from the loop whenever the backend learns that SAs came or went (KM_F_NOTIFY). */

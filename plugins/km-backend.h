@@ -9,6 +9,9 @@
  *  - return a negative errno and never touch call.
  *  - In destroy: it may complete its calls, and must not touch them afterwards.
  *  - Call km_backend_notify(front) whenever it learns that SAs came or went.
+ *  - Call km_backend_state(front, state) when it is connected to what it keys
+ *    through, or knows it absent (a backend that needs nothing raises
+ *    KM_STATE_CONNECTED in create); the front starts in KM_STATE_CONNECTING.
  * Operations left NULL: migrate fails with -EOPNOTSUPP, drop and renew are
  * no-ops that complete with 0.
  */
@@ -20,6 +23,7 @@ struct km_call;
 
 struct km_backend_ops {
 	const char *name;
+	const char *peer; /* what it connects to, for STATUS= ("charon (vici)"); NULL: nothing */
 	unsigned features; /* enum km_feature */
 	int (*create)(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret);
 	void (*destroy)(void *be);
@@ -44,3 +48,5 @@ int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, 
 /* The backend finished call (exactly once). */
 void km_call_complete(struct km_call *call, int error);
 void km_backend_notify(struct km *front);
+/* The backend's connection state changed (enum km_state). */
+void km_backend_state(struct km *front, enum km_state state);

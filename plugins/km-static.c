@@ -166,6 +166,8 @@ static int st_create(struct km *front, sd_event *e, struct knl *knl, const struc
 		}
 	}
 	*ret = st;
+	/* Manual keys: nothing to connect to. */
+	km_backend_state(front, KM_STATE_CONNECTED);
 	return 0;
 }
 

@@ -358,9 +358,21 @@ static void on_connected(struct vici_client *c, void *userdata)
 	struct ss_km *ss = userdata;
 
 	log_info("strongswan: connected to charon, resynchronising");
+	km_backend_state(ss->front, KM_STATE_CONNECTED);
 	km_list_conns(ss);
 	ss->listing = false;
 	km_list_sas(ss);
+}
+
+/* Known absent (or gone): the VICI client keeps reconnecting with backoff; logged once per loss. */
+static void on_down(struct vici_client *c, int error, void *userdata)
+{
+	struct ss_km *ss = userdata;
+
+	if (ss->destroying || km_state(ss->front) == KM_STATE_UNAVAILABLE)
+		return;
+	log_warning_errno(error, "strongswan: charon is not reachable over VICI (%m), retrying in the background");
+	km_backend_state(ss->front, KM_STATE_UNAVAILABLE);
 }
 
 static int on_relist(sd_event_source *s, uint64_t usec, void *userdata)
@@ -793,6 +805,7 @@ static int ss_create(struct km *front, sd_event *e, struct knl *knl, const struc
 	}
 	vici_client_set_event_handler(ss->vc, on_event, ss);
 	vici_client_set_connected_handler(ss->vc, on_connected, ss);
+	vici_client_set_down_handler(ss->vc, on_down, ss);
 	for (size_t i = 0; i < ELEMENTSOF(events); i++)
 		(void)vici_client_register_event(ss->vc, events[i]);
 	r = vici_client_start(ss->vc);
@@ -836,6 +849,7 @@ static void ss_destroy(void *be)
 
 const struct km_backend_ops km_strongswan_backend = {
 	.name = "strongswan",
+	.peer = "charon (vici)",
 	.features = KM_F_NOTIFY | KM_F_DYNAMIC | KM_F_MIGRATE | KM_F_REKEY_ON_MOVE,
 	.create = ss_create,
 	.destroy = ss_destroy,

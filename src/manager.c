@@ -11,6 +11,7 @@
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "io/io.h"
+#include "keymgmt.h"
 #include "manager.h"
 
 void manager_shutdown_done(struct manager *m)
@@ -217,6 +218,7 @@ int manager_new(struct manager **ret, const char *config_path, const char *ctl_p
 	}
 	m->started = now_usec();
 	m->ctl_gid = (gid_t)-1;
+	m->km_wait_usec = MANAGER_KM_WAIT_USEC;
 	r = sd_event_new(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "cannot create event loop: %m");
@@ -272,31 +274,104 @@ int manager_start(struct manager *m)
 	return 0;
 }
 
-void manager_ready(struct manager *m)
+/* The key manager still decides READY=1: neither connected nor known absent, and not waited out. */
+static bool km_pending(const struct manager *m)
 {
-	if (m->ready)
+	return m->km && km_state(m->km) == KM_STATE_CONNECTING && !m->km_waited_out;
+}
+
+static void manager_check_ready(struct manager *m);
+
+static int on_km_wait(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	m->km_wait = sd_event_source_disable_unref(m->km_wait);
+	m->km_waited_out = true;
+	log_warning("key manager: %s not connected after %llu ms, ready without it (it keeps trying)",
+		    km_peer(m->km), (unsigned long long)(m->km_wait_usec / USEC_PER_MSEC));
+	manager_check_ready(m);
+	return 0;
+}
+
+static void manager_check_ready(struct manager *m)
+{
+	if (m->ready || !m->setup_done)
 		return;
+	if (km_pending(m)) {
+		if (!m->km_wait &&
+		    sd_event_add_time_relative(m->event, &m->km_wait, MIP6_CLOCK, m->km_wait_usec, 0, on_km_wait, m) < 0)
+			m->km_waited_out = true; /* no timer: do not wait at all */
+		else {
+			manager_notify_status(m);
+			return;
+		}
+	}
+	m->km_wait = sd_event_source_disable_unref(m->km_wait);
 	m->ready = true;
-	log_info("%s ready", node_role_to_string(m->config->role));
+	log_info("%s ready%s%s%s", node_role_to_string(m->config->role), m->km ? ", key manager " : "",
+		 m->km ? km_peer(m->km) : "", m->km ? (km_state(m->km) == KM_STATE_CONNECTED ? " connected" :
+						       " not connected (retrying)") : "");
 	(void)sd_notify(false, "READY=1");
 	manager_notify_status(m);
 }
 
+void manager_ready(struct manager *m)
+{
+	m->setup_done = true;
+	manager_check_ready(m);
+}
+
+static void on_km_state(void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (m->ready)
+		manager_notify_status(m);
+	else
+		manager_check_ready(m);
+}
+
+void manager_set_km(struct manager *m, struct km *km)
+{
+	if (m->km && m->km != km)
+		km_set_state_notify(m->km, NULL, NULL);
+	m->km = km;
+	if (!km)
+		return; /* the role is going away: nothing becomes ready now */
+	km_set_state_notify(km, on_km_state, m);
+	manager_check_ready(m);
+}
+
+/* STATUS= words for the key manager: what READY=1 waits for, or a degraded state. */
+static void km_status(const struct manager *m, char *buf, size_t len)
+{
+	*buf = '\0';
+	if (!m->km || !*km_peer(m->km))
+		return;
+	if (km_pending(m))
+		snprintf(buf, len, "waiting for %s...", km_peer(m->km));
+	else if (km_state(m->km) != KM_STATE_CONNECTED)
+		snprintf(buf, len, "%s %s, retrying", km_peer(m->km),
+			 km_state(m->km) == KM_STATE_UNAVAILABLE ? "unavailable" : "not connected");
+}
+
 void manager_notify_status(struct manager *m)
 {
-	char rs[256] = "";
+	char rs[256] = "", ks[96];
 
 	if (m->role && m->role->status)
 		m->role->status(m, rs, sizeof(rs));
+	km_status(m, ks, sizeof(ks));
 	if (!m->ready) {
 		(void)sd_notifyf(false, "STATUS=%s: starting, %s", node_role_to_string(m->config->role),
-				 *rs ? rs : "setting up");
+				 m->setup_done && *ks ? ks : *rs ? rs : "setting up");
 		return;
 	}
-	(void)sd_notifyf(false, "STATUS=%s: running, config %s (reloads %u, failed %u)%s%s",
+	(void)sd_notifyf(false, "STATUS=%s: running, config %s (reloads %u, failed %u)%s%s%s%s",
 			 node_role_to_string(m->config->role),
 			 m->config_path ? m->config_path : "(built-in)", m->reloads,
-			 m->reload_failures, *rs ? "; " : "", rs);
+			 m->reload_failures, *rs ? "; " : "", rs, *ks ? "; " : "", ks);
 }
 
 int manager_reload(struct manager *m)
@@ -352,6 +427,7 @@ struct manager *manager_free(struct manager *m)
 	ctl_server_free(m->ctl);
 	free(m->ctl_path);
 	sd_event_source_disable_unref(m->shutdown_timer);
+	sd_event_source_disable_unref(m->km_wait);
 	sd_event_unref(m->event);
 	conf_free(m->config);
 	free(m->config_path);

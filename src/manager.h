@@ -21,7 +21,16 @@
 struct mip6_config;
 struct ctl_server;
 struct io;
+struct km;
 struct manager;
+
+/*
+ * How long READY=1 waits, after the role's setup completed, for a key manager
+ * that is neither connected nor known absent (e.g. charon's VICI socket
+ * accepted but the session never came up). Then READY=1 goes out anyway and
+ * STATUS= names the degraded state; the backend keeps retrying.
+ */
+#define MANAGER_KM_WAIT_USEC (10 * USEC_PER_SEC)
 
 /* The role seam: HA, MN and CN implement it; the manager never looks inside. */
 struct role_ops {
@@ -74,6 +83,11 @@ struct manager {
 	unsigned reload_failures;
 	bool stopping;
 	bool ready;                 /* READY=1 sent */
+	bool setup_done;            /* the role called manager_ready() */
+	struct km *km;              /* the role's key manager (manager_set_km), NULL: none */
+	sd_event_source *km_wait;   /* km_wait_usec after setup_done */
+	usec_t km_wait_usec;        /* MANAGER_KM_WAIT_USEC (tests shorten it) */
+	bool km_waited_out;
 	sd_event_source *shutdown_timer;
 	usec_t started;
 	const struct role_ops *role;
@@ -90,10 +104,14 @@ int manager_start(struct manager *m);
 int manager_reload(struct manager *m);
 void manager_notify_status(struct manager *m);
 /*
- * The role's setup completed (kernel state installed and acknowledged, key
- * manager connected or known absent): READY=1 and STATUS=. Once; later calls do nothing.
+ * The role's kernel setup completed (installed and acknowledged). READY=1 and
+ * STATUS= follow once the key manager (manager_set_km) is also connected or
+ * known absent (km_state), or after MANAGER_KM_WAIT_USEC; until then STATUS=
+ * says what it waits for. Once; later calls do nothing.
  */
 void manager_ready(struct manager *m);
+/* The role's key manager (NULL: none, or it goes away): READY=1 waits for its state. */
+void manager_set_km(struct manager *m, struct km *km);
 /* The role finished its shutdown work: leave the event loop. */
 void manager_shutdown_done(struct manager *m);
 struct manager *manager_free(struct manager *m);

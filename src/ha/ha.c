@@ -826,6 +826,7 @@ static int ha_start(struct manager *m)
 		if (r < 0)
 			return log_error_errno(r, "key management %s: %m",
 					       conf_key_management_to_string(c->key_management));
+		manager_set_km(m, ha->km); /* READY=1 waits for it too */
 	}
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)
@@ -885,6 +886,7 @@ static void ha_stop(struct manager *m)
 
 	if (!ha)
 		return;
+	manager_set_km(ha->m, NULL);
 	ha->km = km_free(ha->km);
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);

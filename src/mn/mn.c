@@ -664,6 +664,7 @@ static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
 		r = km_new(mn->m->event, mn->knl, c, &mn->km);
 		if (r < 0)
 			return log_error_errno(r, "key management: %m");
+		manager_set_km(mn->m, mn->km); /* READY=1 waits for it too */
 		kbit = c->key_mng_mob_capability && km_has(mn->km, KM_F_MIGRATE);
 		if (km_has(mn->km, KM_F_NOTIFY))
 			km_set_notify(mn->km, on_km_notify, mn);
@@ -790,6 +791,7 @@ static void mn_stop(struct manager *m)
 	if (!mn)
 		return;
 	mn_batch_cancel(mn);
+	manager_set_km(mn->m, NULL);
 	mn->km = km_free(mn->km); /* cancels pending calls: no callback runs */
 	if (mn->io) {
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);

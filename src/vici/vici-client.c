@@ -80,6 +80,8 @@ struct vici_client {
 	void *event_userdata;
 	vici_connected_cb connected_cb;
 	void *connected_userdata;
+	vici_down_cb down_cb;
+	void *down_userdata;
 	usec_t backoff_min, backoff_max, timeout;
 	bool started, connected;
 };
@@ -250,6 +252,8 @@ static void conn_fail(struct vici_conn *conn, int err)
 	conn_close(conn);
 	if (conn == &c->evt && c->connected)
 		c->connected = false;
+	if (conn == &c->evt && c->down_cb)
+		c->down_cb(c, err, c->down_userdata);
 	if (head && head->phase != PHASE_QUEUED) {
 		if (head->kind == OP_COMMAND && head->phase == PHASE_REGISTERING && err != -ETIMEDOUT)
 			head->phase = PHASE_QUEUED;
@@ -563,6 +567,8 @@ static void conn_start(struct vici_conn *conn)
 			       c->path);
 		conn->was_up = false;
 		conn_schedule_retry(conn);
+		if (conn == &c->evt && c->down_cb)
+			c->down_cb(c, r, c->down_userdata);
 		return;
 	}
 	log_debug("vici: %s connection up", conn->what);
@@ -664,6 +670,12 @@ void vici_client_set_connected_handler(struct vici_client *c, vici_connected_cb 
 {
 	c->connected_cb = cb;
 	c->connected_userdata = userdata;
+}
+
+void vici_client_set_down_handler(struct vici_client *c, vici_down_cb cb, void *userdata)
+{
+	c->down_cb = cb;
+	c->down_userdata = userdata;
 }
 
 int vici_client_set_backoff(struct vici_client *c, usec_t min, usec_t max)

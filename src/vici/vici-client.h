@@ -58,6 +58,8 @@ typedef void (*vici_command_cb)(struct vici_client *c, int error, const struct v
 /* msg->name is the event name. */
 typedef void (*vici_event_cb)(struct vici_client *c, const struct vici_msg *event, void *userdata);
 typedef void (*vici_connected_cb)(struct vici_client *c, void *userdata);
+/* The event connection could not connect (error: -ENOENT, -ECONNREFUSED...) or broke; a retry is scheduled. */
+typedef void (*vici_down_cb)(struct vici_client *c, int error, void *userdata);
 
 /* socket_path NULL = VICI_DEFAULT_SOCKET. Does not connect yet. */
 int vici_client_new(sd_event *event, const char *socket_path, struct vici_client **ret);
@@ -71,6 +73,7 @@ static inline void vici_client_freep(struct vici_client **c)
 
 void vici_client_set_event_handler(struct vici_client *c, vici_event_cb cb, void *userdata);
 void vici_client_set_connected_handler(struct vici_client *c, vici_connected_cb cb, void *userdata);
+void vici_client_set_down_handler(struct vici_client *c, vici_down_cb cb, void *userdata);
 /* Backoff bounds (min > 0, max >= min) and the default command timeout (> 0). */
 int vici_client_set_backoff(struct vici_client *c, usec_t min, usec_t max);
 int vici_client_set_timeout(struct vici_client *c, usec_t timeout);

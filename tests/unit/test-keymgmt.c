@@ -19,7 +19,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 #include "ike-sa-table.h"
 #include "ipsec/spd.h"
 #include "km-backend.h"
+#include "manager.h"
 #include "netlink/nl-kernel.h"
 #include "traffic-selector.h"
 #include "vici/vici-codec.h"
@@ -128,11 +131,13 @@ static struct {
 	bool sync;  /* complete inside the call */
 	int refuse; /* return this instead */
 	unsigned created, destroyed;
+	struct km *front;
 } FB;
 
 static int fb_create(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret)
 {
 	FB.created++;
+	FB.front = front;
 	*ret = &FB;
 	return 0;
 }
@@ -167,6 +172,7 @@ static void fb_print(void *be, FILE *out, bool json)
 
 static const struct km_backend_ops fake_backend = {
 	.name = "fake",
+	.peer = "fakeswan (vici)",
 	.features = KM_F_NOTIFY,
 	.create = fb_create,
 	.destroy = fb_destroy,
@@ -583,6 +589,8 @@ static void ss_new(void)
 	T.c.key_management = CONF_KEY_MANAGEMENT_STRONGSWAN;
 	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), 0);
 	ck_assert_str_eq(km_name(T.km), "strongswan");
+	/* READY=1 waits for this (src/manager.h): the VICI session with its events registered. */
+	RUN_UNTIL(km_state(T.km) == KM_STATE_CONNECTED);
 }
 
 static void ss_teardown(void)
@@ -824,6 +832,159 @@ static bool can_unshare(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* ------------------------------------------------- READY=1 and the key manager's state */
+
+/* The service manager's side: a datagram socket at NOTIFY_SOCKET; what the daemon said so far. */
+static struct {
+	int fd;
+	char said[4096];
+	size_t len;
+} N;
+
+static void notify_listen(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	N.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(N.fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", T.dir);
+	ck_assert_int_eq(bind(N.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(setenv("NOTIFY_SOCKET", sa.sun_path, 1), 0);
+}
+
+/* Everything sent since the last call, datagrams joined by newlines. */
+static const char *notify_read(void)
+{
+	ssize_t n;
+
+	N.len = 0;
+	while ((n = recv(N.fd, N.said + N.len, sizeof(N.said) - N.len - 2, 0)) > 0) {
+		N.len += (size_t)n;
+		N.said[N.len++] = '\n';
+	}
+	N.said[N.len] = '\0';
+	return N.said;
+}
+
+static void notify_close(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/notify", T.dir);
+	unsetenv("NOTIFY_SOCKET");
+	close(N.fd);
+	unlink(path);
+}
+
+/* A manager on its own loop (no role started) waiting for the fake backend's front on T.e. */
+static struct manager *ready_manager(usec_t wait)
+{
+	struct manager *m;
+	struct mip6_config *c = calloc(1, sizeof(*c));
+
+	ck_assert_ptr_nonnull(c);
+	c->role = NODE_ROLE_HA;
+	ck_assert_int_eq(manager_new(&m, NULL, NULL, c), 0);
+	m->km_wait_usec = wait;
+	return m;
+}
+
+/* READY=1 waits until the key manager is connected; STATUS= says what it waits for. */
+START_TEST(ready_waits_for_the_key_manager)
+{
+	struct manager *m;
+
+	notify_listen();
+	fake_new();
+	m = ready_manager(HANGCHECK_USEC * 2);
+	manager_set_km(m, T.km);
+	ck_assert_int_eq(km_state(T.km), KM_STATE_CONNECTING);
+	manager_ready(m); /* the kernel setup completed */
+	ck_assert(!m->ready);
+	ck_assert_ptr_nonnull(strstr(notify_read(), "STATUS=HA: starting, waiting for fakeswan (vici)..."));
+	ck_assert_ptr_null(strstr(N.said, "READY=1"));
+	km_backend_state(FB.front, KM_STATE_CONNECTED);
+	ck_assert(m->ready);
+	ck_assert_ptr_nonnull(strstr(notify_read(), "READY=1"));
+	ck_assert_ptr_null(strstr(N.said, "retrying"));
+	/* Losing charon later only changes STATUS=. */
+	km_backend_state(FB.front, KM_STATE_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(notify_read(), "fakeswan (vici) unavailable, retrying"));
+	ck_assert_ptr_null(strstr(N.said, "READY=1"));
+	manager_set_km(m, NULL);
+	manager_free(m);
+	notify_close();
+}
+END_TEST
+
+/* A key manager known absent does not hold READY=1 back; STATUS= names the degraded state. */
+START_TEST(ready_when_the_key_manager_is_known_absent)
+{
+	struct manager *m;
+
+	notify_listen();
+	fake_new();
+	m = ready_manager(HANGCHECK_USEC * 2);
+	manager_set_km(m, T.km);
+	km_backend_state(FB.front, KM_STATE_UNAVAILABLE); /* before the kernel setup ends */
+	ck_assert(!m->ready);
+	ck_assert_ptr_null(strstr(notify_read(), "READY=1"));
+	manager_ready(m);
+	ck_assert(m->ready);
+	ck_assert_ptr_nonnull(strstr(notify_read(), "READY=1"));
+	ck_assert_ptr_nonnull(strstr(N.said, "fakeswan (vici) unavailable, retrying"));
+	manager_set_km(m, NULL);
+	manager_free(m);
+	notify_close();
+}
+END_TEST
+
+/* Neither connected nor known absent: READY=1 after the bounded wait, STATUS= says so. */
+START_TEST(ready_after_a_bounded_wait)
+{
+	struct manager *m;
+
+	notify_listen();
+	fake_new();
+	m = ready_manager(50 * USEC_PER_MSEC);
+	manager_set_km(m, T.km);
+	manager_ready(m);
+	ck_assert(!m->ready);
+	ck_assert_ptr_nonnull(strstr(notify_read(), "waiting for fakeswan (vici)..."));
+	while (!m->ready) {
+		ck_assert(!T.hung);
+		ck_assert_int_ge(sd_event_run(m->event, 10 * USEC_PER_MSEC), 0);
+		ck_assert_int_ge(sd_event_run(T.e, 0), 0);
+	}
+	ck_assert_ptr_nonnull(strstr(notify_read(), "READY=1"));
+	ck_assert_ptr_nonnull(strstr(N.said, "fakeswan (vici) not connected, retrying"));
+	manager_set_km(m, NULL);
+	manager_free(m);
+	notify_close();
+}
+END_TEST
+
+/* Static keys need nothing: connected at once. The strongSwan backend: known absent without a charon. */
+START_TEST(backend_states)
+{
+	char path[128];
+
+	T.c.key_management = CONF_KEY_MANAGEMENT_STATIC;
+	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), 0);
+	ck_assert_int_eq(km_state(T.km), KM_STATE_CONNECTED);
+	ck_assert_str_eq(km_peer(T.km), "");
+	T.km = km_free(T.km);
+	snprintf(path, sizeof(path), "%s/no-charon.vici", T.dir);
+	T.c.vici_socket = path;
+	T.c.key_management = CONF_KEY_MANAGEMENT_STRONGSWAN;
+	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), 0);
+	ck_assert_str_eq(km_peer(T.km), "charon (vici)");
+	RUN_UNTIL(km_state(T.km) == KM_STATE_UNAVAILABLE);
+	T.km = km_free(T.km);
+	T.c.vici_socket = NULL;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keymgmt");
@@ -836,6 +997,10 @@ int main(void)
 	tcase_add_test(front, features_not_identity);
 	tcase_add_test(front, never_inside_the_call);
 	tcase_add_test(front, cancel_by_owner);
+	tcase_add_test(front, ready_waits_for_the_key_manager);
+	tcase_add_test(front, ready_when_the_key_manager_is_known_absent);
+	tcase_add_test(front, ready_after_a_bounded_wait);
+	tcase_add_test(front, backend_states);
 	suite_add_tcase(s, front);
 	tcase_add_test(pure, ts_forms);
 	tcase_add_test(pure, ts_malformed);
