@@ -154,7 +154,7 @@ const struct km_backend_ops *km_backend_for(const struct mip6_config *c)
 	return c->key_management == CONF_KEY_MANAGEMENT_STATIC ? &km_static_backend : &km_strongswan_backend;
 }
 
-int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, const struct mip6_config *c,
+int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct io *io, const struct mip6_config *c,
 		struct km **ret)
 {
 	struct km *km = calloc(1, sizeof(*km));
@@ -168,7 +168,7 @@ int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, 
 	if (r >= 0)
 		r = sd_event_source_set_enabled(km->deliver, SD_EVENT_OFF);
 	if (r >= 0)
-		r = ops->create(km, e, knl, c, &km->be);
+		r = ops->create(km, e, io, c, &km->be);
 	if (r < 0) {
 		sd_event_source_disable_unref(km->deliver);
 		free(km);
@@ -178,9 +178,9 @@ int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, 
 	return 0;
 }
 
-int km_new(sd_event *e, struct knl *knl, const struct mip6_config *c, struct km **ret)
+int km_new(sd_event *e, struct io *io, const struct mip6_config *c, struct km **ret)
 {
-	return km_new_with(km_backend_for(c), e, knl, c, ret);
+	return km_new_with(km_backend_for(c), e, io, c, ret);
 }
 
 static void cancel_where(struct km *km, bool all, const void *owner)

@@ -37,7 +37,7 @@
 #include "conf/conf.h"
 
 struct km;
-struct knl;
+struct io;
 struct spd_pair;
 typedef struct sd_event sd_event;
 
@@ -57,8 +57,12 @@ enum km_feature {
 	KM_F_LOCAL_KEYS = 1u << 4,
 };
 
-/* The backend the configuration asks for (KeyManagement), created on the loop. */
-int km_new(sd_event *e, struct knl *knl, const struct mip6_config *c, struct km **ret);
+/*
+ * The backend the configuration asks for (KeyManagement), created on the loop.
+ * io: the I/O module (src/io/io.h) that owns the kernel layer and the key
+ * manager's connection (the strongSwan backend needs it; static uses its netlink).
+ */
+int km_new(sd_event *e, struct io *io, const struct mip6_config *c, struct km **ret);
 /* Cancels every pending call (no callback runs), then frees. Accepts NULL, returns NULL. */
 struct km *km_free(struct km *km);
 

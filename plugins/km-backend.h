@@ -25,7 +25,7 @@ struct km_backend_ops {
 	const char *name;
 	const char *peer; /* what it connects to, for STATUS= ("charon (vici)"); NULL: nothing */
 	unsigned features; /* enum km_feature */
-	int (*create)(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret);
+	int (*create)(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret);
 	void (*destroy)(void *be);
 	int (*up)(void *be, const struct spd_pair *p, struct km_call *call);
 	int (*migrate)(void *be, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
@@ -42,7 +42,7 @@ extern const struct km_backend_ops km_static_backend;
 /* The backend for KeyManagement (the factory's choice). */
 const struct km_backend_ops *km_backend_for(const struct mip6_config *c);
 /* km_new with a given backend (tests use fakes). */
-int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct knl *knl, const struct mip6_config *c,
+int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct io *io, const struct mip6_config *c,
 		struct km **ret);
 
 /* The backend finished call (exactly once). */

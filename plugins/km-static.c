@@ -15,6 +15,7 @@
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "io/io.h"
 #include "ipsec/keyfile.h"
 #include "ipsec/spd.h"
 #include "km-backend.h"
@@ -151,13 +152,13 @@ static void st_print(void *be, FILE *out, bool json)
 			st->installed);
 }
 
-static int st_create(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret)
+static int st_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
 {
 	struct st_km *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return -ENOMEM;
-	st->knl = knl;
+	st->knl = io ? io_knl(io) : NULL;
 	if (c->static_key_file) {
 		st->path = strdup(c->static_key_file);
 		if (!st->path) {

@@ -44,6 +44,7 @@
 #include "km-backend.h"
 #include "netlink/nl-kernel.h"
 #include "traffic-selector.h"
+#include "io/io.h"
 #include "vici/vici-client.h"
 #include "vici/vici-codec.h"
 
@@ -94,8 +95,9 @@ struct ss_op {
 struct ss_km {
 	struct km *front;
 	sd_event *event;
+	struct io *io;
 	struct knl *knl;
-	struct vici_client *vc;
+	struct vici_client *vc; /* owned by io (io_vici_open) */
 	struct ss_children children, next_children;
 	bool listing_conns;
 	struct ike_sa_table sas, next;
@@ -787,7 +789,7 @@ static void ss_print(void *be, FILE *out, bool json)
 			ss->sas.sas[i].state, ss->sas.sas[i].local, ss->sas.sas[i].remote, ss->sas.sas[i].n_reqids);
 }
 
-static int ss_create(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret)
+static int ss_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
 {
 	static const char *const events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
 	struct ss_km *ss = calloc(1, sizeof(*ss));
@@ -797,8 +799,10 @@ static int ss_create(struct km *front, sd_event *e, struct knl *knl, const struc
 		return -ENOMEM;
 	ss->front = front;
 	ss->event = e;
-	ss->knl = knl;
-	r = vici_client_new(e, c->vici_socket, &ss->vc);
+	ss->io = io;
+	ss->knl = io ? io_knl(io) : NULL;
+	/* The connection is the I/O module's (it counts and owns it); this backend drives it. */
+	r = io ? io_vici_open(io, c->vici_socket, &ss->vc) : -EINVAL;
 	if (r < 0) {
 		free(ss);
 		return r;
@@ -810,7 +814,7 @@ static int ss_create(struct km *front, sd_event *e, struct knl *knl, const struc
 		(void)vici_client_register_event(ss->vc, events[i]);
 	r = vici_client_start(ss->vc);
 	if (r < 0) {
-		vici_client_free(ss->vc);
+		io_vici_close(io, ss->vc);
 		free(ss);
 		return r;
 	}
@@ -826,7 +830,7 @@ static void ss_destroy(void *be)
 		return;
 	ss->destroying = true;
 	/* Fails the commands in flight (terminates finish their op) ... */
-	vici_client_free(ss->vc);
+	io_vici_close(ss->io, ss->vc);
 	/* ... no MIGRATE acknowledgement reaches us any more. */
 	if (ss->knl)
 		knl_cancel_owner(ss->knl, ss);

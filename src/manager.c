@@ -117,6 +117,10 @@ static int print_counters_json(struct manager *m, FILE *out)
 	add_counter_map(o, "drops", c->drops, _DROP_MAX, drop_name);
 	add_counter_map(o, "ba_status_out", c->ba_status_out, 256, NULL);
 	add_counter_map(o, "ba_status_in", c->ba_status_in, 256, NULL);
+	k = ctl_json_add_object(o, "vici");
+	ctl_json_add_u64(k, "in", c->vici_in);
+	ctl_json_add_u64(k, "out", c->vici_out);
+	ctl_json_add_u64(k, "dropped", c->vici_dropped);
 	k = ctl_json_add_object(o, "kernel");
 	ctl_json_add_u64(k, "xfrm_in_tmpl_mismatch", xfrm_stat("XfrmInTmplMismatch"));
 	ctl_json_add_u64(k, "xfrm_in_no_pols", xfrm_stat("XfrmInNoPols"));
@@ -136,6 +140,8 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 	fprintf(out, "\n%-14s %10s\n", "drop reason", "count");
 	for (int i = 0; i < _DROP_MAX; i++)
 		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
+		(unsigned long long)c->vici_out, (unsigned long long)c->vici_dropped);
 	fprintf(out, "\nkernel: %llu packets refused for lacking the IPsec the SPD requires (XfrmInTmplMismatch)\n",
 		xfrm_stat("XfrmInTmplMismatch"));
 	return 0;

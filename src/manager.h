@@ -69,6 +69,8 @@ struct mip6_counters {
 	uint64_t drops[_DROP_MAX];
 	uint64_t ba_status_out[256];
 	uint64_t ba_status_in[256];
+	/* the key manager's VICI connection (src/io owns it): packets in, out, frames dropped */
+	uint64_t vici_in, vici_out, vici_dropped;
 };
 const char *mip6_drop_to_string(enum mip6_drop d);
 

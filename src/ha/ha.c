@@ -822,7 +822,7 @@ static int ha_start(struct manager *m)
 		ha->n_homes++;
 	}
 	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets > 0) {
-		r = km_new(m->event, ha->knl, c, &ha->km);
+		r = km_new(m->event, ha->io, c, &ha->km);
 		if (r < 0)
 			return log_error_errno(r, "key management %s: %m",
 					       conf_key_management_to_string(c->key_management));

@@ -13,6 +13,7 @@
 #include "icmp6/ndisc.h"
 #include "io/io.h"
 #include "netlink/nl-kernel.h"
+#include "vici/vici-client.h"
 
 #define IO_MAX_LINKS 16
 #define IO_MH_BATCH 256 /* datagrams per wake-up: the loop stays fair to other sources */
@@ -48,6 +49,7 @@ struct io {
 	sd_event *event;
 	struct mip6_counters *counters;
 	struct knl *knl;
+	struct vici_client *vici; /* the key manager's connection, when it has one */
 	int mh_fd;
 	sd_event_source *mh_src;
 	struct io_mh_handler mh[MIP6_MH_TYPES];
@@ -150,6 +152,7 @@ struct io *io_free(struct io *io)
 	}
 	sd_event_source_disable_unref(io->mh_src);
 	safe_close(io->mh_fd);
+	vici_client_free(io->vici);
 	knl_free(io->knl);
 	sd_event_unref(io->event);
 	free(io->nd_bufs);
@@ -160,6 +163,46 @@ struct io *io_free(struct io *io)
 struct knl *io_knl(struct io *io)
 {
 	return io->knl;
+}
+
+static void vici_count(enum vici_count what, void *userdata)
+{
+	struct io *io = userdata;
+
+	switch (what) {
+	case VICI_COUNT_IN:
+		io->counters->vici_in++;
+		break;
+	case VICI_COUNT_OUT:
+		io->counters->vici_out++;
+		break;
+	case VICI_COUNT_DROPPED:
+		io->counters->vici_dropped++;
+		break;
+	}
+}
+
+int io_vici_open(struct io *io, const char *socket_path, struct vici_client **ret)
+{
+	int r;
+
+	if (io->vici)
+		return -EBUSY;
+	r = vici_client_new(io->event, socket_path, &io->vici);
+	if (r < 0)
+		return r;
+	vici_client_set_count_handler(io->vici, vici_count, io);
+	*ret = io->vici;
+	return 0;
+}
+
+void io_vici_close(struct io *io, struct vici_client *vc)
+{
+	if (!vc)
+		return;
+	if (vc == io->vici)
+		io->vici = NULL;
+	vici_client_free(vc);
 }
 
 int io_mh_register(struct io *io, enum mh_type type, io_mh_fn fn, void *userdata)

@@ -31,6 +31,13 @@
  * bucket of IO_BE_BURST, refilled at IO_BE_PER_SEC; a BE over the limit is not
  * sent and counted as DROP_RATE.
  *
+ * The key manager's connection: io_vici_open() creates the VICI client (the
+ * connection object: both UNIX stream sockets to charon, their event sources,
+ * framing and reconnects) that a key-management backend then drives; io owns
+ * it, counts every packet in and out and every dropped frame (vici_in,
+ * vici_out, vici_dropped) and frees it at the latest in io_free(). A backend
+ * hands it back with io_vici_close().
+ *
  * Fakes for unit tests: io_new_fake() opens no socket. Sent messages go to a
  * capture callback instead; io_mh_input() and io_nd_input() take received
  * bytes through exactly the path the sockets use; the netlink layer is a fake
@@ -59,6 +66,7 @@ struct ndisc_ra;
 struct ndisc_rs;
 struct ndisc_ns;
 struct ndisc_na;
+struct vici_client;
 
 /* A parsed Neighbor Discovery message: the member of its type is set. */
 struct io_nd_msg {
@@ -95,6 +103,11 @@ struct io *io_free(struct io *io);
 
 /* The netlink layer every role submits its kernel requests to. */
 struct knl *io_knl(struct io *io);
+
+/* The key manager's VICI connection to socket_path (NULL: the default), not started yet (-EBUSY: one is open). */
+int io_vici_open(struct io *io, const char *socket_path, struct vici_client **ret);
+/* Closes it (pending commands fail with -ECANCELED). Accepts NULL. */
+void io_vici_close(struct io *io, struct vici_client *vc);
 
 /* Handlers by MH type (0..7) and by ICMPv6 type; one per type, NULL removes. */
 int io_mh_register(struct io *io, enum mh_type type, io_mh_fn fn, void *userdata);

@@ -661,7 +661,7 @@ static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
 			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
 						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
 		mn->ipsec = true;
-		r = km_new(mn->m->event, mn->knl, c, &mn->km);
+		r = km_new(mn->m->event, mn->io, c, &mn->km);
 		if (r < 0)
 			return log_error_errno(r, "key management: %m");
 		manager_set_km(mn->m, mn->km); /* READY=1 waits for it too */

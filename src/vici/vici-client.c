@@ -82,6 +82,8 @@ struct vici_client {
 	void *connected_userdata;
 	vici_down_cb down_cb;
 	void *down_userdata;
+	vici_count_cb count_cb;
+	void *count_userdata;
 	usec_t backoff_min, backoff_max, timeout;
 	bool started, connected;
 };
@@ -273,6 +275,12 @@ static void conn_fail(struct vici_conn *conn, int err)
 	conn_schedule_retry(conn);
 }
 
+static void conn_count(struct vici_conn *conn, enum vici_count what)
+{
+	if (conn->client->count_cb)
+		conn->client->count_cb(what, conn->client->count_userdata);
+}
+
 static void conn_update_events(struct vici_conn *conn)
 {
 	if (conn->io)
@@ -312,6 +320,7 @@ static void conn_send(struct vici_conn *conn, uint8_t *frame, size_t len)
 	conn->tx = frame;
 	conn->tx_len = len;
 	conn->tx_off = 0;
+	conn_count(conn, VICI_COUNT_OUT);
 	r = conn_flush(conn);
 	if (r < 0) {
 		log_warning_errno(r, "vici: %s connection write failed: %m, reconnecting", conn->what);
@@ -469,6 +478,8 @@ static int conn_read(struct vici_conn *conn)
 				continue;
 			r = vici_frame_header_parse(conn->hdr, &conn->payload_len);
 			if (r < 0)
+				conn_count(conn, VICI_COUNT_DROPPED);
+			if (r < 0)
 				return log_warning_errno(r, "vici: bad frame header on the %s connection "
 							    "(%02x%02x%02x%02x), reconnecting",
 							 conn->what, conn->hdr[0], conn->hdr[1],
@@ -489,6 +500,7 @@ static int conn_read(struct vici_conn *conn)
 			conn->hdr_got = 0;
 			conn->payload_len = conn->payload_got = 0;
 			r = vici_packet_decode(p, len, &m);
+			conn_count(conn, r < 0 ? VICI_COUNT_DROPPED : VICI_COUNT_IN);
 			if (r < 0)
 				return log_warning_errno(r, "vici: malformed packet (%zu bytes) on the %s "
 							    "connection: %m, reconnecting",
@@ -498,6 +510,8 @@ static int conn_read(struct vici_conn *conn)
 				  m->name ? m->name : "");
 			conn->backoff = conn->client->backoff_min;
 			r = conn_handle_packet(conn, m);
+			if (r < 0)
+				conn_count(conn, VICI_COUNT_DROPPED);
 			if (r < 0)
 				return log_warning_errno(r, "vici: unexpected %s on the %s connection: %m, "
 							    "reconnecting",
@@ -676,6 +690,12 @@ void vici_client_set_down_handler(struct vici_client *c, vici_down_cb cb, void *
 {
 	c->down_cb = cb;
 	c->down_userdata = userdata;
+}
+
+void vici_client_set_count_handler(struct vici_client *c, vici_count_cb cb, void *userdata)
+{
+	c->count_cb = cb;
+	c->count_userdata = userdata;
 }
 
 int vici_client_set_backoff(struct vici_client *c, usec_t min, usec_t max)

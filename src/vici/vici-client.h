@@ -58,6 +58,9 @@ typedef void (*vici_command_cb)(struct vici_client *c, int error, const struct v
 /* msg->name is the event name. */
 typedef void (*vici_event_cb)(struct vici_client *c, const struct vici_msg *event, void *userdata);
 typedef void (*vici_connected_cb)(struct vici_client *c, void *userdata);
+/* What the count callback is told: a packet sent, a packet received, a frame dropped (bad header, malformed, unexpected). */
+enum vici_count { VICI_COUNT_OUT, VICI_COUNT_IN, VICI_COUNT_DROPPED };
+typedef void (*vici_count_cb)(enum vici_count what, void *userdata);
 /* The event connection could not connect (error: -ENOENT, -ECONNREFUSED...) or broke; a retry is scheduled. */
 typedef void (*vici_down_cb)(struct vici_client *c, int error, void *userdata);
 
@@ -74,6 +77,8 @@ static inline void vici_client_freep(struct vici_client **c)
 void vici_client_set_event_handler(struct vici_client *c, vici_event_cb cb, void *userdata);
 void vici_client_set_connected_handler(struct vici_client *c, vici_connected_cb cb, void *userdata);
 void vici_client_set_down_handler(struct vici_client *c, vici_down_cb cb, void *userdata);
+/* Every packet in and out and every dropped frame, on both connections (the I/O module counts them). */
+void vici_client_set_count_handler(struct vici_client *c, vici_count_cb cb, void *userdata);
 /* Backoff bounds (min > 0, max >= min) and the default command timeout (> 0). */
 int vici_client_set_backoff(struct vici_client *c, usec_t min, usec_t max);
 int vici_client_set_timeout(struct vici_client *c, usec_t timeout);

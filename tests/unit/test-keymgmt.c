@@ -30,6 +30,7 @@
 #include "core/cleanup.h"
 #include "core/time-util.h"
 #include "ike-sa-table.h"
+#include "io/io.h"
 #include "ipsec/spd.h"
 #include "km-backend.h"
 #include "manager.h"
@@ -50,7 +51,8 @@ static struct {
 	char dir[64];
 	struct mip6_config c;
 	struct km *km;
-	struct knl *knl;
+	struct io *io; /* the fake I/O module: owns the VICI connection, counts it */
+	struct mip6_counters counters;
 } T;
 
 struct rec {
@@ -99,6 +101,21 @@ static struct spd_pair pair(uint32_t reqid)
 	return p;
 }
 
+static void fake_capture(const struct io_sent *sent, void *userdata)
+{
+}
+
+static int fake_kernel_ack(int protocol, const uint8_t *msg, size_t len, void *userdata)
+{
+	return 0;
+}
+
+/* The I/O module the strongSwan backend gets its VICI connection from. */
+static void fake_io(void)
+{
+	ck_assert_int_eq(io_new_fake(T.e, &T.counters, fake_capture, fake_kernel_ack, NULL, &T.io), 0);
+}
+
 static void setup(void)
 {
 	memset(&T, 0, sizeof(T));
@@ -114,7 +131,7 @@ static void setup(void)
 static void teardown(void)
 {
 	T.km = km_free(T.km);
-	T.knl = knl_free(T.knl);
+	T.io = io_free(T.io);
 	sd_event_source_disable_unref(T.hangcheck);
 	sd_event_unref(T.e);
 	if (T.c.static_key_file)
@@ -134,7 +151,7 @@ static struct {
 	struct km *front;
 } FB;
 
-static int fb_create(struct km *front, sd_event *e, struct knl *knl, const struct mip6_config *c, void **ret)
+static int fb_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
 {
 	FB.created++;
 	FB.front = front;
@@ -587,10 +604,15 @@ static void ss_new(void)
 	fake_listen(&F.srv);
 	T.c.vici_socket = F.srv.path;
 	T.c.key_management = CONF_KEY_MANAGEMENT_STRONGSWAN;
-	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), 0);
+	fake_io();
+	ck_assert_int_eq(km_new(T.e, T.io, &T.c, &T.km), 0);
 	ck_assert_str_eq(km_name(T.km), "strongswan");
 	/* READY=1 waits for this (src/manager.h): the VICI session with its events registered. */
 	RUN_UNTIL(km_state(T.km) == KM_STATE_CONNECTED);
+	/* The I/O module counted the session's packets (event registrations and their confirms). */
+	ck_assert_uint_gt(T.counters.vici_out, 0);
+	ck_assert_uint_gt(T.counters.vici_in, 0);
+	ck_assert_uint_eq(T.counters.vici_dropped, 0);
 }
 
 static void ss_teardown(void)
@@ -770,7 +792,8 @@ static void st_setup(void)
 {
 	setup();
 	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	ck_assert_int_eq(knl_new(T.e, &T.knl), 0);
+	/* The real I/O module (its netlink layer talks to this namespace's kernel). */
+	ck_assert_int_eq(io_new(T.e, &T.counters, &T.io), 0);
 }
 
 #define KEYLINE HOA " " HA " 0x1001 0x1002 rfc4106(gcm(aes)) 00112233445566778899aabbccddeeff01020304 128\n"
@@ -783,7 +806,7 @@ START_TEST(static_up_checks_and_completes_later)
 
 	T.c.key_management = CONF_KEY_MANAGEMENT_STATIC;
 	write_keys(KEYLINE, 0644);
-	ck_assert_int_eq(km_new(T.e, T.knl, &T.c, &T.km), 0);
+	ck_assert_int_eq(km_new(T.e, T.io, &T.c, &T.km), 0);
 	ck_assert_str_eq(km_name(T.km), "static");
 	ck_assert(km_has(T.km, KM_F_LOCAL_KEYS) && !km_has(T.km, KM_F_MIGRATE));
 	/* Readable by others: refused at once, no callback. */
@@ -977,9 +1000,12 @@ START_TEST(backend_states)
 	snprintf(path, sizeof(path), "%s/no-charon.vici", T.dir);
 	T.c.vici_socket = path;
 	T.c.key_management = CONF_KEY_MANAGEMENT_STRONGSWAN;
-	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), 0);
+	ck_assert_int_eq(km_new(T.e, NULL, &T.c, &T.km), -EINVAL); /* the connection is the I/O module's */
+	fake_io();
+	ck_assert_int_eq(km_new(T.e, T.io, &T.c, &T.km), 0);
 	ck_assert_str_eq(km_peer(T.km), "charon (vici)");
 	RUN_UNTIL(km_state(T.km) == KM_STATE_UNAVAILABLE);
+	ck_assert_uint_eq(T.counters.vici_in, 0);
 	T.km = km_free(T.km);
 	T.c.vici_socket = NULL;
 }
