@@ -41,6 +41,8 @@ extern const struct km_backend_ops km_static_backend;
 
 /* The backend for KeyManagement (the factory's choice). */
 const struct km_backend_ops *km_backend_for(const struct mip6_config *c);
+/* Tests of the roles: km_new builds ops whatever KeyManagement says (NULL: the factory's choice again). */
+void km_backend_override(const struct km_backend_ops *ops);
 /* km_new with a given backend (tests use fakes). */
 int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct io *io, const struct mip6_config *c,
 		struct km **ret);

@@ -315,9 +315,12 @@ static void manager_check_ready(struct manager *m)
 	}
 	m->km_wait = sd_event_source_disable_unref(m->km_wait);
 	m->ready = true;
-	log_info("%s ready%s%s%s", node_role_to_string(m->config->role), m->km ? ", key manager " : "",
-		 m->km ? km_peer(m->km) : "", m->km ? (km_state(m->km) == KM_STATE_CONNECTED ? " connected" :
-						       " not connected (retrying)") : "");
+	if (m->km)
+		log_info("%s ready, key manager %s %s", node_role_to_string(m->config->role),
+			 *km_peer(m->km) ? km_peer(m->km) : km_name(m->km),
+			 km_state(m->km) == KM_STATE_CONNECTED ? "connected" : "not connected (retrying)");
+	else
+		log_info("%s ready", node_role_to_string(m->config->role));
 	(void)sd_notify(false, "READY=1");
 	manager_notify_status(m);
 }

@@ -50,6 +50,7 @@ struct bce {
 	struct in6_addr coa;
 	struct in6_addr local;   /* the HA address the BU was sent to */
 	struct in6_addr sa_coa;  /* where the MN's tunnel-mode SAs point (:: = the HoA) */
+	struct in6_addr sa_coa_moving; /* K=1: where a km_migrate in flight moves them */
 	uint16_t seq;            /* last accepted sequence number (DAD: of the BU DAD waits for) */
 	uint16_t bu_flags;       /* flags of the last accepted BU */
 	uint32_t lifetime_sec;   /* granted lifetime */

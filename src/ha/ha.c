@@ -220,6 +220,21 @@ static void on_km_moved(int error, void *userdata)
 		log_warning_errno(error, "moving the IKE SA failed: %m");
 }
 
+/*
+ * K=1: the SAs are where the move put them only once it succeeded; after a
+ * failure they stay recorded where they were, so the next BU with K (a
+ * refresh moves again) starts the MIGRATE from their real place. Runs only
+ * for the entry's newest move (older ones are cancelled, the entry's owner).
+ */
+static void on_km_migrated(int error, void *userdata)
+{
+	struct bce *e = userdata;
+
+	on_km_moved(error, NULL);
+	if (error >= 0)
+		e->sa_coa = e->sa_coa_moving;
+}
+
 /* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
 static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 {
@@ -229,14 +244,17 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 	if (!ha->km || spd_lookup(ha->m->config, &e->hoa, &e->local, &p) <= 0)
 		return;
 	/* Where the SAs point now: the last CoA we moved them to, the HoA before that. */
-	if (ha_kbit(ha, e))
+	km_cancel(ha->km, e); /* an older move's completion is stale now */
+	if (ha_kbit(ha, e)) {
+		e->sa_coa_moving = *coa;
 		r = km_migrate(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa,
-			       coa, e, on_km_moved, NULL);
-	else
+			       coa, e, on_km_migrated, e);
+	} else {
 		r = km_drop(ha->km, &p, e, on_km_moved, NULL);
+		e->sa_coa = *coa; /* K=0: a new IKE SA comes from the new CoA */
+	}
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r, "cannot move the IKE SA: %m");
-	e->sa_coa = *coa;
 }
 
 /* The BA of the entry's newest accepted BU (its lifetime, K when both sides move the IKE SA). */

@@ -30,6 +30,8 @@
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "io/io.h"
+#include "ipsec/spd.h"
+#include "km-backend.h"
 #include "manager.h"
 #include "netlink/nl-kernel.h"
 
@@ -139,15 +141,13 @@ static bool is_ready(void)
 	return F.m->ready;
 }
 
-static void setup(void)
+static void setup_with(const char *text)
 {
-	static const char text[] = "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n"
-				   "HaMaxBindingLife 600;\nBindingAclPolicy 2001:db8:1::66 deny;\n";
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 
 	memset(&F, 0, sizeof(F));
-	ck_assert_msg(conf_load_string("test", text, sizeof(text) - 1, &c, &err) == 0, "%s", err);
+	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
 	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
 	F.m->role = &ha_role_ops;
 	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
@@ -155,6 +155,12 @@ static void setup(void)
 	ck_assert_msg(run_until(is_ready, 5000), "the HA did not finish its setup on the fake kernel");
 	F.n_sent = 0;
 	F.n_kreq = 0;
+}
+
+static void setup(void)
+{
+	setup_with("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n"
+		   "HaMaxBindingLife 600;\nBindingAclPolicy 2001:db8:1::66 deny;\n");
 }
 
 static void teardown(void)
@@ -280,15 +286,20 @@ static unsigned count_nd(uint8_t type)
 	return n;
 }
 
-/* A registration through DAD: BU, NS for the HoA, then route + proxy entry, then BA 0. */
-static void register_binding(uint16_t seq, const char *coa)
+/* A registration (through DAD when new): BU, then route (+ proxy entry), then BA 0. */
+static void register_binding_flags(uint16_t seq, const char *coa, uint16_t flags)
 {
 	unsigned before = n_ba();
 
-	send_bu(HOA, coa, seq, F_A | F_H, 64);
+	send_bu(HOA, coa, seq, flags, 64);
 	want_ba = before + 1;
 	ck_assert_msg(run_until(have_ba, 5000), "no BA for the registration");
 	check_ba(ba(before), 0, seq, 64, coa, HOA);
+}
+
+static void register_binding(uint16_t seq, const char *coa)
+{
+	register_binding_flags(seq, coa, F_A | F_H);
 }
 
 START_TEST(registration_after_dad)
@@ -526,6 +537,191 @@ START_TEST(unknown_type_gets_be2)
 }
 END_TEST
 
+/* ------------------------------------------------ the K bit with a fake key manager */
+
+/* The fake key manager the HA gets from km_new (km_backend_override): records and holds. */
+static struct {
+	struct km_call *held[8];
+	unsigned n_migrate, n_drop, n_held;
+	struct spd_pair pair;
+	enum node_role role;
+	struct in6_addr old_coa, coa;
+	unsigned bas_at_migrate; /* BAs sent when the last migrate started */
+} K;
+
+static int fk_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
+{
+	*ret = &K;
+	km_backend_state(front, KM_STATE_CONNECTED);
+	return 0;
+}
+
+static void fk_destroy(void *be)
+{
+	for (unsigned i = 0; i < K.n_held; i++)
+		if (K.held[i])
+			km_call_complete(K.held[i], -ECANCELED);
+	K.n_held = 0;
+}
+
+static int fk_up(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	km_call_complete(call, 0);
+	return 0;
+}
+
+static int fk_migrate(void *be, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		      const struct in6_addr *coa, struct km_call *call)
+{
+	ck_assert_uint_lt(K.n_held, ELEMENTSOF(K.held));
+	K.held[K.n_held++] = call;
+	K.n_migrate++;
+	K.pair = *p;
+	K.role = role;
+	ck_assert_ptr_nonnull(old_coa);
+	K.old_coa = *old_coa;
+	K.coa = *coa;
+	K.bas_at_migrate = n_ba();
+	return 0;
+}
+
+static int fk_drop(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	K.n_drop++;
+	K.pair = *p;
+	km_call_complete(call, 0);
+	return 0;
+}
+
+static bool fk_is_up(void *be, const struct spd_pair *p)
+{
+	return true;
+}
+
+static void fk_print(void *be, FILE *out, bool json)
+{
+}
+
+static const struct km_backend_ops fake_km = {
+	.name = "fake",
+	.features = KM_F_MIGRATE | KM_F_REKEY_ON_MOVE,
+	.create = fk_create,
+	.destroy = fk_destroy,
+	.up = fk_up,
+	.migrate = fk_migrate,
+	.drop = fk_drop,
+	.is_up = fk_is_up,
+	.print = fk_print,
+};
+
+static void setup_k(void)
+{
+	memset(&K, 0, sizeof(K));
+	km_backend_override(&fake_km);
+	setup_with("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
+		   "HaMaxBindingLife 600;\nIPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA
+		   "/64;\n IPsecPolicy HomeRegBinding UseESP 1;\n}\n");
+}
+
+static void teardown_k(void)
+{
+	teardown();
+	km_backend_override(NULL);
+}
+
+/* The k-th held migrate finishes with error; the loop delivers it. */
+static void migrate_done(unsigned k, int error)
+{
+	ck_assert_uint_lt(k, K.n_held);
+	ck_assert_ptr_nonnull(K.held[k]);
+	km_call_complete(K.held[k], error);
+	K.held[k] = NULL;
+	run_for(30);
+}
+
+static unsigned ba_k(const struct sent *s)
+{
+	return s->buf[7] & 0x80; /* §6.1.8: K is the first bit after Status */
+}
+
+/*
+ * K=1 (RFC 6275 §10.3.1 / RFC 4877 §7.4): BA 0 with K once the kernel took the
+ * binding, then the IKE SA and tunnel-mode SAs follow the CoA: km_migrate from
+ * where they are (the HoA before the first move) to the new CoA. The BA does
+ * not wait for charon: it travels in the transport-mode SAs keyed on the HoA,
+ * which a move does not touch. A failed move leaves the binding where the BU
+ * put it and the SAs recorded where they were: the next BU moves them from there.
+ */
+START_TEST(k1_migrates_the_sas_with_the_coa)
+{
+	register_binding_flags(10, COA1, F_A | F_H | F_K);
+	ck_assert(ba_k(ba(0)));
+	ck_assert_uint_eq(K.n_migrate, 1);
+	ck_assert_uint_eq(K.n_drop, 0);
+	ck_assert_uint_eq(K.bas_at_migrate, 1);
+	ck_assert_int_eq(K.role, NODE_ROLE_HA);
+	ck_assert(addr_is(&K.pair.hoa, HOA) && addr_is(&K.pair.ha, HA_ADDR));
+	ck_assert(addr_is(&K.old_coa, HOA));
+	ck_assert(addr_is(&K.coa, COA1));
+	migrate_done(0, 0);
+	/* The MN moves on: from COA1 to COA2. */
+	register_binding_flags(11, COA2, F_A | F_H | F_K);
+	ck_assert(ba_k(ba(1)));
+	ck_assert_uint_eq(K.n_migrate, 2);
+	ck_assert(addr_is(&K.old_coa, COA1) && addr_is(&K.coa, COA2));
+	/* charon could not follow: the binding stays on COA2 (the MN is there), nothing is undone. */
+	migrate_done(1, -EIO);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 0);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 2);
+	/* The refresh moves them again, from where they really are. */
+	send_bu(HOA, COA2, 12, F_A | F_H | F_K, 64);
+	ck_assert_uint_eq(n_ba(), 3);
+	check_ba(ba(2), 0, 12, 64, COA2, HOA);
+	ck_assert_uint_eq(K.n_migrate, 3);
+	ck_assert(addr_is(&K.old_coa, COA1) && addr_is(&K.coa, COA2));
+	migrate_done(2, 0);
+	send_bu(HOA, COA2, 13, F_A | F_H | F_K, 64);
+	ck_assert_uint_eq(K.n_migrate, 4);
+	ck_assert(addr_is(&K.old_coa, COA2) && addr_is(&K.coa, COA2));
+	ck_assert_uint_eq(K.n_drop, 0);
+}
+END_TEST
+
+/* K=0 in the BU (§10.3.1): BA without K, and the IKE SA to the old CoA is dropped (RFC 4877 §7.4). */
+START_TEST(k0_drops_the_ike_sa)
+{
+	register_binding_flags(20, COA1, F_A | F_H);
+	ck_assert(!ba_k(ba(0)));
+	ck_assert_uint_eq(K.n_drop, 1);
+	ck_assert(addr_is(&K.pair.hoa, HOA));
+	register_binding_flags(21, COA2, F_A | F_H);
+	ck_assert(!ba_k(ba(1)));
+	ck_assert_uint_eq(K.n_drop, 2);
+	ck_assert_uint_eq(K.n_migrate, 0);
+	/* A refresh from the same CoA moves nothing. */
+	send_bu(HOA, COA2, 22, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 3);
+	ck_assert(!ba_k(ba(2)));
+	ck_assert_uint_eq(K.n_drop, 2);
+}
+END_TEST
+
+/* A newer move while the older MIGRATE is in flight: the older one's completion is stale. */
+START_TEST(k1_stale_migrate_completion_is_ignored)
+{
+	register_binding_flags(30, COA1, F_A | F_H | F_K);
+	register_binding_flags(31, COA2, F_A | F_H | F_K);
+	ck_assert_uint_eq(K.n_migrate, 2);
+	ck_assert(addr_is(&K.old_coa, HOA) && addr_is(&K.coa, COA2));
+	/* The newer fails, then the older (cancelled) one succeeds late: the SAs are not taken as moved. */
+	migrate_done(1, -EIO);
+	migrate_done(0, 0);
+	send_bu(HOA, COA2, 32, F_A | F_H | F_K, 64);
+	ck_assert_uint_eq(K.n_migrate, 3);
+	ck_assert(addr_is(&K.old_coa, HOA) && addr_is(&K.coa, COA2));
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -542,7 +738,7 @@ static int netns_setup(void)
 int main(void)
 {
 	Suite *s = suite_create("ha");
-	TCase *tc = tcase_create("ha");
+	TCase *tc = tcase_create("ha"), *tk;
 	SRunner *sr;
 	int failed;
 
@@ -563,6 +759,13 @@ int main(void)
 	tcase_add_test(tc, deregistration);
 	tcase_add_test(tc, unknown_type_gets_be2);
 	suite_add_tcase(s, tc);
+	tk = tcase_create("kbit");
+	tcase_add_checked_fixture(tk, setup_k, teardown_k);
+	tcase_set_timeout(tk, 30);
+	tcase_add_test(tk, k1_migrates_the_sas_with_the_coa);
+	tcase_add_test(tk, k0_drops_the_ike_sa);
+	tcase_add_test(tk, k1_stale_migrate_completion_is_ignored);
+	suite_add_tcase(s, tk);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
