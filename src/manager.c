@@ -60,6 +60,8 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_RATE] = "rate-limited",
 		[DROP_TRUNCATED] = "truncated",
 		[DROP_OTHER] = "other",
+		[DROP_PAYLOAD_PROTO] = "payload-proto",
+		[DROP_HEADER_LEN] = "header-len",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }
@@ -117,6 +119,7 @@ static int print_counters_json(struct manager *m, FILE *out)
 	add_counter_map(o, "drops", c->drops, _DROP_MAX, drop_name);
 	add_counter_map(o, "ba_status_out", c->ba_status_out, 256, NULL);
 	add_counter_map(o, "ba_status_in", c->ba_status_in, 256, NULL);
+	ctl_json_add_u64(o, "icmp6_param_problem_out", c->icmp6_param_problem_out);
 	k = ctl_json_add_object(o, "vici");
 	ctl_json_add_u64(k, "in", c->vici_in);
 	ctl_json_add_u64(k, "out", c->vici_out);
@@ -140,6 +143,8 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 	fprintf(out, "\n%-14s %10s\n", "drop reason", "count");
 	for (int i = 0; i < _DROP_MAX; i++)
 		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+	fprintf(out, "\nICMPv6 Parameter Problems sent (RFC 6275 §9.2): %llu\n",
+		(unsigned long long)c->icmp6_param_problem_out);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
 		(unsigned long long)c->vici_out, (unsigned long long)c->vici_dropped);
 	fprintf(out, "\nkernel: %llu packets refused for lacking the IPsec the SPD requires (XfrmInTmplMismatch)\n",

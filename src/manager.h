@@ -61,6 +61,8 @@ enum mip6_drop {
 	DROP_RATE,
 	DROP_TRUNCATED,     /* MSG_TRUNC/MSG_CTRUNC */
 	DROP_OTHER,
+	DROP_PAYLOAD_PROTO, /* §9.2: Payload Proto not 59 (ICMPv6 Parameter Problem sent) */
+	DROP_HEADER_LEN,    /* §9.2: Header Len below the type's minimum (the same) */
 	_DROP_MAX,
 };
 struct mip6_counters {
@@ -71,6 +73,7 @@ struct mip6_counters {
 	uint64_t ba_status_in[256];
 	/* the key manager's VICI connection (src/io owns it): packets in, out, frames dropped */
 	uint64_t vici_in, vici_out, vici_dropped;
+	uint64_t icmp6_param_problem_out; /* §9.2 answers sent (src/io) */
 };
 const char *mip6_drop_to_string(enum mip6_drop d);
 

@@ -45,6 +45,12 @@ struct io_nd_bufs {
 	struct ndisc_na na;
 };
 
+/* A token bucket: burst tokens, refilled at per_sec. */
+struct io_bucket {
+	unsigned tokens;
+	usec_t refilled;
+};
+
 struct io {
 	sd_event *event;
 	struct mip6_counters *counters;
@@ -57,9 +63,9 @@ struct io {
 	struct io_link links[IO_MAX_LINKS];
 	size_t n_links;
 	struct io_nd_bufs *nd_bufs;
-	/* §9.3.3 rate limit of Binding Errors */
-	unsigned be_tokens;
-	usec_t be_refilled;
+	/* rate limits: Binding Errors (§9.3.3), ICMPv6 Parameter Problems (RFC 4443 §2.4 (f)) */
+	struct io_bucket be, pp;
+	struct icmp6_socket *err_sock; /* sends the ICMPv6 errors; opened on first use */
 	/* fakes */
 	io_capture_fn capture;
 	void *capture_userdata;
@@ -85,8 +91,7 @@ static int io_alloc(sd_event *e, struct mip6_counters *counters, struct io **ret
 	io->event = sd_event_ref(e);
 	io->counters = counters;
 	io->mh_fd = -EBADF;
-	io->be_tokens = IO_BE_BURST;
-	io->be_refilled = now_usec();
+	io->be = io->pp = (struct io_bucket){ .tokens = IO_BE_BURST, .refilled = now_usec() };
 	*ret = TAKE_PTR(io);
 	return 0;
 }
@@ -152,6 +157,7 @@ struct io *io_free(struct io *io)
 	}
 	sd_event_source_disable_unref(io->mh_src);
 	safe_close(io->mh_fd);
+	icmp6_socket_free(io->err_sock);
 	vici_client_free(io->vici);
 	knl_free(io->knl);
 	sd_event_unref(io->event);
@@ -281,22 +287,27 @@ int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const str
 	return 0;
 }
 
-/* §9.3.3: Binding Errors are rate limited like ICMPv6 errors. */
-static bool be_allowed(struct io *io)
+/* §9.3.3: Binding Errors are rate limited like ICMPv6 errors (RFC 4443 §2.4 (f)); both use this. */
+static bool bucket_take(struct io_bucket *b, unsigned burst, unsigned per_sec)
 {
 	usec_t now = now_usec();
-	uint64_t add = (now - io->be_refilled) * IO_BE_PER_SEC / USEC_PER_SEC;
+	uint64_t add = (now - b->refilled) * per_sec / USEC_PER_SEC;
 
 	if (add > 0) {
-		io->be_tokens = add >= IO_BE_BURST ? IO_BE_BURST : (unsigned)(io->be_tokens + add);
-		if (io->be_tokens > IO_BE_BURST)
-			io->be_tokens = IO_BE_BURST;
-		io->be_refilled = now;
+		b->tokens = add >= burst ? burst : (unsigned)(b->tokens + add);
+		if (b->tokens > burst)
+			b->tokens = burst;
+		b->refilled = now;
 	}
-	if (io->be_tokens == 0)
+	if (b->tokens == 0)
 		return false;
-	io->be_tokens--;
+	b->tokens--;
 	return true;
+}
+
+static bool be_allowed(struct io *io)
+{
+	return bucket_take(&io->be, IO_BE_BURST, IO_BE_PER_SEC);
 }
 
 /*
@@ -316,6 +327,127 @@ static void send_be_unknown_type(struct io *io, const struct mh_rx_info *rx)
 		return;
 	}
 	(void)io_mh_send(io, &msg, &tx);
+}
+
+/* ---- ICMPv6 Parameter Problem (RFC 6275 §9.2, RFC 4443 §3.4) ----------------------- */
+
+/*
+ * Put the Home Address option of the Destination Options header at d (len
+ * octets) back as it was on the wire: the kernel swapped it with the IPv6
+ * source (RFC 6275 §9.3.1), so it holds the CoA; the wire had the HoA.
+ */
+static void hao_unswap(uint8_t *d, size_t len, const struct in6_addr *hoa)
+{
+	size_t off = 2;
+
+	if (len < 2 || ((size_t)d[1] + 1) * 8 > len)
+		return;
+	len = ((size_t)d[1] + 1) * 8;
+	while (off < len) {
+		if (d[off] == 0) { /* Pad1 */
+			off++;
+			continue;
+		}
+		if (off + 2 > len || off + 2 + d[off + 1] > len)
+			return;
+		if (d[off] == 201 && d[off + 1] == 16) {
+			memcpy(d + off + 2, hoa, 16);
+			return;
+		}
+		off += 2 + (size_t)d[off + 1];
+	}
+}
+
+/*
+ * The invoking packet as it was on the wire, as far as the socket tells it:
+ * the IPv6 header, the extension headers the kernel reported, the MH, cut to
+ * fit an ICMPv6 error in the IPv6 minimum MTU (RFC 4443 §2.4 (c)). Returns its length.
+ */
+static size_t invoking_packet(uint8_t *out, size_t cap, const uint8_t *mh, size_t len,
+			      const struct mh_rx_info *rx)
+{
+	const struct in6_addr *wire_src = rx->has_hao ? &rx->hao : &rx->src;
+	size_t plen = (size_t)rx->ext_len + len, n;
+
+	memset(out, 0, 40);
+	out[0] = 0x60;
+	out[4] = (uint8_t)(plen >> 8);
+	out[5] = (uint8_t)plen;
+	out[6] = rx->ext_len ? rx->ext_first : IPPROTO_MH;
+	out[7] = rx->hoplimit > 0 ? (uint8_t)rx->hoplimit : 0;
+	memcpy(out + 8, wire_src, 16);
+	memcpy(out + 24, &rx->dst, 16);
+	memcpy(out + 40, rx->ext, rx->ext_len); /* 40 + MH_RX_EXT_MAX < cap */
+	for (size_t off = 0, next = out[6]; off + 2 <= rx->ext_len;) {
+		size_t hl = next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS
+				    ? ((size_t)rx->ext[off + 1] + 1) * 8
+				    : 0;
+		if (hl == 0 || off + hl > rx->ext_len)
+			break;
+		if (next == IPPROTO_DSTOPTS && rx->has_hao)
+			hao_unswap(out + 40 + off, hl, &rx->src);
+		next = rx->ext[off];
+		off += hl;
+	}
+	n = 40 + (size_t)rx->ext_len;
+	if (len > cap - n)
+		len = cap - n;
+	memcpy(out + n, mh, len);
+	return n + len;
+}
+
+static int io_icmp6_error_transmit(struct io *io, const uint8_t *buf, size_t len, const struct in6_addr *src,
+				   const struct in6_addr *dst)
+{
+	struct icmp6_socket_config ic = { 0 }; /* receives nothing */
+	struct io_sent sent = { .proto = IPPROTO_ICMPV6, .buf = buf, .len = len, .src = *src, .dst = *dst };
+	int r;
+
+	if (io->capture) {
+		io->capture(&sent, io->capture_userdata);
+		return 0;
+	}
+	if (!io->err_sock) {
+		r = icmp6_socket_new(&ic, &io->err_sock);
+		if (r < 0)
+			return log_warning_errno(r, "cannot open an ICMPv6 socket for errors: %m");
+	}
+	return icmp6_socket_send(io->err_sock, dst, 0, src, buf, len);
+}
+
+/*
+ * RFC 6275 §9.2: a Payload Proto other than IPPROTO_NONE (59), or a Header Len
+ * below the type's minimum, MUST be discarded with an ICMPv6 Parameter Problem,
+ * Code 0, pointing at the field: the offset from the start of the invoking
+ * packet (IPv6 header, extension headers) to field (0: Payload Proto, 1:
+ * Header Len). Sent to the packet's wire source (the CoA when it had a HAO),
+ * rate limited (RFC 4443 §2.4 (f)); a drop counted by reason either way.
+ * (Linux's mip6 module makes the same check before the raw socket when it is
+ * loaded; this path answers when it is not, and counts.)
+ */
+static void send_param_problem(struct io *io, const uint8_t *mh, size_t len, const struct mh_rx_info *rx,
+			       unsigned field)
+{
+	uint8_t msg[1280 - 40];
+	uint32_t ptr = 40 + (uint32_t)rx->ext_len + field;
+	size_t n;
+
+	if (rx->ext_overflow)
+		return; /* the pointer would be a guess */
+	if (!bucket_take(&io->pp, IO_PP_BURST, IO_PP_PER_SEC)) {
+		count_drop(io, DROP_RATE);
+		return;
+	}
+	msg[0] = 4; /* Parameter Problem */
+	msg[1] = 0; /* Erroneous header field encountered */
+	msg[2] = msg[3] = 0; /* checksum: the kernel's */
+	msg[4] = (uint8_t)(ptr >> 24);
+	msg[5] = (uint8_t)(ptr >> 16);
+	msg[6] = (uint8_t)(ptr >> 8);
+	msg[7] = (uint8_t)ptr;
+	n = 8 + invoking_packet(msg + 8, sizeof(msg) - 8, mh, len, rx);
+	if (io_icmp6_error_transmit(io, msg, n, &rx->dst, rx->has_hao ? &rx->hao : &rx->src) == 0)
+		io->counters->icmp6_param_problem_out++;
 }
 
 /* ---- receiving: Mobility Header ------------------------------------------------- */
@@ -338,6 +470,9 @@ void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_
 		if (mh_err_reaction(err.kind) == MH_REACT_BE_STATUS_2) {
 			count_drop(io, DROP_UNEXPECTED);
 			send_be_unknown_type(io, rx);
+		} else if (mh_err_reaction(err.kind) == MH_REACT_PARAM_PROBLEM) {
+			count_drop(io, err.kind == MH_ERR_PAYLOAD_PROTO ? DROP_PAYLOAD_PROTO : DROP_HEADER_LEN);
+			send_param_problem(io, buf, len, rx, err.pointer);
 		} else
 			count_drop(io, err.kind == MH_ERR_CHECKSUM ? DROP_CHECKSUM : DROP_MALFORMED);
 		return;

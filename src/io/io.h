@@ -14,9 +14,13 @@
  *   unknown MH type                     -> drop, DROP_UNEXPECTED, and a Binding
  *                                          Error status 2 to the source (the CoA
  *                                          of a Home Address option, naming the HoA)
- *   other §9.2 failure                  -> drop, DROP_MALFORMED (no ICMPv6
- *                                          Parameter Problem: the raw socket does
- *                                          not give the offset inside the packet)
+ *   Payload Proto not 59                -> drop, DROP_PAYLOAD_PROTO, and an ICMPv6
+ *                                          Parameter Problem code 0 pointing at it
+ *   Header Len below the type's minimum -> drop, DROP_HEADER_LEN, the same at
+ *                                          Header Len (the pointer counts the IPv6
+ *                                          header and the extension headers the
+ *                                          socket reported: mh_rx_info.ext)
+ *   other §9.2 failure                  -> drop, DROP_MALFORMED
  *   known type, no handler registered   -> drop, DROP_UNEXPECTED
  *   otherwise                           -> mh_in[type]++ (and ba_status_in for a
  *                                          BA), then the handler; a handler that
@@ -29,7 +33,8 @@
  *
  * Binding Errors are rate limited (§9.3.3, like ICMPv6 errors): a token
  * bucket of IO_BE_BURST, refilled at IO_BE_PER_SEC; a BE over the limit is not
- * sent and counted as DROP_RATE.
+ * sent and counted as DROP_RATE. Parameter Problems have their own bucket
+ * (IO_PP_BURST, IO_PP_PER_SEC); those sent are counted in icmp6_param_problem_out.
  *
  * The key manager's connection: io_vici_open() creates the VICI client (the
  * connection object: both UNIX stream sockets to charon, their event sources,
@@ -58,6 +63,8 @@
 
 #define IO_BE_BURST 10
 #define IO_BE_PER_SEC 10
+#define IO_PP_BURST 10 /* ICMPv6 Parameter Problems: the same kind of bucket */
+#define IO_PP_PER_SEC 10
 
 struct io;
 struct knl;

@@ -27,6 +27,7 @@ int mh_socket_open(int *ret_fd)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVDSTOPTS, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVRTHDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPOPTS, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0) {
 		int r = -errno;
 		close(fd);
@@ -86,6 +87,19 @@ static int find_rh2(const uint8_t *p, size_t len, struct in6_addr *ret)
 	return buf_get_bytes(&r, ret, 16);
 }
 
+/* One extension header the kernel reported, appended in packet order (see mh_rx_info). */
+static void keep_ext(struct mh_rx_info *info, uint8_t proto, const uint8_t *data, size_t dlen)
+{
+	if (info->ext_overflow || dlen > (size_t)MH_RX_EXT_MAX - info->ext_len) {
+		info->ext_overflow = true;
+		return;
+	}
+	if (info->ext_len == 0)
+		info->ext_first = proto;
+	memcpy(info->ext + info->ext_len, data, dlen);
+	info->ext_len += (uint16_t)dlen;
+}
+
 int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
@@ -116,11 +130,16 @@ int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info)
 			info->hoplimit = h;
 			break;
 		}
+		case IPV6_HOPOPTS:
+			keep_ext(info, IPPROTO_HOPOPTS, data, dlen);
+			break;
 		case IPV6_DSTOPTS:
+			keep_ext(info, IPPROTO_DSTOPTS, data, dlen);
 			if (mh_find_hao(data, dlen, &info->hao) == 0)
 				info->has_hao = true;
 			break;
 		case IPV6_RTHDR:
+			keep_ext(info, IPPROTO_ROUTING, data, dlen);
 			if (find_rh2(data, dlen, &info->rh2) == 0)
 				info->has_rh2 = true;
 			break;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define MH_RX_EXT_MAX 256
+
 struct mh_rx_info {
 	struct in6_addr src;  /* IPv6 source after HAO processing (the HoA when has_hao) */
 	struct in6_addr dst;  /* from IPV6_PKTINFO */
@@ -30,6 +32,18 @@ struct mh_rx_info {
 	bool has_rh2;
 	struct in6_addr rh2;  /* address now in the RH2 */
 	bool truncated;       /* MSG_TRUNC or MSG_CTRUNC: drop */
+	/*
+	 * The extension headers between the IPv6 header and the MH, as the kernel
+	 * handed them (IPV6_HOPOPTS, IPV6_RTHDR, IPV6_DSTOPTS, in packet order; a
+	 * HAO holds the CoA after the kernel's swap): an ICMPv6 error's pointer
+	 * and body are computed from them (RFC 6275 §9.2). ext_first is the IPv6
+	 * header's Next Header (IPPROTO_MH when ext_len is 0); ext_overflow: more
+	 * than MH_RX_EXT_MAX octets, not kept.
+	 */
+	uint8_t ext[MH_RX_EXT_MAX];
+	uint16_t ext_len;
+	uint8_t ext_first;
+	bool ext_overflow;
 };
 
 struct mh_tx_info {

@@ -19,7 +19,7 @@
 struct sent_log {
 	unsigned n;
 	int proto[64];
-	uint8_t buf[64][64];
+	uint8_t buf[64][256];
 	size_t len[64];
 	struct in6_addr dst[64], src[64];
 };
@@ -44,7 +44,7 @@ static void capture(const struct io_sent *s, void *ud)
 
 	ck_assert_uint_lt(i, 64);
 	f->sent.proto[i] = s->proto;
-	ck_assert_uint_le(s->len, 64);
+	ck_assert_uint_le(s->len, 256);
 	memcpy(f->sent.buf[i], s->buf, s->len);
 	f->sent.len[i] = s->len;
 	f->sent.dst[i] = s->dst;
@@ -144,16 +144,15 @@ START_TEST(malformed_is_dropped_silently)
 {
 	struct fixture f;
 	struct mh_rx_info rx;
-	uint8_t bad[16];
+	uint8_t bad[24];
 
 	setup(&f);
 	ck_assert_int_eq(io_mh_register(f.io, MH_TYPE_BU, on_msg, &f), 0);
 	rx_from(&rx, "2001:db8:1::100", NULL, "2001:db8:1::1");
-	memcpy(bad, bu_bytes, sizeof(bad));
-	bad[0] = 6; /* Payload Proto not 59 (§9.2) */
-	io_mh_input(f.io, bad, sizeof(bad), &rx);
-	memcpy(bad, bu_bytes, sizeof(bad));
-	io_mh_input(f.io, bad, 12, &rx); /* Header Len says 16 octets */
+	memcpy(bad, bu_bytes, 16);
+	io_mh_input(f.io, bad, 12, &rx); /* Header Len says 16 octets, 12 came */
+	memset(bad + 16, 0, 8);
+	io_mh_input(f.io, bad, 24, &rx); /* 8 octets after what Header Len covers */
 	ck_assert_uint_eq(f.c.drops[DROP_MALFORMED], 2);
 	ck_assert_uint_eq(f.handled, 0);
 	ck_assert_uint_eq(f.sent.n, 0);
@@ -218,6 +217,120 @@ START_TEST(be_rate_limited)
 	ck_assert_uint_lt(f.sent.n, 40);
 	ck_assert_uint_eq(f.c.drops[DROP_RATE], 40 - f.sent.n);
 	ck_assert_uint_eq(f.c.drops[DROP_UNEXPECTED], 40);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * RFC 6275 §9.2: Payload Proto other than 59 -> discard, ICMPv6 Parameter
+ * Problem code 0 pointing at it (RFC 4443 §3.4: type 4, code 0, 32-bit
+ * pointer, then the invoking packet). The vector is laid out byte by byte.
+ */
+START_TEST(payload_proto_gets_param_problem)
+{
+	static const uint8_t bad[16] = {
+		6, 1, 5, 0, 0, 0, /* Payload Proto 6 (TCP), Header Len 1, BU, Reserved, Checksum */
+		0, 9, 0xc0, 0, 0, 0x40, 1, 2, 0, 0,
+	};
+	struct fixture f;
+	struct mh_rx_info rx;
+	struct in6_addr src, dst;
+	const uint8_t *m;
+
+	setup(&f);
+	ck_assert_int_eq(io_mh_register(f.io, MH_TYPE_BU, on_msg, &f), 0);
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	rx.hoplimit = 64;
+	inet_pton(AF_INET6, "2001:db8:3::5", &src);
+	inet_pton(AF_INET6, "2001:db8:1::1", &dst);
+	io_mh_input(f.io, bad, sizeof(bad), &rx);
+	ck_assert_uint_eq(f.handled, 0);
+	ck_assert_uint_eq(f.c.drops[DROP_PAYLOAD_PROTO], 1);
+	ck_assert_uint_eq(f.c.drops[DROP_MALFORMED], 0);
+	ck_assert_uint_eq(f.sent.n, 1);
+	ck_assert_int_eq(f.sent.proto[0], IPPROTO_ICMPV6);
+	ck_assert(memcmp(&f.sent.dst[0], &src, 16) == 0);
+	ck_assert(memcmp(&f.sent.src[0], &dst, 16) == 0);
+	m = f.sent.buf[0];
+	ck_assert_uint_eq(f.sent.len[0], 8 + 40 + 16);
+	ck_assert_uint_eq(m[0], 4);
+	ck_assert_uint_eq(m[1], 0);
+	/* Pointer: the 40-octet IPv6 header, then Payload Proto at offset 0 of the MH. */
+	ck_assert_uint_eq((m[4] << 24) | (m[5] << 16) | (m[6] << 8) | m[7], 40);
+	/* The invoking packet: version 6, Payload Length 16, Next Header 135, hop limit, addresses. */
+	ck_assert_uint_eq(m[8] >> 4, 6);
+	ck_assert_uint_eq((m[12] << 8) | m[13], 16);
+	ck_assert_uint_eq(m[14], 135);
+	ck_assert_uint_eq(m[15], 64);
+	ck_assert(memcmp(m + 16, &src, 16) == 0);
+	ck_assert(memcmp(m + 32, &dst, 16) == 0);
+	ck_assert(memcmp(m + 48, bad, sizeof(bad)) == 0);
+	ck_assert_uint_eq(f.c.icmp6_param_problem_out, 1);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * §9.2: Header Len below the type's minimum (a BU needs 12 octets, §6.1.7; this
+ * one says 8), behind a Destination Options header with a Home Address option:
+ * the pointer counts that header, the error goes to the CoA (the wire source),
+ * and the invoking packet shows the HAO as it was on the wire (the HoA).
+ */
+START_TEST(short_header_len_behind_hao_gets_param_problem)
+{
+	static const uint8_t bad[8] = { 59, 0, 5, 0, 0, 0, 0, 1 };
+	/* Destination Options (RFC 8200 §4.6): Next Header 135, Hdr Ext Len 2 (24 octets), PadN 4, HAO at 8n+6. */
+	uint8_t dstopts[24] = { 135, 2, 1, 2, 0, 0, 201, 16 };
+	struct fixture f;
+	struct mh_rx_info rx;
+	struct in6_addr hoa, coa;
+	const uint8_t *m;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:1::100", "2001:db8:2::100", "2001:db8:1::1");
+	inet_pton(AF_INET6, "2001:db8:1::100", &hoa);
+	inet_pton(AF_INET6, "2001:db8:2::100", &coa);
+	memcpy(dstopts + 8, &coa, 16); /* after the kernel's swap the HAO holds the CoA */
+	memcpy(rx.ext, dstopts, sizeof(dstopts));
+	rx.ext_len = sizeof(dstopts);
+	rx.ext_first = 60;
+	io_mh_input(f.io, bad, sizeof(bad), &rx);
+	ck_assert_uint_eq(f.c.drops[DROP_HEADER_LEN], 1);
+	ck_assert_uint_eq(f.sent.n, 1);
+	ck_assert(memcmp(&f.sent.dst[0], &coa, 16) == 0);
+	m = f.sent.buf[0];
+	ck_assert_uint_eq(f.sent.len[0], 8 + 40 + 24 + 8);
+	ck_assert_uint_eq(m[0], 4);
+	ck_assert_uint_eq(m[1], 0);
+	/* Pointer: IPv6 header 40 + Destination Options 24 + Header Len at 1. */
+	ck_assert_uint_eq((m[4] << 24) | (m[5] << 16) | (m[6] << 8) | m[7], 65);
+	ck_assert_uint_eq((m[12] << 8) | m[13], 24 + 8);
+	ck_assert_uint_eq(m[14], 60);
+	ck_assert(memcmp(m + 16, &coa, 16) == 0);
+	ck_assert_uint_eq(m[48], 135);
+	ck_assert_uint_eq(m[54], 201);
+	ck_assert(memcmp(m + 56, &hoa, 16) == 0);
+	ck_assert(memcmp(m + 72, bad, sizeof(bad)) == 0);
+	teardown(&f);
+}
+END_TEST
+
+/* The Parameter Problems are rate limited (RFC 4443 §2.4 (f)); every drop is counted. */
+START_TEST(param_problem_rate_limited)
+{
+	static const uint8_t bad[8] = { 17, 0, 0, 0, 0, 0, 0, 0 }; /* a BRR with Payload Proto 17 */
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	for (int i = 0; i < 40; i++)
+		io_mh_input(f.io, bad, sizeof(bad), &rx);
+	ck_assert_uint_ge(f.sent.n, IO_PP_BURST);
+	ck_assert_uint_lt(f.sent.n, 40);
+	ck_assert_uint_eq(f.c.drops[DROP_RATE], 40 - f.sent.n);
+	ck_assert_uint_eq(f.c.drops[DROP_PAYLOAD_PROTO], 40);
+	ck_assert_uint_eq(f.c.icmp6_param_problem_out, f.sent.n);
 	teardown(&f);
 }
 END_TEST
@@ -290,6 +403,9 @@ int main(void)
 	tcase_add_test(tc, malformed_is_dropped_silently);
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, be_rate_limited);
+	tcase_add_test(tc, payload_proto_gets_param_problem);
+	tcase_add_test(tc, short_header_len_behind_hao_gets_param_problem);
+	tcase_add_test(tc, param_problem_rate_limited);
 	tcase_add_test(tc, fake_kernel_answers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -65,6 +65,44 @@ START_TEST(loopback_roundtrip)
 }
 END_TEST
 
+/*
+ * The extension headers before the MH are kept for an ICMPv6 error's pointer
+ * (RFC 6275 §9.2): a packet with a Hop-by-Hop Options header (8 octets, PadN)
+ * arrives with ext_len 8 and ext_first 0; one without has ext_len 0.
+ */
+START_TEST(extension_headers_kept)
+{
+	uint8_t brr[8] = { 59, 0, 0, 0, 0, 0, 0, 0 }, buf[256];
+	uint8_t hbh[8] = { 0, 0, 1, 4, 0, 0, 0, 0 }; /* Next Header (the kernel's), Hdr Ext Len 0, PadN 4 */
+	struct mh_tx_info tx = { 0 };
+	struct mh_rx_info rx;
+	struct pollfd p;
+	int rfd, sfd;
+
+	if (!have_netns)
+		return;
+	ck_assert_int_eq(mh_socket_open(&rfd), 0);
+	ck_assert_int_eq(mh_socket_open(&sfd), 0);
+	inet_pton(AF_INET6, "::1", &tx.dst);
+	inet_pton(AF_INET6, "::1", &tx.src);
+	ck_assert_int_eq(mh_socket_send(sfd, brr, sizeof(brr), &tx), 0);
+	p = (struct pollfd){ .fd = rfd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(mh_socket_recv(rfd, buf, sizeof(buf), &rx), 8);
+	ck_assert_uint_eq(rx.ext_len, 0);
+	ck_assert_int_eq(setsockopt(sfd, IPPROTO_IPV6, IPV6_HOPOPTS, hbh, sizeof(hbh)), 0);
+	ck_assert_int_eq(mh_socket_send(sfd, brr, sizeof(brr), &tx), 0);
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(mh_socket_recv(rfd, buf, sizeof(buf), &rx), 8);
+	ck_assert_uint_eq(rx.ext_len, 8);
+	ck_assert_uint_eq(rx.ext_first, 0);
+	ck_assert_uint_eq(rx.ext[0], 135); /* the Hop-by-Hop header's Next Header: the MH */
+	ck_assert(!rx.ext_overflow);
+	close(sfd);
+	close(rfd);
+}
+END_TEST
+
 START_TEST(hao_parse)
 {
 	/* Dest opts: nh 135, len 2 (24 bytes): PadN(2) ... HAO at 8n+6. */
@@ -106,6 +144,7 @@ int main(void)
 		fprintf(stderr, "no private network namespace (not root?): socket test skipped\n");
 	tcase_add_test(tc, loopback_roundtrip);
 	tcase_add_test(tc, hao_parse);
+	tcase_add_test(tc, extension_headers_kept);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
