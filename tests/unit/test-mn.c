@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mobile node role driven through its real handlers with fake I/O (src/io
+ * fakes: the sends are captured, received bytes take the shared receive path,
+ * the kernel under the netlink layer acknowledges everything) and a fake key
+ * manager (km_backend_override) that holds every MIGRATE until the test
+ * completes it. Movement comes as Router Advertisement bytes (RFC 4861 §4.2),
+ * the HA's answer as BA bytes (RFC 6275 §6.1.8), both laid out by hand. The
+ * links are real, in a private network namespace (a veth as the MN's
+ * interface, a bridge standing in for the tunnel device).
+ *
+ * Covered: K=1 (the IKE SA follows the CoA before the BU: MIGRATE from where
+ * the SAs are, the BU with K only after it, RFC 4877 §7.4, RFC 6275 §11.7.1);
+ * K=0 in the BA (the IKE SA is renewed from the new CoA); two moves in quick
+ * succession with the first MIGRATE still running: its late completion
+ * starts no BU; one MIGRATE chain at a time, one BU, from the last CoA.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "icmp6/icmp6-socket.h"
+#include "io/io.h"
+#include "ipsec/spd.h"
+#include "km-backend.h"
+#include "manager.h"
+#include "mn/mn.h"
+
+#define HOA "2001:db8:1::100"
+#define HA_ADDR "2001:db8:1::1"
+/* mn0's MAC 02:00:00:00:01:00 -> interface identifier 0000:00ff:fe00:0100 (RFC 4291 App. A) */
+#define COA1 "2001:db8:2::ff:fe00:100"
+#define COA2 "2001:db8:3::ff:fe00:100"
+#define MAX_SENT 64
+
+struct sent {
+	int proto;
+	uint8_t buf[128];
+	size_t len;
+	struct in6_addr src, dst;
+};
+
+static struct {
+	struct manager *m;
+	struct sent sent[MAX_SENT];
+	unsigned n_sent;
+} F;
+
+/* The fake key manager: up and renew complete at once, migrate waits for the test. */
+static struct {
+	struct km_call *held[8];
+	struct in6_addr old_coa[8], coa[8];
+	unsigned n_migrate, n_up, n_renew;
+	bool up;
+} K;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static bool addr_is(const void *a, const char *s)
+{
+	struct in6_addr b = A(s);
+
+	return memcmp(a, &b, sizeof(b)) == 0;
+}
+
+static void capture(const struct io_sent *s, void *ud)
+{
+	struct sent *c;
+
+	ck_assert_uint_lt(F.n_sent, MAX_SENT);
+	c = &F.sent[F.n_sent++];
+	c->proto = s->proto;
+	ck_assert_uint_le(s->len, sizeof(c->buf));
+	memcpy(c->buf, s->buf, s->len);
+	c->len = s->len;
+	c->src = s->src;
+	c->dst = s->dst;
+}
+
+static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	return 0;
+}
+
+static int fk_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
+{
+	*ret = &K;
+	km_backend_state(front, KM_STATE_CONNECTED);
+	return 0;
+}
+
+static void fk_destroy(void *be)
+{
+	for (unsigned i = 0; i < K.n_migrate; i++)
+		if (K.held[i])
+			km_call_complete(K.held[i], -ECANCELED);
+}
+
+static int fk_up(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	K.n_up++;
+	K.up = true;
+	km_call_complete(call, 0);
+	return 0;
+}
+
+static int fk_migrate(void *be, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
+		      const struct in6_addr *coa, struct km_call *call)
+{
+	ck_assert_int_eq(role, NODE_ROLE_MN);
+	ck_assert(addr_is(&p->hoa, HOA) && addr_is(&p->ha, HA_ADDR));
+	ck_assert_uint_lt(K.n_migrate, ELEMENTSOF(K.held));
+	ck_assert_ptr_nonnull(old_coa);
+	K.old_coa[K.n_migrate] = *old_coa;
+	K.coa[K.n_migrate] = *coa;
+	K.held[K.n_migrate++] = call;
+	return 0;
+}
+
+static int fk_renew(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	K.n_renew++;
+	km_call_complete(call, 0);
+	return 0;
+}
+
+static bool fk_is_up(void *be, const struct spd_pair *p)
+{
+	return K.up;
+}
+
+static void fk_print(void *be, FILE *out, bool json)
+{
+}
+
+static const struct km_backend_ops fake_km = {
+	.name = "fake",
+	.features = KM_F_MIGRATE | KM_F_REKEY_ON_MOVE | KM_F_DYNAMIC,
+	.create = fk_create,
+	.destroy = fk_destroy,
+	.up = fk_up,
+	.migrate = fk_migrate,
+	.renew = fk_renew,
+	.is_up = fk_is_up,
+	.print = fk_print,
+};
+
+static bool run_until(bool (*pred)(void), int timeout_ms)
+{
+	usec_t deadline = now_usec() + (usec_t)timeout_ms * USEC_PER_MSEC;
+
+	while (!pred() && now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+	return pred();
+}
+
+static void run_for(int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+
+	while (now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+}
+
+static bool is_ready(void)
+{
+	return F.m->ready;
+}
+
+static void setup(void)
+{
+	static const char text[] = "NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
+				   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n"
+				   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
+				   " IPsecPolicy HomeRegBinding UseESP 1;\n}\n";
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+
+	memset(&F, 0, sizeof(F));
+	memset(&K, 0, sizeof(K));
+	km_backend_override(&fake_km);
+	ck_assert_msg(conf_load_string("test", text, sizeof(text) - 1, &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	F.m->role = &mn_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+	ck_assert_msg(run_until(is_ready, 5000), "the MN did not finish its setup on the fake kernel");
+}
+
+static void teardown(void)
+{
+	F.m = manager_free(F.m);
+	km_backend_override(NULL);
+}
+
+/* An RA (RFC 4861 §4.2) from fe80::1 with one Prefix Information option (§4.6.2), L and A set. */
+static void send_ra(const char *prefix)
+{
+	uint8_t ra[48] = {
+		134, 0, 0, 0, 64, 0, 0x07, 0x08, /* type, code, checksum, hop limit, flags, router lifetime 1800 */
+		0, 0, 0, 0, 0, 0, 0, 0,          /* reachable time, retrans timer */
+		3, 4, 64, 0xc0,                  /* Prefix Information, 32 octets, /64, L|A */
+		0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10, 0, 0, 0, 0,
+	};
+	struct icmp6_rxinfo rx = { .src = A("fe80::1"), .dst = A("ff02::1"), .hop_limit = 255 };
+	struct in6_addr p = A(prefix);
+
+	memcpy(ra + 32, &p, 16);
+	rx.ifindex = (int)if_nametoindex("mn0");
+	io_nd_input(F.m->io, ra, sizeof(ra), &rx);
+}
+
+static unsigned n_bu(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 5;
+	return n;
+}
+
+static const struct sent *last_bu(void)
+{
+	for (unsigned i = F.n_sent; i-- > 0;)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 5)
+			return &F.sent[i];
+	ck_abort_msg("no BU");
+	return NULL;
+}
+
+static unsigned want;
+static bool have_migrates(void)
+{
+	return K.n_migrate >= want;
+}
+
+static bool have_bus(void)
+{
+	return n_bu() >= want;
+}
+
+/* The k-th MIGRATE finishes with error. */
+static void migrate_done(unsigned k, int error)
+{
+	ck_assert_uint_lt(k, K.n_migrate);
+	ck_assert_ptr_nonnull(K.held[k]);
+	km_call_complete(K.held[k], error);
+	K.held[k] = NULL;
+}
+
+/* The BA (§6.1.8) for the last BU: Status, K, its Sequence #, Lifetime 64 units; through the RH2 to the HoA. */
+static void send_ba(uint8_t status, bool k)
+{
+	const struct sent *bu = last_bu();
+	uint8_t ba[16] = { 59, 1, 6, 0, 0, 0, status, k ? 0x80 : 0, bu->buf[6], bu->buf[7], 0, 64, 1, 2, 0, 0 };
+	struct mh_rx_info rx = { .src = A(HA_ADDR), .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
+
+	io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+}
+
+/* The home registration's BUL entry as `mip6ctl --json bul` shows it contains want_text. */
+static bool bul_says(const char *want_text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	char *argv[] = { (char *)"bul", NULL };
+	bool found;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, true, out), 0);
+	fclose(out);
+	found = strstr(buf, want_text) != NULL;
+	if (!found)
+		fprintf(stderr, "bul: %s\n", buf);
+	free(buf);
+	return found;
+}
+
+/* §6.1.7: Sequence # at 6, A|H|L|K at 8 (K = 0x10 of that octet). */
+static void check_bu(const struct sent *s, bool k)
+{
+	ck_assert_uint_eq(s->buf[0], 59);
+	ck_assert_uint_eq(s->buf[2], 5);
+	ck_assert_uint_eq(s->buf[8] & 0xc0, 0xc0);
+	ck_assert_uint_eq(!!(s->buf[8] & 0x10), k);
+	ck_assert(addr_is(&s->src, HOA));
+	ck_assert(addr_is(&s->dst, HA_ADDR));
+}
+
+/* K=1: the IKE SA moves with the CoA before the BU (the BU travels in the SAs it moves). */
+START_TEST(k1_migrate_then_bu)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert_msg(run_until(have_migrates, 5000), "no MIGRATE after the move");
+	ck_assert(addr_is(&K.old_coa[0], HOA)); /* the SAs were set up at home */
+	ck_assert(addr_is(&K.coa[0], COA1));
+	run_for(50);
+	ck_assert_uint_eq(n_bu(), 0);
+	migrate_done(0, 0);
+	ck_assert_msg(run_until(have_bus, 5000), "no BU after the MIGRATE");
+	check_bu(last_bu(), true);
+	send_ba(0, true);
+	ck_assert(bul_says("\"coa\":\"" COA1 "\""));
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert_uint_eq(K.n_renew, 0);
+	/* The next move: the MIGRATE starts from COA1. */
+	send_ra("2001:db8:3::");
+	want = 2;
+	ck_assert(run_until(have_migrates, 5000));
+	ck_assert(addr_is(&K.old_coa[1], COA1) && addr_is(&K.coa[1], COA2));
+	ck_assert_uint_eq(n_bu(), 1);
+	migrate_done(1, 0);
+	want = 2;
+	ck_assert(run_until(have_bus, 5000));
+	check_bu(last_bu(), true);
+}
+END_TEST
+
+/* The HA answers K=0 (§11.7.3): the MN renews its IKE SA from the new CoA (RFC 4877 §7.4). */
+START_TEST(k0_ba_renews)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_migrates, 5000));
+	migrate_done(0, 0);
+	ck_assert(run_until(have_bus, 5000));
+	send_ba(0, false);
+	run_for(50);
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert_uint_eq(K.n_renew, 1);
+	/* K is off for this binding now: the next move sends its BU without K and no MIGRATE. */
+	send_ra("2001:db8:3::");
+	want = 2;
+	ck_assert(run_until(have_bus, 5000));
+	check_bu(last_bu(), false);
+	ck_assert_uint_eq(K.n_migrate, 1);
+}
+END_TEST
+
+/*
+ * Two moves in quick succession while the first MIGRATE runs: its late
+ * completion sends no BU; the second chain starts from where the first left
+ * the SAs (COA1); one BU, after it, registering COA2.
+ */
+START_TEST(two_quick_moves)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_migrates, 5000));
+	send_ra("2001:db8:3::");
+	run_for(100);
+	ck_assert_uint_eq(K.n_migrate, 1); /* one MIGRATE chain at a time */
+	migrate_done(0, 0);                /* the first move's, now stale */
+	want = 2;
+	ck_assert(run_until(have_migrates, 5000));
+	ck_assert_uint_eq(n_bu(), 0);
+	ck_assert(addr_is(&K.old_coa[1], COA1) && addr_is(&K.coa[1], COA2));
+	migrate_done(1, 0);
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	run_for(100);
+	ck_assert_uint_eq(n_bu(), 1);
+	check_bu(last_bu(), true);
+	send_ba(0, true);
+	ck_assert(bul_says("\"coa\":\"" COA2 "\""));
+	ck_assert(bul_says("\"state\":\"registered\""));
+}
+END_TEST
+
+static int netns_setup(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	if (system("ip link set lo up && ip link add mn0 address 02:00:00:00:01:00 type veth peer name mn1 && "
+		   "ip link set mn0 up && ip link set mn1 up && ip link add mip6tnl0 type bridge") != 0)
+		return -ENODEV;
+	return 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("mn");
+	TCase *tc = tcase_create("kbit");
+	SRunner *sr;
+	int failed;
+
+	if (netns_setup() < 0) {
+		fprintf(stderr, "test-mn: no private network namespace with veth and bridge links here, skipped\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, k1_migrate_then_bu);
+	tcase_add_test(tc, k0_ba_renews);
+	tcase_add_test(tc, two_quick_moves);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
