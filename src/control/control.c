@@ -12,6 +12,7 @@
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "core/time-util.h"
 
 struct ctl_server {
 	sd_event *event;
@@ -23,12 +24,18 @@ struct ctl_server {
 	void *userdata;
 	unsigned nconn;
 	struct ctl_conn *conns;
+	struct ctl_conn *current; /* the connection whose handler runs */
+	uint64_t idle_usec;
+	uint64_t next_id;
 };
 
 struct ctl_conn {
 	struct ctl_server *srv;
 	sd_event_source *src;
+	sd_event_source *idle; /* CTL_IDLE_TIMEOUT_SEC */
 	int fd;
+	uint64_t id;
+	bool json, deferred;
 	char req[CTL_MAX_REQUEST + 1];
 	size_t reqlen;
 	char *out;
@@ -36,13 +43,12 @@ struct ctl_conn {
 	struct ctl_conn *next, **pprev;
 };
 
-#define CTL_MAX_CONN 32
-
 static void conn_free(struct ctl_conn *c)
 {
 	if (!c)
 		return;
 	sd_event_source_disable_unref(c->src);
+	sd_event_source_disable_unref(c->idle);
 	safe_close(c->fd);
 	free(c->out);
 	c->srv->nconn--;
@@ -82,6 +88,30 @@ int ctl_parse_request(char *line, size_t len, bool *ret_json, int *ret_argc, cha
 
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
+/* The reply to send: "ok\n" + body, or "error: " + the message (as JSON in JSON mode). */
+static void conn_set_reply(struct ctl_conn *c, int r, const char *body, size_t bodylen)
+{
+	if (r < 0 && c->json) {
+		/* The handler wrote its message as text; a JSON client gets it as {"error":…}. */
+		_cleanup_(freep) char *t = strndup(body, bodylen);
+		_cleanup_(freep) char *e = t ? ctl_json_error_text(t) : NULL;
+		if (!e || asprintf(&c->out, "error: %s\n", e) < 0)
+			c->out = NULL;
+	} else if (r < 0) {
+		if (asprintf(&c->out, "error: %.*s\n", (int)bodylen, body) < 0)
+			c->out = NULL;
+	} else if (asprintf(&c->out, "ok\n%.*s", (int)bodylen, body) < 0)
+		c->out = NULL;
+	if (!c->out) {
+		conn_free(c);
+		return;
+	}
+	c->outlen = strlen(c->out);
+	c->outoff = 0;
+	if (sd_event_source_set_io_events(c->src, EPOLLOUT) < 0)
+		conn_free(c);
+}
+
 static void conn_respond(struct ctl_conn *c)
 {
 	char *argv[CTL_MAX_ARGS + 1];
@@ -92,6 +122,7 @@ static void conn_respond(struct ctl_conn *c)
 	FILE *f;
 
 	r = ctl_parse_request(c->req, c->reqlen, &json, &argc, argv);
+	c->json = json;
 	f = open_memstream(&body, &bodylen);
 	if (!f) {
 		conn_free(c);
@@ -99,28 +130,47 @@ static void conn_respond(struct ctl_conn *c)
 	}
 	if (r < 0)
 		fprintf(f, "malformed request");
-	else
+	else {
+		c->srv->current = c;
 		r = c->srv->handler(c->srv->userdata, argc, argv, json, f);
+		c->srv->current = NULL;
+	}
 	fclose(f);
-	if (r < 0 && json) {
-		/* The handler wrote its message as text; a JSON client gets it as {"error":…}. */
-		_cleanup_(freep) char *e = ctl_json_error_text(body ? body : "");
-		if (!e || asprintf(&c->out, "error: %s\n", e) < 0)
-			c->out = NULL;
-	} else if (r < 0) {
-		if (asprintf(&c->out, "error: %.*s\n", (int)bodylen, body ? body : "") < 0)
-			c->out = NULL;
-	} else if (asprintf(&c->out, "ok\n%s", body ? body : "") < 0)
-		c->out = NULL;
-	free(body);
-	if (!c->out) {
-		conn_free(c);
+	if (r == CTL_DEFERRED && c->deferred) {
+		/* Waiting for ctl_complete(): no idle timeout, no more input read. */
+		free(body);
+		(void)sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
+		if (sd_event_source_set_io_events(c->src, 0) < 0)
+			conn_free(c);
 		return;
 	}
-	c->outlen = strlen(c->out);
-	c->outoff = 0;
-	if (sd_event_source_set_io_events(c->src, EPOLLOUT) < 0)
-		conn_free(c);
+	conn_set_reply(c, r, body ? body : "", body ? bodylen : 0);
+	free(body);
+}
+
+void ctl_server_set_idle_timeout(struct ctl_server *s, uint64_t usec)
+{
+	s->idle_usec = usec;
+}
+
+uint64_t ctl_defer(struct ctl_server *s)
+{
+	if (!s->current)
+		return 0;
+	s->current->deferred = true;
+	return s->current->id;
+}
+
+void ctl_complete(struct ctl_server *s, uint64_t id, int r, const char *body, size_t len)
+{
+	for (struct ctl_conn *c = s ? s->conns : NULL; c; c = c->next)
+		if (c->id == id && c->deferred && !c->out) {
+			c->deferred = false;
+			(void)sd_event_source_set_time_relative(c->idle, s->idle_usec);
+			(void)sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+			conn_set_reply(c, r, body, len);
+			return;
+		}
 }
 
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -162,15 +212,67 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
 	return 0;
 }
 
+bool ctl_peer_in_group(gid_t group, gid_t gid, const gid_t *groups, size_t n)
+{
+	if (group == (gid_t)-1)
+		return false;
+	if (gid == group)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (groups[i] == group)
+			return true;
+	return false;
+}
+
+/*
+ * The peer's supplementary groups as the kernel recorded them at connect()
+ * (SO_PEERGROUPS, Linux 4.13): no /proc race, no user database lookup.
+ */
+static size_t peer_groups(int fd, gid_t **ret)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+
+	for (int tries = 0; tries < 4; tries++) {
+		gid_t *g = malloc(len ? len : sizeof(gid_t));
+
+		if (!g)
+			break;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			*ret = g;
+			return len / sizeof(gid_t);
+		}
+		free(g);
+		if (errno != ERANGE)
+			break; /* len now holds the size needed */
+	}
+	*ret = NULL;
+	return 0;
+}
+
 static bool peer_allowed(struct ctl_server *srv, int fd)
 {
 	struct ucred cred;
 	socklen_t l = sizeof(cred);
+	_cleanup_(freep) gid_t *groups = NULL;
+	size_t n;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid() ||
-	       (srv->group != (gid_t)-1 && cred.gid == srv->group);
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	if (srv->group == (gid_t)-1)
+		return false;
+	n = cred.gid == srv->group ? 0 : peer_groups(fd, &groups);
+	return ctl_peer_in_group(srv->group, cred.gid, groups, n);
+}
+
+static int on_conn_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+
+	log_debug("control: connection idle for %llu ms, closing", (unsigned long long)(c->srv->idle_usec / 1000));
+	conn_free(c);
+	return 0;
 }
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -193,13 +295,16 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	}
 	c->srv = srv;
 	c->fd = cfd;
+	c->id = ++srv->next_id;
 	srv->nconn++;
 	c->next = srv->conns;
 	if (c->next)
 		c->next->pprev = &c->next;
 	c->pprev = &srv->conns;
 	srv->conns = c;
-	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_conn_io, c) < 0)
+	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_conn_io, c) < 0 ||
+	    sd_event_add_time_relative(srv->event, &c->idle, MIP6_CLOCK, srv->idle_usec, 0,
+				       on_conn_idle, c) < 0)
 		conn_free(c);
 	return 0;
 }
@@ -217,6 +322,7 @@ int ctl_server_new(sd_event *e, const char *path, gid_t group, ctl_handler_t han
 	if (!srv)
 		return -ENOMEM;
 	srv->event = e;
+	srv->idle_usec = CTL_IDLE_TIMEOUT_SEC * USEC_PER_SEC;
 	srv->group = group;
 	srv->handler = handler;
 	srv->userdata = userdata;

@@ -85,9 +85,14 @@ topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
 topo_at_exit "systemctl stop mip6-mn-test.service mip6-ha.service strongswan.service 2>/dev/null"
 topo_at_exit "journalctl -b -o short-monotonic --no-pager >'$TOPO_DIR/journal.log' 2>&1"
 
+# A group for mip6ctl users, a user who is in it only as a supplementary group, and one who is not.
+groupadd -f mip6ctl
+id mip6op >/dev/null 2>&1 || useradd --system --user-group --groups mip6ctl --no-create-home mip6op
+id mip6out >/dev/null 2>&1 || useradd --system --user-group --no-create-home mip6out
 mkdir -p "${HA_CONF%/*}"
 cat >"$HA_CONF" <<EOF
 NodeConfig HA;
+ControlSocketGroup "mip6ctl";
 Interface "$HA_IF";
 UseMnHaIPsec disabled;
 HaMaxBindingLife 600;
@@ -134,13 +139,39 @@ status_text() { systemctl show -p StatusText --value mip6-ha; }
 status_has() { [[ $(status_text) == *"$1"* ]]; }
 check "StatusText: $(status_text)" status_has "HA: running, config $HA_CONF (reloads 0, failed 0)"
 ha_pid=$(systemctl show -p MainPID --value mip6-ha)
-check "mip6d runs in the HA's namespace with only CAP_NET_ADMIN CAP_NET_RAW" \
+check "mip6d runs in the HA's namespace with only CAP_CHOWN CAP_NET_ADMIN CAP_NET_RAW" \
 	sh -c "[ \"\$(readlink /proc/$ha_pid/ns/net)\" = \"\$(ip netns exec '$NS_HA' readlink /proc/self/ns/net)\" ] &&
-		grep -q '^CapEff:.*0000000000003000$' /proc/$ha_pid/status"
+		grep -q '^CapEff:.*0000000000003001$' /proc/$ha_pid/status"
 hactl() { "$MIP6CTL" -s "$CTL" "$@"; }
 hactl_ok() { hactl status >/dev/null 2>&1; }
 check "mip6ctl -s $CTL status answers" wait_for 5 hactl_ok
 check "the HA made its tunnel device in its namespace" sh -c "ip -n '$NS_HA' link show mip6tnl0 >/dev/null"
+
+# --- the control socket's group (CAP_CHOWN in the unit; supplementary groups; idle timeout) ---
+check "the control socket belongs to ControlSocketGroup mip6ctl, mode 0660" \
+	test "$(stat -c '%G %a' "$CTL")" = "mip6ctl 660"
+as_user() { # as_user USER CMD...: with the user's groups from the user database
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --init-groups "$@"
+}
+check "mip6op (mip6ctl only as a supplementary group) runs mip6ctl status" \
+	sh -c "$(declare -f as_user); as_user mip6op '$MIP6CTL' -s '$CTL' status | grep -q '^role: HA'"
+check "mip6out (not in mip6ctl) is refused" sh -c "$(declare -f as_user); ! as_user mip6out '$MIP6CTL' -s '$CTL' status >/dev/null 2>&1"
+idle_close_s() { # seconds until the daemon closes a connection that sends nothing
+	python3 - "$CTL" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+t = time.monotonic()
+s.settimeout(20)
+s.recv(1)
+print("%.1f" % (time.monotonic() - t))
+PY
+}
+idle=$(idle_close_s)
+check "an idle control connection is dropped after ${idle:-?} s (CTL_IDLE_TIMEOUT_SEC 5)" \
+	awk -v t="${idle:-99}" 'BEGIN { exit !(t >= 4.5 && t <= 8) }'
 
 jv() { journalctl -u mip6-ha -o verbose --no-pager 2>/dev/null; }
 journal_has() { jv | grep -q "$1"; }

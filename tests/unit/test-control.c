@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The control socket (src/control/control.h) with real peers: a child process
+ * that is a member of the socket's group only through a supplementary group is
+ * served, one that is not is refused; idle connections are dropped after the
+ * timeout; a deferred answer arrives when it is completed, and its wait is not idle.
+ * Needs root (setgroups/setuid in the children).
+ */
+#include <check.h>
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "control/control.h"
+#include "core/time-util.h"
+
+#define GROUP 4242
+
+static struct {
+	sd_event *e;
+	struct ctl_server *srv;
+	char dir[64], path[128];
+	uint64_t deferred;
+	unsigned handled;
+} F;
+
+static int handler(void *userdata, int argc, char **argv, bool json, FILE *out)
+{
+	F.handled++;
+	if (strcmp(argv[0], "later") == 0) {
+		F.deferred = ctl_defer(F.srv);
+		return CTL_DEFERRED;
+	}
+	fprintf(out, "pong\n");
+	return 0;
+}
+
+static void setup(void)
+{
+	memset(&F, 0, sizeof(F));
+	strcpy(F.dir, "/tmp/mip6-ctl-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(F.dir));
+	ck_assert_int_eq(chmod(F.dir, 0755), 0);
+	snprintf(F.path, sizeof(F.path), "%s/ctl", F.dir);
+	ck_assert_int_ge(sd_event_new(&F.e), 0);
+	ck_assert_int_eq(ctl_server_new(F.e, F.path, GROUP, handler, NULL, &F.srv), 0);
+	/* World-writable for the test: the peer check, not the file mode, must refuse. */
+	ck_assert_int_eq(chmod(F.path, 0666), 0);
+}
+
+static void teardown(void)
+{
+	F.srv = ctl_server_free(F.srv);
+	F.e = sd_event_unref(F.e);
+	rmdir(F.dir);
+}
+
+static int connect_to(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, F.path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read until EOF (at most len - 1 bytes). */
+static ssize_t read_all(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len - 1 && (n = read(fd, buf + off, len - 1 - off)) > 0)
+		off += (size_t)n;
+	buf[off] = 0;
+	return (ssize_t)off;
+}
+
+/* A child with uid 5000, primary gid 5000 and the supplementary group sup: 0 = got "ok". */
+static int child_request(gid_t sup)
+{
+	char buf[256];
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN); /* a refused peer may see EPIPE: that is a refusal too */
+	if (setgroups(1, &sup) < 0 || setgid(5000) < 0 || setuid(5000) < 0)
+		return 10;
+	fd = connect_to();
+	if (fd < 0)
+		return 11;
+	if (write(fd, "text ping\n", 10) != 10)
+		return 1;
+	read_all(fd, buf, sizeof(buf));
+	return strncmp(buf, "ok\npong", 7) == 0 ? 0 : 1;
+}
+
+/* Run the loop until the child exits; its exit status. */
+static int run_child(gid_t sup)
+{
+	usec_t deadline = now_usec() + 5 * USEC_PER_SEC;
+	pid_t pid = fork();
+	int st = -1;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(child_request(sup));
+	while (now_usec() < deadline) {
+		ck_assert_int_ge(sd_event_run(F.e, 10 * USEC_PER_MSEC), 0);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+START_TEST(peer_in_group_pure)
+{
+	gid_t g[3] = { 10, GROUP, 20 };
+
+	ck_assert(ctl_peer_in_group(GROUP, GROUP, NULL, 0));
+	ck_assert(ctl_peer_in_group(GROUP, 5000, g, 3));
+	ck_assert(!ctl_peer_in_group(GROUP, 5000, g, 1));
+	ck_assert(!ctl_peer_in_group(GROUP, 5000, NULL, 0));
+	ck_assert(!ctl_peer_in_group((gid_t)-1, (gid_t)-1, NULL, 0));
+}
+END_TEST
+
+START_TEST(supplementary_group_member_served)
+{
+	ck_assert_int_eq(run_child(GROUP), 0);
+	ck_assert_uint_eq(F.handled, 1);
+	/* Not a member: the connection is closed without a reply. */
+	ck_assert_int_eq(run_child(GROUP + 1), 1);
+	ck_assert_uint_eq(F.handled, 1);
+}
+END_TEST
+
+static void pump(int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+
+	while (now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.e, 5 * USEC_PER_MSEC), 0);
+}
+
+/* Closed by the server within ms? (EOF readable) */
+static bool closed_within(int fd, int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+	char c;
+
+	while (now_usec() < deadline) {
+		ck_assert_int_ge(sd_event_run(F.e, 5 * USEC_PER_MSEC), 0);
+		if (recv(fd, &c, 1, MSG_DONTWAIT) == 0)
+			return true;
+	}
+	return false;
+}
+
+START_TEST(idle_connection_dropped)
+{
+	int fd;
+
+	ctl_server_set_idle_timeout(F.srv, 200 * USEC_PER_MSEC);
+	fd = connect_to();
+	ck_assert_int_ge(fd, 0);
+	ck_assert(!closed_within(fd, 100));
+	ck_assert_int_eq(write(fd, "text pi", 7), 7); /* half a request does not keep it */
+	ck_assert(closed_within(fd, 1000));
+	ck_assert_uint_eq(F.handled, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(deferred_answer)
+{
+	char buf[64];
+	int fd;
+
+	ctl_server_set_idle_timeout(F.srv, 100 * USEC_PER_MSEC);
+	fd = connect_to();
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "text later\n", 11), 11);
+	pump(400); /* longer than the idle timeout: a deferred answer's wait is not idle */
+	ck_assert_uint_eq(F.handled, 1);
+	ck_assert_uint_ne(F.deferred, 0);
+	ctl_complete(F.srv, F.deferred + 1, 0, "wrong\n", 6); /* no such connection: nothing */
+	ctl_complete(F.srv, F.deferred, 0, "done\n", 5);
+	pump(50);
+	ck_assert_int_eq(read_all(fd, buf, sizeof(buf)), 8);
+	ck_assert_str_eq(buf, "ok\ndone\n");
+	close(fd);
+	/* JSON mode: an error is JSON. */
+	fd = connect_to();
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "json later\n", 11), 11);
+	pump(50);
+	ctl_complete(F.srv, F.deferred, -EIO, "it \"failed\"", 11);
+	pump(50);
+	read_all(fd, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "error: {\"error\":\"it \\\"failed\\\"\"}\n");
+	close(fd);
+	ck_assert_uint_eq(ctl_defer(F.srv), 0); /* outside a handler */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("control");
+	TCase *tc = tcase_create("control");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, peer_in_group_pure);
+	tcase_add_test(tc, supplementary_group_member_served);
+	tcase_add_test(tc, idle_connection_dropped);
+	tcase_add_test(tc, deferred_answer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	if (geteuid() != 0)
+		return 77;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
