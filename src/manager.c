@@ -166,6 +166,21 @@ static int print_status_json(struct manager *m, const char *summary, usec_t up, 
 	return ctl_json_print(out, o);
 }
 
+static int reload_reply(int r, bool json, FILE *out)
+{
+	if (r < 0) {
+		fprintf(out, "reload failed, the running configuration is kept (see the log)");
+		return r;
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+		ctl_json_add_bool(o, "reloaded", true);
+		return ctl_json_print(out, o);
+	}
+	fprintf(out, "reloaded\n");
+	return 0;
+}
+
 static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 {
 	struct manager *m = userdata;
@@ -188,17 +203,13 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 		return print_counters(m, json, out);
 	if (strcmp(argv[0], "reload") == 0) {
 		r = manager_reload(m);
-		if (r < 0) {
-			fprintf(out, "reload failed, the running configuration is kept (see the log)");
-			return r;
+		if (r > 0 && m->ctl) {
+			/* The role applies it in the kernel: the answer waits for manager_reload_done(). */
+			m->reload_reply = ctl_defer(m->ctl);
+			m->reload_reply_json = json;
+			return CTL_DEFERRED;
 		}
-		if (json) {
-			json_object *o = json_object_new_object();
-			ctl_json_add_bool(o, "reloaded", true);
-			return ctl_json_print(out, o);
-		}
-		fprintf(out, "reloaded\n");
-		return 0;
+		return reload_reply(r, json, out);
 	}
 	if (m->role && m->role->ctl) {
 		r = m->role->ctl(m, argc, argv, json, out);
@@ -388,47 +399,105 @@ void manager_notify_status(struct manager *m)
 			 m->reload_failures, *rs ? "; " : "", rs, *ks ? "; " : "", ks);
 }
 
-int manager_reload(struct manager *m)
+static void reload_swap(struct manager *m, struct mip6_config *n)
+{
+	struct mip6_config *old = m->config;
+
+	m->config = n;
+	if (m->role && m->role->reloaded)
+		m->role->reloaded(m, old);
+	conf_free(old);
+}
+
+static void reload_finish(struct manager *m, int r)
+{
+	if (r < 0)
+		m->reload_failures++;
+	else {
+		m->reloads++;
+		log_info("configuration reloaded");
+	}
+	/* RELOADING=1 ends with READY=1, unless the first setup is still running. */
+	if (m->ready)
+		(void)sd_notify(false, "READY=1");
+	manager_notify_status(m);
+}
+
+static int reload_parse(struct manager *m, struct mip6_config **ret)
 {
 	_cleanup_(conf_freep) struct mip6_config *n = NULL;
 	_cleanup_(freep) char *err = NULL;
 	int r;
 
+	if (!m->config_path)
+		return -ENOENT;
+	r = conf_load_file(m->config_path, &n, &err);
+	if (r < 0)
+		return log_error_errno(r, "reload failed, keeping the running configuration: %s",
+				       err ? err : "(no detail)");
+	if (n->role != m->config->role)
+		return log_error_errno(EINVAL,
+				       "reload failed: NodeConfig changed from %s to %s; a role change needs a restart",
+				       node_role_to_string(m->config->role), node_role_to_string(n->role));
+	*ret = TAKE_PTR(n);
+	return 0;
+}
+
+int manager_reload(struct manager *m)
+{
+	_cleanup_(conf_freep) struct mip6_config *n = NULL;
+	int r;
+
+	if (m->reload_pending) {
+		r = log_error_errno(EBUSY, "reload refused: the previous one is still being applied");
+		m->reload_failures++;
+		manager_notify_status(m);
+		return r;
+	}
 	(void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
 	log_info("reloading configuration from %s", m->config_path ? m->config_path : "(none)");
-	if (!m->config_path) {
-		r = -ENOENT;
-		goto done;
+	r = reload_parse(m, &n);
+	if (r >= 0 && m->role && m->role->reload) {
+		r = m->role->reload(m, n);
+		if (r < 0)
+			log_error_errno(r, "reload failed, keeping the running configuration and kernel state: %m");
+		if (r > 0) {
+			m->reload_pending = TAKE_PTR(n);
+			return 1;
+		}
 	}
-	r = conf_load_file(m->config_path, &n, &err);
-	if (r < 0) {
-		log_error_errno(r, "reload failed, keeping the running configuration: %s",
-				err ? err : "(no detail)");
-		goto done;
-	}
-	if (n->role != m->config->role) {
-		r = log_error_errno(EINVAL,
-				    "reload failed: NodeConfig changed from %s to %s; a role change needs a restart",
-				    node_role_to_string(m->config->role), node_role_to_string(n->role));
-		goto done;
-	}
-	{
-		struct mip6_config *old = m->config;
-		m->config = TAKE_PTR(n);
-		if (m->role && m->role->reloaded)
-			m->role->reloaded(m, old);
-		conf_free(old);
-	}
-	m->reloads++;
-	log_info("configuration reloaded");
-done:
-	if (r < 0)
-		m->reload_failures++;
-	/* RELOADING=1 ends with READY=1, unless the first setup is still running. */
-	if (m->ready)
-		(void)sd_notify(false, "READY=1");
-	manager_notify_status(m);
+	if (r >= 0)
+		reload_swap(m, TAKE_PTR(n));
+	reload_finish(m, r);
 	return r;
+}
+
+void manager_reload_done(struct manager *m, int r)
+{
+	_cleanup_(conf_freep) struct mip6_config *n = TAKE_PTR(m->reload_pending);
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!n)
+		return;
+	if (r < 0)
+		log_error_errno(r, "reload failed: the kernel refused the new configuration's state; the running "
+				   "configuration and kernel state are kept: %m");
+	else
+		reload_swap(m, TAKE_PTR(n));
+	r = r < 0 ? r : 0;
+	reload_finish(m, r);
+	if (!m->reload_reply)
+		return;
+	f = open_memstream(&body, &len);
+	if (f) {
+		r = reload_reply(r, m->reload_reply_json, f);
+		fclose(f);
+	}
+	ctl_complete(m->ctl, m->reload_reply, r, body ? body : "", body ? len : 0);
+	free(body);
+	m->reload_reply = 0;
 }
 
 struct manager *manager_free(struct manager *m)
@@ -443,6 +512,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_source_disable_unref(m->shutdown_timer);
 	sd_event_source_disable_unref(m->km_wait);
 	sd_event_unref(m->event);
+	conf_free(m->reload_pending);
 	conf_free(m->config);
 	free(m->config_path);
 	free(m);

@@ -39,6 +39,13 @@ struct role_ops {
 	void (*stop)(struct manager *m);
 	/* A control command the role understands; -EOPNOTSUPP when it does not. */
 	int (*ctl)(struct manager *m, int argc, char **argv, bool json, FILE *out);
+	/*
+	 * Optional, before a new configuration is swapped in: make the kernel follow it.
+	 * 0: nothing pending, the swap happens now; 1: the role calls manager_reload_done()
+	 * later (with r < 0 the reload is refused and the role has restored its kernel
+	 * state); < 0: refused now, nothing changed.
+	 */
+	int (*reload)(struct manager *m, const struct mip6_config *new_config);
 	/* A new configuration was swapped in (old is still valid during the call). */
 	void (*reloaded)(struct manager *m, const struct mip6_config *old);
 	/*
@@ -86,6 +93,9 @@ struct manager {
 	struct ctl_server *ctl;
 	unsigned reloads;
 	unsigned reload_failures;
+	struct mip6_config *reload_pending; /* parsed, waiting for the role's reload to complete */
+	uint64_t reload_reply;              /* the control connection waiting for it (0: none) */
+	bool reload_reply_json;
 	bool stopping;
 	bool ready;                 /* READY=1 sent */
 	bool setup_done;            /* the role called manager_ready() */
@@ -105,8 +115,14 @@ struct manager {
 int manager_new(struct manager **ret, const char *config_path, const char *ctl_path,
 		struct mip6_config *config);
 int manager_start(struct manager *m);
-/* Parse config_path anew, validate, swap. On failure the old config stays. */
+/*
+ * Parse config_path anew, validate, let the role apply it (role_ops.reload), swap.
+ * Returns 0 (reloaded), 1 (the role is applying it: manager_reload_done() ends it) or
+ * a negative errno: the old configuration stays (-EBUSY while a reload is pending).
+ */
 int manager_reload(struct manager *m);
+/* The role's reload work ended: r < 0 refuses the reload (the old configuration stays). */
+void manager_reload_done(struct manager *m, int r);
 void manager_notify_status(struct manager *m);
 /*
  * The role's kernel setup completed (installed and acknowledged). READY=1 and

@@ -32,6 +32,7 @@
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
 #include "io/io.h"
+#include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
 #include "keymgmt.h"
 #include "manager.h"
@@ -67,8 +68,10 @@ struct ha {
 	unsigned flush_pending;
 	int setup_stage;               /* the kernel setup chain's current step */
 	sd_event_source *status_timer; /* coalesces STATUS= updates */
-	/* MN–HA IPsec (RFC 4877): the key manager; the SPD is installed at start. */
+	/* MN–HA IPsec (RFC 4877): the key manager; the SPD entries as installed (ipsec/spd-sync.h). */
 	struct km *km;
+	struct spd_sync *spd;
+	struct mip6_config *reload_config; /* the configuration a reload's SPD change is for */
 };
 
 static void addr_str(const struct in6_addr *a, char *buf)
@@ -653,45 +656,59 @@ static void ha_load_prefixes(struct ha *ha)
 
 static void on_setup_step(int result, void *userdata);
 
-/*
- * RFC 4877 §7.2: the SPD entries of every protected HoA, with the fixed reqids
- * (op: KNL_OP_REPLACE at start, KNL_OP_DEL at shutdown). Returns the HoAs covered.
- */
-static unsigned ha_spd(struct ha *ha, enum knl_op op)
+/* Manual keys: the HA installs its side of every protected pair (with IKE, charon does). */
+static void ha_static_keys(struct ha *ha)
 {
 	const struct mip6_config *c = ha->m->config;
-	unsigned n = 0;
 	int r;
 
-	for (size_t i = 0; c->use_mn_ha_ipsec && i < c->n_ipsec_policy_sets; i++)
+	if (!c->use_mn_ha_ipsec || !km_has(ha->km, KM_F_LOCAL_KEYS))
+		return;
+	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++)
 		for (size_t j = 0; j < c->ipsec_policy_sets[i].n_hoas; j++) {
+			const struct conf_ipsec_policy_set *set = &c->ipsec_policy_sets[i];
 			struct spd_pair sp;
-			struct knl_xfrm_policy pol[2];
 
-			if (spd_lookup(c, &c->ipsec_policy_sets[i].hoas[j].addr,
-				       c->ipsec_policy_sets[i].has_ha_addr ? &c->ipsec_policy_sets[i].ha_addr : NULL,
-				       &sp) <= 0)
-				continue;
-			spd_policies(NODE_ROLE_HA, &sp, pol);
-			(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
-			(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
-			/* HoTI/HoT tunnel entries: outer HA <-> HoA until the MN registers a CoA. */
-			if (spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, pol) == 2) {
-				(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
-				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
-			}
-			/* MPS/MPA entries. */
-			if (spd_mpd_policies(NODE_ROLE_HA, &sp, pol) == 2) {
-				(void)knl_xfrm_policy(ha->knl, op, &pol[0], NULL, NULL, NULL);
-				(void)knl_xfrm_policy(ha->knl, op, &pol[1], NULL, NULL, NULL);
-			}
-			/* Manual keys: the HA installs its side too (with IKE, charon does). */
-			if (op != KNL_OP_DEL && km_has(ha->km, KM_F_LOCAL_KEYS) &&
+			if (spd_lookup(c, &set->hoas[j].addr, set->has_ha_addr ? &set->ha_addr : NULL, &sp) > 0 &&
 			    (r = km_up(ha->km, &sp, ha, on_km_moved, NULL)) < 0)
 				log_warning_errno(r, "static keys for a home address: %m");
-			n++;
 		}
-	return n;
+}
+
+/*
+ * RFC 4877 §7.2, §4.3: with UseMnHaIPsec the kernel must refuse a clear BU for every
+ * protected HoA, so the SPD set of configuration c replaces the installed one as one
+ * change that fails as a whole (ipsec/spd-sync.h). done as spd_sync_apply().
+ */
+static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn done, void *userdata)
+{
+	_cleanup_(freep) struct knl_xfrm_policy *pol = NULL;
+	size_t n;
+	int hoas = spd_ha_set(c, &pol, &n), r;
+
+	if (hoas < 0)
+		return hoas;
+	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
+	if (r >= 0 && hoas > 0)
+		log_info("MN-HA IPsec: %zu SPD entries for %d home address(es), key management %s", n, hoas,
+			 ha->km ? km_name(ha->km) : "none");
+	return r;
+}
+
+static void ha_on_knl_event(const struct knl_event *ev, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	spd_sync_on_event(ha->spd, ev);
+	ha_status_changed(ha);
+}
+
+static void ha_on_knl_resync(void *userdata)
+{
+	struct ha *ha = userdata;
+
+	log_warning("XFRM policy notifications were lost: reinstalling the MN-HA SPD entries");
+	spd_sync_resync(ha->spd);
 }
 
 /*
@@ -751,16 +768,21 @@ static void ha_setup_next(struct ha *ha)
 		r = knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &p, ha, on_setup_step, ha);
 		break;
 	}
-	case SETUP_SPD: {
-		unsigned n = ha_spd(ha, KNL_OP_REPLACE);
-
-		if (n)
-			log_info("MN-HA IPsec: SPD installed for %u home address(es), key management %s", n,
-				 ha->km ? km_name(ha->km) : "none");
-		ha->setup_stage++;
-		ha_setup_next(ha);
-		return;
-	}
+	case SETUP_SPD:
+		/* Subscribed before the install: a flush from now on is seen and repaired. */
+		if (ha->m->config->use_mn_ha_ipsec &&
+		    (r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY, ha_on_knl_event, ha_on_knl_resync,
+					   ha)) < 0 && r != -EBUSY)
+			break;
+		ha_static_keys(ha);
+		r = ha_spd_apply(ha, ha->m->config, on_setup_step, ha);
+		if (r == 0) {
+			ha->setup_stage++;
+			ha_setup_next(ha);
+			return;
+		}
+		r = r > 0 ? 0 : r;
+		break;
 	case SETUP_DONE:
 		ha->ready = true;
 		log_info("home agent ready: %zu home prefix(es), tunnel %s", ha->n_prefixes, HA_TUNNEL_NAME);
@@ -804,7 +826,7 @@ static int ha_start(struct manager *m)
 	ha->knl = io_knl(m->io);
 	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
 	ha->dad_timeout = USEC_PER_SEC;
-	if ((r = bcache_new(&ha->bc)) < 0)
+	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0)
 		return r;
 	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
 	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
@@ -891,7 +913,9 @@ static int ha_shutdown(struct manager *m)
 	p.sel.proto = IPPROTO_MH;
 	p.sel.type = KNL_XFRM_TYPE_ANY;
 	s.sel.type = KNL_XFRM_TYPE_ANY;
-	(void)ha_spd(ha, KNL_OP_DEL);
+	/* The entries actually installed, not those of the configuration read last. */
+	if (spd_sync_clear(ha->spd, on_flushed, ha) > 0)
+		ha->flush_pending++;
 	(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
@@ -906,6 +930,8 @@ static void ha_stop(struct manager *m)
 		return;
 	manager_set_km(ha->m, NULL);
 	ha->km = km_free(ha->km);
+	ha->spd = spd_sync_free(ha->spd);
+	ha->reload_config = NULL;
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	if (ha->io) {
@@ -1020,16 +1046,51 @@ static void ha_status(struct manager *m, char *buf, size_t len)
 
 	if (ha && !ha->ready)
 		snprintf(buf, len, "waiting for the kernel: %s", ha_setup_waits[ha->setup_stage]);
-	else if (ha)
-		snprintf(buf, len, "%zu binding(s)", bcache_count_state(ha->bc, BCE_VALID));
+	else if (ha) {
+		struct spd_sync_stats st;
+
+		spd_sync_get_stats(ha->spd, &st);
+		/* Scripts match "binding(s)" at the end. */
+		snprintf(buf, len, "%zu SPD entries (%llu reinstalled), %zu binding(s)", st.installed,
+			 (unsigned long long)st.repairs, bcache_count_state(ha->bc, BCE_VALID));
+	}
+}
+
+static void on_reload_spd(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	manager_reload_done(ha->m, result);
+}
+
+/*
+ * Before a new configuration is swapped in, the SPD follows it (RFC 4877 §4.3: a
+ * HoA the new file protects must never take a clear BU): entries diffed and applied;
+ * if the kernel refuses any change, every change is undone and the reload is refused.
+ */
+static int ha_reload(struct manager *m, const struct mip6_config *n)
+{
+	struct ha *ha = m->role_data;
+	int r;
+
+	if (!ha->ready)
+		return log_error_errno(EBUSY, "reload refused: the home agent's kernel setup is still running");
+	r = ha_spd_apply(ha, n, on_reload_spd, ha);
+	if (r < 0)
+		log_error_errno(r, "reload refused: cannot apply the new MN-HA SPD entries: %m");
+	return r;
 }
 
 static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 {
 	struct ha *ha = m->role_data;
 
-	/* Bindings stay; prefixes and ACLs follow the new configuration. */
+	/* Bindings stay; prefixes, ACLs and the static keys of new pairs follow the new configuration. */
 	ha_load_prefixes(ha);
+	ha_static_keys(ha);
+	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)
+		log_warning("MN-HA IPsec: no key manager was started with the previous configuration; "
+			    "the new home addresses' SPD entries are installed, their SAs need a restart");
 }
 
 const struct role_ops ha_role_ops = {
@@ -1038,6 +1099,7 @@ const struct role_ops ha_role_ops = {
 	.stop = ha_stop,
 	.shutdown = ha_shutdown,
 	.ctl = ha_ctl,
+	.reload = ha_reload,
 	.reloaded = ha_reloaded,
 	.status = ha_status,
 };

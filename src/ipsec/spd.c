@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <linux/xfrm.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipsec/spd.h"
@@ -241,4 +242,50 @@ int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_x
 	ret[0].sel.type = ICMPV6_MPS;
 	ret[1].sel.type = ICMPV6_MPA;
 	return 2;
+}
+
+static bool hoa_seen_before(const struct mip6_config *c, size_t set, size_t hoa)
+{
+	const struct in6_addr *a = &c->ipsec_policy_sets[set].hoas[hoa].addr;
+
+	for (size_t i = 0; i <= set; i++)
+		for (size_t j = 0; j < (i == set ? hoa : c->ipsec_policy_sets[i].n_hoas); j++)
+			if (memcmp(&c->ipsec_policy_sets[i].hoas[j].addr, a, sizeof(*a)) == 0)
+				return true;
+	return false;
+}
+
+int spd_ha_set(const struct mip6_config *c, struct knl_xfrm_policy **ret, size_t *ret_n)
+{
+	size_t max = 0, n = 0;
+	struct knl_xfrm_policy *pol;
+	int hoas = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; c->use_mn_ha_ipsec && i < c->n_ipsec_policy_sets; i++)
+		max += 6 * c->ipsec_policy_sets[i].n_hoas;
+	if (max == 0)
+		return 0;
+	pol = calloc(max, sizeof(*pol));
+	if (!pol)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++) {
+		const struct conf_ipsec_policy_set *s = &c->ipsec_policy_sets[i];
+
+		for (size_t j = 0; j < s->n_hoas; j++) {
+			struct spd_pair sp;
+
+			if (hoa_seen_before(c, i, j) ||
+			    spd_lookup(c, &s->hoas[j].addr, s->has_ha_addr ? &s->ha_addr : NULL, &sp) <= 0)
+				continue;
+			n += (size_t)spd_policies(NODE_ROLE_HA, &sp, &pol[n]);
+			n += (size_t)spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, &pol[n]);
+			n += (size_t)spd_mpd_policies(NODE_ROLE_HA, &sp, &pol[n]);
+			hoas++;
+		}
+	}
+	*ret = pol;
+	*ret_n = n;
+	return hoas;
 }

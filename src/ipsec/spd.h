@@ -100,3 +100,12 @@ int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_
  */
 void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
 		 struct knl_xfrm_migrate *ret);
+
+/*
+ * Every SPD entry the HA keeps for a configuration (RFC 4877 §7.2): for each HoA of
+ * each IPsecPolicySet that spd_lookup() protects, spd_policies(), the tunnel entries
+ * (outer HA <-> HoA until a CoA is registered) and the MobPfxDisc entries; a HoA named
+ * twice counts once. Nothing without UseMnHaIPsec. *ret is malloc'ed (NULL for none).
+ * Returns the number of HoAs covered, or -ENOMEM.
+ */
+int spd_ha_set(const struct mip6_config *c, struct knl_xfrm_policy **ret, size_t *ret_n);

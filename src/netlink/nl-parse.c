@@ -38,6 +38,7 @@ static const char *const event_names[_KNL_EVENT_MAX] = {
 	[KNL_EVENT_XFRM_MIGRATE] = "xfrm-migrate",
 	[KNL_EVENT_XFRM_REPORT] = "xfrm-report",
 	[KNL_EVENT_XFRM_ACQUIRE] = "xfrm-acquire",
+	[KNL_EVENT_XFRM_POLICY_FLUSH] = "xfrm-policy-flush",
 };
 
 const char *knl_event_type_to_string(enum knl_event_type t)
@@ -639,6 +640,22 @@ static int xfrm_parse_policy(struct nlmsghdr *nlh, size_t hdrlen, struct knl_eve
 	return parse_ptype(tb, &p->ptype) < 0 ? -EBADMSG : 1;
 }
 
+/*
+ * XFRM_MSG_FLUSHPOLICY (`ip xfrm policy flush`): no fixed header, at most an
+ * XFRMA_POLICY_TYPE attribute naming the flushed policy type (main when absent).
+ */
+static int xfrm_parse_policy_flush(struct nlmsghdr *nlh, struct knl_event *ret)
+{
+	struct nlattr *tb[XFRMA_MAX + 1] = {};
+	int r;
+
+	r = parse_attrs(nlh, 0, tb, XFRMA_MAX, xfrm_policy);
+	if (r < 0)
+		return r;
+	*ret = (struct knl_event){ .type = KNL_EVENT_XFRM_POLICY_FLUSH, .removed = true };
+	return parse_ptype(tb, &ret->policy.ptype) < 0 ? -EBADMSG : 1;
+}
+
 static int xfrm_parse_migrate(struct nlmsghdr *nlh, struct knl_event *ret)
 {
 	struct nlattr *tb[XFRMA_MAX + 1] = {};
@@ -768,6 +785,9 @@ int knl_parse_xfrm(const uint8_t *msg, size_t len, struct knl_event *ret)
 	case XFRM_MSG_ACQUIRE:
 		hdrlen = sizeof(struct xfrm_user_acquire);
 		break;
+	case XFRM_MSG_FLUSHPOLICY:
+		hdrlen = 0;
+		break;
 	default:
 		return 0;
 	}
@@ -781,6 +801,8 @@ int knl_parse_xfrm(const uint8_t *msg, size_t len, struct knl_event *ret)
 		return xfrm_parse_report(c.nlh, ret);
 	case XFRM_MSG_ACQUIRE:
 		return xfrm_parse_acquire(c.nlh, ret);
+	case XFRM_MSG_FLUSHPOLICY:
+		return xfrm_parse_policy_flush(c.nlh, ret);
 	default:
 		return xfrm_parse_policy(c.nlh, hdrlen, ret);
 	}

@@ -2,7 +2,7 @@
 /*
  * Pure parsing of netlink messages received from the kernel: rtnetlink
  * notifications and dump parts (links, IPv6 addresses, routes, rules,
- * neighbours), XFRM notifications (policies, MIGRATE, REPORT, ACQUIRE), and
+ * neighbours), XFRM notifications (policies, policy flushes, MIGRATE, REPORT, ACQUIRE), and
  * NLMSG_ERROR/NLMSG_DONE with extended-ACK TLVs.
  *
  * Contract: input is untrusted bytes (const uint8_t *, size_t) of any
@@ -33,6 +33,7 @@ enum knl_event_type {
 	KNL_EVENT_XFRM_MIGRATE,
 	KNL_EVENT_XFRM_REPORT,
 	KNL_EVENT_XFRM_ACQUIRE,
+	KNL_EVENT_XFRM_POLICY_FLUSH, /* XFRM_MSG_FLUSHPOLICY: every policy of policy.ptype is gone */
 	_KNL_EVENT_MAX,
 	_KNL_EVENT_INVALID = -22,
 };

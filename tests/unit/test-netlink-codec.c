@@ -306,6 +306,117 @@ START_TEST(xfrm_policy_roundtrip)
 }
 END_TEST
 
+/* XFRM_MSG_FLUSHPOLICY as the kernel multicasts it (XFRMNLGRP_POLICY): no header, an optional type. */
+static struct nl_msg *flush_msg(const void *attr, int attrlen)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_FLUSHPOLICY, 0);
+
+	ck_assert_ptr_nonnull(m);
+	if (attr)
+		ck_assert_int_eq(nla_put(m, XFRMA_POLICY_TYPE, attrlen, attr), 0);
+	return m;
+}
+
+START_TEST(xfrm_policy_flush_notification)
+{
+	struct xfrm_userpolicy_type sub = { .type = XFRM_POLICY_TYPE_SUB }, bad = { .type = 7 };
+	struct knl_event e;
+	struct nl_msg *m;
+	const uint8_t *b;
+	size_t len;
+
+	m = flush_msg(NULL, 0);
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), 1);
+	ck_assert_int_eq(e.type, KNL_EVENT_XFRM_POLICY_FLUSH);
+	ck_assert(e.removed);
+	ck_assert_uint_eq(e.policy.ptype, XFRM_POLICY_TYPE_MAIN);
+	check_truncations(b, len, knl_parse_xfrm);
+	nlmsg_free(m);
+
+	m = flush_msg(&sub, sizeof(sub));
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), 1);
+	ck_assert_uint_eq(e.policy.ptype, XFRM_POLICY_TYPE_SUB);
+	check_truncations(b, len, knl_parse_xfrm);
+	nlmsg_free(m);
+
+	m = flush_msg(&bad, sizeof(bad)); /* no such policy type */
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), -EBADMSG);
+	nlmsg_free(m);
+	m = flush_msg(&sub, 2); /* a known attribute of the wrong size */
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), -EBADMSG);
+	nlmsg_free(m);
+	ck_assert_str_eq(knl_event_type_to_string(KNL_EVENT_XFRM_POLICY_FLUSH), "xfrm-policy-flush");
+}
+END_TEST
+
+/*
+ * XFRM_MSG_DELPOLICY as the kernel multicasts it (`ip xfrm policy delete`): a
+ * xfrm_userpolicy_id header, then the whole policy in XFRMA_POLICY and its templates.
+ */
+static struct nl_msg *delpolicy_msg(uint8_t dir, int policy_attr_len)
+{
+	struct xfrm_userpolicy_id id = { .dir = dir };
+	struct xfrm_userpolicy_info pi = { .dir = dir, .priority = 1, .index = 42 };
+	struct xfrm_user_tmpl t = { .id.proto = IPPROTO_ESP, .family = AF_INET6, .mode = XFRM_MODE_TRANSPORT,
+				    .reqid = 17 };
+	struct in6_addr hoa = A("2001:db8:1::10"), ha = A("2001:db8:1::1");
+	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_DELPOLICY, 0);
+
+	ck_assert_ptr_nonnull(m);
+	pi.sel.family = AF_INET6;
+	pi.sel.proto = IPPROTO_MH;
+	pi.sel.prefixlen_s = pi.sel.prefixlen_d = 128;
+	memcpy(&pi.sel.saddr, &hoa, 16);
+	memcpy(&pi.sel.daddr, &ha, 16);
+	id.sel = pi.sel;
+	ck_assert_int_eq(nlmsg_append(m, &id, sizeof(id), NLMSG_ALIGNTO), 0);
+	ck_assert_int_eq(nla_put(m, XFRMA_POLICY, policy_attr_len, &pi), 0);
+	ck_assert_int_eq(nla_put(m, XFRMA_TMPL, sizeof(t), &t), 0);
+	return m;
+}
+
+START_TEST(xfrm_policy_delete_notification)
+{
+	struct knl_event e;
+	struct nl_msg *m;
+	const uint8_t *b;
+	size_t len;
+
+	m = delpolicy_msg(XFRM_POLICY_IN, sizeof(struct xfrm_userpolicy_info));
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), 1);
+	ck_assert_int_eq(e.type, KNL_EVENT_XFRM_POLICY);
+	ck_assert(e.removed);
+	ck_assert_uint_eq(e.policy.dir, XFRM_POLICY_IN);
+	ck_assert_uint_eq(e.policy.priority, 1);
+	ck_assert_uint_eq(e.policy.index, 42);
+	ck_assert_uint_eq(e.policy.sel.proto, IPPROTO_MH);
+	ck_assert_int_eq(e.policy.sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_eq(e.policy.sel.src_len, 128);
+	{
+		struct in6_addr hoa = A("2001:db8:1::10");
+		ck_assert(IN6_ARE_ADDR_EQUAL(&e.policy.sel.src, &hoa));
+	}
+	ck_assert_uint_eq(e.policy.n_tmpl, 1);
+	ck_assert_uint_eq(e.policy.tmpl[0].reqid, 17);
+	check_truncations(b, len, knl_parse_xfrm);
+	nlmsg_free(m);
+
+	m = delpolicy_msg(XFRM_POLICY_MAX, sizeof(struct xfrm_userpolicy_info)); /* no such direction */
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), -EBADMSG);
+	nlmsg_free(m);
+	m = delpolicy_msg(XFRM_POLICY_OUT, sizeof(struct xfrm_userpolicy_info) - 4); /* short XFRMA_POLICY */
+	b = bytes(m, &len);
+	ck_assert_int_eq(knl_parse_xfrm(b, len, &e), -EBADMSG);
+	nlmsg_free(m);
+}
+END_TEST
+
 START_TEST(xfrm_state_messages)
 {
 	/* CN: `proto route2 ... coa <CoA> mode ro`. */
@@ -593,6 +704,8 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, rule_and_proxy_roundtrip);
 	tcase_add_test(tc, ip6tnl_message);
 	tcase_add_test(tc, xfrm_policy_roundtrip);
+	tcase_add_test(tc, xfrm_policy_flush_notification);
+	tcase_add_test(tc, xfrm_policy_delete_notification);
 	tcase_add_test(tc, xfrm_state_messages);
 	tcase_add_test(tc, xfrm_migrate_roundtrip);
 	tcase_add_test(tc, rtnl_malformed);

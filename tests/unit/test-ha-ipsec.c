@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HA's MN–HA SPD fails closed (RFC 4877 §4.3, §7.2), driven through the
+ * manager with a fake kernel: the entries are installed at start and a refusal
+ * ends the start before READY; a reload that adds an IPsecPolicySet installs
+ * its entries before the new configuration is swapped in, and a kernel refusal
+ * undoes them and refuses the reload (old configuration, counted as failed);
+ * a reload that drops a set deletes its entries; shutdown deletes what is
+ * installed. Links are real, in a private network namespace (as test-ha).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "ha/ha.h"
+#include "io/io.h"
+#include "ipsec/spd.h"
+#include "manager.h"
+#include "netlink/nl-kernel.h"
+
+#define HOA1 "2001:db8:1::100"
+#define HOA2 "2001:db8:1::200"
+#define MAX_KREQ 256
+
+static struct {
+	struct manager *m;
+	char dir[64], conf[128], keys[128];
+	uint16_t type[MAX_KREQ];
+	struct knl_xfrm_policy pol[MAX_KREQ];
+	unsigned n;
+	struct in6_addr refuse; /* the kernel refuses an inbound policy from this HoA (:: = none) */
+} F;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	struct knl_event ev;
+	uint16_t type;
+
+	memcpy(&type, msg + 4, sizeof(type));
+	if (protocol != NETLINK_XFRM || knl_parse_xfrm(msg, len, &ev) != 1 || ev.type != KNL_EVENT_XFRM_POLICY)
+		return 0;
+	ck_assert_uint_lt(F.n, MAX_KREQ);
+	F.type[F.n] = type;
+	F.pol[F.n++] = ev.policy;
+	if (type != XFRM_MSG_DELPOLICY && ev.policy.dir == XFRM_POLICY_IN &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&F.refuse) && IN6_ARE_ADDR_EQUAL(&ev.policy.sel.src, &F.refuse))
+		return -EPERM;
+	return 0;
+}
+
+static void capture(const struct io_sent *s, void *ud)
+{
+}
+
+/* The requests seen for HoA hoa's HomeRegBinding entries (selector HoA <-> HA, MH): type t. */
+static unsigned count(uint16_t t, const char *hoa)
+{
+	struct in6_addr a = A(hoa);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n; i++)
+		n += F.type[i] == t && (IN6_ARE_ADDR_EQUAL(&F.pol[i].sel.src, &a) ||
+					IN6_ARE_ADDR_EQUAL(&F.pol[i].sel.dst, &a));
+	return n;
+}
+
+static void write_conf(bool two_sets)
+{
+	FILE *f = fopen(F.conf, "we");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyManagement static;\n"
+		   "StaticKeyFile \"%s\";\n"
+		   "IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress " HOA1 "/64; "
+		   "IPsecPolicy HomeRegBinding UseESP 10 11; }\n",
+		F.keys);
+	if (two_sets)
+		fprintf(f, "IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress " HOA2 "/64; "
+			   "IPsecPolicy HomeRegBinding UseESP 20 21; }\n");
+	fclose(f);
+}
+
+static bool run_until(bool (*pred)(void), int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+
+	while (!pred() && now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+	return pred();
+}
+
+static bool is_ready(void)
+{
+	return F.m->ready;
+}
+
+static bool reload_settled(void)
+{
+	return F.m->reload_pending == NULL;
+}
+
+static bool loop_exited(void)
+{
+	return sd_event_get_state(F.m->event) == SD_EVENT_FINISHED;
+}
+
+static void start(bool two_sets)
+{
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+	FILE *k;
+
+	memset(&F, 0, sizeof(F));
+	strcpy(F.dir, "/tmp/mip6-ha-ipsec-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(F.dir));
+	snprintf(F.conf, sizeof(F.conf), "%s/ha.conf", F.dir);
+	snprintf(F.keys, sizeof(F.keys), "%s/keys", F.dir);
+	k = fopen(F.keys, "we");
+	ck_assert_ptr_nonnull(k);
+	fprintf(k, HOA1 " 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) "
+		   "00112233445566778899aabbccddeeff01020304 128\n");
+	fclose(k);
+	ck_assert_int_eq(chmod(F.keys, 0600), 0);
+	write_conf(two_sets);
+	ck_assert_msg(conf_load_file(F.conf, &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, F.conf, NULL, c), 0);
+	F.m->role = &ha_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, NULL, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+}
+
+static void teardown(void)
+{
+	F.m = manager_free(F.m);
+	unlink(F.conf);
+	unlink(F.keys);
+	rmdir(F.dir);
+}
+
+static bool covers(const char *hoa)
+{
+	struct spd_pair p;
+	struct in6_addr a = A(hoa);
+
+	return spd_lookup(F.m->config, &a, NULL, &p) > 0;
+}
+
+START_TEST(reload_adds_and_refuses)
+{
+	start(false);
+	ck_assert(run_until(is_ready, 5000));
+	ck_assert_uint_eq(count(XFRM_MSG_UPDPOLICY, HOA1), 2);
+	/* The kernel refuses HoA2's inbound entry: the outbound one is undone, the old file stays. */
+	write_conf(true);
+	F.n = 0;
+	F.refuse = A(HOA2);
+	ck_assert_int_eq(manager_reload(F.m), 1);
+	ck_assert(!covers(HOA2)); /* not swapped in before the kernel agreed */
+	ck_assert(run_until(reload_settled, 5000));
+	ck_assert_uint_eq(F.m->reload_failures, 1);
+	ck_assert_uint_eq(F.m->reloads, 0);
+	ck_assert(!covers(HOA2));
+	ck_assert_uint_eq(count(XFRM_MSG_UPDPOLICY, HOA2), 2);
+	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA2), 1);
+	ck_assert_uint_eq(count(XFRM_MSG_UPDPOLICY, HOA1) + count(XFRM_MSG_DELPOLICY, HOA1), 0);
+	/* The same reload once the kernel takes it: HoA1 untouched, HoA2 installed, swapped in. */
+	F.n = 0;
+	F.refuse = in6addr_any;
+	ck_assert_int_eq(manager_reload(F.m), 1);
+	ck_assert_int_eq(manager_reload(F.m), -EBUSY); /* one at a time */
+	ck_assert(run_until(reload_settled, 5000));
+	ck_assert_uint_eq(F.m->reloads, 1);
+	ck_assert(covers(HOA2));
+	ck_assert_uint_eq(count(XFRM_MSG_UPDPOLICY, HOA2), 2);
+	ck_assert_uint_eq(count(XFRM_MSG_UPDPOLICY, HOA1) + count(XFRM_MSG_DELPOLICY, HOA1), 0);
+	/* Dropping the set deletes its two entries, synchronously swapped after the kernel's ACKs. */
+	write_conf(false);
+	F.n = 0;
+	ck_assert_int_eq(manager_reload(F.m), 1);
+	ck_assert(run_until(reload_settled, 5000));
+	ck_assert_uint_eq(F.m->reloads, 2);
+	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA2), 2);
+	ck_assert(!covers(HOA2));
+}
+END_TEST
+
+START_TEST(shutdown_deletes_what_is_installed)
+{
+	start(true);
+	ck_assert(run_until(is_ready, 5000));
+	/* The file changes on disk without a reload: shutdown still deletes HoA2's entries. */
+	write_conf(false);
+	F.n = 0;
+	ck_assert_int_eq(F.m->role->shutdown(F.m), 1);
+	ck_assert(run_until(loop_exited, 5000));
+	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA1), 2);
+	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA2), 2);
+}
+END_TEST
+
+START_TEST(refused_install_fails_start)
+{
+	int code = 0;
+
+	memset(&F.refuse, 0, sizeof(F.refuse));
+	start(true);
+	F.refuse = A(HOA2);
+	ck_assert(run_until(loop_exited, 5000));
+	ck_assert(!F.m->ready);
+	ck_assert_int_ge(sd_event_get_exit_code(F.m->event, &code), 0);
+	ck_assert_int_eq(code, -EPERM);
+}
+END_TEST
+
+static int netns_setup(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	if (system("ip link set lo up && ip link add home0 type veth peer name home1 && "
+		   "ip link set home0 up && ip link set home1 up && "
+		   "ip -6 addr add 2001:db8:1::1/64 dev home0 nodad && "
+		   "ip link add mip6tnl0 type bridge && "
+		   "sysctl -qw net.ipv6.neigh.home0.retrans_time_ms=50") != 0)
+		return -ENODEV;
+	return 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("ha-ipsec");
+	TCase *tc = tcase_create("ha-ipsec");
+	SRunner *sr;
+	int failed;
+
+	if (netns_setup() < 0) {
+		fprintf(stderr, "test-ha-ipsec: no private network namespace with veth and bridge links here, skipped\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, reload_adds_and_refuses);
+	tcase_add_test(tc, shutdown_deletes_what_is_installed);
+	tcase_add_test(tc, refused_install_fails_start);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
