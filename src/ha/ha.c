@@ -656,6 +656,21 @@ static void ha_load_prefixes(struct ha *ha)
 
 static void on_setup_step(int result, void *userdata);
 
+/*
+ * The inbound policy for every MH whose optional RO template lets BUs with a Home
+ * Address option through (the `hao` state processed the option; other MH types with a
+ * HAO must reach us too: §9.2 BE). Part of the SPD set, so a flush is repaired.
+ */
+static void ha_hao_policy(struct knl_xfrm_policy *p)
+{
+	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
+	p->sel.proto = IPPROTO_MH;
+	p->sel.type = KNL_XFRM_TYPE_ANY;
+	p->tmpl[0].proto = IPPROTO_DSTOPTS;
+	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	p->tmpl[0].optional = true;
+}
+
 /* Manual keys: the HA installs its side of every protected pair (with IKE, charon does). */
 static void ha_static_keys(struct ha *ha)
 {
@@ -683,11 +698,17 @@ static void ha_static_keys(struct ha *ha)
 static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn done, void *userdata)
 {
 	_cleanup_(freep) struct knl_xfrm_policy *pol = NULL;
+	struct knl_xfrm_policy *all;
 	size_t n;
 	int hoas = spd_ha_set(c, &pol, &n), r;
 
 	if (hoas < 0)
 		return hoas;
+	all = realloc(pol, (n + 1) * sizeof(*pol));
+	if (!all)
+		return -ENOMEM;
+	pol = all;
+	ha_hao_policy(&pol[n++]);
 	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
 	if (r >= 0 && hoas > 0)
 		log_info("MN-HA IPsec: %zu SPD entries for %d home address(es), key management %s", n, hoas,
@@ -698,9 +719,13 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 static void ha_on_knl_event(const struct knl_event *ev, void *userdata)
 {
 	struct ha *ha = userdata;
+	struct spd_sync_stats before, after;
 
+	spd_sync_get_stats(ha->spd, &before);
 	spd_sync_on_event(ha->spd, ev);
-	ha_status_changed(ha);
+	spd_sync_get_stats(ha->spd, &after);
+	if (after.repairs != before.repairs)
+		ha_status_changed(ha); /* STATUS= counts the repairs */
 }
 
 static void ha_on_knl_resync(void *userdata)
@@ -755,24 +780,17 @@ static void ha_setup_next(struct ha *ha)
 		break;
 	}
 	case SETUP_HAO_POLICY: {
-		/*
-		 * ... and an inbound policy for every MH type whose optional RO template lets
-		 * those packets through (other MH types with a HAO must reach us too: §9.2 BE).
-		 */
-		struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
-		p.sel.proto = IPPROTO_MH;
-		p.sel.type = KNL_XFRM_TYPE_ANY;
-		p.tmpl[0].proto = IPPROTO_DSTOPTS;
-		p.tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
-		p.tmpl[0].optional = true;
+		/* ... and the inbound MH policy with its optional RO template (ha_hao_policy). */
+		struct knl_xfrm_policy p;
+
+		ha_hao_policy(&p);
 		r = knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &p, ha, on_setup_step, ha);
 		break;
 	}
 	case SETUP_SPD:
 		/* Subscribed before the install: a flush from now on is seen and repaired. */
-		if (ha->m->config->use_mn_ha_ipsec &&
-		    (r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY, ha_on_knl_event, ha_on_knl_resync,
-					   ha)) < 0 && r != -EBUSY)
+		r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY, ha_on_knl_event, ha_on_knl_resync, ha);
+		if (r < 0 && r != -EBUSY)
 			break;
 		ha_static_keys(ha);
 		r = ha_spd_apply(ha, ha->m->config, on_setup_step, ha);
@@ -902,7 +920,6 @@ static int ha_shutdown(struct manager *m)
 {
 	struct ha *ha = m->role_data;
 	struct knl_xfrm_state s = { .proto = IPPROTO_DSTOPTS, .mode = XFRM_MODE_ROUTEOPTIMIZATION };
-	struct knl_xfrm_policy p = { .dir = XFRM_POLICY_IN, .priority = 2 };
 
 	if (!ha || !ha->knl)
 		return 0;
@@ -910,13 +927,16 @@ static int ha_shutdown(struct manager *m)
 	ha->flush_pending = 0;
 	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
-	p.sel.proto = IPPROTO_MH;
-	p.sel.type = KNL_XFRM_TYPE_ANY;
 	s.sel.type = KNL_XFRM_TYPE_ANY;
-	/* The entries actually installed, not those of the configuration read last. */
+	/* The entries actually installed (the MH/HAO policy too), not those of the file read last. */
 	if (spd_sync_clear(ha->spd, on_flushed, ha) > 0)
 		ha->flush_pending++;
-	(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	else {
+		struct knl_xfrm_policy p; /* a shutdown before the SPD step: the MH/HAO policy alone */
+
+		ha_hao_policy(&p);
+		(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+	}
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
 	return ha->flush_pending > 0 ? 1 : 0;

@@ -40,6 +40,7 @@
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "icmp6/icmp6-socket.h"
+#include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
 #include "keymgmt.h"
 #include "icmp6/ndisc.h"
@@ -116,6 +117,7 @@ struct mn {
 	bool ipsec;
 	struct spd_pair pair;
 	struct km *km;
+	struct spd_sync *spd; /* the SPD entries installed at start, acknowledged as one change */
 	struct mn_km_ticket *tickets;
 
 	struct mn_handover hist[MN_HISTORY];
@@ -593,24 +595,27 @@ static void mn_setup_next(struct mn *mn, int stage)
 		break;
 	case SETUP_SPD: {
 		/* RFC 4877 §7.2: the SPD is ours; it stays in place at home and away. */
-		struct knl_xfrm_policy sp[2];
+		struct knl_xfrm_policy sp[6];
+		size_t n = 0;
+
 		if (!mn->ipsec) {
 			mn_setup_next(mn, ++mn->setup_stage);
 			return;
 		}
 		/* HoTI/HoT in ESP tunnel (if the set asks): outer HoA <-> HA until the first move. */
-		if (spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->hoa, sp) == 2) {
-			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
-			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, NULL, NULL);
-		}
+		n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->hoa, &sp[n]);
 		/* MPS/MPA in ESP transport (if the set asks). */
-		if (spd_mpd_policies(NODE_ROLE_MN, &mn->pair, sp) == 2) {
-			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
-			(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, NULL, NULL);
+		n += (size_t)spd_mpd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+		n += (size_t)spd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+		/* Every entry acknowledged, or the start fails (a refusal undoes the others). */
+		r = spd_sync_new(mn->knl, &mn->spd);
+		if (r >= 0)
+			r = spd_sync_apply(mn->spd, sp, n, on_setup_step, mn);
+		if (r == 0) {
+			mn_setup_next(mn, ++mn->setup_stage);
+			return;
 		}
-		spd_policies(NODE_ROLE_MN, &mn->pair, sp);
-		(void)knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[0], NULL, NULL, NULL);
-		r = knl_xfrm_policy(mn->knl, KNL_OP_REPLACE, &sp[1], NULL, on_setup_step, mn);
+		r = r > 0 ? 0 : r;
 		break;
 	}
 	case SETUP_DONE:
@@ -793,6 +798,7 @@ static void mn_stop(struct manager *m)
 	mn_batch_cancel(mn);
 	manager_set_km(mn->m, NULL);
 	mn->km = km_free(mn->km); /* cancels pending calls: no callback runs */
+	mn->spd = spd_sync_free(mn->spd);
 	if (mn->io) {
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
