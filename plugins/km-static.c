@@ -110,7 +110,7 @@ static int st_up(void *be, const struct spd_pair *p, struct km_call *call)
 	r = keyfile_find(text, len, &p->hoa, &p->ha, &e, &line);
 	explicit_bzero(text, len);
 	if (r < 0)
-		return log_error_errno(r, "key file %s: line %u is malformed", st->path, line);
+		return log_error_errno(r, "key file %s: line %u is malformed (want: HOA HA SPI_TO_HA SPI_TO_MN AEAD KEY_TO_HA KEY_TO_MN ICV_BITS, two different keys)", st->path, line);
 	if (r == 0)
 		return log_error_errno(ENOENT, "key file %s has no keys for this home address", st->path);
 	keyfile_states(&e, p, states);

@@ -9,7 +9,7 @@
 #include "ipsec/spd.h"
 #include "netlink/nl-types.h"
 
-#define KEYFILE_FIELDS 7
+#define KEYFILE_FIELDS 8
 #define KEYFILE_FIELD_MAX (2 * KEYFILE_KEY_MAX)
 
 static bool is_blank(char ch)
@@ -84,7 +84,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 	return 0;
 }
 
-static int parse_key(const char *s, struct keyfile_entry *e)
+static int parse_key(const char *s, struct keyfile_key *k)
 {
 	size_t n = strlen(s);
 
@@ -95,9 +95,9 @@ static int parse_key(const char *s, struct keyfile_entry *e)
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		e->key[i] = (uint8_t)(hi << 4 | lo);
+		k->bytes[i] = (uint8_t)(hi << 4 | lo);
 	}
-	e->key_len = (uint16_t)(n / 2);
+	k->len = (uint16_t)(n / 2);
 	return 0;
 }
 
@@ -135,7 +135,11 @@ int keyfile_parse_line(const char *line, size_t len, struct keyfile_entry *ret)
 		return -EINVAL;
 	if (parse_u32(f[2], 256, UINT32_MAX, &e.spi_to_ha) < 0 || parse_u32(f[3], 256, UINT32_MAX, &e.spi_to_mn) < 0)
 		return -EINVAL;
-	if (parse_alg(f[4], &e) < 0 || parse_key(f[5], &e) < 0 || parse_u32(f[6], 1, 256, &icv) < 0)
+	if (parse_alg(f[4], &e) < 0 || parse_key(f[5], &e.key_to_ha) < 0 || parse_key(f[6], &e.key_to_mn) < 0 ||
+	    parse_u32(f[7], 1, 256, &icv) < 0)
+		return -EINVAL;
+	/* RFC 4106 §3.1: the same key both ways would repeat every nonce (see keyfile.h). */
+	if (e.key_to_ha.len == e.key_to_mn.len && memcmp(e.key_to_ha.bytes, e.key_to_mn.bytes, e.key_to_ha.len) == 0)
 		return -EINVAL;
 	e.icv_bits = (uint16_t)icv;
 	*ret = e;
@@ -179,13 +183,15 @@ void keyfile_states(const struct keyfile_entry *e, const struct spd_pair *p, str
 
 		s->proto = IPPROTO_ESP;
 		s->mode = XFRM_MODE_TRANSPORT;
-		s->replay_window = 32;
+		s->replay_window = 0; /* RFC 3776 §4.4: no anti-replay with manual keys (keyfile.h) */
 		s->sel.type = KNL_XFRM_TYPE_ANY;
 		memcpy(s->aead.name, e->aead, sizeof(e->aead));
-		memcpy(s->aead.key, e->key, e->key_len);
-		s->aead.key_len = e->key_len;
 		s->aead.icv_bits = e->icv_bits;
 	}
+	memcpy(ret[0].aead.key, e->key_to_ha.bytes, e->key_to_ha.len);
+	ret[0].aead.key_len = e->key_to_ha.len;
+	memcpy(ret[1].aead.key, e->key_to_mn.bytes, e->key_to_mn.len);
+	ret[1].aead.key_len = e->key_to_mn.len;
 	ret[0].src = p->hoa;
 	ret[0].dst = p->ha;
 	ret[0].spi = e->spi_to_ha;

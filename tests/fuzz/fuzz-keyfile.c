@@ -25,8 +25,11 @@ static void round_trip(const struct keyfile_entry *e)
 	inet_ntop(AF_INET6, &e->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET6, &e->ha, ha, sizeof(ha));
 	n = snprintf(line, sizeof(line), "%s %s 0x%x %u %s ", hoa, ha, e->spi_to_ha, e->spi_to_mn, e->aead);
-	for (size_t i = 0; i < e->key_len; i++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", e->key[i]);
+	for (size_t i = 0; i < e->key_to_ha.len; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", e->key_to_ha.bytes[i]);
+	n += snprintf(line + n, sizeof(line) - (size_t)n, " ");
+	for (size_t i = 0; i < e->key_to_mn.len; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", e->key_to_mn.bytes[i]);
 	n += snprintf(line + n, sizeof(line) - (size_t)n, " %u", e->icv_bits);
 	if (n <= 0 || (size_t)n >= sizeof(line) || keyfile_parse_line(line, (size_t)n, &again) != 1 ||
 	    memcmp(&again, e, sizeof(*e)) != 0)
@@ -45,10 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inet_pton(AF_INET6, "2001:db8:1::100", &p.hoa);
 	inet_pton(AF_INET6, "2001:db8:1::1", &p.ha);
 	if (keyfile_find(text, size, &p.hoa, &p.ha, &e, &line) == 1) {
-		if (memcmp(&e.hoa, &p.hoa, 16) != 0 || e.key_len == 0 || e.key_len > KEYFILE_KEY_MAX)
+		if (memcmp(&e.hoa, &p.hoa, 16) != 0 || e.key_to_ha.len == 0 || e.key_to_ha.len > KEYFILE_KEY_MAX ||
+		    e.key_to_mn.len == 0 || e.key_to_mn.len > KEYFILE_KEY_MAX)
+			abort();
+		/* Never one key for both directions. */
+		if (e.key_to_ha.len == e.key_to_mn.len && !memcmp(e.key_to_ha.bytes, e.key_to_mn.bytes, e.key_to_ha.len))
 			abort();
 		keyfile_states(&e, &p, st);
-		if (st[0].spi != e.spi_to_ha || st[1].reqid != 2)
+		if (st[0].spi != e.spi_to_ha || st[1].reqid != 2 || st[0].replay_window || st[1].replay_window ||
+		    memcmp(st[1].aead.key, e.key_to_mn.bytes, e.key_to_mn.len) != 0)
 			abort();
 	}
 	while (off < size) {

@@ -135,7 +135,7 @@ static void start(bool two_sets)
 	k = fopen(F.keys, "we");
 	ck_assert_ptr_nonnull(k);
 	fprintf(k, HOA1 " 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) "
-		   "00112233445566778899aabbccddeeff01020304 128\n");
+		   "00112233445566778899aabbccddeeff01020304 ffeeddccbbaa99887766554433221100a0b0c0d0 128\n");
 	fclose(k);
 	ck_assert_int_eq(chmod(F.keys, 0600), 0);
 	write_conf(two_sets);

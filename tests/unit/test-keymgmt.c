@@ -796,7 +796,9 @@ static void st_setup(void)
 	ck_assert_int_eq(io_new(T.e, &T.counters, &T.io), 0);
 }
 
-#define KEYLINE HOA " " HA " 0x1001 0x1002 rfc4106(gcm(aes)) 00112233445566778899aabbccddeeff01020304 128\n"
+#define KEYLINE                                                                                              \
+	HOA " " HA " 0x1001 0x1002 rfc4106(gcm(aes)) 00112233445566778899aabbccddeeff01020304 "                \
+	    "ffeeddccbbaa99887766554433221100a0b0c0d0 128\n"
 
 START_TEST(static_up_checks_and_completes_later)
 {
@@ -811,7 +813,7 @@ START_TEST(static_up_checks_and_completes_later)
 	ck_assert(km_has(T.km, KM_F_LOCAL_KEYS) && !km_has(T.km, KM_F_MIGRATE));
 	/* Readable by others: refused at once, no callback. */
 	ck_assert_int_eq(km_up(T.km, &p, &owner_a, on_done, &a), -EPERM);
-	write_keys("# none for us\n2001:db8:1::200 " HA " 0x1001 0x1002 a 00 128\n", 0600);
+	write_keys("# none for us\n2001:db8:1::200 " HA " 0x1001 0x1002 a 00 01 128\n", 0600);
 	ck_assert_int_eq(km_up(T.km, &p, &owner_a, on_done, &a), -ENOENT);
 	write_keys(KEYLINE "garbage\n", 0600);
 	ck_assert_int_eq(km_up(T.km, &p, &owner_a, on_done, &a), -EINVAL);

@@ -23,6 +23,8 @@ static struct spd_pair pair(void)
 }
 
 #define KEY "00112233445566778899aabbccddeeff01020304"
+#define KEY2 "ffeeddccbbaa99887766554433221100a0b0c0d0"
+#define KEYS KEY " " KEY2 /* one key per direction */
 #define LINE(hoa, rest) hoa " 2001:db8:1::1 " rest
 
 static int parse(const char *line, struct keyfile_entry *e)
@@ -36,12 +38,13 @@ START_TEST(keyfile_good_line)
 	struct keyfile_entry e;
 	struct knl_xfrm_state st[2];
 
-	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "0x1001 4098 rfc4106(gcm(aes)) " KEY " 128\n"), &e), 1);
+	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "0x1001 4098 rfc4106(gcm(aes)) " KEYS " 128\n"), &e), 1);
 	ck_assert(memcmp(&e.hoa, &p.hoa, 16) == 0 && memcmp(&e.ha, &p.ha, 16) == 0);
 	ck_assert_uint_eq(e.spi_to_ha, 0x1001);
 	ck_assert_uint_eq(e.spi_to_mn, 4098);
 	ck_assert_str_eq(e.aead, "rfc4106(gcm(aes))");
-	ck_assert_uint_eq(e.key_len, 20);
+	ck_assert_uint_eq(e.key_to_ha.len, 20);
+	ck_assert_uint_eq(e.key_to_mn.len, 20);
 	ck_assert_uint_eq(e.icv_bits, 128);
 	keyfile_states(&e, &p, st);
 	ck_assert_uint_eq(st[0].spi, 0x1001);
@@ -56,13 +59,23 @@ START_TEST(keyfile_good_line)
 	ck_assert_uint_eq(st[0].aead.key_len, 20);
 	ck_assert_uint_eq(st[0].aead.key[0], 0x00);
 	ck_assert_uint_eq(st[0].aead.key[19], 0x04);
+	/* One key per direction: HA -> HoA uses KEY_TO_MN. */
+	ck_assert_uint_eq(st[1].aead.key_len, 20);
+	ck_assert_uint_eq(st[1].aead.key[0], 0xff);
+	ck_assert_uint_eq(st[1].aead.key[19], 0xd0);
 	ck_assert_uint_eq(st[1].aead.icv_bits, 128);
+	/* RFC 3776 §4.4: no anti-replay window with manual keys. */
+	ck_assert_uint_eq(st[0].replay_window, 0);
+	ck_assert_uint_eq(st[1].replay_window, 0);
 	/* Bounds: SPI 256 and 2^32-1, a 64-byte key, ICV 1 and 256; CRLF, no newline, tabs. */
-	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "256 0xffffffff a " KEY KEY KEY "00112233 1"), &e), 1);
+	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "256 0xffffffff a " KEY KEY KEY "00112233 " KEY2 " 1"), &e), 1);
 	ck_assert_uint_eq(e.spi_to_mn, 0xffffffffu);
-	ck_assert_uint_eq(e.key_len, 64);
-	ck_assert_int_eq(parse("\t2001:db8:1::100\t2001:db8:1::1 256 257 x 00 256\r\n", &e), 1);
+	ck_assert_uint_eq(e.key_to_ha.len, 64);
+	ck_assert_uint_eq(e.key_to_mn.len, 20);
+	ck_assert_int_eq(parse("\t2001:db8:1::100\t2001:db8:1::1 256 257 x 00 01 256\r\n", &e), 1);
 	ck_assert_uint_eq(e.icv_bits, 256);
+	/* Keys that differ only in length differ. */
+	ck_assert_int_eq(parse(LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 00" KEY " 128"), &e), 1);
 }
 END_TEST
 
@@ -82,26 +95,28 @@ START_TEST(keyfile_bad_lines)
 {
 	static const char *const bad[] = {
 		LINE("2001:db8:1::100", "0x1001\n"),                                           /* short */
-		LINE("not-an-address", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),       /* address */
-		LINE("10.0.0.1", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),             /* IPv4 */
-		LINE("2001:db8:1::100", "0x10 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),        /* SPI < 256 */
-		LINE("2001:db8:1::100", "255 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),         /* SPI < 256 */
-		LINE("2001:db8:1::100", "0x1001 0x100000000 rfc4106(gcm(aes)) " KEY " 128\n"), /* SPI > 32 bits */
-		LINE("2001:db8:1::100", "0x1001 -4098 rfc4106(gcm(aes)) " KEY " 128\n"),       /* sign */
-		LINE("2001:db8:1::100", "0x 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"),          /* no digits */
-		LINE("2001:db8:1::100", "0x1001 0x1g02 rfc4106(gcm(aes)) " KEY " 128\n"),      /* not hex */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) 0011223 128\n"),     /* odd hex */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) zz11 128\n"),        /* not hex */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 0\n"),        /* ICV 0 */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 257\n"),      /* ICV */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY KEY KEY KEY " 128\n"), /* key */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128 trailing\n"), /* extra field */
-		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes));x " KEY " 128\n"),    /* alg chars */
-		LINE("2001:db8:1::100", "0x1001 0x1002 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " KEY " 128\n"),
+		LINE("not-an-address", "0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 128\n"),       /* address */
+		LINE("10.0.0.1", "0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 128\n"),             /* IPv4 */
+		LINE("2001:db8:1::100", "0x10 0x1002 rfc4106(gcm(aes)) " KEYS " 128\n"),        /* SPI < 256 */
+		LINE("2001:db8:1::100", "255 0x1002 rfc4106(gcm(aes)) " KEYS " 128\n"),         /* SPI < 256 */
+		LINE("2001:db8:1::100", "0x1001 0x100000000 rfc4106(gcm(aes)) " KEYS " 128\n"), /* SPI > 32 bits */
+		LINE("2001:db8:1::100", "0x1001 -4098 rfc4106(gcm(aes)) " KEYS " 128\n"),       /* sign */
+		LINE("2001:db8:1::100", "0x 0x1002 rfc4106(gcm(aes)) " KEYS " 128\n"),          /* no digits */
+		LINE("2001:db8:1::100", "0x1001 0x1g02 rfc4106(gcm(aes)) " KEYS " 128\n"),      /* not hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) 0011223 " KEY2 " 128\n"),     /* odd hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) zz11 " KEY2 " 128\n"),        /* not hex */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 0\n"),        /* ICV 0 */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 257\n"),      /* ICV */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY KEY KEY KEY " " KEY2 " 128\n"), /* key */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 128 trailing\n"), /* extra field */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes));x " KEYS " 128\n"),    /* alg chars */
+		LINE("2001:db8:1::100", "0x1001 0x1002 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " KEYS " 128\n"),
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 128\n"), /* one key: the old format */
+		LINE("2001:db8:1::100", "0x1001 0x1002 rfc4106(gcm(aes)) " KEY " " KEY " 128\n"), /* same key twice */
 	};
 	struct keyfile_entry e;
 	char longline[KEYFILE_LINE_MAX + 2];
-	static const char nul[] = "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 a\0b " KEY " 128";
+	static const char nul[] = "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 a\0b " KEYS " 128";
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(parse(bad[i], &e) == -EINVAL, "accepted: %s", bad[i]);
@@ -115,9 +130,9 @@ END_TEST
 START_TEST(keyfile_whole_text)
 {
 	static const char text[] = "# keys\n"
-				   "2001:db8:1::200 2001:db8:1::1 0x2001 0x2002 rfc4106(gcm(aes)) " KEY " 128\n"
+				   "2001:db8:1::200 2001:db8:1::1 0x2001 0x2002 rfc4106(gcm(aes)) " KEYS " 128\n"
 				   "\n"
-				   "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEY " 96";
+				   "2001:db8:1::100 2001:db8:1::1 0x1001 0x1002 rfc4106(gcm(aes)) " KEYS " 96";
 	struct spd_pair p = pair();
 	struct keyfile_entry e;
 	struct in6_addr other;
