@@ -49,6 +49,7 @@ struct bce {
 	struct in6_addr hoa;
 	struct in6_addr coa;
 	struct in6_addr local;   /* the HA address the BU was sent to */
+	struct in6_addr ba_dst;  /* the last accepted BU's IPv6 source: its BA goes there (§9.5.4) */
 	struct in6_addr sa_coa;  /* where the MN's tunnel-mode SAs point (:: = the HoA) */
 	struct in6_addr sa_coa_moving; /* K=1: where a km_migrate in flight moves them */
 	uint16_t seq;            /* last accepted sequence number (DAD: of the BU DAD waits for) */

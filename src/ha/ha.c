@@ -263,7 +263,7 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 /* The BA of the entry's newest accepted BU (its lifetime, K when both sides move the IKE SA). */
 static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_sec)
 {
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_ACCEPTED, e->seq, lifetime_sec,
+	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_ACCEPTED, e->seq, lifetime_sec,
 		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
 }
 
@@ -272,7 +272,7 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 {
 	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
 
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
 	knl_cancel_owner(ha->knl, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
@@ -421,6 +421,8 @@ static void bce_take_bu(struct bce *e, const struct ha_bu *bu, const struct mh_r
 	e->seq = bu->seq;
 	e->bu_flags = bu->flags;
 	e->coa = bu->coa;
+	/* §9.5.4: the BA goes to the BU's source address, also when an Alternate CoA names another. */
+	e->ba_dst = rx->has_hao ? rx->hao : rx->src;
 	e->local = rx->dst;
 	e->lifetime_sec = lifetime;
 }
@@ -431,6 +433,7 @@ static void ha_deregister(struct ha *ha, struct bce *e, const struct ha_bu *bu, 
 	e->local = rx->dst;
 	/* The BA goes to the BU's source (the CoA == HoA at home), not to the old CoA. */
 	e->coa = rx->has_hao ? rx->hao : rx->src;
+	e->ba_dst = e->coa;
 	ha->deregistrations++;
 	if (e->state == BCE_DAD) {
 		/* Nothing was installed: the pending registration ends here, BA 0 now (§10.3.2). */
@@ -478,7 +481,8 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 		return;
 	}
 	if (!hi || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
-		ha_send_ba(ha, &rx->dst, &bu->hoa, &bu->coa, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, 0, 0);
+		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
+			   bu->seq, 0, 0);
 		return;
 	}
 	/* A new entry, or a deleted one in its grace period: the same entry goes to DAD. */
@@ -523,6 +527,19 @@ static bool ha_bu_protected(struct ha *ha, const struct ha_bu *bu, const struct 
 	return !ha->m->config->use_mn_ha_ipsec || spd_lookup(ha->m->config, &bu->hoa, &rx->dst, &sp) > 0;
 }
 
+/*
+ * RFC 4877 §4.3: under ESP the outer source (the CoA) is not protected, so a MN away
+ * from home MUST name its CoA in an Alternate Care-of Address option (RFC 6275 §6.2.5,
+ * §11.7.1), also when it deregisters from away; the HA takes the CoA from it (§10.3.1).
+ * A protected BU from a care-of address without one is refused with 128 (Reason
+ * unspecified): it came under ESP, so the MN is authenticated and a negative BA (to the
+ * BU's source, §9.5.4) tells it why; `mip6ctl counters` counts it (BA status 128 out).
+ */
+static bool ha_bu_lacks_alt_coa(struct ha *ha, const struct mh_msg *msg, const struct mh_rx_info *rx)
+{
+	return ha->m->config->use_mn_ha_ipsec && rx->has_hao && !(msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA));
+}
+
 static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -550,6 +567,12 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 	if (!ha_bu_protected(ha, &bu, rx)) {
 		log_notice("BU for %s from %s dropped: UseMnHaIPsec requires an IPsecPolicySet for it", h, c);
 		return DROP_NOT_PROTECTED;
+	}
+	if (ha_bu_lacks_alt_coa(ha, msg, rx)) {
+		log_notice("BU for %s from %s refused (128): no Alternate Care-of Address option (RFC 4877 §4.3)", h, c);
+		if (bu.flags & MH_BU_F_A)
+			ha_send_ba(ha, &rx->dst, &bu.hoa, &rx->hao, MH_BA_UNSPECIFIED, bu.seq, 0, 0);
+		return DROP_NONE;
 	}
 	e = bcache_lookup(ha->bc, &bu.hoa);
 	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
@@ -597,7 +620,7 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 	addr_str(&target, h);
 	log_notice("DAD for home address %s failed: it is in use on the home link", h);
 	ha->dad_failures++;
-	ha_send_ba(ha, &e->local, &e->hoa, &e->coa, MH_BA_DAD_FAILED, e->seq, 0, 0);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_DAD_FAILED, e->seq, 0, 0);
 	bce_free(ha, e);
 	ha_status_changed(ha);
 	return DROP_NONE;

@@ -143,6 +143,15 @@ static int send_bu(struct bul_entry *e)
 	msg.bu.seq = e->seq;
 	msg.bu.flags = MH_BU_F_A | (e->home_reg ? MH_BU_F_H : 0) | (e->kbit ? MH_BU_F_K : 0);
 	msg.bu.lifetime = e->home ? 0 : mh_lifetime_to_units(e->table->params.lifetime);
+	/*
+	 * RFC 4877 §4.3: away from home every BU names the CoA in an Alternate Care-of
+	 * Address option (RFC 6275 §6.2.5), which ESP protects; the outer source, the only
+	 * other copy, is not. The HA takes the CoA from it (§10.3.1).
+	 */
+	if (!e->home) {
+		msg.opts.present |= MH_OPT_BIT(MH_OPT_ALT_COA);
+		msg.opts.alt_coa = e->coa;
+	}
 	r = e->table->io->send(e, &msg, e->table->ud);
 	if (r < 0)
 		return log_warning_errno(r, "sending the BU failed: %m, retrying");

@@ -25,6 +25,7 @@
 #include "io/io.h"
 #include "ipsec/spd.h"
 #include "manager.h"
+#include "mh/mh-codec.h"
 #include "netlink/nl-kernel.h"
 
 #define HOA1 "2001:db8:1::100"
@@ -38,6 +39,13 @@ static struct {
 	struct knl_xfrm_policy pol[MAX_KREQ];
 	unsigned n;
 	struct in6_addr refuse; /* the kernel refuses an inbound policy from this HoA (:: = none) */
+	struct {
+		uint8_t buf[128];
+		size_t len;
+		struct in6_addr dst, rh2;
+		bool has_rh2;
+	} ba[16];
+	unsigned n_ba;
 } F;
 
 static struct in6_addr A(const char *s)
@@ -67,6 +75,15 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 
 static void capture(const struct io_sent *s, void *ud)
 {
+	if (s->proto != IPPROTO_MH || s->len < 12 || s->buf[2] != 6 || F.n_ba >= 16)
+		return;
+	memcpy(F.ba[F.n_ba].buf, s->buf, s->len < 128 ? s->len : 128);
+	F.ba[F.n_ba].len = s->len;
+	F.ba[F.n_ba].dst = s->dst;
+	F.ba[F.n_ba].has_rh2 = s->has_rh2;
+	if (s->has_rh2)
+		F.ba[F.n_ba].rh2 = s->rh2;
+	F.n_ba++;
 }
 
 /* The requests seen for HoA hoa's HomeRegBinding entries (selector HoA <-> HA, MH): type t. */
@@ -201,6 +218,99 @@ START_TEST(reload_adds_and_refuses)
 }
 END_TEST
 
+/*
+ * A BU (RFC 6275 §6.1.7) laid out by hand: Sequence # at 6, A|H at 8, Lifetime at 10;
+ * with alt_coa an Alternate Care-of Address option (§6.2.5, type 3, length 16) at 8n+6
+ * after a PadN of length 0, else a PadN of 2.
+ */
+static void send_bu(const char *coa, const char *alt_coa, uint16_t seq, uint16_t units)
+{
+	uint8_t b[32] = { 59, 1, 5, 0, 0, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0xc0, 0,
+			  (uint8_t)(units >> 8), (uint8_t)units, 1, 2 };
+	struct mh_rx_info rx = { .src = A(HOA1), .dst = A("2001:db8:1::1") };
+	size_t len = 16;
+
+	if (alt_coa) {
+		struct in6_addr a = A(alt_coa);
+
+		b[1] = 3;
+		b[13] = 0;
+		b[14] = 3;
+		b[15] = 16;
+		memcpy(b + 16, &a, 16);
+		len = 32;
+	}
+	if (coa) {
+		rx.has_hao = true;
+		rx.hao = A(coa);
+	}
+	io_mh_input(F.m->io, b, len, &rx);
+}
+
+static unsigned want_ba;
+static bool have_ba(void)
+{
+	return F.n_ba >= want_ba;
+}
+
+/* BA #k: status, sequence number, destination and type 2 routing header (NULL: none). */
+static void check_ba(unsigned k, uint8_t status, uint16_t seq, const char *to, const char *rh2)
+{
+	struct in6_addr t = A(to);
+
+	ck_assert_uint_gt(F.n_ba, k);
+	ck_assert_uint_eq(F.ba[k].buf[6], status);
+	ck_assert_uint_eq((F.ba[k].buf[8] << 8) | F.ba[k].buf[9], seq);
+	ck_assert_msg(IN6_ARE_ADDR_EQUAL(&F.ba[k].dst, &t), "BA #%u not sent to %s", k, to);
+	ck_assert_int_eq(F.ba[k].has_rh2, rh2 != NULL);
+	if (rh2) {
+		struct in6_addr r = A(rh2);
+		ck_assert(IN6_ARE_ADDR_EQUAL(&F.ba[k].rh2, &r));
+	}
+}
+
+/* The HA's binding cache as JSON (mip6ctl --json bc). */
+static char *bc_json(void)
+{
+	char *argv[] = { (char *)"bc", NULL }, *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, true, f), 0);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(alternate_coa_required)
+{
+	char *bc;
+
+	start(false);
+	ck_assert(run_until(is_ready, 5000));
+	/* RFC 4877 §4.3: a protected BU from a CoA without the option: 128, to the BU's source. */
+	send_bu("2001:db8:2::100", NULL, 10, 64);
+	ck_assert_uint_eq(F.n_ba, 1);
+	check_ba(0, 128, 10, "2001:db8:2::100", HOA1);
+	bc = bc_json();
+	ck_assert_msg(strstr(bc, HOA1) == NULL, "a binding without the option: %s", bc);
+	free(bc);
+	/* With it: the binding takes the option's CoA; the BA still goes to the source (§9.5.4). */
+	send_bu("2001:db8:2::100", "2001:db8:3::100", 11, 64);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(1, 0, 11, "2001:db8:2::100", HOA1);
+	bc = bc_json();
+	ck_assert_msg(strstr(bc, "\"coa\":\"2001:db8:3::100\"") != NULL, "binding: %s", bc);
+	free(bc);
+	/* A deregistration from home needs none (RFC 4877 §4.3's exception): BA 0 to the HoA, no RH2. */
+	send_bu(NULL, NULL, 12, 0);
+	want_ba = 3;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(2, 0, 12, HOA1, NULL);
+}
+END_TEST
+
 START_TEST(shutdown_deletes_what_is_installed)
 {
 	start(true);
@@ -258,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, reload_adds_and_refuses);
 	tcase_add_test(tc, shutdown_deletes_what_is_installed);
 	tcase_add_test(tc, refused_install_fails_start);
+	tcase_add_test(tc, alternate_coa_required);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -22,6 +22,8 @@
 struct sent_bu {
 	usec_t at;
 	uint16_t seq, flags, lifetime;
+	bool has_alt_coa; /* RFC 4877 §4.3: an Alternate Care-of Address option */
+	struct in6_addr alt_coa;
 };
 
 static struct fake {
@@ -61,7 +63,8 @@ static int f_send(struct bul_entry *e, const struct mh_msg *bu, void *ud)
 	ck_assert_int_eq(mh_parse(buf, len, NULL, NULL, &m, NULL), 0);
 	ck_assert_int_eq(m.type, MH_TYPE_BU);
 	ck_assert_uint_lt(F.n_bu, 64);
-	F.bu[F.n_bu++] = (struct sent_bu){ F.now, m.bu.seq, m.bu.flags, m.bu.lifetime };
+	F.bu[F.n_bu++] = (struct sent_bu){ F.now, m.bu.seq, m.bu.flags, m.bu.lifetime,
+					   !!(m.opts.present & MH_OPT_BIT(MH_OPT_ALT_COA)), m.opts.alt_coa };
 	return 0;
 }
 
@@ -364,6 +367,8 @@ START_TEST(refresh_without_advice_at_80_percent)
 	ba_ok(1, false, -1);
 	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 320 * SEC);
 	fire_bu_timer();
+	/* Every BU while away carries the option, refreshes too (RFC 4877 §4.3). */
+	ck_assert(last_bu()->has_alt_coa && memcmp(&last_bu()->alt_coa, &COA1, sizeof(COA1)) == 0);
 	ba_ok(2, false, 200); /* an advice longer than the lifetime: 80 % again */
 	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 320 * SEC);
 }
@@ -375,10 +380,14 @@ START_TEST(home_deregisters_then_nothing)
 {
 	make(false, false, 0);
 	move_done(&COA1, false);
+	/* RFC 4877 §4.3: away, the BU names the CoA in an Alternate Care-of Address option. */
+	ck_assert(last_bu()->has_alt_coa);
+	ck_assert(memcmp(&last_bu()->alt_coa, &COA1, sizeof(COA1)) == 0);
 	ba_ok(1, false, -1);
 	move_done(&HOA, true);
 	ck_assert_uint_eq(F.n_bu, 2);
 	ck_assert_uint_eq(last_bu()->lifetime, 0);
+	ck_assert(!last_bu()->has_alt_coa); /* the exception: deregistration from home */
 	ck_assert(memcmp(&E->bu_coa, &HOA, sizeof(HOA)) == 0);
 	ba(&HA, 0, false, 2, 0, -1);
 	ck_assert_int_eq(E->state, BUL_NONE);
