@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 #include <stdlib.h>
@@ -306,6 +308,85 @@ START_TEST(ha_set_from_config)
 }
 END_TEST
 
+/* ---- the real kernel, in a private network namespace ---- */
+
+static struct {
+	struct spd_sync *s;
+} K;
+
+static void on_knl_event(const struct knl_event *ev, void *ud)
+{
+	spd_sync_on_event(K.s, ev);
+}
+
+static void on_knl_resync(void *ud)
+{
+	spd_sync_resync(K.s);
+}
+
+static bool policies_are(const char *cmd_count, int want)
+{
+	char buf[32] = "";
+	FILE *p = popen(cmd_count, "r");
+
+	ck_assert_ptr_nonnull(p);
+	if (!fgets(buf, sizeof(buf), p))
+		buf[0] = 0;
+	pclose(p);
+	return atoi(buf) == want;
+}
+
+#define COUNT_OURS "ip xfrm policy | grep -c '^src 2001:db8:1::'" /* the namespace holds only ours */
+static bool all_three_back(void)
+{
+	return policies_are(COUNT_OURS, 3);
+}
+
+/* The kernel's own XFRMNLGRP_POLICY notifications (FLUSHPOLICY, DELPOLICY) drive the repair. */
+START_TEST(kernel_flush_and_delete_repaired)
+{
+	struct knl_xfrm_policy a[3] = { pol("2001:db8:1::10", XFRM_POLICY_IN, 10),
+					pol("2001:db8:1::10", XFRM_POLICY_OUT, 10),
+					pol("2001:db8:1::11", XFRM_POLICY_IN, 11) };
+	struct spd_sync_stats st;
+	sd_event *e = NULL;
+	struct knl *k = NULL;
+	usec_t deadline;
+
+	ck_assert_int_ge(sd_event_new(&e), 0);
+	ck_assert_int_eq(knl_new(e, &k), 0);
+	ck_assert_int_eq(spd_sync_new(k, &K.s), 0);
+	ck_assert_int_eq(knl_monitor_start(k, KNL_MONITOR_XFRM_POLICY, on_knl_event, on_knl_resync, NULL), 0);
+	F.e = e;
+	F.done_calls = 0;
+	ck_assert_int_eq(spd_sync_apply(K.s, a, 3, on_done, NULL), 1);
+	ck_assert(run_until(done_called));
+	ck_assert_int_eq(F.done_result, 0);
+	ck_assert(policies_are(COUNT_OURS, 3));
+	ck_assert_int_eq(system("ip xfrm policy flush"), 0);
+	ck_assert(run_until(all_three_back));
+	ck_assert_int_eq(system("ip xfrm policy delete src 2001:db8:1::11/128 dst 2001:db8:1::1/128 "
+				"proto 135 dir in"), 0);
+	ck_assert(!all_three_back());
+	ck_assert(run_until(all_three_back));
+	spd_sync_get_stats(K.s, &st);
+	ck_assert_uint_eq(st.repairs, 4);
+	ck_assert_uint_eq(st.repair_failures, 0);
+	/* Clear: gone and not repaired. */
+	F.done_calls = 0;
+	ck_assert_int_eq(spd_sync_clear(K.s, on_done, NULL), 1);
+	ck_assert(run_until(done_called));
+	deadline = now_usec() + 200 * USEC_PER_MSEC;
+	while (now_usec() < deadline)
+		ck_assert_int_ge(sd_event_run(e, 10 * USEC_PER_MSEC), 0);
+	ck_assert(policies_are("ip xfrm policy | grep -c '^src'", 0));
+	K.s = spd_sync_free(K.s);
+	knl_free(k);
+	sd_event_unref(e);
+	F.e = NULL;
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("spd-sync");
@@ -318,6 +399,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, own_deletions_are_not_repaired);
 	tcase_add_test(tc, ha_set_from_config);
 	suite_add_tcase(s, tc);
+	if (unshare(CLONE_NEWNET) == 0) {
+		TCase *tk = tcase_create("kernel");
+
+		tcase_set_timeout(tk, 30);
+		tcase_add_test(tk, kernel_flush_and_delete_repaired);
+		suite_add_tcase(s, tk);
+	} else
+		fprintf(stderr, "test-spd-sync: no private network namespace: the kernel cases are skipped\n");
 	return s;
 }
 
