@@ -207,7 +207,8 @@ static size_t bu_bytes(uint8_t *b, uint16_t seq, uint16_t flags, uint16_t units,
 static void send_bu(const char *hoa, const char *coa, uint16_t seq, uint16_t flags, uint16_t units)
 {
 	uint8_t b[32];
-	size_t len = bu_bytes(b, seq, flags, units, NULL);
+	/* RFC 4877 §4.3: away from home the BU names its CoA in an Alternate Care-of Address option. */
+	size_t len = bu_bytes(b, seq, flags, units, coa);
 	struct mh_rx_info rx = { .src = A(hoa), .dst = A(HA_ADDR) };
 
 	if (coa) {
