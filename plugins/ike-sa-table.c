@@ -132,6 +132,20 @@ const struct ike_sa *ike_sa_table_by_uid(const struct ike_sa_table *t, uint32_t 
 	return lookup(t, t->by_uid, t->by_uid ? t->n : 0, uid);
 }
 
+const struct ike_sa *ike_sa_table_find(const struct ike_sa_table *t, const char *name, uint32_t reqid, bool mine)
+{
+	if (!t->by_reqid)
+		return NULL;
+	for (size_t i = lower_bound(t->by_reqid, t->n_by_reqid, reqid);
+	     i < t->n_by_reqid && t->by_reqid[i].key == reqid; i++) {
+		const struct ike_sa *s = &t->sas[t->by_reqid[i].idx];
+
+		if ((strcmp(s->name, name) == 0) == mine)
+			return s;
+	}
+	return NULL;
+}
+
 void ike_sa_table_forget(struct ike_sa_table *t, uint32_t uid)
 {
 	size_t out = 0;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,5 +51,11 @@ int ike_sa_table_index(struct ike_sa_table *t);
 /* The (first listed) IKE SA carrying an installed CHILD_SA with reqid, or NULL. */
 const struct ike_sa *ike_sa_table_by_reqid(const struct ike_sa_table *t, uint32_t reqid);
 const struct ike_sa *ike_sa_table_by_uid(const struct ike_sa_table *t, uint32_t uid);
+/*
+ * The first listed IKE SA named name (its swanctl connection) carrying an
+ * installed CHILD_SA with reqid (mine = true), or the first one carrying it
+ * under another name (mine = false); NULL if none.
+ */
+const struct ike_sa *ike_sa_table_find(const struct ike_sa_table *t, const char *name, uint32_t reqid, bool mine);
 /* The IKE SA uid was terminated: its CHILD_SAs count as gone until the next listing. */
 void ike_sa_table_forget(struct ike_sa_table *t, uint32_t uid);

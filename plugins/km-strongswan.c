@@ -70,9 +70,10 @@ struct ss_children {
 	size_t n, cap;
 };
 
-/* An up waiting for its reqid to show in `list-sas`. */
+/* An up waiting for its reqid to show in `list-sas` under its connection's name. */
 struct ss_wait {
 	struct ss_wait *next;
+	char conn[KM_NAME];
 	uint32_t reqid;
 	struct km_call *call;
 };
@@ -178,9 +179,10 @@ static void on_list_sa(struct vici_client *c, const struct vici_msg *ev, void *u
 			ss->next_broken = true;
 }
 
-static bool reqid_up(struct ss_km *ss, uint32_t reqid)
+/* The IKE SA of connection conn carrying an installed CHILD_SA with reqid: never another connection's. */
+static bool reqid_up(struct ss_km *ss, const char *conn, uint32_t reqid)
 {
-	return ike_sa_table_by_reqid(&ss->sas, reqid) != NULL;
+	return ike_sa_table_find(&ss->sas, conn, reqid, true) != NULL;
 }
 
 /* Complete the waits that match (up: their reqid is installed; otherwise: all still missing). */
@@ -191,7 +193,7 @@ static void complete_waits(struct ss_km *ss, bool up, int error)
 	while (*pw) {
 		struct ss_wait *w = *pw;
 
-		if (reqid_up(ss, w->reqid) == up) {
+		if (reqid_up(ss, w->conn, w->reqid) == up) {
 			*pw = w->next;
 			km_call_complete(w->call, up ? 0 : error);
 			free(w);
@@ -430,31 +432,75 @@ static bool child_names_hoa(const struct ss_child *k, const struct spd_pair *p)
 }
 
 /*
- * The swanctl child protecting the pair's BU/BA: its selectors hold both the
- * HoA and the HA by a real prefix (not ::/0) for the mobility header, the most
- * specific first. Failing that, the child naming the HoA most specifically.
+ * The swanctl child of connection conn (NULL: of any) protecting the pair's
+ * BU/BA: its selectors hold both the HoA and the HA by a real prefix (not
+ * ::/0) for the mobility header, the most specific first. Failing that, the
+ * child naming the HoA most specifically. *tie: another connection's child
+ * scores the same.
  */
-static const struct ss_child *child_for(struct ss_km *ss, const struct spd_pair *p)
+static const struct ss_child *child_in(struct ss_km *ss, const char *conn, const struct spd_pair *p, bool *tie)
 {
 	const struct ss_child *best = NULL, *any = NULL;
 	int best_score = -1, any_score = 0;
+	bool best_tie = false, any_tie = false;
 
 	for (size_t i = 0; i < ss->children.n; i++) {
 		const struct ss_child *k = &ss->children.v[i];
 		int hoa, ha;
 
+		if (conn && strcmp(k->conn, conn) != 0)
+			continue;
+
 		child_match(k, p, IPPROTO_MH, &hoa, &ha);
-		if (hoa > 0 && ha > 0 && hoa + ha > best_score) {
-			best = k;
-			best_score = hoa + ha;
+		if (hoa > 0 && ha > 0 && hoa + ha >= best_score) {
+			best_tie = hoa + ha == best_score && strcmp(best->conn, k->conn) != 0;
+			if (hoa + ha > best_score) {
+				best = k;
+				best_score = hoa + ha;
+			}
 		}
 		child_match(k, p, TS_PROTO_ANY, &hoa, &ha);
-		if (hoa > any_score) {
-			any = k;
-			any_score = hoa;
+		if (hoa > 0 && hoa >= any_score) {
+			any_tie = any && hoa == any_score && strcmp(any->conn, k->conn) != 0;
+			if (hoa > any_score) {
+				any = k;
+				any_score = hoa;
+			}
 		}
 	}
+	*tie = best ? best_tie : any_tie;
 	return best ? best : any;
+}
+
+/*
+ * The swanctl connection of the pair: the set's IkeConnection, or derived
+ * from charon's connections (the one whose child names the pair best, see
+ * child_in) when exactly one does; NULL otherwise (nothing is touched).
+ */
+static const char *conn_for(struct ss_km *ss, const struct spd_pair *p, bool loud)
+{
+	const struct ss_child *k;
+	bool tie;
+
+	if (p->ike_conn[0])
+		return p->ike_conn;
+	k = child_in(ss, NULL, p, &tie);
+	if (k && tie) {
+		if (loud)
+			log_error("strongswan: more than one swanctl connection names the home address as "
+				  "well as \"%s\" does: name it with IkeConnection in the IPsecPolicySet",
+				  k->conn);
+		return NULL;
+	}
+	return k ? k->conn : NULL;
+}
+
+/* The pair's IKE SA (its connection's, carrying the BU/BA reqid), or NULL. */
+static const struct ike_sa *sa_for(struct ss_km *ss, const struct spd_pair *p)
+{
+	const char *conn = conn_for(ss, p, false);
+
+	return conn ? ike_sa_table_find(&ss->sas, conn, p->reqid, true) : NULL;
 }
 
 /* ---- operations ----------------------------------------------------------------- */
@@ -535,15 +581,17 @@ static void initiate_others(struct ss_km *ss, const struct ss_child *ch, const s
 static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 {
 	struct ss_km *ss = be;
+	const char *conn = conn_for(ss, p, true);
 	const struct ss_child *ch;
 	struct ss_wait *w;
+	bool tie;
 	int r;
 
-	if (reqid_up(ss, p->reqid)) {
+	if (conn && reqid_up(ss, conn, p->reqid)) {
 		km_call_complete(call, 0); /* the front delivers it from the loop */
 		return 0;
 	}
-	ch = child_for(ss, p);
+	ch = conn ? child_in(ss, conn, p, &tie) : NULL;
 	if (!ch) {
 		/* charon may have come up before `swanctl --load-all`: look again, the caller retries. */
 		km_list_conns(ss);
@@ -564,6 +612,7 @@ static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 		return r;
 	}
 	*w = (struct ss_wait){ .next = ss->waits, .reqid = p->reqid, .call = call };
+	copy_str(w->conn, sizeof(w->conn), ch->conn);
 	ss->waits = w;
 	ss->initiations++;
 	log_info("strongswan: initiating %s/%s", ch->conn, ch->child);
@@ -634,17 +683,51 @@ static void on_migrated(int result, void *userdata)
 	km_list_sas_soon(ss);
 }
 
+/*
+ * An IKE SA of another connection carrying one of the reqids a MIGRATE names:
+ * charon finds the CHILD_SA of a MIGRATE by reqid alone (strongswan.md), it
+ * would move that one. With the connection unknown, any holder counts.
+ */
+static const struct ike_sa *foreign_holder(struct ss_km *ss, const struct spd_pair *p, bool tunnel)
+{
+	const char *conn = conn_for(ss, p, false);
+	const uint32_t reqids[2] = { p->reqid, tunnel ? p->reqid_hoti : 0 };
+
+	for (size_t i = 0; i < ELEMENTSOF(reqids); i++) {
+		const struct ike_sa *o;
+
+		if (reqids[i] == 0)
+			continue;
+		o = conn ? ike_sa_table_find(&ss->sas, conn, reqids[i], false) :
+			   ike_sa_table_by_reqid(&ss->sas, reqids[i]);
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
 static int ss_migrate(void *be, enum node_role role, const struct spd_pair *p, const struct in6_addr *old_coa,
 		      const struct in6_addr *coa, struct km_call *call)
 {
 	struct ss_km *ss = be;
-	struct ss_op *mv = op_new(ss, call);
+	bool tunnel = old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0;
+	const struct ike_sa *other = foreign_holder(ss, p, tunnel);
+	struct ss_op *mv;
 	int r;
 
+	if (other) {
+		ss->migrate_failures++;
+		log_error("strongswan: not migrating: IKE SA %s #%u (not this pair's connection) carries a CHILD_SA "
+			  "with reqid %u or %u, and charon would move it instead; give the mobility children "
+			  "reqids from %u-%u",
+			  other->name, other->uid, p->reqid, p->reqid_hoti, CONF_REQID_MIN, CONF_REQID_MAX);
+		return -EADDRINUSE;
+	}
+	mv = op_new(ss, call);
 	if (!mv)
 		return -ENOMEM;
 	/* Tunnel-mode entries follow the CoA first (if any), then the IKE SA moves. */
-	if (old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0)
+	if (tunnel)
 		mv->n_mg = (unsigned)spd_migrate_tunnel(role, p, old_coa, coa, mv->mgs);
 	spd_migrate(role, p, coa, &mv->mgs[mv->n_mg++]);
 	r = knl_xfrm_migrate(ss->knl, &mv->mgs[0], ss, on_migrated, mv);
@@ -701,7 +784,7 @@ static int km_terminate(struct ss_km *ss, struct ss_op *op)
 
 static int terminate_pair(struct ss_km *ss, const struct spd_pair *p, bool reup, struct km_call *call)
 {
-	const struct ike_sa *sa = ike_sa_table_by_reqid(&ss->sas, p->reqid);
+	const struct ike_sa *sa = sa_for(ss, p);
 	struct ss_op *op;
 	int r;
 
@@ -738,7 +821,7 @@ static int ss_renew(void *be, const struct spd_pair *p, struct km_call *call)
 
 static bool ss_is_up(void *be, const struct spd_pair *p)
 {
-	return reqid_up(be, p->reqid);
+	return sa_for(be, p) != NULL;
 }
 
 /* The strings come from charon (names, states, hosts): json-c escapes them. */

@@ -96,6 +96,8 @@ static void print_ipsec_set(FILE *f, const struct conf_ipsec_policy_set *s)
 	char a[INET6_ADDRSTRLEN];
 
 	fputs("IPsecPolicySet {\n", f);
+	if (s->ike_conn)
+		fprintf(f, "\tIkeConnection \"%s\";\n", s->ike_conn);
 	if (s->has_ha_addr)
 		fprintf(f, "\tHomeAgentAddress %s;\n", addr_str(&s->ha_addr, a));
 	for (size_t i = 0; i < s->n_hoas; i++) {

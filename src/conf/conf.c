@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <stdarg.h>
@@ -100,6 +101,7 @@ struct mip6_config *conf_free(struct mip6_config *c)
 	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++) {
 		free(c->ipsec_policy_sets[i].hoas);
 		free(c->ipsec_policy_sets[i].policies);
+		free(c->ipsec_policy_sets[i].ike_conn);
 	}
 	free(c->ipsec_policy_sets);
 	free(c->cn_binding_policies);
@@ -862,6 +864,7 @@ enum str_check {
 	STR_ANY,
 	STR_SOCKET, /* absolute path that fits sockaddr_un */
 	STR_GROUP,  /* a group name */
+	STR_IKE,    /* a swanctl connection name */
 };
 
 struct keyword;
@@ -1210,6 +1213,17 @@ static int kw_ipsec_home_address(struct parser *p, const struct keyword *kw, voi
 	return expect_semi(p, kw->name);
 }
 
+/*
+ * The policy types the daemon installs (src/ipsec/spd.h). UMIP's others (Mh,
+ * ICMP, any, TunnelMh, TunnelPayload) are refused: accepting them would look
+ * like protection that is not there.
+ */
+static bool ipsec_type_implemented(int type)
+{
+	return type == CONF_IPSEC_HOME_REG_BINDING || type == CONF_IPSEC_MOB_PFX_DISC ||
+	       type == CONF_IPSEC_TUNNEL_HOME_TESTING;
+}
+
 /* IPsecPolicy TYPE UseESP [reqid_toHA [reqid_toMN]] [allow|deny]; (RFC 3776 §4, RFC 4877) */
 static int kw_ipsec_policy(struct parser *p, const struct keyword *kw, void *obj)
 {
@@ -1228,6 +1242,12 @@ static int kw_ipsec_policy(struct parser *p, const struct keyword *kw, void *obj
 			    "IPsecPolicy type must be HomeRegBinding, Mh, MobPfxDisc, ICMP, any, "
 			    "TunnelHomeTesting, TunnelMh or TunnelPayload, got %s",
 			    tok_describe(&p->tok, d, sizeof(d)));
+	if (!ipsec_type_implemented(type))
+		return perr(p, &p->tok.loc, EINVAL,
+			    "IPsecPolicy %s is not implemented: mip6d would install no policy for it and "
+			    "that traffic would travel unprotected; remove the line (implemented: "
+			    "HomeRegBinding, MobPfxDisc, TunnelHomeTesting)",
+			    p->tok.text);
 	for (size_t i = 0; i < s->n_policies; i++)
 		if (s->policies[i].type == (enum conf_ipsec_type)type)
 			return perr(p, &p->tok.loc, EINVAL,
@@ -1408,6 +1428,8 @@ static const struct keyword keywords[] = {
 	CUSTOM("HomeAgentAddress", CTX_IPSEC_SET, kw_ipsec_ha_address, false),
 	CUSTOM("HomeAddress", CTX_IPSEC_SET, kw_ipsec_home_address, false),
 	CUSTOM("IPsecPolicy", CTX_IPSEC_SET, kw_ipsec_policy, false),
+	{ "IkeConnection", CTX_IPSEC_SET, KW_STRING, offsetof(struct conf_ipsec_policy_set, ike_conn), 0, 0,
+	  NULL, STR_IKE, false },
 };
 
 static int check_string(struct parser *p, const struct keyword *kw, const char *s)
@@ -1425,6 +1447,14 @@ static int check_string(struct parser *p, const struct keyword *kw, const char *
 			    strlen(s))
 			return perr(p, &p->tok.loc, EINVAL, "%s: invalid group name \"%s\"", kw->name,
 				    s);
+		break;
+	case STR_IKE:
+		/* charon's names are swanctl section names: no blanks, braces or '#'. */
+		if (!s[0] || strlen(s) >= CONF_IKE_NAME_MAX || strpbrk(s, " \t{}#=\"") != NULL)
+			return perr(p, &p->tok.loc, EINVAL,
+				    "%s: \"%s\" is not a swanctl connection name (1-%d bytes, no blanks, "
+				    "braces, '#', '=' or quotes)",
+				    kw->name, s, CONF_IKE_NAME_MAX - 1);
 		break;
 	case STR_ANY:
 		if (!s[0])
@@ -1603,12 +1633,68 @@ static const struct conf_loc *kw_loc(struct parser *p, const char *name)
 	return NULL;
 }
 
+/* A reqid used twice among the sets' policies: the earlier policy, or NULL. */
+static const struct conf_ipsec_policy *reqid_seen_before(const struct mip6_config *c, size_t set, size_t pol,
+							 uint32_t reqid)
+{
+	for (size_t i = 0; i <= set; i++) {
+		const struct conf_ipsec_policy_set *s = &c->ipsec_policy_sets[i];
+
+		for (size_t j = 0; j < (i == set ? pol : s->n_policies); j++)
+			if (s->policies[j].reqid_to_ha == reqid)
+				return &s->policies[j];
+	}
+	return NULL;
+}
+
+/*
+ * KeyManagement strongswan: every reqid names one swanctl CHILD_SA on this
+ * host (both directions: a second reqid has no meaning), from the range that
+ * charon's dynamic reqids do not reach (conf.h), each once.
+ */
+static int validate_strongswan_reqids(struct parser *p)
+{
+	const struct mip6_config *c = p->c;
+
+	if (c->key_management != CONF_KEY_MANAGEMENT_STRONGSWAN)
+		return 0;
+	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++)
+		for (size_t j = 0; j < c->ipsec_policy_sets[i].n_policies; j++) {
+			const struct conf_ipsec_policy *e = &c->ipsec_policy_sets[i].policies[j];
+			const struct conf_ipsec_policy *d;
+			const char *t = conf_ipsec_type_to_string(e->type);
+
+			if (e->reqid_to_ha == 0)
+				continue;
+			if (e->reqid_to_mn && e->reqid_to_mn != e->reqid_to_ha)
+				return perr(p, &e->loc, EINVAL,
+					    "IPsecPolicy %s: strongSwan keeps one reqid per CHILD_SA for both "
+					    "directions; drop the second reqid (%" PRIu32 ")",
+					    t, e->reqid_to_mn);
+			if (e->reqid_to_ha < CONF_REQID_MIN || e->reqid_to_ha > CONF_REQID_MAX)
+				return perr(p, &e->loc, ERANGE,
+					    "IPsecPolicy %s: reqid %" PRIu32 " is outside %u-%u, the range "
+					    "charon's dynamic reqids never reach (a low reqid can be another "
+					    "tunnel's); use e.g. %u and the same in the swanctl child",
+					    t, e->reqid_to_ha, CONF_REQID_MIN, CONF_REQID_MAX,
+					    CONF_REQID_MIN + e->reqid_to_ha % 1000000U);
+			d = reqid_seen_before(c, i, j, e->reqid_to_ha);
+			if (d)
+				return perr(p, &e->loc, EINVAL,
+					    "IPsecPolicy %s: reqid %" PRIu32 " is already used at %s:%u:%u; "
+					    "every mobility CHILD_SA needs its own reqid",
+					    t, e->reqid_to_ha, d->loc.file, d->loc.line, d->loc.column);
+		}
+	return 0;
+}
+
 static int validate(struct parser *p)
 {
 	struct mip6_config *c = p->c;
 	const struct conf_loc *loc;
 	struct conf_loc top = { .file = c->files[0], .line = 1, .column = 1 };
 	char a[INET6_ADDRSTRLEN];
+	int r;
 
 	for (size_t i = 0; i < c->n_interfaces; i++)
 		if (c->interfaces[i].type < 0)
@@ -1663,6 +1749,9 @@ static int validate(struct parser *p)
 		if (s->n_policies == 0)
 			return perr(p, &s->loc, EINVAL, "IPsecPolicySet has no IPsecPolicy");
 	}
+	r = validate_strongswan_reqids(p);
+	if (r < 0)
+		return r;
 	if (c->min_mob_pfx_adv_interval > c->max_mob_pfx_adv_interval) {
 		loc = kw_loc(p, "MinMobPfxAdvInterval");
 		if (!loc)

@@ -47,6 +47,17 @@
 #define CONF_IFNAMSIZ 16 /* IFNAMSIZ, including the NUL */
 #define CONF_MAX_LIFETIME 262140U /* 65535 time units of 4 s (RFC 6275 §6.1.7) */
 #define CONF_MAX_RR_LIFETIME 420U /* MAX_RR_BINDING_LIFETIME (RFC 6275 §12) */
+/*
+ * The reqids of mobility CHILD_SAs under KeyManagement strongswan. charon
+ * hands out dynamic reqids to its other CHILD_SAs counting up from 1 (5.9.8;
+ * from charon.reqid_base, default 1, since 5.9.9), reusing released ones, and
+ * never skips the fixed reqids of swanctl children: a low fixed reqid can be
+ * given to a site-to-site CHILD_SA too. charon would need a billion
+ * allocations to reach this range.
+ */
+#define CONF_REQID_MIN 1000000000U
+#define CONF_REQID_MAX 1999999999U
+#define CONF_IKE_NAME_MAX 64 /* a swanctl connection name, including the NUL */
 
 enum node_role {
 	NODE_ROLE_CN,
@@ -141,6 +152,7 @@ struct conf_ipsec_policy {
 };
 
 struct conf_ipsec_policy_set {
+	char *ike_conn;              /* IkeConnection "name": the swanctl connection, NULL = derive */
 	bool has_ha_addr;
 	struct in6_addr ha_addr;
 	struct conf_prefix *hoas;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <linux/xfrm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,8 @@ int spd_lookup(const struct mip6_config *c, const struct in6_addr *hoa, const st
 			ret->reqid_to_mn = p->reqid_to_mn ? p->reqid_to_mn : p->reqid_to_ha;
 			ret->reqid_hoti = hoti;
 			ret->reqid_mpd = mpd;
+			if (s->ike_conn)
+				snprintf(ret->ike_conn, sizeof(ret->ike_conn), "%s", s->ike_conn);
 			return 1;
 		}
 	}

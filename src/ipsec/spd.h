@@ -54,6 +54,7 @@ struct spd_pair {
 	uint32_t reqid_to_mn; /* = reqid unless the set gives another (static keys) */
 	uint32_t reqid_hoti;  /* TunnelHomeTesting, 0 = not protected */
 	uint32_t reqid_mpd;   /* MobPfxDisc, 0 = not protected */
+	char ike_conn[CONF_IKE_NAME_MAX]; /* the set's IkeConnection, "" = derive (km-strongswan.c) */
 };
 
 /*

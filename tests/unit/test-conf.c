@@ -83,7 +83,8 @@ START_TEST(values)
 		"BindingAclPolicy 2001:db8:1::100 (2001:db8:10::/48) deny;\n"
 		"BindingAclPolicy 2001:db8:1::101 133;\n"
 		"IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress 2001:db8:1::100/64;\n"
-		"  IPsecPolicy TunnelPayload UseESP 7 8 deny; IPsecPolicy Mh UseESP; }\n"
+		"  IPsecPolicy TunnelHomeTesting UseESP 7 8 deny; IPsecPolicy MobPfxDisc UseESP;\n"
+		"  IkeConnection \"mip6-ha\"; }\n"
 		"InitialBindackTimeoutFirstReg 0.25; MnMaxCnBindingLife 100;\n"
 		"KeyManagement static; ViciSocket \"/x/v\"; ControlSocketGroup \"mip6\";\n";
 	struct mip6_config *c = load_ok(text);
@@ -113,7 +114,8 @@ START_TEST(values)
 	ck_assert_uint_eq(c->binding_acls[1].status, 133);
 	ck_assert_uint_eq(c->n_ipsec_policy_sets, 1);
 	ck_assert_uint_eq(c->ipsec_policy_sets[0].n_policies, 2);
-	ck_assert_int_eq(c->ipsec_policy_sets[0].policies[0].type, CONF_IPSEC_TUNNEL_PAYLOAD);
+	ck_assert_int_eq(c->ipsec_policy_sets[0].policies[0].type, CONF_IPSEC_TUNNEL_HOME_TESTING);
+	ck_assert_str_eq(c->ipsec_policy_sets[0].ike_conn, "mip6-ha");
 	ck_assert_uint_eq(c->ipsec_policy_sets[0].policies[0].reqid_to_ha, 7);
 	ck_assert_uint_eq(c->ipsec_policy_sets[0].policies[0].reqid_to_mn, 8);
 	ck_assert(!c->ipsec_policy_sets[0].policies[0].allow);
@@ -176,13 +178,56 @@ static const struct {
 	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64; }",
 	  "t.conf:1:1: IPsecPolicySet has no IPsecPolicy" },
 	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;"
-	  " IPsecPolicy Mh UseESP 1 2 3; }",
-	  "t.conf:1:94: expected a reqid, allow, deny or ';' in IPsecPolicy, got '3'" },
+	  " IPsecPolicy MobPfxDisc UseESP 1 2 3; }",
+	  "t.conf:1:102: expected a reqid, allow, deny or ';' in IPsecPolicy, got '3'" },
 	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;"
-	  " IPsecPolicy Mh UseESP 4294967296; }",
-	  "t.conf:1:90: IPsecPolicy reqid must be between 1 and 4294967295, got 4294967296" },
-	{ "IPsecPolicySet { IPsecPolicy Mh UseESP; IPsecPolicy Mh UseESP; }",
-	  "t.conf:1:53: IPsecPolicy Mh is given twice in this IPsecPolicySet block" },
+	  " IPsecPolicy MobPfxDisc UseESP 4294967296; }",
+	  "t.conf:1:98: IPsecPolicy reqid must be between 1 and 4294967295, got 4294967296" },
+	{ "IPsecPolicySet { IPsecPolicy MobPfxDisc UseESP; IPsecPolicy MobPfxDisc UseESP; }",
+	  "t.conf:1:61: IPsecPolicy MobPfxDisc is given twice in this IPsecPolicySet block" },
+	/* Accepted by UMIP, never installed by mip6d: refused rather than looking protected. */
+	{ "IPsecPolicySet { IPsecPolicy TunnelPayload UseESP 1000000004; }",
+	  "t.conf:1:30: IPsecPolicy TunnelPayload is not implemented: mip6d would install no policy for "
+	  "it and that traffic would travel unprotected; remove the line (implemented: HomeRegBinding, "
+	  "MobPfxDisc, TunnelHomeTesting)" },
+	{ "IPsecPolicySet { IPsecPolicy TunnelMh UseESP; }",
+	  "t.conf:1:30: IPsecPolicy TunnelMh is not implemented: mip6d would install no policy for "
+	  "it and that traffic would travel unprotected; remove the line (implemented: HomeRegBinding, "
+	  "MobPfxDisc, TunnelHomeTesting)" },
+	{ "IPsecPolicySet { IPsecPolicy Mh UseESP deny; }",
+	  "t.conf:1:30: IPsecPolicy Mh is not implemented: mip6d would install no policy for "
+	  "it and that traffic would travel unprotected; remove the line (implemented: HomeRegBinding, "
+	  "MobPfxDisc, TunnelHomeTesting)" },
+	{ "IPsecPolicySet { IPsecPolicy ICMP UseESP; }",
+	  "t.conf:1:30: IPsecPolicy ICMP is not implemented: mip6d would install no policy for "
+	  "it and that traffic would travel unprotected; remove the line (implemented: HomeRegBinding, "
+	  "MobPfxDisc, TunnelHomeTesting)" },
+	{ "IPsecPolicySet { IPsecPolicy any UseESP; }",
+	  "t.conf:1:30: IPsecPolicy any is not implemented: mip6d would install no policy for "
+	  "it and that traffic would travel unprotected; remove the line (implemented: HomeRegBinding, "
+	  "MobPfxDisc, TunnelHomeTesting)" },
+	/* KeyManagement strongswan (the default): reqids from the mobility range, each once, one per CHILD_SA. */
+	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;\n"
+	  " IPsecPolicy HomeRegBinding UseESP 999999999; }",
+	  "t.conf:2:2: IPsecPolicy HomeRegBinding: reqid 999999999 is outside 1000000000-1999999999, the "
+	  "range charon's dynamic reqids never reach (a low reqid can be another tunnel's); use e.g. "
+	  "1000999999 and the same in the swanctl child" },
+	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;\n"
+	  " IPsecPolicy HomeRegBinding UseESP 2000000000; }",
+	  "t.conf:2:2: IPsecPolicy HomeRegBinding: reqid 2000000000 is outside 1000000000-1999999999, the "
+	  "range charon's dynamic reqids never reach (a low reqid can be another tunnel's); use e.g. "
+	  "1000000000 and the same in the swanctl child" },
+	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;\n"
+	  " IPsecPolicy HomeRegBinding UseESP 1000000001; IPsecPolicy MobPfxDisc UseESP 1000000001; }",
+	  "t.conf:2:48: IPsecPolicy MobPfxDisc: reqid 1000000001 is already used at t.conf:2:2; every "
+	  "mobility CHILD_SA needs its own reqid" },
+	{ "IPsecPolicySet { HomeAgentAddress ::1; HomeAddress 2001:db8::1/64;\n"
+	  " IPsecPolicy HomeRegBinding UseESP 1000000001 1000000002; }",
+	  "t.conf:2:2: IPsecPolicy HomeRegBinding: strongSwan keeps one reqid per CHILD_SA for both "
+	  "directions; drop the second reqid (1000000002)" },
+	{ "IPsecPolicySet { IkeConnection \"a{b\"; }",
+	  "t.conf:1:32: IkeConnection: \"a{b\" is not a swanctl connection name (1-63 bytes, no blanks, "
+	  "braces, '#', '=' or quotes)" },
 	{ "KeyManagement racoon;", "t.conf:1:15: KeyManagement takes strongswan or static, got 'racoon'" },
 	{ "ControlSocketGroup \"bad group\";", "t.conf:1:20: ControlSocketGroup: invalid group name \"bad group\"" },
 	{ "DebugLogFile \"\";", "t.conf:1:14: DebugLogFile takes a non-empty string" },
@@ -278,7 +323,7 @@ START_TEST(print_fixed_point)
 		"NodeConfig HA; Interface \"eth0\" { IfType MN; } Interface \"eth1\";\n"
 		"HaServedPrefix 2001:DB8:0:0::/48; BindingAclPolicy 2001:db8::100 (2001:db8:5::/64) 200;\n"
 		"IPsecPolicySet { HomeAgentAddress 2001:db8::1; HomeAddress 2001:db8::100/64;\n"
-		"  IPsecPolicy any UseESP 5; }\n"
+		"  IPsecPolicy MobPfxDisc UseESP 5; IkeConnection \"x\"; } KeyManagement static;\n"
 		"CnBindingPolicySet { 2001:db8::9 2001:db8::1 enabled; }\n"
 		"MnHomeLink \"eth0\" { HomePrefix 2001:db8::/64; }\n"
 		"MnRouterProbeTimeout 0.000001; InitialSolicitTimer 12.340;\n";
@@ -288,7 +333,7 @@ START_TEST(print_fixed_point)
 	ck_assert_msg(strstr(out1, "HaServedPrefix 2001:db8::/48;\n"), "%s", out1);
 	ck_assert_msg(strstr(out1, "BindingAclPolicy 2001:db8::100 (2001:db8:5::/64) 200;\n"), "%s",
 		      out1);
-	ck_assert_msg(strstr(out1, "\tIPsecPolicy any UseESP 5 allow;\n"), "%s", out1);
+	ck_assert_msg(strstr(out1, "\tIPsecPolicy MobPfxDisc UseESP 5 allow;\n"), "%s", out1);
 	ck_assert_msg(strstr(out1, "MnRouterProbeTimeout 0.000001;\n"), "%s", out1);
 	ck_assert_msg(strstr(out1, "InitialSolicitTimer 12.34;\n"), "%s", out1);
 	ck_assert_msg(strstr(out1, "\tIfType MN;\n"), "%s", out1);

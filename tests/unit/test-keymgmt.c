@@ -468,6 +468,9 @@ static struct {
 	uint32_t installed;	 /* and, once initiated, one more carrying this reqid */
 	uint32_t installed_uid;
 	bool prefix_only;	 /* list-conns: only a /64 child names the pair */
+	bool twin;		 /* list-conns: connection "twin" names the pair as well as "home" does */
+	uint32_t foreign;	 /* list-sas: first an unrelated IKE SA "site" #500 carrying this reqid */
+	unsigned term_uids[64];	 /* every terminated ike-id */
 	char initiated[32][64];
 	char initiate_timeout[32][8];
 	unsigned n_initiated, list_sas, list_conns;
@@ -508,6 +511,13 @@ static void send_conns(struct fake_conn *fc)
 	}
 	vici_builder_end_section(b);
 	vici_builder_end_section(b);
+	if (F.twin) {
+		vici_builder_begin_section(b, "twin");
+		vici_builder_begin_section(b, "children");
+		add_child_cfg(b, "homereg", HOA "/128[mobility-header]", HA "/128[mobility-header]");
+		vici_builder_end_section(b);
+		vici_builder_end_section(b);
+	}
 	/* Another connection naming the HoA: not brought up with this pair. */
 	vici_builder_begin_section(b, "elsewhere");
 	vici_builder_begin_section(b, "children");
@@ -517,7 +527,7 @@ static void send_conns(struct fake_conn *fc)
 	fconn_send(fc, b);
 }
 
-static void send_sa(struct fake_conn *fc, uint32_t uid, uint32_t reqid)
+static void send_named_sa(struct fake_conn *fc, const char *name, uint32_t uid, uint32_t reqid)
 {
 	struct vici_builder *b = NULL;
 	char u[16], r[16];
@@ -525,7 +535,7 @@ static void send_sa(struct fake_conn *fc, uint32_t uid, uint32_t reqid)
 	snprintf(u, sizeof(u), "%u", uid);
 	snprintf(r, sizeof(r), "%u", reqid);
 	ck_assert_int_eq(vici_builder_new(VICI_EVENT, "list-sa", &b), 0);
-	vici_builder_begin_section(b, "home");
+	vici_builder_begin_section(b, name);
 	vici_builder_add_str(b, "uniqueid", u);
 	vici_builder_add_str(b, "state", "ESTABLISHED");
 	vici_builder_add_str(b, "local-host", HOA);
@@ -542,6 +552,11 @@ static void send_sa(struct fake_conn *fc, uint32_t uid, uint32_t reqid)
 	vici_builder_end_section(b);
 	vici_builder_end_section(b);
 	fconn_send(fc, b);
+}
+
+static void send_sa(struct fake_conn *fc, uint32_t uid, uint32_t reqid)
+{
+	send_named_sa(fc, "home", uid, reqid);
 }
 
 static void reply(struct fake_conn *fc, bool ok)
@@ -568,6 +583,8 @@ static bool charon(struct fake_conn *fc, const struct vici_msg *m, void *userdat
 	} else if (strcmp(m->name, "list-sas") == 0) {
 		ck_assert_str_eq(vici_msg_get(m, "noblock"), "yes");
 		if (fconn_has_event(fc, "list-sa")) {
+			if (F.foreign)
+				send_named_sa(fc, "site", 500, F.foreign);
 			for (uint32_t i = 1; i <= F.n_sas; i++)
 				send_sa(fc, i, i);
 			if (F.installed)
@@ -584,7 +601,8 @@ static bool charon(struct fake_conn *fc, const struct vici_msg *m, void *userdat
 		copy_arg(F.term_id, sizeof(F.term_id), m, "ike-id");
 		copy_arg(F.term_force, sizeof(F.term_force), m, "force");
 		copy_arg(F.term_timeout, sizeof(F.term_timeout), m, "timeout");
-		F.n_terminated++;
+		ck_assert_uint_lt(F.n_terminated, ELEMENTSOF(F.term_uids));
+		F.term_uids[F.n_terminated++] = (unsigned)strtoul(F.term_id, NULL, 10);
 		if (F.installed && F.installed_uid == strtoul(F.term_id, NULL, 10))
 			F.installed = 0;
 		reply(fc, true);
@@ -756,7 +774,7 @@ START_TEST(ss_many_sas_and_k0)
 	F.n_sas = 0;
 	F.installed = 1;
 	F.installed_uid = 42;
-	RUN_UNTIL(!km_is_up(T.km, &(struct spd_pair){ .reqid = 2 }) && km_is_up(T.km, &(struct spd_pair){ .reqid = 1 }));
+	RUN_UNTIL(!km_is_up(T.km, &(struct spd_pair[]){ pair(2) }[0]) && km_is_up(T.km, &(struct spd_pair[]){ pair(1) }[0]));
 	p = pair(1);
 	ck_assert_int_eq(km_renew(T.km, &p, &r, on_done, &r), 0);
 	RUN_UNTIL(F.n_terminated == 2 && waited_child() != NULL);
@@ -768,6 +786,112 @@ START_TEST(ss_many_sas_and_k0)
 	RUN_UNTIL(r.runs == 1);
 	ck_assert_int_eq(r.error, 0);
 	ck_assert(km_is_up(T.km, &p));
+}
+END_TEST
+
+/*
+ * Beside a charon that carries other tunnels: a site-to-site IKE SA "site" #500
+ * whose CHILD_SA got the same reqid (charon's dynamic reqids count from 1 and
+ * do not skip fixed ones), listed first. It is never the pair's: not up, never
+ * terminated (K=0 on the HA and the MN), and a MIGRATE, which charon would
+ * apply to it (it matches by reqid alone), is refused.
+ */
+/* charon raises an event: the backend lists the SAs again; wait until it did. */
+static void relist(void)
+{
+	unsigned n = F.list_sas;
+
+	ck_assert_uint_ge(fake_emit(&F.srv, "ike-updown", "home"), 1);
+	RUN_UNTIL(F.list_sas > n);
+	run_idle();
+}
+
+static void check_unrelated_sa_untouched(const char *ike_conn)
+{
+	enum { R = 1000000001 };
+	struct spd_pair p = pair(R);
+	struct in6_addr old_coa, coa;
+	struct rec a = { 0 }, d = { 0 }, r = { 0 }, m = { 0 };
+
+	snprintf(p.ike_conn, sizeof(p.ike_conn), "%s", ike_conn);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:2::7", &old_coa), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:3::7", &coa), 1);
+	ss_new();
+	F.foreign = R;
+	RUN_UNTIL(F.list_conns == 1 && F.list_sas >= 1);
+	run_idle();
+	ck_assert(!km_is_up(T.km, &p));
+	ck_assert_int_eq(km_drop(T.km, &p, &d, on_done, &d), -ENOENT);
+	ck_assert_int_eq(km_migrate(T.km, NODE_ROLE_HA, &p, &old_coa, &coa, &m, on_done, &m), -EADDRINUSE);
+	/* The pair's own IKE SA comes up beside it. */
+	ck_assert_int_eq(km_up(T.km, &p, &a, on_done, &a), 0);
+	RUN_UNTIL(waited_child() != NULL);
+	ck_assert_str_eq(waited_child(), "homereg");
+	F.installed = R;
+	F.installed_uid = 9;
+	RUN_UNTIL(a.runs == 1);
+	ck_assert_int_eq(a.error, 0);
+	ck_assert(km_is_up(T.km, &p));
+	/* K=1: refused while another connection holds the reqid, even with ours up. */
+	ck_assert_int_eq(km_migrate(T.km, NODE_ROLE_HA, &p, &old_coa, &coa, &m, on_done, &m), -EADDRINUSE);
+	/* K=0 on the HA: ours (#9) goes, #500 stays. */
+	ck_assert_int_eq(km_drop(T.km, &p, &d, on_done, &d), 0);
+	RUN_UNTIL(d.runs == 1);
+	ck_assert_int_eq(d.error, 0);
+	/* K=0 on the MN: ours again after it is back, then a new initiate. */
+	F.installed = R;
+	F.installed_uid = 10;
+	relist();
+	RUN_UNTIL(km_is_up(T.km, &p));
+	ck_assert_int_eq(km_renew(T.km, &p, &r, on_done, &r), 0);
+	RUN_UNTIL(F.n_terminated == 2);
+	F.installed = R;
+	F.installed_uid = 11;
+	RUN_UNTIL(r.runs == 1);
+	ck_assert_int_eq(r.error, 0);
+	ck_assert_uint_eq(F.n_terminated, 2);
+	ck_assert_uint_eq(F.term_uids[0], 9);
+	ck_assert_uint_eq(F.term_uids[1], 10);
+	for (unsigned i = 0; i < F.n_initiated; i++)
+		ck_assert_str_ne(F.initiated[i], "x"); /* nothing of connection "elsewhere" either */
+	ck_assert_uint_eq(m.runs, 0);
+}
+
+START_TEST(ss_unrelated_sa_same_reqid_derived)
+{
+	check_unrelated_sa_untouched("");
+}
+END_TEST
+
+START_TEST(ss_unrelated_sa_same_reqid_named)
+{
+	check_unrelated_sa_untouched("home");
+}
+END_TEST
+
+/* Two connections name the pair equally: without IkeConnection nothing is chosen; with it, the named one. */
+START_TEST(ss_ambiguous_connection)
+{
+	struct spd_pair p = pair(1000000001);
+	struct rec a = { 0 };
+
+	ss_new();
+	F.twin = true;
+	RUN_UNTIL(F.list_conns == 1 && F.list_sas >= 1);
+	run_idle();
+	ck_assert_int_eq(km_up(T.km, &p, &a, on_done, &a), -EAGAIN);
+	run_idle();
+	ck_assert_uint_eq(F.n_initiated, 0);
+	snprintf(p.ike_conn, sizeof(p.ike_conn), "twin");
+	ck_assert_int_eq(km_up(T.km, &p, &a, on_done, &a), 0);
+	RUN_UNTIL(waited_child() != NULL);
+	ck_assert_uint_eq(F.n_initiated, 1); /* twin has no other children */
+	F.installed = p.reqid;
+	F.installed_uid = 4;
+	relist();
+	/* list-sas names the SA "home": not twin's, so still not up. */
+	ck_assert(!km_is_up(T.km, &p));
+	T.km = km_free(T.km);
 }
 END_TEST
 
@@ -1041,6 +1165,9 @@ int main(void)
 	tcase_add_test(ss, ss_prefix_child);
 	tcase_add_test(ss, ss_cancel);
 	tcase_add_test(ss, ss_many_sas_and_k0);
+	tcase_add_test(ss, ss_unrelated_sa_same_reqid_derived);
+	tcase_add_test(ss, ss_unrelated_sa_same_reqid_named);
+	tcase_add_test(ss, ss_ambiguous_connection);
 	suite_add_tcase(s, ss);
 	if (can_unshare()) {
 		tcase_add_checked_fixture(st, st_setup, teardown);

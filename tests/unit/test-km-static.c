@@ -262,7 +262,7 @@ END_TEST
 
 START_TEST(spd_lookup_sets)
 {
-	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\n"
+	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nKeyManagement static;\n"
 				   "IPsecPolicySet {\n HomeAgentAddress 2001:db8:1::1;\n HomeAddress 2001:db8:1::100/64;\n"
 				   " IPsecPolicy HomeRegBinding UseESP 5 6;\n}\n";
 	struct mip6_config *c = NULL;

@@ -25,8 +25,9 @@
 #
 # The generated strongswan.conf loads an explicit plugin list (the host may have
 # libcharon-extra-plugins, whose error-notify and lookip plugins would make two instances
-# fight over fixed socket paths in the shared /run) and then includes the shipped
-# swanctl/strongswan.d/mip6d.conf snippet, exactly as installed on a real HA or MN.
+# fight over fixed socket paths in the shared /run) and then, for instances whose NAME
+# starts with "mn", includes the shipped swanctl/strongswan.d/mip6d-mn.conf snippet, as
+# installed on a real MN (the HA needs no charon setting: doc/deployment.md).
 #
 # The MN's IKE source address: charon takes the kernel's source address for the HA unless
 # the connection has local_addrs set.  RFC 4877 wants the CoA as IKE source on a foreign
@@ -98,8 +99,8 @@ swanctl {
 	socket = $(charon_uri "$name")
 	load = $SWANCTL_PLUGINS
 }
-include $TOP/swanctl/strongswan.d/mip6d.conf
 EOF
+	case $name in mn*) echo "include $TOP/swanctl/strongswan.d/mip6d-mn.conf" ;; esac
 }
 
 _charon_answers() {

@@ -85,7 +85,7 @@ files_present() {
 	for f in /usr/sbin/mip6d /usr/sbin/mip6ctl "$UNITDIR"/mip6-{ha,mn,cn}.service \
 		/usr/lib/tmpfiles.d/mip6d.conf /usr/share/man/man8/mip6d.8.gz /usr/share/man/man8/mip6ctl.8.gz \
 		/usr/share/man/man5/mip6d.conf.5.gz "$DOC"/examples/mip6d-{ha,mn,cn}.conf \
-		"$DOC"/swanctl/{ha,mn,ha-x509,mn-x509}/swanctl.conf "$DOC"/swanctl/strongswan.d/mip6d.conf \
+		"$DOC"/swanctl/{ha,mn,ha-x509,mn-x509}/swanctl.conf "$DOC"/swanctl/strongswan.d/mip6d-mn.conf \
 		"$DOC"/swanctl/make-test-certs.sh "$DOC"/copyright "$DOC"/changelog.gz; do
 		[ -e "$f" ] || { echo "# missing: $f"; missing=1; }
 	done
@@ -118,9 +118,9 @@ topo_at_exit "journalctl -b -o short-monotonic --no-pager >'$TOPO_DIR/journal.lo
 ipsec_set="IPsecPolicySet {
 	HomeAgentAddress $HA_ADDR;
 	HomeAddress $MN_HOA/64;
-	IPsecPolicy HomeRegBinding UseESP 1;
-	IPsecPolicy TunnelHomeTesting UseESP 2;
-	IPsecPolicy MobPfxDisc UseESP 3;
+	IPsecPolicy HomeRegBinding UseESP 1000000001;
+	IPsecPolicy TunnelHomeTesting UseESP 1000000002;
+	IPsecPolicy MobPfxDisc UseESP 1000000003;
 }"
 # The HA: the default ViciSocket (/var/run/charon.vici, the system charon's).
 cat >/etc/mip6d/ha.conf <<EOF
@@ -132,7 +132,7 @@ HaMaxBindingLife 600;
 $ipsec_set
 EOF
 cp "$DOC/swanctl/ha/swanctl.conf" /etc/swanctl/conf.d/mip6d-ha.conf
-cp "$DOC/swanctl/strongswan.d/mip6d.conf" /etc/strongswan.d/mip6d.conf
+# The home agent needs no strongswan.conf setting (doc/deployment.md).
 cat >"$TOPO_DIR/mn.conf" <<EOF
 NodeConfig MN;
 Interface "$MN_IF";
@@ -165,8 +165,8 @@ else
 fi
 check "systemctl is-active mip6-ha strongswan: active" \
 	test "$(systemctl is-active mip6-ha strongswan | tr '\n' ' ')" = "active active "
-ha_conns() { swanctl --list-conns 2>/dev/null | grep -q '^mn1: IKEv2'; }
-check "the system charon loaded the packaged HA example (swanctl --list-conns: mn1)" wait_for 10 ha_conns
+ha_conns() { swanctl --list-conns 2>/dev/null | grep -q '^mip6-mn1: IKEv2'; }
+check "the system charon loaded the packaged HA example (swanctl --list-conns: mip6-mn1)" wait_for 10 ha_conns
 hactl() { mip6ctl -s /run/mip6d/mip6d.ctl "$@"; }
 hactl_ok() { hactl status >/dev/null 2>&1; }
 check "mip6ctl status answers on the unit's socket" wait_for 5 hactl_ok
@@ -189,8 +189,8 @@ check "MN at home" wait_for 15 bul_is '"location":"home"'
 # At home, mip6d has its charon bring the MN-HA SAs up (IKE from the HoA on the home link);
 # the IKE SA then follows the MN with each move (K bit). Moving before it is up would leave
 # the IKE_SA_INIT unanswered at the old address.
-ipsec_up() { mip6ctl -s /run/mip6-mn.ctl --json ipsec | grep -qE '"reqids":\[([0-9]+,)*1[],]'; }
-check "MN at home: the MN-HA CHILD_SA (reqid 1) is up through VICI" wait_for 60 ipsec_up
+ipsec_up() { mip6ctl -s /run/mip6-mn.ctl --json ipsec | grep -qE '"reqids":\[([0-9]+,)*1000000001[],]'; }
+check "MN at home: the MN-HA CHILD_SA (reqid 1000000001) is up through VICI" wait_for 60 ipsec_up
 ha_sa() { swanctl --list-sas 2>/dev/null | grep -q 'ESTABLISHED'; }
 check "the system charon on the HA has the IKE SA with the MN (swanctl --list-sas: ESTABLISHED)" wait_for 10 ha_sa
 bc_has() { hactl --json bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\",\"ha\":\"[^\"]*\",\"state\":\"valid\""; }
@@ -259,7 +259,7 @@ check "purge: dpkg knows no mip6d files ($(pkg_status))" \
 	sh -c "! dpkg-query -W -f='\${db:Status-Status}' mip6d 2>/dev/null | grep -qx 'installed\|config-files'"
 check "purge: /etc/mip6d removed" test ! -e /etc/mip6d
 systemctl stop strongswan
-rm -f /etc/swanctl/conf.d/mip6d-ha.conf /etc/strongswan.d/mip6d.conf
+rm -f /etc/swanctl/conf.d/mip6d-ha.conf
 
 if [ "$fails" -gt 0 ]; then
 	echo "# apt log (tail):"

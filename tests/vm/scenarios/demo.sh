@@ -31,7 +31,7 @@ say "== charon (strongSwan) running beside HA and MN, shipped swanctl configurat
 ipsec_set="IPsecPolicySet {
 	HomeAgentAddress $HA_ADDR;
 	HomeAddress $MN_HOA/64;
-	IPsecPolicy HomeRegBinding UseESP 1;
+	IPsecPolicy HomeRegBinding UseESP 1000000001;
 }"
 mip6_start "$NS_HA" ha "NodeConfig HA;
 Interface \"$HA_IF\";
@@ -49,7 +49,7 @@ MnHomeLink \"$MN_IF\" {
 	HomeAgentAddress $HA_ADDR;
 }
 $ipsec_set" || exit 1
-ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1[],]'; }
+ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1000000001[],]'; }
 wait_for 30 ipsec_up || { say "!! the MN-HA IPsec SAs did not come up"; exit 1; }
 say "== mip6d running as HA and MN; the MN is at home ($MN_HOA) and its IKE SA is up"
 

@@ -5,9 +5,9 @@
 #
 # ipsec-lab: MN-HA protection with strongSwan IKEv2 (RFC 4877) without mip6d.  The SPD
 # mip6d installs (BU/BA ESP transport policies HoA<->HA with MH-type selectors, templates
-# with reqid 1) is installed here by hand; charon runs on the HA and on the MN with the
+# with reqid 1000000001) is installed here by hand; charon runs on the HA and on the MN with the
 # shipped swanctl/ files (lib/charon.sh).  Checks: the X.509 variant and the PSK variant
-# establish; the homereg CHILD_SA has reqid 1 on both sides; BU/BA travel in ESP; after a
+# establish; the homereg CHILD_SA has reqid 1000000001 on both sides; BU/BA travel in ESP; after a
 # move to foreign1, a transport-mode XFRM MIGRATE with old == new (HoA, HA) and KMADDRESS
 # (CoA, HA) on each side moves both IKE SA endpoints to CoA<->HA without a new IKE_SA_INIT;
 # BU/BA still travel in ESP; a CHILD_SA rekey runs over the moved IKE SA.  Then the K=0
@@ -70,7 +70,7 @@ field() { grep -o "[ {]$2=[^ }]*" <<<"$1" | head -n1 | cut -d= -f2-; }
 child_part() { echo "${1#*child-sas \{}"; }
 
 # ike_is NAME LOCAL REMOTE: one ESTABLISHED IKE SA LOCAL<->REMOTE with an INSTALLED
-# child of reqid 1
+# child of reqid 1000000001
 ike_is() {
 	local t c
 	snap "$1"
@@ -78,7 +78,7 @@ ike_is() {
 	[ "$(grep -c . <<<"$t")" = 1 ] || return 1
 	c=$(child_part "$t")
 	[ "$(field "$t" state)" = ESTABLISHED ] && [ "$(field "$t" local-host)" = "$2" ] &&
-		[ "$(field "$t" remote-host)" = "$3" ] && [ "$(field "$c" reqid)" = 1 ] &&
+		[ "$(field "$t" remote-host)" = "$3" ] && [ "$(field "$c" reqid)" = 1000000001 ] &&
 		[ "$(field "$c" state)" = INSTALLED ]
 }
 
@@ -150,13 +150,13 @@ mh_in_esp() {
 		[ "$mn1" -gt "$mn0" ] && [ "$ha1" -gt "$ha0" ] && [ "$esp" -ge 2 ] && [ "$clear" = 0 ]
 }
 
-# The SPD mip6d installs for the BU/BA SA (reqid 1), in NS; LOCAL REMOTE. Protocol-only MH
+# The SPD mip6d installs for the BU/BA SA (reqid 1000000001), in NS; LOCAL REMOTE. Protocol-only MH
 # selectors, as src/ipsec/spd.c writes them (a typed inbound MH selector does not match on
 # Linux 6.12: see kernel-selectors.sh).
 spd() {
 	ip -n "$1" -batch - <<EOF
-xfrm policy add src $2/128 dst $3/128 proto 135 dir out tmpl proto esp mode transport reqid 1
-xfrm policy add src $3/128 dst $2/128 proto 135 dir in tmpl proto esp mode transport reqid 1
+xfrm policy add src $2/128 dst $3/128 proto 135 dir out tmpl proto esp mode transport reqid 1000000001
+xfrm policy add src $3/128 dst $2/128 proto 135 dir in tmpl proto esp mode transport reqid 1000000001
 EOF
 }
 
@@ -199,11 +199,11 @@ check_x509() {
 	ike_is mn "$MN_HOA" "$HA_ADDR" || { describe mn; return 1; }
 	describe mn
 	grep -h "authentication of .* with ECDSA.* successful" "$(charon_log mn)" | sed 's/^/#   log: /'
-	charon_swanctl mn --terminate --ike ha >>"$TOPO_DIR/terminate.log" 2>&1
+	charon_swanctl mn --terminate --ike mip6-ha >>"$TOPO_DIR/terminate.log" 2>&1
 	x wait_for 10 no_sas ha || return 1
 	x charon_load ha && x charon_load mn
 }
-check_timed "X.509 variant (ha-x509/, mn-x509/, make-test-certs.sh): IKE SA and homereg reqid 1" check_x509
+check_timed "X.509 variant (ha-x509/, mn-x509/, make-test-certs.sh): IKE SA and homereg reqid 1000000001" check_x509
 
 # --- PSK variant, as shipped (the topology's addresses are the files' addresses).
 check_psk_up() {
@@ -216,7 +216,7 @@ check_psk_up() {
 	describe ha
 	return $rc
 }
-check_timed "PSK (ha/, mn/): MN initiates homereg at home, IKE SA HoA<->HA, CHILD_SA reqid 1 on both" check_psk_up
+check_timed "PSK (ha/, mn/): MN initiates homereg at home, IKE SA HoA<->HA, CHILD_SA reqid 1000000001 on both" check_psk_up
 check_timed "at home: BU/BA HoA<->HA travel in ESP (counters, no clear MH at $HA_IF)" mh_in_esp home 1
 SPIS_HOME=$(spis mn)
 INITS_HOME=$(ike_inits)
@@ -295,9 +295,9 @@ check_rekey() {
 	describe mn
 	describe ha
 	[ "$(spis mn)" = "$SPIS_HOME" ] &&
-		ip -n "$NS_MN" xfrm state list src "$MN_HOA" dst "$HA_ADDR" proto esp | grep -q "reqid 1 "
+		ip -n "$NS_MN" xfrm state list src "$MN_HOA" dst "$HA_ADDR" proto esp | grep -q "reqid 1000000001 "
 }
-check_timed "CREATE_CHILD_SA (homereg rekey) over the moved IKE SA, new SAs HoA-keyed, reqid 1" check_rekey
+check_timed "CREATE_CHILD_SA (homereg rekey) over the moved IKE SA, new SAs HoA-keyed, reqid 1000000001" check_rekey
 
 # --- K=0 (explored, reported; only the last variant is asserted): the HA drops the IKE
 # SA, the MN initiates a new one from the foreign link.  Which source does charon take?
@@ -305,8 +305,8 @@ k0_try() {
 	# k0_try LABEL TAG TIMEOUT_S: terminate (HA, then whatever the MN has left), initiate from
 	# the MN, report the endpoints and whether the HA's IKE responses reach the MN
 	local label=$1 t0 t pcap=$TOPO_DIR/k0-$2.pcap
-	charon_swanctl ha --terminate --ike mn1 --timeout 10 >>"$TOPO_DIR/terminate.log" 2>&1
-	charon_swanctl mn --terminate --ike ha --force >>"$TOPO_DIR/terminate.log" 2>&1
+	charon_swanctl ha --terminate --ike mip6-mn1 --timeout 10 >>"$TOPO_DIR/terminate.log" 2>&1
+	charon_swanctl mn --terminate --ike mip6-ha --force >>"$TOPO_DIR/terminate.log" 2>&1
 	wait_for 10 no_sas mn
 	topo_bg "$NS_MN" "tcpdump-k0-$2" tcpdump --immediate-mode -U -n -i "$MN_IF" -w "$pcap" udp port 500
 	local tpid=$TOPO_LAST_PID

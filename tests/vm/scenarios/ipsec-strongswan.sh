@@ -33,9 +33,9 @@ charon_start "$NS_MN" mn "$TOP/swanctl/mn" || { not_ok "charon on the MN"; exit 
 ipsec_set="IPsecPolicySet {
 	HomeAgentAddress $HA_ADDR;
 	HomeAddress $MN_HOA/64;
-	IPsecPolicy HomeRegBinding UseESP 1;
-	IPsecPolicy TunnelHomeTesting UseESP 2;
-	IPsecPolicy MobPfxDisc UseESP 3;
+	IPsecPolicy HomeRegBinding UseESP 1000000001;
+	IPsecPolicy TunnelHomeTesting UseESP 1000000002;
+	IPsecPolicy MobPfxDisc UseESP 1000000003;
 }"
 ha_conf() { # ha_conf K(enabled|disabled)
 	echo "NodeConfig HA;
@@ -58,12 +58,12 @@ MnHomeLink \"$MN_IF\" {
 $ipsec_set" || exit 1
 
 # At home, mip6d brings the MN-HA SAs up (IKE from the HoA on the home link).
-ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1[],]'; }
+ipsec_up() { mip6_json mn ipsec | grep -qE '"reqids":\[([0-9]+,)*1000000001[],]'; }
 ike_inits() { grep -c "generating IKE_SA_INIT request" "$(charon_log mn)"; }
 if wait_for 30 ipsec_up; then
-	ok "MN at home brought the MN-HA CHILD_SA (reqid 1) up through VICI"
+	ok "MN at home brought the MN-HA CHILD_SA (reqid 1000000001) up through VICI"
 else
-	not_ok "MN at home brought the MN-HA CHILD_SA (reqid 1) up through VICI"
+	not_ok "MN at home brought the MN-HA CHILD_SA (reqid 1000000001) up through VICI"
 	echo "# mip6ctl ipsec: $(mip6_json mn ipsec)"
 	charon_swanctl mn --list-sas 2>&1 | sed 's/^/#   /'
 fi
@@ -76,24 +76,24 @@ SPI_R=$(sa_field mn responder-spi)
 check "HA: mip6ctl --json ipsec (IKE SAs from charon) is JSON" json_ok ha ipsec
 check "MN: mip6ctl --json ipsec (IKE SAs from charon) is JSON" json_ok mn ipsec
 
-# MPS/MPA (reqid 3, ESP transport): a Mobile Prefix Solicitation from the HoA travels in ESP.
-mpd_in_packets() { # packets of the HA's inbound reqid-3 SA (HoA -> HA); -s prints "reqid 3(0x00000003)"
-	ip -n "$NS_HA" -s xfrm state | awk -v h="$MN_HOA" '$1 == "src" { f = ($2 == h) } f && /reqid 3[( ].* mode transport/ { g = 1 } g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
+# MPS/MPA (reqid 1000000003, ESP transport): a Mobile Prefix Solicitation from the HoA travels in ESP.
+mpd_in_packets() { # packets of the HA's inbound reqid-1000000003 SA (HoA -> HA); -s prints "reqid 1000000003(0x3b9aca03)"
+	ip -n "$NS_HA" -s xfrm state | awk -v h="$MN_HOA" '$1 == "src" { f = ($2 == h) } f && /reqid 1000000003[( ].* mode transport/ { g = 1 } g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
 }
-mpd_sas() { ip -n "$NS_MN" xfrm state | grep -q 'reqid 3 mode transport'; }
+mpd_sas() { ip -n "$NS_MN" xfrm state | grep -q 'reqid 1000000003 mode transport'; }
 if wait_for 30 mpd_sas; then
 	n0=$(mpd_in_packets)
 	topo_ns "$NS_MN" "$PY" -c "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6); s.bind(('$MN_HOA', 0)); s.sendto(bytes([146, 0, 0, 0, 0x12, 0x34, 0, 0]), ('$HA_ADDR', 0))"
 	mps_sent() { [ "$(mpd_in_packets)" -gt "${n0:-0}" ]; }
 	if wait_for 10 mps_sent; then
-		ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 3)"
+		ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 1000000003)"
 	else
-		not_ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 3) (${n0:-?} -> $(mpd_in_packets) packets)"
+		not_ok "an MPS from the HoA travels in the MobPfxDisc ESP SA (reqid 1000000003) (${n0:-?} -> $(mpd_in_packets) packets)"
 		ip -n "$NS_MN" xfrm policy | grep -B1 -A4 'proto ipv6-icmp' | sed 's/^/#   mn: /'
 		ip -n "$NS_HA" -s xfrm state | grep -A12 "src $MN_HOA" | sed 's/^/#   ha: /'
 	fi
 else
-	not_ok "the MobPfxDisc CHILD_SA (reqid 3) came up beside homereg"
+	not_ok "the MobPfxDisc CHILD_SA (reqid 1000000003) came up beside homereg"
 fi
 topo_log "IKE SA established: SPIs $SPI_I / $SPI_R"
 INITS=$(ike_inits)
@@ -110,11 +110,11 @@ ike_at() { # ike_at LOCAL_OF_MN: both charons show HA <-> LOCAL_OF_MN with the f
 		grep -q "local-host=$HA_ADDR " <<<"$ha" && grep -q "remote-host=$1 " <<<"$ha" &&
 		grep -q "initiator-spi=$SPI_I " <<<"$mn" && grep -q "initiator-spi=$SPI_I " <<<"$ha"
 }
-tunnel_sa_on() { # both sides hold ESP tunnel SAs with reqid 2 from $1 to the HA and back
+tunnel_sa_on() { # both sides hold ESP tunnel SAs with reqid 1000000002 from $1 to the HA and back
 	local ns
 	for ns in "$NS_MN" "$NS_HA"; do
-		ip -n "$ns" xfrm state | grep -A1 "^src $1 dst $HA_ADDR\$" | grep -q 'reqid 2 mode tunnel' || return 1
-		ip -n "$ns" xfrm state | grep -A1 "^src $HA_ADDR dst $1\$" | grep -q 'reqid 2 mode tunnel' || return 1
+		ip -n "$ns" xfrm state | grep -A1 "^src $1 dst $HA_ADDR\$" | grep -q 'reqid 1000000002 mode tunnel' || return 1
+		ip -n "$ns" xfrm state | grep -A1 "^src $HA_ADDR dst $1\$" | grep -q 'reqid 1000000002 mode tunnel' || return 1
 	done
 }
 km_at() {
@@ -142,8 +142,8 @@ move() { # move LINK COA
 	check "$link: both charons list the IKE SA HA <-> ${coa:-$MN_HOA} with the first SPIs" \
 		wait_for 20 ike_at "${coa:-$MN_HOA}"
 	check "$link: no new IKE_SA_INIT in the MN's charon log" test "$(ike_inits)" = "$INITS"
-	# The HoTI/HoT tunnel (reqid 2) followed too: its ESP SAs and policies name the new CoA.
-	check "$link: the ESP tunnel SAs (reqid 2) are on ${coa:-$MN_HOA} on both sides" \
+	# The HoTI/HoT tunnel (reqid 1000000002) followed too: its ESP SAs and policies name the new CoA.
+	check "$link: the ESP tunnel SAs (reqid 1000000002) are on ${coa:-$MN_HOA} on both sides" \
 		wait_for 10 tunnel_sa_on "${coa:-$MN_HOA}"
 	check "$link: the CN's pings come back" wait_for 20 replies_after "$MOVED_US"
 }
@@ -152,7 +152,7 @@ move foreign1 "$MN_COA_F1"
 move foreign2 "$MN_COA_F2"
 move home ""
 move foreign1 "$MN_COA_F1"
-check "ESP SAs for reqid 1 on the MN" sh -c "ip -n '$NS_MN' xfrm state | grep -q 'reqid 1 mode transport'"
+check "ESP SAs for reqid 1000000001 on the MN" sh -c "ip -n '$NS_MN' xfrm state | grep -q 'reqid 1000000001 mode transport'"
 
 # A BU in the clear to the protected HA: the SPD requires ESP, the kernel refuses it.
 refused() { mip6_json ha counters | grep -q '"xfrm_in_tmpl_mismatch":[1-9]'; }
@@ -176,9 +176,9 @@ old_spi=$(homereg_spi)
 charon_swanctl mn --rekey --child homereg 2>&1 | sed 's/^/# rekey: /'
 rekeyed() { local n; n=$(homereg_spi); [ -n "$n" ] && [ "$n" != "$old_spi" ] && ipsec_up; }
 if wait_for 30 rekeyed; then
-	ok "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed)"
+	ok "the CHILD_SA was rekeyed (new SPIs, reqid 1000000001 installed)"
 else
-	not_ok "the CHILD_SA was rekeyed (new SPIs, reqid 1 installed) (old SPI $old_spi)"
+	not_ok "the CHILD_SA was rekeyed (new SPIs, reqid 1000000001 installed) (old SPI $old_spi)"
 	charon_swanctl mn --list-sas 2>&1 | sed 's/^/#   /'
 	mip6_json mn ipsec | sed 's/^/#   /'
 fi
