@@ -19,7 +19,10 @@
 #   charon_stop NAME     SIGTERM, wait for the exit (bounded)
 #   charon_restart NAME  stop, start again in the same namespace with the same (private,
 #                        possibly edited) swanctl directory, --load-all
-#   charon_uri NAME      the vici URI (unix:///run/charon-NAME.vici)
+#   charon_uri NAME      the vici URI: CHARON_URI[NAME] when the scenario set it before
+#                        charon_start (e.g. unix:///var/run/charon.vici, Debian's default,
+#                        for the one instance that plays the host's system charon), else
+#                        unix:///run/charon-NAME.vici
 #   charon_log NAME      the filelog path
 #   CHARON_PID[NAME]     the daemon's pid
 #
@@ -41,9 +44,9 @@ CHARON_PLUGINS=${CHARON_PLUGINS:-"random drbg nonce openssl pem pkcs1 pkcs8 x509
 SWANCTL_PLUGINS=${SWANCTL_PLUGINS:-"random openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey"}
 # The credential directories swanctl --load-all reads (it complains about missing ones).
 CHARON_SWANCTL_SUBDIRS="x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12"
-declare -A CHARON_PID CHARON_NS
+declare -A CHARON_PID CHARON_NS CHARON_URI
 
-charon_uri() { echo "unix:///run/charon-$1.vici"; }
+charon_uri() { echo "${CHARON_URI[$1]:-unix:///run/charon-$1.vici}"; }
 charon_log() { echo "$TOPO_DIR/$1/charon.log"; }
 
 charon_swanctl() {
@@ -121,7 +124,9 @@ charon_load() {
 
 _charon_run() {
 	local ns=$1 name=$2 dir=$TOPO_DIR/$2
-	rm -f "/run/charon-$name.vici"
+	local uri
+	uri=$(charon_uri "$name")
+	rm -f "${uri#unix://}"
 	topo_bg "$ns" "$name/stdout" env STRONGSWAN_CONF="$dir/strongswan.conf" "$CHARON_BIN"
 	CHARON_PID[$name]=$TOPO_LAST_PID
 	CHARON_NS[$name]=$ns
