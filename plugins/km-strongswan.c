@@ -105,6 +105,11 @@ struct ss_km {
 	bool listing, relist, next_broken, destroying;
 	struct ss_wait *waits;
 	struct ss_op *ops;
+	/* The swanctl connections of mip6d's pairs (named or derived): what `mip6ctl ipsec` shows. */
+	char (*owned)[KM_NAME];
+	size_t n_owned;
+	struct spd_pair *pairs; /* of the configuration's sets, to derive their connections */
+	size_t n_pairs;
 	sd_event_source *relist_timer;
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
 };
@@ -472,6 +477,27 @@ static const struct ss_child *child_in(struct ss_km *ss, const char *conn, const
 	return best ? best : any;
 }
 
+static bool is_owned(const struct ss_km *ss, const char *conn)
+{
+	for (size_t i = 0; i < ss->n_owned; i++)
+		if (strcmp(ss->owned[i], conn) == 0)
+			return true;
+	return false;
+}
+
+static void add_owned(struct ss_km *ss, const char *conn)
+{
+	char(*v)[KM_NAME];
+
+	if (!conn || !*conn || is_owned(ss, conn))
+		return;
+	v = reallocarray(ss->owned, ss->n_owned + 1, sizeof(*v));
+	if (!v)
+		return; /* only what mip6ctl shows */
+	ss->owned = v;
+	copy_str(ss->owned[ss->n_owned++], KM_NAME, conn);
+}
+
 /*
  * The swanctl connection of the pair: the set's IkeConnection, or derived
  * from charon's connections (the one whose child names the pair best, see
@@ -592,6 +618,7 @@ static int ss_up(void *be, const struct spd_pair *p, struct km_call *call)
 		return 0;
 	}
 	ch = conn ? child_in(ss, conn, p, &tie) : NULL;
+	add_owned(ss, conn);
 	if (!ch) {
 		/* charon may have come up before `swanctl --load-all`: look again, the caller retries. */
 		km_list_conns(ss);
@@ -844,9 +871,16 @@ static json_object *ss_sa_json(const struct ike_sa *s)
 	return o;
 }
 
+/* Only the IKE SAs of mip6d's connections: charon's other tunnels are none of mip6d's business. */
 static void ss_print(void *be, FILE *out, bool json)
 {
 	struct ss_km *ss = be;
+	size_t n_other = 0;
+
+	for (size_t i = 0; i < ss->n_pairs; i++)
+		add_owned(ss, conn_for(ss, &ss->pairs[i], false));
+	for (size_t i = 0; i < ss->sas.n; i++)
+		n_other += !is_owned(ss, ss->sas.sas[i].name);
 
 	if (json) {
 		json_object *o = json_object_new_object(), *sas;
@@ -857,9 +891,11 @@ static void ss_print(void *be, FILE *out, bool json)
 		ctl_json_add_u64(o, "migrate_failures", ss->migrate_failures);
 		ctl_json_add_u64(o, "initiations", ss->initiations);
 		ctl_json_add_u64(o, "terminations", ss->terminations);
+		ctl_json_add_u64(o, "other_ike_sas", n_other);
 		sas = ctl_json_add_array(o, "ike_sas");
 		for (size_t i = 0; sas && i < ss->sas.n; i++)
-			ctl_json_append(sas, ss_sa_json(&ss->sas.sas[i]));
+			if (is_owned(ss, ss->sas.sas[i].name))
+				ctl_json_append(sas, ss_sa_json(&ss->sas.sas[i]));
 		(void)ctl_json_print(out, o);
 		return;
 	}
@@ -868,8 +904,33 @@ static void ss_print(void *be, FILE *out, bool json)
 		(unsigned long long)ss->migrate_failures, (unsigned long long)ss->initiations,
 		(unsigned long long)ss->terminations);
 	for (size_t i = 0; i < ss->sas.n; i++)
-		fprintf(out, "  IKE %s #%u %s %s <-> %s, %zu child SA(s)\n", ss->sas.sas[i].name, ss->sas.sas[i].uid,
-			ss->sas.sas[i].state, ss->sas.sas[i].local, ss->sas.sas[i].remote, ss->sas.sas[i].n_reqids);
+		if (is_owned(ss, ss->sas.sas[i].name))
+			fprintf(out, "  IKE %s #%u %s %s <-> %s, %zu child SA(s)\n", ss->sas.sas[i].name,
+				ss->sas.sas[i].uid, ss->sas.sas[i].state, ss->sas.sas[i].local,
+				ss->sas.sas[i].remote, ss->sas.sas[i].n_reqids);
+	if (n_other)
+		fprintf(out, "  (%zu IKE SA(s) of other connections not shown)\n", n_other);
+}
+
+/* The pairs of the configuration's sets (their connections are what mip6ctl shows). */
+static void remember_pairs(struct ss_km *ss, const struct mip6_config *c)
+{
+	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++) {
+		const struct conf_ipsec_policy_set *set = &c->ipsec_policy_sets[i];
+
+		add_owned(ss, set->ike_conn);
+		for (size_t j = 0; j < set->n_hoas; j++) {
+			struct spd_pair p, *v;
+
+			if (spd_lookup(c, &set->hoas[j].addr, set->has_ha_addr ? &set->ha_addr : NULL, &p) <= 0)
+				continue;
+			v = reallocarray(ss->pairs, ss->n_pairs + 1, sizeof(*v));
+			if (!v)
+				return;
+			ss->pairs = v;
+			ss->pairs[ss->n_pairs++] = p;
+		}
+	}
 }
 
 static int ss_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
@@ -890,6 +951,7 @@ static int ss_create(struct km *front, sd_event *e, struct io *io, const struct 
 		free(ss);
 		return r;
 	}
+	remember_pairs(ss, c);
 	vici_client_set_event_handler(ss->vc, on_event, ss);
 	vici_client_set_connected_handler(ss->vc, on_connected, ss);
 	vici_client_set_down_handler(ss->vc, on_down, ss);
@@ -931,6 +993,8 @@ static void ss_destroy(void *be)
 	ike_sa_table_clear(&ss->next);
 	children_clear(&ss->children);
 	children_clear(&ss->next_children);
+	free(ss->owned);
+	free(ss->pairs);
 	free(ss);
 }
 

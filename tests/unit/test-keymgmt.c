@@ -855,6 +855,20 @@ static void check_unrelated_sa_untouched(const char *ike_conn)
 	for (unsigned i = 0; i < F.n_initiated; i++)
 		ck_assert_str_ne(F.initiated[i], "x"); /* nothing of connection "elsewhere" either */
 	ck_assert_uint_eq(m.runs, 0);
+	/* mip6ctl ipsec: the pair's IKE SA only, the other one counted. */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		ck_assert_ptr_nonnull(f);
+		km_print(T.km, f, true);
+		ck_assert_int_eq(fclose(f), 0);
+		ck_assert_msg(strstr(buf, "\"name\":\"home\"") != NULL, "%s", buf);
+		ck_assert_msg(strstr(buf, "\"site\"") == NULL, "%s", buf);
+		ck_assert_msg(strstr(buf, "\"other_ike_sas\":1") != NULL, "%s", buf);
+		free(buf);
+	}
 }
 
 START_TEST(ss_unrelated_sa_same_reqid_derived)

@@ -140,7 +140,8 @@ check "charon has both connections: $conns" test "$conns" = "site: mip6-mn1: "
 check "after the load: the site IKE SA is the same (ids, SPIs) and pings through it flow" \
 	wait_for 10 site_intact "$t"
 # 4. mip6d: the example, checked first.
-check "mip6d -n accepts doc/examples/mip6d-ha.conf" "$MIP6D" -n -c "$EX/mip6d-ha.conf"
+mip6d_n() { "$MIP6D" -n -c "$EX/mip6d-ha.conf" >"$TOPO_DIR/mip6d-n.out"; }
+check "mip6d -n accepts doc/examples/mip6d-ha.conf" mip6d_n
 mip6_start "$NS_HA" ha "include \"$EX/mip6d-ha.conf\";" || exit 1
 
 # --- the MN ----------------------------------------------------------------------------------
