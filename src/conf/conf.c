@@ -1414,13 +1414,13 @@ static const struct keyword keywords[] = {
 	/* Interface { } */
 	{ "MnIfPreference", CTX_INTERFACE, KW_UINT, offsetof(struct conf_interface, preference), 0, 10,
 	  NULL, STR_ANY, true },
-	CUSTOM("IfType", CTX_INTERFACE, kw_if_type, false),
+	CUSTOM("IfType", CTX_INTERFACE, kw_if_type, true),
 	{ "Tunnel", CTX_INTERFACE, KW_BOOL, offsetof(struct conf_interface, tunnel), 0, 0, NULL,
 	  STR_ANY, true },
 	/* MnHomeLink { } */
 	CUSTOM("HomeAddress", CTX_HOME_LINK, kw_home_address, false),
 	CUSTOM("HomeAgentAddress", CTX_HOME_LINK, kw_home_agent_address, false),
-	CUSTOM("HomePrefix", CTX_HOME_LINK, kw_home_prefix, false),
+	CUSTOM("HomePrefix", CTX_HOME_LINK, kw_home_prefix, true),
 	{ "IsMobRtr", CTX_HOME_LINK, KW_BOOL, offsetof(struct conf_home_link, is_mob_rtr), 0, 0, NULL,
 	  STR_ANY, true },
 	CUSTOM("MnRoPolicy", CTX_HOME_LINK, kw_ro_policy, true),

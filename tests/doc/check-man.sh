@@ -44,6 +44,44 @@ for k in $kw; do
 	# An entry starts a line (indented) with the keyword.
 	grep -q "^ *$k\( \|;\|\$\)" "$tmp/conf.txt" || bad "mip6d.conf.5 does not document keyword $k"
 done
+# Every entry's Status: line agrees with the table's "unimplemented" flag (the last true/false
+# of the entry): flagged keywords say "not implemented" (the daemon warns), the others say
+# neither "not implemented" nor "not acted on".
+flags=$(awk '
+/^static const struct keyword keywords\[\] = \{/ { on = 1; next }
+on && /^};/ { on = 0 }
+!on { next }
+{
+	if (cur == "" && match($0, /^[[:space:]]*(CUSTOM|TOP_[A-Z]+)\("[A-Za-z]+"|^[[:space:]]*\{ "[A-Za-z]+"/)) {
+		cur = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", cur); sub(/"$/, "", cur); text = ""
+	}
+	if (cur != "") {
+		text = text " " $0
+		if ($0 ~ /(\)|\}),[[:space:]]*$/) {
+			n = split(text, w, /[^a-z]+/); flag = ""
+			for (i = 1; i <= n; i++) if (w[i] == "true" || w[i] == "false") flag = w[i]
+			print cur " " flag; cur = ""
+		}
+	}
+}' "$src/src/conf/conf.c")
+statuses=$(awk '
+/^\.TP/ { tp = 1; next }
+tp { tp = 0; if ($1 ~ /^\.B[IR]?$/) { kw = $2; gsub(/"/, "", kw) } else kw = ""; next }
+/^\.(SH|SS)/ { kw = "" }
+kw != "" && /^Status: / { s = $0; sub(/^Status: /, "", s); print kw " " s; kw = "" }' "$src/doc/mip6d.conf.5")
+[ "$(echo "$flags" | wc -l)" -ge 50 ] || bad "found only $(echo "$flags" | wc -l) keyword flags in conf.c"
+while read -r k f; do
+	st=$(echo "$statuses" | awk -v k="$k" '$1 == k { $1 = ""; print; exit }')
+	case "$f:$st" in
+	true:*"not implemented"*) ;;
+	true:*) bad "mip6d.conf.5: $k is flagged unimplemented in conf.c, its Status says: $st" ;;
+	false:*"not implemented"* | false:*"not acted on"*) bad "mip6d.conf.5: $k is implemented (conf.c), its Status says: $st" ;;
+	false:?*) ;;
+	*) bad "mip6d.conf.5: no Status for $k (flag '$f')" ;;
+	esac
+done <<FLAGS
+$flags
+FLAGS
 # Every entry has a default and a status.
 e=$(grep -c '^Default: ' "$src/doc/mip6d.conf.5"); s=$(grep -c '^Status: ' "$src/doc/mip6d.conf.5")
 [ "$e" -eq "$s" ] && [ "$e" -ge "$n" ] || bad "mip6d.conf.5: $e Default: lines, $s Status: lines, $n keywords"
