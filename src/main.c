@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mip6d: argv, configuration, manager, sd_notify, event loop — nothing else. */
+#include <errno.h>
 #include <getopt.h>
 #include <grp.h>
 #include <stdio.h>
@@ -20,7 +21,29 @@
 
 static void warn_unimplemented(const char *keyword, const char *where, void *userdata)
 {
-	log_warning("%s: keyword %s is accepted but not implemented yet, ignoring", where, keyword);
+	if (userdata)
+		fprintf(userdata, "%s: warning: keyword %s is accepted but not implemented yet, ignoring\n", where,
+			keyword);
+	else
+		log_warning("%s: keyword %s is accepted but not implemented yet, ignoring", where, keyword);
+}
+
+static void warn_unsafe(const char *text, void *userdata)
+{
+	if (userdata)
+		fprintf(userdata, "%s: warning: %s\n", "mip6d", text);
+	else
+		log_warning("%s", text);
+}
+
+/* -n: the normalised configuration on stdout, after the file it came from; every warning the daemon would log on stderr. */
+static int check_config(const struct mip6_config *config, const char *path)
+{
+	printf("# mip6d -n: %s\n", path);
+	conf_print(config, stdout);
+	conf_unimplemented(config, warn_unimplemented, stderr);
+	conf_warnings(config, warn_unsafe, stderr);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 static void help(void)
@@ -52,6 +75,7 @@ int main(int argc, char *argv[])
 	_cleanup_(conf_freep) struct mip6_config *config = NULL;
 	_cleanup_(freep) char *err = NULL;
 	const char *config_path = DEFAULT_CONFIG;
+	bool default_path = true;
 	const char *ctl_path = NULL;
 	enum log_target target = LOG_TARGET_AUTO;
 	bool check = false, debug = false;
@@ -61,6 +85,7 @@ int main(int argc, char *argv[])
 		switch (c) {
 		case 'c':
 			config_path = optarg;
+			default_path = false;
 			break;
 		case 'n':
 			check = true;
@@ -100,16 +125,18 @@ int main(int argc, char *argv[])
 
 	r = conf_load_file(config_path, &config, &err);
 	if (r < 0) {
-		fprintf(stderr, "mip6d: %s\n", err ? err : strerror(-r));
+		fprintf(stderr, "mip6d: %s%s%s\n", err ? err : config_path, err ? "" : ": ", err ? "" : strerror(-r));
+		if (default_path && r == -ENOENT)
+			fprintf(stderr, "mip6d: the units read " SYSCONFDIR "/mip6d/ha.conf, mn.conf or cn.conf: give "
+					"one with -c\n");
 		return 1;
 	}
-	if (check) {
-		conf_print(config, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if (check)
+		return check_config(config, config_path);
 	if (config->debug_level > 0)
 		log_set_max_level(LOG_DEBUG);
 	conf_unimplemented(config, warn_unimplemented, NULL);
+	conf_warnings(config, warn_unsafe, NULL);
 	if (!ctl_path)
 		ctl_path = config->control_socket ? config->control_socket : DEFAULT_CTL_SOCKET;
 

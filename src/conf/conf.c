@@ -106,6 +106,9 @@ struct mip6_config *conf_free(struct mip6_config *c)
 	free(c->ipsec_policy_sets);
 	free(c->cn_binding_policies);
 	free(c->unimplemented);
+	for (size_t i = 0; i < c->n_warnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
@@ -1098,6 +1101,20 @@ static int kw_ro_policy(struct parser *p, const struct keyword *kw, void *obj)
 	return expect_semi(p, kw->name);
 }
 
+static void clear_host_bits(struct conf_prefix *e)
+{
+	for (unsigned i = e->len; i < 128; i++)
+		e->addr.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+}
+
+static bool host_bits_set(const struct conf_prefix *e)
+{
+	struct conf_prefix net = *e;
+
+	clear_host_bits(&net);
+	return memcmp(&net.addr, &e->addr, sizeof(net.addr)) != 0;
+}
+
 static int kw_ha_served_prefix(struct parser *p, const struct keyword *kw, void *obj)
 {
 	struct mip6_config *c = obj;
@@ -1106,11 +1123,25 @@ static int kw_ha_served_prefix(struct parser *p, const struct keyword *kw, void 
 		     c->n_ha_served_prefixes);
 	int r;
 
+	struct conf_loc loc;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
 	if (!e)
 		return p->error ? -E2BIG : -ENOMEM;
 	r = parse_prefix(p, kw->name, e);
 	if (r < 0)
 		return r;
+	loc = p->tok.loc;
+	if (host_bits_set(e)) {
+		struct conf_prefix net = *e;
+
+		clear_host_bits(&net);
+		return perr(p, &loc, EINVAL,
+			    "HaServedPrefix %s/%u has bits set beyond the prefix length, so no home address "
+			    "would match it and every BU would get 132; write %s/%u",
+			    inet_ntop(AF_INET6, &e->addr, a, sizeof(a)), e->len,
+			    inet_ntop(AF_INET6, &net.addr, b, sizeof(b)), e->len);
+	}
 	return expect_semi(p, kw->name);
 }
 
@@ -1210,6 +1241,16 @@ static int kw_ipsec_home_address(struct parser *p, const struct keyword *kw, voi
 	r = parse_prefix(p, kw->name, e);
 	if (r < 0)
 		return r;
+	if (e->len < 128 && !host_bits_set(e)) {
+		char a[INET6_ADDRSTRLEN];
+
+		/* UMIP's meaning: the address; a set protects single home addresses. */
+		return perr(p, &p->tok.loc, EINVAL,
+			    "HomeAddress %s/%u in an IPsecPolicySet names the address %s (the Subnet-Router "
+			    "anycast address), not the prefix: a set protects single home addresses; write "
+			    "each mobile node's home address (e.g. %s100/%u)",
+			    inet_ntop(AF_INET6, &e->addr, a, sizeof(a)), e->len, a, a, e->len);
+	}
 	return expect_semi(p, kw->name);
 }
 
@@ -1688,6 +1729,53 @@ static int validate_strongswan_reqids(struct parser *p)
 	return 0;
 }
 
+_printf_(3, 4) static void pwarn(struct parser *p, const struct conf_loc *loc, const char *fmt, ...)
+{
+	struct mip6_config *c = p->c;
+	char *msg = NULL, *text = NULL, **v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg || asprintf(&text, "%s:%u:%u: %s", loc->file, loc->line, loc->column, msg) < 0)
+		text = NULL;
+	free(msg);
+	v = text ? reallocarray(c->warnings, c->n_warnings + 1, sizeof(*v)) : NULL;
+	if (!v) {
+		free(text);
+		return;
+	}
+	c->warnings = v;
+	c->warnings[c->n_warnings++] = text;
+}
+
+/* Configurations that load but are unsafe or do nothing: warnings (conf_warnings). */
+static void lint(struct parser *p, const struct conf_loc *top)
+{
+	const struct mip6_config *c = p->c;
+	const struct conf_loc *ipsec = kw_loc(p, "UseMnHaIPsec"), *acl = kw_loc(p, "DefaultBindingAclPolicy");
+
+	if (!kw_loc(p, "NodeConfig"))
+		pwarn(p, top, "no NodeConfig: mip6d runs as a correspondent node, which does nothing yet; "
+			      "write NodeConfig HA; or NodeConfig MN;");
+	if (c->role == NODE_ROLE_CN)
+		return;
+	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets == 0)
+		pwarn(p, ipsec ? ipsec : top,
+		      "UseMnHaIPsec is enabled%s but no IPsecPolicySet protects a home address: %s; add an "
+		      "IPsecPolicySet (mip6d.conf(5)) or write UseMnHaIPsec disabled; on a trusted network",
+		      ipsec ? "" : " (the default)",
+		      c->role == NODE_ROLE_HA ? "the home agent refuses every Binding Update" :
+						"the home agent will refuse this node's Binding Updates");
+	if (c->role == NODE_ROLE_HA && !c->use_mn_ha_ipsec && c->default_binding_acl_allow)
+		pwarn(p, acl ? acl : ipsec ? ipsec : top,
+		      "an open home agent: without UseMnHaIPsec any node can register any home address on "
+		      "the home link and take its traffic; write DefaultBindingAclPolicy deny; with a "
+		      "BindingAclPolicy per mobile node, or enable UseMnHaIPsec");
+}
+
 static int validate(struct parser *p)
 {
 	struct mip6_config *c = p->c;
@@ -1716,8 +1804,8 @@ static int validate(struct parser *p)
 					    l->ifname);
 			if (!l->has_ha_addr)
 				return perr(p, &l->loc, EINVAL,
-					    "MnHomeLink \"%s\" has no HomeAgentAddress "
-					    "(write :: to find the home agent with DHAAD)",
+					    "MnHomeLink \"%s\" has no HomeAgentAddress; write the home "
+					    "agent's address (HomeAgentAddress 2001:db8:1::1;)",
 					    l->ifname);
 		}
 	}
@@ -1752,6 +1840,7 @@ static int validate(struct parser *p)
 	r = validate_strongswan_reqids(p);
 	if (r < 0)
 		return r;
+	lint(p, &top);
 	if (c->min_mob_pfx_adv_interval > c->max_mob_pfx_adv_interval) {
 		loc = kw_loc(p, "MinMobPfxAdvInterval");
 		if (!loc)
@@ -1858,6 +1947,12 @@ int conf_load_file(const char *path, struct mip6_config **ret, char **ret_error)
 		return r;
 	}
 	return conf_parse(path, text, len, &st, 0, ret, ret_error);
+}
+
+void conf_warnings(const struct mip6_config *c, void (*cb)(const char *text, void *ud), void *ud)
+{
+	for (size_t i = 0; i < c->n_warnings; i++)
+		cb(c->warnings[i], ud);
 }
 
 void conf_unimplemented(const struct mip6_config *c,

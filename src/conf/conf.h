@@ -246,6 +246,9 @@ struct mip6_config {
 	/* Keywords present in the file that the daemon does not implement yet. */
 	struct conf_seen *unimplemented;
 	size_t n_unimplemented;
+	/* "file:line:column: text" of configurations that load but are unsafe (conf_warnings). */
+	char **warnings;
+	size_t n_warnings;
 
 	/* Storage for conf_loc.file */
 	char **files;
@@ -280,6 +283,14 @@ int conf_load_string_flags(const char *name, const char *text, size_t len, unsig
  */
 void conf_unimplemented(const struct mip6_config *c,
 			void (*cb)(const char *keyword, const char *where, void *ud), void *ud);
+
+/*
+ * Calls cb("file:line:column: what is wrong; the fix", ud) for each setting
+ * that loads but is unsafe or does nothing (an open home agent, IPsec with no
+ * policy set, no NodeConfig), in a fixed order. The daemon logs them at
+ * start; `mip6d -n` prints them.
+ */
+void conf_warnings(const struct mip6_config *c, void (*cb)(const char *text, void *ud), void *ud);
 
 /*
  * Print the normalised configuration (what `mip6d -n` shows): every setting
