@@ -11,10 +11,10 @@
 # `mip6d -n` on doc/examples/mip6d-ha.conf and mip6d started with it (the HA's interface is
 # named eth0 here, as in the example).  The MN runs doc/examples/mip6d-mn.conf through an
 # include, with only its charon's socket set after it (two charons share this VM's /run).
-# The MN moves three times with K=0 (the examples as shipped: KeyMngMobCapability
-# disabled: the HA terminates the MN's IKE SA, the MN initiates a new one), then, with
-# `KeyMngMobCapability enabled;` added after the include on both, three times with K=1
-# (XFRM MIGRATE + KMADDRESS).  After the load and after every move: the site IKE SA keeps
+# The MN moves three times with K=1 (`KeyMngMobCapability enabled;` added after the
+# include on both: XFRM MIGRATE + KMADDRESS), then, the HA restarted with its example as
+# shipped (KeyMngMobCapability disabled), three times with K=0 (the HA terminates the MN's
+# IKE SA, the MN initiates a new one).  After the load and after every move: the site IKE SA keeps
 # its unique id, its IKE SPIs and its CHILD_SA SPIs, and pings sent through it after the
 # move are answered.  No route of charon's for the mobility children (table 220).
 
@@ -142,14 +142,16 @@ check "after the load: the site IKE SA is the same (ids, SPIs) and pings through
 # 4. mip6d: the example, checked first.
 mip6d_n() { "$MIP6D" -n -c "$EX/mip6d-ha.conf" >"$TOPO_DIR/mip6d-n.out"; }
 check "mip6d -n accepts doc/examples/mip6d-ha.conf" mip6d_n
-mip6_start "$NS_HA" ha "include \"$EX/mip6d-ha.conf\";" || exit 1
+# K=1 first: KeyMngMobCapability enabled after the include (the examples leave it disabled).
+mip6_start "$NS_HA" ha "include \"$EX/mip6d-ha.conf\";
+KeyMngMobCapability enabled;" || exit 1
 
 # --- the MN ----------------------------------------------------------------------------------
 charon_start "$NS_MN" mn "$TOP/swanctl/mn" || { not_ok "charon on the MN"; exit 1; }
 mn_conf() { # mn_conf [EXTRA]: the example, then what differs on this VM (and EXTRA)
 	printf 'include "%s";\nViciSocket "%s";\n%s\n' "$EX/mip6d-mn.conf" "/run/charon-mn.vici" "${1:-}"
 }
-mip6_start "$NS_MN" mn "$(mn_conf)" || exit 1
+mip6_start "$NS_MN" mn "$(mn_conf "KeyMngMobCapability enabled;")" || exit 1
 R=1000000001
 ipsec_up() { mip6_json mn ipsec | grep -qE "\"reqids\":\[([0-9]+,)*${R}[],]"; }
 check "MN at home: the homereg CHILD_SA (reqid $R) is up" wait_for 60 ipsec_up
@@ -182,24 +184,21 @@ move() { # move K LINK COA
 }
 
 esp0=$(site_esp)
-# K=0: the examples as shipped.
-move 0 foreign1 "$MN_COA_F1"
-move 0 foreign2 "$MN_COA_F2"
-move 0 home ""
-# K=1: KeyMngMobCapability enabled on both, after the includes.
-mip6_stop mn
-mip6_stop ha
-mip6_start "$NS_HA" ha "include \"$EX/mip6d-ha.conf\";
-KeyMngMobCapability enabled;" || exit 1
-mip6_start "$NS_MN" mn "$(mn_conf "KeyMngMobCapability enabled;")" || exit 1
-check "K=1: at home, the homereg CHILD_SA is up" wait_for 60 ipsec_up
 move 1 foreign1 "$MN_COA_F1"
 move 1 foreign2 "$MN_COA_F2"
 move 1 home ""
+# K=0: the HA runs the example as shipped (KeyMngMobCapability disabled): it answers K=0,
+# terminates the MN's IKE SA on each move and the MN initiates a new one.
+mip6_stop ha
+cp "$TOPO_DIR/ha.log" "$TOPO_DIR/ha-k1.log"
+mip6_start "$NS_HA" ha "include \"$EX/mip6d-ha.conf\";" || exit 1
+move 0 foreign1 "$MN_COA_F1"
+move 0 foreign2 "$MN_COA_F2"
+move 0 home ""
 esp1=$(site_esp)
 check "the site tunnel carried ESP throughout ($esp0 -> $esp1 packets on its inbound SA)" \
 	test "${esp1:-0}" -gt "${esp0:-0}"
-check "mip6d never refused a MIGRATE for a reqid clash" sh -c "! grep -q 'not migrating' '$TOPO_DIR/ha.log' '$TOPO_DIR/mn.log'"
+check "mip6d never refused a MIGRATE for a reqid clash" sh -c "! grep -q 'not migrating' '$TOPO_DIR/ha-k1.log' '$TOPO_DIR/ha.log' '$TOPO_DIR/mn.log'"
 check "the site IKE SA was never terminated: still #${SITE%% *}" test "$(site_field uniqueid)" = "${SITE%% *}"
 
 if [ "$fails" -gt 0 ]; then
