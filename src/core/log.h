@@ -60,4 +60,6 @@ int log_internal(int level, int err, const char *file, int line, const char *fun
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
 
 /* Build a fields array inline: LOG_FIELDS("MIP6_HOA=2001:db8::1", buf2) */
+/* "MIP6_HOA=" / "MIP6_COA=" plus an address: the journal fields of records about a mobile node. */
+#define LOG_ADDR_FIELD_MAX (9 + 46)
 #define LOG_FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })

@@ -300,9 +300,15 @@ static void on_binding_installed(int result, void *userdata)
 		ha_install_failed(ha, e);
 		return;
 	}
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001"),
-			      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
-			      e->seq);
+	{
+		char fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
+
+		snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+		snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
+		log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001", fh, fc),
+				      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
+				      e->seq);
+	}
 	ha_send_ba_accepted(ha, e, e->lifetime_sec);
 	ha_km_move(ha, e, &e->coa);
 	if (e->new_binding) {
@@ -501,12 +507,14 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 static void ha_reject(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
 		      const struct ha_verdict *v)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
 	const char *st = mh_ba_status_to_string(v->status);
 
 	addr_str(&bu->hoa, h);
 	addr_str(&bu->coa, c);
-	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1"),
+	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
+	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
 			      "BU for %s from %s refused: status %u (%s)", h, c, v->status, st ? st : "?");
 	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, v->status, v->ba_seq, 0, 0);
 	if (e && e->state == BCE_DAD) {

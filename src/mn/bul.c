@@ -22,6 +22,15 @@ struct bul_table {
 #define MSGID_BU "MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000002"
 #define MSGID_BA "MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000003"
 
+/* The journal fields MIP6_HOA= and MIP6_COA= of the entry (mip6d(8)). */
+static void addr_fields(const struct bul_entry *e, char fh[LOG_ADDR_FIELD_MAX], char fc[LOG_ADDR_FIELD_MAX])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(fh, LOG_ADDR_FIELD_MAX, "MIP6_HOA=%s", inet_ntop(AF_INET6, &e->key.hoa, a, sizeof(a)));
+	snprintf(fc, LOG_ADDR_FIELD_MAX, "MIP6_COA=%s", inet_ntop(AF_INET6, &e->coa, a, sizeof(a)));
+}
+
 static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
@@ -168,7 +177,7 @@ static int send_bu(struct bul_entry *e)
 static void bu_transmit(struct bul_entry *e, bool first)
 {
 	const struct bul_params *p = &e->table->params;
-	char co[INET6_ADDRSTRLEN];
+	char co[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
 
 	e->seq++;
 	if (first) {
@@ -182,7 +191,8 @@ static void bu_transmit(struct bul_entry *e, bool first)
 		e->bound = true;
 	set_state(e, BUL_BU_SENT, first ? "BU" : "BU retransmission");
 	inet_ntop(AF_INET6, &e->coa, co, sizeof(co));
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BU), "BU sent: seq %u, care-of %s, lifetime %u s%s",
+	addr_fields(e, fh, fc);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BU, fh, fc), "BU sent: seq %u, care-of %s, lifetime %u s%s",
 			      e->seq, co, e->home ? 0 : p->lifetime, first ? "" : " (retransmission)");
 	if (send_bu(e) == 0 && first)
 		emit(e, BUL_EV_BU_SENT);
@@ -388,6 +398,7 @@ void bul_timer_fired(struct bul_entry *e, enum bul_timer which)
 static void ba_registered(struct bul_entry *e, const struct mh_msg *msg, usec_t t)
 {
 	bool k = msg->ba.flags & MH_BA_F_K;
+	char fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
 
 	if (e->kbit && !k) {
 		/* §11.7.3: the HA cannot move the IKE SA (K=0): it drops it; we start a new one. */
@@ -408,7 +419,8 @@ static void ba_registered(struct bul_entry *e, const struct mh_msg *msg, usec_t 
 	/* §11.7.3: the lifetime counts from the moment the acknowledged BU was sent. */
 	e->expires = e->bu_sent + (usec_t)e->lifetime_granted * USEC_PER_SEC;
 	set_state(e, BUL_REGISTERED, "BA accepted");
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BA),
+	addr_fields(e, fh, fc);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BA, fh, fc),
 			      "BA received: status %u, lifetime %u s, refresh in %u s (BU->BA %.1f ms)",
 			      msg->ba.status, e->lifetime_granted, e->refresh_sec, ms_between(e->bu_sent, t));
 	arm(e, BUL_TIMER_BU, t + (usec_t)(e->refresh_sec ? e->refresh_sec : 1) * USEC_PER_SEC);
@@ -417,7 +429,10 @@ static void ba_registered(struct bul_entry *e, const struct mh_msg *msg, usec_t 
 
 static void ba_deregistered(struct bul_entry *e, usec_t t)
 {
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BA),
+	char fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
+
+	addr_fields(e, fh, fc);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(MSGID_BA, fh, fc),
 			      "BA received: deregistered at home (BU->BA %.1f ms)", ms_between(e->bu_sent, t));
 	e->bound = false;
 	e->reg_coa = e->key.hoa;

@@ -461,9 +461,17 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	mn->cur = mn_history_add(mn, loc);
 	addr_str(prefix, pr);
 	addr_str(&to.coa, co);
-	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004"),
-			      "movement detected: %s link %s/64, care-of address %s",
-			      loc == MN_LOC_HOME ? "home" : "foreign", pr, co);
+	{
+		char fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX], h[INET6_ADDRSTRLEN];
+
+		addr_str(&mn->hoa, h);
+		snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+		snprintf(fc, sizeof(fc), "MIP6_COA=%s", co);
+		log_full_errno_fields(LOG_INFO, 0,
+				      LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004", fh, fc),
+				      "movement detected: %s link %s/64, care-of address %s",
+				      loc == MN_LOC_HOME ? "home" : "foreign", pr, co);
+	}
 	mn->loc = loc;
 	mn->prefix = *prefix;
 	mn->router = *router;
