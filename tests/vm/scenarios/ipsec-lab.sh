@@ -246,7 +246,7 @@ check_migrate() {
 	local t0 t_mn t_ha
 	x topo_ns "$NS_MN" "$PY" "$MIGRATE" send --expect-notify \
 		--sel "$MN_HOA/128,$HA_ADDR/128" --dir out --proto 135 \
-		--migrate "$MN_HOA,$HA_ADDR,$MN_HOA,$HA_ADDR,esp,transport,1" \
+		--migrate "$MN_HOA,$HA_ADDR,$MN_HOA,$HA_ADDR,esp,transport,1000000001" \
 		--kmaddress "$MN_COA_F1,$HA_ADDR" >"$TOPO_DIR/migrate-mn.log" 2>&1 || {
 		cat "$TOPO_DIR/migrate-mn.log"
 		return 1
@@ -256,7 +256,7 @@ check_migrate() {
 	t_mn=$(elapsed "$t0")
 	x topo_ns "$NS_HA" "$PY" "$MIGRATE" send --expect-notify \
 		--sel "$HA_ADDR/128,$MN_HOA/128" --dir out --proto 135 \
-		--migrate "$HA_ADDR,$MN_HOA,$HA_ADDR,$MN_HOA,esp,transport,1" \
+		--migrate "$HA_ADDR,$MN_HOA,$HA_ADDR,$MN_HOA,esp,transport,1000000001" \
 		--kmaddress "$HA_ADDR,$MN_COA_F1" >"$TOPO_DIR/migrate-ha.log" 2>&1 || {
 		cat "$TOPO_DIR/migrate-ha.log"
 		return 1
