@@ -408,6 +408,9 @@ static void on_event(struct vici_client *c, const struct vici_msg *ev, void *use
 	struct ss_km *ss = userdata;
 
 	log_debug("strongswan: event %s", ev->name ? ev->name : "?");
+	/* Connected before `swanctl --load-all` (a charon restart): SAs coming up mean connections now. */
+	if (ss->children.n == 0)
+		km_list_conns(ss);
 	km_list_sas_soon(ss);
 }
 
@@ -713,7 +716,9 @@ static void on_migrated(int result, void *userdata)
 /*
  * An IKE SA of another connection carrying one of the reqids a MIGRATE names:
  * charon finds the CHILD_SA of a MIGRATE by reqid alone (strongswan.md), it
- * would move that one. With the connection unknown, any holder counts.
+ * would move that one. With the connection not known (yet: charon restarted
+ * and its connections are not loaded, or listed, yet), a holder counts when
+ * IKE SAs of two names carry the reqid.
  */
 static const struct ike_sa *foreign_holder(struct ss_km *ss, const struct spd_pair *p, bool tunnel)
 {
@@ -725,8 +730,12 @@ static const struct ike_sa *foreign_holder(struct ss_km *ss, const struct spd_pa
 
 		if (reqids[i] == 0)
 			continue;
-		o = conn ? ike_sa_table_find(&ss->sas, conn, reqids[i], false) :
-			   ike_sa_table_by_reqid(&ss->sas, reqids[i]);
+		if (conn)
+			o = ike_sa_table_find(&ss->sas, conn, reqids[i], false);
+		else {
+			o = ike_sa_table_by_reqid(&ss->sas, reqids[i]);
+			o = o ? ike_sa_table_find(&ss->sas, o->name, reqids[i], false) : NULL;
+		}
 		if (o)
 			return o;
 	}
@@ -739,6 +748,9 @@ static int ss_migrate(void *be, enum node_role role, const struct spd_pair *p, c
 	struct ss_km *ss = be;
 	bool tunnel = old_coa && memcmp(old_coa, coa, sizeof(*coa)) != 0;
 	const struct ike_sa *other = foreign_holder(ss, p, tunnel);
+
+	if (!conn_for(ss, p, false))
+		km_list_conns(ss); /* for the next time */
 	struct ss_op *mv;
 	int r;
 

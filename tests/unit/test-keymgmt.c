@@ -469,6 +469,7 @@ static struct {
 	uint32_t installed_uid;
 	bool prefix_only;	 /* list-conns: only a /64 child names the pair */
 	bool twin;		 /* list-conns: connection "twin" names the pair as well as "home" does */
+	bool no_conns;		 /* list-conns: nothing loaded yet (charon restarted before swanctl --load-all) */
 	uint32_t foreign;	 /* list-sas: first an unrelated IKE SA "site" #500 carrying this reqid */
 	unsigned term_uids[64];	 /* every terminated ike-id */
 	char initiated[32][64];
@@ -577,7 +578,7 @@ static bool charon(struct fake_conn *fc, const struct vici_msg *m, void *userdat
 {
 	if (strcmp(m->name, "list-conns") == 0) {
 		F.list_conns++;
-		if (fconn_has_event(fc, "list-conn"))
+		if (fconn_has_event(fc, "list-conn") && !F.no_conns)
 			send_conns(fc);
 		reply(fc, true);
 	} else if (strcmp(m->name, "list-sas") == 0) {
@@ -883,6 +884,29 @@ START_TEST(ss_unrelated_sa_same_reqid_named)
 }
 END_TEST
 
+/*
+ * Connected to a charon whose connections were not loaded yet: the pair's SA is
+ * not recognised until they are; charon's next event makes the backend list them.
+ */
+START_TEST(ss_conns_loaded_after_connect)
+{
+	struct spd_pair p = pair(1000000001);
+
+	ss_new();
+	F.no_conns = true;
+	F.installed = p.reqid;
+	F.installed_uid = 3;
+	RUN_UNTIL(F.list_conns == 1 && F.list_sas >= 1);
+	run_idle();
+	ck_assert(!km_is_up(T.km, &p));
+	F.no_conns = false;
+	relist();
+	RUN_UNTIL(F.list_conns == 2);
+	run_idle();
+	ck_assert(km_is_up(T.km, &p));
+}
+END_TEST
+
 /* Two connections name the pair equally: without IkeConnection nothing is chosen; with it, the named one. */
 START_TEST(ss_ambiguous_connection)
 {
@@ -1182,6 +1206,7 @@ int main(void)
 	tcase_add_test(ss, ss_unrelated_sa_same_reqid_derived);
 	tcase_add_test(ss, ss_unrelated_sa_same_reqid_named);
 	tcase_add_test(ss, ss_ambiguous_connection);
+	tcase_add_test(ss, ss_conns_loaded_after_connect);
 	suite_add_tcase(s, ss);
 	if (can_unshare()) {
 		tcase_add_checked_fixture(st, st_setup, teardown);
