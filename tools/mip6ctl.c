@@ -176,6 +176,7 @@ int main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	const char *path = getenv("MIP6CTL_SOCKET") ? getenv("MIP6CTL_SOCKET") : DEFAULT_CTL_SOCKET;
@@ -183,7 +184,7 @@ int main(int argc, char *argv[])
 	ssize_t reqlen;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			path = optarg;
@@ -193,6 +194,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'h':
 			help();
+			return EXIT_OK;
+		case 'V':
+			printf("mip6ctl %s\n", PACKAGE_VERSION);
 			return EXIT_OK;
 		default:
 			return fail(EXIT_USAGE, "bad option (try --help)");
