@@ -621,7 +621,7 @@ static void setup_k(void)
 	km_backend_override(&fake_km);
 	setup_with("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
 		   "HaMaxBindingLife 600;\nIPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA
-		   "/64;\n IPsecPolicy HomeRegBinding UseESP 1;\n}\n");
+		   "/64;\n IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n");
 }
 
 static void teardown_k(void)

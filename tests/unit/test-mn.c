@@ -184,7 +184,7 @@ static void setup(void)
 	static const char text[] = "NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
 				   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n"
 				   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
-				   " IPsecPolicy HomeRegBinding UseESP 1;\n}\n";
+				   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n";
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 

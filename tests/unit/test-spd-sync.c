@@ -283,10 +283,10 @@ START_TEST(ha_set_from_config)
 	static const char text[] =
 		"NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\n"
 		"IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress 2001:db8:1::10/64; "
-		"HomeAddress 2001:db8:1::11/64; IPsecPolicy HomeRegBinding UseESP 10; "
-		"IPsecPolicy TunnelHomeTesting UseESP 20; }\n"
+		"HomeAddress 2001:db8:1::11/64; IPsecPolicy HomeRegBinding UseESP 1000000010; "
+		"IPsecPolicy TunnelHomeTesting UseESP 1000000020; }\n"
 		"IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress 2001:db8:1::10/64; "
-		"HomeAddress 2001:db8:1::12/64; IPsecPolicy HomeRegBinding UseESP 30; }\n";
+		"HomeAddress 2001:db8:1::12/64; IPsecPolicy HomeRegBinding UseESP 1000000030; }\n";
 	struct mip6_config *c = NULL;
 	struct knl_xfrm_policy *p = NULL;
 	char *err = NULL;
