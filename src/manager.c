@@ -62,6 +62,8 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_OTHER] = "other",
 		[DROP_PAYLOAD_PROTO] = "payload-proto",
 		[DROP_HEADER_LEN] = "header-len",
+		[DROP_BAD_ADDRESS] = "bad-address",
+		[DROP_NO_CN_ROLE] = "no-cn-role",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }

@@ -70,6 +70,8 @@ enum mip6_drop {
 	DROP_OTHER,
 	DROP_PAYLOAD_PROTO, /* §9.2: Payload Proto not 59 (ICMPv6 Parameter Problem sent) */
 	DROP_HEADER_LEN,    /* §9.2: Header Len below the type's minimum (the same) */
+	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7) */
+	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
 	_DROP_MAX,
 };
 struct mip6_counters {

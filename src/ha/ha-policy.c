@@ -66,6 +66,23 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	ret->action = HA_REJECT;
 	ret->ba_seq = bu->seq;
 
+	/*
+	 * RFC 6275 §9.5.1: a BU without H MUST carry Nonce Indices and a Binding Authorization
+	 * Data option the node verifies with the return-routability keys; this node has no
+	 * correspondent role, so no such BU can pass those tests, and one that fails them for a
+	 * reason other than the sequence number, a registration type change or expired nonces
+	 * MUST be silently discarded. (131 is for H=1 at a node that is not a home agent,
+	 * §10.3.1, which never holds in this role.)
+	 */
+	if (!(bu->flags & MH_BU_F_H)) {
+		ret->action = HA_DISCARD;
+		return 0;
+	}
+	/* RFC 3963 §6.6: a home agent not configured for mobile routers answers R=1 with 140. */
+	if (bu->flags & MH_BU_F_R) {
+		ret->status = MH_BA_MR_OP_NOT_PERMITTED;
+		return 0;
+	}
 	/* A copy of (or older than) the BU that DAD runs for: the BA for that one answers. */
 	if (dad && !mh_seq_is_newer(bu->seq, e->seq)) {
 		ret->action = HA_IGNORE;
@@ -80,11 +97,6 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	/* §9.5.1: a live binding of the other registration type → 139. */
 	if ((live || dad) && !!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H)) {
 		ret->status = MH_BA_REG_TYPE_CHANGE;
-		return 0;
-	}
-	if (!(bu->flags & MH_BU_F_H)) {
-		/* A correspondent registration: this node does not do route optimisation as an HA. */
-		ret->status = MH_BA_HOME_REG_NOT_SUPPORTED;
 		return 0;
 	}
 	if (dereg) {

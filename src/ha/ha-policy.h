@@ -8,12 +8,13 @@
  * VALID (a binding in force), DAD (a registration whose HoA is under DAD: the
  * HA holds it as a home registration, nothing is in the kernel yet) or DELETED
  * (kept for late BUs). Every BU is decided here, also one for a HoA under DAD.
- * Order of the checks:
+ * Order of the checks (the addresses were validated before, ha/ha-addr.h):
+ *   -  H=0: no correspondent role → HA_DISCARD, silently (§9.5.1)
+ *   -  R=1 (NEMO): mobile routers are not served → 140 (RFC 3963 §6.6)
  *   0. entry under DAD, BU not newer than the BU it waits on → HA_IGNORE (a
  *      duplicate or reordered copy: the BA for the pending BU answers it)
  *   1. sequence number against an existing entry (valid or recently deleted) → 135
  *   2. registration type change (existing non-home binding, H=1) → 139
- *   3. H=0 at a home agent that does not do route optimisation → 131
  *   4. deregistration (lifetime 0 or CoA == HoA): no valid binding and no
  *      registration under DAD → 133, else deregister (under DAD: the pending
  *      registration is cancelled, nothing was installed)
@@ -57,6 +58,7 @@ struct ha_bu {
 enum ha_action {
 	HA_REJECT,
 	HA_IGNORE,     /* no BA now: the entry under DAD already waits on this (or a newer) BU */
+	HA_DISCARD,    /* silently discarded and counted (RFC 6275 §9.5.1) */
 	HA_REGISTER,   /* new binding: DAD first (or DAD goes on, for the newer BU), then install */
 	HA_REFRESH,    /* live binding: update CoA/lifetime */
 	HA_DEREGISTER,

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "ha/bcache.h"
+#include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
 #include "ha/ha.h"
@@ -43,6 +44,7 @@
 #define MAX_DELETE_BCE_TIMEOUT_USEC (10 * USEC_PER_SEC) /* RFC 6275 §12 */
 #define HA_MAX_HOME_IFS 16
 #define HA_MAX_PREFIXES 64
+#define HA_MAX_OWN_ADDRS 64
 #define HA_DEFAULT_MAX_BINDINGS 1000000
 
 struct ha_home_if {
@@ -62,6 +64,8 @@ struct ha {
 	size_t n_homes;
 	struct ha_prefix prefixes[HA_MAX_PREFIXES];
 	size_t n_prefixes;
+	struct in6_addr own[HA_MAX_OWN_ADDRS]; /* the HA's addresses, for address validation */
+	size_t n_own;
 	usec_t dad_timeout;
 	size_t max_bindings;
 	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
@@ -125,11 +129,11 @@ static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct i
 {
 	static const struct in6_addr all_nodes = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 						       1 } } };
-	struct ndisc_na na = { .flags = NDISC_NA_F_OVERRIDE | NDISC_NA_F_ROUTER, .target = *hoa };
+	/* RFC 6275 §10.4.1: Override set, Solicited clear, "The Router (R) bit ... MUST be set to zero". */
+	struct ndisc_na na = { .flags = NDISC_NA_F_OVERRIDE, .target = *hoa };
 	uint8_t buf[64];
 	size_t len;
 
-	/* The R flag: the HA is a router; §10.4.1 leaves it to the HA. */
 	na.target_lla.len = 6;
 	memcpy(na.target_lla.addr, h->mac, 6);
 	if (ndisc_na_build(&na, buf, sizeof(buf), &len) < 0)
@@ -548,6 +552,38 @@ static bool ha_bu_lacks_alt_coa(struct ha *ha, const struct mh_msg *msg, const s
 	return ha->m->config->use_mn_ha_ipsec && rx->has_hao && !(msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA));
 }
 
+/*
+ * RFC 6275 §9.5.1, §6.1.7, §10.3.1 (table in ha/ha-addr.h): false when the BU was
+ * discarded or refused for its addresses. A refusal answers with a BA but touches no
+ * entry, not even one under DAD for the same HoA.
+ */
+static bool ha_bu_addresses_ok(struct ha *ha, const struct ha_bu *bu, const struct mh_rx_info *rx)
+{
+	struct in6_addr own[HA_MAX_OWN_ADDRS + 1];
+	struct ha_self self = { .prefixes = ha->prefixes, .n_prefixes = ha->n_prefixes, .own = own,
+				.n_own = ha->n_own + 1, .bc = ha->bc };
+	bool reg = bu->lifetime_units != 0 && memcmp(&bu->hoa, &bu->coa, sizeof(bu->hoa)) != 0;
+	struct ha_verdict v = { .action = HA_REJECT, .ba_seq = bu->seq };
+	struct ha_addr_verdict av;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+
+	/* The addresses at the last (re)load, and the one this BU was sent to. */
+	memcpy(own, ha->own, ha->n_own * sizeof(own[0]));
+	own[ha->n_own] = rx->dst;
+	ha_addr_check(&self, &bu->hoa, &bu->coa, reg, &av);
+	if (av.action == HA_ADDR_OK)
+		return true;
+	if (av.action == HA_ADDR_REJECT) {
+		v.status = av.status;
+		ha_reject(ha, NULL, bu, rx, &v);
+		return false;
+	}
+	addr_str(&bu->hoa, h);
+	addr_str(&bu->coa, c);
+	log_debug("BU for %s from %s discarded: %s", h, c, av.reason);
+	return false;
+}
+
 static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -582,6 +618,8 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 			ha_send_ba(ha, &rx->dst, &bu.hoa, &rx->hao, MH_BA_UNSPECIFIED, bu.seq, 0, 0);
 		return DROP_NONE;
 	}
+	if (!ha_bu_addresses_ok(ha, &bu, rx))
+		return DROP_BAD_ADDRESS;
 	e = bcache_lookup(ha->bc, &bu.hoa);
 	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
 		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD), ha->max_bindings,
@@ -592,6 +630,9 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 	switch (v.action) {
 	case HA_IGNORE:
 		break;
+	case HA_DISCARD:
+		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
+		return DROP_NO_CN_ROLE;
 	case HA_REJECT:
 		ha_reject(ha, e, &bu, rx, &v);
 		break;
@@ -644,6 +685,7 @@ static void ha_load_prefixes(struct ha *ha)
 	struct ifaddrs *ifa_list = NULL;
 
 	ha->n_prefixes = 0;
+	ha->n_own = 0;
 	if (getifaddrs(&ifa_list) < 0)
 		return;
 	for (struct ifaddrs *ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
@@ -655,6 +697,8 @@ static void ha_load_prefixes(struct ha *ha)
 		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
 		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr) || ha->n_prefixes >= HA_MAX_PREFIXES)
 			continue;
+		if (ha->n_own < HA_MAX_OWN_ADDRS)
+			ha->own[ha->n_own++] = sa->sin6_addr;
 		ifindex = (int)if_nametoindex(ifa->ifa_name);
 		if (!home_by_ifindex(ha, ifindex))
 			continue;

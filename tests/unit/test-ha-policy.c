@@ -89,11 +89,10 @@ START_TEST(bu_during_dad)
 	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
 	ck_assert_int_eq(v.action, HA_DEREGISTER);
 	ck_assert_uint_eq(v.status, MH_BA_ACCEPTED);
-	/* The other registration type (H=0) → 139; a HoA the ACL denies → 129. */
+	/* H=0 → discarded (§9.5.1, no correspondent role); a HoA the ACL denies → 129. */
 	b = bu("2001:db8:1::100", "2001:db8:2::5", 9, MH_BU_F_A, 10);
 	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
-	ck_assert_int_eq(v.action, HA_REJECT);
-	ck_assert_uint_eq(v.status, MH_BA_REG_TYPE_CHANGE);
+	ck_assert_int_eq(v.action, HA_DISCARD);
 	e.hoa = A("2001:db8:1::66");
 	b = bu("2001:db8:1::66", "2001:db8:2::5", 9, HOME, 10);
 	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
@@ -165,8 +164,28 @@ START_TEST(not_home_registration)
 	struct ha_bu b = bu("2001:db8:1::100", "2001:db8:2::5", 2, MH_BU_F_A, 10);
 	struct ha_verdict v;
 
+	struct bce e = { .seq = 1, .state = BCE_VALID, .bu_flags = HOME };
+
+	/* RFC 6275 §9.5.1: no correspondent role, so no BU without H passes: silent discard. */
 	ha_decide(cfg, &home, 1, NULL, 0, 0, &b, NOW, &v);
-	ck_assert_uint_eq(v.status, MH_BA_HOME_REG_NOT_SUPPORTED);
+	ck_assert_int_eq(v.action, HA_DISCARD);
+	/* ...also against a home binding (139 is for a BU that passed §9.5.1's other tests). */
+	e.hoa = b.hoa;
+	ha_decide(cfg, &home, 1, &e, 1, 0, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_DISCARD);
+}
+END_TEST
+
+/* RFC 3963 §6.6: R=1 at a home agent not configured for mobile routers → 140. */
+START_TEST(mobile_router_not_served)
+{
+	struct ha_bu b = bu("2001:db8:1::100", "2001:db8:2::5", 2, HOME | MH_BU_F_R, 10);
+	struct ha_verdict v;
+
+	ha_decide(cfg, &home, 1, NULL, 0, 0, &b, NOW, &v);
+	ck_assert_int_eq(v.action, HA_REJECT);
+	ck_assert_uint_eq(v.status, MH_BA_MR_OP_NOT_PERMITTED);
+	ck_assert_uint_eq(v.ba_seq, 2);
 }
 END_TEST
 
@@ -257,6 +276,7 @@ int main(void)
 	tcase_add_test(tc, sequence_out_of_window);
 	tcase_add_test(tc, registration_type_change);
 	tcase_add_test(tc, not_home_registration);
+	tcase_add_test(tc, mobile_router_not_served);
 	tcase_add_test(tc, deregistration);
 	tcase_add_test(tc, not_home_subnet);
 	tcase_add_test(tc, acl_and_capacity);

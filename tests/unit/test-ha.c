@@ -9,8 +9,8 @@
  * network namespace (a veth pair as the home link, a bridge standing in for
  * the tunnel device): the HA reads its home prefix and DAD time from there.
  *
- * Decisions covered (§9.5.1, §10.3.1, §10.3.2): 0 after DAD, 129, 131, 132, 133,
- * 134, 135, 139; the BU-during-DAD cases; overlapping installs; a failed kernel
+ * Decisions covered (§9.5.1, §10.3.1, §10.3.2): 0 after DAD, 129, 132, 133, 140,
+ * 134, 135, H=0 discarded; the BU-during-DAD cases; overlapping installs; a failed kernel
  * install (fails closed: BA 130, never 0); a deregistration; an unknown MH type
  * (Binding Error status 2 from the shared path). Not applicable to an HA
  * without route optimisation: 136-138 (nonces: a correspondent's statuses) and
@@ -349,12 +349,19 @@ START_TEST(refusals)
 	/* 129: BindingAclPolicy denies it. */
 	send_bu("2001:db8:1::66", COA1, 1, F_A | F_H, 64);
 	check_ba(ba(1), 129, 1, 0, COA1, "2001:db8:1::66");
-	/* 131: H=0, a correspondent registration at a home agent. */
+	/* H=0: no correspondent role, silently discarded and counted (§9.5.1). */
 	send_bu(HOA, COA1, 1, F_A, 64);
-	check_ba(ba(2), 131, 1, 0, COA1, HOA);
+	ck_assert_uint_eq(n_ba(), 2);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NO_CN_ROLE], 1);
 	/* 133: deregistration without a binding (§10.3.2). */
 	send_bu(HOA, COA1, 2, F_A | F_H, 0);
-	check_ba(ba(3), 133, 2, 0, COA1, HOA);
+	check_ba(ba(2), 133, 2, 0, COA1, HOA);
+	/* A link-local CoA: silently discarded (§6.1.7); a CoA in the home prefix: 129. */
+	send_bu(HOA, "fe80::1", 3, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 3);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_BAD_ADDRESS], 1);
+	send_bu(HOA, "2001:db8:1::55", 4, F_A | F_H, 64);
+	check_ba(ba(3), 129, 4, 0, "2001:db8:1::55", HOA);
 	ck_assert_uint_eq(count_nd(135), 0);
 	ck_assert_uint_eq(F.n_kreq, 0);
 	ck_assert_uint_eq(F.m->counters.ba_status_out[132] + F.m->counters.ba_status_out[129] +
@@ -371,9 +378,10 @@ START_TEST(refusals_of_a_binding)
 	check_ba(ba(1), 135, 100, 0, COA2, HOA);
 	send_bu(HOA, COA2, 90, F_A | F_H, 64);
 	check_ba(ba(2), 135, 100, 0, COA2, HOA);
-	/* 139: a home registration cannot become a correspondent one (§9.5.1). */
+	/* H=0: discarded (§9.5.1: no correspondent role to verify it), the binding untouched. */
 	send_bu(HOA, COA2, 101, F_A, 64);
-	check_ba(ba(3), 139, 101, 0, COA2, HOA);
+	ck_assert_uint_eq(n_ba(), 3);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NO_CN_ROLE], 1);
 	/* The binding is untouched: no new route. */
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 }
@@ -417,8 +425,8 @@ START_TEST(bu_during_dad)
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 	/* A newer BU refused under DAD ends the pending registration: its BA, then nothing. */
 	send_bu("2001:db8:1::101", COA1, 1, F_A | F_H, 64);
-	send_bu("2001:db8:1::101", COA1, 2, F_A, 64);
-	check_ba(ba(1), 139, 2, 0, COA1, "2001:db8:1::101");
+	send_bu("2001:db8:1::101", COA1, 2, F_A | F_H | MH_BU_F_R, 64);
+	check_ba(ba(1), 140, 2, 0, COA1, "2001:db8:1::101");
 	run_for(300);
 	ck_assert_uint_eq(n_ba(), 2);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
