@@ -1,0 +1,703 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Hostile input at the home agent: crafted packets, each with the exact reply it must get.
+
+usage: hostile.py [--list] [CASE ...]     (no CASE: every case of CASES, in order)
+
+Runs in a namespace on the HA's home link (tests/vm/scenarios/hostile.sh sets it up) and sends
+Ethernet frames straight to the HA, so any source address can be forged. Packets are laid out
+byte by byte from the RFCs (RFC 8200 IPv6 header and Destination Options, RFC 6275 §6.1 Mobility
+Header, §6.2 options, §6.3 Home Address option, RFC 4861 ND): nothing of mip6d's encoder is used.
+scapy only puts the frames on the wire; replies are read from an AF_PACKET socket and parsed here.
+
+Environment (all required): IFACE, SRC (our routable address: the CoA; the HA routes it to us),
+HA_ADDR, HA_MAC, NS_HA (the HA's namespace, for `ip -n`), MIP6CTL, HA_CTL (its control socket),
+MN_HOA (a legitimate MN's HoA, registered before the cases run).
+
+Every case prints one TAP line ("ok - NAME: ..." / "not ok - NAME: ..."); the exit status is the
+number of failed cases (capped at 100). A case is a function `case_NAME(t)` registered in CASES
+with @case; it sends through t.send_bu()/t.send_raw() and asserts through t.expect_ba(),
+t.expect_be(), t.expect_icmp() or t.expect_silence(), then t.assert_no_state(HOA) for a refused
+BU. To add a case, write one more function below (or in a scenario, `hostile.py NAME` runs one).
+
+Silence is proven without a fixed wait: after the case's packet a sentinel BU (a HoA outside the
+home prefix: BA 132) is sent, and the HA answers in order, so when the sentinel's BA arrives,
+any answer to the case would have arrived before it.
+"""
+import ipaddress
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+IPPROTO_MH = 135
+ETH_P_IPV6 = 0x86DD
+
+# RFC 6275 §6.1.7 BU flags (RFC 3963 adds R).
+F_A, F_H, F_L, F_K, F_R = 0x8000, 0x4000, 0x2000, 0x1000, 0x0400
+HOME = F_A | F_H
+
+ENV = os.environ
+IFACE, SRC, HA_ADDR, HA_MAC = ENV["IFACE"], ENV["SRC"], ENV["HA_ADDR"], ENV["HA_MAC"]
+NS_HA, MIP6CTL, HA_CTL, MN_HOA = ENV["NS_HA"], ENV["MIP6CTL"], ENV["HA_CTL"], ENV["MN_HOA"]
+REPLY_TIMEOUT = float(ENV.get("REPLY_TIMEOUT", "5"))
+
+
+def a16(addr):
+    return socket.inet_pton(socket.AF_INET6, addr)
+
+
+def canon(addr):
+    return str(ipaddress.IPv6Address(addr))
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def upper_csum(src, dst, nh, payload):
+    """RFC 8200 §8.1 pseudo-header: source, destination, upper-layer length, next header."""
+    return csum(a16(src) + a16(dst) + struct.pack("!IxxxB", len(payload), nh) + payload)
+
+
+def pad_options(opts, start):
+    """Pad an option area that starts at offset `start` so that the whole header is 8n long."""
+    rem = (-(start + len(opts))) % 8
+    if rem == 1:
+        return opts + b"\x00"  # Pad1
+    if rem:
+        return opts + bytes([1, rem - 2]) + b"\x00" * (rem - 2)  # PadN
+    return opts
+
+
+def mh(mh_type, body, proto=59, hdrlen=None):
+    """RFC 6275 §6.1.1: Payload Proto, Header Len (8-octet units minus the first 8), MH Type,
+    Reserved, Checksum (0, filled later), message data. body must already be 8n - 6 long
+    (pad_options does that)."""
+    raw = bytes([proto, 0, mh_type, 0, 0, 0]) + body
+    if len(raw) % 8:
+        raw += b"\x00" * (8 - len(raw) % 8)
+    hl = len(raw) // 8 - 1 if hdrlen is None else hdrlen
+    return bytearray(bytes([proto, hl]) + raw[2:])
+
+
+def bu_body(seq, flags, units, opts=b""):
+    """RFC 6275 §6.1.7: Sequence #, A|H|L|K|M|R flags and Reserved, Lifetime (4-s units), options."""
+    fixed = struct.pack("!HHH", seq & 0xFFFF, flags, units)
+    return fixed + pad_options(opts, 6 + len(fixed)) if opts else fixed + b"\x00" * 4
+
+
+def opt_alt_coa(coa):
+    """§6.2.5 Alternate Care-of Address, alignment 8n+6: after the 12-byte BU start a PadN of 2."""
+    return bytes([1, 0, 3, 16]) + a16(coa)
+
+
+def opt_nonce_indices(home_idx=1, coa_idx=2):
+    """§6.2.6 Nonce Indices, alignment 2n."""
+    return bytes([4, 4]) + struct.pack("!HH", home_idx, coa_idx)
+
+
+def dstopts_hao(nh, hoa):
+    """RFC 8200 §4.6 Destination Options with the §6.3 Home Address option (alignment 8n+6):
+    Next Header, Hdr Ext Len 2, PadN(2 bytes of data), HAO type 201 length 16."""
+    return bytes([nh, 2, 1, 2, 0, 0, 201, 16]) + a16(hoa)
+
+
+def ipv6(src, dst, nh, payload, hlim=64):
+    """RFC 8200 §3: version 6, traffic class 0, flow label 0."""
+    return struct.pack("!IHBB", 6 << 28, len(payload), nh, hlim) + a16(src) + a16(dst) + payload
+
+
+class Reply:
+    def __init__(self, kind, src, dst, **kw):
+        self.kind, self.src, self.dst = kind, src, dst
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return "%s(%s)" % (self.kind, ", ".join("%s=%s" % kv for kv in sorted(self.__dict__.items())
+                                                if kv[0] not in ("kind",)))
+
+
+def parse_frame(frame):
+    """Ethernet + IPv6 + extension headers -> Reply (MH or ICMPv6), or None."""
+    if len(frame) < 54 or struct.unpack("!H", frame[12:14])[0] != ETH_P_IPV6:
+        return None
+    ip = frame[14:]
+    src = socket.inet_ntop(socket.AF_INET6, ip[8:24])
+    dst = socket.inet_ntop(socket.AF_INET6, ip[24:40])
+    nh, off, rh2 = ip[6], 40, None
+    while nh in (0, 43, 60) and off + 8 <= len(ip):
+        if nh == 43 and ip[off + 2] == 2 and off + 24 <= len(ip):
+            rh2 = socket.inet_ntop(socket.AF_INET6, ip[off + 8:off + 24])
+        nh, off = ip[off], off + (ip[off + 1] + 1) * 8
+    p = ip[off:]
+    if nh == IPPROTO_MH and len(p) >= 12:
+        t = p[2]
+        if t == 6 and len(p) >= 12:  # §6.1.8 BA: Status, K|R|P, Sequence #, Lifetime
+            return Reply("ba", src, dst, status=p[6], flags=p[7], seq=struct.unpack("!H", p[8:10])[0],
+                         lifetime=struct.unpack("!H", p[10:12])[0], rh2=rh2)
+        if t == 7 and len(p) >= 24:  # §6.1.9 BE: Status, Reserved, Home Address
+            return Reply("be", src, dst, status=p[6], hoa=socket.inet_ntop(socket.AF_INET6, p[8:24]), rh2=rh2)
+        return Reply("mh", src, dst, mhtype=t, rh2=rh2)
+    if nh == 58 and len(p) >= 4:
+        r = Reply("icmp", src, dst, type=p[0], code=p[1], body=bytes(p[4:]))
+        if p[0] in (135, 136) and len(p) >= 24:
+            r.flags, r.target = p[4], socket.inet_ntop(socket.AF_INET6, p[8:24])
+        return r
+    return None
+
+
+class Tester:
+    def __init__(self):
+        self.rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
+        self.rx.bind((IFACE, 0))
+        self.rx.setblocking(False)
+        self.tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.tx.bind((IFACE, 0))
+        self.mac = self.tx.getsockname()[4]
+        self.ha_mac = bytes.fromhex(HA_MAC.replace(":", ""))
+        self.sentinel = 0
+        self.seen = []  # replies from the HA since the last drain
+        self.mark = 0   # seen[:mark] were claimed by an expect_*()
+        self.fails = 0
+        self.name = None
+        self.notes = []
+
+    # -- wire ------------------------------------------------------------------------------
+    def send_frame(self, pkt, dst_mac=None):
+        self.tx.send((dst_mac or self.ha_mac) + self.mac + struct.pack("!H", ETH_P_IPV6) + pkt)
+
+    def send_raw(self, pkt, dst_mac=None):
+        self.send_frame(pkt, dst_mac)
+
+    def send_mh(self, msg, hoa=None, src=None, dst=None, good_csum=True):
+        """An MH from src (default SRC) to dst (default the HA), with a HAO for hoa if given.
+        The checksum's pseudo-header carries the HoA (§6.1.1)."""
+        src, dst = src or SRC, dst or HA_ADDR
+        msg = bytearray(msg)
+        c = upper_csum(hoa or src, dst, IPPROTO_MH, bytes(msg))
+        msg[4:6] = struct.pack("!H", c if good_csum else c ^ 0x5A5A)
+        payload = dstopts_hao(IPPROTO_MH, hoa) + bytes(msg) if hoa else bytes(msg)
+        self.send_frame(ipv6(src, dst, 60 if hoa else IPPROTO_MH, payload))
+
+    def send_bu(self, hoa, seq, flags=HOME, units=30, opts=b"", **kw):
+        self.send_mh(mh(5, bu_body(seq, flags, units, opts)), hoa=hoa, **kw)
+
+    def poll(self, until, timeout=REPLY_TIMEOUT):
+        """Read frames until until(reply) is true for one from the HA; returns it or None."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.rx], [], [], left)
+            if not r:
+                continue
+            while True:
+                try:
+                    frame, addr = self.rx.recvfrom(65535)
+                except BlockingIOError:
+                    break
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                rep = parse_frame(frame)
+                if rep is None:
+                    continue
+                self.seen.append(rep)
+                if until(rep):
+                    self.mark = len(self.seen)
+                    return rep
+
+    def drain(self):
+        self.poll(lambda r: False, timeout=0.05)
+        self.seen, self.mark = [], 0
+
+    # -- assertions --------------------------------------------------------------------------
+    def fail(self, msg):
+        self.notes.append(msg)
+
+    def _sentinel(self):
+        """BA 132 for a HoA outside the home prefix; returns the replies seen before it."""
+        self.sentinel += 1
+        seq = 60000 + self.sentinel
+        hoa = "2001:db8:9::%x" % self.sentinel
+        start = self.mark
+        self.send_bu(hoa, seq)
+        got = self.poll(lambda r: r.kind == "ba" and r.seq == seq)
+        if got is None:
+            self.fail("the sentinel BU (seq %d) got no BA: is the HA alive?" % seq)
+            return None
+        if got.status != 132:
+            self.fail("the sentinel BU got status %d, not 132" % got.status)
+        return self.seen[start:self.seen.index(got)]
+
+    def expect_ba(self, seq, status, hoa=None):
+        got = self.poll(lambda r: r.kind == "ba" and r.seq == seq)
+        if got is None:
+            self.fail("no BA with seq %d within %.0f s (seen: %s)" % (seq, REPLY_TIMEOUT, self.seen[-5:]))
+            return None
+        if got.status != status:
+            self.fail("BA status %d, want %d" % (got.status, status))
+        if got.dst != canon(SRC):
+            self.fail("BA to %s, want the BU's source %s" % (got.dst, SRC))
+        if hoa and got.rh2 != canon(hoa):
+            self.fail("BA's type 2 routing header carries %s, want %s" % (got.rh2, hoa))
+        if status >= 128 and got.lifetime != 0:
+            self.fail("refusal with lifetime %d" % got.lifetime)
+        return got
+
+    def expect_be(self, status, hoa):
+        got = self.poll(lambda r: r.kind == "be")
+        if got is None:
+            self.fail("no Binding Error within %.0f s" % REPLY_TIMEOUT)
+            return None
+        if got.status != status or got.hoa != canon(hoa):
+            self.fail("BE status %d for %s, want %d for %s" % (got.status, got.hoa, status, hoa))
+        return got
+
+    def expect_icmp(self, typ, code, pointer=None):
+        got = self.poll(lambda r: r.kind == "icmp" and r.type < 128)
+        if got is None:
+            self.fail("no ICMPv6 error within %.0f s" % REPLY_TIMEOUT)
+            return None
+        if (got.type, got.code) != (typ, code):
+            self.fail("ICMPv6 type %d code %d, want %d/%d" % (got.type, got.code, typ, code))
+        if pointer is not None and struct.unpack("!I", got.body[:4])[0] != pointer:
+            self.fail("ICMPv6 pointer %d, want %d" % (struct.unpack("!I", got.body[:4])[0], pointer))
+        return got
+
+    def expect_silence(self, seq=None, hoa=None):
+        """No BA (with seq), no BE (for hoa), no ICMPv6 error from the HA before the sentinel's BA
+        (replies an earlier expect_*() of the case matched do not count)."""
+        before = self._sentinel()
+        if before is None:
+            return
+        for r in before:
+            if (r.kind == "ba" and (seq is None or r.seq == seq)) or \
+               (r.kind == "be" and (hoa is None or r.hoa == canon(hoa))) or \
+               (r.kind == "icmp" and r.type < 128):
+                self.fail("expected silence, got %r" % r)
+
+    def ha(self, *args):
+        return subprocess.run(args, capture_output=True, text=True, check=False).stdout
+
+    def bc_json(self):
+        return self.ha(MIP6CTL, "-s", HA_CTL, "--json", "bc")
+
+    def assert_no_state(self, hoa):
+        """RFC 6275 §10.3.1: a refused BU leaves no binding, no tunnel route, no proxy entry."""
+        h = canon(hoa)
+        if ('"hoa":"%s"' % h) in self.bc_json():
+            self.fail("a binding cache entry exists for %s" % h)
+        routes = self.ha("ip", "-n", NS_HA, "-6", "route", "show", "table", "all")
+        if any(line.split()[:1] in ([h], [h + "/128"]) for line in routes.splitlines()):
+            self.fail("a route exists for %s" % h)
+        if h in self.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy").split():
+            self.fail("a proxy entry exists for %s" % h)
+
+    def run(self, name, fn, doc):
+        self.name, self.notes = name, []
+        self.drain()
+        try:
+            fn(self)
+        except Exception as e:  # noqa: BLE001 (a broken case is a failed case, not a crash)
+            self.fail("exception %r" % e)
+        if self.notes:
+            self.fails += 1
+            print("not ok - %s: %s -- %s" % (name, doc, "; ".join(self.notes)), flush=True)
+        else:
+            print("ok - %s: %s" % (name, doc), flush=True)
+
+
+CASES = []
+_seq = [1000]
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def nseq():
+    _seq[0] += 1
+    return _seq[0]
+
+
+def hoa_n(n):
+    return "2001:db8:1::7:%x" % n
+
+
+def refused_bu(t, hoa, status, flags=HOME, units=30, opts=b"", **kw):
+    s = nseq()
+    t.send_bu(hoa, s, flags, units, opts, **kw)
+    t.expect_ba(s, status, hoa)
+    t.assert_no_state(hoa)
+
+
+def silent_bu(t, hoa, flags=HOME, units=30, opts=b"", check_state=True, **kw):
+    s = nseq()
+    t.send_bu(hoa, s, flags, units, opts, **kw)
+    t.expect_silence(seq=s, hoa=hoa)
+    if check_state:
+        t.assert_no_state(hoa)
+
+
+def mn_binding_seq(t):
+    import json
+    for e in json.loads(t.bc_json()).get("bindings", []):
+        if e.get("hoa") == canon(MN_HOA):
+            return e.get("seq"), e.get("coa")
+    return None, None
+
+
+# ---- home address (RFC 6275 §9.5.1 first test, §6.3, RFC 2526, §10.3.1) ----------------------
+@case
+def case_hoa_unspecified(t):
+    """HAO :: -> silence (§9.5.1: not unicast routable)"""
+    silent_bu(t, "::", check_state=False)
+
+
+@case
+def case_hoa_loopback(t):
+    """HAO ::1 -> silence (§9.5.1)"""
+    silent_bu(t, "::1", check_state=False)
+
+
+@case
+def case_hoa_link_local(t):
+    """HAO fe80::1234 -> silence (§9.5.1)"""
+    silent_bu(t, "fe80::1234")
+
+
+@case
+def case_hoa_multicast_link(t):
+    """HAO ff02::1 -> silence (§9.5.1)"""
+    silent_bu(t, "ff02::1")
+
+
+@case
+def case_hoa_multicast_global(t):
+    """HAO ff0e::1 -> silence (§9.5.1)"""
+    silent_bu(t, "ff0e::1")
+
+
+@case
+def case_hoa_v4mapped(t):
+    """HAO ::ffff:192.0.2.1 -> silence (§9.5.1)"""
+    silent_bu(t, "::ffff:192.0.2.1")
+
+
+@case
+def case_hoa_subnet_router_anycast(t):
+    """HoA = the home prefix's Subnet-Router anycast address -> silence (RFC 4291 §2.6.1)"""
+    silent_bu(t, "2001:db8:1::")
+
+
+@case
+def case_hoa_rfc2526_lowest(t):
+    """HoA = ...:fdff:ffff:ffff:ff80, lowest RFC 2526 anycast id -> silence"""
+    silent_bu(t, "2001:db8:1::fdff:ffff:ffff:ff80")
+
+
+@case
+def case_hoa_rfc2526_ha_anycast(t):
+    """HoA = the home prefix's MIPv6 Home-Agents anycast address (id 0x7e) -> silence"""
+    silent_bu(t, "2001:db8:1::fdff:ffff:ffff:fffe")
+
+
+@case
+def case_hoa_rfc2526_highest(t):
+    """HoA = ...:fdff:ffff:ffff:ffff -> silence (RFC 2526)"""
+    silent_bu(t, "2001:db8:1::fdff:ffff:ffff:ffff")
+
+
+@case
+def case_hoa_is_the_ha(t):
+    """HoA = the HA's own address -> 134 (§10.3.1: in use on the home link)"""
+    s = nseq()
+    t.send_bu(HA_ADDR, s)
+    t.expect_ba(s, 134, HA_ADDR)
+    if '"hoa":"%s"' % canon(HA_ADDR) in t.bc_json():
+        t.fail("a binding for the HA's own address")
+
+
+@case
+def case_hoa_outside_home_prefix(t):
+    """HoA in no served prefix -> 132 (§10.3.1)"""
+    refused_bu(t, "2001:db8:9::11", 132)
+
+
+@case
+def case_hoa_in_cn_prefix(t):
+    """HoA in a prefix the HA does not serve -> 132"""
+    refused_bu(t, "2001:db8:4::77", 132)
+
+
+@case
+def case_hoa_acl_denied(t):
+    """HoA denied by BindingAclPolicy -> 129"""
+    refused_bu(t, "2001:db8:1::66", 129)
+
+
+@case
+def case_hoa_link_local_dereg(t):
+    """HAO fe80::1234 with lifetime 0 -> silence (§9.5.1 applies to deletions too)"""
+    silent_bu(t, "fe80::1234", units=0)
+
+
+# ---- care-of address (§6.1.7, §10.3.1), in an Alternate Care-of Address option ----------------
+def coa_case(t, coa, status):
+    hoa = hoa_n(nseq())
+    if status is None:
+        silent_bu(t, hoa, opts=opt_alt_coa(coa))
+    else:
+        refused_bu(t, hoa, status, opts=opt_alt_coa(coa))
+
+
+@case
+def case_coa_unspecified(t):
+    """Alternate CoA :: -> silence (§6.1.7)"""
+    coa_case(t, "::", None)
+
+
+@case
+def case_coa_loopback(t):
+    """Alternate CoA ::1 -> silence (§6.1.7)"""
+    coa_case(t, "::1", None)
+
+
+@case
+def case_coa_link_local(t):
+    """Alternate CoA fe80::1 -> silence (§6.1.7)"""
+    coa_case(t, "fe80::1", None)
+
+
+@case
+def case_coa_multicast_link(t):
+    """Alternate CoA ff02::1 -> silence (§6.1.7)"""
+    coa_case(t, "ff02::1", None)
+
+
+@case
+def case_coa_multicast_site(t):
+    """Alternate CoA ff05::2 -> silence (§6.1.7)"""
+    coa_case(t, "ff05::2", None)
+
+
+@case
+def case_coa_v4mapped(t):
+    """Alternate CoA ::ffff:192.0.2.7 -> silence (§6.1.7)"""
+    coa_case(t, "::ffff:192.0.2.7", None)
+
+
+@case
+def case_coa_is_the_ha(t):
+    """Alternate CoA = the HA's address -> 129 (§10.3.1: a tunnel to itself)"""
+    coa_case(t, HA_ADDR, 129)
+
+
+@case
+def case_coa_in_home_prefix(t):
+    """Alternate CoA inside the served home prefix -> 129 (a tunnel into the home link)"""
+    coa_case(t, "2001:db8:1::55", 129)
+
+
+@case
+def case_coa_home_subnet_anycast(t):
+    """Alternate CoA = the home Subnet-Router anycast address -> 129 (inside the home prefix)"""
+    coa_case(t, "2001:db8:1::", 129)
+
+
+@case
+def case_coa_other_bindings_hoa(t):
+    """Alternate CoA = the legitimate MN's HoA (a live binding) -> 129"""
+    coa_case(t, MN_HOA, 129)
+
+
+# ---- flags and registration type (§9.5.1, §10.3.2, RFC 3963) -----------------------------------
+@case
+def case_h0_bu(t):
+    """BU without H -> silence (§9.5.1: no Nonce Indices/BAD; no correspondent role)"""
+    silent_bu(t, hoa_n(nseq()), flags=F_A)
+
+
+@case
+def case_h0_bu_nonce_indices(t):
+    """BU without H, with Nonce Indices -> silence (no correspondent role to verify it)"""
+    silent_bu(t, hoa_n(nseq()), flags=F_A, opts=opt_nonce_indices())
+
+
+@case
+def case_h0_bu_for_live_binding(t):
+    """BU without H for the legitimate MN's HoA -> silence, the binding untouched"""
+    seq, coa = mn_binding_seq(t)
+    if seq is None:
+        t.fail("the legitimate MN has no binding")
+        return
+    t.send_bu(MN_HOA, (seq + 1) % 65536, F_A)
+    t.expect_silence(seq=(seq + 1) % 65536)
+    if mn_binding_seq(t) != (seq, coa):
+        t.fail("the MN's binding changed: %r -> %r" % ((seq, coa), mn_binding_seq(t)))
+
+
+@case
+def case_r1_mobile_router(t):
+    """R=1 (NEMO) at an HA without mobile-router support -> 140 (RFC 3963 §6.6)"""
+    refused_bu(t, hoa_n(nseq()), 140, flags=HOME | F_R)
+
+
+@case
+def case_dereg_without_binding(t):
+    """Lifetime 0 for a HoA with no binding -> 133 (§10.3.2)"""
+    refused_bu(t, hoa_n(nseq()), 133, units=0)
+
+
+@case
+def case_stale_seq_same(t):
+    """The legitimate MN's HoA with its current sequence number -> 135 with that number"""
+    seq, coa = mn_binding_seq(t)
+    if seq is None:
+        t.fail("the legitimate MN has no binding")
+        return
+    t.send_bu(MN_HOA, seq)
+    t.expect_ba(seq, 135, MN_HOA)
+    if mn_binding_seq(t) != (seq, coa):
+        t.fail("the MN's binding changed")
+
+
+@case
+def case_stale_seq_older(t):
+    """The legitimate MN's HoA with a sequence number 100 behind -> 135 carrying the current one"""
+    seq, coa = mn_binding_seq(t)
+    if seq is None:
+        t.fail("the legitimate MN has no binding")
+        return
+    t.send_bu(MN_HOA, (seq - 100) % 65536)
+    t.expect_ba(seq, 135, MN_HOA)
+    if mn_binding_seq(t) != (seq, coa):
+        t.fail("the MN's binding changed")
+
+
+# ---- Mobility Header format (§6.1, §9.2) and other message types -------------------------------
+@case
+def case_bad_checksum(t):
+    """A BU with a wrong MH checksum -> silence (§9.2)"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_mh(mh(5, bu_body(s, HOME, 30)), hoa=hoa, good_csum=False)
+    t.expect_silence(seq=s, hoa=hoa)
+    t.assert_no_state(hoa)
+
+
+@case
+def case_truncated_option(t):
+    """A PadN running past the end of the BU -> silence (§6.2 option parsing, dropped, counted)"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_mh(mh(5, struct.pack("!HHH", s, HOME, 30) + bytes([1, 30]) + b"\x00" * 10), hoa=hoa)
+    t.expect_silence(seq=s, hoa=hoa)
+    t.assert_no_state(hoa)
+
+
+@case
+def case_unknown_mh_type(t):
+    """MH type 42 -> Binding Error status 2 (§9.2) for the HoA"""
+    hoa = hoa_n(nseq())
+    t.send_mh(mh(42, b"\x00" * 10), hoa=hoa)
+    t.expect_be(2, hoa)
+
+
+@case
+def case_ba_to_the_ha(t):
+    """A BA sent to the HA (type 6) -> silence"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_mh(mh(6, struct.pack("!BBHH", 0, 0, s, 30) + b"\x00" * 4), hoa=hoa)
+    t.expect_silence(seq=s, hoa=hoa)
+
+
+@case
+def case_brr_to_the_ha(t):
+    """A Binding Refresh Request (type 0) to the HA -> silence"""
+    hoa = hoa_n(nseq())
+    t.send_mh(mh(0, b"\x00" * 2), hoa=hoa)
+    t.expect_silence(hoa=hoa)
+
+
+@case
+def case_be_to_the_ha(t):
+    """A Binding Error (type 7) to the HA -> silence (never answered, §9.3.3)"""
+    hoa = hoa_n(nseq())
+    t.send_mh(mh(7, bytes([1, 0]) + a16(hoa)), hoa=hoa)
+    t.expect_silence(hoa=hoa)
+
+
+@case
+def case_hot_to_the_ha(t):
+    """A Home Test (type 3) to the HA -> silence"""
+    hoa = hoa_n(nseq())
+    t.send_mh(mh(3, b"\x00" * 18), hoa=hoa)
+    t.expect_silence(hoa=hoa)
+
+
+@case
+def case_unknown_dstopt_icmp(t):
+    """A BU behind an unknown destination option of type 10xxxxxx -> ICMPv6 Parameter Problem
+    code 2 pointing at it (RFC 8200 §4.2), and no binding"""
+    hoa, s = hoa_n(nseq()), nseq()
+    msg = mh(5, bu_body(s, HOME, 30))
+    msg[4:6] = struct.pack("!H", upper_csum(SRC, HA_ADDR, IPPROTO_MH, bytes(msg)))
+    # Next Header MH, Hdr Ext Len 0, option type 0x9e length 4 (8 bytes in all).
+    opts = bytes([IPPROTO_MH, 0, 0x9E, 4, 0, 0, 0, 0])
+    t.send_raw(ipv6(SRC, HA_ADDR, 60, opts + bytes(msg)))
+    t.expect_icmp(4, 2, pointer=42)
+    t.expect_silence(seq=s)
+
+
+@case
+def case_accepted_then_deregistered(t):
+    """Control: a well-formed BU for a fresh HoA is accepted (0) with binding, route and proxy
+    entry; its deregistration (0) removes them"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    t.expect_ba(s, 0, hoa)
+    if '"hoa":"%s"' % canon(hoa) not in t.bc_json():
+        t.fail("no binding after BA 0")
+    if canon(hoa) not in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
+        t.fail("no proxy entry after BA 0")
+    t.send_bu(hoa, s + 1, units=0)
+    t.expect_ba(s + 1, 0, hoa)
+    nseq()
+    deadline = time.monotonic() + 5
+    while canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    routes = t.ha("ip", "-n", NS_HA, "-6", "route", "show")
+    if canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") or canon(hoa) in routes:
+        t.fail("route or proxy entry left after the deregistration")
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["--list"]:
+        for fn in CASES:
+            print("%s: %s" % (fn.__name__[5:], fn.__doc__.split("\n")[0]))
+        return 0
+    want = [fn for fn in CASES if not args or fn.__name__[5:] in args]
+    unknown = set(args) - {fn.__name__[5:] for fn in CASES}
+    if unknown:
+        print("not ok - unknown case(s): %s" % " ".join(sorted(unknown)))
+        return 1
+    t = Tester()
+    for fn in want:
+        t.run(fn.__name__[5:], fn, " ".join(fn.__doc__.split()))
+    print("# %d case(s), %d failed" % (len(want), t.fails))
+    return min(t.fails, 100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-timeout: 600
+#
+# hostile: the home agent against crafted input (issue 10). An attacker node on the home link
+# ($NS_ATK, with a routable address outside the home prefix that the HA routes to it) sends
+# Ethernet frames built byte by byte from the RFCs (tests/vm/lib/hostile.py: one function per
+# case, each asserting the exact reply -- BA status, BE status, ICMPv6 error -- or silence,
+# and for a refused BU that no binding, route or proxy entry appeared). Meanwhile a legitimate
+# MN is registered from foreign1; afterwards the HA is alive, its counters name the drops, the
+# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NA R flag 0).
+#
+# To add cases: a function in tests/vm/lib/hostile.py (CASES, @case), or a step here that runs
+# `atk_cases NAME...` after changing the HA (e.g. a reload).
+
+# shellcheck source=tests/vm/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+# shellcheck source=tests/vm/lib/mip6.sh
+. "$(dirname "$0")/../lib/mip6.sh"
+
+PY=/usr/bin/python3
+export NS_ATK=atk-$$ ATK_IF=atk0 ATK_MAC=02:00:00:00:0a:01 ATK_LL=fe80::a:1 ATK_ADDR=2001:db8:5::2
+
+topo_setup || exit 1
+topo_at_exit "ip netns del $NS_ATK 2>/dev/null"
+# The attacker: one more port on the home bridge; no RA processing, no DAD.
+ip netns add "$NS_ATK"
+topo_sysctl "$NS_ATK" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+	net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.all.accept_ra=0
+ip link add "$ATK_IF" netns "$NS_ATK" address "$ATK_MAC" type veth peer name p-atk netns "$NS_SW"
+ip -n "$NS_SW" link set p-atk master br-home up
+ip -n "$NS_ATK" -batch - <<EOF
+link set lo up
+addr add $ATK_LL/64 dev $ATK_IF nodad
+addr add $ATK_ADDR/128 dev $ATK_IF nodad
+link set $ATK_IF up
+EOF
+# The HA reaches the attacker's "care-of" prefix through it; its DAD waits 100 ms.
+ip -n "$NS_HA" -6 route add 2001:db8:5::/64 via "$ATK_LL" dev "$HA_IF"
+topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
+
+topo_bg "$NS_HA" cap-ha tcpdump --immediate-mode -i "$HA_IF" -U -n -w "$TOPO_DIR/ha.pcap" ip6
+CAP_PID=$TOPO_LAST_PID
+
+mip6_start "$NS_HA" ha "NodeConfig HA;
+Interface \"$HA_IF\";
+UseMnHaIPsec disabled;
+HaMaxBindingLife 600;
+BindingAclPolicy 2001:db8:1::66 deny;" || exit 1
+wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl status | grep -q 'binding(s)$'" ||
+	{ not_ok "HA ready"; sed 's/^/#   /' "$TOPO_DIR/ha.log"; exit 1; }
+
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+UseMnHaIPsec disabled;
+MnMaxHaBindingLife 300;
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64;
+	HomeAgentAddress $HA_ADDR;
+}" || exit 1
+wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul | grep -q '\"location\":\"home\"'" ||
+	{ not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
+
+bc_has() { mip6_json ha bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\",\"ha\":\"[^\"]*\",\"state\":\"valid\""; }
+mn_registers() { # mn_registers LINK COA
+	move_mn "$1" || { not_ok "move to $1"; return 1; }
+	check "legitimate MN on $1: registered with CoA $2 (BA 0)" \
+		wait_for 20 bul_is "\"coa\":\"$2\",\"state\":\"registered\"[^]]*\"last_status\":0"
+	check "legitimate MN on $1: the HA's binding cache shows $2" wait_for 5 bc_has "$2"
+}
+mn_registers foreign1 "$MN_COA_F1"
+
+HA_MAC=$(ip -n "$NS_HA" -br link show "$HA_IF" | awk '{print $3}')
+
+# atk_cases [NAME...]: run hostile.py's cases (all without NAME) from the attacker; every
+# "not ok" line counts as a failure of this scenario.
+# shellcheck disable=SC2120 # later steps (and other helpers) pass case names
+atk_cases() {
+	local out rc
+	out=$(ip netns exec "$NS_ATK" env IFACE="$ATK_IF" SRC="$ATK_ADDR" HA_ADDR="$HA_ADDR" \
+		HA_MAC="$HA_MAC" \
+		NS_HA="$NS_HA" MIP6CTL="$MIP6CTL" HA_CTL=/run/mip6-ha.ctl MN_HOA="$MN_HOA" \
+		"$PY" "$TOP/tests/vm/lib/hostile.py" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	fails=$((fails + $(grep -c '^not ok' <<<"$out")))
+	[ "$rc" = 0 ] || [ "$(grep -c '^not ok' <<<"$out")" -gt 0 ] || not_ok "hostile.py exited $rc"
+	NCASES=$((${NCASES:-0} + $(grep -c '^\(not \)\?ok - ' <<<"$out")))
+}
+
+bindings_before=$(mip6_json ha bc | grep -o '"registrations":[0-9]*')
+atk_cases # every case of hostile.py
+check "at least 40 hostile cases ran ($NCASES)" test "$NCASES" -ge 40
+
+# The HA is alive and counted what it dropped, by reason.
+check "the HA answers on its control socket" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl status >/dev/null"
+counters=$(mip6_json ha counters)
+echo "# HA counters: $counters"
+check "drops counted: bad-address" grep -q '"bad-address":[1-9]' <<<"$counters"
+check "drops counted: no-cn-role" grep -q '"no-cn-role":[1-9]' <<<"$counters"
+# (a bad checksum never reaches us: the kernel checks it on the MH socket)
+check "drops counted: unexpected (BA, BRR, BE, HoT at the HA)" grep -q '"unexpected":[4-9]' <<<"$counters"
+check "drops counted: malformed" grep -q '"malformed":[1-9]' <<<"$counters"
+bindings_after=$(mip6_json ha bc | grep -o '"registrations":[0-9]*')
+echo "# HA registrations before/after the cases: $bindings_before / $bindings_after (one control case registers)"
+check "only the legitimate bindings are in the cache" \
+	sh -c "[ \"\$('$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -o '\"state\":\"valid\"' | wc -l)\" = 1 ]"
+check "the legitimate MN's binding survived the cases" bc_has "$MN_COA_F1"
+
+# The legitimate MN still registers after all that.
+mn_registers foreign2 "$MN_COA_F2"
+
+# What the HA sent on the home link, read by tshark (an independent decoder).
+kill -INT "$CAP_PID" 2>/dev/null
+wait_for 5 _mip6_gone "$CAP_PID"
+nas=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 136 && eth.src == $HA_MAC && icmpv6.nd.na.flag.s == 0" \
+	-T fields -e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.r -e icmpv6.nd.na.flag.o 2>/dev/null)
+echo "# unsolicited NAs from the HA (target, R, O):"
+printf '%s\n' "$nas" | sed 's/^/#   /'
+check "tshark: the HA sent unsolicited proxy NAs" test -n "$nas"
+# shellcheck disable=SC2016
+check "tshark: every unsolicited proxy NA has R=0 and O=1 (RFC 6275 §10.4.1)" \
+	awk -F'\t' 'NF && ($2 != "0" && $2 != "False" || $3 != "1" && $3 != "True") { bad = 1 } END { exit bad }' <<<"$nas"
+
+if [ "$fails" -gt 0 ]; then
+	echo "# HA log (tail):"
+	tail -40 "$TOPO_DIR/ha.log" | sed 's/^/#   /'
+fi
+mip6_stop mn
+mip6_stop ha
+[ "$fails" = 0 ]
