@@ -66,6 +66,7 @@ struct bce {
 	unsigned kpending;       /* kernel requests of the newest install not yet acknowledged */
 	uint8_t ba_status;       /* BA to send once they are */
 	bool new_binding;        /* first installation: add proxy ND, send the NA */
+	bool ll_proxy;           /* L=1: the link-local fe80::IID is proxied too (§10.4.1) */
 	struct bce *hnext;
 };
 

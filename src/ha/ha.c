@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/sys-util.h"
 #include "ha/bcache.h"
+#include "ha/dad-watch.h"
 #include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
@@ -67,6 +68,7 @@ struct ha {
 	struct in6_addr own[HA_MAX_OWN_ADDRS]; /* the HA's addresses, for address validation */
 	size_t n_own;
 	usec_t dad_timeout;
+	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
 	size_t max_bindings;
 	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
 	unsigned flush_pending;
@@ -154,6 +156,36 @@ static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6
 	(void)io_nd_send(ha->io, h->ifindex, &snm, &any, buf, len);
 }
 
+/*
+ * RFC 6275 §10.3.1, RFC 4862 §5.4.3: while the HA probes a HoA it listens on its
+ * solicited-node group, so another node's probe for it (or, L=1, for the derived
+ * link-local address) is seen and fails the registration (134). Once the binding is
+ * installed, the kernel's proxy entry keeps the device in the group and defends it.
+ */
+static int ha_dad_watch(struct ha *ha, struct bce *e)
+{
+	struct in6_addr group;
+	bool join;
+	int r;
+
+	r = dad_watch_add(ha->dad, e, e->ifindex, &e->hoa, !!(e->bu_flags & MH_BU_F_L), &join, &group);
+	if (r < 0)
+		return r;
+	if (join && (r = io_nd_membership(ha->io, e->ifindex, &group, true)) < 0 && r != -EADDRINUSE)
+		log_debug_errno(r, "joining a solicited-node group failed: %m");
+	return 0;
+}
+
+static void ha_dad_unwatch(struct ha *ha, struct bce *e)
+{
+	struct in6_addr group;
+	bool leave;
+	int ifindex;
+
+	if (dad_watch_remove(ha->dad, e, &leave, &group, &ifindex) && leave)
+		(void)io_nd_membership(ha->io, ifindex, &group, false);
+}
+
 /* ---- binding life cycle ---------------------------------------------------- */
 
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -197,8 +229,12 @@ static void bce_release(struct bce *e, void *userdata)
 }
 
 /* The entry leaves the table (the "(none)" of the state machine in ha/bcache.h). */
+static void ha_dad_unwatch(struct ha *ha, struct bce *e);
+
 static void bce_free(struct ha *ha, struct bce *e)
 {
+	if (e->state == BCE_DAD)
+		ha_dad_unwatch(ha, e);
 	bce_release(e, ha);
 	bcache_remove(ha->bc, e);
 }
@@ -210,6 +246,8 @@ static void bce_transition(struct ha *ha, struct bce *e, enum bce_state to, cons
 
 	addr_str(&e->hoa, h);
 	log_debug("binding %s: %s -> %s (%s)", h, bce_state_to_string(e->state), bce_state_to_string(to), why);
+	if (e->state == BCE_DAD && to != BCE_DAD)
+		ha_dad_unwatch(ha, e);
 	bcache_set_state(ha->bc, e, to);
 	ha_status_changed(ha);
 }
@@ -271,6 +309,17 @@ static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_
 		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
 }
 
+static void ha_del_ll_proxy(struct ha *ha, struct bce *e)
+{
+	struct in6_addr ll;
+
+	if (!e->ll_proxy)
+		return;
+	dad_watch_link_local(&e->hoa, &ll);
+	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &ll, NULL, NULL, NULL);
+	e->ll_proxy = false;
+}
+
 /* Fails closed: no BA 0 for a binding the kernel did not take. BA 130, undo, forget the entry. */
 static void ha_install_failed(struct ha *ha, struct bce *e)
 {
@@ -280,6 +329,7 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 	knl_cancel_owner(ha->knl, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
+	ha_del_ll_proxy(ha, e);
 	bce_free(ha, e);
 	ha_status_changed(ha);
 }
@@ -319,6 +369,11 @@ static void on_binding_installed(int result, void *userdata)
 		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
 		if (hi)
 			ha_send_proxy_na(ha, hi, &e->hoa);
+		if (hi && e->ll_proxy) {
+			struct in6_addr ll;
+			dad_watch_link_local(&e->hoa, &ll);
+			ha_send_proxy_na(ha, hi, &ll); /* §10.4.1: the same for the link-local with L=1 */
+		}
 		e->new_binding = false;
 	}
 }
@@ -355,6 +410,17 @@ static int ha_install(struct ha *ha, struct bce *e)
 			e->ba_status = MH_BA_INSUFFICIENT_RESOURCES; /* the route's answer sends the BA */
 		else
 			e->kpending++;
+		/* RFC 6275 §10.4.1: with L=1 the link-local address is proxied and defended too. */
+		e->ll_proxy = !!(e->bu_flags & MH_BU_F_L);
+		if (e->ll_proxy && r >= 0) {
+			struct in6_addr ll;
+			dad_watch_link_local(&e->hoa, &ll);
+			r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &ll, e, on_binding_installed, e);
+			if (r < 0)
+				e->ba_status = MH_BA_INSUFFICIENT_RESOURCES;
+			else
+				e->kpending++;
+		}
 	}
 	return 0;
 }
@@ -377,6 +443,7 @@ static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 	e->ha = ha;
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, send_ba ? on_binding_removed : NULL, e);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
+	ha_del_ll_proxy(ha, e);
 }
 
 /* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
@@ -490,7 +557,8 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 		bce_take_bu(e, bu, rx, v->lifetime_sec); /* DAD goes on; its end answers this BU */
 		return;
 	}
-	if (!hi || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
+	/* §9.5.1 "insufficient resources": no room to watch one more HoA under DAD. */
+	if (!hi || ha->dad->n >= DAD_WATCH_MAX || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
 		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
 			   bu->seq, 0, 0);
 		return;
@@ -503,7 +571,14 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 	e->sa_coa = in6addr_any;
 	bce_take_bu(e, bu, rx, v->lifetime_sec);
 	bce_transition(ha, e, BCE_DAD, "new registration");
+	(void)ha_dad_watch(ha, e);
 	ha_send_dad_ns(ha, hi, &bu->hoa);
+	if (bu->flags & MH_BU_F_L) {
+		/* §10.3.1 L=1: the derived link-local address is tested too. */
+		struct in6_addr ll;
+		dad_watch_link_local(&bu->hoa, &ll);
+		ha_send_dad_ns(ha, hi, &ll);
+	}
 	bce_set_timer(ha, e, now_usec() + ha->dad_timeout);
 }
 
@@ -654,7 +729,7 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 {
 	struct ha *ha = userdata;
 	struct in6_addr target;
-	char h[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
 	struct bce *e;
 
 	if (msg->type == NDISC_TYPE_NA)
@@ -663,11 +738,14 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 		target = msg->ns->target; /* another node's DAD for the same address */
 	else
 		return DROP_NONE; /* address resolution: the kernel's business */
-	e = bcache_lookup(ha->bc, &target);
+	/* The HoA, or with L=1 its link-local address (§10.3.1), of an entry under DAD. */
+	e = (struct bce *)dad_watch_find(ha->dad, rx->ifindex, &target);
 	if (!e || e->state != BCE_DAD)
 		return DROP_NONE;
-	addr_str(&target, h);
-	log_notice("DAD for home address %s failed: it is in use on the home link", h);
+	addr_str(&e->hoa, h);
+	addr_str(&target, t);
+	log_notice("DAD for home address %s failed: %s is in use on the home link (%s)", h, t,
+		   msg->type == NDISC_TYPE_NA ? "Neighbor Advertisement" : "another node's DAD probe");
 	ha->dad_failures++;
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_DAD_FAILED, e->seq, 0, 0);
 	bce_free(ha, e);
@@ -921,6 +999,9 @@ static int ha_start(struct manager *m)
 	ha->dad_timeout = USEC_PER_SEC;
 	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0)
 		return r;
+	ha->dad = calloc(1, sizeof(*ha->dad));
+	if (!ha->dad)
+		return -ENOMEM;
 	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
 	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
 	(void)io_nd_register(ha->io, NDISC_TYPE_NS, ha_on_nd, ha);
@@ -1029,6 +1110,7 @@ static void ha_stop(struct manager *m)
 	ha->reload_config = NULL;
 	sd_event_source_disable_unref(ha->status_timer);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
+	free(ha->dad);
 	if (ha->io) {
 		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
 		(void)io_nd_register(ha->io, NDISC_TYPE_NA, NULL, NULL);

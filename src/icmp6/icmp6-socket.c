@@ -16,6 +16,7 @@
 
 struct icmp6_socket {
 	int fd;
+	int raw_fd; /* IPPROTO_RAW, opened on the first send from :: (DAD) */
 	int ifindex;
 	struct icmp6_socket_stats stats;
 };
@@ -76,6 +77,7 @@ int icmp6_socket_new(const struct icmp6_socket_config *cfg, struct icmp6_socket 
 	if (!s)
 		return -ENOMEM;
 	s->fd = TAKE_FD(fd);
+	s->raw_fd = -EBADF;
 	s->ifindex = ifindex;
 
 	if (cfg->join_all_routers) {
@@ -96,6 +98,7 @@ struct icmp6_socket *icmp6_socket_free(struct icmp6_socket *s)
 	if (!s)
 		return NULL;
 	safe_close(s->fd);
+	safe_close(s->raw_fd);
 	free(s);
 	return NULL;
 }
@@ -204,6 +207,69 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 	return 0;
 }
 
+/* RFC 1071 sum over the RFC 8200 §8.1 pseudo-header and the ICMPv6 message. */
+static uint16_t icmp6_checksum(const struct in6_addr *src, const struct in6_addr *dst, const uint8_t *msg,
+			       size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < 16; i += 2)
+		sum += (uint32_t)(src->s6_addr[i] << 8 | src->s6_addr[i + 1]) +
+		       (uint32_t)(dst->s6_addr[i] << 8 | dst->s6_addr[i + 1]);
+	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + IPPROTO_ICMPV6;
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t)(msg[i] << 8 | (i + 1 < len ? msg[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * A message from the unspecified address (a DAD probe, RFC 4862 §5.4.2, RFC 6275 §10.4.1).
+ * The kernel picks a source for :: in IPV6_PKTINFO, so the IPv6 header is ours: an
+ * IPPROTO_RAW socket (header included), hop limit 255, no multicast loopback (our own
+ * probe must not look like another node's DAD to our receive socket).
+ */
+static int send_unspecified(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex, const uint8_t *msg,
+			    size_t len)
+{
+	uint8_t pkt[40 + 1280];
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *dst, .sin6_scope_id = (uint32_t)ifindex };
+	uint16_t ck;
+	int r;
+
+	if (len < 4 || len > sizeof(pkt) - 40)
+		return -EMSGSIZE;
+	if (s->raw_fd < 0) {
+		int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+		if (fd < 0)
+			return log_debug_errno(errno, "%s: socket(IPPROTO_RAW): %m", __func__);
+		if ((r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP")) < 0) {
+			close(fd);
+			return r;
+		}
+		s->raw_fd = fd;
+	}
+	memset(pkt, 0, 40);
+	pkt[0] = 0x60;
+	pkt[4] = (uint8_t)(len >> 8);
+	pkt[5] = (uint8_t)len;
+	pkt[6] = IPPROTO_ICMPV6;
+	pkt[7] = 255;
+	memcpy(pkt + 24, dst, 16);
+	memcpy(pkt + 40, msg, len);
+	pkt[42] = pkt[43] = 0;
+	ck = icmp6_checksum(&in6addr_any, dst, pkt + 40, len);
+	pkt[42] = (uint8_t)(ck >> 8);
+	pkt[43] = (uint8_t)ck;
+	if (sendto(s->raw_fd, pkt, 40 + len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		s->stats.tx_errors++;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+	s->stats.tx_packets++;
+	return 0;
+}
+
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
 		      const struct in6_addr *src, const uint8_t *msg, size_t len)
 {
@@ -228,6 +294,8 @@ int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int if
 		ifindex = s->ifindex;
 	if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst))
 		to.sin6_scope_id = (uint32_t)ifindex;
+	if (src && IN6_IS_ADDR_UNSPECIFIED(src))
+		return send_unspecified(s, dst, ifindex, msg, len);
 
 	if (ifindex > 0 || src) {
 		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)ifindex };

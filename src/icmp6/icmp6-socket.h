@@ -85,7 +85,9 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 /*
  * Send msg to dst. ifindex (0: the bound interface if any, else routing
  * decides; link-local and multicast destinations need one) and src (NULL:
- * the kernel picks; :: for DAD) go in an IPV6_PKTINFO control message. Returns
+ * the kernel picks) go in an IPV6_PKTINFO control message; src :: (DAD, RFC 4862
+ * §5.4.2) is sent with our own IPv6 header through an IPPROTO_RAW socket, since
+ * the kernel would pick a source for it (no multicast loopback there). Returns
  * 0, -EAGAIN when the socket buffer is full, or -errno.
  */
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,

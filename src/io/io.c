@@ -287,6 +287,17 @@ int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const str
 	return 0;
 }
 
+int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join)
+{
+	struct io_link *l = link_by_ifindex(io, ifindex);
+
+	if (!l)
+		return -ENODEV;
+	if (io->capture)
+		return 0;
+	return join ? icmp6_socket_join(l->sock, group, ifindex) : icmp6_socket_leave(l->sock, group, ifindex);
+}
+
 /* §9.3.3: Binding Errors are rate limited like ICMPv6 errors (RFC 4443 §2.4 (f)); both use this. */
 static bool bucket_take(struct io_bucket *b, unsigned burst, unsigned per_sec)
 {

@@ -125,6 +125,8 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 /* Build msg and send it (counts mh_out, ba_status_out). 0 or a negative errno. */
 int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info *tx);
 /* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
+/* Join (or leave) a multicast group on a link's ND socket, e.g. a HoA's solicited-node group. */
+int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join);
 int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
 	       const uint8_t *buf, size_t len);
 

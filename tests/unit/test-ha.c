@@ -328,8 +328,11 @@ START_TEST(registration_after_dad)
 	ck_assert_int_lt(refresh, 64);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
-	/* §10.4.1: an unsolicited NA claims the HoA on the home link. */
+	/* §10.4.1: an unsolicited NA claims the HoA on the home link: R=0, S=0, O=1. */
 	ck_assert_uint_eq(count_nd(136), 1);
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136)
+			ck_assert_uint_eq(F.sent[i].buf[4], 0x20);
 	ck_assert_uint_eq(F.m->counters.mh_in[5], 1);
 	ck_assert_uint_eq(F.m->counters.mh_out[6], 1);
 	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 1);
@@ -404,6 +407,65 @@ START_TEST(dad_failure_gives_134)
 	run_for(300);
 	ck_assert_uint_eq(n_ba(), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+}
+END_TEST
+
+/* RFC 4862 §5.4.3 / RFC 6275 §10.3.1: another node's DAD probe (NS from ::) for the HoA → 134. */
+START_TEST(dad_probe_from_another_node_gives_134)
+{
+	struct icmp6_rxinfo rx = { .src = IN6ADDR_ANY_INIT, .dst = A("ff02::1:ff00:100"), .hop_limit = 255 };
+	/* A Neighbor Solicitation (RFC 4861 §4.3): type 135, code 0, reserved, target; no options. */
+	uint8_t ns[24] = { 135, 0, 0, 0, 0, 0, 0, 0 };
+	struct in6_addr t = A(HOA);
+
+	memcpy(ns + 8, &t, 16);
+	send_bu(HOA, COA1, 5, F_A | F_H, 64);
+	io_nd_input(F.m->io, ns, sizeof(ns), &rx);
+	check_ba(ba(0), 134, 5, 0, COA1, HOA);
+	run_for(300);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+	/* After a registration, a probe is the kernel proxy's to answer: the binding stays. */
+	register_binding(10, COA1);
+	io_nd_input(F.m->io, ns, sizeof(ns), &rx);
+	run_for(100);
+	ck_assert_uint_eq(n_ba(), 2);
+}
+END_TEST
+
+/* §10.3.1 / §10.4.1, L=1: the derived link-local address is probed, watched and proxied too. */
+START_TEST(link_local_compatibility)
+{
+	struct icmp6_rxinfo rx = { .src = A("fe80::99"), .dst = A("ff02::1"), .hop_limit = 255 };
+	uint8_t na[24] = { 136, 0, 0, 0, 0x20, 0, 0, 0 };
+	struct in6_addr ll = A("fe80::100");
+	unsigned nas = 0, ll_nas = 0;
+
+	send_bu(HOA, COA1, 5, F_A | F_H | MH_BU_F_L, 64);
+	ck_assert_uint_eq(count_nd(135), 2);
+	ck_assert(addr_is(F.sent[F.n_sent - 1].buf + 8, "fe80::100"));
+	/* An NA for the link-local address fails the registration. */
+	memcpy(na + 8, &ll, 16);
+	io_nd_input(F.m->io, na, sizeof(na), &rx);
+	check_ba(ba(0), 134, 5, 0, COA1, HOA);
+	/* Without the conflict: two proxy entries and two unsolicited NAs (HoA and fe80::IID). */
+	send_bu(HOA, COA1, 6, F_A | F_H | MH_BU_F_L, 64);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 6, 64, COA1, HOA);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 2);
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136) {
+			nas++;
+			ll_nas += addr_is(F.sent[i].buf + 8, "fe80::100");
+		}
+	ck_assert_uint_eq(nas, 2);
+	ck_assert_uint_eq(ll_nas, 1);
+	/* The deregistration removes both. */
+	send_bu(HOA, COA1, 7, F_A | F_H, 0);
+	want_ba = 3;
+	ck_assert(run_until(have_ba, 5000));
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 2);
 }
 END_TEST
 
@@ -762,6 +824,8 @@ int main(void)
 	tcase_add_test(tc, refusals_of_a_binding);
 	tcase_add_test(tc, dad_failure_gives_134);
 	tcase_add_test(tc, bu_during_dad);
+	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
+	tcase_add_test(tc, link_local_compatibility);
 	tcase_add_test(tc, deregistration_during_dad);
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);

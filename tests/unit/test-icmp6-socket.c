@@ -235,6 +235,47 @@ START_TEST(veth_bound_socket_ignores_lo)
 }
 END_TEST
 
+/*
+ * RFC 4862 §5.4.2 / RFC 6275 §10.4.1: a DAD probe leaves from the unspecified address (our
+ * own IPv6 header, the kernel would pick a source for :: in IPV6_PKTINFO) with hop limit 255
+ * and a checksum the receiving kernel accepts; it reaches a socket on the peer that joined the
+ * target's solicited-node group. Resent until it arrives (veth carrier), bounded.
+ */
+START_TEST(veth_dad_ns_from_unspecified)
+{
+	static const uint8_t ns_only[] = { NDISC_TYPE_NS };
+	struct in6_addr any = IN6ADDR_ANY_INIT, snm;
+	_cleanup_(icmp6_socket_freep) struct icmp6_socket *tx = NULL, *rx = NULL;
+	struct ndisc_ns ns = { .target = A("2001:db8::1:2:3") };
+	struct icmp6_rxinfo info;
+	uint8_t buf[1500], out[64];
+	size_t n, len;
+	bool got = false;
+
+	if (!have_veth)
+		return;
+	tx = open_sock("nd0", NULL, 0, false);
+	rx = open_sock("nd1", ns_only, 1, false);
+	ndisc_solicited_node(&ns.target, &snm);
+	ck_assert_int_eq(icmp6_socket_join(rx, &snm, icmp6_socket_ifindex(rx)), 0);
+	ck_assert_int_eq(ndisc_ns_build(&ns, out, sizeof(out), &len), 0);
+	for (int i = 0; i < 50 && !got; i++) {
+		int r = icmp6_socket_send(tx, &snm, icmp6_socket_ifindex(tx), &any, out, len);
+
+		ck_assert_msg(r == 0 || r == -EAGAIN || r == -ENETDOWN, "send: %s", strerror(-r));
+		got = readable(rx, 100);
+	}
+	ck_assert_msg(got, "no NS on nd1 within 5 s");
+	ck_assert_int_eq(icmp6_socket_recv(rx, buf, sizeof(buf), &n, &info), 0);
+	ck_assert_uint_eq(n, len);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&info.src));
+	ck_assert_mem_eq(&info.dst, &snm, 16);
+	ck_assert_int_eq(info.hop_limit, 255);
+	ck_assert_mem_eq(buf + 8, &ns.target, 16);
+	ck_assert_uint_eq(icmp6_socket_get_stats(tx)->tx_errors, 0);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	struct icmp6_socket_config cfg = { .join_all_routers = true };
@@ -290,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, lo_sd_event_attach);
 	tcase_add_test(tc, veth_multicast_rs_pktinfo);
 	tcase_add_test(tc, veth_bound_socket_ignores_lo);
+	tcase_add_test(tc, veth_dad_ns_from_unspecified);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -133,6 +133,7 @@ def parse_frame(frame):
     ip = frame[14:]
     src = socket.inet_ntop(socket.AF_INET6, ip[8:24])
     dst = socket.inet_ntop(socket.AF_INET6, ip[24:40])
+    hlim, eth_src = ip[7], frame[6:12]
     nh, off, rh2 = ip[6], 40, None
     while nh in (0, 43, 60) and off + 8 <= len(ip):
         if nh == 43 and ip[off + 2] == 2 and off + 24 <= len(ip):
@@ -148,7 +149,7 @@ def parse_frame(frame):
             return Reply("be", src, dst, status=p[6], hoa=socket.inet_ntop(socket.AF_INET6, p[8:24]), rh2=rh2)
         return Reply("mh", src, dst, mhtype=t, rh2=rh2)
     if nh == 58 and len(p) >= 4:
-        r = Reply("icmp", src, dst, type=p[0], code=p[1], body=bytes(p[4:]))
+        r = Reply("icmp", src, dst, type=p[0], code=p[1], body=bytes(p[4:]), hlim=hlim, eth_src=eth_src)
         if p[0] in (135, 136) and len(p) >= 24:
             r.flags, r.target = p[4], socket.inet_ntop(socket.AF_INET6, p[8:24])
         return r
@@ -170,6 +171,7 @@ class Tester:
         self.fails = 0
         self.name = None
         self.notes = []
+        self.notes_info = None
 
     # -- wire ------------------------------------------------------------------------------
     def send_frame(self, pkt, dst_mac=None):
@@ -304,7 +306,7 @@ class Tester:
             self.fail("a proxy entry exists for %s" % h)
 
     def run(self, name, fn, doc):
-        self.name, self.notes = name, []
+        self.name, self.notes, self.notes_info = name, [], None
         self.drain()
         try:
             fn(self)
@@ -314,7 +316,7 @@ class Tester:
             self.fails += 1
             print("not ok - %s: %s -- %s" % (name, doc, "; ".join(self.notes)), flush=True)
         else:
-            print("ok - %s: %s" % (name, doc), flush=True)
+            print("ok - %s: %s%s" % (name, doc, " (%s)" % self.notes_info if self.notes_info else ""), flush=True)
 
 
 CASES = []
@@ -679,6 +681,149 @@ def case_accepted_then_deregistered(t):
     routes = t.ha("ip", "-n", NS_HA, "-6", "route", "show")
     if canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") or canon(hoa) in routes:
         t.fail("route or proxy entry left after the deregistration")
+
+
+# ---- Neighbour Discovery on the home link (RFC 6275 §10.3.1, §10.4.1; RFC 4861, RFC 4862) -------
+def solicited_node(addr):
+    """RFC 4291 §2.7.1: ff02::1:ff00:0/104 and the low 24 bits; its RFC 2464 §7 MAC."""
+    low = a16(addr)[13:]
+    return socket.inet_ntop(socket.AF_INET6, a16("ff02::1:ff00:0")[:13] + low), b"\x33\x33\xff" + low
+
+
+def icmp6(src, dst, body):
+    msg = bytearray(body)
+    msg[2:4] = struct.pack("!H", upper_csum(src, dst, 58, bytes(msg)))
+    return ipv6(src, dst, 58, bytes(msg), hlim=255)
+
+
+def send_dad_probe(t, target):
+    """RFC 4862 §5.4.2: NS from ::, to the target's solicited-node group, no SLLA option."""
+    group, mac = solicited_node(target)
+    t.send_frame(icmp6("::", group, bytes([135, 0, 0, 0, 0, 0, 0, 0]) + a16(target)), mac)
+
+
+def send_unsolicited_na(t, target):
+    """RFC 4861 §7.2.6: NA to all-nodes, Override, our link-layer address as Target LLA."""
+    body = bytes([136, 0, 0, 0, 0x20, 0, 0, 0]) + a16(target) + bytes([2, 1]) + t.mac
+    t.send_frame(icmp6(ENV["ATK_LL"], "ff02::1", body), b"\x33\x33\x00\x00\x00\x01")
+
+
+def link_local(hoa):
+    return socket.inet_ntop(socket.AF_INET6, a16("fe80::")[:8] + a16(hoa)[8:])
+
+
+def ha_probe(t, target):
+    """The HA's DAD probe for target: checked against RFC 4862 §5.4.2 / RFC 6275 §10.4.1."""
+    target = canon(target)
+    got = t.poll(lambda r: r.kind == "icmp" and r.type == 135 and r.target == target)
+    if got is None:
+        t.fail("no DAD probe (NS) from the HA for %s" % target)
+        return None
+    if got.src != "::" or got.dst != solicited_node(target)[0] or got.hlim != 255 or got.eth_src != t.ha_mac:
+        t.fail("DAD probe for %s from %s to %s hop limit %d, want :: to %s, 255" %
+               (target, got.src, got.dst, got.hlim, solicited_node(target)[0]))
+    return got
+
+
+def ha_unsolicited_na(t, target):
+    target = canon(target)
+    got = t.poll(lambda r: r.kind == "icmp" and r.type == 136 and r.target == target and r.eth_src == t.ha_mac)
+    if got is None:
+        t.fail("no NA from the HA for %s" % target)
+    return got
+
+
+def deregister(t, hoa, seq):
+    t.send_bu(hoa, seq, units=0)
+    t.expect_ba(seq, 0, hoa)
+
+
+@case
+def case_dad_probe_and_proxy_na(t):
+    """A new registration: the HA probes the HoA from :: (hop limit 255, solicited-node group),
+    BA 0 after DAD, then an unsolicited NA for it with R=0, S=0, O=1 (§10.4.1)"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    ha_probe(t, hoa)
+    t.expect_ba(s, 0, hoa)
+    na = ha_unsolicited_na(t, hoa)
+    if na is not None and (na.flags & 0xE0) != 0x20:
+        t.fail("proxy NA flags 0x%02x, want R=0 S=0 O=1" % na.flags)
+    deregister(t, hoa, nseq())
+
+
+@case
+def case_dad_probe_from_another_node(t):
+    """Another node's DAD probe (NS from ::) for the HoA while the HA probes it -> 134, no state"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    if ha_probe(t, hoa) is not None:
+        send_dad_probe(t, hoa)
+    t.expect_ba(s, 134, hoa)
+    t.assert_no_state(hoa)
+
+
+@case
+def case_na_during_dad(t):
+    """Another node's NA for the HoA while the HA probes it -> 134, no state"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    if ha_probe(t, hoa) is not None:
+        send_unsolicited_na(t, hoa)
+    t.expect_ba(s, 134, hoa)
+    t.assert_no_state(hoa)
+
+
+@case
+def case_dad_probe_after_registration_defended(t):
+    """After BA 0, another node's DAD probe for the HoA is answered: an NA from the HA's MAC"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    t.expect_ba(s, 0, hoa)
+    ha_unsolicited_na(t, hoa)
+    send_dad_probe(t, hoa)
+    na = ha_unsolicited_na(t, hoa)
+    if na is not None:
+        t.notes_info = "defending NA flags 0x%02x" % na.flags
+    deregister(t, hoa, nseq())
+
+
+@case
+def case_link_local_l1(t):
+    """L=1: the HA probes the HoA and fe80::IID from ::, BA 0, NAs for both; a probe for the
+    link-local afterwards is defended (§10.3.1, §10.4.1)"""
+    hoa, s = hoa_n(nseq()), nseq()
+    ll = link_local(hoa)
+    t.send_bu(hoa, s, flags=HOME | F_L)
+    ha_probe(t, hoa)
+    ha_probe(t, ll)
+    t.expect_ba(s, 0, hoa)
+    ha_unsolicited_na(t, hoa)
+    ha_unsolicited_na(t, ll)
+    if canon(ll) not in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
+        t.fail("no proxy entry for %s" % ll)
+    send_dad_probe(t, ll)
+    ha_unsolicited_na(t, ll)
+    deregister(t, hoa, nseq())
+    deadline = time.monotonic() + 5
+    while canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
+        t.fail("proxy entry for %s left after the deregistration" % ll)
+
+
+@case
+def case_link_local_l1_conflict(t):
+    """L=1: another node's DAD probe for fe80::IID while the HA probes -> 134, no state"""
+    hoa, s = hoa_n(nseq()), nseq()
+    ll = link_local(hoa)
+    t.send_bu(hoa, s, flags=HOME | F_L)
+    if ha_probe(t, ll) is not None:
+        send_dad_probe(t, ll)
+    t.expect_ba(s, 134, hoa)
+    t.assert_no_state(hoa)
+    if canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
+        t.fail("a proxy entry for %s" % ll)
 
 
 def main():

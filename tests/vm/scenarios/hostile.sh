@@ -8,7 +8,8 @@
 # case, each asserting the exact reply -- BA status, BE status, ICMPv6 error -- or silence,
 # and for a refused BU that no binding, route or proxy entry appeared). Meanwhile a legitimate
 # MN is registered from foreign1; afterwards the HA is alive, its counters name the drops, the
-# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NA R flag 0).
+# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NA R flag 0,
+# DAD probes from ::).
 #
 # To add cases: a function in tests/vm/lib/hostile.py (CASES, @case), or a step here that runs
 # `atk_cases NAME...` after changing the HA (e.g. a reload).
@@ -35,9 +36,10 @@ addr add $ATK_LL/64 dev $ATK_IF nodad
 addr add $ATK_ADDR/128 dev $ATK_IF nodad
 link set $ATK_IF up
 EOF
-# The HA reaches the attacker's "care-of" prefix through it; its DAD waits 100 ms.
+# The HA reaches the attacker's "care-of" prefix through it. Its DAD waits RetransTimer (RFC
+# 4862 §5.4): 1 s, long enough for the attacker to answer the HA's probe under TCG.
 ip -n "$NS_HA" -6 route add 2001:db8:5::/64 via "$ATK_LL" dev "$HA_IF"
-topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
+topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=1000"
 
 topo_bg "$NS_HA" cap-ha tcpdump --immediate-mode -i "$HA_IF" -U -n -w "$TOPO_DIR/ha.pcap" ip6
 CAP_PID=$TOPO_LAST_PID
@@ -77,7 +79,7 @@ HA_MAC=$(ip -n "$NS_HA" -br link show "$HA_IF" | awk '{print $3}')
 # shellcheck disable=SC2120 # later steps (and other helpers) pass case names
 atk_cases() {
 	local out rc
-	out=$(ip netns exec "$NS_ATK" env IFACE="$ATK_IF" SRC="$ATK_ADDR" HA_ADDR="$HA_ADDR" \
+	out=$(ip netns exec "$NS_ATK" env IFACE="$ATK_IF" SRC="$ATK_ADDR" ATK_LL="$ATK_LL" HA_ADDR="$HA_ADDR" \
 		HA_MAC="$HA_MAC" \
 		NS_HA="$NS_HA" MIP6CTL="$MIP6CTL" HA_CTL=/run/mip6-ha.ctl MN_HOA="$MN_HOA" \
 		"$PY" "$TOP/tests/vm/lib/hostile.py" "$@" 2>&1)
@@ -121,6 +123,17 @@ check "tshark: the HA sent unsolicited proxy NAs" test -n "$nas"
 # shellcheck disable=SC2016
 check "tshark: every unsolicited proxy NA has R=0 and O=1 (RFC 6275 §10.4.1)" \
 	awk -F'\t' 'NF && ($2 != "0" && $2 != "False" || $3 != "1" && $3 != "True") { bad = 1 } END { exit bad }' <<<"$nas"
+# The HA's DAD probes for the cases' HoAs (2001:db8:1::7:N, with L=1 fe80::7:N).
+probes=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 135 && eth.src == $HA_MAC" \
+	-T fields -e icmpv6.nd.ns.target_address -e ipv6.src -e ipv6.hlim 2>/dev/null | grep -E '^(2001:db8:1::7:|fe80::7:)')
+echo "# DAD probes from the HA (target, source, hop limit):"
+printf '%s\n' "$probes" | sed 's/^/#   /'
+probes_for() { grep -q "^$1" <<<"$probes"; }
+check "tshark: the HA sent DAD probes for HoAs" probes_for 2001:db8:1::7:
+check "tshark: the HA sent DAD probes for link-local addresses (L=1)" probes_for fe80::7:
+# shellcheck disable=SC2016
+check "tshark: every DAD probe is from :: with hop limit 255 (RFC 4862 §5.4.2, RFC 6275 §10.4.1)" \
+	awk -F'\t' 'NF && ($2 != "::" || $3 != "255") { bad = 1 } END { exit bad }' <<<"$probes"
 
 if [ "$fails" -gt 0 ]; then
 	echo "# HA log (tail):"
