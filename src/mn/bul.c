@@ -151,7 +151,8 @@ static int send_bu(struct bul_entry *e)
 
 	msg.bu.seq = e->seq;
 	msg.bu.flags = MH_BU_F_A | (e->home_reg ? MH_BU_F_H : 0) | (e->kbit ? MH_BU_F_K : 0);
-	msg.bu.lifetime = e->home ? 0 : mh_lifetime_to_units(e->table->params.lifetime);
+	/* 4-s units, rounded up: a lifetime below 4 s must not become 0, a deregistration (§6.1.7). */
+	msg.bu.lifetime = e->home ? 0 : mh_lifetime_to_units_ceil(e->table->params.lifetime);
 	/*
 	 * RFC 4877 §4.3: away from home every BU names the CoA in an Alternate Care-of
 	 * Address option (RFC 6275 §6.2.5), which ESP protects; the outer source, the only
@@ -174,11 +175,34 @@ static int send_bu(struct bul_entry *e)
  * Binding Updates MUST use a Sequence Number value greater than that used for
  * the previous transmission").
  */
+/*
+ * RFC 6275 §11.8: "MUST NOT send Binding Updates about the same binding more often than
+ * MAX_UPDATE_RATE times a second" (3, §12). The last three send times are kept; a fourth
+ * within a second waits for the oldest to be a second old (the BU goes then, not lost).
+ */
+static bool rate_limited(struct bul_entry *e, bool first)
+{
+	usec_t oldest = e->sent_at[e->sent_i], t = now(e);
+
+	if (oldest == 0 || t >= oldest + USEC_PER_SEC)
+		return false;
+	e->deferred = first ? BUL_DEFERRED_FIRST : BUL_DEFERRED_RESEND;
+	e->rate_limited++;
+	set_state(e, BUL_BU_SENT, "MAX_UPDATE_RATE: BU deferred");
+	arm(e, BUL_TIMER_BU, oldest + USEC_PER_SEC);
+	return true;
+}
+
 static void bu_transmit(struct bul_entry *e, bool first)
 {
 	const struct bul_params *p = &e->table->params;
 	char co[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
 
+	if (rate_limited(e, first))
+		return;
+	e->deferred = BUL_DEFERRED_NONE;
+	e->sent_at[e->sent_i] = now(e);
+	e->sent_i = (e->sent_i + 1) % BUL_MAX_UPDATE_RATE;
 	e->seq++;
 	if (first) {
 		e->retransmits = 0;
@@ -279,10 +303,13 @@ uint64_t bul_move(struct bul_table *t, const struct in6_addr *coa, bool home)
 {
 	t->gen++;
 	for (struct bul_entry *e = t->entries; e; e = e->next) {
+		if (e->gave_up)
+			continue; /* §11.7.1: this home address is not used again */
 		e->gen = t->gen;
 		e->coa = *coa;
 		e->home = home;
 		e->tried_up = false;
+		e->dereg_refusals = 0;
 		arm(e, BUL_TIMER_BU, 0);
 		set_state(e, BUL_KERNEL, "moved");
 	}
@@ -377,11 +404,14 @@ void bul_timer_fired(struct bul_entry *e, enum bul_timer which)
 	}
 	switch (e->state) {
 	case BUL_BU_SENT:
-		bu_retransmit(e);
+		if (e->deferred != BUL_DEFERRED_NONE)
+			bu_transmit(e, e->deferred == BUL_DEFERRED_FIRST); /* MAX_UPDATE_RATE let it go */
+		else
+			bu_retransmit(e);
 		break;
 	case BUL_FAILED:
-		/* §11.7.3: a refused BU may be retried with a new sequence number, rate-limited (§11.8). */
-		e->backoff = BUL_MAX_BINDACK_TIMEOUT_USEC;
+		/* §11.7.3: a refused BU may be retried with a new sequence number, rate-limited (§11.8);
+		 * ba_refused() chose the interval. */
 		bu_transmit(e, false);
 		break;
 	case BUL_REGISTERED:
@@ -445,9 +475,35 @@ static void ba_deregistered(struct bul_entry *e, usec_t t)
 static void ba_refused(struct bul_entry *e, uint8_t status, usec_t t)
 {
 	const char *name = mh_ba_status_to_string(status);
+	char h[INET6_ADDRSTRLEN];
 
+	inet_ntop(AF_INET6, &e->key.hoa, h, sizeof(h));
 	log_error("%s registration refused: status %u (%s)", e->home_reg ? "home" : "binding", status,
 		  name ? name : "?");
+	if (status == MH_BA_DAD_FAILED && !e->home) {
+		/* RFC 6275 §11.7.1: after 134 the MN "MUST NOT attempt to use the same home address". */
+		log_error("home address %s failed DAD at the home agent: giving it up (RFC 6275 §11.7.1)", h);
+		e->gave_up = true;
+		arm(e, BUL_TIMER_BU, 0);
+		set_state(e, BUL_FAILED, "BA 134: home address given up");
+		emit(e, BUL_EV_REFUSED);
+		return;
+	}
+	if (status == MH_BA_NOT_HOME_AGENT && e->home) {
+		/* A deregistration answered 133: the HA holds no binding for us (it restarted, or the
+		 * binding expired). Retried a few times (1, 2, 4 s), then the MN is simply home. */
+		if (++e->dereg_refusals >= BUL_MAX_DEREG_REFUSALS) {
+			log_warning("deregistration of %s refused %u times with 133: the home agent has no binding; "
+				    "giving up, at home", h, e->dereg_refusals);
+			ba_deregistered(e, t);
+			return;
+		}
+		e->backoff = e->table->params.initial_rereg << (e->dereg_refusals - 1);
+		set_state(e, BUL_FAILED, "deregistration refused (133)");
+		arm(e, BUL_TIMER_BU, t + e->backoff);
+		emit(e, BUL_EV_REFUSED);
+		return;
+	}
 	/* §11.7.3 (status >= 128): try again later, rate-limited, at the maximum interval (§11.8). */
 	e->backoff = BUL_MAX_BINDACK_TIMEOUT_USEC;
 	set_state(e, BUL_FAILED, "BA refused");

@@ -38,12 +38,18 @@
  *   BU_SENT    --BA accepted, seq matches, lifetime > 0--> REGISTERED / refresh timer (BRA, §11.7.3)
  *                                                                    [K=0 after a move: km renew]
  *   BU_SENT    --BA accepted, seq matches, deregistration--> NONE / event DEREGISTERED
+ *   BU_SENT    --BA 134, registration-->                  FAILED   / gave_up: no timer, never moved
+ *                                                                    again (§11.7.1 MUST NOT reuse the HoA)
+ *   BU_SENT    --BA 133, deregistration-->                FAILED   / retry in 1, 2 s; the third 133:
+ *                                                                    NONE / event DEREGISTERED (give up)
  *   BU_SENT    --BA >= 128 (not 135), seq matches-->      FAILED   / retry timer MAX_BINDACK_TIMEOUT
  *   FAILED     --timer-->                                 BU_SENT  / BU seq+1
  *   REGISTERED --timer (refresh)-->                       BU_SENT  / first BU
  *   REGISTERED, BU_SENT --km re-up/renew done [K=1]-->    proceed  (move the IKE SA, BU again)
  *   any (after the first move) --SAs lost [idle key manager]--> same / km re-up
  * A BA in any state but BU_SENT is ignored (nothing outstanding).
+ * Any BU (first, retransmission, refresh) waits in BU_SENT while three BUs left in the last
+ * second (MAX_UPDATE_RATE, §11.8); it leaves when the oldest of them is a second old.
  */
 #pragma once
 
@@ -55,6 +61,14 @@
 #include "core/time-util.h"
 
 #define BUL_MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC) /* RFC 6275 §12 MAX_BINDACK_TIMEOUT */
+#define BUL_MAX_UPDATE_RATE 3    /* RFC 6275 §12 MAX_UPDATE_RATE: BUs per second per binding */
+#define BUL_MAX_DEREG_REFUSALS 3 /* a deregistration answered 133 this often: the MN gives up */
+
+enum bul_deferred {
+	BUL_DEFERRED_NONE,
+	BUL_DEFERRED_FIRST,  /* a first BU waits for MAX_UPDATE_RATE */
+	BUL_DEFERRED_RESEND, /* a retransmission does */
+};
 
 struct mh_msg;
 struct mh_rx_info;
@@ -147,6 +161,12 @@ struct bul_entry {
 	unsigned retransmits;
 	uint32_t lifetime_granted, refresh_sec;
 	uint8_t last_status;
+	bool gave_up;              /* 134 (§11.7.1): this HoA is not used again */
+	unsigned dereg_refusals;   /* 133 answers to this move's deregistration */
+	usec_t sent_at[BUL_MAX_UPDATE_RATE]; /* the last BUs' send times (§11.8) */
+	unsigned sent_i;
+	enum bul_deferred deferred;
+	uint64_t rate_limited;     /* BUs MAX_UPDATE_RATE deferred */
 	void *io_ctx; /* the I/O layer's (timers) */
 };
 

@@ -316,25 +316,112 @@ START_TEST(seq_out_of_window_needs_an_outstanding_bu)
 }
 END_TEST
 
-START_TEST(dad_failed_134_retries_at_the_maximum_interval)
+START_TEST(dad_failed_134_gives_the_home_address_up)
 {
 	make(false, false, 0);
 	move_done(&COA1, false);
 	ba(&HA, MH_BA_DAD_FAILED, false, 7, 0, -1); /* not our sequence number: ignored */
 	ck_assert_int_eq(E->state, BUL_BU_SENT);
 	ba(&HA, MH_BA_DAD_FAILED, false, 1, 0, -1);
+	/* RFC 6275 §11.7.1: MUST NOT use the same home address again: no retry, no later move. */
 	ck_assert_int_eq(E->state, BUL_FAILED);
+	ck_assert(E->gave_up);
 	ck_assert_uint_eq(E->last_status, 134);
 	ck_assert_uint_eq(F.events[BUL_EV_REFUSED], 1);
-	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 32 * SEC);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU], 0);
+	move_done(&COA2, false);
+	move_done(&HOA, true);
+	ck_assert_int_eq(E->state, BUL_FAILED);
 	ck_assert_uint_eq(F.n_bu, 1);
+}
+END_TEST
+
+/* Other refusals are retried at the maximum interval with a new sequence number (§11.7.3). */
+START_TEST(refusal_retries_at_the_maximum_interval)
+{
+	make(false, false, 0);
+	move_done(&COA1, false);
+	ba(&HA, MH_BA_INSUFFICIENT_RESOURCES, false, 1, 0, -1);
+	ck_assert_int_eq(E->state, BUL_FAILED);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 32 * SEC);
 	fire_bu_timer();
 	ck_assert_int_eq(E->state, BUL_BU_SENT);
-	ck_assert_uint_eq(F.n_bu, 2);
-	ck_assert_uint_eq(last_bu()->seq, 2); /* §11.7.3: a new sequence number */
+	ck_assert_uint_eq(last_bu()->seq, 2);
 	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 32 * SEC);
 	ba_ok(2, false, -1);
 	ck_assert_int_eq(E->state, BUL_REGISTERED);
+}
+END_TEST
+
+/* A deregistration answered 133 (the HA restarted): retried after 1 and 2 s, then given up. */
+START_TEST(deregistration_133_is_not_retried_forever)
+{
+	make(false, false, 0);
+	move_done(&COA1, false);
+	ba_ok(1, false, -1);
+	move_done(&HOA, true);
+	ba(&HA, MH_BA_NOT_HOME_AGENT, false, 2, 0, -1);
+	ck_assert_int_eq(E->state, BUL_FAILED);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 1 * SEC);
+	fire_bu_timer();
+	ck_assert_uint_eq(last_bu()->lifetime, 0);
+	ba(&HA, MH_BA_NOT_HOME_AGENT, false, 3, 0, -1);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 2 * SEC);
+	fire_bu_timer();
+	ba(&HA, MH_BA_NOT_HOME_AGENT, false, 4, 0, -1);
+	ck_assert_int_eq(E->state, BUL_NONE);
+	ck_assert_uint_eq(F.events[BUL_EV_DEREGISTERED], 1);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU], 0);
+	ck_assert_uint_eq(F.n_bu, 4);
+	/* The next move away registers normally. */
+	move_done(&COA2, false);
+	ck_assert_uint_eq(F.n_bu, 5);
+}
+END_TEST
+
+/* §11.8 MAX_UPDATE_RATE: at most 3 BUs a second; the fourth leaves when the first is 1 s old. */
+START_TEST(max_update_rate)
+{
+	usec_t t0;
+
+	make(false, false, 0);
+	t0 = F.now;
+	move_done(&COA1, false);
+	F.now += 100 * MS;
+	move_done(&COA2, false);
+	F.now += 100 * MS;
+	move_done(&COA3, false);
+	ck_assert_uint_eq(F.n_bu, 3);
+	F.now += 100 * MS;
+	move_done(&COA1, false); /* an attacker alternating RAs: no fourth BU now */
+	ck_assert_uint_eq(F.n_bu, 3);
+	ck_assert_int_eq(E->state, BUL_BU_SENT);
+	ck_assert_uint_eq(E->rate_limited, 1);
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU], t0 + 1 * SEC);
+	fire_bu_timer();
+	ck_assert_uint_eq(F.n_bu, 4);
+	ck_assert(memcmp(&E->bu_coa, &COA1, sizeof(COA1)) == 0);
+	ck_assert_uint_eq(last_bu()->seq, 4);
+	/* It is a first transmission: its retransmission timer is the first registration's. */
+	ck_assert_uint_eq(F.timer[BUL_TIMER_BU] - F.now, 1500 * MS);
+	ba_ok(4, false, -1);
+	ck_assert_int_eq(E->state, BUL_REGISTERED);
+}
+END_TEST
+
+/* MnMaxHaBindingLife below 4 s: one 4-s unit, never 0 (a deregistration, §6.1.7). */
+START_TEST(short_lifetime_rounds_up)
+{
+	struct bul_params p = { .initial_first_reg = 1500 * MS, .initial_rereg = 1 * SEC, .lifetime = 3 };
+
+	make(false, false, 0);
+	bul_table_set_params(T, &p);
+	move_done(&COA1, false);
+	ck_assert_uint_eq(last_bu()->lifetime, 1);
+	p.lifetime = 5;
+	bul_table_set_params(T, &p);
+	move_done(&COA2, false);
+	ck_assert_uint_eq(last_bu()->lifetime, 2);
 }
 END_TEST
 
@@ -659,7 +746,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, seq_out_of_window_resynchronises);
 	tcase_add_test(tc, seq_out_of_window_wraps);
 	tcase_add_test(tc, seq_out_of_window_needs_an_outstanding_bu);
-	tcase_add_test(tc, dad_failed_134_retries_at_the_maximum_interval);
+	tcase_add_test(tc, dad_failed_134_gives_the_home_address_up);
+	tcase_add_test(tc, refusal_retries_at_the_maximum_interval);
+	tcase_add_test(tc, deregistration_133_is_not_retried_forever);
+	tcase_add_test(tc, max_update_rate);
+	tcase_add_test(tc, short_lifetime_rounds_up);
 	tcase_add_test(tc, refresh_at_the_binding_refresh_advice);
 	tcase_add_test(tc, refresh_without_advice_at_80_percent);
 	tcase_add_test(tc, home_deregisters_then_nothing);
