@@ -51,6 +51,47 @@ static uint32_t prefix_remaining(const struct ha_prefix *p, usec_t now)
 	return gone >= p->valid_sec ? 0 : p->valid_sec - (uint32_t)gone;
 }
 
+/*
+ * RFC 6275 §9.5.1: a BU without H MUST carry Nonce Indices and a Binding Authorization
+ * Data option the node verifies with the return-routability keys; this node has no
+ * correspondent role, so no such BU can pass those tests, and one that fails them for a
+ * reason other than the sequence number, a registration type change or expired nonces
+ * MUST be silently discarded. (131 is for H=1 at a node that is not a home agent,
+ * §10.3.1, which never holds in this role.)
+ * RFC 3963 §6.6: a home agent not configured for mobile routers answers R=1 with 140.
+ */
+static bool refused_by_flags(const struct ha_bu *bu, struct ha_verdict *ret)
+{
+	if (!(bu->flags & MH_BU_F_H)) {
+		ret->action = HA_DISCARD;
+		return true;
+	}
+	if (bu->flags & MH_BU_F_R) {
+		ret->status = MH_BA_MR_OP_NOT_PERMITTED;
+		return true;
+	}
+	return false;
+}
+
+/* §10.3.1: the smallest of the BU's, HaMaxBindingLife and the prefix's remaining valid lifetime. */
+static uint32_t granted_lifetime(const struct mip6_config *c, const struct ha_prefix *home, const struct ha_bu *bu,
+				 usec_t now)
+{
+	uint32_t life = mh_lifetime_from_units(bu->lifetime_units), rem = prefix_remaining(home, now);
+
+	if (life > c->ha_max_binding_life)
+		life = c->ha_max_binding_life;
+	if (life > rem)
+		life = rem;
+	if (life == 0)
+		return 0;
+	/* Round down to what the BA can carry, never granting more than allowed. */
+	life = mh_lifetime_from_units(mh_lifetime_to_units(life));
+	if (life == 0)
+		life = MH_LIFETIME_UNIT_SEC > rem ? rem : MH_LIFETIME_UNIT_SEC;
+	return life;
+}
+
 int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, size_t n_prefixes,
 	      const struct bce *e, size_t n_bindings, size_t max_bindings, const struct ha_bu *bu,
 	      usec_t now, struct ha_verdict *ret)
@@ -59,30 +100,15 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	bool live = e && e->state == BCE_VALID;
 	bool dad = e && e->state == BCE_DAD; /* a home registration waiting for DAD */
 	const struct ha_prefix *home;
-	uint32_t life, rem;
+	uint32_t life;
 	uint8_t st;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->action = HA_REJECT;
 	ret->ba_seq = bu->seq;
 
-	/*
-	 * RFC 6275 §9.5.1: a BU without H MUST carry Nonce Indices and a Binding Authorization
-	 * Data option the node verifies with the return-routability keys; this node has no
-	 * correspondent role, so no such BU can pass those tests, and one that fails them for a
-	 * reason other than the sequence number, a registration type change or expired nonces
-	 * MUST be silently discarded. (131 is for H=1 at a node that is not a home agent,
-	 * §10.3.1, which never holds in this role.)
-	 */
-	if (!(bu->flags & MH_BU_F_H)) {
-		ret->action = HA_DISCARD;
+	if (refused_by_flags(bu, ret))
 		return 0;
-	}
-	/* RFC 3963 §6.6: a home agent not configured for mobile routers answers R=1 with 140. */
-	if (bu->flags & MH_BU_F_R) {
-		ret->status = MH_BA_MR_OP_NOT_PERMITTED;
-		return 0;
-	}
 	/* A copy of (or older than) the BU that DAD runs for: the BA for that one answers. */
 	if (dad && !mh_seq_is_newer(bu->seq, e->seq)) {
 		ret->action = HA_IGNORE;
@@ -124,21 +150,12 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 		ret->status = MH_BA_INSUFFICIENT_RESOURCES;
 		return 0;
 	}
-	life = mh_lifetime_from_units(bu->lifetime_units);
-	if (life > c->ha_max_binding_life)
-		life = c->ha_max_binding_life;
-	rem = prefix_remaining(home, now);
-	if (life > rem)
-		life = rem;
+	life = granted_lifetime(c, home, bu, now);
 	if (life == 0) {
 		/* The home prefix is no longer valid: nothing can be granted. */
 		ret->status = MH_BA_NOT_HOME_SUBNET;
 		return 0;
 	}
-	/* Round down to what the BA can carry, never granting more than allowed. */
-	life = mh_lifetime_from_units(mh_lifetime_to_units(life));
-	if (life == 0)
-		life = MH_LIFETIME_UNIT_SEC > rem ? rem : MH_LIFETIME_UNIT_SEC;
 	ret->lifetime_sec = life;
 	ret->home = home;
 	ret->status = MH_BA_ACCEPTED;
