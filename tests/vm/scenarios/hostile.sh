@@ -117,12 +117,17 @@ kill -INT "$CAP_PID" 2>/dev/null
 wait_for 5 _mip6_gone "$CAP_PID"
 nas=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 136 && eth.src == $HA_MAC && icmpv6.nd.na.flag.s == 0" \
 	-T fields -e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.r -e icmpv6.nd.na.flag.o 2>/dev/null)
-echo "# unsolicited NAs from the HA (target, R, O):"
+echo "# unsolicited NAs from the HA (target, R, O): mip6d's announcements (O=1) and the kernel's"
+echo "# proxy answers to DAD probes (O=0, RFC 4861 §7.2.4)"
 printf '%s\n' "$nas" | sed 's/^/#   /'
 check "tshark: the HA sent unsolicited proxy NAs" test -n "$nas"
 # shellcheck disable=SC2016
-check "tshark: every unsolicited proxy NA has R=0 and O=1 (RFC 6275 §10.4.1)" \
-	awk -F'\t' 'NF && ($2 != "0" && $2 != "False" || $3 != "1" && $3 != "True") { bad = 1 } END { exit bad }' <<<"$nas"
+check "tshark: every NA from the HA has R=0 (RFC 6275 §10.4.1)" \
+	awk -F'\t' 'NF && $2 != "0" && $2 != "False" { bad = 1 } END { exit bad }' <<<"$nas"
+# shellcheck disable=SC2016
+check "tshark: every announced address has an NA with O=1 (RFC 6275 §10.4.1)" \
+	awk -F'\t' 'NF { t[$1] = 1 } NF && ($3 == "1" || $3 == "True") { o[$1] = 1 } END { for (a in t) if (!(a in o)) bad = 1; exit bad }' <<<"$nas"
+
 # The HA's DAD probes for the cases' HoAs (2001:db8:1::7:N, with L=1 fe80::7:N).
 probes=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 135 && eth.src == $HA_MAC" \
 	-T fields -e icmpv6.nd.ns.target_address -e ipv6.src -e ipv6.hlim 2>/dev/null | grep -E '^(2001:db8:1::7:|fe80::7:)')
