@@ -27,6 +27,7 @@
 #include "manager.h"
 #include "mh/mh-codec.h"
 #include "netlink/nl-kernel.h"
+#include "event-loop.h"
 
 #define HOA1 "2001:db8:1::100"
 #define HOA2 "2001:db8:1::200"
@@ -116,11 +117,7 @@ static void write_conf(bool two_sets)
 
 static bool run_until(bool (*pred)(void), int ms)
 {
-	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
-
-	while (!pred() && now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
-	return pred();
+	return loop_run_until(F.m->event, pred, ms);
 }
 
 static bool is_ready(void)

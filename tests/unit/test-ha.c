@@ -34,6 +34,7 @@
 #include "km-backend.h"
 #include "manager.h"
 #include "netlink/nl-kernel.h"
+#include "event-loop.h"
 
 #define HOA "2001:db8:1::100"
 #define HA_ADDR "2001:db8:1::1"
@@ -120,20 +121,13 @@ static unsigned kreq_count(uint16_t type)
 /* Run the loop until pred() or timeout_ms; returns pred(). */
 static bool run_until(bool (*pred)(void), int timeout_ms)
 {
-	usec_t deadline = now_usec() + (usec_t)timeout_ms * USEC_PER_MSEC;
-
-	while (!pred() && now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
-	return pred();
+	return loop_run_until(F.m->event, pred, timeout_ms);
 }
 
 /* Let the loop run for ms (for "nothing more happens" checks). */
 static void run_for(int ms)
 {
-	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
-
-	while (now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+	loop_run_for(F.m->event, ms);
 }
 
 static bool is_ready(void)

@@ -31,6 +31,7 @@
 #include "km-backend.h"
 #include "manager.h"
 #include "mn/mn.h"
+#include "event-loop.h"
 
 #define HOA "2001:db8:1::100"
 #define HA_ADDR "2001:db8:1::1"
@@ -159,19 +160,12 @@ static const struct km_backend_ops fake_km = {
 
 static bool run_until(bool (*pred)(void), int timeout_ms)
 {
-	usec_t deadline = now_usec() + (usec_t)timeout_ms * USEC_PER_MSEC;
-
-	while (!pred() && now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
-	return pred();
+	return loop_run_until(F.m->event, pred, timeout_ms);
 }
 
 static void run_for(int ms)
 {
-	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
-
-	while (now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.m->event, 10 * USEC_PER_MSEC), 0);
+	loop_run_for(F.m->event, ms);
 }
 
 static bool is_ready(void)

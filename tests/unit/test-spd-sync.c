@@ -21,6 +21,7 @@
 #include "core/time-util.h"
 #include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
+#include "event-loop.h"
 
 #define MAX_REQ 64
 
@@ -63,19 +64,12 @@ static bool done_called(void)
 
 static bool run_until(bool (*pred)(void))
 {
-	usec_t deadline = now_usec() + 2 * USEC_PER_SEC;
-
-	while (!pred() && now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.e, 10 * USEC_PER_MSEC), 0);
-	return pred();
+	return loop_run_until(F.e, pred, 2000);
 }
 
 static void run_for(int ms)
 {
-	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
-
-	while (now_usec() < deadline)
-		ck_assert_int_ge(sd_event_run(F.e, 10 * USEC_PER_MSEC), 0);
+	loop_run_for(F.e, ms);
 }
 
 static struct knl_xfrm_policy pol(const char *hoa, uint8_t dir, uint32_t reqid)
