@@ -18,9 +18,9 @@
  * migrate, K=1 (RFC 6275 §10.3.1/§11.7.1, RFC 4877 §4.3): a transport
  * XFRM_MSG_MIGRATE with old == new (the SAs are keyed on the HoA) and
  * XFRMA_KMADDRESS naming the new IKE endpoints, on the role's outbound MH
- * policy; charon finds the CHILD_SA by reqid and moves the IKE SA. On kernels
- * >= 6.12 an MH-typed selector needs the type in dport too: the MIGRATE is
- * retried that way after ENOENT.
+ * policy; charon finds the CHILD_SA by reqid and moves the IKE SA. The
+ * selector names protocol 135 only, as mip6d's policies do (src/ipsec/spd.c):
+ * Linux 6.1 and 6.12 both find the policy with it.
  *
  * drop (HA) and renew (MN), K=0: `terminate` of the IKE SA by unique id with
  * force and timeout -1: charon answers at once and never holds the one
@@ -86,7 +86,6 @@ struct ss_op {
 	struct knl_xfrm_migrate mgs[3];
 	unsigned n_mg, i_mg;
 	int first_error;
-	bool retried;
 	uint32_t ike_uid; /* terminate: the IKE SA */
 	struct spd_pair pair;
 	bool reup; /* renew: initiate after the terminate */
@@ -686,13 +685,6 @@ static void on_migrated(int result, void *userdata)
 	struct ss_km *ss = mv->ss;
 	struct knl_xfrm_migrate *mg = &mv->mgs[mv->i_mg];
 
-	if (result == -ENOENT && !mv->retried) {
-		/* Linux >= 6.12 looks MH-typed selectors up with the type in dport. */
-		mv->retried = true;
-		mg->sel.type_in_dport = true;
-		if (knl_xfrm_migrate(ss->knl, mg, ss, on_migrated, mv) == 0)
-			return;
-	}
 	if (result < 0) {
 		ss->migrate_failures++;
 		log_warning_errno(result, "XFRM MIGRATE %u/%u (%s%s) failed: %m", mv->i_mg + 1, mv->n_mg,
@@ -704,7 +696,6 @@ static void on_migrated(int result, void *userdata)
 	} else
 		ss->migrations++;
 	if (++mv->i_mg < mv->n_mg) {
-		mv->retried = false;
 		if (knl_xfrm_migrate(ss->knl, &mv->mgs[mv->i_mg], ss, on_migrated, mv) == 0)
 			return;
 		mv->first_error = -ENOMEM;

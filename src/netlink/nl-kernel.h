@@ -108,8 +108,9 @@ int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy 
 int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,
 		   knl_done_fn done, void *userdata);
 /*
- * One XFRM_MSG_MIGRATE. done(-ENOENT) means no policy matched the selector:
- * on Linux >= 6.12 retry with sel.type_in_dport (see nl-types.h).
+ * One XFRM_MSG_MIGRATE. done(-ENOENT) means no policy matched the selector
+ * (Linux 6.12 looks it up like a packet built from the selector: name the
+ * policy's protocol, not 255; see doc/architecture.md).
  */
 int knl_xfrm_migrate(struct knl *k, const struct knl_xfrm_migrate *m, const void *owner, knl_done_fn done,
 		     void *userdata);
