@@ -126,7 +126,9 @@ static int print_counters_json(struct manager *m, FILE *out)
 	ctl_json_add_u64(k, "in", c->vici_in);
 	ctl_json_add_u64(k, "out", c->vici_out);
 	ctl_json_add_u64(k, "dropped", c->vici_dropped);
-	k = ctl_json_add_object(o, "kernel");
+	/* The host's, not mip6d's: every IPsec user of the machine counts into them. */
+	k = ctl_json_add_object(o, "system_wide");
+	ctl_json_add_str(k, "source", "/proc/net/xfrm_stat");
 	ctl_json_add_u64(k, "xfrm_in_tmpl_mismatch", xfrm_stat("XfrmInTmplMismatch"));
 	ctl_json_add_u64(k, "xfrm_in_no_pols", xfrm_stat("XfrmInNoPols"));
 	return ctl_json_print(out, o);
@@ -149,12 +151,14 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 		(unsigned long long)c->icmp6_param_problem_out);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
 		(unsigned long long)c->vici_out, (unsigned long long)c->vici_dropped);
-	fprintf(out, "\nkernel: %llu packets refused for lacking the IPsec the SPD requires (XfrmInTmplMismatch)\n",
-		xfrm_stat("XfrmInTmplMismatch"));
+	fprintf(out, "\nsystem-wide (the whole host's IPsec, not only mip6d's; /proc/net/xfrm_stat):\n"
+		     "  XfrmInTmplMismatch %llu (packets without the IPsec a policy requires)\n"
+		     "  XfrmInNoPols       %llu (packets with no matching inbound policy)\n",
+		xfrm_stat("XfrmInTmplMismatch"), xfrm_stat("XfrmInNoPols"));
 	return 0;
 }
 
-static int print_status_json(struct manager *m, const char *summary, usec_t up, FILE *out)
+static int print_status_json(struct manager *m, usec_t up, FILE *out)
 {
 	json_object *o = json_object_new_object();
 
@@ -164,7 +168,10 @@ static int print_status_json(struct manager *m, const char *summary, usec_t up, 
 	ctl_json_add_str(o, "config", m->config_path);
 	ctl_json_add_u64(o, "reloads", m->reloads);
 	ctl_json_add_u64(o, "reload_failures", m->reload_failures);
-	ctl_json_add_str(o, "summary", summary);
+	ctl_json_add_bool(o, "ready", m->ready);
+	/* The role's state as data (the text form's prose line is for people). */
+	if (o && m->role && m->role->status_json)
+		m->role->status_json(m, o);
 	return ctl_json_print(out, o);
 }
 
@@ -192,10 +199,10 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 		char rs[256] = "";
 		usec_t up = now_usec() - m->started;
 
+		if (json)
+			return print_status_json(m, up, out);
 		if (m->role && m->role->status)
 			m->role->status(m, rs, sizeof(rs));
-		if (json)
-			return print_status_json(m, rs, up, out);
 		fprintf(out, "role: %s\nversion: %s\nuptime: %llu s\nconfig: %s\nreloads: %u (failed %u)\n%s%s",
 			node_role_to_string(m->config->role), PACKAGE_VERSION, (unsigned long long)(up / USEC_PER_SEC),
 			m->config_path, m->reloads, m->reload_failures, rs, *rs ? "\n" : "");

@@ -23,6 +23,7 @@ struct ctl_server;
 struct io;
 struct km;
 struct manager;
+struct json_object;
 
 /*
  * How long READY=1 waits, after the role's setup completed, for a key manager
@@ -55,6 +56,8 @@ struct role_ops {
 	int (*shutdown)(struct manager *m);
 	/* A short text for STATUS=; before manager_ready(), what the role waits for. */
 	void (*status)(struct manager *m, char *buf, size_t len);
+	/* The same as data for `mip6ctl --json status`: members added to o (json_object). */
+	void (*status_json)(struct manager *m, struct json_object *o);
 };
 
 /* Message counters shown by `mip6ctl counters`. Index: MH type 0..7. */

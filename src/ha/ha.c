@@ -70,7 +70,7 @@ struct ha {
 	usec_t dad_timeout;
 	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
 	size_t max_bindings;
-	uint64_t registrations, refreshes, deregistrations, expiries, dad_failures;
+	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
 	unsigned flush_pending;
 	int setup_stage;               /* the kernel setup chain's current step */
 	sd_event_source *status_timer; /* coalesces STATUS= updates */
@@ -1172,11 +1172,19 @@ static int ha_ctl_prefixes(struct ha *ha, bool hal, bool json, FILE *out)
 	return json ? ctl_json_print(out, o) : 0;
 }
 
-static int ha_ctl_bc(struct ha *ha, bool json, FILE *out)
+/* `bc [HoA]`: every entry, or only the HoA's (an error when it has none). */
+static int ha_ctl_bc(struct ha *ha, const struct in6_addr *hoa, bool json, FILE *out)
 {
 	struct bc_print p = { .out = out, .now = now_usec() };
+	struct bce *one = hoa ? bcache_lookup(ha->bc, hoa) : NULL;
 	json_object *o = NULL;
 
+	if (hoa && !one) {
+		char h[INET6_ADDRSTRLEN];
+		addr_str(hoa, h);
+		fprintf(out, "no binding for %s", h);
+		return -ENOENT;
+	}
 	if (json) {
 		o = json_object_new_object();
 		p.bindings = ctl_json_add_array(o, "bindings");
@@ -1186,7 +1194,10 @@ static int ha_ctl_bc(struct ha *ha, bool json, FILE *out)
 		}
 	} else
 		bce_print_header(out);
-	bcache_foreach(ha->bc, print_bce, &p);
+	if (one)
+		print_bce(one, &p);
+	else
+		bcache_foreach(ha->bc, print_bce, &p);
 	if (!json)
 		return 0;
 	ctl_json_add_u64(o, "count", bcache_count_state(ha->bc, BCE_VALID));
@@ -1194,8 +1205,75 @@ static int ha_ctl_bc(struct ha *ha, bool json, FILE *out)
 	ctl_json_add_u64(o, "refreshes", ha->refreshes);
 	ctl_json_add_u64(o, "deregistrations", ha->deregistrations);
 	ctl_json_add_u64(o, "expiries", ha->expiries);
+	ctl_json_add_u64(o, "removals", ha->removals);
 	ctl_json_add_u64(o, "dad_failures", ha->dad_failures);
 	return ctl_json_print(out, o);
+}
+
+/*
+ * `bc del HoA`: the operator ends a binding. The same path as an expiry
+ * (ha_binding_delete: route, proxy entries and the IKE SA bookkeeping go, the
+ * entry waits MAX_DELETE_BCE_TIMEOUT in DELETED), counted as a removal; a
+ * registration still under DAD ends as a refused one does (nothing installed yet).
+ */
+static int ha_ctl_bc_del(struct ha *ha, const struct in6_addr *hoa, bool json, FILE *out)
+{
+	struct bce *e = bcache_lookup(ha->bc, hoa);
+	char h[INET6_ADDRSTRLEN];
+
+	addr_str(hoa, h);
+	if (!e || e->state == BCE_DELETED) {
+		fprintf(out, "no binding for %s", h);
+		return -ENOENT;
+	}
+	ha->removals++;
+	if (e->state == BCE_DAD) {
+		log_info("registration of %s under DAD removed by the operator", h);
+		bce_free(ha, e);
+		ha_status_changed(ha);
+	} else
+		ha_binding_delete(ha, e, "removed by the operator", false);
+	if (!json) {
+		fprintf(out, "binding of %s removed\n", h);
+		return 0;
+	}
+	{
+		json_object *o = json_object_new_object();
+		ctl_json_add_str(o, "removed", h);
+		return ctl_json_print(out, o);
+	}
+}
+
+/* A HoA argument: the address, or an error naming the word. */
+static int ctl_hoa_arg(const char *w, struct in6_addr *ret, FILE *out)
+{
+	if (inet_pton(AF_INET6, w, ret) == 1)
+		return 0;
+	fprintf(out, "'%s' is not an IPv6 address", w);
+	return -EINVAL;
+}
+
+static int ha_ctl_bc_cmd(struct ha *ha, int argc, char **argv, bool json, FILE *out)
+{
+	struct in6_addr hoa;
+	int r;
+
+	if (argc == 1)
+		return ha_ctl_bc(ha, NULL, json, out);
+	if (strcmp(argv[1], "del") == 0) {
+		if (argc != 3) {
+			fprintf(out, "usage: bc del HOME-ADDRESS");
+			return -EINVAL;
+		}
+		r = ctl_hoa_arg(argv[2], &hoa, out);
+		return r < 0 ? r : ha_ctl_bc_del(ha, &hoa, json, out);
+	}
+	if (argc != 2) {
+		fprintf(out, "usage: bc [HOME-ADDRESS] | bc del HOME-ADDRESS");
+		return -EINVAL;
+	}
+	r = ctl_hoa_arg(argv[1], &hoa, out);
+	return r < 0 ? r : ha_ctl_bc(ha, &hoa, json, out);
 }
 
 static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
@@ -1213,7 +1291,7 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 		return 0;
 	}
 	if (strcmp(argv[0], "bc") == 0)
-		return ha_ctl_bc(ha, json, out);
+		return ha_ctl_bc_cmd(ha, argc, argv, json, out);
 	return -EOPNOTSUPP;
 }
 
@@ -1231,6 +1309,23 @@ static void ha_status(struct manager *m, char *buf, size_t len)
 		snprintf(buf, len, "%zu SPD entries (%llu reinstalled), %zu binding(s)", st.installed,
 			 (unsigned long long)st.repairs, bcache_count_state(ha->bc, BCE_VALID));
 	}
+}
+
+static void ha_status_json(struct manager *m, json_object *o)
+{
+	struct ha *ha = m->role_data;
+	struct spd_sync_stats st;
+
+	if (!ha)
+		return;
+	if (!ha->ready) {
+		ctl_json_add_str(o, "waiting_for", ha_setup_waits[ha->setup_stage]);
+		return;
+	}
+	spd_sync_get_stats(ha->spd, &st);
+	ctl_json_add_u64(o, "bindings", bcache_count_state(ha->bc, BCE_VALID));
+	ctl_json_add_u64(o, "spd_entries", st.installed);
+	ctl_json_add_u64(o, "spd_reinstalled", st.repairs);
 }
 
 static void on_reload_spd(int result, void *userdata)
@@ -1279,4 +1374,5 @@ const struct role_ops ha_role_ops = {
 	.reload = ha_reload,
 	.reloaded = ha_reloaded,
 	.status = ha_status,
+	.status_json = ha_status_json,
 };

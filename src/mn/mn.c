@@ -897,17 +897,33 @@ static void mn_bul_entry_json(json_object *list, const struct bul_entry *be, use
 	ctl_json_add_u64(e, "last_status", be->last_status);
 }
 
-static int mn_ctl_bul(struct mn *mn, bool json, FILE *out)
+/* The entry matches `bul [peer]`: no filter, or its peer is the one named. */
+static bool bul_shown(const struct bul_entry *e, const struct in6_addr *peer)
+{
+	return !peer || memcmp(&e->key.peer, peer, sizeof(*peer)) == 0;
+}
+
+static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FILE *out)
 {
 	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 	usec_t now = now_usec();
 	json_object *o, *list, *hist;
+	bool any = !peer;
 
+	for (const struct bul_entry *e = bul_first(mn->bul); e && !any; e = e->next)
+		any = bul_shown(e, peer);
+	if (!any) {
+		addr_str(peer, a);
+		fprintf(out, "no binding update list entry for %s", a);
+		return -ENOENT;
+	}
 	if (!json) {
 		fprintf(out, "location: %s\n", loc_name(mn->loc));
 		fprintf(out, "%-39s %-39s %-39s %-13s %5s %8s %6s\n", "home address", "home agent", "care-of address",
 			"state", "seq", "lifetime", "left");
 		for (const struct bul_entry *e = bul_first(mn->bul); e; e = e->next) {
+			if (!bul_shown(e, peer))
+				continue;
 			addr_str(&e->key.hoa, h);
 			addr_str(&e->key.peer, a);
 			addr_str(&e->bu_coa, c);
@@ -920,7 +936,8 @@ static int mn_ctl_bul(struct mn *mn, bool json, FILE *out)
 	ctl_json_add_str(o, "location", loc_name(mn->loc));
 	list = ctl_json_add_array(o, "entries");
 	for (const struct bul_entry *e = bul_first(mn->bul); e; e = e->next)
-		mn_bul_entry_json(list, e, now);
+		if (bul_shown(e, peer))
+			mn_bul_entry_json(list, e, now);
 	ctl_json_add_u64(o, "moves", mn->moves);
 	hist = ctl_json_add_array(o, "handovers");
 	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++)
@@ -942,8 +959,19 @@ static int mn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 		km_print(mn->km, out, json);
 		return 0;
 	}
-	if (strcmp(argv[0], "bul") == 0)
-		return mn_ctl_bul(mn, json, out);
+	if (strcmp(argv[0], "bul") == 0) {
+		struct in6_addr peer;
+
+		if (argc > 2) {
+			fprintf(out, "usage: bul [PEER]");
+			return -EINVAL;
+		}
+		if (argc == 2 && inet_pton(AF_INET6, argv[1], &peer) != 1) {
+			fprintf(out, "'%s' is not an IPv6 address", argv[1]);
+			return -EINVAL;
+		}
+		return mn_ctl_bul(mn, argc == 2 ? &peer : NULL, json, out);
+	}
 	return -EOPNOTSUPP;
 }
 
@@ -955,6 +983,18 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 		snprintf(buf, len, "waiting for the kernel setup (step %d)", mn->setup_stage);
 	else if (mn && mn->home)
 		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_to_string(mn->home->state));
+}
+
+static void mn_status_json(struct manager *m, json_object *o)
+{
+	struct mn *mn = m->role_data;
+
+	if (mn && !mn->ready)
+		ctl_json_add_i64(o, "waiting_for_setup_step", mn->setup_stage);
+	else if (mn) {
+		ctl_json_add_str(o, "location", loc_name(mn->loc));
+		ctl_json_add_str(o, "binding", mn->home ? bul_state_to_string(mn->home->state) : "none");
+	}
 }
 
 /* A reload may change the BU timeouts and the requested lifetime (used from the next BU on). */
@@ -976,5 +1016,6 @@ const struct role_ops mn_role_ops = {
 	.shutdown = mn_shutdown,
 	.ctl = mn_ctl,
 	.status = mn_status,
+	.status_json = mn_status_json,
 	.reloaded = mn_reloaded,
 };

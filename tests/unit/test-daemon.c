@@ -181,14 +181,16 @@ static void ctl_raw(const char *sock, const char *req, char *out, size_t outsz)
 /* Every command a CN answers, and every error, as JSON. */
 static void check_ctl_json(void)
 {
-	static const char *const counter_maps[] = { "in", "out", "drops", "ba_status_out", "ba_status_in", "kernel" };
+	static const char *const counter_maps[] = { "in", "out", "drops", "ba_status_out", "ba_status_in", "system_wide" };
 	char sock[600];
 	json_object *o, *v;
 
 	snprintf(sock, sizeof(sock), "%s/ctl", dir);
 	o = ctl_json(sock, "status", 0, "role");
 	ck_assert_str_eq(json_str(o, "role"), "CN");
-	(void)json_str(o, "summary"); /* a string (the role summary; empty for a CN) */
+	/* Data, not prose: no summary sentence; ready is a boolean. */
+	ck_assert(!json_object_object_get_ex(o, "summary", NULL));
+	ck_assert(json_object_object_get_ex(o, "ready", &v) && json_object_is_type(v, json_type_boolean));
 	json_object_put(o);
 	o = ctl_json(sock, "counters", 0, "drops");
 	for (size_t i = 0; i < sizeof(counter_maps) / sizeof(counter_maps[0]); i++) {

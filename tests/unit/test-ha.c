@@ -583,6 +583,86 @@ START_TEST(deregistration)
 }
 END_TEST
 
+/* A control command as mip6ctl sends it (words split on spaces); its reply body in out. */
+static int ctl_run(const char *line, bool json, char *out, size_t size)
+{
+	char buf[256], *argv[8], *save = NULL, *body = NULL;
+	size_t len = 0;
+	int argc = 0, r;
+	FILE *f = open_memstream(&body, &len);
+
+	ck_assert_ptr_nonnull(f);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *w = strtok_r(buf, " ", &save); w && argc < 8; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	r = F.m->role->ctl(F.m, argc, argv, json, f);
+	fclose(f);
+	snprintf(out, size, "%s", body ? body : "");
+	free(body);
+	return r;
+}
+
+static bool route_and_proxy_deleted(void)
+{
+	return kreq_count(RTM_DELROUTE) >= 1 && kreq_count(RTM_DELNEIGH) >= 1;
+}
+
+/* `bc HoA` shows that binding only; an unknown or malformed HoA is an error. */
+START_TEST(bc_filter)
+{
+	char out[4096];
+
+	register_binding(60, COA1);
+	ck_assert_int_eq(ctl_run("bc " HOA, true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"hoa\":\"" HOA "\""), "%s", out);
+	ck_assert_int_eq(ctl_run("bc " HOA, false, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, HOA) && strstr(out, COA1), "%s", out);
+	ck_assert_int_eq(ctl_run("bc 2001:db8:1::5", true, out, sizeof(out)), -ENOENT);
+	ck_assert_str_eq(out, "no binding for 2001:db8:1::5");
+	ck_assert_int_eq(ctl_run("bc nonsense", false, out, sizeof(out)), -EINVAL);
+	ck_assert_msg(strstr(out, "nonsense"), "%s", out);
+	ck_assert_int_eq(ctl_run("bc " HOA " " HOA, false, out, sizeof(out)), -EINVAL);
+}
+END_TEST
+
+/*
+ * `bc del HoA` (the operator ends a binding): route and proxy entry go as on an
+ * expiry, no BA is sent, it is counted; an unknown HoA is refused; the MN's next
+ * BU registers afresh (DAD again, then BA 0).
+ */
+START_TEST(bc_del_removes_like_an_expiry)
+{
+	char out[4096];
+
+	register_binding(60, COA1);
+	F.n_kreq = 0;
+	ck_assert_int_eq(ctl_run("bc del 2001:db8:1::5", false, out, sizeof(out)), -ENOENT);
+	ck_assert_str_eq(out, "no binding for 2001:db8:1::5");
+	ck_assert_int_eq(ctl_run("bc del", false, out, sizeof(out)), -EINVAL);
+	ck_assert_uint_eq(F.n_kreq, 0);
+	ck_assert_int_eq(ctl_run("bc del " HOA, true, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "{\"removed\":\"" HOA "\"}\n");
+	ck_assert(run_until(route_and_proxy_deleted, 2000));
+	run_for(50);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(n_ba(), 1); /* no BA: the MN learns it on its next BU */
+	ck_assert_int_eq(ctl_run("bc", true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"state\":\"deleted\"") && strstr(out, "\"count\":0") &&
+			      strstr(out, "\"removals\":1") && strstr(out, "\"expiries\":0"),
+		      "%s", out);
+	/* Removed once: a second removal is refused. */
+	ck_assert_int_eq(ctl_run("bc del " HOA, false, out, sizeof(out)), -ENOENT);
+	/* The MN's refresh now registers anew: DAD (a second NS), then BA 0 and the route again. */
+	F.n_kreq = 0;
+	send_bu(HOA, COA1, 61, F_A | F_H, 64);
+	ck_assert_uint_eq(count_nd(135), 2);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 61, 64, COA1, HOA);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+}
+END_TEST
+
 /* §9.2: an unknown MH type reaching the HA gets Binding Error status 2 from the shared path. */
 START_TEST(unknown_type_gets_be2)
 {
@@ -825,6 +905,8 @@ int main(void)
 	tcase_add_test(tc, failed_install_fails_closed);
 	tcase_add_test(tc, deregistration);
 	tcase_add_test(tc, unknown_type_gets_be2);
+	tcase_add_test(tc, bc_filter);
+	tcase_add_test(tc, bc_del_removes_like_an_expiry);
 	suite_add_tcase(s, tc);
 	tk = tcase_create("kbit");
 	tcase_add_checked_fixture(tk, setup_k, teardown_k);
