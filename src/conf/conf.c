@@ -1408,7 +1408,7 @@ static const struct keyword keywords[] = {
 	CUSTOM("NodeConfig", CTX_TOP, kw_node_config, false),
 	TOP_UINT("DebugLevel", debug_level, 0, 10, false),
 	TOP_STR("DebugLogFile", debug_log_file, STR_ANY, true),
-	TOP_BOOL("NonVolatileBindingCache", non_volatile_binding_cache, true),
+	TOP_BOOL("NonVolatileBindingCache", non_volatile_binding_cache, false),
 	TOP_STR("UsePolicyModule", policy_module, STR_ANY, true),
 	TOP_BOOL("DoRouteOptimizationCN", do_route_optimization_cn, true),
 	TOP_BOOL("DoRouteOptimizationMN", do_route_optimization_mn, true),

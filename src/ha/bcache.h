@@ -67,6 +67,7 @@ struct bce {
 	uint8_t ba_status;       /* BA to send once they are */
 	bool new_binding;        /* first installation: add proxy ND, send the NA */
 	bool ll_proxy;           /* L=1: the link-local fe80::IID is proxied too (§10.4.1) */
+	uint8_t restore;         /* restored from the state file: BCE_R_* (ha/ha-restore.h) */
 	struct bce *hnext;
 };
 

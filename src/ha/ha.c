@@ -25,11 +25,13 @@
 #include "core/event-util.h"
 #include "core/log.h"
 #include "core/sys-util.h"
+#include "ha/bcache-journal.h"
 #include "ha/bcache.h"
 #include "ha/dad-watch.h"
 #include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
+#include "ha/ha-restore.h"
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
@@ -78,6 +80,13 @@ struct ha {
 	struct km *km;
 	struct spd_sync *spd;
 	struct mip6_config *reload_config; /* the configuration a reload's SPD change is for */
+	/* NonVolatileBindingCache: the state file (ha/bcache-journal.h), its fdatasync timer. */
+	struct bcj *bcj;
+	sd_event_source *sync_timer;
+	bool persist_failed;              /* an append failed (logged once) */
+	struct ha_restore *restore;       /* the start's reconciliation with the kernel */
+	size_t restored, expired_at_start;
+	usec_t start_time;
 };
 
 static void addr_str(const struct in6_addr *a, char *buf)
@@ -209,6 +218,101 @@ static void ha_status_changed(struct ha *ha)
 			      on_status_timer, ha);
 }
 
+/* ---- the persistent binding cache (NonVolatileBindingCache) -------------- */
+
+static bool timer_armed(sd_event_source *s)
+{
+	int enabled = SD_EVENT_OFF;
+
+	return s && sd_event_source_get_enabled(s, &enabled) >= 0 && enabled != SD_EVENT_OFF;
+}
+
+static int on_sync_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ha *ha = userdata;
+	int r;
+
+	if (ha->bcj && (r = bcj_sync(ha->bcj)) < 0)
+		log_warning_errno(r, "fdatasync of the binding cache file failed: %m");
+	return 0;
+}
+
+struct compact_ctx {
+	struct ha *ha;
+	usec_t now;
+	uint64_t now_rt;
+	int error;
+};
+
+static void compact_one(struct bce *e, void *userdata)
+{
+	struct compact_ctx *c = userdata;
+	struct bcs_record rec;
+	int r;
+
+	if (e->state != BCE_VALID || c->error < 0)
+		return;
+	bce_to_record(e, c->now, c->now_rt, &rec);
+	if ((r = bcj_compact_add(c->ha->bcj, &rec)) < 0)
+		c->error = r;
+}
+
+/* The file becomes one PUT per live binding (write, fsync, rename: bcache-journal.h). */
+static void ha_persist_compact(struct ha *ha)
+{
+	struct compact_ctx c = { .ha = ha, .now = now_usec(), .now_rt = realtime_usec() };
+	int r;
+
+	if ((r = bcj_compact_begin(ha->bcj)) < 0) {
+		log_warning_errno(r, "compacting the binding cache file: %m");
+		return;
+	}
+	bcache_foreach(ha->bc, compact_one, &c);
+	r = c.error < 0 ? c.error : bcj_compact_commit(ha->bcj);
+	if (r < 0)
+		log_warning_errno(r, "compacting the binding cache file %s: %m", bcj_path(ha->bcj));
+	else
+		log_debug("binding cache file compacted: %zu binding(s) in %llu us", bcj_records(ha->bcj),
+			  (unsigned long long)(now_usec() - c.now));
+}
+
+static void ha_persist(struct ha *ha, const struct bcs_record *rec)
+{
+	int r;
+
+	if (!ha->bcj)
+		return;
+	if ((r = bcj_append(ha->bcj, rec)) < 0) {
+		if (!ha->persist_failed)
+			log_error_errno(r, "writing the binding cache file %s failed: %m; bindings may not survive a restart",
+					bcj_path(ha->bcj));
+		ha->persist_failed = true;
+		return;
+	}
+	if (bcj_should_compact(ha->bcj, bcache_count_state(ha->bc, BCE_VALID)))
+		ha_persist_compact(ha);
+	if (bcj_dirty(ha->bcj) && !timer_armed(ha->sync_timer))
+		(void)event_timer_arm(ha->m->event, &ha->sync_timer, now_usec() + BCJ_SYNC_USEC, 100 * USEC_PER_MSEC,
+				      on_sync_timer, ha);
+}
+
+static void ha_persist_put(struct ha *ha, const struct bce *e)
+{
+	struct bcs_record rec;
+
+	if (!ha->bcj)
+		return;
+	bce_to_record(e, now_usec(), realtime_usec(), &rec);
+	ha_persist(ha, &rec);
+}
+
+static void ha_persist_del(struct ha *ha, const struct bce *e)
+{
+	struct bcs_record rec = { .type = BCS_DEL, .hoa = e->hoa };
+
+	ha_persist(ha, &rec);
+}
+
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
@@ -276,8 +380,11 @@ static void on_km_migrated(int error, void *userdata)
 	struct bce *e = userdata;
 
 	on_km_moved(error, NULL);
-	if (error >= 0)
+	if (error >= 0) {
 		e->sa_coa = e->sa_coa_moving;
+		if (e->state == BCE_VALID)
+			ha_persist_put(e->ha, e);
+	}
 }
 
 /* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
@@ -326,6 +433,7 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
 
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
+	ha_persist_del(ha, e);
 	knl_cancel_owner(ha->knl, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
@@ -363,6 +471,7 @@ static void on_binding_installed(int result, void *userdata)
 				      "binding %s -> %s accepted, lifetime %u s, seq %u", h, c, e->lifetime_sec,
 				      e->seq);
 	}
+	ha_persist_put(ha, e);
 	ha_send_ba_accepted(ha, e, e->lifetime_sec);
 	ha_km_move(ha, e, &e->coa);
 	if (e->new_binding) {
@@ -453,6 +562,7 @@ static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, boo
 
 	addr_str(&e->hoa, h);
 	log_info("binding of %s removed (%s)", h, why);
+	ha_persist_del(ha, e);
 	ha_uninstall(ha, e, send_ba);
 	bce_transition(ha, e, BCE_DELETED, why);
 	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
@@ -536,6 +646,7 @@ static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, con
 	bce_set_timer(ha, e, now + (usec_t)lifetime * USEC_PER_SEC);
 	if (same_coa && e->kpending == 0) {
 		/* Same CoA, nothing in flight: nothing changes in the kernel. */
+		ha_persist_put(ha, e);
 		ha_send_ba_accepted(ha, e, e->lifetime_sec);
 		/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
 		if (ha_kbit(ha, e))
@@ -889,11 +1000,93 @@ static void ha_on_knl_resync(void *userdata)
 	spd_sync_resync(ha->spd);
 }
 
+/* ---- restart: the state file and the kernel (ha/ha-restore.h) ------------- */
+
+/* A restored binding for a link that is no longer a home link is dropped with the expired ones. */
+static void expire_foreign(struct bce *e, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (!home_by_ifindex(ha, e->ifindex))
+		e->expires = 0;
+}
+
+/* NonVolatileBindingCache: open the state file and replay it into the binding table. */
+static void ha_restore_load(struct ha *ha)
+{
+	struct ha_replay p = { .bc = ha->bc, .now = now_usec(), .now_rt = realtime_usec(), .max = ha->max_bindings };
+	const char *dir = bcj_default_dir();
+	bool corrupt = false;
+	int r;
+
+	if (!ha->m->config->non_volatile_binding_cache)
+		return;
+	if ((r = bcj_open(dir, &ha->bcj)) < 0) {
+		log_error_errno(r, "cannot open the binding cache file in %s: %m; bindings will not survive a restart",
+				dir);
+		return;
+	}
+	r = bcj_load(ha->bcj, ha_replay_record, &p, &corrupt);
+	if (r < 0)
+		log_error_errno(r, "reading the binding cache file %s failed: %m", bcj_path(ha->bcj));
+	bcache_foreach(ha->bc, expire_foreign, ha);
+	ha->expired_at_start = ha_replay_drop_expired(ha->bc, p.now);
+	log_info("binding cache file %s: %d record(s)%s, %zu binding(s) to restore, %zu expired or off the home links",
+		 bcj_path(ha->bcj), r < 0 ? 0 : r, corrupt ? " (corrupt, moved aside)" : "", bcache_count(ha->bc),
+		 ha->expired_at_start);
+}
+
+/* A restored entry is the HA's now: its lifetime timer; one the kernel refused expires at once. */
+static void take_restored(struct bce *e, void *userdata)
+{
+	struct ha *ha = userdata;
+	bool failed = e->restore & BCE_R_FAILED;
+
+	if (!(e->restore & BCE_R_RESTORED))
+		return;
+	e->ha = ha;
+	e->restore = 0;
+	bce_set_timer(ha, e, failed ? now_usec() : e->expires);
+	ha->restored += !failed;
+}
+
+static void on_restored(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+	struct ha_restore_stats st;
+
+	ha_restore_get_stats(ha->restore, &st);
+	if (result < 0)
+		log_warning_errno(result, "dumping the kernel's routes or proxy entries failed: %m; "
+				  "objects of no binding may be left");
+	bcache_foreach(ha->bc, take_restored, ha);
+	ha->restore = ha_restore_free(ha->restore);
+	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes and %zu proxy entries "
+		 "adopted, %zu reinstalled, %zu refused), %zu kernel object(s) of no binding removed",
+		 ha->restored, st.adopted_routes, st.adopted_proxies, st.installed, st.failed, st.orphans_removed);
+	if (ha->bcj)
+		ha_persist_compact(ha); /* the file now holds the live set, also after a corrupt one */
+	ha_status_changed(ha);
+	on_setup_step(0, ha);
+}
+
+/*
+ * Before READY=1 (no BU is taken meanwhile): adopt what the kernel holds for the
+ * restored bindings, remove what belongs to none, install what is missing.
+ */
+static int ha_restore_begin(struct ha *ha)
+{
+	struct ha_restore_scope sc = { .tnl_ifindex = ha->tnl_ifindex, .prefixes = ha->prefixes,
+				       .n_prefixes = ha->n_prefixes };
+
+	return ha_restore_start(ha->knl, ha->bc, &sc, on_restored, ha, &ha->restore);
+}
+
 /*
  * The kernel setup runs as a chain of acknowledged requests; `ready` opens the
  * door to BUs and READY=1 goes out (manager_ready) once the last step is acknowledged.
  */
-enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_DONE };
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_RESTORE, SETUP_DONE };
 
 static const char *const ha_setup_waits[] = {
 	[SETUP_TUNNEL] = "the tunnel device",
@@ -901,6 +1094,7 @@ static const char *const ha_setup_waits[] = {
 	[SETUP_HAO_STATE] = "the Home Address option state",
 	[SETUP_HAO_POLICY] = "the Mobility Header policy",
 	[SETUP_SPD] = "the MN-HA IPsec policies",
+	[SETUP_RESTORE] = "the binding cache to be reconciled with the kernel",
 	[SETUP_DONE] = "nothing",
 };
 
@@ -954,9 +1148,14 @@ static void ha_setup_next(struct ha *ha)
 		}
 		r = r > 0 ? 0 : r;
 		break;
+	case SETUP_RESTORE:
+		r = ha_restore_begin(ha);
+		break;
 	case SETUP_DONE:
 		ha->ready = true;
-		log_info("home agent ready: %zu home prefix(es), tunnel %s", ha->n_prefixes, HA_TUNNEL_NAME);
+		log_info("home agent ready: %zu home prefix(es), tunnel %s, %zu binding(s) restored, %llu ms after start",
+			 ha->n_prefixes, HA_TUNNEL_NAME, ha->restored,
+			 (unsigned long long)((now_usec() - ha->start_time) / USEC_PER_MSEC));
 		manager_ready(ha->m);
 		return;
 	}
@@ -993,6 +1192,7 @@ static int ha_start(struct manager *m)
 		return -ENOMEM;
 	m->role_data = ha;
 	ha->m = m;
+	ha->start_time = now_usec();
 	ha->io = m->io;
 	ha->knl = io_knl(m->io);
 	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
@@ -1045,6 +1245,7 @@ static int ha_start(struct manager *m)
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)
 		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
+	ha_restore_load(ha);
 	ha->setup_stage = SETUP_TUNNEL;
 	ha_setup_next(ha);
 	return 0;
@@ -1070,7 +1271,9 @@ static void on_flushed(int result, void *userdata)
  * SIGTERM: queue the removal of everything the HA installed; the last
  * request's acknowledgement ends the loop (requests run in order per socket,
  * rtnl first then xfrm). Deleting the tunnel device takes the binding routes
- * with it.
+ * with it. With NonVolatileBindingCache the bindings' routes, proxy entries and
+ * the tunnel stay (the next start adopts them: a restart is hitless); the XFRM
+ * state and policies go in both cases (the next start installs them again).
  */
 static int ha_shutdown(struct manager *m)
 {
@@ -1079,10 +1282,19 @@ static int ha_shutdown(struct manager *m)
 
 	if (!ha || !ha->knl)
 		return 0;
-	bcache_foreach(ha->bc, flush_bce, ha);
 	ha->flush_pending = 0;
-	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
-		ha->flush_pending++;
+	if (ha->bcj) {
+		/* NonVolatileBindingCache: routes, proxy entries and the tunnel stay for the next start. */
+		int r = bcj_sync(ha->bcj);
+		if (r < 0)
+			log_warning_errno(r, "fdatasync of the binding cache file failed: %m");
+		log_info("leaving %zu binding(s) in the kernel for the next start (NonVolatileBindingCache)",
+			 bcache_count_state(ha->bc, BCE_VALID));
+	} else {
+		bcache_foreach(ha->bc, flush_bce, ha);
+		if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
+			ha->flush_pending++;
+	}
 	s.sel.type = KNL_XFRM_TYPE_ANY;
 	/* The entries actually installed (the MH/HAO policy too), not those of the file read last. */
 	if (spd_sync_clear(ha->spd, on_flushed, ha) > 0)
@@ -1109,6 +1321,9 @@ static void ha_stop(struct manager *m)
 	ha->spd = spd_sync_free(ha->spd);
 	ha->reload_config = NULL;
 	sd_event_source_disable_unref(ha->status_timer);
+	sd_event_source_disable_unref(ha->sync_timer);
+	ha->restore = ha_restore_free(ha->restore);
+	ha->bcj = bcj_close(ha->bcj);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	free(ha->dad);
 	if (ha->io) {

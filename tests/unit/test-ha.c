@@ -880,6 +880,121 @@ static int netns_setup(void)
 	return 0;
 }
 
+/* ---- NonVolatileBindingCache: a restart keeps the binding ------------------ */
+
+#define PERSIST_CONF "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n" \
+		     "HaMaxBindingLife 600;\nNonVolatileBindingCache enabled;\n"
+
+static char state_dir[64];
+
+/* Like setup_with(), but the kernel requests of the start (the restore) are kept. */
+static void start_ha(const char *text)
+{
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+
+	memset(&F, 0, sizeof(F));
+	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	F.m->role = &ha_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+	ck_assert_msg(run_until(is_ready, 5000), "the HA did not finish its setup on the fake kernel");
+}
+
+static void setup_persist(void)
+{
+	snprintf(state_dir, sizeof(state_dir), "/tmp/test-ha-state.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	ck_assert_int_eq(setenv("STATE_DIRECTORY", state_dir, 1), 0);
+}
+
+static void teardown_persist(void)
+{
+	char cmd[128];
+
+	F.m = manager_free(F.m);
+	unsetenv("STATE_DIRECTORY");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", state_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The role's shutdown, then the loop until it exits (the last removal acknowledged). */
+static void shut_down(void)
+{
+	int r = F.m->role->shutdown(F.m);
+
+	if (r == 0)
+		return;
+	for (int i = 0; i < 500 && sd_event_get_state(F.m->event) != SD_EVENT_FINISHED; i++)
+		if (sd_event_run(F.m->event, 10 * USEC_PER_MSEC) < 0)
+			break;
+	ck_assert_int_eq(sd_event_get_state(F.m->event), SD_EVENT_FINISHED);
+}
+
+static char *ctl_bc(void)
+{
+	static char out[4096];
+	char *argv[] = { (char *)"bc", NULL };
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, true, f), 0);
+	fclose(f);
+	return out;
+}
+
+START_TEST(restart_keeps_the_binding)
+{
+	start_ha(PERSIST_CONF);
+	F.n_sent = F.n_kreq = 0;
+	register_binding(10, COA1);
+	send_bu(HOA, COA1, 11, F_A | F_H, 64); /* a refresh: a second record */
+	check_ba(ba(1), 0, 11, 64, COA1, HOA);
+	/* A graceful stop with persistence leaves the binding's route, proxy entry and tunnel. */
+	F.n_kreq = 0;
+	shut_down();
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE) + kreq_count(RTM_DELNEIGH), 0);
+	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the hao state goes (1), the tunnel device stays. */
+	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1);
+	F.m = manager_free(F.m);
+
+	/* The new HA restores it before READY=1 (the fake kernel's dumps are empty: it is reinstalled). */
+	start_ha(PERSIST_CONF);
+	ck_assert_uint_eq(kreq_count(RTM_GETROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
+	ck_assert_ptr_nonnull(strstr(ctl_bc(), "\"hoa\":\"" HOA "\",\"coa\":\"" COA1 "\",\"ha\":\"" HA_ADDR
+					       "\",\"state\":\"valid\",\"seq\":11,"));
+	/* Its sequence number came back: 11 again is not newer (135), 12 refreshes it, no DAD. */
+	F.n_sent = 0;
+	send_bu(HOA, COA1, 11, F_A | F_H, 64);
+	check_ba(ba(0), 135, 11, 0, COA1, HOA);
+	send_bu(HOA, COA1, 12, F_A | F_H, 64);
+	check_ba(ba(1), 0, 12, 64, COA1, HOA);
+	ck_assert_uint_eq(count_nd(135), 0);
+}
+END_TEST
+
+/* Without persistence the stop removes what it installed (the tunnel device takes the routes). */
+START_TEST(stop_without_persistence_removes)
+{
+	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
+	F.n_sent = F.n_kreq = 0;
+	register_binding(10, COA1);
+	F.n_kreq = 0;
+	shut_down();
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the tunnel device and the hao state. */
+	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 2);
+	F.m = manager_free(F.m);
+	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
+	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+	ck_assert_ptr_null(strstr(ctl_bc(), HOA));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ha");
@@ -914,6 +1029,12 @@ int main(void)
 	tcase_add_test(tk, k1_migrates_the_sas_with_the_coa);
 	tcase_add_test(tk, k0_drops_the_ike_sa);
 	tcase_add_test(tk, k1_stale_migrate_completion_is_ignored);
+	suite_add_tcase(s, tk);
+	tk = tcase_create("persist");
+	tcase_add_checked_fixture(tk, setup_persist, teardown_persist);
+	tcase_set_timeout(tk, 30);
+	tcase_add_test(tk, restart_keeps_the_binding);
+	tcase_add_test(tk, stop_without_persistence_removes);
 	suite_add_tcase(s, tk);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

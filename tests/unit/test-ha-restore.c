@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A home agent's restart (src/ha/ha-restore.h): replaying the state file's
+ * records into the binding table (PUT, DEL, expired, wall clock → boot clock),
+ * the verdict on every kernel object a dump shows (adopt as it is, replace,
+ * remove an orphan, leave what is not the HA's), and the reconciliation's
+ * requests against the fake kernel (knl_new_fake).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <systemd/sd-event.h>
+
+#include "ha/bcache.h"
+#include "ha/ha-restore.h"
+#include "netlink/nl-kernel.h"
+#include "event-loop.h"
+
+#define TNL 9
+#define HOME 3
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static struct in6_addr tmp_addr;
+#define AP(s) (tmp_addr = A(s), &tmp_addr)
+
+static struct bcs_record put(const char *hoa, const char *coa, uint16_t seq, uint64_t expires_rt)
+{
+	struct bcs_record r = { .type = BCS_PUT, .hoa = A(hoa), .coa = A(coa), .local = A("2001:db8:1::1"),
+				.seq = seq, .lifetime_sec = 600, .expires_rt = expires_rt, .ifindex = HOME };
+
+	return r;
+}
+
+static struct bcache *bc;
+static struct ha_replay rp;
+static struct ha_prefix prefixes[] = { { .len = 64, .ifindex = HOME } };
+static struct ha_restore_scope scope;
+
+static void setup(void)
+{
+	ck_assert_int_eq(bcache_new(&bc), 0);
+	rp = (struct ha_replay){ .bc = bc, .now = 1000 * USEC_PER_SEC, .now_rt = 1700000000ULL * USEC_PER_SEC };
+	scope = (struct ha_restore_scope){ .tnl_ifindex = TNL, .prefixes = prefixes, .n_prefixes = 1 };
+	prefixes[0].prefix = A("2001:db8:1::");
+}
+
+static void teardown(void)
+{
+	bc = bcache_free(bc, NULL, NULL);
+}
+
+/* Three bindings: one live, one removed by a later DEL, one whose expiry has passed. */
+static void replay_three(void)
+{
+	struct bcs_record r;
+
+	r = put("2001:db8:1::100", "2001:db8:2::100", 7, rp.now_rt + 300 * USEC_PER_SEC);
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	r.seq = 8; /* a later change of the same binding wins */
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	r = put("2001:db8:1::200", "2001:db8:2::200", 1, rp.now_rt + 300 * USEC_PER_SEC);
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	r = (struct bcs_record){ .type = BCS_DEL, .hoa = A("2001:db8:1::200") };
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	r = put("2001:db8:1::300", "2001:db8:2::300", 3, rp.now_rt - 1);
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+}
+
+START_TEST(replay_put_del_expired)
+{
+	struct bce *e;
+
+	replay_three();
+	ck_assert_uint_eq(bcache_count(bc), 2);
+	ck_assert_uint_eq(ha_replay_drop_expired(bc, rp.now), 1);
+	ck_assert_uint_eq(bcache_count(bc), 1);
+	ck_assert_ptr_null(bcache_lookup(bc, AP("2001:db8:1::200")));
+	ck_assert_ptr_null(bcache_lookup(bc, AP("2001:db8:1::300")));
+	e = bcache_lookup(bc, AP("2001:db8:1::100"));
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->state, BCE_VALID);
+	ck_assert_uint_eq(e->seq, 8);
+	ck_assert_mem_eq(&e->coa, AP("2001:db8:2::100"), 16);
+	ck_assert_uint_eq(e->restore, BCE_R_RESTORED);
+	/* The wall-clock expiry on the boot clock: 300 s from now. */
+	ck_assert_uint_eq(e->expires, rp.now + 300 * USEC_PER_SEC);
+	ck_assert_uint_eq(bcache_count_state(bc, BCE_VALID), 1);
+}
+END_TEST
+
+START_TEST(record_round_trip)
+{
+	struct bcs_record r = put("2001:db8:1::100", "2001:db8:2::100", 7, rp.now_rt + 300 * USEC_PER_SEC), back;
+	struct bce *e;
+
+	r.flags = BCS_F_LL_PROXY;
+	r.bu_flags = 0xd000;
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	e = bcache_lookup(bc, &r.hoa);
+	ck_assert(e->ll_proxy);
+	bce_to_record(e, rp.now, rp.now_rt, &back);
+	ck_assert_uint_eq(back.expires_rt, r.expires_rt);
+	ck_assert_uint_eq(back.seq, 7);
+	ck_assert_uint_eq(back.bu_flags, 0xd000);
+	ck_assert_uint_eq(back.flags, BCS_F_LL_PROXY);
+	ck_assert_uint_eq(back.ifindex, HOME);
+}
+END_TEST
+
+static struct knl_route binding_route(const char *hoa, const char *coa)
+{
+	struct knl_route rt = { .dst = A(hoa), .dst_len = 128, .oif = TNL, .table = 254, .protocol = RTPROT_MIP,
+				.encap = true, .encap_dst = A(coa), .encap_src = A("2001:db8:1::1") };
+
+	return rt;
+}
+
+START_TEST(route_verdicts)
+{
+	struct knl_route rt;
+	struct bce *e;
+
+	replay_three();
+	(void)ha_replay_drop_expired(bc, rp.now);
+	/* Exactly the restored binding's route: adopted, marked. */
+	rt = binding_route("2001:db8:1::100", "2001:db8:2::100");
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_ADOPT);
+	e = bcache_lookup(bc, &rt.dst);
+	ck_assert(e->restore & BCE_R_ROUTE_OK);
+	/* Another CoA: replaced by the reinstall, not adopted. */
+	e->restore = BCE_R_RESTORED;
+	rt = binding_route("2001:db8:1::100", "2001:db8:9::1");
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_REPLACE);
+	ck_assert(!(e->restore & BCE_R_ROUTE_OK));
+	/* The expired binding's and the deleted one's routes: orphans. */
+	rt = binding_route("2001:db8:1::300", "2001:db8:2::300");
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_REMOVE);
+	rt = binding_route("2001:db8:1::200", "2001:db8:2::200");
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_REMOVE);
+	/* Not the HA's: another protocol, another device, not a host route. */
+	rt.protocol = RTPROT_STATIC;
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_IGNORE);
+	rt = binding_route("2001:db8:1::200", "2001:db8:2::200");
+	rt.oif = TNL + 1;
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_IGNORE);
+	rt = binding_route("2001:db8:1::", "2001:db8:2::200");
+	rt.dst_len = 64;
+	ck_assert_int_eq(ha_restore_route_verdict(bc, &scope, &rt), HA_RESTORE_IGNORE);
+}
+END_TEST
+
+START_TEST(proxy_verdicts)
+{
+	struct knl_neigh n = { .ifindex = HOME, .addr = A("2001:db8:1::100"), .flags = NTF_PROXY };
+	struct bcs_record r = put("2001:db8:1::400", "2001:db8:2::400", 1, rp.now_rt + 60 * USEC_PER_SEC);
+	struct bce *e;
+
+	replay_three();
+	(void)ha_replay_drop_expired(bc, rp.now);
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_ADOPT);
+	ck_assert(bcache_lookup(bc, &n.addr)->restore & BCE_R_PROXY_OK);
+	n.addr = A("2001:db8:1::300"); /* expired: orphan in a served prefix */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_REMOVE);
+	n.addr = A("2001:db8:7::1"); /* not a served prefix: someone else's */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
+	n.addr = A("2001:db8:1::100");
+	n.ifindex = HOME + 1; /* not on the home link */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
+	n.ifindex = HOME;
+	n.flags = 0; /* a neighbour, not a proxy entry */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
+	/* L=1: fe80::IID of a restored binding with ll_proxy is adopted; of one without, left alone. */
+	r.flags = BCS_F_LL_PROXY;
+	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
+	n = (struct knl_neigh){ .ifindex = HOME, .addr = A("fe80::400"), .flags = NTF_PROXY };
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_ADOPT);
+	e = bcache_lookup(bc, &r.hoa);
+	ck_assert(e->restore & BCE_R_LL_OK);
+	n.addr = A("fe80::100");
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
+}
+END_TEST
+
+/* ---- against the fake kernel ------------------------------------------------ */
+
+struct kseen {
+	unsigned newroute, delroute, newneigh, delneigh, dumps;
+	int route_answer;
+	bool done;
+	int result;
+};
+static struct kseen K;
+
+static int fake(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	struct nlmsghdr h;
+
+	ck_assert_uint_ge(len, sizeof(h));
+	memcpy(&h, msg, sizeof(h));
+	if (h.nlmsg_type == RTM_GETROUTE || h.nlmsg_type == RTM_GETNEIGH)
+		K.dumps++;
+	else if (h.nlmsg_type == RTM_NEWROUTE) {
+		K.newroute++;
+		return K.route_answer;
+	} else if (h.nlmsg_type == RTM_DELROUTE)
+		K.delroute++;
+	else if (h.nlmsg_type == RTM_NEWNEIGH)
+		K.newneigh++;
+	else if (h.nlmsg_type == RTM_DELNEIGH)
+		K.delneigh++;
+	return 0;
+}
+
+static void on_done(int result, void *ud)
+{
+	K.done = true;
+	K.result = result;
+}
+
+static bool is_done(void)
+{
+	return K.done;
+}
+
+/* The fake kernel's dumps are empty: every restored, unexpired binding is installed; the expired is not. */
+static void reconcile(int route_answer, struct ha_restore_stats *st)
+{
+	sd_event *ev = NULL;
+	struct knl *k = NULL;
+	struct ha_restore *rs = NULL;
+
+	memset(&K, 0, sizeof(K));
+	K.route_answer = route_answer;
+	ck_assert_int_ge(sd_event_new(&ev), 0);
+	ck_assert_int_eq(knl_new_fake(ev, fake, NULL, &k), 0);
+	replay_three();
+	(void)ha_replay_drop_expired(bc, rp.now);
+	ck_assert_int_eq(ha_restore_start(k, bc, &scope, on_done, NULL, &rs), 0);
+	ck_assert(!K.done); /* never inside the call */
+	ck_assert(loop_run_until(ev, is_done, 5000));
+	ha_restore_get_stats(rs, st);
+	rs = ha_restore_free(rs);
+	k = knl_free(k);
+	sd_event_unref(ev);
+}
+
+START_TEST(reconcile_installs_what_is_missing)
+{
+	struct ha_restore_stats st;
+	struct bce *e;
+
+	reconcile(0, &st);
+	ck_assert_int_eq(K.result, 0);
+	ck_assert_uint_eq(K.dumps, 2); /* routes, then proxy entries */
+	ck_assert_uint_eq(K.newroute, 1);
+	ck_assert_uint_eq(K.newneigh, 1);
+	ck_assert_uint_eq(K.delroute + K.delneigh, 0);
+	ck_assert_uint_eq(st.installed, 1);
+	ck_assert_uint_eq(st.failed, 0);
+	e = bcache_lookup(bc, AP("2001:db8:1::100"));
+	ck_assert(!(e->restore & BCE_R_FAILED));
+}
+END_TEST
+
+START_TEST(reconcile_refused_install_is_marked)
+{
+	struct ha_restore_stats st;
+	struct bce *e;
+
+	reconcile(-ENOBUFS, &st);
+	ck_assert_uint_eq(st.failed, 1);
+	e = bcache_lookup(bc, AP("2001:db8:1::100"));
+	ck_assert(e->restore & BCE_R_FAILED);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ha-restore");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, replay_put_del_expired);
+	tcase_add_test(tc, record_round_trip);
+	tcase_add_test(tc, route_verdicts);
+	tcase_add_test(tc, proxy_verdicts);
+	tcase_add_test(tc, reconcile_installs_what_is_missing);
+	tcase_add_test(tc, reconcile_refused_install_is_marked);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
