@@ -24,6 +24,8 @@
 #                        for the one instance that plays the host's system charon), else
 #                        unix:///run/charon-NAME.vici
 #   charon_log NAME      the filelog path
+#   charon_dump_tails NAME...  the last 30 lines of NAME's mip6d log ($TOPO_DIR/NAME.log)
+#                        and of its charon log, as TAP comments (for a failed scenario)
 #   CHARON_PID[NAME]     the daemon's pid
 #
 # The generated strongswan.conf loads an explicit plugin list (the host may have
@@ -48,6 +50,15 @@ declare -A CHARON_PID CHARON_NS CHARON_URI
 
 charon_uri() { echo "${CHARON_URI[$1]:-unix:///run/charon-$1.vici}"; }
 charon_log() { echo "$TOPO_DIR/$1/charon.log"; }
+charon_dump_tails() {
+	local n
+	for n; do
+		echo "# $n mip6d log (tail):"
+		tail -30 "$TOPO_DIR/$n.log" | sed 's/^/#   /'
+		echo "# $n charon log (tail):"
+		tail -30 "$(charon_log "$n")" | sed 's/^/#   /'
+	done
+}
 
 charon_swanctl() {
 	local name=$1 conf=query.conf

@@ -202,12 +202,7 @@ check "mip6d never refused a MIGRATE for a reqid clash" sh -c "! grep -q 'not mi
 check "the site IKE SA was never terminated: still #${SITE%% *}" test "$(site_field uniqueid)" = "${SITE%% *}"
 
 if [ "$fails" -gt 0 ]; then
-	for n in ha mn; do
-		echo "# $n mip6d log (tail):"
-		tail -30 "$TOPO_DIR/$n.log" | sed 's/^/#   /'
-		echo "# $n charon log (tail):"
-		tail -30 "$(charon_log $n)" | sed 's/^/#   /'
-	done
+	charon_dump_tails ha mn
 	site_raw | sed 's/^/#   site: /'
 fi
 mip6_stop mn

@@ -202,12 +202,7 @@ check "K=0: a new IKE SA (new SPIs) from the new CoA, and the CHILD_SA up" wait_
 check "K=0: the CN's pings come back" wait_for 30 replies_after "$MOVED_US"
 
 if [ "$fails" -gt 0 ]; then
-	for n in ha mn; do
-		echo "# $n mip6d log (tail):"
-		tail -30 "$TOPO_DIR/$n.log" | sed 's/^/#   /'
-		echo "# $n charon log (tail):"
-		tail -30 "$(charon_log $n)" | sed 's/^/#   /'
-	done
+	charon_dump_tails ha mn
 fi
 mip6_stop mn
 mip6_stop ha

@@ -52,22 +52,22 @@ check "an MH type selector matches MH packets this host sends (out)" has "mh 5 o
 # name the protocol of its protocol-only MH entries (src/ipsec/spd.c); asserted here. A MIGRATE
 # with the "any protocol" selector (255, the PF_KEY-migrate draft's wildcard) is only
 # reported: measured, 6.1 finds the MH policy with it, 6.12 does not (ENOENT).
-M=/usr/bin/python3
+PY=/usr/bin/python3
 MIG=$(dirname "$0")/../lib/xfrm_migrate.py
 migrate_try() { # migrate_try SELECTOR_PROTO: 0 when the kernel accepts the MIGRATE
 	local hoa=2001:db8:1::100 ha=2001:db8:1::1
-	ip netns del M 2>/dev/null
-	ip netns add M &&
-		ip -n M xfrm policy add src $hoa/128 dst $ha/128 proto 135 dir out \
+	ip netns del migr 2>/dev/null
+	ip netns add migr &&
+		ip -n migr xfrm policy add src $hoa/128 dst $ha/128 proto 135 dir out \
 			tmpl proto esp mode transport reqid 1 &&
-		ip -n M xfrm state add src $hoa dst $ha proto esp spi 0x100 reqid 1 mode transport \
+		ip -n migr xfrm state add src $hoa dst $ha proto esp spi 0x100 reqid 1 mode transport \
 			aead 'rfc4106(gcm(aes))' 0x0102030405060708091011121314151617181920 128 || return 2
-	ip netns exec M "$M" "$MIG" send --sel $hoa/128,$ha/128 --dir out --proto "$1" \
+	ip netns exec migr "$PY" "$MIG" send --sel $hoa/128,$ha/128 --dir out --proto "$1" \
 		--migrate $hoa,$ha,$hoa,$ha,esp,transport,1 --kmaddress 2001:db8:2::100,$ha >/dev/null 2>&1
 }
 migrate_try 255
 echo "# MIGRATE with the any-protocol selector (255) on a proto-135 policy: $([ $? = 0 ] && echo found || echo "not found")"
 check "a MIGRATE naming proto 135 finds the protocol-only MH policy" migrate_try 135
-ip netns del M 2>/dev/null
+ip netns del migr 2>/dev/null
 echo "# $fails check(s) failed"
 [ "$fails" = 0 ]
