@@ -35,6 +35,7 @@
 #define BCE_R_PROXY_OK 0x04
 #define BCE_R_LL_OK 0x08    /* L=1: the link-local proxy entry */
 #define BCE_R_FAILED 0x10   /* the kernel refused the reinstall */
+#define BCE_R_BRR 0x20      /* restored: a Binding Refresh Request is due before expiry (§9.5.5) */
 
 /* CLOCK_REALTIME in µs. */
 uint64_t realtime_usec(void);

@@ -49,6 +49,7 @@
 #define HA_MAX_PREFIXES 64
 #define HA_MAX_OWN_ADDRS 64
 #define HA_DEFAULT_MAX_BINDINGS 1000000
+#define HA_BRR_LEAD_MIN (2 * USEC_PER_SEC) /* a restored binding's BRR: at least this before expiry */
 
 struct ha_home_if {
 	int ifindex;
@@ -133,6 +134,30 @@ static void ha_send_ba(struct ha *ha, const struct in6_addr *local, const struct
 		addr_str(hoa, h);
 		log_warning_errno(r, "sending a BA for %s failed: %m", h);
 	}
+}
+
+/*
+ * RFC 6275 §9.5.5, §6.1.2: a Binding Refresh Request to a binding close to expiry, sent as
+ * the BA is (to the CoA, type 2 routing header with the HoA); then the lifetime timer.
+ */
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void ha_send_brr(struct ha *ha, struct bce *e)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BRR };
+	struct mh_tx_info tx = { .src = e->local, .dst = e->coa, .rh2 = &e->hoa };
+	char h[INET6_ADDRSTRLEN];
+	int r;
+
+	addr_str(&e->hoa, h);
+	e->restore &= (uint8_t)~BCE_R_BRR;
+	r = io_mh_send(ha->io, &msg, &tx);
+	if (r < 0)
+		log_warning_errno(r, "sending a Binding Refresh Request to %s failed: %m", h);
+	else
+		log_info("binding of %s expires in %llu s: Binding Refresh Request sent", h,
+			 (unsigned long long)((e->expires - now_usec()) / USEC_PER_SEC));
+	(void)event_timer_arm(ha->m->event, &e->timer, e->expires, 100 * USEC_PER_MSEC, on_bce_timer, e);
 }
 
 /* §10.4.1: unsolicited NA with the Override flag for the HoA, from our link-layer address. */
@@ -318,6 +343,7 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
 {
 	e->expires = when;
+	e->restore &= (uint8_t)~BCE_R_BRR; /* a refresh came: no BRR (§9.5.5) */
 	(void)event_timer_arm(ha->m->event, &e->timer, when, 100 * USEC_PER_MSEC, on_bce_timer, e);
 }
 
@@ -587,6 +613,10 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	switch (e->state) {
 	case BCE_VALID:
+		if ((e->restore & BCE_R_BRR) && now_usec() < e->expires) {
+			ha_send_brr(ha, e);
+			break;
+		}
 		ha->expiries++;
 		ha_binding_delete(ha, e, "lifetime expired", false);
 		break;
@@ -1036,18 +1066,29 @@ static void ha_restore_load(struct ha *ha)
 		 ha->expired_at_start);
 }
 
-/* A restored entry is the HA's now: its lifetime timer; one the kernel refused expires at once. */
+/*
+ * A restored entry is the HA's now: its lifetime timer; one the kernel refused expires at
+ * once. RFC 6275 §9.5.5: a restored binding not refreshed HA_BRR_LEAD before it expires
+ * gets a Binding Refresh Request (the MN's own refresh timer may be gone too).
+ */
 static void take_restored(struct bce *e, void *userdata)
 {
 	struct ha *ha = userdata;
 	bool failed = e->restore & BCE_R_FAILED;
+	usec_t lead = (usec_t)e->lifetime_sec * USEC_PER_SEC / 10, now = now_usec();
 
 	if (!(e->restore & BCE_R_RESTORED))
 		return;
 	e->ha = ha;
 	e->restore = 0;
-	bce_set_timer(ha, e, failed ? now_usec() : e->expires);
+	bce_set_timer(ha, e, failed ? now : e->expires);
 	ha->restored += !failed;
+	if (failed)
+		return;
+	lead = lead < HA_BRR_LEAD_MIN ? HA_BRR_LEAD_MIN : lead;
+	e->restore = BCE_R_BRR;
+	(void)event_timer_arm(ha->m->event, &e->timer, e->expires > now + lead ? e->expires - lead : now,
+			      100 * USEC_PER_MSEC, on_bce_timer, e);
 }
 
 static void on_restored(int result, void *userdata)

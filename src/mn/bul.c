@@ -396,6 +396,18 @@ void bul_km_changed(struct bul_table *t)
 		km_check(e);
 }
 
+bool bul_input_brr(struct bul_table *t, const struct mh_rx_info *rx)
+{
+	struct bul_entry *e = bul_find(t, &rx->src, &rx->dst);
+
+	if (!e)
+		return false;
+	/* §11.7.4: "the mobile node SHOULD respond ... by sending a new Binding Update". */
+	if (e->state == BUL_REGISTERED)
+		bu_transmit(e, true);
+	return true;
+}
+
 void bul_timer_fired(struct bul_entry *e, enum bul_timer which)
 {
 	if (which == BUL_TIMER_KM) {

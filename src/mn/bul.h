@@ -210,4 +210,12 @@ void bul_timer_fired(struct bul_entry *e, enum bul_timer which);
 /* A parsed Binding Acknowledgement (type MH_TYPE_BA) from rx->src to rx->dst. */
 void bul_input_ba(struct bul_table *t, const struct mh_rx_info *rx, const struct mh_msg *msg);
 
+/*
+ * RFC 6275 §11.7.4: a Binding Refresh Request from rx->src to rx->dst (the HoA).
+ * The entry (rx->src, rx->dst) answers with a BU now when registered (a refresh,
+ * under MAX_UPDATE_RATE); in another state a BU is already on its way. false when
+ * there is no such entry (the caller ignores the BRR and counts it).
+ */
+bool bul_input_brr(struct bul_table *t, const struct mh_rx_info *rx);
+
 const char *bul_state_to_string(enum bul_state s);

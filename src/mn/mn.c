@@ -325,6 +325,20 @@ static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info
 	return DROP_NONE;
 }
 
+/* RFC 6275 §11.7.4: a BRR from our home agent asks for a BU now; any other is ignored and counted. */
+static enum mip6_drop mn_on_brr(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	struct mn *mn = userdata;
+	char h[INET6_ADDRSTRLEN];
+
+	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 || !bul_input_brr(mn->bul, rx)) {
+		addr_str(&rx->src, h);
+		log_debug("Binding Refresh Request from %s, not our home agent for this home address, ignoring", h);
+		return DROP_UNEXPECTED;
+	}
+	return DROP_NONE;
+}
+
 static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	char src[INET6_ADDRSTRLEN];
@@ -735,6 +749,7 @@ static int mn_start(struct manager *m)
 		return log_error_errno(r, "cannot monitor links: %m");
 	(void)io_mh_register(mn->io, MH_TYPE_BA, mn_on_ba, mn);
 	(void)io_mh_register(mn->io, MH_TYPE_BE, mn_on_be, mn);
+	(void)io_mh_register(mn->io, MH_TYPE_BRR, mn_on_brr, mn);
 	(void)io_nd_register(mn->io, NDISC_TYPE_RA, mn_on_ra, mn);
 	r = io_nd_link_add(mn->io, mn->ifname, types, ELEMENTSOF(types));
 	if (r < 0)
@@ -810,6 +825,7 @@ static void mn_stop(struct manager *m)
 	if (mn->io) {
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
+		(void)io_mh_register(mn->io, MH_TYPE_BRR, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
 		knl_cancel_owner(mn->knl, mn);
 	}

@@ -21,12 +21,15 @@
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "ha/bcache-journal.h"
+#include "ha/ha-restore.h"
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "io/io.h"
@@ -976,6 +979,60 @@ START_TEST(restart_keeps_the_binding)
 }
 END_TEST
 
+static unsigned n_brr(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 0;
+	return n;
+}
+
+static bool have_brr(void)
+{
+	return n_brr() > 0;
+}
+
+/*
+ * RFC 6275 §9.5.5: a restored binding close to expiry gets a Binding Refresh Request,
+ * laid out per §6.1.2 (Payload Proto 59, Header Len 0, MH Type 0, Reserved, Checksum,
+ * Reserved: 8 octets), to the CoA with the HoA in a type 2 routing header.
+ */
+START_TEST(restored_binding_close_to_expiry_gets_a_brr)
+{
+	struct bcs_record r = { .type = BCS_PUT, .hoa = A(HOA), .coa = A(COA1), .local = A(HA_ADDR),
+				.ba_dst = A(COA1), .seq = 20, .bu_flags = F_A | F_H, .lifetime_sec = 60,
+				.expires_rt = realtime_usec() + 3 * USEC_PER_SEC,
+				.ifindex = if_nametoindex("home0") };
+	struct bcj *j;
+	const struct sent *s = NULL;
+
+	ck_assert_int_eq(bcj_open(state_dir, &j), 0);
+	ck_assert_int_eq(bcj_append(j, &r), 0);
+	j = bcj_close(j);
+	start_ha(PERSIST_CONF);
+	ck_assert_ptr_nonnull(strstr(ctl_bc(), "\"seq\":20,"));
+	ck_assert_msg(run_until(have_brr, 2000), "no BRR for a binding 3 s from expiry");
+	for (unsigned i = 0; i < F.n_sent && !s; i++)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 0)
+			s = &F.sent[i];
+	ck_assert_uint_eq(s->len, 8);
+	ck_assert_uint_eq(s->buf[0], 59);
+	ck_assert_uint_eq(s->buf[1], 0);
+	ck_assert_uint_eq(s->buf[3] | s->buf[6] | s->buf[7], 0);
+	ck_assert(addr_is(&s->dst, COA1));
+	ck_assert(addr_is(&s->src, HA_ADDR));
+	ck_assert(s->has_rh2 && addr_is(&s->rh2, HOA));
+	/* One BRR; the MN's BU refreshes the binding (seq 21 > 20), no DAD. */
+	run_for(200);
+	ck_assert_uint_eq(n_brr(), 1);
+	F.n_sent = 0;
+	send_bu(HOA, COA1, 21, F_A | F_H, 64);
+	check_ba(ba(0), 0, 21, 64, COA1, HOA);
+	ck_assert_uint_eq(count_nd(135), 0);
+}
+END_TEST
+
 /* Without persistence the stop removes what it installed (the tunnel device takes the routes). */
 START_TEST(stop_without_persistence_removes)
 {
@@ -1035,6 +1092,7 @@ int main(void)
 	tcase_set_timeout(tk, 30);
 	tcase_add_test(tk, restart_keeps_the_binding);
 	tcase_add_test(tk, stop_without_persistence_removes);
+	tcase_add_test(tk, restored_binding_close_to_expiry_gets_a_brr);
 	suite_add_tcase(s, tk);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -461,6 +461,45 @@ START_TEST(refresh_without_advice_at_80_percent)
 }
 END_TEST
 
+/*
+ * A Binding Refresh Request, RFC 6275 §6.1.2 inside the MH of §6.1.1: Payload Proto 59,
+ * Header Len 0 (8 octets in all), MH Type 0, Reserved, Checksum, then 16 reserved bits.
+ */
+static bool brr(const struct in6_addr *from)
+{
+	static const uint8_t b[8] = { 59, 0, 0, 0, 0, 0, 0, 0 };
+	struct mh_rx_info rx = { .src = *from, .dst = HOA };
+	struct mh_msg m;
+
+	ck_assert_int_eq(mh_parse(b, sizeof(b), NULL, NULL, &m, NULL), 0);
+	ck_assert_int_eq(m.type, MH_TYPE_BRR);
+	return bul_input_brr(T, &rx);
+}
+
+/* §11.7.4: a BRR from the HA gets a BU (a refresh) at once; from anyone else, nothing. */
+START_TEST(brr_from_the_home_agent_gets_a_bu)
+{
+	struct in6_addr other = A("2001:db8:1::2");
+
+	make(false, false, 0);
+	move_done(&COA1, false);
+	ba_ok(1, false, -1);
+	ck_assert_int_eq(E->state, BUL_REGISTERED);
+	ck_assert_uint_eq(F.n_bu, 1);
+	F.now += 10 * SEC;
+	ck_assert(!brr(&other));
+	ck_assert_uint_eq(F.n_bu, 1);
+	ck_assert(brr(&HA));
+	ck_assert_uint_eq(F.n_bu, 2);
+	ck_assert_uint_eq(last_bu()->seq, 2);
+	ck_assert_uint_eq(last_bu()->lifetime, 100);
+	ck_assert_int_eq(E->state, BUL_BU_SENT);
+	/* A second BRR while that BU is outstanding sends nothing more. */
+	ck_assert(brr(&HA));
+	ck_assert_uint_eq(F.n_bu, 2);
+}
+END_TEST
+
 /* ---- moves ---- */
 
 START_TEST(home_deregisters_then_nothing)
@@ -753,6 +792,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, short_lifetime_rounds_up);
 	tcase_add_test(tc, refresh_at_the_binding_refresh_advice);
 	tcase_add_test(tc, refresh_without_advice_at_80_percent);
+	tcase_add_test(tc, brr_from_the_home_agent_gets_a_bu);
 	tcase_add_test(tc, home_deregisters_then_nothing);
 	tcase_add_test(tc, kernel_failure_still_registers);
 	tcase_add_test(tc, stale_kernel_batch_sends_nothing);
