@@ -111,6 +111,20 @@ static const char *drop_name(size_t i)
 	return mip6_drop_to_string((enum mip6_drop)i);
 }
 
+const char *mip6_limit_to_string(enum mip6_limit l)
+{
+	static const char *const names[_LIMIT_MAX] = {
+		[LIMIT_REG_RATE] = "registration-rate",
+		[LIMIT_BINDINGS] = "binding-limit",
+	};
+	return (l >= 0 && l < _LIMIT_MAX) ? names[l] : "?";
+}
+
+static const char *limit_name(size_t i)
+{
+	return mip6_limit_to_string((enum mip6_limit)i);
+}
+
 static int print_counters_json(struct manager *m, FILE *out)
 {
 	const struct mip6_counters *c = &m->counters;
@@ -126,6 +140,8 @@ static int print_counters_json(struct manager *m, FILE *out)
 	ctl_json_add_u64(k, "in", c->vici_in);
 	ctl_json_add_u64(k, "out", c->vici_out);
 	ctl_json_add_u64(k, "dropped", c->vici_dropped);
+	add_counter_map(o, "limits", c->limits, _LIMIT_MAX, limit_name);
+	ctl_json_add_u64(o, "log_suppressed", c->log_suppressed);
 	/* The host's, not mip6d's: every IPsec user of the machine counts into them. */
 	k = ctl_json_add_object(o, "system_wide");
 	ctl_json_add_str(k, "source", "/proc/net/xfrm_stat");
@@ -151,6 +167,10 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 		(unsigned long long)c->icmp6_param_problem_out);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
 		(unsigned long long)c->vici_out, (unsigned long long)c->vici_dropped);
+	fprintf(out, "\n%-17s %10s\n", "BA 130 by limit", "count");
+	for (int i = 0; i < _LIMIT_MAX; i++)
+		fprintf(out, "%-17s %10llu\n", mip6_limit_to_string(i), (unsigned long long)c->limits[i]);
+	fprintf(out, "\nrejected-BU log lines suppressed: %llu\n", (unsigned long long)c->log_suppressed);
 	fprintf(out, "\nsystem-wide (the whole host's IPsec, not only mip6d's; /proc/net/xfrm_stat):\n"
 		     "  XfrmInTmplMismatch %llu (packets without the IPsec a policy requires)\n"
 		     "  XfrmInNoPols       %llu (packets with no matching inbound policy)\n",
@@ -293,6 +313,7 @@ int manager_start(struct manager *m)
 		if (r < 0)
 			return r;
 	}
+	io_set_be_rate(m->io, m->config->binding_errors_per_sec); /* RFC 6275 §9.3.3 */
 	if (m->role && m->role->start) {
 		r = m->role->start(m);
 		if (r < 0)
@@ -413,6 +434,7 @@ static void reload_swap(struct manager *m, struct mip6_config *n)
 	struct mip6_config *old = m->config;
 
 	m->config = n;
+	io_set_be_rate(m->io, n->binding_errors_per_sec);
 	if (m->role && m->role->reloaded)
 		m->role->reloaded(m, old);
 	conf_free(old);

@@ -77,6 +77,12 @@ enum mip6_drop {
 	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
 	_DROP_MAX,
 };
+/* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */
+enum mip6_limit {
+	LIMIT_REG_RATE,      /* a new registration over HaMaxRegistrationsPerSec */
+	LIMIT_BINDINGS,      /* a new registration over HaMaxBindings (valid + under DAD) */
+	_LIMIT_MAX,
+};
 struct mip6_counters {
 	uint64_t mh_in[MIP6_MH_TYPES];
 	uint64_t mh_out[MIP6_MH_TYPES];
@@ -86,8 +92,11 @@ struct mip6_counters {
 	/* the key manager's VICI connection (src/io owns it): packets in, out, frames dropped */
 	uint64_t vici_in, vici_out, vici_dropped;
 	uint64_t icmp6_param_problem_out; /* §9.2 answers sent (src/io) */
+	uint64_t limits[_LIMIT_MAX]; /* answered, not dropped: ba_status_out[130] holds them too */
+	uint64_t log_suppressed;     /* rejected-BU log lines over RejectedBuLogPerSec */
 };
 const char *mip6_drop_to_string(enum mip6_drop d);
+const char *mip6_limit_to_string(enum mip6_limit l);
 
 struct manager {
 	sd_event *event;

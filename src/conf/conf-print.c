@@ -173,6 +173,10 @@ int conf_print(const struct mip6_config *c, FILE *f)
 
 	fputs("\n# Home agent\n", f);
 	fprintf(f, "HaMaxBindingLife %u;\n", c->ha_max_binding_life);
+	fprintf(f, "HaMaxBindings %u;\n", c->ha_max_bindings);
+	fprintf(f, "HaMaxRegistrationsPerSec %u;\n", c->ha_max_registrations_per_sec);
+	fprintf(f, "BindingErrorsPerSec %u;\n", c->binding_errors_per_sec);
+	fprintf(f, "RejectedBuLogPerSec %u;\n", c->rejected_bu_log_per_sec);
 	fprintf(f, "SendMobPfxAdvs %s;\n", onoff(c->send_mob_pfx_advs));
 	fprintf(f, "SendUnsolMobPfxAdvs %s;\n", onoff(c->send_unsol_mob_pfx_advs));
 	fprintf(f, "MinMobPfxAdvInterval %u;\n", c->min_mob_pfx_adv_interval);

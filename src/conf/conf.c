@@ -123,6 +123,10 @@ static int conf_defaults(struct mip6_config *c)
 	c->do_route_optimization_mn = true;
 	c->use_mn_ha_ipsec = true;
 	c->ha_max_binding_life = CONF_MAX_LIFETIME;
+	c->ha_max_bindings = 65536;
+	c->ha_max_registrations_per_sec = 1000;
+	c->binding_errors_per_sec = 10;
+	c->rejected_bu_log_per_sec = 10;
 	c->send_mob_pfx_advs = true;
 	c->send_unsol_mob_pfx_advs = true;
 	c->min_mob_pfx_adv_interval = 600;
@@ -1418,6 +1422,10 @@ static const struct keyword keywords[] = {
 	TOP_BOOL("KeyMngMobCapability", key_mng_mob_capability, false),
 	CUSTOM("IPsecPolicySet", CTX_TOP, kw_ipsec_set, false),
 	TOP_UINT("HaMaxBindingLife", ha_max_binding_life, 1, CONF_MAX_LIFETIME, false),
+	TOP_UINT("HaMaxBindings", ha_max_bindings, 1, 1000000, false),
+	TOP_UINT("HaMaxRegistrationsPerSec", ha_max_registrations_per_sec, 1, 1000000, false),
+	TOP_UINT("BindingErrorsPerSec", binding_errors_per_sec, 0, 1000000, false),
+	TOP_UINT("RejectedBuLogPerSec", rejected_bu_log_per_sec, 0, 1000000, false),
 	TOP_BOOL("SendMobPfxAdvs", send_mob_pfx_advs, true),
 	TOP_BOOL("SendUnsolMobPfxAdvs", send_unsol_mob_pfx_advs, true),
 	TOP_UINT("MinMobPfxAdvInterval", min_mob_pfx_adv_interval, 1, UINT32_MAX, true),

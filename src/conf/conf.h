@@ -195,6 +195,11 @@ struct mip6_config {
 
 	/* Home agent */
 	unsigned ha_max_binding_life;            /* 262140 s */
+	/* Limits for untrusted input (issue 10) */
+	unsigned ha_max_bindings;                /* HaMaxBindings, 65536 (valid + under DAD) */
+	unsigned ha_max_registrations_per_sec;   /* HaMaxRegistrationsPerSec, 1000 new bindings/s */
+	unsigned binding_errors_per_sec;         /* BindingErrorsPerSec, 10 (§9.3.3) */
+	unsigned rejected_bu_log_per_sec;        /* RejectedBuLogPerSec, 10 log lines/s */
 	bool send_mob_pfx_advs;                  /* true */
 	bool send_unsol_mob_pfx_advs;            /* true */
 	unsigned min_mob_pfx_adv_interval;       /* 600 s */

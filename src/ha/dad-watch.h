@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DAD_WATCH_MAX 1024
+#define DAD_WATCH_MAX 4096
 
 struct dad_watch_entry {
 	const void *owner; /* the binding cache entry */

@@ -12,6 +12,7 @@
 #include <ifaddrs.h>
 #include <linux/xfrm.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,6 +25,7 @@
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
 #include "core/sys-util.h"
 #include "ha/bcache-journal.h"
 #include "ha/bcache.h"
@@ -48,7 +50,6 @@
 #define HA_MAX_HOME_IFS 16
 #define HA_MAX_PREFIXES 64
 #define HA_MAX_OWN_ADDRS 64
-#define HA_DEFAULT_MAX_BINDINGS 1000000
 #define HA_BRR_LEAD_MIN (2 * USEC_PER_SEC) /* a restored binding's BRR: at least this before expiry */
 
 struct ha_home_if {
@@ -72,7 +73,8 @@ struct ha {
 	size_t n_own;
 	usec_t dad_timeout;
 	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
-	size_t max_bindings;
+	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
+	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
 	unsigned flush_pending;
 	int setup_stage;               /* the kernel setup chain's current step */
@@ -688,6 +690,34 @@ static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, con
 		ha_install_failed(ha, e);
 }
 
+/*
+ * Untrusted input must not flood the journal: at most RejectedBuLogPerSec lines a second
+ * about refused BUs; the suppressed ones are counted (mip6ctl counters: log_suppressed) and
+ * their number logged with the next line that passes.
+ */
+static void ha_log_rejected(struct ha *ha, const struct ha_bu *bu, uint8_t status)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
+	char more[64] = "";
+	const char *st = mh_ba_status_to_string(status);
+	uint64_t missed = ha->log_rl.suppressed;
+
+	ha->log_rl.per_sec = ha->m->config->rejected_bu_log_per_sec;
+	if (!ratelimit_allow(&ha->log_rl, now_usec())) {
+		ha->m->counters.log_suppressed++;
+		return;
+	}
+	ha->log_rl.suppressed = 0;
+	addr_str(&bu->hoa, h);
+	addr_str(&bu->coa, c);
+	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
+	if (missed)
+		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
+	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
+			      "BU for %s from %s refused: status %u (%s)%s", h, c, status, st ? st : "?", more);
+}
+
 /* §10.3.1: a new registration (or a newer BU for one under DAD) waits for DAD on the HoA. */
 static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
 			const struct ha_verdict *v)
@@ -698,7 +728,18 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 		bce_take_bu(e, bu, rx, v->lifetime_sec); /* DAD goes on; its end answers this BU */
 		return;
 	}
-	/* §9.5.1 "insufficient resources": no room to watch one more HoA under DAD. */
+	/*
+	 * RFC 6275 §9.5.1 "insufficient resources" (130): at most HaMaxRegistrationsPerSec new
+	 * bindings a second; no room to watch one more HoA under DAD counts as the binding limit.
+	 */
+	ha->reg_rl.per_sec = ha->m->config->ha_max_registrations_per_sec;
+	if (!ratelimit_allow(&ha->reg_rl, now_usec()) || ha->dad->n >= DAD_WATCH_MAX) {
+		ha->m->counters.limits[ha->dad->n >= DAD_WATCH_MAX ? LIMIT_BINDINGS : LIMIT_REG_RATE]++;
+		ha_log_rejected(ha, bu, MH_BA_INSUFFICIENT_RESOURCES);
+		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
+			   bu->seq, 0, 0);
+		return;
+	}
 	if (!hi || ha->dad->n >= DAD_WATCH_MAX || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
 		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
 			   bu->seq, 0, 0);
@@ -727,15 +768,7 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 static void ha_reject(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
 		      const struct ha_verdict *v)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
-	const char *st = mh_ba_status_to_string(v->status);
-
-	addr_str(&bu->hoa, h);
-	addr_str(&bu->coa, c);
-	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
-	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
-	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
-			      "BU for %s from %s refused: status %u (%s)", h, c, v->status, st ? st : "?");
+	ha_log_rejected(ha, bu, v->status);
 	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, v->status, v->ba_seq, 0, 0);
 	if (e && e->state == BCE_DAD) {
 		bce_free(ha, e);
@@ -838,7 +871,8 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		return DROP_BAD_ADDRESS;
 	e = bcache_lookup(ha->bc, &bu.hoa);
 	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
-		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD), ha->max_bindings,
+		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD),
+		  ha->m->config->ha_max_bindings, /* HaMaxBindings: valid + under DAD, 130 beyond (§9.5.1) */
 		  &bu, now_usec(), &v);
 	st = mh_ba_status_to_string(v.status);
 	log_debug("BU %s -> %s seq %u lifetime %u: action %d, status %u (%s)", h, c, bu.seq,
@@ -850,6 +884,8 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
 		return DROP_NO_CN_ROLE;
 	case HA_REJECT:
+		if (v.status == MH_BA_INSUFFICIENT_RESOURCES)
+			ha->m->counters.limits[LIMIT_BINDINGS]++; /* HaMaxBindings (§9.5.1) */
 		ha_reject(ha, e, &bu, rx, &v);
 		break;
 	case HA_DEREGISTER:
@@ -1044,7 +1080,8 @@ static void expire_foreign(struct bce *e, void *userdata)
 /* NonVolatileBindingCache: open the state file and replay it into the binding table. */
 static void ha_restore_load(struct ha *ha)
 {
-	struct ha_replay p = { .bc = ha->bc, .now = now_usec(), .now_rt = realtime_usec(), .max = ha->max_bindings };
+	struct ha_replay p = { .bc = ha->bc, .now = now_usec(), .now_rt = realtime_usec(),
+			       .max = ha->m->config->ha_max_bindings };
 	const char *dir = bcj_default_dir();
 	bool corrupt = false;
 	int r;
@@ -1236,7 +1273,8 @@ static int ha_start(struct manager *m)
 	ha->start_time = now_usec();
 	ha->io = m->io;
 	ha->knl = io_knl(m->io);
-	ha->max_bindings = HA_DEFAULT_MAX_BINDINGS;
+	ratelimit_init(&ha->reg_rl, c->ha_max_registrations_per_sec, now_usec());
+	ratelimit_init(&ha->log_rl, c->rejected_bu_log_per_sec, now_usec());
 	ha->dad_timeout = USEC_PER_SEC;
 	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0)
 		return r;
@@ -1613,7 +1651,7 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 {
 	struct ha *ha = m->role_data;
 
-	/* Bindings stay; prefixes, ACLs and the static keys of new pairs follow the new configuration. */
+	/* Bindings stay; prefixes, ACLs, limits and the static keys of new pairs follow the new configuration. */
 	ha_load_prefixes(ha);
 	ha_static_keys(ha);
 	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)

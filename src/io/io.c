@@ -8,6 +8,7 @@
 
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
 #include "core/time-util.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
@@ -45,12 +46,6 @@ struct io_nd_bufs {
 	struct ndisc_na na;
 };
 
-/* A token bucket: burst tokens, refilled at per_sec. */
-struct io_bucket {
-	unsigned tokens;
-	usec_t refilled;
-};
-
 struct io {
 	sd_event *event;
 	struct mip6_counters *counters;
@@ -64,7 +59,7 @@ struct io {
 	size_t n_links;
 	struct io_nd_bufs *nd_bufs;
 	/* rate limits: Binding Errors (§9.3.3), ICMPv6 Parameter Problems (RFC 4443 §2.4 (f)) */
-	struct io_bucket be, pp;
+	struct ratelimit be, pp;
 	struct icmp6_socket *err_sock; /* sends the ICMPv6 errors; opened on first use */
 	/* fakes */
 	io_capture_fn capture;
@@ -91,7 +86,8 @@ static int io_alloc(sd_event *e, struct mip6_counters *counters, struct io **ret
 	io->event = sd_event_ref(e);
 	io->counters = counters;
 	io->mh_fd = -EBADF;
-	io->be = io->pp = (struct io_bucket){ .tokens = IO_BE_BURST, .refilled = now_usec() };
+	ratelimit_init(&io->be, IO_BE_PER_SEC, now_usec());
+	ratelimit_init(&io->pp, IO_PP_PER_SEC, now_usec());
 	*ret = TAKE_PTR(io);
 	return 0;
 }
@@ -298,27 +294,16 @@ int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, b
 	return join ? icmp6_socket_join(l->sock, group, ifindex) : icmp6_socket_leave(l->sock, group, ifindex);
 }
 
-/* §9.3.3: Binding Errors are rate limited like ICMPv6 errors (RFC 4443 §2.4 (f)); both use this. */
-static bool bucket_take(struct io_bucket *b, unsigned burst, unsigned per_sec)
-{
-	usec_t now = now_usec();
-	uint64_t add = (now - b->refilled) * per_sec / USEC_PER_SEC;
-
-	if (add > 0) {
-		b->tokens = add >= burst ? burst : (unsigned)(b->tokens + add);
-		if (b->tokens > burst)
-			b->tokens = burst;
-		b->refilled = now;
-	}
-	if (b->tokens == 0)
-		return false;
-	b->tokens--;
-	return true;
-}
-
+/* §9.3.3: Binding Errors are rate limited like ICMPv6 errors (RFC 4443 §2.4 (f)): BindingErrorsPerSec. */
 static bool be_allowed(struct io *io)
 {
-	return bucket_take(&io->be, IO_BE_BURST, IO_BE_PER_SEC);
+	return ratelimit_allow(&io->be, now_usec());
+}
+
+void io_set_be_rate(struct io *io, unsigned per_sec)
+{
+	if (io)
+		io->be.per_sec = per_sec;
 }
 
 /*
@@ -445,7 +430,7 @@ static void send_param_problem(struct io *io, const uint8_t *mh, size_t len, con
 
 	if (rx->ext_overflow)
 		return; /* the pointer would be a guess */
-	if (!bucket_take(&io->pp, IO_PP_BURST, IO_PP_PER_SEC)) {
+	if (!ratelimit_allow(&io->pp, now_usec())) { /* RFC 4443 §2.4 (f) */
 		count_drop(io, DROP_RATE);
 		return;
 	}

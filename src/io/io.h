@@ -32,9 +32,10 @@
  * message.
  *
  * Binding Errors are rate limited (§9.3.3, like ICMPv6 errors): a token
- * bucket of IO_BE_BURST, refilled at IO_BE_PER_SEC; a BE over the limit is not
+ * bucket (core/ratelimit.h) of BindingErrorsPerSec (IO_BE_PER_SEC until the
+ * manager sets it: io_set_be_rate), bursts of as many; a BE over the limit is not
  * sent and counted as DROP_RATE. Parameter Problems have their own bucket
- * (IO_PP_BURST, IO_PP_PER_SEC); those sent are counted in icmp6_param_problem_out.
+ * (IO_PP_PER_SEC); those sent are counted in icmp6_param_problem_out.
  *
  * The key manager's connection: io_vici_open() creates the VICI client (the
  * connection object: both UNIX stream sockets to charon, their event sources,
@@ -61,10 +62,10 @@
 #include "mh/mh-socket.h"
 #include "netlink/nl-socket.h"
 
-#define IO_BE_BURST 10
-#define IO_BE_PER_SEC 10
-#define IO_PP_BURST 10 /* ICMPv6 Parameter Problems: the same kind of bucket */
-#define IO_PP_PER_SEC 10
+#define IO_BE_PER_SEC 10 /* default; BindingErrorsPerSec */
+#define IO_BE_BURST IO_BE_PER_SEC /* bursts: as many as the rate (core/ratelimit.h) */
+#define IO_PP_PER_SEC 10 /* ICMPv6 Parameter Problems: the same kind of bucket */
+#define IO_PP_BURST IO_PP_PER_SEC
 
 struct io;
 struct knl;
@@ -124,9 +125,11 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 
 /* Build msg and send it (counts mh_out, ba_status_out). 0 or a negative errno. */
 int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info *tx);
-/* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
+/* Binding Errors a second (BindingErrorsPerSec: token bucket, bursts of as many); 0: none. */
+void io_set_be_rate(struct io *io, unsigned per_sec);
 /* Join (or leave) a multicast group on a link's ND socket, e.g. a HoA's solicited-node group. */
 int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join);
+/* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
 int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
 	       const uint8_t *buf, size_t len);
 

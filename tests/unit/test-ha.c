@@ -466,6 +466,34 @@ START_TEST(link_local_compatibility)
 }
 END_TEST
 
+/* Limits (issue 10): new registrations per second and the binding limit answer 130, counted. */
+START_TEST(registration_limits)
+{
+	F.m->config->ha_max_registrations_per_sec = 2;
+	F.m->config->rejected_bu_log_per_sec = 1;
+	send_bu("2001:db8:1::101", COA1, 1, F_A | F_H, 64);
+	send_bu("2001:db8:1::102", COA1, 1, F_A | F_H, 64);
+	send_bu("2001:db8:1::103", COA1, 1, F_A | F_H, 64);
+	check_ba(ba(0), 130, 1, 0, COA1, "2001:db8:1::103");
+	ck_assert_uint_eq(F.m->counters.limits[LIMIT_REG_RATE], 1);
+	ck_assert_uint_eq(count_nd(135), 2);
+	/* HaMaxBindings counts the two under DAD: a third (the rate allowing) gets 130. */
+	F.m->config->ha_max_registrations_per_sec = 1000;
+	F.m->config->ha_max_bindings = 2;
+	send_bu("2001:db8:1::104", COA1, 1, F_A | F_H, 64);
+	check_ba(ba(1), 130, 1, 0, COA1, "2001:db8:1::104");
+	ck_assert_uint_eq(F.m->counters.limits[LIMIT_BINDINGS], 1);
+	/* Refused BUs beyond RejectedBuLogPerSec are not logged, only counted. */
+	send_bu("2001:db8:9::1", COA1, 1, F_A | F_H, 64);
+	send_bu("2001:db8:9::2", COA1, 1, F_A | F_H, 64);
+	ck_assert_uint_ge(F.m->counters.log_suppressed, 1);
+	/* The two registrations under DAD complete. */
+	want_ba = 6;
+	ck_assert(run_until(have_ba, 5000));
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 2);
+}
+END_TEST
+
 START_TEST(bu_during_dad)
 {
 	send_bu(HOA, COA1, 20, F_A | F_H, 64);
@@ -1072,6 +1100,7 @@ int main(void)
 	tcase_add_test(tc, bu_during_dad);
 	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
 	tcase_add_test(tc, link_local_compatibility);
+	tcase_add_test(tc, registration_limits);
 	tcase_add_test(tc, deregistration_during_dad);
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);
