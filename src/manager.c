@@ -64,6 +64,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_HEADER_LEN] = "header-len",
 		[DROP_BAD_ADDRESS] = "bad-address",
 		[DROP_NO_CN_ROLE] = "no-cn-role",
+		[DROP_SOCKET_OVERFLOW] = "socket-overflow",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }

@@ -75,6 +75,7 @@ enum mip6_drop {
 	DROP_HEADER_LEN,    /* §9.2: Header Len below the type's minimum (the same) */
 	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7) */
 	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
+	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH or an ICMPv6 socket's queue was full (SO_RXQ_OVFL) */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/rxq-ovfl.h"
 #include "icmp6/icmp6-socket.h"
 
 struct icmp6_socket {
@@ -57,6 +58,7 @@ int icmp6_socket_new(const struct icmp6_socket_config *cfg, struct icmp6_socket 
 
 	if ((r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")) < 0 ||
+	    (r = setsockopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, cfg->multicast_loop,
@@ -147,7 +149,7 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 	/* Room for PKTINFO and HOPLIMIT, with slack; MSG_CTRUNC is still checked. */
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)) + 64];
 	} control;
 	struct sockaddr_in6 from = {};
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
@@ -185,6 +187,8 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 	info.src = from.sin6_addr;
 
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (rxq_ovfl_from_cmsg(c, &info.rxq_ovfl))
+			info.has_rxq_ovfl = true;
 		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
 		if (c->cmsg_type == IPV6_PKTINFO &&

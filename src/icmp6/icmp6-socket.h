@@ -44,6 +44,8 @@ struct icmp6_rxinfo {
 	struct in6_addr dst; /* :: if the kernel gave no IPV6_PKTINFO */
 	int ifindex;         /* 0 if no IPV6_PKTINFO */
 	int hop_limit;       /* -1 if no IPV6_HOPLIMIT */
+	bool has_rxq_ovfl;   /* SO_RXQ_OVFL: the socket's drop count so far (core/rxq-ovfl.h) */
+	uint32_t rxq_ovfl;
 };
 
 struct icmp6_socket_stats {

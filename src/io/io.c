@@ -9,6 +9,7 @@
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
+#include "core/rxq-ovfl.h"
 #include "core/time-util.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
@@ -26,6 +27,7 @@ struct io_link {
 	int ifindex;
 	struct icmp6_socket *sock;
 	sd_event_source *src;
+	uint32_t rxq_ovfl; /* the socket's last SO_RXQ_OVFL count */
 };
 
 struct io_mh_handler {
@@ -52,6 +54,7 @@ struct io {
 	struct knl *knl;
 	struct vici_client *vici; /* the key manager's connection, when it has one */
 	int mh_fd;
+	uint32_t mh_rxq_ovfl; /* the MH socket's last SO_RXQ_OVFL count */
 	sd_event_source *mh_src;
 	struct io_mh_handler mh[MIP6_MH_TYPES];
 	struct io_nd_handler nd[256];
@@ -448,6 +451,13 @@ static void send_param_problem(struct io *io, const uint8_t *mh, size_t len, con
 
 /* ---- receiving: Mobility Header ------------------------------------------------- */
 
+/* Messages the kernel dropped before us, a full receive queue (SO_RXQ_OVFL), counted as drops. */
+static void count_overflow(struct io *io, uint32_t *last, bool has, uint32_t now)
+{
+	if (has)
+		io->counters->drops[DROP_SOCKET_OVERFLOW] += rxq_ovfl_delta(last, now);
+}
+
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
 {
 	struct mh_msg msg;
@@ -455,6 +465,7 @@ void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_
 	const struct io_mh_handler *h;
 	char s[INET6_ADDRSTRLEN];
 
+	count_overflow(io, &io->mh_rxq_ovfl, rx->has_rxq_ovfl, rx->rxq_ovfl);
 	if (rx->truncated) {
 		count_drop(io, DROP_TRUNCATED);
 		return;
@@ -570,6 +581,7 @@ static int on_nd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		}
 		if (r < 0)
 			break;
+		count_overflow(l->io, &l->rxq_ovfl, rx.has_rxq_ovfl, rx.rxq_ovfl);
 		if (rx.ifindex == 0)
 			rx.ifindex = l->ifindex;
 		io_nd_input(l->io, buf, len, &rx);

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/rxq-ovfl.h"
 #include "mh/mh-socket.h"
 
 #ifndef IPPROTO_MH
@@ -28,7 +29,8 @@ int mh_socket_open(int *ret_fd)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVDSTOPTS, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVRTHDR, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPOPTS, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0) {
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0) {
 		int r = -errno;
 		close(fd);
 		return r;
@@ -110,6 +112,8 @@ int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info)
 		if (c->cmsg_len < CMSG_LEN(0))
 			return -EBADMSG;
 		dlen = c->cmsg_len - CMSG_LEN(0);
+		if (rxq_ovfl_from_cmsg(c, &info->rxq_ovfl))
+			info->has_rxq_ovfl = true;
 		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
 		switch (c->cmsg_type) {

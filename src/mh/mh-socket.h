@@ -32,6 +32,8 @@ struct mh_rx_info {
 	bool has_rh2;
 	struct in6_addr rh2;  /* address now in the RH2 */
 	bool truncated;       /* MSG_TRUNC or MSG_CTRUNC: drop */
+	bool has_rxq_ovfl;    /* SO_RXQ_OVFL: the socket's drop count so far (core/rxq-ovfl.h) */
+	uint32_t rxq_ovfl;
 	/*
 	 * The extension headers between the IPv6 header and the MH, as the kernel
 	 * handed them (IPV6_HOPOPTS, IPV6_RTHDR, IPV6_DSTOPTS, in packet order; a

@@ -221,6 +221,47 @@ START_TEST(be_rate_limited)
 }
 END_TEST
 
+/* BindingErrorsPerSec: the rate the manager sets; 0 sends none. */
+START_TEST(be_rate_configured)
+{
+	static const uint8_t unknown[8] = { 59, 0, 200, 0, 0, 0, 0, 0 };
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	io_set_be_rate(f.io, 0);
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	for (int i = 0; i < 5; i++)
+		io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+	ck_assert_uint_eq(f.sent.n, 0);
+	ck_assert_uint_eq(f.c.drops[DROP_RATE], 5);
+	teardown(&f);
+}
+END_TEST
+
+/* SO_RXQ_OVFL: the growth of the kernel's count is added to socket-overflow, once. */
+START_TEST(socket_overflow_counted)
+{
+	static const uint8_t brr[8] = { 59, 0, 0, 0, 0, 0, 0, 0 };
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	io_mh_input(f.io, brr, sizeof(brr), &rx); /* no count attached: nothing dropped yet */
+	ck_assert_uint_eq(f.c.drops[DROP_SOCKET_OVERFLOW], 0);
+	rx.has_rxq_ovfl = true;
+	rx.rxq_ovfl = 5;
+	io_mh_input(f.io, brr, sizeof(brr), &rx);
+	io_mh_input(f.io, brr, sizeof(brr), &rx); /* the same count again: no new drop */
+	ck_assert_uint_eq(f.c.drops[DROP_SOCKET_OVERFLOW], 5);
+	rx.rxq_ovfl = 12;
+	io_mh_input(f.io, brr, sizeof(brr), &rx);
+	ck_assert_uint_eq(f.c.drops[DROP_SOCKET_OVERFLOW], 12);
+	teardown(&f);
+}
+END_TEST
+
 /*
  * RFC 6275 §9.2: Payload Proto other than 59 -> discard, ICMPv6 Parameter
  * Problem code 0 pointing at it (RFC 4443 §3.4: type 4, code 0, 32-bit
@@ -403,6 +444,8 @@ int main(void)
 	tcase_add_test(tc, malformed_is_dropped_silently);
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, be_rate_limited);
+	tcase_add_test(tc, be_rate_configured);
+	tcase_add_test(tc, socket_overflow_counted);
 	tcase_add_test(tc, payload_proto_gets_param_problem);
 	tcase_add_test(tc, short_header_len_behind_hao_gets_param_problem);
 	tcase_add_test(tc, param_problem_rate_limited);

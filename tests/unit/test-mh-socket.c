@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/rxq-ovfl.h"
 #include "mh/mh-socket.h"
 
 static bool have_netns;
@@ -103,6 +104,78 @@ START_TEST(extension_headers_kept)
 }
 END_TEST
 
+/*
+ * SO_RXQ_OVFL on the host kernel: a receiver with the smallest queue gets a burst it cannot
+ * hold; every message is either received or in the kernel's drop count the packets carry.
+ */
+START_TEST(receive_queue_overflow_counted)
+{
+	uint8_t brr[8] = { 59, 0, 0, 0, 0, 0, 0, 0 }, buf[256];
+	struct mh_tx_info tx = { 0 };
+	struct mh_rx_info rx;
+	uint32_t last = 0;
+	uint64_t dropped = 0;
+	int rfd, sfd, small = 1, sent = 200, got = 0;
+
+	if (!have_netns)
+		return;
+	ck_assert_int_eq(mh_socket_open(&rfd), 0);
+	ck_assert_int_eq(mh_socket_open(&sfd), 0);
+	ck_assert_int_eq(setsockopt(rfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	inet_pton(AF_INET6, "::1", &tx.dst);
+	inet_pton(AF_INET6, "::1", &tx.src);
+	for (int i = 0; i < sent; i++)
+		ck_assert_int_eq(mh_socket_send(sfd, brr, sizeof(brr), &tx), 0);
+	/* A last one after the queue drained carries the final count. */
+	while (mh_socket_recv(rfd, buf, sizeof(buf), &rx) >= 0) {
+		got++;
+		if (rx.has_rxq_ovfl)
+			dropped += rxq_ovfl_delta(&last, rx.rxq_ovfl);
+	}
+	ck_assert_int_eq(mh_socket_send(sfd, brr, sizeof(brr), &tx), 0);
+	ck_assert_int_eq(mh_socket_recv(rfd, buf, sizeof(buf), &rx), 8);
+	got++;
+	ck_assert(rx.has_rxq_ovfl);
+	dropped += rxq_ovfl_delta(&last, rx.rxq_ovfl);
+	ck_assert_int_lt(got, sent); /* the queue did overflow */
+	ck_assert_uint_eq(dropped + (uint64_t)got, (uint64_t)sent + 1);
+	close(sfd);
+	close(rfd);
+}
+END_TEST
+
+/* The control message parser and the wrap of the 32-bit count. */
+START_TEST(rxq_ovfl_cmsg)
+{
+	uint8_t control[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(uint64_t))] __attribute__((aligned(8))) = { 0 };
+	struct msghdr m = { .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct mh_rx_info info = { 0 };
+	uint32_t v = 7, last = 0xfffffffeu;
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SO_RXQ_OVFL;
+	c->cmsg_len = CMSG_LEN(sizeof(v));
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+	c = CMSG_NXTHDR(&m, c);
+	c->cmsg_level = SOL_SOCKET; /* a wrong length is not taken */
+	c->cmsg_type = SO_RXQ_OVFL;
+	c->cmsg_len = CMSG_LEN(sizeof(uint64_t));
+	ck_assert_int_eq(mh_socket_parse_cmsg(&m, &info), 0);
+	ck_assert(info.has_rxq_ovfl);
+	ck_assert_uint_eq(info.rxq_ovfl, 7);
+	m.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_type = SO_RCVBUF;
+	info = (struct mh_rx_info){ 0 };
+	ck_assert_int_eq(mh_socket_parse_cmsg(&m, &info), 0);
+	ck_assert(!info.has_rxq_ovfl);
+	ck_assert_uint_eq(rxq_ovfl_delta(&last, 1), 3);
+	ck_assert_uint_eq(last, 1);
+	ck_assert_uint_eq(rxq_ovfl_delta(&last, 1), 0);
+}
+END_TEST
+
 START_TEST(hao_parse)
 {
 	/* Dest opts: nh 135, len 2 (24 bytes): PadN(2) ... HAO at 8n+6. */
@@ -145,6 +218,8 @@ int main(void)
 	tcase_add_test(tc, loopback_roundtrip);
 	tcase_add_test(tc, hao_parse);
 	tcase_add_test(tc, extension_headers_kept);
+	tcase_add_test(tc, receive_queue_overflow_counted);
+	tcase_add_test(tc, rxq_ovfl_cmsg);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
