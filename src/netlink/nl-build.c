@@ -7,9 +7,13 @@
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
 #include <linux/lwtunnel.h>
+#include <linux/if_ether.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_gact.h>
 #include <linux/xfrm.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -279,6 +283,119 @@ int knl_build_link_get(const char *name, struct nl_msg **ret)
 	if (r < 0)
 		return r;
 	PUT(nla_put_string(m, IFLA_IFNAME, name));
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+/* ---- tc: the clsact qdisc and flower filters (reverse-tunnel source check) ---- */
+
+int knl_build_clsact(enum knl_op op, int ifindex, struct nl_msg **ret)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0),
+		.tcm_parent = TC_H_CLSACT,
+	};
+	int flags, r;
+
+	if (op_flags(op, &flags) < 0 || op == KNL_OP_REPLACE || ifindex <= 0)
+		return -EINVAL;
+	r = msg_new(op == KNL_OP_DEL ? RTM_DELQDISC : RTM_NEWQDISC, NLM_F_ACK | flags, &t, sizeof(t), &m);
+	if (r < 0)
+		return r;
+	PUT(nla_put_string(m, TCA_KIND, "clsact"));
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+/* The tcmsg of a filter on the clsact ingress: tcm_info = prio << 16 | protocol (network order). */
+static struct tcmsg tc_filter_hdr(const struct knl_tc_filter *f)
+{
+	uint16_t proto = htons(f->drop ? ETH_P_ALL : ETH_P_IPV6);
+
+	return (struct tcmsg){
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = f->ifindex,
+		.tcm_handle = f->handle,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+		.tcm_info = TC_H_MAKE((uint32_t)f->prio << 16, proto),
+	};
+}
+
+/* TCA_FLOWER_ACT: action 1 = gact with TC_ACT_SHOT. */
+static int put_gact_drop(struct nl_msg *m)
+{
+	struct tc_gact p = { .action = TC_ACT_SHOT };
+	struct nlattr *acts, *act, *opts;
+
+	if (!(acts = nla_nest_start(m, TCA_FLOWER_ACT)) || !(act = nla_nest_start(m, 1)))
+		return -ENOMEM;
+	PUT(nla_put_string(m, TCA_ACT_KIND, "gact"));
+	if (!(opts = nla_nest_start(m, TCA_ACT_OPTIONS)))
+		return -ENOMEM;
+	PUT(nla_put(m, TCA_GACT_PARMS, sizeof(p), &p));
+	PUT(nla_nest_end(m, opts));
+	PUT(nla_nest_end(m, act));
+	PUT(nla_nest_end(m, acts));
+	return 0;
+}
+
+static int put_flower_keys(struct nl_msg *m, const struct knl_tc_filter *f)
+{
+	static const struct in6_addr all_ones = { .s6_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+							       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+	PUT(nla_put_u16(m, TCA_FLOWER_KEY_ETH_TYPE, htons(ETH_P_IPV6)));
+	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC, &f->enc_src));
+	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, &all_ones));
+	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC, &f->src));
+	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC_MASK, &all_ones));
+	return 0;
+}
+
+int knl_build_tc_filter(enum knl_op op, const struct knl_tc_filter *f, struct nl_msg **ret)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct tcmsg t = tc_filter_hdr(f);
+	struct nlattr *opts;
+	int flags, r;
+
+	if (op_flags(op, &flags) < 0 || f->ifindex <= 0 || f->prio == 0 || (op != KNL_OP_DEL && f->handle == 0))
+		return -EINVAL;
+	if (op != KNL_OP_DEL && !f->drop && (addr_is_any(&f->enc_src) || addr_is_any(&f->src)))
+		return -EINVAL;
+	r = msg_new(op == KNL_OP_DEL ? RTM_DELTFILTER : RTM_NEWTFILTER, NLM_F_ACK | flags, &t, sizeof(t), &m);
+	if (r < 0)
+		return r;
+	PUT(nla_put_string(m, TCA_KIND, "flower"));
+	if (op != KNL_OP_DEL) {
+		if (!(opts = nla_nest_start(m, TCA_OPTIONS)))
+			return -ENOMEM;
+		PUT(nla_put_u32(m, TCA_FLOWER_FLAGS, TCA_CLS_FLAGS_SKIP_HW));
+		if (f->drop)
+			PUT(put_gact_drop(m));
+		else
+			PUT(put_flower_keys(m, f));
+		PUT(nla_nest_end(m, opts));
+	}
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+int knl_build_tc_filter_get(const struct knl_tc_filter *f, struct nl_msg **ret)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct tcmsg t = tc_filter_hdr(f);
+	int r;
+
+	if (f->ifindex <= 0 || f->prio == 0 || f->handle == 0)
+		return -EINVAL;
+	r = msg_new(RTM_GETTFILTER, NLM_F_ACK, &t, sizeof(t), &m);
+	if (r < 0)
+		return r;
+	PUT(nla_put_string(m, TCA_KIND, "flower"));
 	*ret = TAKE_PTR(m);
 	return 0;
 }

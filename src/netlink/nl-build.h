@@ -42,6 +42,19 @@ int knl_build_link_set_up(int ifindex, bool up, struct nl_msg **ret);
 /* RTM_GETLINK by name: the reply is one RTM_NEWLINK. */
 int knl_build_link_get(const char *name, struct nl_msg **ret);
 
+/*
+ * The clsact qdisc of ifindex (RTM_NEWQDISC / RTM_DELQDISC, kind "clsact", parent
+ * TC_H_CLSACT). KNL_OP_REPLACE is refused (-EINVAL): a qdisc is added or deleted.
+ */
+int knl_build_clsact(enum knl_op op, int ifindex, struct nl_msg **ret);
+/*
+ * A flower filter on the clsact ingress of f->ifindex (RTM_NEWTFILTER / RTM_DELTFILTER;
+ * see struct knl_tc_filter). ADD/REPLACE need f->handle != 0 and f->prio != 0.
+ */
+int knl_build_tc_filter(enum knl_op op, const struct knl_tc_filter *f, struct nl_msg **ret);
+/* RTM_GETTFILTER of one filter (ifindex, prio, handle, drop for its protocol): one RTM_NEWTFILTER. */
+int knl_build_tc_filter_get(const struct knl_tc_filter *f, struct nl_msg **ret);
+
 int knl_build_xfrm_policy(enum knl_op op, const struct knl_xfrm_policy *p, struct nl_msg **ret);
 /* DEL uses src, dst, proto and spi only. */
 int knl_build_xfrm_state(enum knl_op op, const struct knl_xfrm_state *s, struct nl_msg **ret);

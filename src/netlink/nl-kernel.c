@@ -392,6 +392,34 @@ int knl_link_lookup(struct knl *k, const char *name, const void *owner, knl_even
 	return submit_call(k, NETLINK_ROUTE, m, owner, found, done, userdata);
 }
 
+int knl_clsact(struct knl *k, enum knl_op op, int ifindex, const void *owner, knl_done_fn done, void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_clsact(op, ifindex, &m);
+
+	return submit(k, KNL_SOCKET_RTNL, r, m, op_map(op), owner, done, userdata);
+}
+
+int knl_tc_filter(struct knl *k, enum knl_op op, const struct knl_tc_filter *f, const void *owner,
+		  knl_done_fn done, void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_tc_filter(op, f, &m);
+
+	return submit(k, KNL_SOCKET_RTNL, r, m, op_map(op), owner, done, userdata);
+}
+
+int knl_tc_filter_get(struct knl *k, const struct knl_tc_filter *f, const void *owner, knl_event_fn found,
+		      knl_done_fn done, void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_tc_filter_get(f, &m);
+
+	if (r < 0)
+		return r;
+	return submit_call(k, NETLINK_ROUTE, m, owner, found, done, userdata);
+}
+
 int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
 		    knl_done_fn done, void *userdata)
 {

@@ -103,6 +103,18 @@ int knl_link_set_up(struct knl *k, int ifindex, bool up, const void *owner, knl_
 int knl_link_lookup(struct knl *k, const char *name, const void *owner, knl_event_fn found, knl_done_fn done,
 		    void *userdata);
 
+/*
+ * tc (struct knl_tc_filter): the clsact qdisc (ADD maps EEXIST to KNL_RESULT_EXISTED, DEL
+ * maps its absence to KNL_RESULT_ABSENT) and flower filters on its ingress (the same maps;
+ * DEL with handle 0 deletes the whole prio). knl_tc_filter_get: found runs with the filter
+ * (KNL_EVENT_TC_FILTER, its first action's packet count) before done(0).
+ */
+int knl_clsact(struct knl *k, enum knl_op op, int ifindex, const void *owner, knl_done_fn done, void *userdata);
+int knl_tc_filter(struct knl *k, enum knl_op op, const struct knl_tc_filter *f, const void *owner,
+		  knl_done_fn done, void *userdata);
+int knl_tc_filter_get(struct knl *k, const struct knl_tc_filter *f, const void *owner, knl_event_fn found,
+		      knl_done_fn done, void *userdata);
+
 int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
 		    knl_done_fn done, void *userdata);
 int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,

@@ -7,7 +7,11 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/lwtunnel.h>
+#include <linux/gen_stats.h>
+#include <linux/if_ether.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
@@ -39,6 +43,7 @@ static const char *const event_names[_KNL_EVENT_MAX] = {
 	[KNL_EVENT_XFRM_REPORT] = "xfrm-report",
 	[KNL_EVENT_XFRM_ACQUIRE] = "xfrm-acquire",
 	[KNL_EVENT_XFRM_POLICY_FLUSH] = "xfrm-policy-flush",
+	[KNL_EVENT_TC_FILTER] = "tc-filter",
 };
 
 const char *knl_event_type_to_string(enum knl_event_type t)
@@ -466,6 +471,86 @@ static int parse_neigh(struct nlmsghdr *nlh, struct knl_event *ret)
 	return 1;
 }
 
+/* ---- tc filters (RTM_NEWTFILTER replies; the HA's flower filters, nl-types.h) ---- */
+
+static const struct nla_policy tcf_policy[TCA_MAX + 1] = {
+	[TCA_KIND] = { .type = NLA_STRING, .maxlen = IFNAMSIZ },
+	[TCA_OPTIONS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy flower_policy[TCA_FLOWER_MAX + 1] = {
+	[TCA_FLOWER_ACT] = { .type = NLA_NESTED },
+	[TCA_FLOWER_KEY_IPV6_SRC] = ADDR6,
+	[TCA_FLOWER_KEY_ENC_IPV6_SRC] = ADDR6,
+};
+
+static const struct nla_policy act_policy[TCA_ACT_MAX + 1] = {
+	[TCA_ACT_STATS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy stats_policy[TCA_STATS_MAX + 1] = {
+	/* struct gnet_stats_basic: u64 bytes, u32 packets (16 with the padding the kernel sends). */
+	[TCA_STATS_BASIC] = { .type = NLA_UNSPEC, .minlen = 12 },
+};
+
+/* The packets counted by the first action of TCA_FLOWER_ACT (0 when there is none). */
+static int parse_act_packets(struct nlattr *acts, uint64_t *ret)
+{
+	struct nlattr *list[TCA_ACT_MAX_PRIO + 1] = {}, *a[TCA_ACT_MAX + 1] = {}, *st[TCA_STATS_MAX + 1] = {};
+	uint32_t packets;
+
+	*ret = 0;
+	if (nla_parse_nested(list, TCA_ACT_MAX_PRIO, acts, NULL) < 0)
+		return -EBADMSG;
+	if (!list[1])
+		return 0;
+	if (nla_parse_nested(a, TCA_ACT_MAX, list[1], (struct nla_policy *)act_policy) < 0)
+		return -EBADMSG;
+	if (!a[TCA_ACT_STATS])
+		return 0;
+	if (nla_parse_nested(st, TCA_STATS_MAX, a[TCA_ACT_STATS], (struct nla_policy *)stats_policy) < 0)
+		return -EBADMSG;
+	if (!st[TCA_STATS_BASIC])
+		return 0;
+	memcpy(&packets, (const uint8_t *)nla_data(st[TCA_STATS_BASIC]) + 8, sizeof(packets));
+	*ret = packets;
+	return 0;
+}
+
+static int parse_tfilter(struct nlmsghdr *nlh, struct knl_event *ret)
+{
+	struct nlattr *tb[TCA_MAX + 1] = {}, *fl[TCA_FLOWER_MAX + 1] = {};
+	struct knl_tc_filter *f = &ret->tc_filter;
+	char kind[IFNAMSIZ];
+	struct tcmsg t;
+	int r;
+
+	r = parse_attrs(nlh, sizeof(t), tb, TCA_MAX, tcf_policy);
+	if (r < 0)
+		return r;
+	memcpy(&t, NLMSG_DATA(nlh), sizeof(t));
+	if (!tb[TCA_KIND] || get_string(tb[TCA_KIND], kind, sizeof(kind)) < 0)
+		return -EBADMSG;
+	if (strcmp(kind, "flower") != 0 || t.tcm_ifindex <= 0)
+		return 0; /* not one of ours */
+	*ret = (struct knl_event){ .type = KNL_EVENT_TC_FILTER, .removed = nlh->nlmsg_type == RTM_DELTFILTER };
+	f->ifindex = t.tcm_ifindex;
+	f->prio = (uint16_t)(TC_H_MAJ(t.tcm_info) >> 16);
+	f->handle = t.tcm_handle;
+	f->drop = TC_H_MIN(t.tcm_info) == htons(ETH_P_ALL);
+	if (!tb[TCA_OPTIONS])
+		return 1;
+	if (nla_parse_nested(fl, TCA_FLOWER_MAX, tb[TCA_OPTIONS], (struct nla_policy *)flower_policy) < 0)
+		return -EBADMSG;
+	if (fl[TCA_FLOWER_KEY_ENC_IPV6_SRC])
+		get_addr6(fl[TCA_FLOWER_KEY_ENC_IPV6_SRC], &f->enc_src);
+	if (fl[TCA_FLOWER_KEY_IPV6_SRC])
+		get_addr6(fl[TCA_FLOWER_KEY_IPV6_SRC], &f->src);
+	if (fl[TCA_FLOWER_ACT] && parse_act_packets(fl[TCA_FLOWER_ACT], &f->packets) < 0)
+		return -EBADMSG;
+	return 1;
+}
+
 int knl_parse_rtnl(const uint8_t *msg, size_t len, struct knl_event *ret)
 {
 	_cleanup_(msg_copy_done) struct msg_copy c = {};
@@ -497,6 +582,10 @@ int knl_parse_rtnl(const uint8_t *msg, size_t len, struct knl_event *ret)
 	case RTM_DELNEIGH:
 		hdrlen = sizeof(struct ndmsg);
 		break;
+	case RTM_NEWTFILTER:
+	case RTM_DELTFILTER:
+		hdrlen = sizeof(struct tcmsg);
+		break;
 	default:
 		return 0;
 	}
@@ -516,6 +605,9 @@ int knl_parse_rtnl(const uint8_t *msg, size_t len, struct knl_event *ret)
 	case RTM_NEWRULE:
 	case RTM_DELRULE:
 		return parse_rule(c.nlh, ret);
+	case RTM_NEWTFILTER:
+	case RTM_DELTFILTER:
+		return parse_tfilter(c.nlh, ret);
 	default:
 		return parse_neigh(c.nlh, ret);
 	}

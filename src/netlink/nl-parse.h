@@ -34,6 +34,7 @@ enum knl_event_type {
 	KNL_EVENT_XFRM_REPORT,
 	KNL_EVENT_XFRM_ACQUIRE,
 	KNL_EVENT_XFRM_POLICY_FLUSH, /* XFRM_MSG_FLUSHPOLICY: every policy of policy.ptype is gone */
+	KNL_EVENT_TC_FILTER,	     /* RTM_NEWTFILTER / RTM_DELTFILTER of a flower filter */
 	_KNL_EVENT_MAX,
 	_KNL_EVENT_INVALID = -22,
 };
@@ -51,6 +52,7 @@ struct knl_event {
 		struct knl_xfrm_migrate migrate;
 		struct knl_xfrm_report report;
 		struct knl_xfrm_acquire acquire;
+		struct knl_tc_filter tc_filter;
 	};
 };
 

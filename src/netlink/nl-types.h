@@ -201,3 +201,25 @@ struct knl_xfrm_acquire {
 	unsigned n_tmpl;
 	struct knl_xfrm_tmpl tmpl[KNL_XFRM_TMPL_MAX];
 };
+
+/*
+ * A tc flower filter on the ingress of a clsact qdisc (the reverse-tunnel source check of
+ * the HA, RFC 6275 §10.4.5). Two shapes:
+ *  - drop == false: protocol IPv6, keys enc_src (the outer source, from the tunnel
+ *    metadata a flow-based ip6tnl attaches on receive) and src (the inner source), both
+ *    /128, no action: a match ends the classification with TC_ACT_OK (the packet passes).
+ *  - drop == true: protocol all, no keys, one gact action TC_ACT_SHOT (its statistics
+ *    count what was dropped); enc_src and src are ignored.
+ * prio is tc's "pref"; handle identifies the filter within (ifindex, prio, protocol).
+ * Deleting with handle 0 deletes every filter of that prio.
+ */
+struct knl_tc_filter {
+	int ifindex;
+	uint16_t prio;
+	uint32_t handle;
+	bool drop;
+	struct in6_addr enc_src;
+	struct in6_addr src;
+	/* Parsed from a reply only: packets through the first action (0 without actions). */
+	uint64_t packets;
+};

@@ -17,6 +17,10 @@
 #include <linux/if_tunnel.h>
 #include <linux/lwtunnel.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/tc_act/tc_gact.h>
+#include <linux/gen_stats.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
@@ -694,6 +698,274 @@ START_TEST(dump_requests)
 }
 END_TEST
 
+/*
+ * tc: the expected messages are laid out here byte by byte from the kernel's UAPI
+ * (linux/rtnetlink.h struct tcmsg, linux/pkt_cls.h TCA_FLOWER_*, linux/tc_act/tc_gact.h,
+ * linux/gen_stats.h), with a writer of our own, not libnl, and compared with the builders'.
+ */
+struct lay {
+	uint8_t b[1024];
+	size_t n;
+	size_t nest[4];
+	int depth;
+};
+
+static void lay_bytes(struct lay *l, const void *p, size_t len)
+{
+	ck_assert_uint_le(l->n + NLA_ALIGN(len), sizeof(l->b));
+	memcpy(l->b + l->n, p, len);
+	memset(l->b + l->n + len, 0, NLA_ALIGN(len) - len);
+	l->n += NLA_ALIGN(len);
+}
+
+static void lay_attr(struct lay *l, uint16_t type, const void *p, size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
+
+	lay_bytes(l, &a, sizeof(a));
+	lay_bytes(l, p, len);
+}
+
+static void lay_nest(struct lay *l, uint16_t type)
+{
+	struct nlattr a = { .nla_len = 0, .nla_type = type | NLA_F_NESTED };
+
+	l->nest[l->depth++] = l->n;
+	lay_bytes(l, &a, sizeof(a));
+}
+
+static void lay_end(struct lay *l)
+{
+	size_t at = l->nest[--l->depth];
+	uint16_t len = (uint16_t)(l->n - at);
+
+	memcpy(l->b + at, &len, sizeof(len));
+}
+
+/* nlmsghdr + tcmsg; the total length is written by lay_done(). */
+static void lay_tc(struct lay *l, uint16_t type, uint16_t flags, const struct tcmsg *t)
+{
+	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = flags };
+
+	l->n = 0;
+	l->depth = 0;
+	lay_bytes(l, &h, sizeof(h));
+	lay_bytes(l, t, sizeof(*t));
+}
+
+static void lay_done(struct lay *l)
+{
+	uint32_t len = (uint32_t)l->n;
+
+	memcpy(l->b, &len, sizeof(len));
+}
+
+/* The builder's message equals the laid one (sequence number and port id not compared). */
+static void ck_msg_eq(struct nl_msg *m, const struct lay *l)
+{
+	size_t len;
+	const uint8_t *b = bytes(m, &len);
+	uint8_t copy[1024];
+
+	ck_assert_uint_eq(len, l->n);
+	memcpy(copy, b, len);
+	memset(copy + 8, 0, 8); /* nlmsg_seq, nlmsg_pid */
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(copy[i] == l->b[i], "byte %zu: built 0x%02x, expected 0x%02x", i, copy[i], l->b[i]);
+}
+
+static const struct in6_addr ones128 = { .s6_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+						      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+START_TEST(tc_clsact_messages)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_handle = 0xffff0000,
+			   .tcm_parent = 0xfffffff1 }; /* TC_H_CLSACT = TC_H_INGRESS */
+	struct lay l;
+
+	ck_assert_int_eq(knl_build_clsact(KNL_OP_ADD, 7, &m), 0);
+	lay_tc(&l, RTM_NEWQDISC, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &t);
+	lay_attr(&l, TCA_KIND, "clsact", 7);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+
+	ck_assert_int_eq(knl_build_clsact(KNL_OP_DEL, 7, &m), 0);
+	lay_tc(&l, RTM_DELQDISC, NLM_F_REQUEST | NLM_F_ACK, &t);
+	lay_attr(&l, TCA_KIND, "clsact", 7);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+
+	ck_assert_int_eq(knl_build_clsact(KNL_OP_REPLACE, 7, &m), -EINVAL);
+	ck_assert_int_eq(knl_build_clsact(KNL_OP_ADD, 0, &m), -EINVAL);
+}
+END_TEST
+
+START_TEST(tc_flower_binding_filter)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct knl_tc_filter f = { .ifindex = 7, .prio = 1, .handle = 42, .enc_src = A("2001:db8:2::100"),
+				   .src = A("2001:db8:1::100") };
+	/* parent ffff:fff2 (clsact ingress), info = prio 1 << 16 | ETH_P_IPV6 in network order. */
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_handle = 42, .tcm_parent = 0xfffffff2,
+			   .tcm_info = (1U << 16) | htons(0x86dd) };
+	uint32_t skip_hw = 1;      /* TCA_CLS_FLAGS_SKIP_HW */
+	uint16_t ipv6 = htons(0x86dd);
+	struct lay l;
+
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_REPLACE, &f, &m), 0);
+	lay_tc(&l, RTM_NEWTFILTER, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_nest(&l, TCA_OPTIONS);
+	lay_attr(&l, TCA_FLOWER_FLAGS, &skip_hw, 4);
+	lay_attr(&l, TCA_FLOWER_KEY_ETH_TYPE, &ipv6, 2);
+	lay_attr(&l, TCA_FLOWER_KEY_ENC_IPV6_SRC, &f.enc_src, 16);
+	lay_attr(&l, TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, &ones128, 16);
+	lay_attr(&l, TCA_FLOWER_KEY_IPV6_SRC, &f.src, 16);
+	lay_attr(&l, TCA_FLOWER_KEY_IPV6_SRC_MASK, &ones128, 16);
+	lay_end(&l);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+
+	/* Delete: the handle, prio and protocol name it; no options. */
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_DEL, &f, &m), 0);
+	lay_tc(&l, RTM_DELTFILTER, NLM_F_REQUEST | NLM_F_ACK, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+
+	/* Refused: no handle, no prio, no address, no device. */
+	f.handle = 0;
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_REPLACE, &f, &m), -EINVAL);
+	f.handle = 42, f.prio = 0;
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_ADD, &f, &m), -EINVAL);
+	f.prio = 1, f.src = (struct in6_addr){ 0 };
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_ADD, &f, &m), -EINVAL);
+	f.src = A("2001:db8:1::100"), f.ifindex = 0;
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_ADD, &f, &m), -EINVAL);
+}
+END_TEST
+
+START_TEST(tc_flower_drop_filter)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct knl_tc_filter f = { .ifindex = 7, .prio = 2, .handle = 1, .drop = true };
+	/* protocol all: ETH_P_ALL (3) in network order. */
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_handle = 1, .tcm_parent = 0xfffffff2,
+			   .tcm_info = (2U << 16) | htons(3) };
+	struct tc_gact gact = { .action = 2 }; /* TC_ACT_SHOT */
+	uint32_t skip_hw = 1;
+	struct lay l;
+
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_REPLACE, &f, &m), 0);
+	lay_tc(&l, RTM_NEWTFILTER, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_nest(&l, TCA_OPTIONS);
+	lay_attr(&l, TCA_FLOWER_FLAGS, &skip_hw, 4);
+	lay_nest(&l, TCA_FLOWER_ACT);
+	lay_nest(&l, 1); /* the first action */
+	lay_attr(&l, TCA_ACT_KIND, "gact", 5);
+	lay_nest(&l, TCA_ACT_OPTIONS);
+	lay_attr(&l, TCA_GACT_PARMS, &gact, sizeof(gact));
+	lay_end(&l);
+	lay_end(&l);
+	lay_end(&l);
+	lay_end(&l);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+
+	/* The counter is read with RTM_GETTFILTER of that filter. */
+	ck_assert_int_eq(knl_build_tc_filter_get(&f, &m), 0);
+	lay_tc(&l, RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_ACK, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+}
+END_TEST
+
+/* A kernel-shaped RTM_NEWTFILTER answer for the drop filter, counting 1234 packets. */
+static void lay_drop_reply(struct lay *l)
+{
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_handle = 1, .tcm_parent = 0xfffffff2,
+			   .tcm_info = (2U << 16) | htons(3) };
+	struct { uint64_t bytes; uint32_t packets; uint32_t pad; } basic = { 99999, 1234, 0 };
+	struct tc_gact gact = { .action = 2 };
+	uint32_t flags = 1 | 8; /* SKIP_HW | NOT_IN_HW */
+
+	lay_tc(l, RTM_NEWTFILTER, 0, &t);
+	lay_attr(l, TCA_KIND, "flower", 7);
+	lay_nest(l, TCA_OPTIONS);
+	lay_attr(l, TCA_FLOWER_FLAGS, &flags, 4);
+	lay_nest(l, TCA_FLOWER_ACT);
+	lay_nest(l, 1);
+	lay_attr(l, TCA_ACT_KIND, "gact", 5);
+	lay_nest(l, TCA_ACT_STATS);
+	lay_attr(l, TCA_STATS_BASIC, &basic, sizeof(basic));
+	lay_end(l);
+	lay_nest(l, TCA_ACT_OPTIONS);
+	lay_attr(l, TCA_GACT_PARMS, &gact, sizeof(gact));
+	lay_end(l);
+	lay_end(l);
+	lay_end(l);
+	lay_end(l);
+	lay_done(l);
+}
+
+START_TEST(tc_filter_parse)
+{
+	struct knl_event e;
+	struct lay l;
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_handle = 42, .tcm_parent = 0xfffffff2,
+			   .tcm_info = (1U << 16) | htons(0x86dd) };
+	struct in6_addr coa = A("2001:db8:2::100"), hoa = A("2001:db8:1::100");
+
+	lay_drop_reply(&l);
+	ck_assert_int_eq(knl_parse_rtnl(l.b, l.n, &e), 1);
+	ck_assert_int_eq(e.type, KNL_EVENT_TC_FILTER);
+	ck_assert(e.tc_filter.drop);
+	ck_assert_int_eq(e.tc_filter.ifindex, 7);
+	ck_assert_uint_eq(e.tc_filter.prio, 2);
+	ck_assert_uint_eq(e.tc_filter.handle, 1);
+	ck_assert_uint_eq(e.tc_filter.packets, 1234);
+	check_truncations(l.b, l.n, knl_parse_rtnl);
+
+	/* A binding filter: its keys, no action, no count. */
+	lay_tc(&l, RTM_NEWTFILTER, 0, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_nest(&l, TCA_OPTIONS);
+	lay_attr(&l, TCA_FLOWER_KEY_IPV6_SRC, &hoa, 16);
+	lay_attr(&l, TCA_FLOWER_KEY_ENC_IPV6_SRC, &coa, 16);
+	lay_end(&l);
+	lay_done(&l);
+	ck_assert_int_eq(knl_parse_rtnl(l.b, l.n, &e), 1);
+	ck_assert(!e.tc_filter.drop);
+	ck_assert_uint_eq(e.tc_filter.handle, 42);
+	ck_assert_int_eq(memcmp(&e.tc_filter.enc_src, &coa, 16), 0);
+	ck_assert_int_eq(memcmp(&e.tc_filter.src, &hoa, 16), 0);
+	ck_assert_uint_eq(e.tc_filter.packets, 0);
+
+	/* A short address key is malformed. */
+	lay_tc(&l, RTM_NEWTFILTER, 0, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_nest(&l, TCA_OPTIONS);
+	lay_attr(&l, TCA_FLOWER_KEY_IPV6_SRC, &hoa, 8);
+	lay_end(&l);
+	lay_done(&l);
+	ck_assert_int_eq(knl_parse_rtnl(l.b, l.n, &e), -EBADMSG);
+
+	/* Another classifier: not ours, no event. */
+	lay_tc(&l, RTM_NEWTFILTER, 0, &t);
+	lay_attr(&l, TCA_KIND, "u32", 4);
+	lay_done(&l);
+	ck_assert_int_eq(knl_parse_rtnl(l.b, l.n, &e), 0);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("netlink-codec");
@@ -712,6 +984,10 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, msg_iteration);
 	tcase_add_test(tc, ack_parsing);
 	tcase_add_test(tc, dump_requests);
+	tcase_add_test(tc, tc_clsact_messages);
+	tcase_add_test(tc, tc_flower_binding_filter);
+	tcase_add_test(tc, tc_flower_drop_filter);
+	tcase_add_test(tc, tc_filter_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }
