@@ -65,6 +65,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_BAD_ADDRESS] = "bad-address",
 		[DROP_NO_CN_ROLE] = "no-cn-role",
 		[DROP_SOCKET_OVERFLOW] = "socket-overflow",
+		[DROP_REVERSE_TUNNEL] = "reverse-tunnel-source",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }
@@ -229,8 +230,15 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 			m->config_path, m->reloads, m->reload_failures, rs, *rs ? "\n" : "");
 		return 0;
 	}
-	if (strcmp(argv[0], "counters") == 0)
+	if (strcmp(argv[0], "counters") == 0) {
+		/* Counters kept in the kernel are read first; a second request meanwhile gets the last values. */
+		if (m->role && m->role->counters && m->ctl && !m->counters_reply && m->role->counters(m) > 0) {
+			m->counters_reply = ctl_defer(m->ctl);
+			m->counters_reply_json = json;
+			return CTL_DEFERRED;
+		}
 		return print_counters(m, json, out);
+	}
 	if (strcmp(argv[0], "reload") == 0) {
 		r = manager_reload(m);
 		if (r > 0 && m->ctl) {
@@ -549,4 +557,23 @@ struct manager *manager_free(struct manager *m)
 	free(m->config_path);
 	free(m);
 	return NULL;
+}
+
+void manager_counters_done(struct manager *m)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = -ENOMEM;
+
+	if (!m->counters_reply)
+		return;
+	f = open_memstream(&body, &len);
+	if (f) {
+		r = print_counters(m, m->counters_reply_json, f);
+		fclose(f);
+	}
+	ctl_complete(m->ctl, m->counters_reply, r, body ? body : "", body ? len : 0);
+	free(body);
+	m->counters_reply = 0;
 }

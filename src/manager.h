@@ -54,6 +54,11 @@ struct role_ops {
 	 * or 1 and call manager_shutdown_done() later (bounded by a 3 s timer).
 	 */
 	int (*shutdown)(struct manager *m);
+	/*
+	 * Optional: read the counters the kernel keeps for the role into m->counters before
+	 * `counters` answers. 1: the role calls manager_counters_done() later; 0: nothing to read.
+	 */
+	int (*counters)(struct manager *m);
 	/* A short text for STATUS=; before manager_ready(), what the role waits for. */
 	void (*status)(struct manager *m, char *buf, size_t len);
 	/* The same as data for `mip6ctl --json status`: members added to o (json_object). */
@@ -76,6 +81,7 @@ enum mip6_drop {
 	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7) */
 	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
 	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH or an ICMPv6 socket's queue was full (SO_RXQ_OVFL) */
+	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */
@@ -111,6 +117,8 @@ struct manager {
 	struct mip6_config *reload_pending; /* parsed, waiting for the role's reload to complete */
 	uint64_t reload_reply;              /* the control connection waiting for it (0: none) */
 	bool reload_reply_json;
+	uint64_t counters_reply; /* the control connection waiting for the role's counters (0: none) */
+	bool counters_reply_json;
 	bool stopping;
 	bool ready;                 /* READY=1 sent */
 	bool setup_done;            /* the role called manager_ready() */
@@ -138,6 +146,8 @@ int manager_start(struct manager *m);
 int manager_reload(struct manager *m);
 /* The role's reload work ended: r < 0 refuses the reload (the old configuration stays). */
 void manager_reload_done(struct manager *m, int r);
+/* The role read its kernel counters (role_ops.counters): the waiting `counters` gets its answer. */
+void manager_counters_done(struct manager *m);
 void manager_notify_status(struct manager *m);
 /*
  * The role's kernel setup completed (installed and acknowledged). READY=1 and

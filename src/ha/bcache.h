@@ -68,6 +68,7 @@ struct bce {
 	bool new_binding;        /* first installation: add proxy ND, send the NA */
 	bool ll_proxy;           /* L=1: the link-local fe80::IID is proxied too (§10.4.1) */
 	uint8_t restore;         /* restored from the state file: BCE_R_* (ha/ha-restore.h) */
+	uint32_t revtun_handle;  /* its reverse-tunnel filter (ha/reverse-tunnel.h), 0 = none */
 	struct bce *hnext;
 };
 

@@ -35,6 +35,7 @@
 #include "ha/ha-policy.h"
 #include "ha/ha-restore.h"
 #include "ha/ha.h"
+#include "ha/reverse-tunnel.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
 #include "io/io.h"
@@ -82,6 +83,8 @@ struct ha {
 	/* MN–HA IPsec (RFC 4877): the key manager; the SPD entries as installed (ipsec/spd-sync.h). */
 	struct km *km;
 	struct spd_sync *spd;
+	struct revtun *revtun; /* the reverse-tunnel source check (RFC 6275 §10.4.5) */
+	size_t revtun_restoring; /* restored bindings' filters not yet acknowledged */
 	struct mip6_config *reload_config; /* the configuration a reload's SPD change is for */
 	/* NonVolatileBindingCache: the state file (ha/bcache-journal.h), its fdatasync timer. */
 	struct bcj *bcj;
@@ -466,6 +469,7 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
 	ha_del_ll_proxy(ha, e);
+	revtun_unbind(ha->revtun, &e->revtun_handle);
 	bce_free(ha, e);
 	ha_status_changed(ha);
 }
@@ -537,6 +541,11 @@ static int ha_install(struct ha *ha, struct bce *e)
 	e->ha = ha;
 	e->ba_status = MH_BA_ACCEPTED;
 	e->kpending = 0;
+	/* RFC 6275 §10.4.5: the tunnel lets (CoA, HoA) through, and nothing else of the HoA. */
+	r = revtun_bind(ha->revtun, &e->revtun_handle, &e->coa, &e->hoa, e, on_binding_installed, e);
+	if (r < 0)
+		return r;
+	e->kpending++;
 	r = knl_route(ha->knl, KNL_OP_REPLACE, &rt, e, on_binding_installed, e);
 	if (r < 0)
 		return r;
@@ -581,6 +590,7 @@ static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, send_ba ? on_binding_removed : NULL, e);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
 	ha_del_ll_proxy(ha, e);
+	revtun_unbind(ha->revtun, &e->revtun_handle); /* RFC 6275 §10.4.5 */
 }
 
 /* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
@@ -1149,6 +1159,47 @@ static void on_restored(int result, void *userdata)
 }
 
 /*
+ * RFC 6275 §10.4.5: the restored bindings' reverse-tunnel filters (SETUP_REVTUN removed
+ * those of the last run with the rest). A refused one fails closed: that binding expires.
+ */
+static void on_restored_filter(int result, void *userdata)
+{
+	struct bce *e = userdata;
+	struct ha *ha = e->ha;
+
+	if (result < 0) {
+		char h[INET6_ADDRSTRLEN];
+
+		addr_str(&e->hoa, h);
+		log_warning_errno(result, "the reverse-tunnel filter of restored binding %s was refused: %m; it expires", h);
+		bce_set_timer(ha, e, now_usec());
+	}
+	if (--ha->revtun_restoring == 0)
+		on_setup_step(0, ha);
+}
+
+static void bind_restored(struct bce *e, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (e->state != BCE_VALID || e->revtun_handle)
+		return;
+	e->ha = ha;
+	if (revtun_bind(ha->revtun, &e->revtun_handle, &e->coa, &e->hoa, e, on_restored_filter, e) < 0)
+		bce_set_timer(ha, e, now_usec());
+	else
+		ha->revtun_restoring++;
+}
+
+/* 1 when filters were queued (the last answer moves the setup on), 0 when there is none. */
+static int ha_revtun_restored(struct ha *ha)
+{
+	ha->revtun_restoring = 0;
+	bcache_foreach(ha->bc, bind_restored, ha);
+	return ha->revtun_restoring > 0;
+}
+
+/*
  * Before READY=1 (no BU is taken meanwhile): adopt what the kernel holds for the
  * restored bindings, remove what belongs to none, install what is missing.
  */
@@ -1164,11 +1215,14 @@ static int ha_restore_begin(struct ha *ha)
  * The kernel setup runs as a chain of acknowledged requests; `ready` opens the
  * door to BUs and READY=1 goes out (manager_ready) once the last step is acknowledged.
  */
-enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_RESTORE, SETUP_DONE };
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_REVTUN, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_RESTORE,
+       SETUP_REVTUN_RESTORED, SETUP_DONE };
 
 static const char *const ha_setup_waits[] = {
 	[SETUP_TUNNEL] = "the tunnel device",
 	[SETUP_TUNNEL_UP] = "the tunnel device to come up",
+	[SETUP_REVTUN] = "the reverse-tunnel source check",
+	[SETUP_REVTUN_RESTORED] = "the restored bindings' reverse-tunnel filters",
 	[SETUP_HAO_STATE] = "the Home Address option state",
 	[SETUP_HAO_POLICY] = "the Mobility Header policy",
 	[SETUP_SPD] = "the MN-HA IPsec policies",
@@ -1195,6 +1249,10 @@ static void ha_setup_next(struct ha *ha)
 			return;
 		}
 		r = knl_link_set_up(ha->knl, ha->tnl_ifindex, true, ha, on_setup_step, ha);
+		break;
+	case SETUP_REVTUN:
+		/* RFC 6275 §10.4.5: the device drops every reverse-tunnelled packet until a binding lets it. */
+		r = revtun_setup(ha->revtun, ha->tnl_ifindex, on_setup_step, ha);
 		break;
 	case SETUP_HAO_STATE: {
 		/* A wildcard-receive HAO state: the kernel then accepts BUs with a Home Address option. */
@@ -1228,6 +1286,13 @@ static void ha_setup_next(struct ha *ha)
 		break;
 	case SETUP_RESTORE:
 		r = ha_restore_begin(ha);
+		break;
+	case SETUP_REVTUN_RESTORED:
+		if (ha_revtun_restored(ha) == 0) {
+			ha->setup_stage++;
+			ha_setup_next(ha);
+			return;
+		}
 		break;
 	case SETUP_DONE:
 		ha->ready = true;
@@ -1276,7 +1341,8 @@ static int ha_start(struct manager *m)
 	ratelimit_init(&ha->reg_rl, c->ha_max_registrations_per_sec, now_usec());
 	ratelimit_init(&ha->log_rl, c->rejected_bu_log_per_sec, now_usec());
 	ha->dad_timeout = USEC_PER_SEC;
-	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0)
+	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0 ||
+	    (r = revtun_new(ha->knl, &ha->revtun)) < 0)
 		return r;
 	ha->dad = calloc(1, sizeof(*ha->dad));
 	if (!ha->dad)
@@ -1350,8 +1416,9 @@ static void on_flushed(int result, void *userdata)
  * SIGTERM: queue the removal of everything the HA installed; the last
  * request's acknowledgement ends the loop (requests run in order per socket,
  * rtnl first then xfrm). Deleting the tunnel device takes the binding routes
- * with it. With NonVolatileBindingCache the bindings' routes, proxy entries and
- * the tunnel stay (the next start adopts them: a restart is hitless); the XFRM
+ * with it, and its clsact qdisc with the reverse-tunnel filters (RFC 6275 §10.4.5).
+ * With NonVolatileBindingCache the bindings' routes, proxy entries and the tunnel
+ * with its filters stay (the next start adopts them: a restart is hitless); the XFRM
  * state and policies go in both cases (the next start installs them again).
  */
 static int ha_shutdown(struct manager *m)
@@ -1398,6 +1465,7 @@ static void ha_stop(struct manager *m)
 	manager_set_km(ha->m, NULL);
 	ha->km = km_free(ha->km);
 	ha->spd = spd_sync_free(ha->spd);
+	ha->revtun = revtun_free(ha->revtun);
 	ha->reload_config = NULL;
 	sd_event_source_disable_unref(ha->status_timer);
 	sd_event_source_disable_unref(ha->sync_timer);
@@ -1589,6 +1657,27 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 	return -EOPNOTSUPP;
 }
 
+/* RFC 6275 §10.4.5: the reverse-tunnel drops are counted by the kernel's drop filter. */
+static void on_revtun_drops(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	if (result < 0)
+		log_warning_errno(result, "cannot read the reverse-tunnel drop counter: %m");
+	else
+		ha->m->counters.drops[DROP_REVERSE_TUNNEL] = revtun_drops(ha->revtun);
+	manager_counters_done(ha->m);
+}
+
+static int ha_counters(struct manager *m)
+{
+	struct ha *ha = m->role_data;
+
+	if (!ha || !ha->ready)
+		return 0;
+	return revtun_read_drops(ha->revtun, on_revtun_drops, ha) < 0 ? 0 : 1;
+}
+
 static void ha_status(struct manager *m, char *buf, size_t len)
 {
 	struct ha *ha = m->role_data;
@@ -1669,4 +1758,5 @@ const struct role_ops ha_role_ops = {
 	.reloaded = ha_reloaded,
 	.status = ha_status,
 	.status_json = ha_status_json,
+	.counters = ha_counters,
 };

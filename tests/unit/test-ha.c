@@ -12,7 +12,10 @@
  * Decisions covered (§9.5.1, §10.3.1, §10.3.2): 0 after DAD, 129, 132, 133, 140,
  * 134, 135, H=0 discarded; the BU-during-DAD cases; overlapping installs; a failed kernel
  * install (fails closed: BA 130, never 0); a deregistration; an unknown MH type
- * (Binding Error status 2 from the shared path). Not applicable to an HA
+ * (Binding Error status 2 from the shared path); the reverse-tunnel filter of
+ * RFC 6275 §10.4.5 (installed before the BA, replaced under its handle on a CoA
+ * change, deleted with the binding, a refusal fails the registration with 130 and
+ * a refused drop filter ends start-up). Not applicable to an HA
  * without route optimisation: 136-138 (nonces: a correspondent's statuses) and
  * 128 (the HA never sends it). No key manager here (UseMnHaIPsec disabled).
  */
@@ -62,6 +65,12 @@ struct fx {
 	uint16_t kreq[MAX_KREQ]; /* nlmsg_type of every request the fake kernel saw */
 	unsigned n_kreq;
 	int route_answer;        /* answer to RTM_NEWROUTE (0, -errno, KNL_FAKE_HOLD) */
+	/* The reverse-tunnel filters (RFC 6275 §10.4.5): every RTM_NEW/DELTFILTER, parsed. */
+	struct knl_event tc[MAX_KREQ];
+	unsigned n_tc;
+	int bind_answer;  /* answer to a binding's RTM_NEWTFILTER */
+	int drop_answer;  /* answer to the drop filter's RTM_NEWTFILTER (start-up) */
+	bool qdisc_added; /* RTM_NEWQDISC seen */
 };
 
 static struct fx F;
@@ -109,6 +118,18 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 	f->kreq[f->n_kreq++] = type;
 	if (protocol == NETLINK_ROUTE && type == RTM_NEWROUTE)
 		return f->route_answer;
+	if (protocol == NETLINK_ROUTE && type == RTM_NEWQDISC)
+		f->qdisc_added = true;
+	if (protocol == NETLINK_ROUTE && (type == RTM_NEWTFILTER || type == RTM_DELTFILTER)) {
+		struct knl_event *e = &f->tc[f->n_tc];
+
+		ck_assert_uint_lt(f->n_tc, MAX_KREQ);
+		ck_assert_int_eq(knl_parse_rtnl(msg, len, e), 1);
+		e->removed = type == RTM_DELTFILTER;
+		f->n_tc++;
+		if (type == RTM_NEWTFILTER)
+			return e->tc_filter.drop ? f->drop_answer : f->bind_answer;
+	}
 	return 0;
 }
 
@@ -142,8 +163,10 @@ static void setup_with(const char *text)
 {
 	struct mip6_config *c = NULL;
 	char *err = NULL;
+	int drop_answer = F.drop_answer; /* a test of the start-up sets it before */
 
 	memset(&F, 0, sizeof(F));
+	F.drop_answer = drop_answer;
 	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
 	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
 	F.m->role = &ha_role_ops;
@@ -713,6 +736,138 @@ START_TEST(unknown_type_gets_be2)
 }
 END_TEST
 
+/* ------------------------------------------ the reverse-tunnel source check (§10.4.5) */
+
+/* The i-th reverse-tunnel filter request. */
+static const struct knl_tc_filter *tcf(unsigned i, bool removed)
+{
+	ck_assert_uint_lt(i, F.n_tc);
+	ck_assert_int_eq(F.tc[i].type, KNL_EVENT_TC_FILTER);
+	ck_assert_int_eq(F.tc[i].removed, removed);
+	return &F.tc[i].tc_filter;
+}
+
+static bool is_exited(void)
+{
+	int code;
+
+	return sd_event_get_exit_code(F.m->event, &code) >= 0;
+}
+
+START_TEST(revtun_filter_follows_binding)
+{
+	struct knl_sock *rtnl = knl_get_socket(io_knl(F.m->io), KNL_SOCKET_RTNL);
+	const struct knl_tc_filter *f;
+	uint32_t h;
+
+	/* Before READY: clsact, the leftover binding filters flushed (prio 1, no handle), the drop. */
+	ck_assert(F.qdisc_added);
+	ck_assert_uint_eq(F.n_tc, 2);
+	f = tcf(0, true);
+	ck_assert_uint_eq(f->prio, 1);
+	ck_assert_uint_eq(f->handle, 0);
+	f = tcf(1, false);
+	ck_assert(f->drop);
+	ck_assert_uint_eq(f->prio, 2);
+
+	/* A new binding: its filter (CoA outside, HoA inside); the BA waits for the kernel's answer. */
+	F.bind_answer = KNL_FAKE_HOLD;
+	send_bu(HOA, COA1, 10, F_A | F_H, 64);
+	want_ba = 1;
+	ck_assert(!run_until(have_ba, 1500));
+	ck_assert_uint_eq(F.n_tc, 3);
+	f = tcf(2, false);
+	ck_assert(!f->drop);
+	ck_assert_uint_eq(f->prio, 1);
+	ck_assert_uint_ne(f->handle, 0);
+	ck_assert(addr_is(&f->enc_src, COA1));
+	ck_assert(addr_is(&f->src, HOA));
+	h = f->handle;
+	ck_assert_int_eq(knl_sock_fake_answer(rtnl, 0), 0);
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(0), 0, 10, 64, COA1, HOA);
+
+	/* A CoA change moves the same filter: replaced under its handle, the new CoA outside. */
+	F.bind_answer = 0;
+	send_bu(HOA, COA2, 11, F_A | F_H, 64);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 11, 64, COA2, HOA);
+	ck_assert_uint_eq(F.n_tc, 4);
+	f = tcf(3, false);
+	ck_assert_uint_eq(f->handle, h);
+	ck_assert(addr_is(&f->enc_src, COA2));
+	ck_assert(addr_is(&f->src, HOA));
+	/* A refresh from the same CoA touches nothing. */
+	send_bu(HOA, COA2, 12, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 3);
+	ck_assert_uint_eq(F.n_tc, 4);
+
+	/* Deregistration: the filter goes with the route. */
+	send_bu(HOA, NULL, 13, F_A | F_H, 0);
+	want_ba = 4;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(3), 0, 13, 0, HOA, NULL);
+	run_for(50);
+	ck_assert_uint_eq(F.n_tc, 5);
+	f = tcf(4, true);
+	ck_assert_uint_eq(f->prio, 1);
+	ck_assert_uint_eq(f->handle, h);
+}
+END_TEST
+
+/* The kernel refuses the binding's filter: fail closed, BA 130, route and proxy entry removed. */
+START_TEST(revtun_refused_filter_fails_closed)
+{
+	const struct knl_tc_filter *f;
+	uint32_t h;
+
+	F.bind_answer = -ENOSPC;
+	send_bu(HOA, COA1, 20, F_A | F_H, 64);
+	want_ba = 1;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(0), 130, 20, 0, COA1, HOA);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 0);
+	run_for(100);
+	ck_assert_uint_eq(n_ba(), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(count_nd(136), 0);
+	ck_assert_uint_eq(F.n_tc, 4);
+	h = tcf(2, false)->handle;
+	f = tcf(3, true);
+	ck_assert_uint_eq(f->handle, h);
+	/* Accepted again once the kernel takes it. */
+	F.bind_answer = 0;
+	send_bu(HOA, COA1, 21, F_A | F_H, 64);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	check_ba(ba(1), 0, 21, 64, COA1, HOA);
+	ck_assert(addr_is(&tcf(4, false)->enc_src, COA1));
+}
+END_TEST
+
+/* The drop filter refused at start-up: the daemon ends before READY=1 (nothing open). */
+START_TEST(revtun_startup_failure_ends_the_daemon)
+{
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+	static const char text[] = "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n";
+
+	memset(&F, 0, sizeof(F));
+	F.drop_answer = -EOPNOTSUPP;
+	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	F.m->role = &ha_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+	ck_assert_msg(run_until(is_exited, 5000), "the HA went on without its reverse-tunnel check");
+	ck_assert(!F.m->ready);
+	F.m = manager_free(F.m);
+	F.drop_answer = 0;
+}
+END_TEST
+
 /* ------------------------------------------------ the K bit with a fake key manager */
 
 /* The fake key manager the HA gets from km_new (km_backend_override): records and holds. */
@@ -995,6 +1150,12 @@ START_TEST(restart_keeps_the_binding)
 	ck_assert_uint_eq(kreq_count(RTM_GETROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
+	/* RFC 6275 §10.4.5: before READY=1 the old filters were flushed, the drop and its filter put back. */
+	ck_assert_uint_eq(F.n_tc, 3);
+	ck_assert(F.tc[0].removed && F.tc[0].tc_filter.prio == 1 && F.tc[0].tc_filter.handle == 0);
+	ck_assert(!F.tc[1].removed && F.tc[1].tc_filter.drop);
+	ck_assert(!F.tc[2].removed && !F.tc[2].tc_filter.drop);
+	ck_assert(addr_is(&F.tc[2].tc_filter.enc_src, COA1) && addr_is(&F.tc[2].tc_filter.src, HOA));
 	ck_assert_ptr_nonnull(strstr(ctl_bc(), "\"hoa\":\"" HOA "\",\"coa\":\"" COA1 "\",\"ha\":\"" HA_ADDR
 					       "\",\"state\":\"valid\",\"seq\":11,"));
 	/* Its sequence number came back: 11 again is not newer (135), 12 refreshes it, no DAD. */
@@ -1083,7 +1244,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("ha");
-	TCase *tc = tcase_create("ha"), *tk;
+	TCase *tc = tcase_create("ha"), *tk, *ts;
 	SRunner *sr;
 	int failed;
 
@@ -1108,6 +1269,8 @@ int main(void)
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, bc_filter);
 	tcase_add_test(tc, bc_del_removes_like_an_expiry);
+	tcase_add_test(tc, revtun_filter_follows_binding);
+	tcase_add_test(tc, revtun_refused_filter_fails_closed);
 	suite_add_tcase(s, tc);
 	tk = tcase_create("kbit");
 	tcase_add_checked_fixture(tk, setup_k, teardown_k);
@@ -1123,6 +1286,10 @@ int main(void)
 	tcase_add_test(tk, stop_without_persistence_removes);
 	tcase_add_test(tk, restored_binding_close_to_expiry_gets_a_brr);
 	suite_add_tcase(s, tk);
+	ts = tcase_create("startup");
+	tcase_set_timeout(ts, 30);
+	tcase_add_test(ts, revtun_startup_failure_ends_the_daemon);
+	suite_add_tcase(s, ts);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
