@@ -12,7 +12,7 @@ scapy only puts the frames on the wire; replies are read from an AF_PACKET socke
 
 Environment (all required): IFACE, SRC (our routable address: the CoA; the HA routes it to us),
 HA_ADDR, HA_MAC, NS_HA (the HA's namespace, for `ip -n`), MIP6CTL, HA_CTL (its control socket),
-MN_HOA (a legitimate MN's HoA, registered before the cases run).
+MN_HOA and MN_COA (a legitimate MN's HoA and care-of address, registered before the cases run).
 
 Every case prints one TAP line ("ok - NAME: ..." / "not ok - NAME: ..."); the exit status is the
 number of failed cases (capped at 100). A case is a function `case_NAME(t)` registered in CASES
@@ -43,6 +43,7 @@ HOME = F_A | F_H
 ENV = os.environ
 IFACE, SRC, HA_ADDR, HA_MAC = ENV["IFACE"], ENV["SRC"], ENV["HA_ADDR"], ENV["HA_MAC"]
 NS_HA, MIP6CTL, HA_CTL, MN_HOA = ENV["NS_HA"], ENV["MIP6CTL"], ENV["HA_CTL"], ENV["MN_HOA"]
+MN_COA = ENV["MN_COA"]
 REPLY_TIMEOUT = float(ENV.get("REPLY_TIMEOUT", "5"))
 
 
@@ -153,6 +154,8 @@ def parse_frame(frame):
         if p[0] in (135, 136) and len(p) >= 24:
             r.flags, r.target = p[4], socket.inet_ntop(socket.AF_INET6, p[8:24])
         return r
+    if nh == 59:  # No Next Header: the inner packets of the reverse-tunnel cases
+        return Reply("data", src, dst, body=bytes(p), hlim=hlim, eth_src=eth_src)
     return None
 
 
@@ -824,6 +827,97 @@ def case_link_local_l1_conflict(t):
     t.assert_no_state(hoa)
     if canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
         t.fail("a proxy entry for %s" % ll)
+
+
+# ---- the reverse tunnel (RFC 6275 §10.4.5; RFC 2473 IPv6-in-IPv6) -----------------------------
+# The HA routes 2001:db8:5::/64 to us over the home link, so an inner packet it forwards comes
+# back to us from its MAC: seen, it was forwarded; not seen before a sentinel BA, it was not
+# (the kernel forwards in the receive path, long before mip6d answers the sentinel BU).
+REVTUN_DST = "2001:db8:5::99"
+_marks = [0]
+
+
+def revtun_drops(t):
+    import json
+    try:
+        return json.loads(t.ha(MIP6CTL, "-s", HA_CTL, "--json", "counters"))["drops"]["reverse-tunnel-source"]
+    except (ValueError, KeyError) as e:
+        t.fail("no reverse-tunnel-source counter: %r" % e)
+        return -1
+
+
+def send_tunnelled(t, outer_src, inner_src):
+    """RFC 2473 §3: outer IPv6 header (Next Header 41) to the HA, then the inner packet: inner_src
+    to REVTUN_DST, No Next Header, a payload marking it. Returns the marker."""
+    _marks[0] += 1
+    mark = b"mip6-revtun-%06d" % _marks[0]
+    inner = ipv6(inner_src, REVTUN_DST, 59, mark)
+    t.send_frame(ipv6(outer_src, HA_ADDR, 41, inner))
+    return mark
+
+
+def is_forwarded(mark):
+    return lambda r: r.kind == "data" and r.dst == canon(REVTUN_DST) and mark in r.body and r.eth_src is not None
+
+
+def tunnel_dropped(t, outer_src, inner_src, why):
+    """The packet is dropped, not forwarded, and counted once as reverse-tunnel-source."""
+    before = revtun_drops(t)
+    mark = send_tunnelled(t, outer_src, inner_src)
+    seen = t._sentinel()
+    if seen is not None and any(is_forwarded(mark)(r) for r in seen):
+        t.fail("%s: the HA forwarded the inner packet" % why)
+    after = revtun_drops(t)
+    if after != before + 1:
+        t.fail("%s: reverse-tunnel-source %d -> %d, want +1" % (why, before, after))
+
+
+def tunnel_forwarded(t, outer_src, inner_src, why):
+    """Positive control: the inner packet leaves the HA on the home link, nothing counted."""
+    before = revtun_drops(t)
+    mark = send_tunnelled(t, outer_src, inner_src)
+    got = t.poll(is_forwarded(mark))
+    if got is None:
+        t.fail("%s: the inner packet was not forwarded within %.0f s" % (why, REPLY_TIMEOUT))
+    elif got.eth_src != t.ha_mac or got.src != canon(inner_src) or got.hlim != 63:
+        t.fail("%s: forwarded as %r, want from the HA's MAC, source %s, hop limit 63" % (why, got, inner_src))
+    after = revtun_drops(t)
+    if after != before:
+        t.fail("%s: reverse-tunnel-source %d -> %d, want no change" % (why, before, after))
+
+
+@case
+def case_revtun_forged_outer_source(t):
+    """ip6ip6 to the HA from a non-CoA outer source with a bound HoA inside -> dropped, not
+    forwarded, reverse-tunnel-source +1 (§10.4.5)"""
+    tunnel_dropped(t, "2001:db8:5::66", MN_HOA, "outer 2001:db8:5::66, inner the MN's HoA")
+
+
+@case
+def case_revtun_right_coa_forwarded(t):
+    """Control: ip6ip6 from the MN's CoA with its HoA inside -> forwarded to the inner destination,
+    nothing counted (§10.4.5 checks addresses only: IPsec protects more)"""
+    tunnel_forwarded(t, MN_COA, MN_HOA, "outer the MN's CoA, inner its HoA")
+
+
+@case
+def case_revtun_other_bindings_hoa(t):
+    """Our own binding (CoA = our address): ip6ip6 from our CoA with another binding's HoA inside,
+    or from another CoA with our HoA -> dropped and counted; ours -> forwarded; after the
+    deregistration ours is dropped too (the filter went with the binding)"""
+    hoa, s = hoa_n(nseq()), nseq()
+    t.send_bu(hoa, s)
+    if t.expect_ba(s, 0, hoa) is None:
+        return
+    tunnel_forwarded(t, SRC, hoa, "outer our CoA, inner our HoA")
+    tunnel_dropped(t, SRC, MN_HOA, "outer our CoA, inner the MN's HoA")
+    tunnel_dropped(t, MN_COA, hoa, "outer the MN's CoA, inner our HoA")
+    deregister(t, hoa, nseq())
+    deadline = time.monotonic() + 5
+    while canon(hoa) in t.ha("tc", "-n", NS_HA, "filter", "show", "dev", "mip6tnl0", "ingress") and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    tunnel_dropped(t, SRC, hoa, "after the deregistration, outer our CoA, inner our HoA")
 
 
 def main():

@@ -81,7 +81,7 @@ atk_cases() {
 	local out rc
 	out=$(ip netns exec "$NS_ATK" env IFACE="$ATK_IF" SRC="$ATK_ADDR" ATK_LL="$ATK_LL" HA_ADDR="$HA_ADDR" \
 		HA_MAC="$HA_MAC" \
-		NS_HA="$NS_HA" MIP6CTL="$MIP6CTL" HA_CTL=/run/mip6-ha.ctl MN_HOA="$MN_HOA" \
+		NS_HA="$NS_HA" MIP6CTL="$MIP6CTL" HA_CTL=/run/mip6-ha.ctl MN_HOA="$MN_HOA" MN_COA="$MN_COA_F1" \
 		"$PY" "$TOP/tests/vm/lib/hostile.py" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
@@ -103,6 +103,11 @@ check "drops counted: no-cn-role" grep -q '"no-cn-role":[1-9]' <<<"$counters"
 # (a bad checksum never reaches us: the kernel checks it on the MH socket)
 check "drops counted: unexpected (BA, BRR, BE, HoT at the HA)" grep -q '"unexpected":[4-9]' <<<"$counters"
 check "drops counted: malformed" grep -q '"malformed":[1-9]' <<<"$counters"
+check "drops counted: reverse-tunnel-source (RFC 6275 §10.4.5)" grep -q '"reverse-tunnel-source":[1-9]' <<<"$counters"
+tc -n "$NS_HA" -s filter show dev mip6tnl0 ingress | sed 's/^/# tc: /'
+# The filters are the bindings': one per valid binding (the legitimate MN's), plus the drop.
+check "one reverse-tunnel filter per binding (tc)" \
+	test "$(tc -n "$NS_HA" filter show dev mip6tnl0 ingress pref 1 | grep -c "handle")" = 1
 bindings_after=$(mip6_json ha bc | grep -o '"registrations":[0-9]*')
 echo "# HA registrations before/after the cases: $bindings_before / $bindings_after (one control case registers)"
 check "only the legitimate bindings are in the cache" \
@@ -146,4 +151,7 @@ if [ "$fails" -gt 0 ]; then
 fi
 mip6_stop mn
 mip6_stop ha
+# SIGTERM removed the tunnel device, and with it the clsact qdisc and every filter.
+check "after SIGTERM: no tunnel device, no reverse-tunnel filter left" \
+	sh -c "! ip -n '$NS_HA' link show mip6tnl0 >/dev/null 2>&1"
 [ "$fails" = 0 ]
