@@ -162,9 +162,9 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 	for (int i = 0; i < MIP6_MH_TYPES; i++)
 		fprintf(out, "%-8s %10llu %10llu\n", mh_type_names[i], (unsigned long long)c->mh_in[i],
 			(unsigned long long)c->mh_out[i]);
-	fprintf(out, "\n%-14s %10s\n", "drop reason", "count");
+	fprintf(out, "\n%-22s %10s\n", "drop reason", "count");
 	for (int i = 0; i < _DROP_MAX; i++)
-		fprintf(out, "%-14s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+		fprintf(out, "%-22s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
 	fprintf(out, "\nICMPv6 Parameter Problems sent (RFC 6275 §9.2): %llu\n",
 		(unsigned long long)c->icmp6_param_problem_out);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
