@@ -49,6 +49,9 @@ static void roundtrip_rtnl(const struct knl_event *e)
 	case KNL_EVENT_NEIGH:
 		r = knl_build_proxy(KNL_OP_ADD, &e->neigh, &m);
 		break;
+	case KNL_EVENT_TC_FILTER:
+		r = knl_build_tc_filter(KNL_OP_REPLACE, &e->tc_filter, &m);
+		break;
 	default:
 		return;
 	}
@@ -73,6 +76,12 @@ static void roundtrip_rtnl(const struct knl_event *e)
 	case KNL_EVENT_RULE:
 		CHECK(b.rule.from_len == e->rule.from_len && b.rule.priority == e->rule.priority &&
 		      b.rule.table == e->rule.table);
+		break;
+	case KNL_EVENT_TC_FILTER:
+		CHECK(b.tc_filter.ifindex == e->tc_filter.ifindex && b.tc_filter.prio == e->tc_filter.prio &&
+		      b.tc_filter.handle == e->tc_filter.handle && b.tc_filter.drop == e->tc_filter.drop);
+		CHECK(e->tc_filter.drop || (!memcmp(&b.tc_filter.enc_src, &e->tc_filter.enc_src, 16) &&
+					    !memcmp(&b.tc_filter.src, &e->tc_filter.src, 16)));
 		break;
 	default:
 		CHECK(b.neigh.ifindex == e->neigh.ifindex && !memcmp(&b.neigh.addr, &e->neigh.addr, 16));
