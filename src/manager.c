@@ -2,11 +2,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-event.h"
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -144,6 +146,14 @@ static int print_counters_json(struct manager *m, FILE *out)
 	ctl_json_add_u64(k, "dropped", c->vici_dropped);
 	add_counter_map(o, "limits", c->limits, _LIMIT_MAX, limit_name);
 	ctl_json_add_u64(o, "log_suppressed", c->log_suppressed);
+	{
+		struct ctl_monitor_stats ms;
+		ctl_get_monitor_stats(m->ctl, &ms);
+		k = ctl_json_add_object(o, "monitor");
+		ctl_json_add_u64(k, "subscribers", ms.subscribers);
+		ctl_json_add_u64(k, "events", ms.published);
+		ctl_json_add_u64(k, "lost", ms.lost);
+	}
 	/* The host's, not mip6d's: every IPsec user of the machine counts into them. */
 	k = ctl_json_add_object(o, "system_wide");
 	ctl_json_add_str(k, "source", "/proc/net/xfrm_stat");
@@ -173,6 +183,12 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 	for (int i = 0; i < _LIMIT_MAX; i++)
 		fprintf(out, "%-17s %10llu\n", mip6_limit_to_string(i), (unsigned long long)c->limits[i]);
 	fprintf(out, "\nrejected-BU log lines suppressed: %llu\n", (unsigned long long)c->log_suppressed);
+	{
+		struct ctl_monitor_stats ms;
+		ctl_get_monitor_stats(m->ctl, &ms);
+		fprintf(out, "\nmonitor: %u subscriber(s), %llu events, %llu lost (a subscriber's queue was full)\n",
+			ms.subscribers, (unsigned long long)ms.published, (unsigned long long)ms.lost);
+	}
 	fprintf(out, "\nsystem-wide (the whole host's IPsec, not only mip6d's; /proc/net/xfrm_stat):\n"
 		     "  XfrmInTmplMismatch %llu (packets without the IPsec a policy requires)\n"
 		     "  XfrmInNoPols       %llu (packets with no matching inbound policy)\n",
@@ -212,6 +228,47 @@ static int reload_reply(int r, bool json, FILE *out)
 	return 0;
 }
 
+struct event_fmt {
+	const struct mip6_event *ev;
+	uint64_t when;
+};
+
+static int format_event(void *userdata, bool json, char *buf, size_t size)
+{
+	const struct event_fmt *f = userdata;
+
+	return mip6_event_format(f->ev, f->when, json, buf, size);
+}
+
+void manager_event(struct manager *m, const struct mip6_event *ev)
+{
+	struct event_fmt f = { .ev = ev };
+	struct timespec ts;
+
+	if (!ctl_has_subscribers(m->ctl))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f.when = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+	ctl_publish(m->ctl, format_event, &f);
+}
+
+/* `monitor`: this connection stays open and receives every event (control.h: subscribers). */
+static int ctl_monitor(struct manager *m, int argc, FILE *out)
+{
+	int r;
+
+	if (argc != 1) {
+		fprintf(out, "usage: monitor");
+		return -EINVAL;
+	}
+	r = ctl_subscribe(m->ctl);
+	if (r == -EBUSY)
+		fprintf(out, "too many monitors (at most %d at once)", CTL_MAX_SUBSCRIBERS);
+	else if (r < 0)
+		fprintf(out, "cannot subscribe");
+	return r < 0 ? r : CTL_SUBSCRIBED;
+}
+
 static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 {
 	struct manager *m = userdata;
@@ -239,6 +296,8 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 		}
 		return print_counters(m, json, out);
 	}
+	if (strcmp(argv[0], "monitor") == 0)
+		return ctl_monitor(m, argc, out);
 	if (strcmp(argv[0], "reload") == 0) {
 		r = manager_reload(m);
 		if (r > 0 && m->ctl) {

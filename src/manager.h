@@ -158,6 +158,9 @@ void manager_notify_status(struct manager *m);
 void manager_ready(struct manager *m);
 /* The role's key manager (NULL: none, or it goes away): READY=1 waits for its state. */
 void manager_set_km(struct manager *m, struct km *km);
+/* An event for the `mip6ctl monitor` subscribers (control/ctl-event.h); nothing is done when there are none. */
+struct mip6_event;
+void manager_event(struct manager *m, const struct mip6_event *ev);
 /* The role finished its shutdown work: leave the event loop. */
 void manager_shutdown_done(struct manager *m);
 struct manager *manager_free(struct manager *m);

@@ -39,6 +39,7 @@ static void help(void)
 	       "  ipsec             MN-HA IPsec: key manager, IKE SAs\n"
 	       "  counters          messages in/out and drops by reason\n"
 	       "  reload            reload the configuration (like SIGHUP)\n"
+	       "  monitor           print events as they happen, until interrupted\n"
 	       "Options:\n"
 	       "  -s, --socket PATH   control socket (default " DEFAULT_CTL_SOCKET ")\n"
 	       "  -j, --json          JSON output\n"
@@ -105,22 +106,32 @@ static ssize_t build_request(char *req, size_t size, int argc, char **argv)
 	return (ssize_t)off;
 }
 
-/* Sends the request and reads the answer to EOF into *ret (NUL-terminated); an exit code. */
-static int exchange(const char *path, const char *req, size_t reqlen, char **ret)
+/* Connects and sends the request; the socket, or -(exit code) after printing the error. */
+static int connect_send(const char *path, const char *req, size_t reqlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *resp = NULL;
-	size_t len = 0, cap = 0;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return fail(EXIT_USAGE, "socket path too long");
+		return -fail(EXIT_USAGE, "socket path too long");
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return fail(EXIT_UNREACHABLE, "cannot reach mip6d at %s: %s", path, strerror(errno));
+		return -fail(EXIT_UNREACHABLE, "cannot reach mip6d at %s: %s", path, strerror(errno));
 	if (send(fd, req, reqlen, MSG_NOSIGNAL) != (ssize_t)reqlen)
-		return fail(EXIT_UNREACHABLE, "send: %s", strerror(errno));
+		return -fail(EXIT_UNREACHABLE, "send: %s", strerror(errno));
+	return fd;
+}
+
+/* Sends the request and reads the answer to EOF into *ret (NUL-terminated); an exit code. */
+static int exchange(const char *path, const char *req, size_t reqlen, char **ret)
+{
+	char *resp = NULL;
+	size_t len = 0, cap = 0;
+	int fd = connect_send(path, req, reqlen);
+
+	if (fd < 0)
+		return -fd;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -172,6 +183,67 @@ static int answer(const char *resp)
 	return ok ? EXIT_OK : EXIT_REFUSED;
 }
 
+/* One line of the monitor stream: printed at once; with --json it must be one JSON object. */
+static int monitor_line(char *line)
+{
+	if (json_mode && !is_one_json_value(line))
+		return fail(EXIT_PROTOCOL, "malformed JSON from mip6d");
+	fputs(line, stdout);
+	fflush(stdout);
+	return EXIT_OK;
+}
+
+/*
+ * monitor: the first line is the answer ("ok" or an error, as for any command),
+ * then event lines until mip6d closes the connection (it stopped: exit code 3)
+ * or mip6ctl is interrupted.
+ */
+static int monitor(const char *path, const char *req, size_t reqlen)
+{
+	char buf[8192];
+	size_t len = 0;
+	bool started = false;
+	int fd = connect_send(path, req, reqlen);
+
+	if (fd < 0)
+		return -fd;
+	for (;;) {
+		char *nl;
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = 0;
+		while ((nl = memchr(buf, '\n', len))) {
+			char line[sizeof(buf)];
+			size_t l = (size_t)(nl - buf) + 1;
+			int r;
+
+			memcpy(line, buf, l);
+			line[l] = 0;
+			memmove(buf, buf + l, len - l);
+			len -= l;
+			if (!started) {
+				if (strcmp(line, "ok\n") != 0)
+					return answer(line);
+				started = true;
+				continue;
+			}
+			r = monitor_line(line);
+			if (r != EXIT_OK)
+				return r;
+		}
+		if (len == sizeof(buf) - 1)
+			return fail(EXIT_PROTOCOL, "event line too long");
+	}
+	if (!started)
+		return fail(EXIT_PROTOCOL, "empty answer (request refused?)");
+	return fail(EXIT_UNREACHABLE, "mip6d closed the connection");
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -209,6 +281,8 @@ int main(int argc, char *argv[])
 	reqlen = build_request(req, sizeof(req), argc - optind, argv + optind);
 	if (reqlen < 0)
 		return EXIT_USAGE;
+	if (strcmp(argv[optind], "monitor") == 0)
+		return monitor(path, req, (size_t)reqlen);
 	r = exchange(path, req, (size_t)reqlen, &resp);
 	if (r != EXIT_OK)
 		return r;

@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/control.h"
+#include "control/ctl-event.h"
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -27,6 +29,8 @@ struct ctl_server {
 	struct ctl_conn *current; /* the connection whose handler runs */
 	uint64_t idle_usec;
 	uint64_t next_id;
+	unsigned nsub;
+	struct ctl_monitor_stats mon;
 };
 
 struct ctl_conn {
@@ -35,7 +39,8 @@ struct ctl_conn {
 	sd_event_source *idle; /* CTL_IDLE_TIMEOUT_SEC */
 	int fd;
 	uint64_t id;
-	bool json, deferred;
+	bool json, deferred, subscriber;
+	uint64_t lost; /* subscriber: events dropped since its last "lost" line */
 	char req[CTL_MAX_REQUEST + 1];
 	size_t reqlen;
 	char *out;
@@ -52,6 +57,8 @@ static void conn_free(struct ctl_conn *c)
 	safe_close(c->fd);
 	free(c->out);
 	c->srv->nconn--;
+	if (c->subscriber)
+		c->srv->nsub--;
 	*c->pprev = c->next;
 	if (c->next)
 		c->next->pprev = c->pprev;
@@ -112,6 +119,113 @@ static void conn_set_reply(struct ctl_conn *c, int r, const char *body, size_t b
 		conn_free(c);
 }
 
+/* A subscriber's queue: "ok\n" first, then event lines; no idle timeout, EOF from the peer ends it. */
+static void conn_start_subscription(struct ctl_conn *c)
+{
+	c->out = malloc(CTL_SUB_QUEUE_BYTES);
+	if (!c->out) {
+		conn_free(c);
+		return;
+	}
+	memcpy(c->out, "ok\n", 3);
+	c->outlen = 3;
+	c->outoff = 0;
+	(void)sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
+	if (sd_event_source_set_io_events(c->src, EPOLLIN | EPOLLOUT) < 0)
+		conn_free(c);
+}
+
+/* Appends len bytes to a subscriber's queue; false when they do not fit (nothing appended). */
+static bool sub_queue(struct ctl_conn *c, const char *line, size_t len)
+{
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	if (len > CTL_SUB_QUEUE_BYTES - c->outlen)
+		return false;
+	memcpy(c->out + c->outlen, line, len);
+	c->outlen += len;
+	return true;
+}
+
+/* One event line for one subscriber: after losses, the "lost" line goes first (both or neither). */
+static void sub_push(struct ctl_conn *c, const char *line, size_t len)
+{
+	if (c->lost) {
+		struct mip6_event lost = MIP6_EVENT_INIT(MIP6_EV_LOST);
+		struct timespec ts;
+		char buf[256];
+		int n;
+
+		lost.count = c->lost;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		n = mip6_event_format(&lost, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, c->json, buf,
+				      sizeof(buf));
+		if (n < 0 || (size_t)n + len > CTL_SUB_QUEUE_BYTES - (c->outlen - c->outoff)) {
+			c->lost++;
+			c->srv->mon.lost++;
+			return;
+		}
+		(void)sub_queue(c, buf, (size_t)n);
+		c->lost = 0;
+	}
+	if (!sub_queue(c, line, len)) {
+		c->lost++;
+		c->srv->mon.lost++;
+		return;
+	}
+	(void)sd_event_source_set_io_events(c->src, EPOLLIN | EPOLLOUT);
+}
+
+int ctl_subscribe(struct ctl_server *s)
+{
+	if (!s->current)
+		return -EINVAL;
+	if (s->nsub >= CTL_MAX_SUBSCRIBERS)
+		return -EBUSY;
+	s->current->subscriber = true;
+	s->nsub++;
+	return 0;
+}
+
+bool ctl_has_subscribers(const struct ctl_server *s)
+{
+	return s && s->nsub > 0;
+}
+
+void ctl_publish(struct ctl_server *s, ctl_format_t format, void *userdata)
+{
+	char lines[2][1024];
+	int len[2] = { -1, -1 };
+	bool done[2] = { false, false };
+
+	if (!ctl_has_subscribers(s))
+		return;
+	for (struct ctl_conn *c = s->conns, *next; c; c = next) {
+		int j = c->json;
+
+		next = c->next;
+		if (!c->subscriber || !c->out)
+			continue;
+		if (!done[j]) {
+			len[j] = format(userdata, c->json, lines[j], sizeof(lines[j]));
+			done[j] = true;
+		}
+		if (len[j] > 0)
+			sub_push(c, lines[j], (size_t)len[j]);
+	}
+	if (len[0] > 0 || len[1] > 0)
+		s->mon.published++;
+}
+
+void ctl_get_monitor_stats(const struct ctl_server *s, struct ctl_monitor_stats *ret)
+{
+	*ret = s ? s->mon : (struct ctl_monitor_stats){ 0 };
+	ret->subscribers = s ? s->nsub : 0;
+}
+
 static void conn_respond(struct ctl_conn *c)
 {
 	char *argv[CTL_MAX_ARGS + 1];
@@ -144,6 +258,15 @@ static void conn_respond(struct ctl_conn *c)
 			conn_free(c);
 		return;
 	}
+	if (r != CTL_SUBSCRIBED && c->subscriber) {
+		c->subscriber = false; /* subscribed, then answered after all */
+		c->srv->nsub--;
+	}
+	if (r == CTL_SUBSCRIBED && c->subscriber) {
+		free(body);
+		conn_start_subscription(c);
+		return;
+	}
 	conn_set_reply(c, r, body ? body : "", body ? bodylen : 0);
 	free(body);
 }
@@ -173,11 +296,42 @@ void ctl_complete(struct ctl_server *s, uint64_t id, int r, const char *body, si
 		}
 }
 
+/* A subscriber: what it sends is ignored, its EOF ends it; the queue drains as the socket takes it. */
+static int on_sub_io(struct ctl_conn *c, int fd, uint32_t revents)
+{
+	char sink[256];
+	ssize_t n;
+
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_free(c);
+			return 0;
+		}
+	}
+	if (c->outoff == c->outlen)
+		return 0;
+	n = send(fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		conn_free(c);
+		return 0;
+	}
+	if (n > 0)
+		c->outoff += (size_t)n;
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		(void)sd_event_source_set_io_events(c->src, EPOLLIN);
+	}
+	return 0;
+}
+
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct ctl_conn *c = userdata;
 	ssize_t n;
 
+	if (c->subscriber && c->out)
+		return on_sub_io(c, fd, revents);
 	if (c->out) {
 		n = send(fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -17,6 +17,14 @@
  * not read the whole reply, CTL_IDLE_TIMEOUT_SEC after connecting (or after a
  * deferred answer was given) is disconnected, so that CTL_MAX_CONN slots cannot
  * be held. A deferred answer's wait does not count.
+ * Subscribers (`monitor`): a handler may turn its connection into a
+ * subscription (ctl_subscribe, return CTL_SUBSCRIBED): the reply is "ok\n",
+ * then one line per published event (ctl_publish), in the connection's mode,
+ * until the peer closes. Subscribers are exempt from the idle timeout, at most
+ * CTL_MAX_SUBSCRIBERS at once (of the CTL_MAX_CONN), and never block the
+ * daemon: each has a queue of CTL_SUB_QUEUE_BYTES; an event that does not fit
+ * is dropped and counted, and the subscriber is told how many it lost (a
+ * "lost" event) once there is room again.
  */
 #pragma once
 
@@ -31,6 +39,9 @@
 #define CTL_MAX_CONN 32
 #define CTL_IDLE_TIMEOUT_SEC 5
 #define CTL_DEFERRED 1 /* a handler's return: the answer comes through ctl_complete() */
+#define CTL_SUBSCRIBED 2 /* a handler's return after ctl_subscribe(): the connection stays for events */
+#define CTL_MAX_SUBSCRIBERS 8
+#define CTL_SUB_QUEUE_BYTES (64 * 1024)
 
 struct ctl_server;
 
@@ -53,6 +64,23 @@ void ctl_server_set_idle_timeout(struct ctl_server *s, uint64_t usec);
 uint64_t ctl_defer(struct ctl_server *s);
 /* The deferred answer (r and body as a handler's); nothing when the peer has gone. */
 void ctl_complete(struct ctl_server *s, uint64_t id, int r, const char *body, size_t len);
+
+/*
+ * Inside a handler: the current connection becomes a subscriber. 0, or -EBUSY
+ * when CTL_MAX_SUBSCRIBERS are connected, -EINVAL outside a handler.
+ */
+int ctl_subscribe(struct ctl_server *s);
+bool ctl_has_subscribers(const struct ctl_server *s);
+/* Writes one event line ('\n'-terminated) in the mode asked into buf; its length or < 0. */
+typedef int (*ctl_format_t)(void *userdata, bool json, char *buf, size_t size);
+/* Queues the event for every subscriber (formatted at most once per mode). */
+void ctl_publish(struct ctl_server *s, ctl_format_t format, void *userdata);
+struct ctl_monitor_stats {
+	unsigned subscribers;
+	uint64_t published; /* events formatted for at least one subscriber */
+	uint64_t lost;      /* event lines dropped because a subscriber's queue was full */
+};
+void ctl_get_monitor_stats(const struct ctl_server *s, struct ctl_monitor_stats *ret);
 
 /* Pure: may a peer with primary group gid and supplementary groups[n] use the socket of group? */
 bool ctl_peer_in_group(gid_t group, gid_t gid, const gid_t *groups, size_t n);

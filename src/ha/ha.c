@@ -21,6 +21,7 @@
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-event.h"
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
@@ -343,6 +344,21 @@ static void ha_persist_del(struct ha *ha, const struct bce *e)
 	ha_persist(ha, &rec);
 }
 
+/* `mip6ctl monitor`: an event about the entry (its HoA, CoA, seq; the lifetime when one was granted). */
+static void ha_event(struct ha *ha, enum mip6_event_type t, const struct bce *e, int status, const char *reason)
+{
+	struct mip6_event ev = MIP6_EVENT_INIT(t);
+
+	ev.hoa = &e->hoa;
+	ev.coa = &e->coa;
+	ev.seq = e->seq;
+	ev.status = status;
+	ev.reason = reason;
+	if (t == MIP6_EV_REGISTER || t == MIP6_EV_MOVE || t == MIP6_EV_REFRESH)
+		ev.lifetime = e->lifetime_sec;
+	manager_event(ha->m, &ev);
+}
+
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
@@ -428,6 +444,7 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 		return;
 	/* Where the SAs point now: the last CoA we moved them to, the HoA before that. */
 	km_cancel(ha->km, e); /* an older move's completion is stale now */
+	ha_event(ha, ha_kbit(ha, e) ? MIP6_EV_SA_MIGRATE : MIP6_EV_SA_DROP, e, -1, NULL);
 	if (ha_kbit(ha, e)) {
 		e->sa_coa_moving = *coa;
 		r = km_migrate(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa,
@@ -465,6 +482,7 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
 	ha_persist_del(ha, e);
+	ha_event(ha, MIP6_EV_REJECT, e, MH_BA_INSUFFICIENT_RESOURCES, "the kernel refused the binding");
 	knl_cancel_owner(ha->knl, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
@@ -504,6 +522,7 @@ static void on_binding_installed(int result, void *userdata)
 				      e->seq);
 	}
 	ha_persist_put(ha, e);
+	ha_event(ha, e->new_binding ? MIP6_EV_REGISTER : MIP6_EV_MOVE, e, -1, NULL);
 	ha_send_ba_accepted(ha, e, e->lifetime_sec);
 	ha_km_move(ha, e, &e->coa);
 	if (e->new_binding) {
@@ -596,10 +615,11 @@ static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 /* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
 static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, bool send_ba)
 {
-	char h[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX];
 
 	addr_str(&e->hoa, h);
-	log_info("binding of %s removed (%s)", h, why);
+	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(fh), "binding of %s removed (%s)", h, why);
 	ha_persist_del(ha, e);
 	ha_uninstall(ha, e, send_ba);
 	bce_transition(ha, e, BCE_DELETED, why);
@@ -630,6 +650,7 @@ static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			break;
 		}
 		ha->expiries++;
+		ha_event(ha, MIP6_EV_EXPIRE, e, -1, NULL);
 		ha_binding_delete(ha, e, "lifetime expired", false);
 		break;
 	case BCE_DAD:
@@ -664,6 +685,7 @@ static void ha_deregister(struct ha *ha, struct bce *e, const struct ha_bu *bu, 
 	e->coa = rx->has_hao ? rx->hao : rx->src;
 	e->ba_dst = e->coa;
 	ha->deregistrations++;
+	ha_event(ha, MIP6_EV_DEREGISTER, e, -1, NULL);
 	if (e->state == BCE_DAD) {
 		/* Nothing was installed: the pending registration ends here, BA 0 now (§10.3.2). */
 		bce_transition(ha, e, BCE_DELETED, "deregistered under DAD");
@@ -689,6 +711,7 @@ static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, con
 	if (same_coa && e->kpending == 0) {
 		/* Same CoA, nothing in flight: nothing changes in the kernel. */
 		ha_persist_put(ha, e);
+		ha_event(ha, MIP6_EV_REFRESH, e, -1, NULL);
 		ha_send_ba_accepted(ha, e, e->lifetime_sec);
 		/* K=1: keep the IKE SA on the CoA (it may have been re-established elsewhere). */
 		if (ha_kbit(ha, e))
@@ -779,6 +802,24 @@ static void ha_reject(struct ha *ha, struct bce *e, const struct ha_bu *bu, cons
 		      const struct ha_verdict *v)
 {
 	ha_log_rejected(ha, bu, v->status);
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
+	const char *st = mh_ba_status_to_string(v->status);
+
+	addr_str(&bu->hoa, h);
+	addr_str(&bu->coa, c);
+	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
+	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
+	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
+			      "BU for %s from %s refused: status %u (%s)", h, c, v->status, st ? st : "?");
+	{
+		struct mip6_event ev = MIP6_EVENT_INIT(MIP6_EV_REJECT);
+		ev.hoa = &bu->hoa;
+		ev.coa = &bu->coa;
+		ev.seq = bu->seq;
+		ev.status = v->status;
+		ev.reason = st ? st : "?";
+		manager_event(ha->m, &ev);
+	}
 	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, v->status, v->ba_seq, 0, 0);
 	if (e && e->state == BCE_DAD) {
 		bce_free(ha, e);
@@ -934,6 +975,7 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 	log_notice("DAD for home address %s failed: %s is in use on the home link (%s)", h, t,
 		   msg->type == NDISC_TYPE_NA ? "Neighbor Advertisement" : "another node's DAD probe");
 	ha->dad_failures++;
+	ha_event(ha, MIP6_EV_REJECT, e, MH_BA_DAD_FAILED, "duplicate address detection failed");
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_DAD_FAILED, e->seq, 0, 0);
 	bce_free(ha, e);
 	ha_status_changed(ha);
@@ -1589,6 +1631,7 @@ static int ha_ctl_bc_del(struct ha *ha, const struct in6_addr *hoa, bool json, F
 		return -ENOENT;
 	}
 	ha->removals++;
+	ha_event(ha, MIP6_EV_REMOVE, e, -1, "mip6ctl bc del");
 	if (e->state == BCE_DAD) {
 		log_info("registration of %s under DAD removed by the operator", h);
 		bce_free(ha, e);

@@ -34,6 +34,7 @@
 
 #include "conf/conf.h"
 #include "control/control.h"
+#include "control/ctl-event.h"
 #include "control/ctl-json.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
@@ -272,12 +273,39 @@ static void mn_send_home_na(struct mn *mn)
 		(void)io_nd_send(mn->io, mn->ifindex, &all_nodes, NULL, buf, len);
 }
 
+/* `mip6ctl monitor`: the home registration's outcome (RFC 6275 §11.7.3). */
+static void mn_bul_monitor(struct mn *mn, const struct bul_entry *e, enum bul_event ev)
+{
+	static const enum mip6_event_type types[_BUL_EV_MAX] = {
+		[BUL_EV_REGISTERED] = MIP6_EV_REGISTER,
+		[BUL_EV_DEREGISTERED] = MIP6_EV_DEREGISTER,
+		[BUL_EV_REFUSED] = MIP6_EV_REJECT,
+	};
+	struct mip6_event me;
+
+	if (ev != BUL_EV_REGISTERED && ev != BUL_EV_DEREGISTERED && ev != BUL_EV_REFUSED)
+		return;
+	me = (struct mip6_event)MIP6_EVENT_INIT(types[ev]);
+	me.hoa = &e->key.hoa;
+	me.coa = &e->bu_coa;
+	me.peer = &e->key.peer;
+	me.seq = e->seq;
+	if (ev == BUL_EV_REGISTERED)
+		me.lifetime = e->lifetime_granted;
+	if (ev == BUL_EV_REFUSED) {
+		me.status = e->last_status;
+		me.reason = mh_ba_status_to_string(e->last_status);
+	}
+	manager_event(mn->m, &me);
+}
+
 static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 {
 	struct mn *mn = ud;
 
 	if (e != mn->home)
 		return;
+	mn_bul_monitor(mn, e, ev);
 	switch (ev) {
 	case BUL_EV_BU_SENT:
 		if (mn->cur && !mn->cur->bu_sent)
@@ -485,6 +513,13 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 				      LOG_FIELDS("MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000004", fh, fc),
 				      "movement detected: %s link %s/64, care-of address %s",
 				      loc == MN_LOC_HOME ? "home" : "foreign", pr, co);
+	}
+	{
+		struct mip6_event me = MIP6_EVENT_INIT(MIP6_EV_MOVEMENT);
+		me.hoa = &mn->hoa;
+		me.coa = &to.coa;
+		me.reason = loc == MN_LOC_HOME ? "home link" : "foreign link";
+		manager_event(mn->m, &me);
 	}
 	mn->loc = loc;
 	mn->prefix = *prefix;

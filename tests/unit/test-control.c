@@ -4,8 +4,13 @@
  * that is a member of the socket's group only through a supplementary group is
  * served, one that is not is refused; idle connections are dropped after the
  * timeout; a deferred answer arrives when it is completed, and its wait is not idle.
+ * Subscribers (monitor): exempt from the idle timeout, bounded in number, each in
+ * its own mode; a subscriber that does not read never blocks the publisher: lines
+ * are dropped and counted, and it is told how many once it reads again.
+ * The event lines themselves (ctl-event.h) are checked byte for byte.
  * Needs root (setgroups/setuid in the children).
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <grp.h>
@@ -20,6 +25,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
+#include "control/ctl-event.h"
 #include "core/time-util.h"
 
 #define GROUP 4242
@@ -35,6 +41,12 @@ static struct {
 static int handler(void *userdata, int argc, char **argv, bool json, FILE *out)
 {
 	F.handled++;
+	if (strcmp(argv[0], "monitor") == 0) {
+		int r = ctl_subscribe(F.srv);
+		if (r < 0)
+			fprintf(out, "busy");
+		return r < 0 ? r : CTL_SUBSCRIBED;
+	}
 	if (strcmp(argv[0], "later") == 0) {
 		F.deferred = ctl_defer(F.srv);
 		return CTL_DEFERRED;
@@ -223,6 +235,189 @@ START_TEST(deferred_answer)
 }
 END_TEST
 
+/* Reads what is there within ms into buf (appending from *off) until it holds want. */
+static bool read_until(int fd, char *buf, size_t size, size_t *off, const char *want, int ms)
+{
+	usec_t deadline = now_usec() + (usec_t)ms * USEC_PER_MSEC;
+
+	while (now_usec() < deadline) {
+		ssize_t n;
+
+		ck_assert_int_ge(sd_event_run(F.e, 5 * USEC_PER_MSEC), 0);
+		while (*off < size - 1 && (n = recv(fd, buf + *off, size - 1 - *off, MSG_DONTWAIT)) > 0)
+			*off += (size_t)n;
+		buf[*off] = 0;
+		if (strstr(buf, want))
+			return true;
+	}
+	return false;
+}
+
+/* The test's events: a counter and a fixed pad, in the mode asked. */
+struct tev {
+	unsigned n;
+	size_t pad;
+};
+
+static int tev_format(void *userdata, bool json, char *buf, size_t size)
+{
+	const struct tev *t = userdata;
+
+	return snprintf(buf, size, json ? "{\"n\":%u,\"pad\":\"%*s\"}\n" : "n=%u pad=%*s\n", t->n, (int)t->pad, "");
+}
+
+static int subscribe(const char *req)
+{
+	char buf[64];
+	size_t off = 0;
+	int fd = connect_to();
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	ck_assert_msg(read_until(fd, buf, sizeof(buf), &off, "ok\n", 2000), "no ok: '%s'", buf);
+	ck_assert_str_eq(buf, "ok\n");
+	return fd;
+}
+
+START_TEST(monitor_subscribers)
+{
+	struct ctl_monitor_stats st;
+	struct tev t = { .n = 1 };
+	char buf[256];
+	size_t off = 0;
+	int fj, ft, fds[CTL_MAX_SUBSCRIBERS], fd;
+
+	ctl_server_set_idle_timeout(F.srv, 200 * USEC_PER_MSEC);
+	ck_assert(!ctl_has_subscribers(F.srv));
+	ctl_publish(F.srv, tev_format, &t); /* nobody listens: nothing formatted, nothing counted */
+	fj = subscribe("json monitor\n");
+	ft = subscribe("text monitor\n");
+	ck_assert(!closed_within(fj, 600)); /* longer than the idle timeout: subscribers stay */
+	ctl_publish(F.srv, tev_format, &t);
+	ck_assert(read_until(fj, buf, sizeof(buf), &off, "\n", 2000));
+	ck_assert_str_eq(buf, "{\"n\":1,\"pad\":\"\"}\n");
+	off = 0;
+	ck_assert(read_until(ft, buf, sizeof(buf), &off, "\n", 2000));
+	ck_assert_str_eq(buf, "n=1 pad=\n");
+	ctl_get_monitor_stats(F.srv, &st);
+	ck_assert_uint_eq(st.subscribers, 2);
+	ck_assert_uint_eq(st.published, 1);
+	ck_assert_uint_eq(st.lost, 0);
+	/* At most CTL_MAX_SUBSCRIBERS: the next one is refused with an error, ordinary requests still served. */
+	for (int i = 2; i < CTL_MAX_SUBSCRIBERS; i++)
+		fds[i] = subscribe("text monitor\n");
+	fd = connect_to();
+	ck_assert_int_eq(write(fd, "text monitor\n", 13), 13);
+	off = 0;
+	ck_assert(read_until(fd, buf, sizeof(buf), &off, "busy", 2000));
+	ck_assert_str_eq(buf, "error: busy\n");
+	close(fd);
+	fd = connect_to();
+	ck_assert_int_eq(write(fd, "text ping\n", 10), 10);
+	off = 0;
+	ck_assert(read_until(fd, buf, sizeof(buf), &off, "pong", 2000));
+	close(fd);
+	/* A subscriber that goes away frees its place. */
+	close(fj);
+	for (int i = 2; i < CTL_MAX_SUBSCRIBERS; i++)
+		close(fds[i]);
+	for (int i = 0; i < 100 && (ctl_get_monitor_stats(F.srv, &st), st.subscribers > 1); i++)
+		pump(10);
+	ck_assert_uint_eq(st.subscribers, 1);
+	close(ft);
+}
+END_TEST
+
+/* A subscriber that does not read: publishing never blocks; lines are dropped, counted, then reported. */
+START_TEST(monitor_slow_subscriber)
+{
+	static char buf[1 << 22];
+	struct ctl_monitor_stats st;
+	struct tev t = { .pad = 900 };
+	size_t off = 0;
+	usec_t t0;
+	int fd = subscribe("text monitor\n");
+
+	t0 = now_usec();
+	for (t.n = 1; t.n <= 4000; t.n++) /* ~3.6 MB: more than the queue and the socket buffer */
+		ctl_publish(F.srv, tev_format, &t);
+	ck_assert_uint_lt(now_usec() - t0, 2 * USEC_PER_SEC);
+	pump(100);
+	for (t.n = 4001; t.n <= 8000; t.n++)
+		ctl_publish(F.srv, tev_format, &t);
+	ctl_get_monitor_stats(F.srv, &st);
+	ck_assert_uint_eq(st.published, 8000);
+	ck_assert_uint_gt(st.lost, 0);
+	/* One more, small, once the queue has room: the last losses are reported before it. */
+	while (read_until(fd, buf, sizeof(buf), &off, "n=8000 ", 200))
+		;
+	t.n = 9000;
+	t.pad = 0;
+	ctl_publish(F.srv, tev_format, &t);
+	ck_assert_msg(read_until(fd, buf, sizeof(buf), &off, "n=9000 pad=\n", 2000), "no last event");
+	ctl_get_monitor_stats(F.srv, &st);
+	ck_assert_uint_eq(st.published, 8001);
+	/* Every event is either received (in order) or counted in a "lost" line: none vanish. */
+	{
+		unsigned long long received = 0, lost = 0, last = 0, v;
+		char *save = NULL;
+
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *p = strstr(l, " lost count=");
+			if (p) {
+				lost += strtoull(p + 12, NULL, 10);
+				continue;
+			}
+			ck_assert_int_eq(sscanf(l, "n=%llu", &v), 1);
+			ck_assert_uint_gt(v, last);
+			last = v;
+			received++;
+		}
+		ck_assert_uint_gt(lost, 0);
+		ck_assert_uint_eq(lost, st.lost);
+		ck_assert_uint_eq(received + lost, 8001);
+	}
+	close(fd);
+}
+END_TEST
+
+/* The event lines, byte for byte (the time is fixed: 2026-12-02 11:22:39.123 UTC). */
+START_TEST(event_lines)
+{
+	struct in6_addr hoa, coa;
+	struct mip6_event ev = MIP6_EVENT_INIT(MIP6_EV_REJECT);
+	uint64_t when = 1796210559123000ULL;
+	char buf[512];
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1::100", &hoa), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:2::100", &coa), 1);
+	ev.hoa = &hoa;
+	ev.coa = &coa;
+	ev.status = 129;
+	ev.seq = 7;
+	ev.reason = "administratively prohibited";
+	ck_assert_int_gt(mip6_event_format(&ev, when, false, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "2026-12-02T11:22:39.123Z reject hoa=2001:db8:1::100 coa=2001:db8:2::100 status=129 "
+			      "seq=7 reason=\"administratively prohibited\"\n");
+	ck_assert_int_gt(mip6_event_format(&ev, when, true, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"time\":\"2026-12-02T11:22:39.123Z\",\"event\":\"reject\",\"hoa\":\"2001:db8:1::100\","
+			      "\"coa\":\"2001:db8:2::100\",\"status\":129,\"reason\":\"administratively prohibited\","
+			      "\"seq\":7}\n");
+	ev = (struct mip6_event)MIP6_EVENT_INIT(MIP6_EV_REGISTER);
+	ev.hoa = &hoa;
+	ev.coa = &coa;
+	ev.peer = &hoa;
+	ev.lifetime = 0; /* 0 is a value, not "absent" */
+	ck_assert_int_gt(mip6_event_format(&ev, when, true, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"time\":\"2026-12-02T11:22:39.123Z\",\"event\":\"register\",\"hoa\":\"2001:db8:1::100\","
+			      "\"coa\":\"2001:db8:2::100\",\"peer\":\"2001:db8:1::100\",\"lifetime\":0}\n");
+	ck_assert_int_eq(mip6_event_format(&ev, when, false, buf, 20), -ENOSPC);
+	ck_assert_int_eq(mip6_event_format(&ev, when, true, buf, 20), -ENOSPC);
+	for (int i = 0; i < _MIP6_EV_MAX; i++)
+		ck_assert_str_ne(mip6_event_type_to_string(i), "?");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("control");
@@ -233,6 +428,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, supplementary_group_member_served);
 	tcase_add_test(tc, idle_connection_dropped);
 	tcase_add_test(tc, deferred_answer);
+	tcase_add_test(tc, monitor_subscribers);
+	tcase_add_test(tc, monitor_slow_subscriber);
+	tcase_add_test(tc, event_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

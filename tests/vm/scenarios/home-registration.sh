@@ -12,6 +12,10 @@
 # and counted), an unknown MH type (Binding Error status 2). Every packet mip6d emits must
 # decode in tshark with no malformed or expert-error field. Prints the handover gap of each
 # move (last reply before, first reply after) and the BU->BA time.
+# Operator tools: `mip6ctl --json monitor` on the HA and `mip6ctl monitor` on the MN run for the
+# whole scenario and record the registration, the moves and the refusals with HoA/CoA;
+# `mip6ctl bc del` removes the binding (route and proxy entry go, like an expiry) and the MN
+# registers again on its next move.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -35,6 +39,11 @@ HaMaxBindingLife 600;
 BindingAclPolicy 2001:db8:1::66 deny;" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl status | grep -q 'binding(s)$'" ||
 	{ not_ok "HA ready"; sed 's/^/#   /' "$TOPO_DIR/ha.log"; exit 1; }
+# Event streams for the whole run (JSON lines on the HA, text on the MN).
+topo_bg "$NS_HA" mon-ha "$MIP6CTL" -s /run/mip6-ha.ctl --json monitor
+check "HA: mip6ctl monitor subscribed" wait_for 5 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json counters | grep -q '\"monitor\":{\"subscribers\":1'"
+# ha_event EVENT COA: the HA's monitor recorded EVENT for the MN's HoA with that CoA (a JSON line).
+ha_event() { grep -q "\"event\":\"$1\",\"hoa\":\"$MN_HOA\",\"coa\":\"$2\"" "$TOPO_DIR/mon-ha.log"; }
 
 mip6_start "$NS_MN" mn "NodeConfig MN;
 Interface \"$MN_IF\";
@@ -46,6 +55,8 @@ MnHomeLink \"$MN_IF\" {
 }" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul | grep -q '\"location\":\"home\"'" ||
 	{ not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
+topo_bg "$NS_MN" mon-mn "$MIP6CTL" -s /run/mip6-mn.ctl monitor
+check "MN: mip6ctl monitor subscribed" wait_for 5 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json counters | grep -q '\"monitor\":{\"subscribers\":1'"
 wait_for 10 topo_ping "$NS_CN" "$MN_HOA" >/dev/null || not_ok "CN reaches the HoA at home"
 check "mip6ctl prefixes on the HA lists the home prefix" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json prefixes | grep -q '\"prefix\":\"$HOME_PFX/64\"'"
 check "mip6ctl hal on the MN names the home agent" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json hal | grep -q '\"address\":\"$HA_ADDR\"'"
@@ -81,13 +92,20 @@ tx0=$(tnl_packets)
 move foreign1 "$MN_COA_F1"
 tx1=$(tnl_packets)
 check "foreign1: replies went through the HA's tunnel ($tx0 -> $tx1 packets)" test "${tx1:-0}" -gt "${tx0:-0}"
+check "monitor (HA): the registration from foreign1, with HoA and CoA" wait_for 5 ha_event register "$MN_COA_F1"
+check "monitor (MN): movement and registration from foreign1" wait_for 5 sh -c \
+	"grep -q ' movement hoa=$MN_HOA coa=$MN_COA_F1 ' '$TOPO_DIR/mon-mn.log' && grep -q ' register hoa=$MN_HOA coa=$MN_COA_F1 peer=$HA_ADDR ' '$TOPO_DIR/mon-mn.log'"
+check "mip6ctl bc HoA shows that binding only" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json bc '$MN_HOA' | grep -q '^{\"bindings\":\[{\"hoa\":\"$MN_HOA\",\"coa\":\"$MN_COA_F1\"[^]]*}\],'"
+check "mip6ctl bul PEER shows the home agent's entry" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul '$HA_ADDR' | grep -q '\"ha\":\"$HA_ADDR\"'"
 # Every answer of `mip6ctl --json`, errors included, is one JSON object (python3's parser).
 for c in bc counters status hal prefixes; do check "HA: mip6ctl --json $c is JSON" json_ok ha "$c"; done
 for c in bul ipsec no-such-command; do check "HA: mip6ctl --json $c is a JSON error" json_ok ha "$c" 1; done
 for c in bul counters status hal prefixes; do check "MN: mip6ctl --json $c is JSON" json_ok mn "$c"; done
 for c in bc ipsec no-such-command; do check "MN: mip6ctl --json $c is a JSON error" json_ok mn "$c" 1; done
 move foreign2 "$MN_COA_F2"
+check "monitor (HA): the move to foreign2" wait_for 5 ha_event move "$MN_COA_F2"
 move home ""
+check "monitor (HA): the deregistration" wait_for 5 ha_event deregister "$MN_HOA"
 
 # After the return home: nothing left behind.
 check "home: no binding in the HA's cache" sh -c "! '$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -q '\"hoa\":\"$MN_HOA\",[^}]*\"state\":\"valid\"'"
@@ -114,6 +132,8 @@ check "negative: a denied HoA gets 129" wait_for 5 sh -c "'$MIP6CTL' -s /run/mip
 check "negative: truncated options dropped and counted" wait_for 5 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json counters | grep -q '\"malformed\":[1-9]'"
 check "negative: unknown MH type answered with a BE" wait_for 5 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json counters | grep -q '\"out\":{[^}]*\"be\":1'"
 check "negative: the stale BU did not disturb the binding" bc_has "$MN_COA_F1"
+check "monitor (HA): the denied HoA's reject with status 129 and its reason" wait_for 5 \
+	grep -q '"event":"reject","hoa":"2001:db8:1::66",[^}]*"status":129,"reason":"[^"]' "$TOPO_DIR/mon-ha.log"
 
 # DAD (§10.3.1): a HoA already in use on the home link (the router's) gets 134. Expiry: a
 # binding granted 4 s (Lifetime 1 unit) disappears with its route and proxy entry.
@@ -159,6 +179,36 @@ echo "# handover gap median: ${median} ms (target <= 300 ms in this VM)"
 check "every handover gap is measured and below a generous 10 s" \
 	awk 'BEGIN { bad = 0 } $1 < 0 || $1 > 10000 { bad = 1 } END { exit bad }' <<<"$(printf '%s\n' $gaps)"
 
+# The operator removes the binding: route and proxy entry go, as on an expiry; the MN's next
+# move registers it again. After the handover figures: the CN's pings stop at the removal, so
+# this move's gap is not a handover's.
+route_proxy_gone() {
+	! ip -n "$NS_HA" -6 route show | grep -q "^$MN_HOA" && ! ip -n "$NS_HA" -6 neigh show proxy | grep -q "$MN_HOA "
+}
+check "bc del: the HoA's route and proxy entry are there before" sh -c "ip -n '$NS_HA' -6 route show | grep -q '^$MN_HOA' && ip -n '$NS_HA' -6 neigh show proxy | grep -q '$MN_HOA '"
+check "bc del HoA succeeds" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json bc del '$MN_HOA' | grep -qx '{\"removed\":\"$MN_HOA\"}'"
+check "bc del: route and proxy entry removed" wait_for 5 route_proxy_gone
+check "bc del: counted as a removal, no valid binding left" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -q '\"count\":0,.*\"removals\":1'"
+check "monitor (HA): the removal" wait_for 5 ha_event remove "$MN_COA_F2"
+bc_del_unknown() {
+	local out st
+	out=$("$MIP6CTL" -s /run/mip6-ha.ctl --json bc del 2001:db8:1::999)
+	st=$?
+	if [ "$st" != 1 ] || [ "$out" != '{"error":"no binding for 2001:db8:1::999"}' ]; then
+		echo "# exit $st: $out"
+		return 1
+	fi
+}
+check "bc del of an unknown HoA: exit 1 and a JSON error" bc_del_unknown
+move foreign1 "$MN_COA_F1"
+check "monitor (HA): the MN registered again after the removal" wait_for 5 sh -c \
+	"sed -n '/\"event\":\"remove\"/,\$p' '$TOPO_DIR/mon-ha.log' | grep -q '\"event\":\"register\",\"hoa\":\"$MN_HOA\",\"coa\":\"$MN_COA_F1\"'"
+check "monitor: every HA line is one JSON object" "$PY" -c 'import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l); assert o["event"] and o["time"]; n += 1
+assert n >= 5, n' "$TOPO_DIR/mon-ha.log"
+
 # Every message mip6d emitted decodes cleanly in tshark.
 kill "$(cat "$TOPO_DIR/.pid.cap-ha" 2>/dev/null)" 2>/dev/null
 pkill -INT tcpdump 2>/dev/null
@@ -178,6 +228,8 @@ for t in 5 6 7; do
 done
 
 if [ "$fails" -gt 0 ]; then
+	echo "# HA monitor:"
+	sed 's/^/#   /' "$TOPO_DIR/mon-ha.log"
 	echo "# HA log (tail):"
 	tail -40 "$TOPO_DIR/ha.log" | sed 's/^/#   /'
 	echo "# MN log (tail):"
