@@ -1759,6 +1759,25 @@ _printf_(3, 4) static void pwarn(struct parser *p, const struct conf_loc *loc, c
 	c->warnings[c->n_warnings++] = text;
 }
 
+/*
+ * UseMnHaIPsec (the default) with nothing to protect cannot work: the HA refuses
+ * every BU that lacks the ESP no policy set provides (RFC 4877 §4.1). An error, with the fix.
+ */
+static int validate_ipsec_sets(struct parser *p, const struct conf_loc *top)
+{
+	const struct mip6_config *c = p->c;
+	const struct conf_loc *ipsec = kw_loc(p, "UseMnHaIPsec");
+
+	if (c->role == NODE_ROLE_CN || !c->use_mn_ha_ipsec || c->n_ipsec_policy_sets > 0)
+		return 0;
+	return perr(p, ipsec ? ipsec : top, EINVAL,
+		    "UseMnHaIPsec is enabled%s but no IPsecPolicySet protects a home address: %s; add an "
+		    "IPsecPolicySet (mip6d.conf(5)) or write UseMnHaIPsec disabled; on a trusted network",
+		    ipsec ? "" : " (the default)",
+		    c->role == NODE_ROLE_HA ? "the home agent would refuse every Binding Update" :
+					      "the home agent would refuse this node's Binding Updates");
+}
+
 /* Configurations that load but are unsafe or do nothing: warnings (conf_warnings). */
 static void lint(struct parser *p, const struct conf_loc *top)
 {
@@ -1770,13 +1789,6 @@ static void lint(struct parser *p, const struct conf_loc *top)
 			      "write NodeConfig HA; or NodeConfig MN;");
 	if (c->role == NODE_ROLE_CN)
 		return;
-	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets == 0)
-		pwarn(p, ipsec ? ipsec : top,
-		      "UseMnHaIPsec is enabled%s but no IPsecPolicySet protects a home address: %s; add an "
-		      "IPsecPolicySet (mip6d.conf(5)) or write UseMnHaIPsec disabled; on a trusted network",
-		      ipsec ? "" : " (the default)",
-		      c->role == NODE_ROLE_HA ? "the home agent refuses every Binding Update" :
-						"the home agent will refuse this node's Binding Updates");
 	if (c->role == NODE_ROLE_HA && !c->use_mn_ha_ipsec && c->default_binding_acl_allow)
 		pwarn(p, acl ? acl : ipsec ? ipsec : top,
 		      "an open home agent: without UseMnHaIPsec any node can register any home address on "
@@ -1862,7 +1874,7 @@ static int validate(struct parser *p)
 		return perr(p, loc ? loc : &top, EINVAL,
 			    "MnRouterProbes needs MnRouterProbeTimeout greater than 0");
 	}
-	return 0;
+	return validate_ipsec_sets(p, &top);
 }
 
 /* ---- Entry points ---- */

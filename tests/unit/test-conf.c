@@ -400,7 +400,7 @@ START_TEST(includes)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(expect, sizeof(expect), "%s/d", dir);
 	ck_assert_int_eq(mkdir(expect, 0700), 0);
-	write_file("main.conf", "NodeConfig HA;\ninclude \"d/*.conf\";\n");
+	write_file("main.conf", "NodeConfig HA;\nUseMnHaIPsec disabled;\ninclude \"d/*.conf\";\n");
 	write_file("d/1.conf", "Interface \"eth1\";\n");
 	write_file("d/2.conf", "Interface \"eth2\";\ninclude \"../leaf.conf\"\n");
 	write_file("leaf.conf", "DebugLevel 7;\n");

@@ -432,7 +432,7 @@ START_TEST(check_mode_and_errors)
 	char cmd[8192], out[8192], conf[512];
 
 	snprintf(conf, sizeof(conf), "%s/n.conf", dir);
-	write_file(conf, "NodeConfig   MN ;  # comment\nDebugLevel 2;\n"
+	write_file(conf, "NodeConfig   MN ;  # comment\nDebugLevel 2;\nUseMnHaIPsec disabled;\n"
 			       "MnHomeLink \"eth0\" {\n  HomeAddress 2001:db8:1::100/64;\n"
 			       "  HomeAgentAddress 2001:db8:1::1;\n}\n");
 	snprintf(cmd, sizeof(cmd), "%s -n -c %s 2>&1", mip6d, conf);

@@ -22,7 +22,7 @@ static struct in6_addr A(const char *s)
 
 static void setup(void)
 {
-	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nHaMaxBindingLife 3600;\n"
+	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 3600;\n"
 				   "BindingAclPolicy 2001:db8:1::66 deny;\n"
 				   "BindingAclPolicy 2001:db8:1::77 130;\n";
 	char *err = NULL;
@@ -245,7 +245,7 @@ END_TEST
 
 START_TEST(default_acl_deny)
 {
-	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nDefaultBindingAclPolicy deny;\n"
+	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nUseMnHaIPsec disabled;\nDefaultBindingAclPolicy deny;\n"
 				   "BindingAclPolicy 2001:db8:1::100 allow;\n";
 	struct mip6_config *c = NULL;
 	char *err = NULL;
