@@ -31,14 +31,16 @@ static uint64_t expiry(uint64_t now_us, uint32_t lifetime_s)
 	return now_us + (uint64_t)lifetime_s * USEC_PER_SEC_U64;
 }
 
-int hal_set_self(struct hal_link *l, const struct in6_addr *lladdr, const struct in6_addr *addrs, size_t n,
-		 uint16_t preference)
+int hal_set_self(struct hal_link *l, const struct in6_addr *lladdr, const struct in6_addr *addrs, size_t n)
 {
 	struct hal_agent *a = NULL;
+	uint16_t preference = 0;
 
 	for (size_t i = 0; i < l->n_agents; i++)
-		if (l->agents[i].self)
+		if (l->agents[i].self) {
 			a = &l->agents[i];
+			preference = a->preference;
+		}
 	if (!a) {
 		/* An RA from our own address seen earlier is the same agent: take it over. */
 		a = agent_find(l, lladdr);
@@ -90,7 +92,7 @@ static void agent_take_addrs(struct hal_agent *a, const struct ndisc_ra *ra, uin
 }
 
 enum hal_ra_result hal_on_ra(struct hal_link *l, const struct in6_addr *src, const struct ndisc_ra *ra,
-			     uint64_t now_us, uint16_t *advertised_pref)
+			     uint64_t now_us)
 {
 	struct hal_agent *a = agent_find(l, src);
 	uint16_t pref = 0;
@@ -110,8 +112,7 @@ enum hal_ra_result hal_on_ra(struct hal_link *l, const struct in6_addr *src, con
 		lifetime = ra->ha_info.lifetime;
 	}
 	if (a && a->self) {
-		if (advertised_pref)
-			*advertised_pref = pref;
+		a->preference = pref;
 		return HAL_RA_SELF;
 	}
 	if (lifetime == 0) {

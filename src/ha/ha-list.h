@@ -7,7 +7,9 @@
  * and preference 0) and its global addresses (Prefix Information options with
  * the R bit, each valid for the prefix's valid lifetime). The home agent itself
  * is one entry too ("self"): its own global addresses on the link, kept while
- * it serves, with its configured preference (HaPreference).
+ * it serves, with the preference its own Router Advertisements announce (the
+ * router advertisement daemon's HomeAgentPreference, heard back on the link;
+ * 0 until one is heard), so every HA on the link lists it alike.
  *
  * Pure: no I/O, times are passed in (µs, monotonic), randomness comes from the
  * caller. Bounded: HAL_MAX_AGENTS agents a link, HAL_MAX_ADDRS addresses an
@@ -55,21 +57,20 @@ enum hal_ra_result {
 	HAL_RA_UPDATED,
 	HAL_RA_REMOVED,  /* H set with lifetime 0: the entry is deleted */
 	HAL_RA_FULL,     /* a new agent with the list full: refused */
-	HAL_RA_SELF,     /* the HA's own RA: only its preference is compared (see hal_on_ra) */
+	HAL_RA_SELF,     /* the HA's own RA: its preference is taken, nothing else changes */
 };
 
-/* The HA's own entry: its link-local address, its global addresses, its preference. */
-int hal_set_self(struct hal_link *l, const struct in6_addr *lladdr, const struct in6_addr *addrs, size_t n,
-		 uint16_t preference);
+/* The HA's own entry: its link-local address and global addresses (a known preference is kept). */
+int hal_set_self(struct hal_link *l, const struct in6_addr *lladdr, const struct in6_addr *addrs, size_t n);
 
 /*
  * A valid RA from src (link-local, checked by the caller) received on the link
  * at now_us: the steps of §10.5.1. For the HA's own RA (src is self's link-local
- * address) nothing changes and *advertised_pref says what it announces, so the
- * caller can tell when it differs from the configured preference.
+ * address) only the preference is taken (the self entry neither expires nor
+ * loses its addresses while the HA serves).
  */
 enum hal_ra_result hal_on_ra(struct hal_link *l, const struct in6_addr *src, const struct ndisc_ra *ra,
-			     uint64_t now_us, uint16_t *advertised_pref);
+			     uint64_t now_us);
 
 /* Delete agents and addresses whose lifetime is over; returns the number of agents deleted. */
 size_t hal_expire(struct hal_link *l, uint64_t now_us);

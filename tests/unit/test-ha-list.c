@@ -79,7 +79,7 @@ static enum hal_ra_result feed(struct hal_link *l, const char *src, const struct
 	struct in6_addr s = A(src);
 
 	ck_assert_int_eq(ndisc_ra_parse(r->b, r->len, &ra), 0);
-	return hal_on_ra(l, &s, &ra, now, NULL);
+	return hal_on_ra(l, &s, &ra, now);
 }
 
 static bool EQ(const struct in6_addr *a, const char *s)
@@ -203,21 +203,26 @@ START_TEST(pio_valid_zero_withdraws_address)
 }
 END_TEST
 
-/* The self entry never expires, an RA from its own address changes nothing and reports the preference. */
+/* The self entry never expires; its own RA gives it its preference and nothing else. */
 START_TEST(self_entry)
 {
-	struct in6_addr g = A("2001:db8:1::1"), ll = A("fe80::1"), src = A("fe80::1");
+	struct in6_addr g = A("2001:db8:1::1"), g2[2] = { A("2001:db8:1::1"), A("2001:db8:2::1") },
+			ll = A("fe80::1");
 	struct ra_bytes r;
-	struct ndisc_ra ra;
-	uint16_t adv = 0;
 
-	ck_assert_int_eq(hal_set_self(&L, &ll, &g, 1, 5), 0);
+	ck_assert_int_eq(hal_set_self(&L, &ll, &g, 1), 0);
+	ck_assert_uint_eq(L.agents[0].preference, 0);
 	ra_start(&r, true, 1800);
 	ra_ha_info(&r, 9, 100);
-	ck_assert_int_eq(ndisc_ra_parse(r.b, r.len, &ra), 0);
-	ck_assert_int_eq(hal_on_ra(&L, &src, &ra, 0, &adv), HAL_RA_SELF);
-	ck_assert_uint_eq(adv, 9);
-	ck_assert_uint_eq(L.agents[0].preference, 5);
+	ra_pio(&r, "2001:db8:9::1", 64, true, 10);
+	ck_assert_int_eq(feed(&L, "fe80::1", &r, 0), HAL_RA_SELF);
+	ck_assert_uint_eq(L.agents[0].preference, 9);
+	ck_assert_uint_eq(L.agents[0].n_addrs, 1);
+	ck_assert_uint_eq(L.agents[0].expires_us, UINT64_MAX);
+	/* new own addresses keep the preference heard */
+	ck_assert_int_eq(hal_set_self(&L, &ll, g2, 2), 0);
+	ck_assert_uint_eq(L.agents[0].preference, 9);
+	ck_assert_uint_eq(L.agents[0].n_addrs, 2);
 	ra_start(&r, false, 0);
 	ck_assert_int_eq(feed(&L, "fe80::1", &r, 0), HAL_RA_NOT_HA);
 	ck_assert_uint_eq(L.n_agents, 1);
@@ -259,7 +264,10 @@ START_TEST(reply_order)
 	struct ra_bytes r;
 	bool b_first = false, c_first = false;
 
-	ck_assert_int_eq(hal_set_self(&L, &ll, &g, 1, 10), 0);
+	ck_assert_int_eq(hal_set_self(&L, &ll, &g, 1), 0);
+	ra_start(&r, true, 1800);
+	ra_ha_info(&r, 10, 1000);
+	feed(&L, "fe80::1", &r, 0); /* our own RA: preference 10 */
 	ra_start(&r, true, 1800);
 	ra_ha_info(&r, 20, 1000);
 	ra_pio(&r, "2001:db8:1::a", 64, true, 3600);
