@@ -82,6 +82,7 @@ enum mip6_drop {
 	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
 	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH or an ICMPv6 socket's queue was full (SO_RXQ_OVFL) */
 	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */
+	DROP_NOT_SERVED,    /* a DHAAD Request for a prefix this HA does not serve (§10.5) */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */

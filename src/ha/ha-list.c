@@ -105,12 +105,9 @@ enum hal_ra_result hal_on_ra(struct hal_link *l, const struct in6_addr *src, con
 			agent_delete(l, a);
 		return HAL_RA_NOT_HA;
 	}
-	/* §10.5.1: preference and lifetime from the HA Information option, else 0 and the router lifetime. */
-	lifetime = ra->router_lifetime;
-	if (ra->has_ha_info) {
-		pref = ra->ha_info.preference;
-		lifetime = ra->ha_info.lifetime;
-	}
+	/* §10.5.1: preference and lifetime from the HA Information option, else 0 and the
+	 * router lifetime (an option lifetime of 0, which §7.4 forbids, counts as absent). */
+	lifetime = ndisc_ra_ha_lifetime(ra, &pref);
 	if (a && a->self) {
 		a->preference = pref;
 		return HAL_RA_SELF;

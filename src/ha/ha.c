@@ -31,6 +31,7 @@
 #include "ha/bcache-journal.h"
 #include "ha/bcache.h"
 #include "ha/dad-watch.h"
+#include "ha/ha-dhaad.h"
 #include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
@@ -77,6 +78,7 @@ struct ha {
 	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
 	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
+	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
 	unsigned flush_pending;
 	int setup_stage;               /* the kernel setup chain's current step */
@@ -1396,7 +1398,7 @@ static int ha_start(struct manager *m)
 	(void)sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	for (size_t i = 0; i < c->n_interfaces && ha->n_homes < HA_MAX_HOME_IFS; i++) {
 		struct ha_home_if *h = &ha->homes[ha->n_homes];
-		static const uint8_t types[] = { NDISC_TYPE_NA, NDISC_TYPE_NS };
+		static const uint8_t types[] = { NDISC_TYPE_NA, NDISC_TYPE_NS, NDISC_TYPE_RA };
 		char rt[32];
 
 		h->ifindex = (int)if_nametoindex(c->interfaces[i].name);
@@ -1433,6 +1435,10 @@ static int ha_start(struct manager *m)
 	if (ha->n_prefixes == 0)
 		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
 	ha_restore_load(ha);
+	/* §10.5 is optional: without it MNs with a configured home agent address still register. */
+	if ((r = ha_dhaad_new(ha->io, m->event, &ha->dhaad)) < 0 ||
+	    (r = ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes)) < 0)
+		log_error_errno(r, "dynamic home agent address discovery is not available: %m");
 	ha->setup_stage = SETUP_TUNNEL;
 	ha_setup_next(ha);
 	return 0;
@@ -1515,6 +1521,7 @@ static void ha_stop(struct manager *m)
 	ha->bcj = bcj_close(ha->bcj);
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	free(ha->dad);
+	ha->dhaad = ha_dhaad_free(ha->dhaad);
 	if (ha->io) {
 		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
 		(void)io_nd_register(ha->io, NDISC_TYPE_NA, NULL, NULL);
@@ -1544,11 +1551,11 @@ static void print_bce(struct bce *e, void *userdata)
 	ctl_json_append(p->bindings, bce_to_json(e, p->now));
 }
 
-/* The home prefixes this HA serves (prefixes); itself as the home agent list (hal). */
-static int ha_ctl_prefixes(struct ha *ha, bool hal, bool json, FILE *out)
+/* The home prefixes this HA serves (mip6ctl prefixes). */
+static int ha_ctl_prefixes(struct ha *ha, bool json, FILE *out)
 {
 	json_object *o = json ? json_object_new_object() : NULL;
-	json_object *list = ctl_json_add_array(o, hal ? "home_agents" : "prefixes");
+	json_object *list = ctl_json_add_array(o, "prefixes");
 
 	for (size_t i = 0; i < ha->n_prefixes; i++) {
 		char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
@@ -1558,19 +1565,12 @@ static int ha_ctl_prefixes(struct ha *ha, bool hal, bool json, FILE *out)
 		addr_str(&pf->prefix, px);
 		addr_str(&pf->ha, a);
 		if_indextoname((unsigned)pf->ifindex, ifn);
-		if (json && hal) {
-			ctl_json_add_str(e, "address", a);
-			ctl_json_add_prefix(e, "prefix", &pf->prefix, pf->len);
-			ctl_json_add_str(e, "interface", ifn);
-			ctl_json_add_bool(e, "self", true);
-		} else if (json) {
+		if (json) {
 			ctl_json_add_prefix(e, "prefix", &pf->prefix, pf->len);
 			ctl_json_add_str(e, "interface", ifn);
 			ctl_json_add_str(e, "ha", a);
 			ctl_json_add_str(e, "valid", pf->valid_sec == UINT32_MAX ? "infinite" : "finite");
-		} else if (hal)
-			fprintf(out, "%-39s home agent for %s/%u on %s (this node)\n", a, px, pf->len, ifn);
-		else
+		} else
 			fprintf(out, "%s/%u on %s, home agent address %s\n", px, pf->len, ifn, a);
 	}
 	return json ? ctl_json_print(out, o) : 0;
@@ -1685,8 +1685,15 @@ static int ha_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out
 {
 	struct ha *ha = m->role_data;
 
-	if (strcmp(argv[0], "prefixes") == 0 || strcmp(argv[0], "hal") == 0)
-		return ha_ctl_prefixes(ha, argv[0][0] == 'h', json, out);
+	if (strcmp(argv[0], "prefixes") == 0)
+		return ha_ctl_prefixes(ha, json, out);
+	if (strcmp(argv[0], "hal") == 0) {
+		if (!ha->dhaad) {
+			fprintf(out, "dynamic home agent address discovery is not available (see the log)");
+			return -ENOENT;
+		}
+		return ha_dhaad_ctl(ha->dhaad, json, out);
+	}
 	if (strcmp(argv[0], "ipsec") == 0) {
 		if (!ha->km) {
 			fprintf(out, "MN-HA IPsec is not in use (UseMnHaIPsec disabled or no IPsecPolicySet)");
@@ -1785,6 +1792,8 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 
 	/* Bindings stay; prefixes, ACLs, limits and the static keys of new pairs follow the new configuration. */
 	ha_load_prefixes(ha);
+	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
+		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
 	ha_static_keys(ha);
 	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)
 		log_warning("MN-HA IPsec: no key manager was started with the previous configuration; "

@@ -143,6 +143,18 @@ int icmp6_socket_leave(struct icmp6_socket *s, const struct in6_addr *group, int
 	return membership(s, IPV6_LEAVE_GROUP, group, ifindex);
 }
 
+int icmp6_socket_anycast(struct icmp6_socket *s, const struct in6_addr *addr, int ifindex, bool join)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned)ifindex };
+
+	if (!s || !addr || IN6_IS_ADDR_MULTICAST(addr) || ifindex <= 0)
+		return -EINVAL;
+	mreq.ipv6mr_multiaddr = *addr;
+	if (setsockopt(s->fd, IPPROTO_IPV6, join ? IPV6_JOIN_ANYCAST : IPV6_LEAVE_ANYCAST, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	return 0;
+}
+
 int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *ret_len,
 		      struct icmp6_rxinfo *ret_info)
 {

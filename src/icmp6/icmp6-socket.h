@@ -75,6 +75,9 @@ const struct icmp6_socket_stats *icmp6_socket_get_stats(const struct icmp6_socke
 /* IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP, e.g. a solicited-node address to spot DAD. */
 int icmp6_socket_join(struct icmp6_socket *s, const struct in6_addr *group, int ifindex);
 int icmp6_socket_leave(struct icmp6_socket *s, const struct in6_addr *group, int ifindex);
+/* IPV6_JOIN_ANYCAST / IPV6_LEAVE_ANYCAST on ifindex (e.g. the Home-Agents anycast address,
+ * RFC 2526; the kernel allows it to a forwarding node with CAP_NET_ADMIN). */
+int icmp6_socket_anycast(struct icmp6_socket *s, const struct in6_addr *addr, int ifindex, bool join);
 
 /*
  * Receive one message into buf[0..cap). Returns 0 with *ret_len and

@@ -46,6 +46,10 @@ struct io_nd_bufs {
 	struct ndisc_ra ra;
 	struct ndisc_ns ns;
 	struct ndisc_na na;
+	struct ndisc_dhaad_request dhaad_req;
+	struct ndisc_dhaad_reply dhaad_rep;
+	struct ndisc_mps mps;
+	struct ndisc_mpa mpa;
 };
 
 struct io {
@@ -284,6 +288,17 @@ int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const str
 		sent.src = *src;
 	io->capture(&sent, io->capture_userdata);
 	return 0;
+}
+
+int io_nd_anycast(struct io *io, int ifindex, const struct in6_addr *addr, bool join)
+{
+	struct io_link *l = link_by_ifindex(io, ifindex);
+
+	if (!l)
+		return -ENODEV;
+	if (io->capture)
+		return 0;
+	return icmp6_socket_anycast(l->sock, addr, ifindex, join);
 }
 
 int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join)
@@ -536,6 +551,18 @@ static int nd_parse(struct io *io, const uint8_t *buf, size_t len, struct io_nd_
 	case NDISC_TYPE_NA:
 		ret->na = &b->na;
 		return ndisc_na_parse(buf, len, &b->na);
+	case NDISC_TYPE_DHAAD_REQUEST:
+		ret->dhaad_req = &b->dhaad_req;
+		return ndisc_dhaad_request_parse(buf, len, &b->dhaad_req);
+	case NDISC_TYPE_DHAAD_REPLY:
+		ret->dhaad_rep = &b->dhaad_rep;
+		return ndisc_dhaad_reply_parse(buf, len, &b->dhaad_rep);
+	case NDISC_TYPE_MPS:
+		ret->mps = &b->mps;
+		return ndisc_mps_parse(buf, len, &b->mps);
+	case NDISC_TYPE_MPA:
+		ret->mpa = &b->mpa;
+		return ndisc_mpa_parse(buf, len, &b->mpa);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -593,20 +620,20 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 {
 	struct icmp6_socket_config ic = { .ifname = ifname, .types = types, .n_types = n_types };
 	struct io_link *l;
-	int ifindex = (int)if_nametoindex(ifname), r;
+	int ifindex = ifname ? (int)if_nametoindex(ifname) : 0, r;
 
-	if (ifindex <= 0)
+	if (ifname && ifindex <= 0)
 		return log_error_errno(ENODEV, "interface %s: %m", ifname);
 	if (link_by_ifindex(io, ifindex))
 		return 0;
 	if (io->n_links >= IO_MAX_LINKS)
-		return log_error_errno(ENOSPC, "more than %d links, %s left out: %m", IO_MAX_LINKS, ifname);
+		return log_error_errno(ENOSPC, "more than %d links, %s left out: %m", IO_MAX_LINKS, ifname ? ifname : "every interface");
 	l = &io->links[io->n_links];
 	*l = (struct io_link){ .io = io, .ifindex = ifindex };
 	if (!io->capture) {
 		r = icmp6_socket_new(&ic, &l->sock);
 		if (r < 0)
-			return log_error_errno(r, "ICMPv6 socket on %s: %m", ifname);
+			return log_error_errno(r, "ICMPv6 socket on %s: %m", ifname ? ifname : "every interface");
 		r = icmp6_socket_attach_event(l->sock, io->event, 0, on_nd, l, &l->src);
 		if (r < 0) {
 			l->sock = icmp6_socket_free(l->sock);

@@ -74,6 +74,10 @@ struct ndisc_ra;
 struct ndisc_rs;
 struct ndisc_ns;
 struct ndisc_na;
+struct ndisc_dhaad_request;
+struct ndisc_dhaad_reply;
+struct ndisc_mps;
+struct ndisc_mpa;
 struct vici_client;
 
 /* A parsed Neighbor Discovery message: the member of its type is set. */
@@ -83,6 +87,10 @@ struct io_nd_msg {
 	const struct ndisc_ra *ra;
 	const struct ndisc_ns *ns;
 	const struct ndisc_na *na;
+	const struct ndisc_dhaad_request *dhaad_req; /* RFC 6275 §6.5 */
+	const struct ndisc_dhaad_reply *dhaad_rep;   /* §6.6 */
+	const struct ndisc_mps *mps;                 /* §6.7 */
+	const struct ndisc_mpa *mpa;                 /* §6.8 */
 };
 
 /* Return DROP_NONE when the message was taken, else why it was refused (counted). */
@@ -120,7 +128,11 @@ void io_vici_close(struct io *io, struct vici_client *vc);
 /* Handlers by MH type (0..7) and by ICMPv6 type; one per type, NULL removes. */
 int io_mh_register(struct io *io, enum mh_type type, io_mh_fn fn, void *userdata);
 int io_nd_register(struct io *io, uint8_t icmp_type, io_nd_fn fn, void *userdata);
-/* An ICMPv6 socket on ifname passing only these types (nothing from other links). */
+/*
+ * An ICMPv6 socket on ifname passing only these types (nothing from other links).
+ * ifname NULL: one socket on every interface, "link" 0, for messages that are not
+ * link-local (DHAAD, Mobile Prefix Discovery); sends through it with ifindex 0.
+ */
 int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size_t n_types);
 
 /* Build msg and send it (counts mh_out, ba_status_out). 0 or a negative errno. */
@@ -129,6 +141,8 @@ int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info 
 void io_set_be_rate(struct io *io, unsigned per_sec);
 /* Join (or leave) a multicast group on a link's ND socket, e.g. a HoA's solicited-node group. */
 int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join);
+/* Join (or leave) an anycast address on a link (through that link's ND socket). */
+int io_nd_anycast(struct io *io, int ifindex, const struct in6_addr *addr, bool join);
 /* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
 int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
 	       const uint8_t *buf, size_t len);

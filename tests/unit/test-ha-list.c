@@ -155,8 +155,12 @@ START_TEST(h_clear_or_lifetime_zero_deletes)
 	ck_assert_int_eq(feed(&L, "fe80::2", &r, SEC), HAL_RA_NOT_HA);
 	ck_assert_uint_eq(L.n_agents, 1);
 	ck_assert(EQ(&L.agents[0].lladdr, "fe80::4"));
+	/* an option lifetime of 0 is forbidden (§7.4) and counts as absent: the router lifetime rules */
 	ra_start(&r, true, 1800);
-	ra_ha_info(&r, 1, 0); /* the parser flags it (§7.4: 0 MUST NOT be used); the list deletes */
+	ra_ha_info(&r, 1, 0);
+	ck_assert_int_eq(feed(&L, "fe80::4", &r, SEC), HAL_RA_UPDATED);
+	ck_assert_uint_eq(L.agents[0].expires_us, 1801 * SEC);
+	ra_start(&r, true, 0);
 	ck_assert_int_eq(feed(&L, "fe80::4", &r, SEC), HAL_RA_REMOVED);
 	ck_assert_uint_eq(L.n_agents, 0);
 	/* lifetime 0 for an unknown agent creates nothing */

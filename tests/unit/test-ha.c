@@ -20,6 +20,7 @@
  * 128 (the HA never sends it). No key manager here (UseMnHaIPsec disabled).
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <check.h>
 #include <errno.h>
 #include <linux/neighbour.h>
@@ -427,6 +428,62 @@ START_TEST(dad_failure_gives_134)
 	run_for(300);
 	ck_assert_uint_eq(n_ba(), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
+}
+END_TEST
+
+/*
+ * RFC 6275 §10.5.1, §10.5: another home agent's RA on the home link enters the Home Agents
+ * List; a DHAAD Request to the Home-Agents anycast address of the home prefix (RFC 2526:
+ * interface id fdff:ffff:ffff:fffe) gets a Reply from the HA's own address to the Request's
+ * source, the Identifier copied, the other HA (preference 20) before this one (0).
+ */
+START_TEST(dhaad_reply_lists_home_agents)
+{
+	int home = (int)if_nametoindex("home0");
+	struct icmp6_rxinfo rx = { .src = A("fe80::2"), .dst = A("ff02::1"), .hop_limit = 255, .ifindex = home };
+	/* RA (RFC 4861 §4.2): type 134, code 0, checksum, hop limit 64, flags H (RFC 6275 §7.1),
+	 * router lifetime 1800, reachable time, retrans timer; HA Information (§7.4): type 8,
+	 * length 1, reserved, preference 20, lifetime 600; Prefix Information (RFC 4861 §4.6.2)
+	 * with L, A and R (§7.2): valid and preferred 3600, the router's address 2001:db8:1::2. */
+	uint8_t ra[56] = { 134, 0, 0, 0, 64, 0x20, 0x07, 0x08, [16] = 8, 1, 0, 0, 0, 20, 0x02, 0x58,
+			   [24] = 3, 4, 64, 0xe0, 0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10 };
+	/* DHAAD Request (§6.5): type 144, code 0, checksum, Identifier 0x1234, reserved. */
+	uint8_t req[8] = { 144, 0, 0, 0, 0x12, 0x34, 0, 0 };
+	struct in6_addr other = A("2001:db8:1::2");
+	const struct sent *rep = NULL;
+
+	memcpy(ra + 40, &other, 16);
+	io_nd_input(F.m->io, ra, sizeof(ra), &rx);
+	rx = (struct icmp6_rxinfo){ .src = A(COA1), .dst = A("2001:db8:1::fdff:ffff:ffff:fffe"), .hop_limit = 60,
+				    .ifindex = home + 100 };
+	io_nd_input(F.m->io, req, sizeof(req), &rx);
+	ck_assert_uint_eq(count_nd(145), 1);
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 145)
+			rep = &F.sent[i];
+	/* Reply (§6.6): type 145, code 0, checksum, Identifier, reserved, then the addresses. */
+	ck_assert_uint_eq(rep->len, 8 + 2 * 16);
+	ck_assert_uint_eq(rep->buf[1], 0);
+	ck_assert_uint_eq(rep->buf[4], 0x12);
+	ck_assert_uint_eq(rep->buf[5], 0x34);
+	ck_assert(addr_is(rep->buf + 8, "2001:db8:1::2"));
+	ck_assert(addr_is(rep->buf + 24, HA_ADDR));
+	ck_assert(addr_is(&rep->src, HA_ADDR));
+	ck_assert(addr_is(&rep->dst, COA1));
+	/* A Request for a prefix this HA does not serve: no Reply, counted. */
+	rx.dst = A("2001:db8:9::fdff:ffff:ffff:fffe");
+	io_nd_input(F.m->io, req, sizeof(req), &rx);
+	ck_assert_uint_eq(count_nd(145), 1);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NOT_SERVED], 1);
+	/* The other HA withdraws (H clear): the next Reply lists this HA only. */
+	rx = (struct icmp6_rxinfo){ .src = A("fe80::2"), .dst = A("ff02::1"), .hop_limit = 255, .ifindex = home };
+	ra[5] = 0;
+	io_nd_input(F.m->io, ra, sizeof(ra), &rx);
+	rx = (struct icmp6_rxinfo){ .src = A(COA1), .dst = A("2001:db8:1::fdff:ffff:ffff:fffe"), .hop_limit = 60 };
+	io_nd_input(F.m->io, req, sizeof(req), &rx);
+	ck_assert_uint_eq(count_nd(145), 2);
+	ck_assert_uint_eq(F.sent[F.n_sent - 1].len, 8 + 16);
+	ck_assert(addr_is(F.sent[F.n_sent - 1].buf + 8, HA_ADDR));
 }
 END_TEST
 
@@ -1258,6 +1315,7 @@ int main(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, refusals_of_a_binding);
 	tcase_add_test(tc, dad_failure_gives_134);
+	tcase_add_test(tc, dhaad_reply_lists_home_agents);
 	tcase_add_test(tc, bu_during_dad);
 	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
 	tcase_add_test(tc, link_local_compatibility);

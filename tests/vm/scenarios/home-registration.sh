@@ -102,6 +102,14 @@ for c in bc counters status hal prefixes; do check "HA: mip6ctl --json $c is JSO
 for c in bul ipsec no-such-command; do check "HA: mip6ctl --json $c is a JSON error" json_ok ha "$c" 1; done
 for c in bul counters status hal prefixes; do check "MN: mip6ctl --json $c is JSON" json_ok mn "$c"; done
 for c in bc ipsec no-such-command; do check "MN: mip6ctl --json $c is a JSON error" json_ok mn "$c" 1; done
+# RFC 6275 §10.5: a DHAAD Request from the care-of address to the home prefix's Home-Agents
+# anycast address (RFC 2526) is answered from the HA's address with the home agents list;
+# the HA lists itself with the preference its radvd announces (10), heard back on the link.
+check "HA: mip6ctl hal lists this node with its RAs' preference (10)" \
+	sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json hal | grep -q '\"preference\":10,\"self\":true'"
+dhaad_reply=$(topo_ns "$NS_MN" "$PY" "$TOP/tests/vm/lib/dhaad.py" "$MN_COA_F1" "${HOME_PFX}fdff:ffff:ffff:fffe" 0x4d36)
+echo "# DHAAD: $dhaad_reply"
+check "DHAAD Reply from $HA_ADDR lists $HA_ADDR" test "$dhaad_reply" = "reply from $HA_ADDR: $HA_ADDR"
 move foreign2 "$MN_COA_F2"
 check "monitor (HA): the move to foreign2" wait_for 5 ha_event move "$MN_COA_F2"
 move home ""
@@ -217,11 +225,13 @@ for cap in ha mn; do
 	f=$TOPO_DIR/$cap.pcap
 	# mip6d's packets: MH from the HA/MN, and ND (NS/NA/RS) it sends; not the scapy test input.
 	# (tshark names the protocol "mipv6" and its fields "mip6.*")
-	own="!(ipv6.src == $CN_ADDR) && (mipv6 || icmpv6.type == 133 || icmpv6.type == 135 || icmpv6.type == 136)"
+	own="!(ipv6.src == $CN_ADDR) && (mipv6 || icmpv6.type == 133 || icmpv6.type == 135 || icmpv6.type == 136 || icmpv6.type == 145)"
 	bad=$(tshark -r "$f" -Y "($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
 	n=$(tshark -r "$f" -Y "$own" 2>/dev/null | wc -l)
 	check "tshark: $n mip6d packets on the $cap link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
 done
+n=$(tshark -r "$TOPO_DIR/mn.pcap" -Y "icmpv6.type == 145 && !_ws.malformed && ipv6.src == $HA_ADDR" 2>/dev/null | wc -l)
+check "tshark: the DHAAD Reply seen on the MN's link and decoded ($n)" test "$n" = 1
 for t in 5 6 7; do
 	n=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mip6.mhtype == $t && !_ws.malformed" 2>/dev/null | wc -l)
 	check "tshark: MH type $t seen and decoded ($n)" test "$n" -gt 0
