@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-init: systemd
+# vm-timeout: 300
+#
+# restart: the home agent restarts without losing a binding (issue 11, NonVolatileBindingCache).
+# systemd is PID 1; the tree's `make install` provides the mip6-ha unit (StateDirectory=mip6d),
+# put into the HA's namespace by a runtime drop-in. N bindings from the generator
+# (tests/bench/bu-flood on the CN, one CoA for all) plus one real MN on foreign1 whose HoA the
+# CN pings every 20 ms. Then:
+#  1. `systemctl restart mip6-ha`: every binding is back with its CoA and sequence number
+#     (the binding cache's (HoA, CoA, seq) set is the same before and after), exactly one route
+#     and one proxy entry per binding (no duplicates), the restart-to-READY time and the real
+#     MN's ping gap (only replies stamped after the restart began count) reported;
+#  2. `systemctl kill -s SIGKILL mip6-ha`: systemd restarts it (Restart=on-failure): the same;
+#  3. the state file cut in half while the HA is stopped: the HA starts, logs the corrupt file,
+#     moves it aside and keeps what was readable; the kernel holds exactly the kept bindings'
+#     routes and proxy entries (those of the others were removed).
+
+# shellcheck source=tests/vm/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+# shellcheck source=tests/vm/lib/mip6.sh
+. "$(dirname "$0")/../lib/mip6.sh"
+
+[ "$(cat /proc/1/comm)" = systemd ] || { echo "not ok - PID 1 is systemd (run with # vm-init: systemd)"; exit 1; }
+mkdir -p "$TOPO_DIR"
+N=${RESTART_N:-1000}
+
+# --- make install (into the VM's overlay root; the tree is never written: see systemd.sh) ----
+builddir=${MIP6_BUILDDIR:-$TOP/build}
+[ -f "$builddir/Makefile" ] || { echo "not ok - no Makefile in $builddir"; exit 1; }
+install_build() {
+	local ov=/tmp/mip6-build dirs=("$TOP")
+	case $builddir/ in
+	"$TOP"/*) ;;
+	*) dirs+=("$builddir") ;;
+	esac
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	unshare --mount --propagation private bash -c '
+		ov=$1 builddir=$2
+		shift 2
+		i=0
+		for d in "$@"; do
+			mkdir -p "$ov/$i/u" "$ov/$i/w" &&
+				mount -t overlay overlay -o "lowerdir=$d,upperdir=$ov/$i/u,workdir=$ov/$i/w" "$d" ||
+				exit 1
+			i=$((i + 1))
+		done
+		make -C "$builddir" install' _ "$ov" "$builddir" "${dirs[@]}"
+}
+install_build >"$TOPO_DIR/make-install.log" 2>&1 ||
+	{ echo "not ok - make install"; tail -n 20 "$TOPO_DIR/make-install.log" | sed 's/^/#   /'; exit 1; }
+mkvar() { sed -n "s/^$1 = //p" "$builddir/Makefile" | head -n1; }
+prefix=$(mkvar prefix)
+unitdir=$(mkvar systemdsystemunitdir)
+unitdir=${unitdir//\$(prefix)/$prefix}
+unitdir=${unitdir//\$\{prefix\}/$prefix}
+systemctl daemon-reload
+systemctl cat mip6-ha.service >/dev/null 2>&1 || systemctl link "$unitdir"/mip6-{ha,mn,cn}.service >/dev/null
+unit=$(systemctl show -p FragmentPath --value mip6-ha.service)
+read -r HA_BIN HA_CONF < <(sed -n 's/^ExecStart=\([^ ]*\) -c \([^ ]*\) .*/\1 \2/p' "$unit")
+CTL=$(sed -n 's/^ExecStart=.* -s \([^ ]*\).*/\1/p' "$unit")
+check "the installed unit keeps its state under StateDirectory=mip6d" grep -q '^StateDirectory=mip6d$' "$unit"
+BUFLOOD=$builddir/tests/bench/bu-flood
+STATE=/var/lib/mip6d/bcache
+
+# --- topology and configuration -------------------------------------------------------------
+topo_setup || exit 1
+topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
+topo_at_exit "systemctl stop mip6-ha.service strongswan.service 2>/dev/null"
+topo_at_exit "journalctl -b -o short-monotonic --no-pager >'$TOPO_DIR/journal.log' 2>&1"
+mkdir -p "${HA_CONF%/*}"
+cat >"$HA_CONF" <<EOF
+NodeConfig HA;
+Interface "$HA_IF";
+UseMnHaIPsec disabled;
+HaMaxBindingLife 3600;
+NonVolatileBindingCache enabled;
+EOF
+for u in mip6-ha strongswan; do
+	mkdir -p "/run/systemd/system/$u.service.d"
+	printf '[Service]\nNetworkNamespacePath=/run/netns/%s\n' "$NS_HA" >"/run/systemd/system/$u.service.d/50-mip6vm.conf"
+done
+systemctl daemon-reload
+hactl() { "${HA_BIN%/mip6d}/mip6ctl" -s "$CTL" "$@"; }
+systemctl start mip6-ha || { not_ok "systemctl start mip6-ha"; systemctl status --no-pager mip6-ha | sed 's/^/#   /'; exit 1; }
+ok "systemctl start mip6-ha (NonVolatileBindingCache enabled)"
+
+# The real MN on foreign1, the CN pinging its HoA every 20 ms.
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+UseMnHaIPsec disabled;
+MnMaxHaBindingLife 3600;
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64;
+	HomeAgentAddress $HA_ADDR;
+}" || exit 1
+move_mn foreign1 || { not_ok "MN moves to foreign1"; exit 1; }
+check "the MN is registered from foreign1" wait_for 30 bul_is '"state":"registered"[^]]*"last_status":0'
+topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
+check "the CN's pings reach the MN through the tunnel" wait_for 15 grep -q 'bytes from' "$TOPO_DIR/ping.log"
+
+# N generated bindings.
+bas_accepted() {
+	hactl --json counters | "$PY" -c 'import json, sys
+sys.exit(0 if json.load(sys.stdin)["ba_status_out"].get("0", 0) >= int(sys.argv[1]) else 1)' "$1"
+}
+topo_ns "$NS_CN" "$BUFLOOD" "$CN_ADDR" "$HA_ADDR" 2001:db8:1:: 4096 "$N" 0 3000 7 | sed 's/^/# /'
+check "$N generated bindings registered" wait_for 120 bas_accepted $((N + 1))
+
+# (HoA, CoA, seq) of every valid binding, sorted; the HoAs of routes and proxy entries.
+bc_set() {
+	hactl --json bc | "$PY" -c 'import json, sys
+for b in json.load(sys.stdin)["bindings"]:
+    if b["state"] == "valid": print(b["hoa"], b["coa"], b["seq"])' | sort
+}
+route_hoas() { ip -n "$NS_HA" -6 route show proto 16 | awk '{ sub("/128$", "", $1); print $1 }' | sort; }
+proxy_hoas() { ip -n "$NS_HA" -6 neigh show proxy | awk '$1 !~ /^fe80/ { print $1 }' | sort; }
+# Exactly one route and one proxy entry per binding, none twice, none of nobody's.
+one_each() {
+	bc_set | awk '{ print $1 }' >"$TOPO_DIR/h.bc"
+	route_hoas >"$TOPO_DIR/h.route"
+	proxy_hoas >"$TOPO_DIR/h.proxy"
+	if [ -s "$TOPO_DIR/h.bc" ] && [ -z "$(uniq -d "$TOPO_DIR/h.bc")" ] &&
+		cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.route" && cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.proxy"; then
+		return 0
+	fi
+	echo "# bindings $(wc -l <"$TOPO_DIR/h.bc"), routes $(wc -l <"$TOPO_DIR/h.route"), proxies $(wc -l <"$TOPO_DIR/h.proxy")"
+	return 1
+}
+bc_set >"$TOPO_DIR/bc.before"
+check "before: $(wc -l <"$TOPO_DIR/bc.before") bindings (N + the MN), one route and one proxy entry each" \
+	test "$(wc -l <"$TOPO_DIR/bc.before")" = $((N + 1))
+check "before: kernel state matches" one_each
+
+# The largest gap between consecutive ping replies stamped after T (ms), and the count.
+gap_after() {
+	ping_stamps "$TOPO_DIR/ping.log" | awk -v t="$1" '$1 > t - 1000000 { if (p) { g = $1 - p; if (g > m) m = g } p = $1; n++ }
+		END { printf "%d ms over %d replies", m / 1000, n }'
+}
+same_bindings() { bc_set >"$TOPO_DIR/bc.after" && cmp -s "$TOPO_DIR/bc.before" "$TOPO_DIR/bc.after"; }
+mainpid() { systemctl show -p MainPID --value mip6-ha; }
+ready_ms() { journalctl -b -u mip6-ha --no-pager -o cat | sed -n 's/.*restored, \([0-9]*\) ms after start.*/\1/p' | tail -n1; }
+
+# --- 1. systemctl restart ------------------------------------------------------------------
+t0=$(now_us)
+systemctl restart mip6-ha || not_ok "systemctl restart mip6-ha"
+t1=$(now_us)
+echo "# systemctl restart with $((N + 1)) bindings: $(((t1 - t0) / 1000)) ms until READY=1 (the daemon: $(ready_ms) ms from its start to READY=1)"
+check "restart: every binding back with its CoA and sequence number" same_bindings
+check "restart: one route and one proxy entry per binding, no duplicates" one_each
+check "restart: the CN's pings come back after the restart" wait_for 10 replies_after "$t1"
+sleep 2
+echo "# restart: largest ping gap around the restart: $(gap_after "$t0")"
+
+# --- 2. SIGKILL: systemd restarts it -------------------------------------------------------
+pid0=$(mainpid)
+t0=$(now_us)
+systemctl kill -s SIGKILL mip6-ha
+restarted() { p=$(mainpid); [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$pid0" ] && [ "$(systemctl is-active mip6-ha)" = active ]; }
+check "SIGKILL: systemd restarted mip6-ha (Restart=on-failure)" wait_for 30 restarted
+t1=$(now_us)
+echo "# SIGKILL -> active again: $(((t1 - t0) / 1000)) ms (RestartSec=2s included; the daemon: $(ready_ms) ms to READY=1)"
+check "SIGKILL: every binding back with its CoA and sequence number" same_bindings
+check "SIGKILL: one route and one proxy entry per binding, no duplicates" one_each
+check "SIGKILL: the CN's pings come back" wait_for 10 replies_after "$t1"
+sleep 2
+echo "# SIGKILL: largest ping gap: $(gap_after "$t0")"
+
+# --- 3. the state file cut in half ---------------------------------------------------------
+systemctl stop mip6-ha
+size=$(stat -c %s "$STATE")
+truncate -s $((size / 2)) "$STATE"
+systemctl start mip6-ha || not_ok "start with a state file cut in half"
+check "half file: mip6-ha is active" test "$(systemctl is-active mip6-ha)" = active
+check "half file: the corrupt file is logged" \
+	sh -c "journalctl -b -u mip6-ha --no-pager -o cat | grep -q 'binding cache file $STATE: truncated record'"
+check "half file: moved aside" sh -c "ls /var/lib/mip6d/ | grep -q '^bcache.corrupt-'"
+bc_set >"$TOPO_DIR/bc.half"
+kept=$(wc -l <"$TOPO_DIR/bc.half")
+echo "# half file ($((size / 2)) of $size octets): $kept of $((N + 1)) bindings kept"
+check "half file: some bindings kept, not all ($kept), each as it was" \
+	sh -c "[ $kept -gt 0 ] && [ $kept -lt $((N + 1)) ] && [ -z \"\$(comm -23 '$TOPO_DIR/bc.half' '$TOPO_DIR/bc.before')\" ]"
+check "half file: the kernel holds exactly the kept bindings' routes and proxy entries" one_each
+[ "$fails" = 0 ]
