@@ -587,11 +587,31 @@ static void on_knl_event(const struct knl_event *ev, void *userdata)
 {
 	struct mn *mn = userdata;
 
+	/*
+	 * RFC 4877 §7.2: the MN–HA SPD entries must stay; a deletion or flush by someone else
+	 * (XFRMNLGRP_POLICY) is repaired, logged and counted by spd-sync, as on the HA.
+	 */
+	if (ev->type == KNL_EVENT_XFRM_POLICY || ev->type == KNL_EVENT_XFRM_POLICY_FLUSH) {
+		if (mn->spd)
+			spd_sync_on_event(mn->spd, ev);
+		return;
+	}
 	if (ev->type != KNL_EVENT_LINK || ev->link.ifindex != mn->ifindex || ev->removed)
 		return;
 	if ((ev->link.flags & IFF_LOWER_UP) && mn->ready) {
 		log_debug("link %s is up: soliciting a router advertisement", mn->ifname);
 		mn_send_rs(mn);
+	}
+}
+
+/* Notifications were lost (ENOBUFS): the SPD entries are installed again. */
+static void on_knl_resync(void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (mn->spd) {
+		log_warning("kernel notifications were lost: reinstalling the MN-HA SPD entries");
+		spd_sync_resync(mn->spd);
 	}
 }
 
@@ -779,7 +799,9 @@ static int mn_start(struct manager *m)
 	r = mn_bul_open(mn, c);
 	if (r < 0)
 		return r;
-	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK, on_knl_event, NULL, mn);
+	/* XFRM policies too when the SPD is ours: subscribed before its install, so no flush goes unseen. */
+	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK | (mn->ipsec ? KNL_MONITOR_XFRM_POLICY : 0), on_knl_event,
+			      mn->ipsec ? on_knl_resync : NULL, mn);
 	if (r < 0)
 		return log_error_errno(r, "cannot monitor links: %m");
 	(void)io_mh_register(mn->io, MH_TYPE_BA, mn_on_ba, mn);
@@ -815,6 +837,8 @@ static int mn_shutdown(struct manager *m)
 	if (!mn || !mn->knl)
 		return 0;
 	mn_batch_cancel(mn);
+	/* The SPD entries are deleted below: no repair of our own deletions from now on. */
+	mn->spd = spd_sync_free(mn->spd);
 	mn_plan_config(mn, &pc);
 	away = mn->loc == MN_LOC_FOREIGN;
 	if (away) {
@@ -1032,7 +1056,13 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 
 	if (mn && !mn->ready)
 		snprintf(buf, len, "waiting for the kernel setup (step %d)", mn->setup_stage);
-	else if (mn && mn->home)
+	else if (mn && mn->home && mn->spd) {
+		struct spd_sync_stats st;
+
+		spd_sync_get_stats(mn->spd, &st);
+		snprintf(buf, len, "%s, binding %s, %zu SPD entries (%llu reinstalled)", loc_name(mn->loc),
+			 bul_state_to_string(mn->home->state), st.installed, (unsigned long long)st.repairs);
+	} else if (mn && mn->home)
 		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_to_string(mn->home->state));
 }
 

@@ -154,6 +154,14 @@ static void on_xfrm_notify(const uint8_t *msg, size_t len, void *userdata)
 	deliver(k, NETLINK_XFRM, msg, len, k->on_event, k->userdata);
 }
 
+int knl_fake_notify(struct knl *k, int protocol, const uint8_t *msg, size_t len)
+{
+	if (!k->fake)
+		return -EPERM;
+	deliver(k, protocol, msg, len, k->on_event, k->userdata);
+	return 0;
+}
+
 static void on_monitor_resync(void *userdata)
 {
 	struct knl *k = userdata;

@@ -127,5 +127,12 @@ int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s
 int knl_xfrm_migrate(struct knl *k, const struct knl_xfrm_migrate *m, const void *owner, knl_done_fn done,
 		     void *userdata);
 
+/*
+ * Fake kernel only (knl_new_fake): one notification (a netlink message of protocol
+ * NETLINK_ROUTE or NETLINK_XFRM) delivered to the monitor's on_event as the kernel would;
+ * -EPERM on a real kernel.
+ */
+int knl_fake_notify(struct knl *k, int protocol, const uint8_t *msg, size_t len);
+
 /* For tests and tuning (receive buffer, window, tap); NULL for a monitor not started. */
 struct knl_sock *knl_get_socket(struct knl *k, enum knl_socket_which which);

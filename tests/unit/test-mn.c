@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #include "km-backend.h"
 #include "manager.h"
 #include "mn/mn.h"
+#include "netlink/nl-kernel.h"
 #include "event-loop.h"
 
 #define HOA "2001:db8:1::100"
@@ -51,6 +54,7 @@ static struct {
 	struct manager *m;
 	struct sent sent[MAX_SENT];
 	unsigned n_sent;
+	unsigned upd_policies; /* XFRM_MSG_UPDPOLICY requests the fake kernel saw */
 } F;
 
 /* The fake key manager: up and renew complete at once, migrate waits for the test. */
@@ -92,6 +96,10 @@ static void capture(const struct io_sent *s, void *ud)
 
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 {
+	const struct nlmsghdr *h = (const void *)msg;
+
+	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && h->nlmsg_type == XFRM_MSG_UPDPOLICY)
+		F.upd_policies++;
 	return 0;
 }
 
@@ -375,6 +383,30 @@ START_TEST(two_quick_moves)
 }
 END_TEST
 
+static bool upd_after_flush(void)
+{
+	return F.upd_policies >= 2;
+}
+
+/* RFC 4877 §7.2: `ip xfrm policy flush` on the MN: its SPD entries are installed again, counted. */
+START_TEST(spd_flush_repaired)
+{
+	struct nlmsghdr flush = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = XFRM_MSG_FLUSHPOLICY };
+	char status[256] = "", expect[64];
+	unsigned installed_at_start = F.upd_policies;
+
+	ck_assert_uint_ge(installed_at_start, 2); /* the BU out and BA in entries, at least */
+	F.upd_policies = 0;
+	ck_assert_int_eq(knl_fake_notify(io_knl(F.m->io), NETLINK_XFRM, (const uint8_t *)&flush, flush.nlmsg_len), 0);
+	ck_assert(run_until(upd_after_flush, 2000));
+	loop_run_for(F.m->event, 50);
+	ck_assert_uint_eq(F.upd_policies, installed_at_start); /* every entry, once */
+	mn_role_ops.status(F.m, status, sizeof(status));
+	snprintf(expect, sizeof(expect), "%u SPD entries (%u reinstalled)", installed_at_start, installed_at_start);
+	ck_assert_msg(strstr(status, expect), "status: %s, expected %s", status, expect);
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -401,6 +433,7 @@ int main(void)
 	tcase_add_test(tc, k1_migrate_then_bu);
 	tcase_add_test(tc, k0_ba_renews);
 	tcase_add_test(tc, two_quick_moves);
+	tcase_add_test(tc, spd_flush_repaired);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

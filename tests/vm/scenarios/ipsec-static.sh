@@ -161,7 +161,28 @@ past_32() { # past_32 SENDER_NS RECEIVER_NS SPI: the sender sent > 32, the recei
 	echo "# SA $3: sender oseq ${o:-?}, receiver packets ${p:-?}"
 	[ $((${o:-0})) -gt 32 ] && [ "${p:-0}" -gt 32 ]
 }
+# --- the MN's own SPD (RFC 4877 §7.2): `ip xfrm policy flush` on the MN is noticed and repaired --
+mn_spd_count() { # the MN's HoA<->HA MH entries (in and out)
+	ip -n "$NS_MN" xfrm policy | grep -cE "^src ($MN_HOA/128 dst $HA_ADDR/128|$HA_ADDR/128 dst $MN_HOA/128) proto mobility-header"
+}
+mn_spd0=$(mn_spd_count)
+mn_spd_back() { [ "$(mn_spd_count)" = "$mn_spd0" ]; }
+mn_all0=$(ip -n "$NS_MN" xfrm policy | grep -c '^src')
+mn_all_back() { [ "$(ip -n "$NS_MN" xfrm policy | grep -c '^src')" = "$mn_all0" ]; }
+t=$(now_us)
+ip -n "$NS_MN" xfrm policy flush
+if wait_for 5 mn_all_back && mn_spd_back; then
+	ok "ip xfrm policy flush on the MN: its $mn_all0 SPD entries ($mn_spd0 for BU/BA) are back within 5 s ($((($(now_us) - t) / 1000)) ms since the flush started)"
+else
+	not_ok "ip xfrm policy flush on the MN: entries back within 5 s ($(ip -n "$NS_MN" xfrm policy | grep -c '^src') of $mn_all0)"
+fi
+check "the MN logged the flush" grep -q "SPD was flushed; reinstalling" "$TOPO_DIR/mn.log"
+check "the MN's status counts the repairs: $(mip6ctl_of mn status | grep -o '[0-9]* SPD entries ([0-9]* reinstalled)')" \
+	sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl status | grep -qE 'SPD entries \\([1-9][0-9]* reinstalled\\)'"
+n=$(packets)
 move foreign1 "$MN_COA_F1"
+check "after the MN's flush: its BU reached the HA in ESP (SA 0x1001: $n -> $(packets) packets)" \
+	test "$(packets)" -gt "$n"
 mh_burst "$NS_HA" "$HA_ADDR" "$MN_HOA" 40
 mh_burst "$NS_MN" "$MN_HOA" "$HA_ADDR" 40 "$MN_IF"
 check "HA -> MN SA (0x1002) past sequence number 32 on both ends" wait_for 5 past_32 "$NS_HA" "$NS_MN" 0x00001002
