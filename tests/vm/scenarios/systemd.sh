@@ -9,7 +9,8 @@
 # into the home agent's network namespace by a runtime drop-in (NetworkNamespacePath=), and
 # the MN as a transient unit (systemd-run, Type=notify) in its own namespace. Checks: both
 # units active; the daemon's STATUS= text; its journal entries with structured fields
-# (MESSAGE_ID, CODE_FUNC) and the binding message's MESSAGE_ID after a registration; a
+# (MESSAGE_ID, CODE_FUNC) and the binding message's MESSAGE_ID after a registration, found
+# by `journalctl MIP6_HOA=<HoA>` with its MIP6_HOA=/MIP6_COA= fields (HA and MN); a
 # handover home -> foreign1 seen in the HA's binding cache through the unit's control socket;
 # `systemctl reload` keeps the binding and counts the reload (a broken file fails the reload
 # and changes nothing); the watchdog (WatchdogSec lowered to 5 s by the drop-in) never
@@ -205,6 +206,18 @@ check "foreign1: mip6ctl --json bc on the HA shows $MN_COA_F1 ($(secs_since "$t"
 check "journal: MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001 binding $MN_HOA -> $MN_COA_F1" \
 	wait_for 5 sh -c "journalctl -u mip6-ha MESSAGE_ID=6d1e0a5e2b8c4f0f9a3c1b7d00000001 -o cat --no-pager |
 		grep -q 'binding $MN_HOA -> $MN_COA_F1 accepted'"
+# journal_fields UNIT TEXT: `journalctl MIP6_HOA=<HoA>` finds UNIT's entry whose MESSAGE holds
+# TEXT, and it carries MIP6_HOA=<HoA> and MIP6_COA=<the foreign1 CoA> as fields.
+journal_fields() {
+	journalctl -u "$1" -o json --no-pager "MIP6_HOA=$MN_HOA" | /usr/bin/python3 -c 'import json, sys
+hoa, coa, text = sys.argv[1:4]
+hits = [e for e in map(json.loads, sys.stdin) if text in e.get("MESSAGE", "")]
+assert any(e.get("MIP6_HOA") == hoa and e.get("MIP6_COA") == coa for e in hits), hits' "$MN_HOA" "$MN_COA_F1" "$2"
+}
+check "journal: journalctl MIP6_HOA=$MN_HOA finds the HA's registration with MIP6_COA" \
+	wait_for 5 journal_fields mip6-ha "binding $MN_HOA -> $MN_COA_F1 accepted"
+check "journal: journalctl MIP6_HOA=$MN_HOA finds the MN's movement with MIP6_COA" \
+	wait_for 5 journal_fields mip6-mn-test "care-of address $MN_COA_F1"
 # Not asserted: the HA refreshes STATUS= only at start and reload, not when its binding
 # cache changes (the MN does after each BA).
 if status_has "1 binding"; then
