@@ -11,10 +11,13 @@
  *   deregister  HA: the MN returned home; MN: the deregistration was accepted
  *   expire      HA: the lifetime ran out
  *   remove      HA: `mip6ctl bc del`
- *   reject      a BU refused (status, reason: the BA status's name or the cause)
+ *   reject      a BU refused (status, reason: the BA status's name or the cause,
+ *               e.g. the limit that refused it)
  *   movement    MN: a new link detected (the CoA it will register)
- *   sa-migrate  the IKE SA and its CHILD_SAs moved to the CoA (K=1, RFC 4877 §4.3)
- *   sa-drop     the IKE SA terminated for the MN to re-establish from the CoA (K=0)
+ *   sa-migrate  the IKE SA and its CHILD_SAs moved to the CoA (K=1, RFC 4877 §4.3),
+ *               once the key manager answered (reason "failed: ..." when it refused)
+ *   sa-drop     the IKE SA terminated for the MN to re-establish from the CoA (K=0),
+ *               likewise at the answer
  *   lost        the subscriber's queue was full: count events were dropped
  */
 #pragma once

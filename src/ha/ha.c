@@ -412,10 +412,32 @@ static bool ha_kbit(struct ha *ha, const struct bce *e)
 	       (e->bu_flags & MH_BU_F_K);
 }
 
-static void on_km_moved(int error, void *userdata)
+static void on_km_keys_up(int error, void *userdata)
 {
 	if (error < 0)
-		log_warning_errno(error, "moving the IKE SA failed: %m");
+		log_warning_errno(error, "installing the static keys failed: %m");
+}
+
+/*
+ * The monitor's sa-migrate / sa-drop once charon has answered (not when asked):
+ * with the CoA the SAs now follow, or the failure as the reason.
+ */
+static void ha_km_event(struct bce *e, enum mip6_event_type t, int error)
+{
+	char why[96];
+
+	if (error < 0)
+		snprintf(why, sizeof(why), "failed: %s", strerror(-error));
+	ha_event(e->ha, t, e, -1, error < 0 ? why : NULL);
+}
+
+static void on_km_dropped(int error, void *userdata)
+{
+	struct bce *e = userdata;
+
+	if (error < 0)
+		log_warning_errno(error, "dropping the IKE SA failed: %m");
+	ha_km_event(e, MIP6_EV_SA_DROP, error);
 }
 
 /*
@@ -428,12 +450,14 @@ static void on_km_migrated(int error, void *userdata)
 {
 	struct bce *e = userdata;
 
-	on_km_moved(error, NULL);
+	if (error < 0)
+		log_warning_errno(error, "moving the IKE SA failed: %m");
 	if (error >= 0) {
 		e->sa_coa = e->sa_coa_moving;
 		if (e->state == BCE_VALID)
 			ha_persist_put(e->ha, e);
 	}
+	ha_km_event(e, MIP6_EV_SA_MIGRATE, error);
 }
 
 /* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
@@ -446,17 +470,18 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 		return;
 	/* Where the SAs point now: the last CoA we moved them to, the HoA before that. */
 	km_cancel(ha->km, e); /* an older move's completion is stale now */
-	ha_event(ha, ha_kbit(ha, e) ? MIP6_EV_SA_MIGRATE : MIP6_EV_SA_DROP, e, -1, NULL);
 	if (ha_kbit(ha, e)) {
 		e->sa_coa_moving = *coa;
 		r = km_migrate(ha->km, NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa,
 			       coa, e, on_km_migrated, e);
 	} else {
-		r = km_drop(ha->km, &p, e, on_km_moved, NULL);
+		r = km_drop(ha->km, &p, e, on_km_dropped, e);
 		e->sa_coa = *coa; /* K=0: a new IKE SA comes from the new CoA */
 	}
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT) {
 		log_warning_errno(r, "cannot move the IKE SA: %m");
+		ha_km_event(e, ha_kbit(ha, e) ? MIP6_EV_SA_MIGRATE : MIP6_EV_SA_DROP, r);
+	}
 }
 
 /* The BA of the entry's newest accepted BU (its lifetime, K when both sides move the IKE SA). */
@@ -753,6 +778,27 @@ static void ha_log_rejected(struct ha *ha, const struct ha_bu *bu, uint8_t statu
 			      "BU for %s from %s refused: status %u (%s)%s", h, c, status, st ? st : "?", more);
 }
 
+/*
+ * Every refused BU: the (rate-limited) log line, the monitor's reject event with
+ * the reason, and the BA with the status to the BU's source (or its Home Address
+ * option's address, §9.5.4 for a refusal: no Alternate CoA is trusted).
+ */
+static void ha_refuse(struct ha *ha, const struct ha_bu *bu, const struct mh_rx_info *rx, uint8_t status,
+		      uint16_t ba_seq, const char *reason)
+{
+	struct mip6_event ev = MIP6_EVENT_INIT(MIP6_EV_REJECT);
+	const char *st = mh_ba_status_to_string(status);
+
+	ha_log_rejected(ha, bu, status);
+	ev.hoa = &bu->hoa;
+	ev.coa = &bu->coa;
+	ev.seq = bu->seq;
+	ev.status = status;
+	ev.reason = reason ? reason : st ? st : "?";
+	manager_event(ha->m, &ev);
+	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, status, ba_seq, 0, 0);
+}
+
 /* §10.3.1: a new registration (or a newer BU for one under DAD) waits for DAD on the HoA. */
 static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
 			const struct ha_verdict *v)
@@ -769,15 +815,16 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 	 */
 	ha->reg_rl.per_sec = ha->m->config->ha_max_registrations_per_sec;
 	if (!ratelimit_allow(&ha->reg_rl, now_usec()) || ha->dad->n >= DAD_WATCH_MAX) {
-		ha->m->counters.limits[ha->dad->n >= DAD_WATCH_MAX ? LIMIT_BINDINGS : LIMIT_REG_RATE]++;
-		ha_log_rejected(ha, bu, MH_BA_INSUFFICIENT_RESOURCES);
-		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
-			   bu->seq, 0, 0);
+		bool full = ha->dad->n >= DAD_WATCH_MAX;
+
+		ha->m->counters.limits[full ? LIMIT_BINDINGS : LIMIT_REG_RATE]++;
+		ha_refuse(ha, bu, rx, MH_BA_INSUFFICIENT_RESOURCES, bu->seq,
+			  full ? "binding limit (no room for one more DAD)" : "registration rate (HaMaxRegistrationsPerSec)");
 		return;
 	}
-	if (!hi || ha->dad->n >= DAD_WATCH_MAX || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
-		ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, MH_BA_INSUFFICIENT_RESOURCES,
-			   bu->seq, 0, 0);
+	if (!hi || (!e && bcache_add(ha->bc, &bu->hoa, 0, &e) < 0)) {
+		ha_refuse(ha, bu, rx, MH_BA_INSUFFICIENT_RESOURCES, bu->seq,
+			  hi ? "no memory for the binding" : "home interface gone");
 		return;
 	}
 	/* A new entry, or a deleted one in its grace period: the same entry goes to DAD. */
@@ -801,28 +848,9 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 
 /* A refused BU. A newer BU refused while DAD ran for an older one ends that registration too. */
 static void ha_reject(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
-		      const struct ha_verdict *v)
+		      const struct ha_verdict *v, const char *reason)
 {
-	ha_log_rejected(ha, bu, v->status);
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
-	const char *st = mh_ba_status_to_string(v->status);
-
-	addr_str(&bu->hoa, h);
-	addr_str(&bu->coa, c);
-	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
-	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
-	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
-			      "BU for %s from %s refused: status %u (%s)", h, c, v->status, st ? st : "?");
-	{
-		struct mip6_event ev = MIP6_EVENT_INIT(MIP6_EV_REJECT);
-		ev.hoa = &bu->hoa;
-		ev.coa = &bu->coa;
-		ev.seq = bu->seq;
-		ev.status = v->status;
-		ev.reason = st ? st : "?";
-		manager_event(ha->m, &ev);
-	}
-	ha_send_ba(ha, &rx->dst, &bu->hoa, rx->has_hao ? &rx->hao : &rx->src, v->status, v->ba_seq, 0, 0);
+	ha_refuse(ha, bu, rx, v->status, v->ba_seq, reason);
 	if (e && e->state == BCE_DAD) {
 		bce_free(ha, e);
 		ha_status_changed(ha);
@@ -877,7 +905,7 @@ static bool ha_bu_addresses_ok(struct ha *ha, const struct ha_bu *bu, const stru
 		return true;
 	if (av.action == HA_ADDR_REJECT) {
 		v.status = av.status;
-		ha_reject(ha, NULL, bu, rx, &v);
+		ha_reject(ha, NULL, bu, rx, &v, NULL);
 		return false;
 	}
 	addr_str(&bu->hoa, h);
@@ -937,9 +965,12 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
 		return DROP_NO_CN_ROLE;
 	case HA_REJECT:
-		if (v.status == MH_BA_INSUFFICIENT_RESOURCES)
+		if (v.status == MH_BA_INSUFFICIENT_RESOURCES) {
 			ha->m->counters.limits[LIMIT_BINDINGS]++; /* HaMaxBindings (§9.5.1) */
-		ha_reject(ha, e, &bu, rx, &v);
+			ha_reject(ha, e, &bu, rx, &v, "binding limit (HaMaxBindings)");
+		} else {
+			ha_reject(ha, e, &bu, rx, &v, NULL);
+		}
 		break;
 	case HA_DEREGISTER:
 		ha_deregister(ha, e, &bu, rx);
@@ -1069,7 +1100,7 @@ static void ha_static_keys(struct ha *ha)
 			struct spd_pair sp;
 
 			if (spd_lookup(c, &set->hoas[j].addr, set->has_ha_addr ? &set->ha_addr : NULL, &sp) > 0 &&
-			    (r = km_up(ha->km, &sp, ha, on_km_moved, NULL)) < 0)
+			    (r = km_up(ha->km, &sp, ha, on_km_keys_up, NULL)) < 0)
 				log_warning_errno(r, "static keys for a home address: %m");
 		}
 }

@@ -30,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "ha/bcache-journal.h"
@@ -72,6 +75,7 @@ struct fx {
 	int bind_answer;  /* answer to a binding's RTM_NEWTFILTER */
 	int drop_answer;  /* answer to the drop filter's RTM_NEWTFILTER (start-up) */
 	bool qdisc_added; /* RTM_NEWQDISC seen */
+	const char *ctl_path; /* a control socket for the test (setup_with keeps it) */
 };
 
 static struct fx F;
@@ -165,11 +169,13 @@ static void setup_with(const char *text)
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 	int drop_answer = F.drop_answer; /* a test of the start-up sets it before */
+	const char *ctl_path = F.ctl_path;
 
 	memset(&F, 0, sizeof(F));
 	F.drop_answer = drop_answer;
+	F.ctl_path = ctl_path;
 	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
-	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	ck_assert_int_eq(manager_new(&F.m, NULL, ctl_path, c), 0);
 	F.m->role = &ha_role_ops;
 	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
 	ck_assert_int_eq(manager_start(F.m), 0);
@@ -571,6 +577,89 @@ START_TEST(registration_limits)
 	want_ba = 6;
 	ck_assert(run_until(have_ba, 5000));
 	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 2);
+}
+END_TEST
+
+/* A monitor's lines so far (a non-blocking client of the control socket). */
+static char mon_buf[8192];
+static size_t mon_len;
+static int mon_fd = -1;
+static char mon_dir[] = "/tmp/test-ha-ctl.XXXXXX", mon_path[64];
+static const char *mon_want;
+
+static bool mon_has(void)
+{
+	ssize_t n;
+
+	while (mon_len + 1 < sizeof(mon_buf) && (n = read(mon_fd, mon_buf + mon_len, sizeof(mon_buf) - 1 - mon_len)) > 0)
+		mon_len += (size_t)n;
+	mon_buf[mon_len] = 0;
+	return strstr(mon_buf, mon_want) != NULL;
+}
+
+/* The HA again (setup_fn), now with a control socket, and `json monitor` subscribed to it. */
+static void mon_start(void (*setup_fn)(void))
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	teardown();
+	ck_assert_ptr_nonnull(mkdtemp(mon_dir));
+	snprintf(mon_path, sizeof(mon_path), "%s/ctl", mon_dir);
+	F.ctl_path = mon_path;
+	setup_fn();
+	mon_len = 0;
+	mon_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(mon_fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", mon_path);
+	ck_assert_int_eq(connect(mon_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(write(mon_fd, "json monitor\n", 13), 13);
+	mon_want = "ok\n";
+	ck_assert(run_until(mon_has, 2000));
+}
+
+/* The JSON line of the newest event that starts with head (the monitor has it within 2 s). */
+static const char *mon_line(const char *head)
+{
+	const char *l = NULL;
+
+	mon_want = head;
+	ck_assert_msg(run_until(mon_has, 2000), "no event %s in: %s", head, mon_buf);
+	for (const char *p = mon_buf; (p = strstr(p, head)); p++)
+		l = p;
+	return l;
+}
+
+static void mon_stop(void)
+{
+	close(mon_fd);
+	mon_fd = -1;
+	F.m = manager_free(F.m);
+	unlink(mon_path);
+	rmdir(mon_dir);
+	memcpy(mon_dir + strlen(mon_dir) - 6, "XXXXXX", 6);
+	F.ctl_path = NULL;
+}
+
+/*
+ * `mip6ctl monitor` sees every refusal, those of the limits too (status 130 and
+ * the limit that refused, RFC 6275 §9.5.1), not only the verdicts' refusals.
+ */
+START_TEST(limit_refusals_reach_the_monitor)
+{
+	mon_start(setup);
+	F.m->config->ha_max_registrations_per_sec = 1;
+	send_bu("2001:db8:1::101", COA1, 1, F_A | F_H, 64);
+	send_bu("2001:db8:1::102", COA1, 1, F_A | F_H, 64);
+	check_ba(ba(0), 130, 1, 0, COA1, "2001:db8:1::102");
+	ck_assert_ptr_nonnull(strstr(mon_line("\"event\":\"reject\",\"hoa\":\"2001:db8:1::102\""),
+				     "\"status\":130,\"reason\":\"registration rate"));
+	/* HaMaxBindings (valid + under DAD) */
+	F.m->config->ha_max_registrations_per_sec = 1000;
+	F.m->config->ha_max_bindings = 1;
+	send_bu("2001:db8:1::103", COA1, 1, F_A | F_H, 64);
+	ck_assert_ptr_nonnull(strstr(mon_line("\"event\":\"reject\",\"hoa\":\"2001:db8:1::103\""),
+				     "\"status\":130,\"reason\":\"binding limit"));
+	mon_stop();
 }
 END_TEST
 
@@ -1110,6 +1199,29 @@ START_TEST(k1_stale_migrate_completion_is_ignored)
 }
 END_TEST
 
+/*
+ * sa-migrate is an event of charon's answer, not of the request: nothing while
+ * the MIGRATE is in flight; then the CoA the SAs follow, or the failure.
+ */
+START_TEST(k1_sa_events_when_charon_answers)
+{
+	mon_start(setup_k);
+	register_binding_flags(40, COA1, F_A | F_H | F_K);
+	ck_assert_uint_eq(K.n_migrate, 1);
+	run_for(50);
+	mon_want = "sa-migrate";
+	ck_assert_msg(!mon_has(), "sa-migrate before charon answered: %s", mon_buf);
+	migrate_done(0, 0);
+	ck_assert_ptr_null(strstr(mon_line("\"event\":\"sa-migrate\""), "reason"));
+	ck_assert_ptr_nonnull(strstr(mon_line("\"event\":\"sa-migrate\""), "\"coa\":\"" COA1 "\""));
+	register_binding_flags(41, COA2, F_A | F_H | F_K);
+	migrate_done(1, -EIO);
+	ck_assert_ptr_nonnull(strstr(mon_line("\"event\":\"sa-migrate\""), "\"reason\":\"failed: Input/output error\""));
+	mon_stop();
+	memset(&K, 0, sizeof(K));
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -1327,6 +1439,7 @@ int main(void)
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, bc_filter);
 	tcase_add_test(tc, bc_del_removes_like_an_expiry);
+	tcase_add_test(tc, limit_refusals_reach_the_monitor);
 	tcase_add_test(tc, revtun_filter_follows_binding);
 	tcase_add_test(tc, revtun_refused_filter_fails_closed);
 	suite_add_tcase(s, tc);
@@ -1336,6 +1449,7 @@ int main(void)
 	tcase_add_test(tk, k1_migrates_the_sas_with_the_coa);
 	tcase_add_test(tk, k0_drops_the_ike_sa);
 	tcase_add_test(tk, k1_stale_migrate_completion_is_ignored);
+	tcase_add_test(tk, k1_sa_events_when_charon_answers);
 	suite_add_tcase(s, tk);
 	tk = tcase_create("persist");
 	tcase_add_checked_fixture(tk, setup_persist, teardown_persist);
