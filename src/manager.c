@@ -270,10 +270,22 @@ static int ctl_monitor(struct manager *m, int argc, FILE *out)
 	return r < 0 ? r : CTL_SUBSCRIBED;
 }
 
+/* Commands that change the daemon's state (the rest only read it). */
+static bool ctl_changes_state(int argc, char **argv)
+{
+	return strcmp(argv[0], "reload") == 0 || (strcmp(argv[0], "bc") == 0 && argc >= 2 && strcmp(argv[1], "del") == 0);
+}
+
 static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 {
 	struct manager *m = userdata;
 	int r;
+
+	if (ctl_changes_state(argc, argv) && !ctl_peer_is_admin(m->ctl)) {
+		fprintf(out, "'%s%s%s' changes the daemon's state and needs root; members of ControlSocketGroup may only read",
+			argv[0], argc >= 2 ? " " : "", argc >= 2 ? argv[1] : "");
+		return -EPERM;
+	}
 
 	if (strcmp(argv[0], "status") == 0) {
 		char rs[256] = "";

@@ -40,6 +40,7 @@ struct ctl_conn {
 	int fd;
 	uint64_t id;
 	bool json, deferred, subscriber;
+	bool admin; /* uid 0 or the daemon's uid: may change state (ctl_peer_is_admin) */
 	uint64_t lost; /* subscriber: events dropped since its last "lost" line */
 	char req[CTL_MAX_REQUEST + 1];
 	size_t reqlen;
@@ -188,6 +189,11 @@ int ctl_subscribe(struct ctl_server *s)
 	s->current->subscriber = true;
 	s->nsub++;
 	return 0;
+}
+
+bool ctl_peer_is_admin(const struct ctl_server *s)
+{
+	return s && s->current && s->current->admin;
 }
 
 bool ctl_has_subscribers(const struct ctl_server *s)
@@ -403,17 +409,18 @@ static size_t peer_groups(int fd, gid_t **ret)
 	return 0;
 }
 
-static bool peer_allowed(struct ctl_server *srv, int fd)
+static bool peer_allowed(struct ctl_server *srv, int fd, bool *ret_admin)
 {
 	struct ucred cred;
 	socklen_t l = sizeof(cred);
 	_cleanup_(freep) gid_t *groups = NULL;
 	size_t n;
 
+	*ret_admin = false;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
 		return false;
 	if (cred.uid == 0 || cred.uid == geteuid())
-		return true;
+		return *ret_admin = true;
 	if (srv->group == (gid_t)-1)
 		return false;
 	n = cred.gid == srv->group ? 0 : peer_groups(fd, &groups);
@@ -434,10 +441,11 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	struct ctl_server *srv = userdata;
 	struct ctl_conn *c;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	bool admin;
 
 	if (cfd < 0)
 		return 0;
-	if (srv->nconn >= CTL_MAX_CONN || !peer_allowed(srv, cfd)) {
+	if (srv->nconn >= CTL_MAX_CONN || !peer_allowed(srv, cfd, &admin)) {
 		log_debug("control: refusing a connection");
 		close(cfd);
 		return 0;
@@ -449,6 +457,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	}
 	c->srv = srv;
 	c->fd = cfd;
+	c->admin = admin;
 	c->id = ++srv->next_id;
 	srv->nconn++;
 	c->next = srv->conns;

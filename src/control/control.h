@@ -10,6 +10,8 @@
  * Peers are checked when they connect: uid 0 (or the daemon's uid), or a member of
  * the configured group as primary group (SO_PEERCRED) or supplementary group
  * (SO_PEERGROUPS: the groups the kernel recorded for the peer at connect()).
+ * Group members may read; commands that change the daemon's state are for uid 0
+ * (or the daemon's uid) only: the handler asks ctl_peer_is_admin().
  * The handler writes the body to a memory stream; the reply is sent
  * non-blocking on the event loop. A handler may defer its answer (ctl_defer(),
  * return CTL_DEFERRED) and give it later with ctl_complete().
@@ -71,6 +73,8 @@ void ctl_complete(struct ctl_server *s, uint64_t id, int r, const char *body, si
  */
 int ctl_subscribe(struct ctl_server *s);
 bool ctl_has_subscribers(const struct ctl_server *s);
+/* Inside a handler: is the current peer uid 0 or the daemon's uid (may change state)? */
+bool ctl_peer_is_admin(const struct ctl_server *s);
 /* Writes one event line ('\n'-terminated) in the mode asked into buf; its length or < 0. */
 typedef int (*ctl_format_t)(void *userdata, bool json, char *buf, size_t size);
 /* Queues the event for every subscriber (formatted at most once per mode). */

@@ -51,7 +51,7 @@ static int handler(void *userdata, int argc, char **argv, bool json, FILE *out)
 		F.deferred = ctl_defer(F.srv);
 		return CTL_DEFERRED;
 	}
-	fprintf(out, "pong\n");
+	fprintf(out, "pong admin=%d\n", ctl_peer_is_admin(F.srv));
 	return 0;
 }
 
@@ -117,7 +117,8 @@ static int child_request(gid_t sup)
 	if (write(fd, "text ping\n", 10) != 10)
 		return 1;
 	read_all(fd, buf, sizeof(buf));
-	return strncmp(buf, "ok\npong", 7) == 0 ? 0 : 1;
+	/* Served, and as a reader only: not uid 0 (ctl_peer_is_admin). */
+	return strncmp(buf, "ok\npong admin=0\n", 16) == 0 ? 0 : strncmp(buf, "ok\npong", 7) == 0 ? 2 : 1;
 }
 
 /* Run the loop until the child exits; its exit status. */
@@ -316,6 +317,7 @@ START_TEST(monitor_subscribers)
 	ck_assert_int_eq(write(fd, "text ping\n", 10), 10);
 	off = 0;
 	ck_assert(read_until(fd, buf, sizeof(buf), &off, "pong", 2000));
+	ck_assert_msg(read_until(fd, buf, sizeof(buf), &off, "ok\npong admin=1\n", 2000), "%s", buf); /* uid 0 may change state */
 	close(fd);
 	/* A subscriber that goes away frees its place. */
 	close(fj);

@@ -158,6 +158,10 @@ as_user() { # as_user USER CMD...: with the user's groups from the user database
 }
 check "mip6op (mip6ctl only as a supplementary group) runs mip6ctl status" \
 	sh -c "$(declare -f as_user); as_user mip6op '$MIP6CTL' -s '$CTL' status | grep -q '^role: HA'"
+check "mip6op may read but not change state: mip6ctl reload is refused (needs root)" \
+	sh -c "$(declare -f as_user); as_user mip6op '$MIP6CTL' -s '$CTL' reload 2>&1 | grep -q 'needs root'"
+no_reload_yet() { hactl status | grep -q '^reloads: 0 '; }
+check "the refused reload did not happen (reloads: 0)" no_reload_yet
 check "mip6out (not in mip6ctl) is refused" sh -c "$(declare -f as_user); ! as_user mip6out '$MIP6CTL' -s '$CTL' status >/dev/null 2>&1"
 idle_close_s() { # seconds until the daemon closes a connection that sends nothing
 	python3 - "$CTL" <<'PY'
