@@ -9,15 +9,11 @@
 #include <inttypes.h>
 
 #include "conf/conf.h"
+#include "core/addr-util.h"
 
 static const char *onoff(bool b)
 {
 	return b ? "enabled" : "disabled";
-}
-
-static const char *addr_str(const struct in6_addr *a, char buf[static INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
 static void print_prefix(FILE *f, const struct conf_prefix *p)

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "control/ctl-json.h"
+#include "core/addr-util.h"
 #include "core/event-util.h"
 #include "core/log.h"
 #include "core/time-util.h"
@@ -92,11 +93,6 @@ static uint32_t dhaad_random(void *userdata)
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
 		v = (uint32_t)now_usec();
 	return v;
-}
-
-static void addr_str(const struct in6_addr *a, char *buf)
-{
-	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata);

@@ -23,6 +23,7 @@
 #include "control/control.h"
 #include "control/ctl-event.h"
 #include "control/ctl-json.h"
+#include "core/addr-util.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
@@ -97,11 +98,6 @@ struct ha {
 	size_t restored, expired_at_start;
 	usec_t start_time;
 };
-
-static void addr_str(const struct in6_addr *a, char *buf)
-{
-	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
 
 static struct ha_home_if *home_by_ifindex(struct ha *ha, int ifindex)
 {

@@ -36,6 +36,7 @@
 #include "control/control.h"
 #include "control/ctl-event.h"
 #include "control/ctl-json.h"
+#include "core/addr-util.h"
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
@@ -126,11 +127,6 @@ struct mn {
 	struct mn_handover *cur;
 	uint64_t moves;
 };
-
-static void addr_str(const struct in6_addr *a, char *buf)
-{
-	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
 
 static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uint8_t len)
 {
