@@ -584,12 +584,36 @@ int manager_reload(struct manager *m)
 	return r;
 }
 
+/* A deferred control answer (reload, counters): print writes its body; the id is spent. */
+typedef int (*deferred_print_fn)(struct manager *m, int r, bool json, FILE *out);
+
+static void complete_deferred(struct manager *m, uint64_t *id, bool json, int r, deferred_print_fn print)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+
+	r = f ? print(m, r, json, f) : -ENOMEM;
+	if (f)
+		fclose(f);
+	ctl_complete(m->ctl, *id, r, body ? body : "", body ? len : 0);
+	free(body);
+	*id = 0;
+}
+
+static int print_reload_reply(struct manager *m, int r, bool json, FILE *out)
+{
+	return reload_reply(r, json, out);
+}
+
+static int print_counters_reply(struct manager *m, int r, bool json, FILE *out)
+{
+	return print_counters(m, json, out);
+}
+
 void manager_reload_done(struct manager *m, int r)
 {
 	_cleanup_(conf_freep) struct mip6_config *n = TAKE_PTR(m->reload_pending);
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	if (!n)
 		return;
@@ -600,16 +624,8 @@ void manager_reload_done(struct manager *m, int r)
 		reload_swap(m, TAKE_PTR(n));
 	r = r < 0 ? r : 0;
 	reload_finish(m, r);
-	if (!m->reload_reply)
-		return;
-	f = open_memstream(&body, &len);
-	if (f) {
-		r = reload_reply(r, m->reload_reply_json, f);
-		fclose(f);
-	}
-	ctl_complete(m->ctl, m->reload_reply, r, body ? body : "", body ? len : 0);
-	free(body);
-	m->reload_reply = 0;
+	if (m->reload_reply)
+		complete_deferred(m, &m->reload_reply, m->reload_reply_json, r, print_reload_reply);
 }
 
 struct manager *manager_free(struct manager *m)
@@ -633,19 +649,6 @@ struct manager *manager_free(struct manager *m)
 
 void manager_counters_done(struct manager *m)
 {
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r = -ENOMEM;
-
-	if (!m->counters_reply)
-		return;
-	f = open_memstream(&body, &len);
-	if (f) {
-		r = print_counters(m, m->counters_reply_json, f);
-		fclose(f);
-	}
-	ctl_complete(m->ctl, m->counters_reply, r, body ? body : "", body ? len : 0);
-	free(body);
-	m->counters_reply = 0;
+	if (m->counters_reply)
+		complete_deferred(m, &m->counters_reply, m->counters_reply_json, 0, print_counters_reply);
 }
