@@ -129,6 +129,28 @@ int bul_add(struct bul_table *t, const struct bul_key *key, bool home_reg, bool 
 	return 0;
 }
 
+int bul_set_peer(struct bul_table *t, struct bul_entry *e, const struct in6_addr *peer, uint64_t *ret_gen)
+{
+	if (!addr_eq(&e->key.peer, peer) && bul_find(t, peer, &e->key.hoa))
+		return -EEXIST;
+	e->key.peer = *peer;
+	/* Nothing registered at the new peer: a first registration (§11.8), the K flag offered again. */
+	e->bound = false;
+	e->lifetime_granted = 0;
+	e->reg_coa = e->key.hoa;
+	e->retransmits = 0;
+	e->last_status = 0;
+	e->deferred = BUL_DEFERRED_NONE;
+	arm(e, BUL_TIMER_BU, 0);
+	t->gen++;
+	e->gen = t->gen;
+	e->tried_up = false;
+	e->dereg_refusals = 0;
+	set_state(e, BUL_KERNEL, "new peer");
+	*ret_gen = t->gen;
+	return 0;
+}
+
 struct bul_entry *bul_find(struct bul_table *t, const struct in6_addr *peer, const struct in6_addr *hoa)
 {
 	for (struct bul_entry *e = t->entries; e; e = e->next)
@@ -223,16 +245,25 @@ static void bu_transmit(struct bul_entry *e, bool first)
 	arm(e, BUL_TIMER_BU, now(e) + e->backoff);
 }
 
-/* §11.8: no BA in time: double the timeout up to MAX_BINDACK_TIMEOUT, send again. */
+/*
+ * §11.8: no BA in time: double the timeout up to MAX_BINDACK_TIMEOUT, send again. Once
+ * MnMaxHaConsecutiveResends retransmissions went unanswered the interval stays at the maximum,
+ * and the MN is told (§11.4.1: it may move on to the next home agent, bul_set_peer).
+ */
 static void bu_retransmit(struct bul_entry *e)
 {
 	const struct bul_params *p = &e->table->params;
+	uint64_t gen = e->gen;
 
 	if (p->max_resends && e->retransmits >= p->max_resends) {
-		if (e->retransmits == p->max_resends)
+		e->backoff = BUL_MAX_BINDACK_TIMEOUT_USEC;
+		if (e->retransmits == p->max_resends) {
 			log_warning("no BA after %u retransmissions; keeping on at the maximum interval",
 				    e->retransmits);
-		e->backoff = BUL_MAX_BINDACK_TIMEOUT_USEC;
+			emit(e, BUL_EV_UNREACHABLE);
+			if (e->gen != gen)
+				return; /* the entry moved on to another peer */
+		}
 	} else {
 		e->backoff *= 2;
 		if (e->backoff > BUL_MAX_BINDACK_TIMEOUT_USEC)

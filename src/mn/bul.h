@@ -33,7 +33,10 @@
  *              otherwise                                  BU_SENT  / first BU (lifetime 0 at home)
  *   SAS_UP, SAS_MOVE --km_done(gen)--> proceed            (stale gen: proceed too, it was awaited)
  *   BU_SENT    --timer-->                                 BU_SENT  / BU seq+1, timeout doubled up to
- *                                                                    MAX_BINDACK_TIMEOUT (§11.8)
+ *                                                                    MAX_BINDACK_TIMEOUT (§11.8); after
+ *                                                                    MnMaxHaConsecutiveResends of them:
+ *                                                                    event UNREACHABLE (once per BU)
+ *   any        --set_peer-->                              KERNEL   (new generation, no binding at the peer)
  *   BU_SENT    --BA 135 (§11.7.3)-->                      BU_SENT  / seq := BA's, BU seq+1
  *   BU_SENT    --BA accepted, seq matches, lifetime > 0--> REGISTERED / refresh timer (BRA, §11.7.3)
  *                                                                    [K=0 after a move: km renew]
@@ -104,6 +107,7 @@ enum bul_event {
 	BUL_EV_REGISTERED,   /* accepted BA (registration) */
 	BUL_EV_DEREGISTERED, /* accepted BA (deregistration): the MN is home (§11.5.5: NA) */
 	BUL_EV_REFUSED,      /* BA with status >= 128 */
+	BUL_EV_UNREACHABLE,  /* MnMaxHaConsecutiveResends retransmissions unanswered (§11.4.1: next HA) */
 	_BUL_EV_MAX,
 };
 
@@ -201,6 +205,13 @@ struct bul_entry *bul_first(struct bul_table *t);
 uint64_t bul_move(struct bul_table *t, const struct in6_addr *coa, bool home);
 /* The kernel batch of generation gen completed (error: the first failure, logged; the move goes on). */
 void bul_kernel_done(struct bul_table *t, uint64_t gen, int error);
+/*
+ * The entry's peer changes (RFC 6275 §11.4.1: the home agent from a DHAAD Reply, or the next one
+ * on its list when this one stopped answering). The entry starts afresh for its peer (no binding
+ * there: the first BU takes InitialBindackTimeoutFirstReg) and waits in KERNEL for the returned
+ * generation, like a move to its current care-of address; -EEXIST if (peer, HoA) is taken.
+ */
+int bul_set_peer(struct bul_table *t, struct bul_entry *e, const struct in6_addr *peer, uint64_t *ret_gen);
 /* The key-manager operation the entry `key` started for gen completed. */
 void bul_km_done(struct bul_table *t, const struct bul_key *key, uint64_t gen, int error);
 /* The key manager says SAs came or went: entries whose SAs are down bring them up again. */

@@ -13,6 +13,14 @@ static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* The home agent is known (not :: while DHAAD runs, RFC 6275 §11.4.1). */
+static bool ha_known(const struct mn_plan_config *c)
+{
+	static const struct in6_addr any;
+
+	return !addr_eq(&c->ha, &any);
+}
+
 static struct mn_op *plan_push(struct mn_plan *p, enum mn_op_kind kind, enum knl_op op)
 {
 	struct mn_op *o;
@@ -70,7 +78,7 @@ static void push_ro_policies(struct mn_plan *p, const struct mn_plan_config *c, 
 	struct knl_xfrm_policy ro[2];
 	struct mn_op *o;
 
-	if (c->ipsec)
+	if (c->ipsec || !ha_known(c))
 		return;
 	spd_policies(NODE_ROLE_MN, &pair, ro);
 	for (int i = 0; i < 2; i++) {
@@ -111,20 +119,29 @@ void mn_plan_rule(const struct mn_plan_config *c, struct knl_rule *ret)
 	ret->priority = MN_PLAN_RULE_PRIO;
 }
 
+/* The away data path's part that names the home agent: none while it is unknown. */
+static void plan_ha_leave(struct mn_plan *p, const struct mn_plan_config *c, const struct in6_addr *coa)
+{
+	struct knl_xfrm_state s;
+
+	if (!ha_known(c))
+		return;
+	push_ro_policies(p, c, KNL_OP_DEL);
+	mn_plan_hao_state(c, coa, &s);
+	push_state(p, KNL_OP_DEL, &s);
+	mn_plan_route2_state(c, &s);
+	push_state(p, KNL_OP_DEL, &s);
+}
+
 /* Undo the away data path (foreign -> home), before the HoA returns to the interface. */
 static void plan_leave_away(struct mn_plan *p, const struct mn_plan_config *c, const struct in6_addr *old_coa)
 {
 	struct knl_route rt = { .table = MN_PLAN_TABLE, .oif = c->tnl_ifindex };
-	struct knl_xfrm_state s;
 
 	push_rule(p, c, KNL_OP_DEL);
 	push_route(p, KNL_OP_DEL, &rt);
 	push_addr(p, KNL_OP_DEL, c->tnl_ifindex, &c->hoa, 128, 0);
-	push_ro_policies(p, c, KNL_OP_DEL);
-	mn_plan_hao_state(c, old_coa, &s);
-	push_state(p, KNL_OP_DEL, &s);
-	mn_plan_route2_state(c, &s);
-	push_state(p, KNL_OP_DEL, &s);
+	plan_ha_leave(p, c, old_coa);
 }
 
 /* The away data path that does not depend on the CoA (home/unknown -> foreign). */
@@ -134,6 +151,8 @@ static void plan_enter_away(struct mn_plan *p, const struct mn_plan_config *c)
 
 	push_addr(p, KNL_OP_REPLACE, c->tnl_ifindex, &c->hoa, 128, IFA_F_NODAD | IFA_F_HOMEADDRESS);
 	push_rule(p, c, KNL_OP_ADD);
+	if (!ha_known(c))
+		return;
 	mn_plan_route2_state(c, &s);
 	push_state(p, KNL_OP_REPLACE, &s);
 	push_ro_policies(p, c, KNL_OP_REPLACE);
@@ -146,6 +165,8 @@ static void plan_routes(struct mn_plan *p, const struct mn_plan_config *c, const
 	struct knl_route rt = { .gateway = to->router, .oif = c->ifindex, .metric = MN_PLAN_ROUTE_METRIC };
 
 	push_route(p, KNL_OP_REPLACE, &rt);
+	if (!ha_known(c))
+		return;
 	memset(&rt, 0, sizeof(rt));
 	rt.dst = c->ha;
 	rt.dst_len = 128;
@@ -159,12 +180,25 @@ static void plan_routes(struct mn_plan *p, const struct mn_plan_config *c, const
 		push_route(p, KNL_OP_DEL, &rt);
 }
 
+/* Reverse tunnel: everything from the HoA goes to the HA, from the current CoA; BUs through hao. */
+static void plan_tunnel(struct mn_plan *p, const struct mn_plan_config *c, const struct in6_addr *coa)
+{
+	struct knl_route rt = { .table = MN_PLAN_TABLE, .oif = c->tnl_ifindex, .encap = true };
+	struct knl_xfrm_state s;
+
+	if (!ha_known(c))
+		return;
+	rt.encap_dst = c->ha;
+	rt.encap_src = *coa;
+	push_route(p, KNL_OP_REPLACE, &rt);
+	mn_plan_hao_state(c, coa, &s);
+	push_state(p, KNL_OP_REPLACE, &s);
+}
+
 int mn_plan_move(const struct mn_plan_config *c, const struct mn_location *from, const struct mn_location *to,
 		 struct mn_plan *ret)
 {
 	bool was_away = from->loc == MN_LOC_FOREIGN;
-	struct knl_route rt;
-	struct knl_xfrm_state s;
 
 	if (to->loc != MN_LOC_HOME && to->loc != MN_LOC_FOREIGN)
 		return -EINVAL;
@@ -184,17 +218,34 @@ int mn_plan_move(const struct mn_plan_config *c, const struct mn_location *from,
 	if (to->loc == MN_LOC_FOREIGN) {
 		if (!was_away)
 			plan_enter_away(ret, c);
-		/* Reverse tunnel: everything from the HoA goes to the HA, from the current CoA. */
-		memset(&rt, 0, sizeof(rt));
-		rt.table = MN_PLAN_TABLE;
-		rt.oif = c->tnl_ifindex;
-		rt.encap = true;
-		rt.encap_dst = c->ha;
-		rt.encap_src = to->coa;
-		push_route(ret, KNL_OP_REPLACE, &rt);
-		mn_plan_hao_state(c, &to->coa, &s);
-		push_state(ret, KNL_OP_REPLACE, &s);
+		plan_tunnel(ret, c, &to->coa);
 	}
+	return (int)ret->n;
+}
+
+int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_config *c, const struct mn_location *at,
+		      struct mn_plan *ret)
+{
+	struct knl_route rt = { .dst = old->ha, .dst_len = 128, .oif = old->ifindex, .metric = MN_PLAN_ROUTE_METRIC };
+	struct knl_xfrm_state s;
+
+	ret->n = 0;
+	if (at->loc != MN_LOC_FOREIGN)
+		return 0; /* at home nothing names the home agent */
+	if (ha_known(old)) {
+		push_route(ret, KNL_OP_DEL, &rt);
+		plan_ha_leave(ret, old, &at->coa);
+	}
+	if (!ha_known(c))
+		return (int)ret->n;
+	memset(&rt, 0, sizeof(rt));
+	rt = (struct knl_route){ .dst = c->ha, .dst_len = 128, .oif = c->ifindex, .metric = MN_PLAN_ROUTE_METRIC,
+				 .gateway = at->router, .prefsrc = at->coa };
+	push_route(ret, KNL_OP_REPLACE, &rt);
+	mn_plan_route2_state(c, &s);
+	push_state(ret, KNL_OP_REPLACE, &s);
+	push_ro_policies(ret, c, KNL_OP_REPLACE);
+	plan_tunnel(ret, c, &at->coa);
 	return (int)ret->n;
 }
 

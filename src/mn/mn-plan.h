@@ -16,6 +16,8 @@
  * `hao` state (coa = CoA) for the BUs and a `route2` state accepting BAs; and,
  * without MN–HA IPsec only, the BU/BA policies carrying just the RO templates
  * (with IPsec the SPD's policies, installed at start, carry them).
+ * While the home agent is unknown (::, DHAAD running) every operation that names it is left
+ * out; mn_plan_change_ha adds them once it is known.
  * At home: the HoA/plen with IFA_F_HOMEADDRESS on the physical interface.
  * In both: a default route through the router that advertised the link.
  *
@@ -103,6 +105,16 @@ struct mn_plan {
  */
 int mn_plan_move(const struct mn_plan_config *c, const struct mn_location *from, const struct mn_location *to,
 		 struct mn_plan *ret);
+
+/*
+ * The home agent changes from old->ha to c->ha (RFC 6275 §11.4.1: found by DHAAD, or the next
+ * one when the current one stopped answering) while the MN stays at `at`. Away: the old HA's
+ * host route, hao and route2 states and RO policies go, the new ones come and the table route
+ * is replaced to tunnel to the new HA; at home: nothing. :: on either side means "unknown" (no
+ * operation names it; mn_plan_move leaves those out too). Returns the number of operations.
+ */
+int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_config *c, const struct mn_location *at,
+		      struct mn_plan *ret);
 
 /* The pieces the plan (and the role's shutdown) use. */
 void mn_plan_hao_state(const struct mn_plan_config *c, const struct in6_addr *coa, struct knl_xfrm_state *ret);
