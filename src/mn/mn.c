@@ -51,6 +51,7 @@
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
 #include "mn/bul.h"
+#include "mn/mn-dhaad.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
 #include "netlink/nl-kernel.h"
@@ -99,9 +100,12 @@ struct mn {
 	int tnl_ifindex;
 	bool ready;
 
-	/* home link */
+	/* home link; the home agent is the home registration's peer: :: while unknown */
 	struct in6_addr hoa, ha, home_prefix;
 	uint8_t home_plen;
+	/* HomeAgentAddress :: (RFC 6275 §11.4.1): the home agents from DHAAD, tried in turn */
+	struct mn_dhaad *dhaad;
+	uint64_t ha_changes;
 
 	/* where we are (the target of the last move: its kernel batch may still run) */
 	enum mn_loc loc;
@@ -295,6 +299,8 @@ static void mn_bul_monitor(struct mn *mn, const struct bul_entry *e, enum bul_ev
 	manager_event(mn->m, &me);
 }
 
+static void mn_ha_next(struct mn *mn);
+
 static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 {
 	struct mn *mn = ud;
@@ -319,6 +325,11 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 		if (mn->cur)
 			mn->cur->status = e->last_status;
 		manager_notify_status(mn->m);
+		return;
+	case BUL_EV_UNREACHABLE:
+		/* §11.4.1: a registration that timed out is tried with another home agent. */
+		if (mn->dhaad && !e->home)
+			mn_ha_next(mn);
 		return;
 	default:
 		return;
@@ -394,6 +405,21 @@ static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
 					.ha = mn->ha, .home_plen = mn->home_plen, .ipsec = mn->ipsec };
 }
 
+/*
+ * All of a batch acknowledged: the BUL goes on (a stale generation is ignored there). Away with
+ * no home agent known, the BU waits for DHAAD (§11.4.1): mn_set_ha then submits the rest of the
+ * data path under a new generation, whose completion sends the BU.
+ */
+static void mn_kernel_done(struct mn *mn, uint64_t gen, int error)
+{
+	if (mn->dhaad && IN6_IS_ADDR_UNSPECIFIED(&mn->ha) && mn->loc == MN_LOC_FOREIGN &&
+	    gen == bul_table_gen(mn->bul)) {
+		(void)mn_dhaad_start(mn->dhaad, &mn->coa);
+		return;
+	}
+	bul_kernel_done(mn->bul, gen, error);
+}
+
 static void on_batch_step(int result, void *userdata)
 {
 	struct mn_batch *b = userdata;
@@ -409,8 +435,7 @@ static void on_batch_step(int result, void *userdata)
 		return;
 	if (mn->batch == b)
 		mn->batch = NULL;
-	/* All acknowledged: the BUL goes on (a stale generation is ignored there). */
-	bul_kernel_done(mn->bul, b->gen, b->error);
+	mn_kernel_done(mn, b->gen, b->error);
 	free(b);
 }
 
@@ -521,7 +546,70 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	mn->prefix = *prefix;
 	mn->router = *router;
 	mn->coa = to.coa;
+	if (mn->dhaad)
+		mn_dhaad_cancel(mn->dhaad); /* a Request from the old address: the move's end asks again */
 	mn_submit_plan(mn, &plan, bul_move(mn->bul, &to.coa, loc == MN_LOC_HOME));
+}
+
+/*
+ * The home agent changes (RFC 6275 §11.4.1): the home registration's peer and the data path
+ * that names it, under a new BUL generation; :: forgets it (the next kernel completion away from
+ * home runs DHAAD again).
+ */
+static void mn_set_ha(struct mn *mn, const struct in6_addr *ha, const char *why)
+{
+	struct mn_location at = { .loc = mn->loc, .coa = mn->coa, .router = mn->router };
+	struct mn_plan_config old, pc;
+	struct mn_plan plan;
+	char a[INET6_ADDRSTRLEN];
+	uint64_t gen;
+	int r;
+
+	mn_plan_config(mn, &old);
+	r = bul_set_peer(mn->bul, mn->home, ha, &gen);
+	if (r < 0) {
+		log_warning_errno(r, "cannot change the home agent: %m");
+		return;
+	}
+	mn->ha = *ha;
+	mn->ha_changes++;
+	mn_plan_config(mn, &pc);
+	addr_str(ha, a);
+	log_notice("home agent %s (%s)", IN6_IS_ADDR_UNSPECIFIED(ha) ? "unknown, discovering again" : a, why);
+	manager_notify_status(mn->m);
+	if (mn_plan_change_ha(&old, &pc, &at, &plan) >= 0)
+		mn_submit_plan(mn, &plan, gen);
+}
+
+/* The current home agent stopped answering: the next one of the DHAAD list, else DHAAD again. */
+static void mn_ha_next(struct mn *mn)
+{
+	struct in6_addr next = IN6ADDR_ANY_INIT;
+
+	if (mn_dhaad_next(mn->dhaad, &mn->ha, &next) < 0)
+		mn_set_ha(mn, &next, "the last home agent of the list stopped answering");
+	else
+		mn_set_ha(mn, &next, "the next of the list: the previous one stopped answering");
+}
+
+/* A DHAAD Reply came: the first home agent of it, in the Reply's order (§11.4.1). */
+static void on_dhaad_done(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (result < 0 || mn->loc != MN_LOC_FOREIGN || !IN6_IS_ADDR_UNSPECIFIED(&mn->ha))
+		return;
+	mn_set_ha(mn, mn_dhaad_agent(mn->dhaad, 0), "the first of the DHAAD Reply");
+}
+
+static enum mip6_drop mn_on_dhaad_reply(const struct io_nd_msg *msg, const struct icmp6_rxinfo *info,
+					void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (!mn->dhaad)
+		return DROP_UNEXPECTED;
+	return mn_dhaad_input(mn->dhaad, msg->dhaad_rep, info);
 }
 
 /* The key manager's view changed: entries whose SAs went while they need them bring them up. */
@@ -758,7 +846,7 @@ static int mn_start(struct manager *m)
 {
 	const struct mip6_config *c = m->config;
 	const struct conf_home_link *hl;
-	static const uint8_t types[] = { NDISC_TYPE_RA };
+	static const uint8_t types[] = { NDISC_TYPE_RA, NDISC_TYPE_DHAAD_REPLY };
 	struct mn *mn;
 	char path[256];
 	int r;
@@ -779,12 +867,20 @@ static int mn_start(struct manager *m)
 	for (int i = mn->home_plen; i < 128; i++)
 		mn->home_prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 	mn->ha = hl->ha_addr;
-	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha))
-		return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) is not implemented yet");
 	snprintf(mn->ifname, sizeof(mn->ifname), "%s", hl->ifname);
 	mn->ifindex = (int)if_nametoindex(mn->ifname);
 	if (mn->ifindex <= 0)
 		return log_error_errno(ENODEV, "home link interface %s: %m", mn->ifname);
+	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha)) {
+		/* The IKE side names one home agent (the SPD pair and the swanctl connection). */
+		if (c->use_mn_ha_ipsec)
+			return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) with UseMnHaIPsec is not "
+							   "supported yet: name the home agent, or UseMnHaIPsec disabled");
+		r = mn_dhaad_new(m->io, m->event, mn->ifindex, &mn->home_prefix, mn->home_plen, on_dhaad_done, mn,
+				 &mn->dhaad);
+		if (r < 0)
+			return log_error_errno(r, "home agent address discovery: %m");
+	}
 	if (link_read_mac(mn->ifname, mn->mac) < 0)
 		return log_error_errno(ENODEV, "no link-layer address on %s", mn->ifname);
 	/* mip6d owns the interface's addressing and default route while it runs. */
@@ -804,6 +900,7 @@ static int mn_start(struct manager *m)
 	(void)io_mh_register(mn->io, MH_TYPE_BE, mn_on_be, mn);
 	(void)io_mh_register(mn->io, MH_TYPE_BRR, mn_on_brr, mn);
 	(void)io_nd_register(mn->io, NDISC_TYPE_RA, mn_on_ra, mn);
+	(void)io_nd_register(mn->io, NDISC_TYPE_DHAAD_REPLY, mn_on_dhaad_reply, mn);
 	r = io_nd_link_add(mn->io, mn->ifname, types, ELEMENTSOF(types));
 	if (r < 0)
 		return r;
@@ -882,6 +979,7 @@ static void mn_stop(struct manager *m)
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BRR, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
+		(void)io_nd_register(mn->io, NDISC_TYPE_DHAAD_REPLY, NULL, NULL);
 		knl_cancel_owner(mn->knl, mn);
 	}
 	while (mn->tickets) {
@@ -891,6 +989,7 @@ static void mn_stop(struct manager *m)
 		free(tk);
 	}
 	bul_table_free(mn->bul);
+	mn_dhaad_free(mn->dhaad);
 	free(mn);
 	m->role_data = NULL;
 }
@@ -909,7 +1008,9 @@ static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 	addr_str(&mn->prefix, cp);
 	addr_str(&mn->ha, ha);
 	if (!json) {
-		if (hal)
+		if (hal && mn->dhaad)
+			mn_dhaad_print(mn->dhaad, &mn->ha, out);
+		else if (hal)
 			fprintf(out, "%s (configured)\n", ha);
 		else
 			fprintf(out, "home prefix %s/%u\ncurrent link %s/64 (%s)\n", hp, mn->home_plen, cp,
@@ -917,8 +1018,11 @@ static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 		return 0;
 	}
 	o = json_object_new_object();
-	if (hal) {
-		/* The configured home agent (DHAAD is not implemented). */
+	if (hal && mn->dhaad) {
+		mn_dhaad_json(mn->dhaad, &mn->ha, o);
+		ctl_json_add_u64(o, "home_agent_changes", mn->ha_changes);
+	} else if (hal) {
+		/* The configured home agent. */
 		e = ctl_json_append_object(ctl_json_add_array(o, "home_agents"));
 		ctl_json_add_str(e, "address", ha);
 		ctl_json_add_str(e, "source", "config");
@@ -1050,6 +1154,8 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 {
 	struct mn *mn = m->role_data;
 
+	char ha[INET6_ADDRSTRLEN];
+
 	if (mn && !mn->ready)
 		snprintf(buf, len, "waiting for the kernel setup (step %d)", mn->setup_stage);
 	else if (mn && mn->home && mn->spd) {
@@ -1058,8 +1164,12 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 		spd_sync_get_stats(mn->spd, &st);
 		snprintf(buf, len, "%s, binding %s, %zu SPD entries (%llu reinstalled)", loc_name(mn->loc),
 			 bul_state_to_string(mn->home->state), st.installed, (unsigned long long)st.repairs);
-	} else if (mn && mn->home)
-		snprintf(buf, len, "%s, binding %s", loc_name(mn->loc), bul_state_to_string(mn->home->state));
+	} else if (mn && mn->home) {
+		addr_str(&mn->ha, ha);
+		/* The home agent is a run-time property with DHAAD (RFC 6275 §11.4.1). */
+		snprintf(buf, len, "%s, binding %s, home agent %s", loc_name(mn->loc),
+			 bul_state_to_string(mn->home->state), IN6_IS_ADDR_UNSPECIFIED(&mn->ha) ? "unknown" : ha);
+	}
 }
 
 static void mn_status_json(struct manager *m, json_object *o)
@@ -1071,6 +1181,8 @@ static void mn_status_json(struct manager *m, json_object *o)
 	else if (mn) {
 		ctl_json_add_str(o, "location", loc_name(mn->loc));
 		ctl_json_add_str(o, "binding", mn->home ? bul_state_to_string(mn->home->state) : "none");
+		ctl_json_add_addr(o, "home_agent", &mn->ha);
+		ctl_json_add_str(o, "home_agent_source", mn->dhaad ? "dhaad" : "config");
 	}
 }
 

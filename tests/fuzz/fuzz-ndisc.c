@@ -3,13 +3,15 @@
  * Fuzz the ND / DHAAD / MPD codec: dispatch on the ICMPv6 Type byte; a
  * message that parses is rebuilt and re-parsed, which must succeed and give
  * the same struct (the parsers zero their output first, so memcmp holds).
- * The checksum helpers and ndisc_rx_check() run over the input too.
+ * The checksum helpers and ndisc_rx_check() run over the input too; a DHAAD Reply
+ * also goes through the MN's address filter (mn_dhaad_reply_agents).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "icmp6/ndisc.h"
+#include "mn/mn-dhaad.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,10 +56,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ROUND_TRIP(struct ndisc_dhaad_request, ndisc_dhaad_request_parse,
 			   ndisc_dhaad_request_build);
 		break;
-	case NDISC_TYPE_DHAAD_REPLY:
+	case NDISC_TYPE_DHAAD_REPLY: {
+		static struct ndisc_dhaad_reply rep;
+		struct in6_addr agents[MN_DHAAD_MAX_AGENTS];
+
 		ROUND_TRIP(struct ndisc_dhaad_reply, ndisc_dhaad_reply_parse,
 			   ndisc_dhaad_reply_build);
+		/* The MN's view of a Reply (RFC 6275 §11.4.1): the home agents it would try. */
+		if (ndisc_dhaad_reply_parse(data, size, &rep) == 0 &&
+		    mn_dhaad_reply_agents(&rep, agents, MN_DHAAD_MAX_AGENTS) > rep.n_addrs)
+			abort();
 		break;
+	}
 	case NDISC_TYPE_MPS:
 		ROUND_TRIP(struct ndisc_mps, ndisc_mps_parse, ndisc_mps_build);
 		break;

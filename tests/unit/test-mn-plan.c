@@ -112,12 +112,10 @@ static void render(const struct mn_op *o, char *out, size_t n)
 	}
 }
 
-static void expect(const struct mn_plan_config *c, const struct mn_location *from, const struct mn_location *to,
-		   const char *const *want, unsigned n_want)
+static void expect_plan(const struct mn_plan *pp, int n, const char *const *want, unsigned n_want)
 {
-	struct mn_plan p;
+	const struct mn_plan p = *pp;
 	char line[512];
-	int n = mn_plan_move(c, from, to, &p);
 
 	ck_assert_int_eq(n, (int)p.n);
 	for (unsigned i = 0; i < p.n && i < n_want; i++) {
@@ -126,6 +124,25 @@ static void expect(const struct mn_plan_config *c, const struct mn_location *fro
 	}
 	ck_assert_uint_eq(p.n, n_want);
 }
+
+static void expect(const struct mn_plan_config *c, const struct mn_location *from, const struct mn_location *to,
+		   const char *const *want, unsigned n_want)
+{
+	struct mn_plan p;
+	int n = mn_plan_move(c, from, to, &p);
+
+	expect_plan(&p, n, want, n_want);
+}
+
+/* mn_plan_change_ha from old to c at `at`. */
+#define EXPECT_CHANGE(old, c, at, ...)                                                       \
+	do {                                                                                 \
+		static const char *const w_[] = { __VA_ARGS__ };                             \
+		struct mn_location a_ = at;                                                  \
+		struct mn_plan p_;                                                           \
+		int n_ = mn_plan_change_ha(old, c, &a_, &p_);                                \
+		expect_plan(&p_, n_, w_, sizeof(w_) / sizeof(w_[0]));                        \
+	} while (0)
 
 #define EXPECT(c, from, to, ...)                                                             \
 	do {                                                                                 \
@@ -258,6 +275,62 @@ START_TEST(nowhere_is_refused)
 }
 END_TEST
 
+/* HomeAgentAddress :: before DHAAD answered: nothing that names the home agent. */
+START_TEST(foreign_with_unknown_ha)
+{
+	struct mn_plan_config c = config(false);
+
+	memset(&c.ha, 0, sizeof(c.ha));
+	EXPECT(&c, home(), foreign1(), HOA_DEL_IF, F1_ADD, F1_DEFAULT, TNL_HOA, RULE_ADD);
+	EXPECT(&c, foreign1(), home(), HOME_HEAD, "replace addr 2001:db8:1::100/64 dev 2 flags 0x12",
+	       "replace route ::/0 via fe80::1 src :: dev 2 table 0 metric 512 encap 0 :: ::");
+}
+END_TEST
+
+#define HA2_HA "replace route 2001:db8:1::2/128 via fe80::2 src 2001:db8:2::5 dev 2 table 0 metric 512 encap 0 :: ::"
+#define HA2_R2 "replace state 2001:db8:1::2 -> 2001:db8:1::100 proto 43 mode 2 coa ::"
+#define HA2_RO_OUT "policy dir 1 2001:db8:1::100 -> 2001:db8:1::2 proto 135 type -1 prio 1 [60 2 reqid 0 opt]"
+#define HA2_RO_IN "policy dir 0 2001:db8:1::2 -> 2001:db8:1::100 proto 135 type -1 prio 1 [43 2 reqid 0 opt]"
+#define HA2_TABLE "replace route ::/0 via :: src :: dev 7 table 252 metric 0 encap 1 2001:db8:1::2 2001:db8:2::5"
+#define HA2_HAO "replace state 2001:db8:1::100 -> 2001:db8:1::2 proto 60 mode 2 coa 2001:db8:2::5"
+
+/* RFC 6275 §11.4.1: away, the data path moves from one home agent to the next. */
+START_TEST(change_ha_away)
+{
+	struct mn_plan_config c1 = config(false), c2 = c1, none = c1;
+
+	c2.ha = A("2001:db8:1::2");
+	memset(&none.ha, 0, sizeof(none.ha));
+	EXPECT_CHANGE(&c1, &c2, foreign1(),
+		      "del route 2001:db8:1::1/128 via :: src :: dev 2 table 0 metric 512 encap 0 :: ::",
+		      "del " RO_OUT, "del " RO_IN,
+		      "del state 2001:db8:1::100 -> 2001:db8:1::1 proto 60 mode 2 coa 2001:db8:2::5",
+		      "del state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::", HA2_HA, HA2_R2,
+		      "replace " HA2_RO_OUT, "replace " HA2_RO_IN, HA2_TABLE, HA2_HAO);
+	/* Found by DHAAD: only additions. */
+	EXPECT_CHANGE(&none, &c1, foreign1(), F1_HA, R2_ADD, "replace " RO_OUT, "replace " RO_IN, F1_TABLE, F1_HAO);
+	/* With IPsec the SPD's entries are not the plan's. */
+	c1.ipsec = c2.ipsec = true;
+	EXPECT_CHANGE(&c1, &c2, foreign1(),
+		      "del route 2001:db8:1::1/128 via :: src :: dev 2 table 0 metric 512 encap 0 :: ::",
+		      "del state 2001:db8:1::100 -> 2001:db8:1::1 proto 60 mode 2 coa 2001:db8:2::5",
+		      "del state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::", HA2_HA, HA2_R2, HA2_TABLE,
+		      HA2_HAO);
+}
+END_TEST
+
+START_TEST(change_ha_at_home_is_nothing)
+{
+	struct mn_plan_config c1 = config(false), c2 = c1;
+	struct mn_location h = home();
+	struct mn_plan p;
+
+	c2.ha = A("2001:db8:1::2");
+	ck_assert_int_eq(mn_plan_change_ha(&c1, &c2, &h, &p), 0);
+	ck_assert_uint_eq(p.n, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mn-plan");
@@ -272,6 +345,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, foreign_to_home_with_ipsec);
 	tcase_add_test(tc, start_at_home);
 	tcase_add_test(tc, nowhere_is_refused);
+	tcase_add_test(tc, foreign_with_unknown_ha);
+	tcase_add_test(tc, change_ha_away);
+	tcase_add_test(tc, change_ha_at_home_is_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,6 +33,7 @@
 #include "km-backend.h"
 #include "manager.h"
 #include "mn/mn.h"
+#include "mn/mn-dhaad.h"
 #include "netlink/nl-kernel.h"
 #include "event-loop.h"
 
@@ -45,6 +46,7 @@
 
 struct sent {
 	int proto;
+	usec_t at;
 	uint8_t buf[128];
 	size_t len;
 	struct in6_addr src, dst;
@@ -87,6 +89,7 @@ static void capture(const struct io_sent *s, void *ud)
 	ck_assert_uint_lt(F.n_sent, MAX_SENT);
 	c = &F.sent[F.n_sent++];
 	c->proto = s->proto;
+	c->at = now_usec();
 	ck_assert_uint_le(s->len, sizeof(c->buf));
 	memcpy(c->buf, s->buf, s->len);
 	c->len = s->len;
@@ -181,24 +184,28 @@ static bool is_ready(void)
 	return F.m->ready;
 }
 
-static void setup(void)
+static void setup_with(const char *text)
 {
-	static const char text[] = "NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
-				   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n"
-				   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
-				   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n";
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 
 	memset(&F, 0, sizeof(F));
 	memset(&K, 0, sizeof(K));
 	km_backend_override(&fake_km);
-	ck_assert_msg(conf_load_string("test", text, sizeof(text) - 1, &c, &err) == 0, "%s", err);
+	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
 	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
 	F.m->role = &mn_role_ops;
 	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
 	ck_assert_int_eq(manager_start(F.m), 0);
 	ck_assert_msg(run_until(is_ready, 5000), "the MN did not finish its setup on the fake kernel");
+}
+
+static void setup(void)
+{
+	setup_with("NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n"
+		   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
+		   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n");
 }
 
 static void teardown(void)
@@ -263,13 +270,18 @@ static void migrate_done(unsigned k, int error)
 }
 
 /* The BA (§6.1.8) for the last BU: Status, K, its Sequence #, Lifetime 64 units; through the RH2 to the HoA. */
-static void send_ba(uint8_t status, bool k)
+static void send_ba_from(const char *ha, uint8_t status, bool k)
 {
 	const struct sent *bu = last_bu();
 	uint8_t ba[16] = { 59, 1, 6, 0, 0, 0, status, k ? 0x80 : 0, bu->buf[6], bu->buf[7], 0, 64, 1, 2, 0, 0 };
-	struct mh_rx_info rx = { .src = A(HA_ADDR), .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
+	struct mh_rx_info rx = { .src = A(ha), .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
 
 	io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+}
+
+static void send_ba(uint8_t status, bool k)
+{
+	send_ba_from(HA_ADDR, status, k);
 }
 
 /* The home registration's BUL entry as `mip6ctl --json bul` shows it contains want_text. */
@@ -407,6 +419,217 @@ START_TEST(spd_flush_repaired)
 }
 END_TEST
 
+/* ---- HomeAgentAddress :: : DHAAD (RFC 6275 §11.4.1) and failover ------------------------------ */
+
+#define HA2_ADDR "2001:db8:1::2"
+/* RFC 2526 §2-3: the home prefix 2001:db8:1::/64 with interface id fdff:ffff:ffff:fffe (anycast id 126). */
+#define HA_ANYCAST "2001:db8:1::fdff:ffff:ffff:fffe"
+
+static void setup_dhaad(void)
+{
+	setup_with("NodeConfig MN;\nUseMnHaIPsec disabled;\nMnMaxHaConsecutiveResends 1;\n"
+		   "InitialBindackTimeoutFirstReg 0.2;\nInitialBindackTimeoutReReg 0.2;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress ::;\n}\n");
+}
+
+static unsigned n_icmp(uint8_t type)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].len > 0 && F.sent[i].buf[0] == type;
+	return n;
+}
+
+static const struct sent *last_icmp(uint8_t type)
+{
+	for (unsigned i = F.n_sent; i-- > 0;)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].len > 0 && F.sent[i].buf[0] == type)
+			return &F.sent[i];
+	ck_abort_msg("no ICMPv6 type %u sent", type);
+	return NULL;
+}
+
+static bool have_requests(void)
+{
+	return n_icmp(144) >= want;
+}
+
+/* The last Request as RFC 6275 §6.5 lays it out: 144, code 0, checksum, Identifier, Reserved; from the CoA. */
+static uint16_t check_request(const char *coa)
+{
+	const struct sent *r = last_icmp(144);
+
+	ck_assert_uint_eq(r->len, 8);
+	ck_assert_uint_eq(r->buf[1], 0);
+	ck_assert_uint_eq(r->buf[6] | r->buf[7], 0);
+	ck_assert(addr_is(&r->dst, HA_ANYCAST));
+	ck_assert(addr_is(&r->src, coa));
+	return (uint16_t)(r->buf[4] << 8 | r->buf[5]);
+}
+
+/*
+ * A Reply as RFC 6275 §6.6 lays it out: Type 145, Code 0, Checksum, Identifier, a 16-bit
+ * Reserved, then the Home Agent Addresses (16 octets each); from src to dst. extra: octets
+ * appended after the addresses (a malformed length).
+ */
+static void send_reply(const char *src, const char *dst, uint16_t id, const char *const *agents, size_t n,
+		       size_t extra)
+{
+	uint8_t buf[8 + 4 * 16 + 16] = { 145, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, 0, 0 };
+	struct icmp6_rxinfo rx = { .src = A(src), .dst = A(dst), .hop_limit = 64 };
+
+	ck_assert_uint_le(n, 4);
+	ck_assert_uint_le(extra, 15);
+	for (size_t i = 0; i < n; i++) {
+		struct in6_addr a = A(agents[i]);
+
+		memcpy(buf + 8 + 16 * i, &a, 16);
+	}
+	rx.ifindex = (int)if_nametoindex("mn0");
+	io_nd_input(F.m->io, buf, 8 + 16 * n + extra, &rx);
+}
+
+static bool bu_to(const struct sent *s, const char *ha)
+{
+	return s->proto == IPPROTO_MH && s->buf[2] == 5 && addr_is(&s->dst, ha) && addr_is(&s->src, HOA);
+}
+
+static unsigned n_bu_to(const char *ha)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += bu_to(&F.sent[i], ha);
+	return n;
+}
+
+static const char *want_ha;
+static bool have_bus_to(void)
+{
+	return n_bu_to(want_ha) >= want;
+}
+
+static bool status_says(const char *text)
+{
+	char status[256] = "";
+
+	mn_role_ops.status(F.m, status, sizeof(status));
+	if (!strstr(status, text))
+		fprintf(stderr, "status: %s\n", status);
+	return strstr(status, text) != NULL;
+}
+
+/* Away with no home agent: a Request to the anycast address from the CoA; the BU waits for the Reply. */
+static uint16_t discover(void)
+{
+	ck_assert(status_says("home agent unknown"));
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert_msg(run_until(have_requests, 5000), "no DHAAD Request after the move");
+	run_for(50);
+	ck_assert_uint_eq(n_bu(), 0);
+	return check_request(COA1);
+}
+
+START_TEST(dhaad_registers_with_first)
+{
+	const char *agents[] = { HA_ADDR, HA2_ADDR };
+	uint16_t id = discover();
+
+	send_reply(HA_ADDR, COA1, id, agents, 2, 0);
+	want = 1;
+	want_ha = HA_ADDR;
+	ck_assert_msg(run_until(have_bus_to, 5000), "no BU to the first home agent of the Reply");
+	ck_assert_uint_eq(n_bu(), 1);
+	ck_assert_uint_eq(last_bu()->buf[8] & 0xc0, 0xc0); /* A|H: a home registration (§6.1.7) */
+	send_ba_from(HA_ADDR, 0, false);
+	ck_assert(bul_says("\"ha\":\"" HA_ADDR "\""));
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert(status_says("binding registered, home agent " HA_ADDR));
+	/* The next move keeps that home agent (§11.4.1: the current registration's HA first): no Request. */
+	send_ra("2001:db8:3::");
+	want = 2;
+	ck_assert(run_until(have_bus_to, 5000));
+	ck_assert_uint_eq(n_icmp(144), 1);
+}
+END_TEST
+
+/*
+ * Replies that answer nothing or carry nothing usable change nothing: another Identifier, another
+ * destination, a length that is not a multiple of 16 (malformed, §6.6), no address, only
+ * addresses that cannot be a home agent. The Request is then sent again, unchanged, after
+ * INITIAL_DHAAD_TIMEOUT (§11.4.1), and its Reply is taken.
+ */
+START_TEST(dhaad_reply_checked)
+{
+	const char *agents[] = { HA2_ADDR };
+	const char *useless[] = { "::", "ff02::1", "fe80::1", "::1" };
+	uint64_t malformed = F.m->counters.drops[DROP_MALFORMED];
+	uint16_t id = discover();
+	usec_t first = last_icmp(144)->at;
+
+	send_reply(HA_ADDR, COA1, (uint16_t)(id + 1), agents, 1, 0);
+	send_reply(HA_ADDR, COA2, id, agents, 1, 0);
+	send_reply(HA_ADDR, COA1, id, agents, 1, 7);
+	send_reply(HA_ADDR, COA1, id, agents, 0, 0);
+	send_reply(HA_ADDR, COA1, id, useless, 4, 0);
+	run_for(100);
+	ck_assert_uint_eq(n_bu(), 0);
+	ck_assert_uint_ge(F.m->counters.drops[DROP_MALFORMED], malformed + 1);
+	want = 2;
+	ck_assert_msg(run_until(have_requests, 5000), "the Request was not sent again");
+	ck_assert_uint_eq(check_request(COA1), id); /* "the same Request message" */
+	ck_assert_uint_ge(last_icmp(144)->at - first, MN_DHAAD_INITIAL_TIMEOUT_USEC - 20 * USEC_PER_MSEC);
+	send_reply(HA2_ADDR, COA1, id, agents, 1, 0);
+	want = 1;
+	want_ha = HA2_ADDR;
+	ck_assert(run_until(have_bus_to, 5000));
+	ck_assert_uint_eq(n_bu(), 1);
+}
+END_TEST
+
+/*
+ * §11.4.1: the first home agent does not answer: after MnMaxHaConsecutiveResends retransmissions
+ * the MN registers with the next one of the list (not sooner than InitialBindackTimeoutFirstReg
+ * after its first BU to the first); when the last one stops answering too, DHAAD runs again.
+ */
+START_TEST(failover_to_second)
+{
+	const char *agents[] = { HA_ADDR, HA2_ADDR };
+	uint16_t id = discover();
+	usec_t first_bu;
+
+	send_reply(HA_ADDR, COA1, id, agents, 2, 0);
+	want = 1;
+	want_ha = HA_ADDR;
+	ck_assert(run_until(have_bus_to, 5000));
+	first_bu = last_bu()->at;
+	want_ha = HA2_ADDR;
+	ck_assert_msg(run_until(have_bus_to, 5000), "no BU to the second home agent");
+	ck_assert_uint_eq(n_bu_to(HA_ADDR), 2); /* the BU and MnMaxHaConsecutiveResends (1) retransmission */
+	ck_assert_uint_ge(last_bu()->at - first_bu, 200 * USEC_PER_MSEC);
+	ck_assert(bul_says("\"ha\":\"" HA2_ADDR "\""));
+	send_ba_from(HA2_ADDR, 0, false);
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert(status_says("binding registered, home agent " HA2_ADDR));
+	/* A BA from the first home agent is not ours any more. */
+	send_ba_from(HA_ADDR, 0, false);
+	ck_assert(bul_says("\"ha\":\"" HA2_ADDR "\""));
+	/* The second stops answering too (its refresh comes after 4/5 of 256 s: forced by a BRR). */
+	{
+		uint8_t brr[8] = { 59, 0, 0, 0, 0, 0, 0, 0 }; /* §6.1.2: type 0, Header Len 0 */
+		struct mh_rx_info rx = { .src = A(HA2_ADDR), .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
+
+		io_mh_input(F.m->io, brr, sizeof(brr), &rx);
+	}
+	want = 2;
+	ck_assert_msg(run_until(have_requests, 5000), "no new DHAAD Request when the list was exhausted");
+	ck_assert_uint_ne(check_request(COA1), id);
+	ck_assert(status_says("home agent unknown"));
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -434,6 +657,13 @@ int main(void)
 	tcase_add_test(tc, k0_ba_renews);
 	tcase_add_test(tc, two_quick_moves);
 	tcase_add_test(tc, spd_flush_repaired);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dhaad");
+	tcase_add_checked_fixture(tc, setup_dhaad, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, dhaad_registers_with_first);
+	tcase_add_test(tc, dhaad_reply_checked);
+	tcase_add_test(tc, failover_to_second);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
