@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "control/ctl-json.h"
+#include "core/addr-util.h"
 #include "core/event-util.h"
 #include "core/log.h"
 #include "ha/ha-dhaad.h"
@@ -20,7 +21,8 @@ struct mn_dhaad {
 	struct io *io;
 	sd_event *event;
 	int ifindex;
-	struct in6_addr anycast; /* the Home-Agents anycast address of the home prefix (RFC 2526) */
+	struct in6_addr prefix, anycast; /* the home prefix, its Home-Agents anycast address (RFC 2526) */
+	uint8_t plen;
 	mn_dhaad_fn done;
 	void *userdata;
 	/* the outstanding Request */
@@ -37,11 +39,6 @@ struct mn_dhaad {
 	uint64_t requests, replies, ignored, timeouts;
 };
 
-static void addr_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 int mn_dhaad_new(struct io *io, sd_event *e, int ifindex, const struct in6_addr *home_prefix, uint8_t plen,
 		 mn_dhaad_fn done, void *userdata, struct mn_dhaad **ret)
 {
@@ -56,6 +53,8 @@ int mn_dhaad_new(struct io *io, sd_event *e, int ifindex, const struct in6_addr 
 		free(d);
 		return r;
 	}
+	d->prefix = *home_prefix;
+	d->plen = plen;
 	d->io = io;
 	d->event = e;
 	d->ifindex = ifindex;
@@ -157,21 +156,49 @@ bool mn_dhaad_running(const struct mn_dhaad *d)
 	return d->running;
 }
 
-/* A Home Agent Address: a global unicast address (not ::, loopback, multicast or link-local). */
-static bool agent_usable(const struct in6_addr *a)
+/*
+ * An anycast address of the home prefix: the Subnet-Router anycast address (RFC 4291 §2.6.1,
+ * interface identifier 0) or a reserved subnet anycast address (RFC 2526: the identifier's bits
+ * all 1 but the last 7, u/l bit 0 for a 64-bit one). A router that sets R in its prefix option
+ * without a complete address (RFC 6275 §7.2) is listed with the first.
+ */
+static bool home_anycast(const struct in6_addr *a, const struct in6_addr *prefix, uint8_t plen)
 {
-	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_MULTICAST(a) &&
-	       !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_V4MAPPED(a);
+	struct in6_addr top;
+	bool zero = true;
+
+	for (unsigned i = 0; i < 128; i++) {
+		bool bit = a->s6_addr[i / 8] & (0x80 >> (i % 8));
+
+		if (i < plen && bit != !!(prefix->s6_addr[i / 8] & (0x80 >> (i % 8))))
+			return false; /* not in the home prefix */
+		if (i >= plen && bit)
+			zero = false;
+	}
+	if (zero)
+		return true;
+	/* RFC 2526: the same as the Home-Agents address but for the 7-bit anycast identifier. */
+	if (ha_dhaad_anycast(prefix, plen, &top) < 0)
+		return false;
+	return memcmp(a, &top, 15) == 0 && (a->s6_addr[15] & 0x80) == (top.s6_addr[15] & 0x80);
 }
 
-size_t mn_dhaad_reply_agents(const struct ndisc_dhaad_reply *rep, struct in6_addr *ret, size_t max)
+/* A Home Agent Address: a global unicast address (not ::, loopback, multicast, link-local or anycast). */
+static bool agent_usable(const struct in6_addr *a, const struct in6_addr *prefix, uint8_t plen)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_MULTICAST(a) &&
+	       !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_V4MAPPED(a) && !home_anycast(a, prefix, plen);
+}
+
+size_t mn_dhaad_reply_agents(const struct ndisc_dhaad_reply *rep, const struct in6_addr *prefix, uint8_t plen,
+			     struct in6_addr *ret, size_t max)
 {
 	size_t n = 0, end = rep->n_addrs < NDISC_DHAAD_MAX_ADDRS ? rep->n_addrs : NDISC_DHAAD_MAX_ADDRS;
 
 	for (size_t i = 0; i < end && n < max; i++) {
 		bool dup = false;
 
-		if (!agent_usable(&rep->addrs[i]))
+		if (!agent_usable(&rep->addrs[i], prefix, plen))
 			continue;
 		for (size_t j = 0; j < n && !dup; j++)
 			dup = IN6_ARE_ADDR_EQUAL(&ret[j], &rep->addrs[i]);
@@ -193,7 +220,7 @@ enum mip6_drop mn_dhaad_input(struct mn_dhaad *d, const struct ndisc_dhaad_reply
 		log_debug("DHAAD Reply %u that answers no outstanding Request, ignoring", rep->id);
 		return DROP_UNEXPECTED;
 	}
-	n = mn_dhaad_reply_agents(rep, agents, MN_DHAAD_MAX_AGENTS);
+	n = mn_dhaad_reply_agents(rep, &d->prefix, d->plen, agents, MN_DHAAD_MAX_AGENTS);
 	if (n == 0) {
 		/* No home agent in it: the previous list stays and the Request is retransmitted. */
 		d->ignored++;

@@ -10,7 +10,8 @@
  * Request is outstanding, its Identifier is the Request's and it reaches the
  * address the Request left from; its addresses are kept in the Reply's order
  * (the home agents' preference, §10.5), those that cannot be a home agent
- * (unspecified, loopback, multicast, link-local) left out. The list is what the
+ * (unspecified, loopback, multicast, link-local, the home prefix's anycast
+ * addresses) left out. The list is what the
  * MN tries in turn, registering with the first and moving to the next when a
  * home agent stops answering (§11.4.1: "SHOULD try each of them in the order
  * they appear").
@@ -58,9 +59,11 @@ enum mip6_drop mn_dhaad_input(struct mn_dhaad *d, const struct ndisc_dhaad_reply
 
 /*
  * Pure: the home agents of a parsed Reply, in its order, at most max, without those that
- * cannot be one (unspecified, loopback, multicast, link-local, IPv4-mapped) and repeats.
+ * cannot be one (unspecified, loopback, multicast, link-local, IPv4-mapped, an anycast address
+ * of the home prefix prefix/plen: Subnet-Router (RFC 4291 §2.6.1) or RFC 2526) and repeats.
  */
-size_t mn_dhaad_reply_agents(const struct ndisc_dhaad_reply *rep, struct in6_addr *ret, size_t max);
+size_t mn_dhaad_reply_agents(const struct ndisc_dhaad_reply *rep, const struct in6_addr *prefix, uint8_t plen,
+			     struct in6_addr *ret, size_t max);
 
 /* The home agents of the last accepted Reply, in its order. */
 size_t mn_dhaad_count(const struct mn_dhaad *d);

@@ -63,8 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ROUND_TRIP(struct ndisc_dhaad_reply, ndisc_dhaad_reply_parse,
 			   ndisc_dhaad_reply_build);
 		/* The MN's view of a Reply (RFC 6275 §11.4.1): the home agents it would try. */
+		static const struct in6_addr home = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } } };
+
 		if (ndisc_dhaad_reply_parse(data, size, &rep) == 0 &&
-		    mn_dhaad_reply_agents(&rep, agents, MN_DHAAD_MAX_AGENTS) > rep.n_addrs)
+		    mn_dhaad_reply_agents(&rep, &home, 64, agents, MN_DHAAD_MAX_AGENTS) > rep.n_addrs)
 			abort();
 		break;
 	}

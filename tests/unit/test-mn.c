@@ -564,7 +564,10 @@ END_TEST
 START_TEST(dhaad_reply_checked)
 {
 	const char *agents[] = { HA2_ADDR };
+	/* Not a home agent: ::, multicast, link-local, loopback; the home prefix's Subnet-Router anycast
+	 * (RFC 4291 §2.6.1: a router's R-bit prefix option without its address) and an RFC 2526 one. */
 	const char *useless[] = { "::", "ff02::1", "fe80::1", "::1" };
+	const char *anycast[] = { "2001:db8:1::", HA_ANYCAST, "2001:db8:1::fdff:ffff:ffff:ff80" };
 	uint64_t malformed = F.m->counters.drops[DROP_MALFORMED];
 	uint16_t id = discover();
 	usec_t first = last_icmp(144)->at;
@@ -574,6 +577,7 @@ START_TEST(dhaad_reply_checked)
 	send_reply(HA_ADDR, COA1, id, agents, 1, 7);
 	send_reply(HA_ADDR, COA1, id, agents, 0, 0);
 	send_reply(HA_ADDR, COA1, id, useless, 4, 0);
+	send_reply(HA_ADDR, COA1, id, anycast, 3, 0);
 	run_for(100);
 	ck_assert_uint_eq(n_bu(), 0);
 	ck_assert_uint_ge(F.m->counters.drops[DROP_MALFORMED], malformed + 1);
