@@ -14,11 +14,17 @@
  * K=0 in the BA (the IKE SA is renewed from the new CoA); two moves in quick
  * succession with the first MIGRATE still running: its late completion
  * starts no BU; one MIGRATE chain at a time, one BU, from the last CoA.
+ * Restart while away (issue 11 item 3): started on a foreign link over the
+ * kernel state a crashed instance left (tunnel and rule there, the HoA not on
+ * the interface), the MN keeps its HoA, registers the CoA it finds without a
+ * deregistration first, and takes the HA's sequence number from a 135.
  */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <net/if.h>
 #include <sched.h>
@@ -57,7 +63,12 @@ static struct {
 	struct sent sent[MAX_SENT];
 	unsigned n_sent;
 	unsigned upd_policies; /* XFRM_MSG_UPDPOLICY requests the fake kernel saw */
+	unsigned leftover_hits; /* requests answered as the crashed instance's kernel state would */
+	unsigned new_hoa_addrs; /* RTM_NEWADDR of the HoA */
 } F;
+
+/* The kernel a crashed MN left behind (the restart case): the tunnel and the rule exist, the HoA is not on mn0. */
+static bool leftovers;
 
 /* The fake key manager: up and renew complete at once, migrate waits for the test. */
 static struct {
@@ -103,6 +114,26 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && h->nlmsg_type == XFRM_MSG_UPDPOLICY)
 		F.upd_policies++;
+	if (protocol != NETLINK_ROUTE || len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
+		return 0;
+	if (h->nlmsg_type == RTM_NEWADDR) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+		const struct rtattr *rta = (const void *)((const uint8_t *)ifa + NLMSG_ALIGN(sizeof(*ifa)));
+
+		/* IFA_ADDRESS or IFA_LOCAL first (nl-build's order): the HoA? */
+		if (ifa->ifa_prefixlen == 128 && RTA_PAYLOAD(rta) == 16 && addr_is(RTA_DATA(rta), HOA))
+			F.new_hoa_addrs++;
+	}
+	if (!leftovers)
+		return 0;
+	if ((h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_NEWRULE) && (h->nlmsg_flags & NLM_F_EXCL)) {
+		F.leftover_hits++;
+		return -EEXIST;
+	}
+	if (h->nlmsg_type == RTM_DELADDR) {
+		F.leftover_hits++;
+		return -EADDRNOTAVAIL;
+	}
 	return 0;
 }
 
@@ -202,14 +233,24 @@ static void setup_with(const char *text)
 
 static void setup(void)
 {
+	leftovers = false;
 	setup_with("NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
 		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n"
 		   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
 		   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n");
 }
 
+/* The restart scenario's MN (no MN-HA IPsec), started over a crashed instance's kernel state. */
+static void setup_after_crash(void)
+{
+	leftovers = true;
+	setup_with("NodeConfig MN;\nUseMnHaIPsec disabled;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n}\n");
+}
+
 static void teardown(void)
 {
+	leftovers = false;
 	F.m = manager_free(F.m);
 	km_backend_override(NULL);
 }
@@ -269,14 +310,35 @@ static void migrate_done(unsigned k, int error)
 	K.held[k] = NULL;
 }
 
-/* The BA (§6.1.8) for the last BU: Status, K, its Sequence #, Lifetime 64 units; through the RH2 to the HoA. */
-static void send_ba_from(const char *ha, uint8_t status, bool k)
+/* A BA (§6.1.8) from ha: Status, K, Sequence #, Lifetime 64 units; through the RH2 to the HoA. */
+static void send_ba_full(const char *ha, uint8_t status, bool k, uint16_t seq)
 {
-	const struct sent *bu = last_bu();
-	uint8_t ba[16] = { 59, 1, 6, 0, 0, 0, status, k ? 0x80 : 0, bu->buf[6], bu->buf[7], 0, 64, 1, 2, 0, 0 };
+	uint8_t ba[16] = { 59, 1, 6, 0, 0, 0, status, k ? 0x80 : 0, seq >> 8, seq & 0xff, 0, 64, 1, 2, 0, 0 };
 	struct mh_rx_info rx = { .src = A(ha), .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
 
 	io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+}
+
+/* The BU's Sequence # (§6.1.7, octets 6-7) and Lifetime (octets 10-11). */
+static uint16_t bu_seq(const struct sent *s)
+{
+	return (uint16_t)(s->buf[6] << 8 | s->buf[7]);
+}
+
+static uint16_t bu_lifetime(const struct sent *s)
+{
+	return (uint16_t)(s->buf[10] << 8 | s->buf[11]);
+}
+
+/* The BA for the last BU, from ha. */
+static void send_ba_from(const char *ha, uint8_t status, bool k)
+{
+	send_ba_full(ha, status, k, bu_seq(last_bu()));
+}
+
+static void send_ba_seq(uint8_t status, bool k, uint16_t seq)
+{
+	send_ba_full(HA_ADDR, status, k, seq);
 }
 
 static void send_ba(uint8_t status, bool k)
@@ -634,6 +696,41 @@ START_TEST(failover_to_second)
 }
 END_TEST
 
+/*
+ * Issue 11 item 3: the MN restarted while away. Its first RA is a foreign link's: the
+ * tunnel and the rule the crashed instance left are taken as they are (EEXIST), the HoA
+ * stays the MN's (on the tunnel device), the BU registers the CoA found there straight
+ * away: no deregistration first, no trip home. The HA still holds the old binding with a
+ * higher sequence number: its 135 gives the MN the number to continue from (§11.7.3).
+ */
+START_TEST(restart_while_away)
+{
+	ck_assert_uint_eq(n_bu(), 0);
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert_msg(run_until(have_bus, 5000), "no BU after the first RA of a foreign link");
+	check_bu(last_bu(), false);
+	ck_assert_uint_eq(bu_seq(last_bu()), 1);
+	ck_assert_uint_ne(bu_lifetime(last_bu()), 0);
+	ck_assert_uint_eq(F.new_hoa_addrs, 1); /* the HoA/128 on the tunnel device */
+	ck_assert_uint_ge(F.leftover_hits, 3); /* tunnel and rule there, no HoA on mn0 */
+	send_ba_seq(135, false, 700); /* the binding the HA kept: seq 700 */
+	want = 2;
+	ck_assert_msg(run_until(have_bus, 5000), "no BU after the 135");
+	ck_assert_uint_eq(bu_seq(last_bu()), 701);
+	send_ba(0, false);
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert(bul_says("\"coa\":\"" COA1 "\""));
+	ck_assert(bul_says("\"seq\":701"));
+	ck_assert(bul_says("\"from\":\"start\",\"to\":\"foreign\""));
+	ck_assert(bul_says("\"moves\":1"));
+	for (unsigned i = 0; i < F.n_sent; i++) /* no deregistration (lifetime 0) ever left */
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 5)
+			ck_assert_uint_ne(bu_lifetime(&F.sent[i]), 0);
+	ck_assert_uint_eq(n_bu(), 2);
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -668,6 +765,11 @@ int main(void)
 	tcase_add_test(tc, dhaad_registers_with_first);
 	tcase_add_test(tc, dhaad_reply_checked);
 	tcase_add_test(tc, failover_to_second);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("restart");
+	tcase_add_checked_fixture(tc, setup_after_crash, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, restart_while_away);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

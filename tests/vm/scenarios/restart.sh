@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-init: systemd
-# vm-timeout: 300
+# vm-timeout: 420
 #
 # restart: the home agent restarts without losing a binding (issue 11, NonVolatileBindingCache).
 # systemd is PID 1; the tree's `make install` provides the mip6-ha unit (StateDirectory=mip6d),
@@ -13,7 +13,12 @@
 #     and one proxy entry per binding (no duplicates), the restart-to-READY time and the real
 #     MN's ping gap (only replies stamped after the restart began count) reported;
 #  2. `systemctl kill -s SIGKILL mip6-ha`: systemd restarts it (Restart=on-failure): the same;
-#  3. the state file cut in half while the HA is stopped: the HA starts, logs the corrupt file,
+#  3. the MN restarts while away (issue 11 item 3), crashed (SIGKILL: its kernel state stays)
+#     and stopped (SIGTERM: removed): started on foreign1 again, it keeps its HoA, registers the
+#     CoA it finds there without a trip home (no deregistration, no home movement in its log; the
+#     HA's binding names the CoA with a newer sequence number) and the CN's pings come back
+#     (only replies stamped after the re-registration count);
+#  4. the state file cut in half while the HA is stopped: the HA starts, logs the corrupt file,
 #     moves it aside and keeps what was readable; the kernel holds exactly the kept bindings'
 #     routes and proxy entries (those of the others were removed).
 
@@ -87,14 +92,15 @@ systemctl start mip6-ha || { not_ok "systemctl start mip6-ha"; systemctl status 
 ok "systemctl start mip6-ha (NonVolatileBindingCache enabled)"
 
 # The real MN on foreign1, the CN pinging its HoA every 20 ms.
-mip6_start "$NS_MN" mn "NodeConfig MN;
+MN_CONF="NodeConfig MN;
 Interface \"$MN_IF\";
 UseMnHaIPsec disabled;
 MnMaxHaBindingLife 3600;
 MnHomeLink \"$MN_IF\" {
 	HomeAddress $MN_HOA/64;
 	HomeAgentAddress $HA_ADDR;
-}" || exit 1
+}"
+mip6_start "$NS_MN" mn "$MN_CONF" || exit 1
 move_mn foreign1 || { not_ok "MN moves to foreign1"; exit 1; }
 check "the MN is registered from foreign1" wait_for 30 bul_is '"state":"registered"[^]]*"last_status":0'
 topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
@@ -167,7 +173,50 @@ check "SIGKILL: the CN's pings come back" wait_for 10 replies_after "$t1"
 sleep 2
 echo "# SIGKILL: largest ping gap: $(gap_after "$t0")"
 
-# --- 3. the state file cut in half ---------------------------------------------------------
+# --- 3. the MN restarts while away ---------------------------------------------------------
+mn_coa() { mip6_json mn bul | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["entries"][0]["coa"])'; }
+ha_mn_seq() { bc_set | awk -v h="$MN_HOA" -v c="$1" '$1 == h && $2 == c { print $3 }'; }
+# Registered by this instance, from the first link it saw (a foreign one), its CoA at the HA with seq > $1.
+mn_reregistered() {
+	local coa seq
+	bul_is '"state":"registered"[^]]*"last_status":0' && bul_is '"from":"start","to":"foreign"' || return 1
+	coa=$(mn_coa) && seq=$(ha_mn_seq "$coa") && [ -n "$seq" ] && [ "$seq" -gt "$1" ]
+}
+# The same CoA as before the restart, and no home movement nor deregistration (lifetime 0) in this run's log.
+no_trip_home() { [ "$(mn_coa)" = "$coa0" ] && ! grep -Eq 'movement detected: home|lifetime 0 s' "$TOPO_DIR/mn.log"; }
+coa0=$(mn_coa)
+cp "$TOPO_DIR/bc.before" "$TOPO_DIR/bc.before-mn"
+# The MN's own account of its re-registration: RA seen -> BA accepted (ms).
+mn_ba_after() { mip6_json mn bul | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["handovers"][-1]["ba_after_ms"])'; }
+for sig in KILL TERM; do
+	seq0=$(ha_mn_seq "$coa0")
+	pid=${MIP6_PID[mn]}
+	cp "$TOPO_DIR/mn.log" "$TOPO_DIR/mn-before-$sig.log"
+	t0=$(now_us)
+	kill "-$sig" "$pid"
+	wait_for 10 _mip6_gone "$pid" || not_ok "MN SIG$sig: mip6d ended"
+	unset "MIP6_PID[mn]"
+	mip6_start "$NS_MN" mn "$MN_CONF" || { not_ok "MN SIG$sig: mip6d starts again on foreign1"; break; }
+	tup=$(now_us)
+	check "MN restart while away (SIG$sig): re-registered from foreign1, the HA's binding names its CoA with a newer seq" \
+		wait_for 20 mn_reregistered "${seq0:-0}"
+	t1=$(now_us)
+	check "MN restart while away (SIG$sig): same CoA, no trip home (no home movement, no deregistration)" \
+		no_trip_home
+	check "MN restart while away (SIG$sig): re-registered, traffic resumes (replies after the re-registration)" \
+		wait_for 10 replies_after "$t1"
+	echo "# MN SIG$sig while away: its control socket answered $(((tup - t0) / 1000)) ms after the signal," \
+		"its first RA -> BA accepted $(mn_ba_after) ms, seen registered by the script $(((t1 - t0) / 1000)) ms after the signal;" \
+		"largest ping gap: $(gap_after "$t0")"
+done
+# The bindings as they are now; a binding kept from the cut file may be as it was before the MN's restarts.
+bc_set >"$TOPO_DIR/bc.now"
+sort -u "$TOPO_DIR/bc.now" "$TOPO_DIR/bc.before-mn" >"$TOPO_DIR/bc.before"
+check "after the MN's restarts: still $((N + 1)) bindings, one route and one proxy entry each" \
+	sh -c "[ \$(wc -l <'$TOPO_DIR/bc.now') = $((N + 1)) ]"
+check "after the MN's restarts: kernel state matches" one_each
+
+# --- 4. the state file cut in half ---------------------------------------------------------
 systemctl stop mip6-ha
 size=$(stat -c %s "$STATE")
 truncate -s $((size / 2)) "$STATE"
