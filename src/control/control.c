@@ -46,8 +46,24 @@ struct ctl_conn {
 	size_t reqlen;
 	char *out;
 	size_t outlen, outoff;
+	/* a streamed reply (ctl_stream): the next piece's producer */
+	ctl_stream_fn stream;
+	void (*stream_free)(void *);
+	void *stream_ud;
 	struct ctl_conn *next, **pprev;
 };
+
+static void conn_stream_end(struct ctl_conn *c)
+{
+	void (*f)(void *) = c->stream_free;
+	void *ud = c->stream_ud;
+
+	c->stream = NULL;
+	c->stream_free = NULL;
+	c->stream_ud = NULL;
+	if (f)
+		f(ud);
+}
 
 static void conn_free(struct ctl_conn *c)
 {
@@ -57,6 +73,7 @@ static void conn_free(struct ctl_conn *c)
 	sd_event_source_disable_unref(c->idle);
 	safe_close(c->fd);
 	free(c->out);
+	conn_stream_end(c);
 	c->srv->nconn--;
 	if (c->subscriber)
 		c->srv->nsub--;
@@ -273,8 +290,55 @@ static void conn_respond(struct ctl_conn *c)
 		conn_start_subscription(c);
 		return;
 	}
+	if (r != CTL_STREAMED)
+		conn_stream_end(c); /* asked for a stream, then answered after all */
+	else if (!c->stream)
+		r = 0;
 	conn_set_reply(c, r, body ? body : "", body ? bodylen : 0);
 	free(body);
+}
+
+int ctl_stream(struct ctl_server *s, ctl_stream_fn next, void (*free_fn)(void *), void *userdata)
+{
+	if (!s || !s->current || s->current->stream)
+		return -EINVAL;
+	s->current->stream = next;
+	s->current->stream_free = free_fn;
+	s->current->stream_ud = userdata;
+	return 0;
+}
+
+/* The peer took everything sent: the stream's next piece, or the end of the reply (false: closed). */
+static bool conn_stream_refill(struct ctl_conn *c)
+{
+	char *piece = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+	if (!c->stream) {
+		conn_free(c);
+		return false;
+	}
+	f = open_memstream(&piece, &len);
+	r = f ? c->stream(c->stream_ud, f) : -ENOMEM;
+	if (f)
+		fclose(f);
+	if (r < 0)
+		log_debug_errno(r, "control: a streamed reply ended early: %m");
+	if (r <= 0)
+		conn_stream_end(c);
+	if (r < 0 || (len == 0 && r == 0)) {
+		free(piece);
+		conn_free(c);
+		return false;
+	}
+	c->out = piece;
+	c->outlen = len;
+	return true;
 }
 
 void ctl_server_set_idle_timeout(struct ctl_server *s, uint64_t usec)
@@ -347,8 +411,14 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
 			return 0;
 		}
 		c->outoff += (size_t)n;
-		if (c->outoff == c->outlen)
-			conn_free(c);
+		if (c->stream) /* progress: a stream is idle only when the peer stops reading */
+			(void)sd_event_source_set_time_relative(c->idle, c->srv->idle_usec);
+		if (c->outoff == c->outlen) {
+			if (!c->stream)
+				conn_free(c);
+			else
+				(void)conn_stream_refill(c);
+		}
 		return 0;
 	}
 	n = recv(fd, c->req + c->reqlen, CTL_MAX_REQUEST - c->reqlen, MSG_DONTWAIT);

@@ -27,6 +27,11 @@
  * daemon: each has a queue of CTL_SUB_QUEUE_BYTES; an event that does not fit
  * is dropped and counted, and the subscriber is told how many it lost (a
  * "lost" event) once there is room again.
+ * Streams (`bc` with 100,000 bindings): a handler may give the body in pieces
+ * (ctl_stream, return CTL_STREAMED): what it wrote to out goes first, after
+ * "ok\n"; each time the peer has taken everything sent so far, the next piece
+ * is asked for, so the loop runs between pieces and the reply is never held
+ * whole. A stream's idle timeout counts from the peer's last progress.
  */
 #pragma once
 
@@ -42,6 +47,7 @@
 #define CTL_IDLE_TIMEOUT_SEC 5
 #define CTL_DEFERRED 1 /* a handler's return: the answer comes through ctl_complete() */
 #define CTL_SUBSCRIBED 2 /* a handler's return after ctl_subscribe(): the connection stays for events */
+#define CTL_STREAMED 3   /* a handler's return after ctl_stream(): the body comes in pieces */
 #define CTL_MAX_SUBSCRIBERS 8
 #define CTL_SUB_QUEUE_BYTES (64 * 1024)
 
@@ -75,6 +81,19 @@ int ctl_subscribe(struct ctl_server *s);
 bool ctl_has_subscribers(const struct ctl_server *s);
 /* Inside a handler: is the current peer uid 0 or the daemon's uid (may change state)? */
 bool ctl_peer_is_admin(const struct ctl_server *s);
+
+/*
+ * A stream's next piece: written to out; 1 when more follows, 0 after the last,
+ * a negative errno to cut the reply short (the connection is closed). Pieces
+ * should be small (tens of KiB): each is one turn of the event loop.
+ */
+typedef int (*ctl_stream_fn)(void *userdata, FILE *out);
+/*
+ * Inside a handler: the body continues with next()'s pieces; free_fn(userdata)
+ * runs once when the stream ends for any reason (end, error, the peer gone, the
+ * server freed). 0, or -EINVAL outside a handler (nothing is taken over).
+ */
+int ctl_stream(struct ctl_server *s, ctl_stream_fn next, void (*free_fn)(void *), void *userdata);
 /* Writes one event line ('\n'-terminated) in the mode asked into buf; its length or < 0. */
 typedef int (*ctl_format_t)(void *userdata, bool json, char *buf, size_t size);
 /* Queues the event for every subscriber (formatted at most once per mode). */

@@ -150,6 +150,26 @@ void bcache_foreach(const struct bcache *bc, void (*cb)(struct bce *, void *), v
 			cb(e, ud);
 }
 
+static size_t rev_bits(size_t v)
+{
+	size_t r = 0;
+
+	for (unsigned i = 0; i < sizeof(v) * 8; i++, v >>= 1)
+		r = (r << 1) | (v & 1);
+	return r;
+}
+
+size_t bcache_scan(const struct bcache *bc, size_t cursor, void (*cb)(struct bce *, void *), void *ud)
+{
+	size_t mask = bc->nbuckets - 1;
+
+	for (struct bce *e = bc->buckets[cursor & mask]; e; e = e->hnext)
+		cb(e, ud);
+	/* Increment the reversed cursor over the mask's bits: the high-order bucket bits vary first. */
+	cursor |= ~mask;
+	return rev_bits(rev_bits(cursor) + 1);
+}
+
 struct bcache *bcache_free(struct bcache *bc, void (*destroy)(struct bce *, void *), void *ud)
 {
 	if (!bc)

@@ -87,4 +87,13 @@ size_t bcache_count(const struct bcache *bc);
 size_t bcache_count_state(const struct bcache *bc, enum bce_state s);
 /* Visit every entry; cb may not add or remove entries. */
 void bcache_foreach(const struct bcache *bc, void (*cb)(struct bce *, void *), void *ud);
+/*
+ * Visit the entries of one bucket, the one cursor names (start with 0); returns the
+ * cursor of the next bucket, 0 when every bucket was visited. Entries may be added
+ * and removed between calls (cb itself may not): the cursor counts in bit-reversed
+ * order, so a growth of the table between calls (it only grows) neither repeats nor
+ * skips a bucket: every entry present from the first call to the last is visited
+ * exactly once; one added or removed meanwhile at most once.
+ */
+size_t bcache_scan(const struct bcache *bc, size_t cursor, void (*cb)(struct bce *, void *), void *ud);
 const char *bce_state_to_string(enum bce_state s);

@@ -67,6 +67,7 @@ struct ha {
 	struct io *io;   /* the manager's: sockets and netlink */
 	struct knl *knl; /* io_knl(io) */
 	struct bcache *bc;   /* every binding, one state each (ha/bcache.h) */
+	struct bc_stream *bc_streams; /* `mip6ctl bc` replies being streamed (ha/ha-ctl.h) */
 	int tnl_ifindex;
 	bool ready;
 	struct ha_home_if homes[HA_MAX_HOME_IFS];
@@ -1546,6 +1547,7 @@ static void ha_stop(struct manager *m)
 	sd_event_source_disable_unref(ha->sync_timer);
 	ha->restore = ha_restore_free(ha->restore);
 	ha->bcj = bcj_close(ha->bcj);
+	bc_stream_detach_all(&ha->bc_streams); /* their next piece ends them */
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	free(ha->dad);
 	ha->dhaad = ha_dhaad_free(ha->dhaad);
@@ -1603,34 +1605,11 @@ static int ha_ctl_prefixes(struct ha *ha, bool json, FILE *out)
 	return json ? ctl_json_print(out, o) : 0;
 }
 
-/* `bc [HoA]`: every entry, or only the HoA's (an error when it has none). */
-static int ha_ctl_bc(struct ha *ha, const struct in6_addr *hoa, bool json, FILE *out)
+/* The totals after the entries of `bc --json` (also those of a streamed reply, as of its end). */
+static void bc_totals(void *userdata, json_object *o)
 {
-	struct bc_print p = { .out = out, .now = now_usec() };
-	struct bce *one = hoa ? bcache_lookup(ha->bc, hoa) : NULL;
-	json_object *o = NULL;
+	struct ha *ha = userdata;
 
-	if (hoa && !one) {
-		char h[INET6_ADDRSTRLEN];
-		addr_str(hoa, h);
-		fprintf(out, "no binding for %s", h);
-		return -ENOENT;
-	}
-	if (json) {
-		o = json_object_new_object();
-		p.bindings = ctl_json_add_array(o, "bindings");
-		if (!p.bindings) {
-			json_object_put(o);
-			return -ENOMEM;
-		}
-	} else
-		bce_print_header(out);
-	if (one)
-		print_bce(one, &p);
-	else
-		bcache_foreach(ha->bc, print_bce, &p);
-	if (!json)
-		return 0;
 	ctl_json_add_u64(o, "count", bcache_count_state(ha->bc, BCE_VALID));
 	ctl_json_add_u64(o, "registrations", ha->registrations);
 	ctl_json_add_u64(o, "refreshes", ha->refreshes);
@@ -1638,6 +1617,68 @@ static int ha_ctl_bc(struct ha *ha, const struct in6_addr *hoa, bool json, FILE 
 	ctl_json_add_u64(o, "expiries", ha->expiries);
 	ctl_json_add_u64(o, "removals", ha->removals);
 	ctl_json_add_u64(o, "dad_failures", ha->dad_failures);
+}
+
+static int bc_stream_piece(void *userdata, FILE *out)
+{
+	return bc_stream_next(userdata, out);
+}
+
+static void bc_stream_release(void *userdata)
+{
+	bc_stream_free(userdata);
+}
+
+/*
+ * `bc`: every entry, streamed through the control socket (ha/ha-ctl.h: the loop runs
+ * between pieces); without a control connection (a direct call) written whole to out.
+ */
+static int ha_ctl_bc_all(struct ha *ha, bool json, FILE *out)
+{
+	struct bc_stream *st;
+	int r = bc_stream_new(ha->bc, json, bc_totals, ha, &ha->bc_streams, &st);
+
+	if (r < 0)
+		return r;
+	r = bc_stream_next(st, out);
+	if (r <= 0) {
+		bc_stream_free(st);
+		return r;
+	}
+	if (ctl_stream(ha->m->ctl, bc_stream_piece, bc_stream_release, st) == 0)
+		return CTL_STREAMED;
+	while ((r = bc_stream_next(st, out)) > 0)
+		;
+	bc_stream_free(st);
+	return r;
+}
+
+/* `bc HoA`: the HoA's entry (an error when it has none). */
+static int ha_ctl_bc(struct ha *ha, const struct in6_addr *hoa, bool json, FILE *out)
+{
+	struct bc_print p = { .out = out, .now = now_usec() };
+	struct bce *one = bcache_lookup(ha->bc, hoa);
+	json_object *o = NULL;
+
+	if (!one) {
+		char h[INET6_ADDRSTRLEN];
+		addr_str(hoa, h);
+		fprintf(out, "no binding for %s", h);
+		return -ENOENT;
+	}
+	if (!json) {
+		bce_print_header(out);
+		print_bce(one, &p);
+		return 0;
+	}
+	o = json_object_new_object();
+	p.bindings = ctl_json_add_array(o, "bindings");
+	if (!p.bindings) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	print_bce(one, &p);
+	bc_totals(ha, o);
 	return ctl_json_print(out, o);
 }
 
@@ -1691,7 +1732,7 @@ static int ha_ctl_bc_cmd(struct ha *ha, int argc, char **argv, bool json, FILE *
 	int r;
 
 	if (argc == 1)
-		return ha_ctl_bc(ha, NULL, json, out);
+		return ha_ctl_bc_all(ha, json, out);
 	if (strcmp(argv[1], "del") == 0) {
 		if (argc != 3) {
 			fprintf(out, "usage: bc del HOME-ADDRESS");
