@@ -123,8 +123,42 @@ static int connect_send(const char *path, const char *req, size_t reqlen)
 	return fd;
 }
 
-/* Sends the request and reads the answer to EOF into *ret (NUL-terminated); an exit code. */
-static int exchange(const char *path, const char *req, size_t reqlen, char **ret)
+/* Waits up to 10 s for the next bytes of the answer; recv's result, or -1 with an error printed. */
+static ssize_t recv_some(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, 10000) <= 0) {
+		fail(EXIT_PROTOCOL, "no answer from mip6d within 10 s");
+		return -1;
+	}
+	n = recv(fd, buf, len, 0);
+	if (n < 0)
+		fail(EXIT_PROTOCOL, "recv: %s", strerror(errno));
+	return n;
+}
+
+/* Text mode, once "ok\n" came: the body is copied to stdout as it arrives (a long `bc` starts at once). */
+static int pass_through(int fd, const char *have, size_t len)
+{
+	char buf[65536];
+	ssize_t n;
+
+	fwrite(have, 1, len, stdout);
+	while ((n = recv_some(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	if (n < 0)
+		return EXIT_PROTOCOL;
+	return fflush(stdout) == 0 ? EXIT_OK : fail(EXIT_PROTOCOL, "stdout: %s", strerror(errno));
+}
+
+/*
+ * Sends the request and reads the answer to EOF into *ret (NUL-terminated); an exit code.
+ * With stream (text mode), an "ok" answer is printed as it arrives instead (*ret stays NULL).
+ */
+static int exchange(const char *path, const char *req, size_t reqlen, bool stream, char **ret)
 {
 	char *resp = NULL;
 	size_t len = 0, cap = 0;
@@ -133,11 +167,8 @@ static int exchange(const char *path, const char *req, size_t reqlen, char **ret
 	if (fd < 0)
 		return -fd;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, 10000) <= 0)
-			return fail(EXIT_PROTOCOL, "no answer from mip6d within 10 s");
 		if (cap - len < 4096) {
 			char *nr = realloc(resp, cap + 65536);
 			if (!nr)
@@ -145,12 +176,18 @@ static int exchange(const char *path, const char *req, size_t reqlen, char **ret
 			resp = nr;
 			cap += 65536;
 		}
-		n = recv(fd, resp + len, cap - len - 1, 0);
+		n = recv_some(fd, resp + len, cap - len - 1);
 		if (n < 0)
-			return fail(EXIT_PROTOCOL, "recv: %s", strerror(errno));
+			return EXIT_PROTOCOL;
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (stream && len >= 3 && strncmp(resp, "ok\n", 3) == 0) {
+			int r = pass_through(fd, resp + 3, len - 3);
+
+			free(resp);
+			return r;
+		}
 		if (len > 64u << 20)
 			return fail(EXIT_PROTOCOL, "answer too large");
 	}
@@ -283,8 +320,8 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	if (strcmp(argv[optind], "monitor") == 0)
 		return monitor(path, req, (size_t)reqlen);
-	r = exchange(path, req, (size_t)reqlen, &resp);
-	if (r != EXIT_OK)
+	r = exchange(path, req, (size_t)reqlen, !json_mode, &resp);
+	if (r != EXIT_OK || !resp)
 		return r;
 	r = answer(resp);
 	free(resp);
