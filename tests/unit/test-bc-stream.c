@@ -207,7 +207,7 @@ static void run_client(const char *mode, unsigned long long *ttfb, unsigned long
 	}
 	close(p[1]);
 	T.tick_due = now_usec() + USEC_PER_MSEC;
-	ck_assert_int_ge(sd_event_add_time(T.e, &tick, MIP6_CLOCK, T.tick_due, 0, on_tick, NULL), 0);
+	ck_assert_int_ge(sd_event_add_time(T.e, &tick, MIP6_CLOCK, T.tick_due, 1, on_tick, NULL), 0);
 	ck_assert_int_ge(sd_event_source_set_enabled(tick, SD_EVENT_ON), 0);
 	ck_assert_int_ge(sd_event_add_io(T.e, &io, p[0], EPOLLIN, on_client, NULL), 0);
 	ck_assert_msg(loop_run_until(T.e, client_done, 120000), "the client did not finish in 120 s");
