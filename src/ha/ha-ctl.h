@@ -38,7 +38,7 @@ void bce_print_row(FILE *out, const struct bce *e, usec_t now);
  * A stream is linked into a list its owner keeps; bc_stream_detach_all() at the
  * owner's stop leaves them without a cache: their next piece ends them (-ESHUTDOWN).
  */
-#define BC_STREAM_PIECE (64 * 1024)
+#define BC_STREAM_PIECE (16 * 1024)
 
 struct bc_stream;
 typedef void (*bc_stream_tail_fn)(void *userdata, json_object *o);

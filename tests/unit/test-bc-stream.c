@@ -6,10 +6,10 @@
  * timer and changes the table: 50,000 new entries (the table grows under the
  * cursor) and 1,000 of the first ones removed. Checked: the reply is one JSON
  * object; every entry present throughout appears exactly once, none twice;
- * the count is the table's at the end; the loop was never held long (the
- * timer's worst lateness, and the longest single piece, are bounded far below
- * the watchdog); no piece is large. Measured and printed: time to the first
- * byte, total time, the loop's largest stall, the largest piece.
+ * the count is the table's at the end; no piece is large (16 KiB and one
+ * bucket) and none held the loop near the watchdog. Measured and printed: time
+ * to the first byte, total time, the longest piece, the largest piece, and the
+ * 1-ms timer's worst lateness (which includes the host's scheduling).
  * Also: the bucket cursor alone (bcache_scan) over a table that grows between
  * calls, and the text form.
  */
@@ -300,13 +300,19 @@ START_TEST(json_100k_streamed)
 	check_seen(seen1, seen2);
 	ck_assert_int_eq(json_object_get_int64(count), N_BINDINGS + N_ADDED - N_REMOVED);
 	printf("bc --json, %d bindings (+%d added, -%d removed meanwhile): %zu octets in %u pieces (largest %zu); "
-	       "first byte after %.1f ms, all after %.1f ms; loop stall at most %.1f ms (longest piece %.1f ms)\n",
+	       "first byte after %.1f ms, all after %.1f ms; longest piece (the loop held) %.1f ms; a 1-ms timer's "
+	       "worst lateness %.1f ms (host scheduling included)\n",
 	       N_BINDINGS, N_ADDED, N_REMOVED, len, T.pieces, T.max_piece, ttfb / 1000.0, total / 1000.0,
-	       T.max_late / 1000.0, T.max_piece_us / 1000.0);
-	/* Pieces stay small and the loop keeps running: far from a watchdog (seconds). */
+	       T.max_piece_us / 1000.0, T.max_late / 1000.0);
+	/*
+	 * Pieces stay small (the bound that does not depend on the host) and the loop runs
+	 * between them; a piece is milliseconds, the watchdog (WatchdogSec=30s) is far: even
+	 * a loaded host under the sanitizers stays under 5 s.
+	 */
 	ck_assert_uint_le(T.max_piece, BC_STREAM_PIECE + 4096);
-	ck_assert_uint_gt(T.pieces, 100);
-	ck_assert_msg(T.max_piece_us < 500 * USEC_PER_MSEC, "a piece held the loop %llu us", (unsigned long long)T.max_piece_us);
+	ck_assert_uint_gt(T.pieces, 400);
+	ck_assert_msg(T.max_piece_us < 5 * USEC_PER_SEC, "a piece held the loop %llu us",
+		      (unsigned long long)T.max_piece_us);
 	json_object_put(o);
 	free(body);
 }
