@@ -69,6 +69,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_SOCKET_OVERFLOW] = "socket-overflow",
 		[DROP_REVERSE_TUNNEL] = "reverse-tunnel-source",
 		[DROP_NOT_SERVED] = "not-served",
+		[DROP_REG_BACKLOG] = "new-registration-backlog",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }
@@ -173,9 +174,9 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 	for (int i = 0; i < MIP6_MH_TYPES; i++)
 		fprintf(out, "%-8s %10llu %10llu\n", mh_type_names[i], (unsigned long long)c->mh_in[i],
 			(unsigned long long)c->mh_out[i]);
-	fprintf(out, "\n%-22s %10s\n", "drop reason", "count");
+	fprintf(out, "\n%-24s %10s\n", "drop reason", "count");
 	for (int i = 0; i < _DROP_MAX; i++)
-		fprintf(out, "%-22s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
+		fprintf(out, "%-24s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
 	fprintf(out, "\nICMPv6 Parameter Problems sent (RFC 6275 §9.2): %llu\n",
 		(unsigned long long)c->icmp6_param_problem_out);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
@@ -270,6 +271,12 @@ static int ctl_monitor(struct manager *m, int argc, FILE *out)
 	return r < 0 ? r : CTL_SUBSCRIBED;
 }
 
+static int on_counters_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	manager_counters_done(userdata);
+	return 0;
+}
+
 /* Commands that change the daemon's state (the rest only read it). */
 static bool ctl_changes_state(int argc, char **argv)
 {
@@ -301,10 +308,16 @@ static int on_ctl(void *userdata, int argc, char **argv, bool json, FILE *out)
 		return 0;
 	}
 	if (strcmp(argv[0], "counters") == 0) {
-		/* Counters kept in the kernel are read first; a second request meanwhile gets the last values. */
+		/*
+		 * Counters kept in the kernel are read first; a second request meanwhile gets the last
+		 * values, and so does this one when the kernel is slow to answer (a flood queues netlink
+		 * requests: the reply must not outlive the control socket's idle timeout).
+		 */
 		if (m->role && m->role->counters && m->ctl && !m->counters_reply && m->role->counters(m) > 0) {
 			m->counters_reply = ctl_defer(m->ctl);
 			m->counters_reply_json = json;
+			(void)sd_event_add_time_relative(m->event, &m->counters_timer, MIP6_CLOCK,
+							 MANAGER_COUNTERS_WAIT_USEC, 0, on_counters_timeout, m);
 			return CTL_DEFERRED;
 		}
 		return print_counters(m, json, out);
@@ -638,6 +651,7 @@ struct manager *manager_free(struct manager *m)
 	ctl_server_free(m->ctl);
 	free(m->ctl_path);
 	sd_event_source_disable_unref(m->shutdown_timer);
+	sd_event_source_disable_unref(m->counters_timer);
 	sd_event_source_disable_unref(m->km_wait);
 	sd_event_unref(m->event);
 	conf_free(m->reload_pending);
@@ -649,6 +663,7 @@ struct manager *manager_free(struct manager *m)
 
 void manager_counters_done(struct manager *m)
 {
+	m->counters_timer = sd_event_source_disable_unref(m->counters_timer);
 	if (m->counters_reply)
 		complete_deferred(m, &m->counters_reply, m->counters_reply_json, 0, print_counters_reply);
 }

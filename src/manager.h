@@ -32,6 +32,8 @@ struct json_object;
  * STATUS= names the degraded state; the backend keeps retrying.
  */
 #define MANAGER_KM_WAIT_USEC (10 * USEC_PER_SEC)
+/* How long `mip6ctl counters` waits for the counters the kernel keeps (then: the last values). */
+#define MANAGER_COUNTERS_WAIT_USEC (USEC_PER_SEC)
 
 /* The role seam: HA, MN and CN implement it; the manager never looks inside. */
 struct role_ops {
@@ -83,6 +85,7 @@ enum mip6_drop {
 	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH or an ICMPv6 socket's queue was full (SO_RXQ_OVFL) */
 	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */
 	DROP_NOT_SERVED,    /* a DHAAD Request for a prefix this HA does not serve (§10.5) */
+	DROP_REG_BACKLOG,   /* HA: a new registration that found the backlog full or waited too long (ha/reg-backlog.h) */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */
@@ -120,6 +123,7 @@ struct manager {
 	bool reload_reply_json;
 	uint64_t counters_reply; /* the control connection waiting for the role's counters (0: none) */
 	bool counters_reply_json;
+	sd_event_source *counters_timer; /* MANAGER_COUNTERS_WAIT_USEC: then the last values */
 	bool stopping;
 	bool ready;                 /* READY=1 sent */
 	bool setup_done;            /* the role called manager_ready() */

@@ -38,6 +38,7 @@
 #include "ha/ha-policy.h"
 #include "ha/ha-restore.h"
 #include "ha/ha.h"
+#include "ha/reg-backlog.h"
 #include "ha/reverse-tunnel.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
@@ -79,6 +80,10 @@ struct ha {
 	usec_t dad_timeout;
 	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
 	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
+	struct reg_backlog *backlog; /* new registrations waiting for their turn */
+	sd_event_source *backlog_timer;
+	uint64_t reg_iteration; /* the loop iteration reg_spent is for */
+	usec_t reg_spent;       /* time spent starting new registrations in it */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
@@ -911,6 +916,131 @@ static bool ha_bu_addresses_ok(struct ha *ha, const struct ha_bu *bu, const stru
 	return false;
 }
 
+/* ---- new registrations yield to existing bindings (ha/reg-backlog.h) ---- */
+
+/* May a new registration start now? Within this iteration's budget, and the kernel keeping up. */
+static bool ha_reg_admit(struct ha *ha)
+{
+	uint64_t it = 0;
+
+	(void)sd_event_get_iteration(ha->m->event, &it);
+	if (it != ha->reg_iteration) {
+		ha->reg_iteration = it;
+		ha->reg_spent = 0;
+	}
+	return ha->reg_spent < REG_BUDGET && bcache_count_state(ha->bc, BCE_DAD) < REG_INFLIGHT_MAX &&
+	       knl_pending(ha->knl) < REG_KNL_PENDING_MAX;
+}
+
+static int on_reg_backlog(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The next iteration when only the budget was spent; a little later when the kernel is behind. */
+static void ha_backlog_arm(struct ha *ha)
+{
+	bool behind = bcache_count_state(ha->bc, BCE_DAD) >= REG_INFLIGHT_MAX ||
+		      knl_pending(ha->knl) >= REG_KNL_PENDING_MAX;
+	usec_t now = now_usec();
+
+	(void)event_timer_arm(ha->m->event, &ha->backlog_timer, behind ? now + REG_RETRY : now, USEC_PER_MSEC,
+			      on_reg_backlog, ha);
+}
+
+static enum mip6_drop ha_reg_defer(struct ha *ha, const struct ha_bu *bu, const struct mh_rx_info *rx)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (reg_backlog_push(ha->backlog, bu, rx, now_usec()) < 0) {
+		addr_str(&bu->hoa, h);
+		log_debug("BU for %s dropped: the new-registration backlog is full", h);
+		return DROP_REG_BACKLOG;
+	}
+	if (!timer_armed(ha->backlog_timer))
+		ha_backlog_arm(ha);
+	return DROP_NONE;
+}
+
+static void ha_register_timed(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
+			      const struct ha_verdict *v)
+{
+	usec_t t0 = now_usec();
+
+	ha_register(ha, e, bu, rx, v);
+	ha->reg_spent += now_usec() - t0;
+}
+
+/*
+ * A validated BU against the binding cache. A refresh, a move or a deregistration is served at
+ * once; a new registration (kernel work: DAD, route, proxy entry, filter) starts at once only when
+ * nothing waits before it and ha_reg_admit() allows, else it waits in the backlog (queued: it comes
+ * from there, admitted).
+ */
+static enum mip6_drop ha_bu_apply(struct ha *ha, const struct ha_bu *bu, const struct mh_rx_info *rx, bool queued)
+{
+	struct bce *e = bcache_lookup(ha->bc, &bu->hoa);
+	struct ha_verdict v;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	const char *st;
+
+	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
+		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD),
+		  ha->m->config->ha_max_bindings, /* HaMaxBindings: valid + under DAD, 130 beyond (§9.5.1) */
+		  bu, now_usec(), &v);
+	st = mh_ba_status_to_string(v.status);
+	addr_str(&bu->hoa, h);
+	addr_str(&bu->coa, c);
+	log_debug("BU %s -> %s seq %u lifetime %u: action %d, status %u (%s)", h, c, bu->seq,
+		  bu->lifetime_units * 4, v.action, v.status, st ? st : "?");
+	switch (v.action) {
+	case HA_IGNORE:
+		break;
+	case HA_DISCARD:
+		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
+		return DROP_NO_CN_ROLE;
+	case HA_REJECT:
+		if (v.status == MH_BA_INSUFFICIENT_RESOURCES) {
+			ha->m->counters.limits[LIMIT_BINDINGS]++; /* HaMaxBindings (§9.5.1) */
+			ha_reject(ha, e, bu, rx, &v, "binding limit (HaMaxBindings)");
+		} else {
+			ha_reject(ha, e, bu, rx, &v, NULL);
+		}
+		break;
+	case HA_DEREGISTER:
+		ha_deregister(ha, e, bu, rx);
+		break;
+	case HA_REFRESH:
+		ha_refresh(ha, e, bu, rx, v.lifetime_sec);
+		break;
+	case HA_REGISTER:
+		if (e && e->state == BCE_DAD)
+			ha_register(ha, e, bu, rx, &v); /* no new work: DAD goes on, its end answers */
+		else if (!queued && (ha->backlog->n > 0 || !ha_reg_admit(ha)))
+			return ha_reg_defer(ha, bu, rx);
+		else
+			ha_register_timed(ha, e, bu, rx, &v);
+		break;
+	}
+	return DROP_NONE;
+}
+
+static int on_reg_backlog(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ha *ha = userdata;
+	struct reg_backlog_entry q;
+	size_t expired = reg_backlog_expire(ha->backlog, now_usec());
+
+	while (ha->ready && ha_reg_admit(ha) && reg_backlog_pop(ha->backlog, now_usec(), &q, &expired)) {
+		enum mip6_drop d = ha_bu_apply(ha, &q.bu, &q.rx, true);
+
+		if (d != DROP_NONE)
+			ha->m->counters.drops[d]++;
+	}
+	/* Waited longer than REG_BACKLOG_MAX_AGE: the MN has retransmitted by now (RFC 6275 §11.8). */
+	ha->m->counters.drops[DROP_REG_BACKLOG] += expired;
+	if (ha->backlog->n > 0)
+		ha_backlog_arm(ha);
+	return 0;
+}
+
 static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -921,10 +1051,7 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		.flags = msg->bu.flags,
 		.lifetime_units = msg->bu.lifetime,
 	};
-	struct ha_verdict v;
-	struct bce *e;
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
-	const char *st;
 
 	/* §9.5.1/§10.3.1: an Alternate Care-of Address option names the CoA. */
 	if (msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA))
@@ -947,39 +1074,7 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 	}
 	if (!ha_bu_addresses_ok(ha, &bu, rx))
 		return DROP_BAD_ADDRESS;
-	e = bcache_lookup(ha->bc, &bu.hoa);
-	ha_decide(ha->m->config, ha->prefixes, ha->n_prefixes, e,
-		  bcache_count_state(ha->bc, BCE_VALID) + bcache_count_state(ha->bc, BCE_DAD),
-		  ha->m->config->ha_max_bindings, /* HaMaxBindings: valid + under DAD, 130 beyond (§9.5.1) */
-		  &bu, now_usec(), &v);
-	st = mh_ba_status_to_string(v.status);
-	log_debug("BU %s -> %s seq %u lifetime %u: action %d, status %u (%s)", h, c, bu.seq,
-		  bu.lifetime_units * 4, v.action, v.status, st ? st : "?");
-	switch (v.action) {
-	case HA_IGNORE:
-		break;
-	case HA_DISCARD:
-		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
-		return DROP_NO_CN_ROLE;
-	case HA_REJECT:
-		if (v.status == MH_BA_INSUFFICIENT_RESOURCES) {
-			ha->m->counters.limits[LIMIT_BINDINGS]++; /* HaMaxBindings (§9.5.1) */
-			ha_reject(ha, e, &bu, rx, &v, "binding limit (HaMaxBindings)");
-		} else {
-			ha_reject(ha, e, &bu, rx, &v, NULL);
-		}
-		break;
-	case HA_DEREGISTER:
-		ha_deregister(ha, e, &bu, rx);
-		break;
-	case HA_REFRESH:
-		ha_refresh(ha, e, &bu, rx, v.lifetime_sec);
-		break;
-	case HA_REGISTER:
-		ha_register(ha, e, &bu, rx, &v);
-		break;
-	}
-	return DROP_NONE;
+	return ha_bu_apply(ha, &bu, rx, false);
 }
 
 /* NAs (and NSs from other nodes) for a HoA under DAD mean the address is in use (§10.3.1). */
@@ -1417,7 +1512,8 @@ static int ha_start(struct manager *m)
 	    (r = revtun_new(ha->knl, &ha->revtun)) < 0)
 		return r;
 	ha->dad = calloc(1, sizeof(*ha->dad));
-	if (!ha->dad)
+	ha->backlog = calloc(1, sizeof(*ha->backlog));
+	if (!ha->dad || !ha->backlog)
 		return -ENOMEM;
 	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
 	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
@@ -1472,12 +1568,15 @@ static int ha_start(struct manager *m)
 	return 0;
 }
 
+/* The proxy entries (on the home link) go one by one; the routes and filters go with the tunnel. */
 static void flush_bce(struct bce *e, void *userdata)
 {
 	struct ha *ha = userdata;
 
-	if (e->state == BCE_VALID)
-		ha_uninstall(ha, e, false);
+	if (e->state != BCE_VALID)
+		return;
+	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
+	ha_del_ll_proxy(ha, e);
 }
 
 static void on_flushed(int result, void *userdata)
@@ -1505,6 +1604,13 @@ static int ha_shutdown(struct manager *m)
 	if (!ha || !ha->knl)
 		return 0;
 	ha->flush_pending = 0;
+	/*
+	 * What is still queued (a flood's installs) is dropped first, in one pass: cancelling owner
+	 * by owner is quadratic in the queue. New registrations still waiting are counted as dropped.
+	 */
+	(void)knl_cancel_all(ha->knl);
+	ha->m->counters.drops[DROP_REG_BACKLOG] += reg_backlog_clear(ha->backlog);
+	ha->backlog_timer = sd_event_source_disable_unref(ha->backlog_timer);
 	if (ha->bcj) {
 		/* NonVolatileBindingCache: routes, proxy entries and the tunnel stay for the next start. */
 		int r = bcj_sync(ha->bcj);
@@ -1548,6 +1654,9 @@ static void ha_stop(struct manager *m)
 	ha->restore = ha_restore_free(ha->restore);
 	ha->bcj = bcj_close(ha->bcj);
 	bc_stream_detach_all(&ha->bc_streams); /* their next piece ends them */
+	ha->backlog_timer = sd_event_source_disable_unref(ha->backlog_timer);
+	free(ha->backlog);
+	(void)knl_cancel_all(ha->knl); /* O(n): the entries' own cancels below then find nothing */
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	free(ha->dad);
 	ha->dhaad = ha_dhaad_free(ha->dhaad);

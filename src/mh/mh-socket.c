@@ -19,7 +19,7 @@
 
 int mh_socket_open(int *ret_fd)
 {
-	int fd, on = 1, off = 4, rcvbuf = 4 << 20;
+	int fd, on = 1, off = 4, rcvbuf = MH_SOCKET_RCVBUF;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
 	if (fd < 0)
@@ -35,7 +35,11 @@ int mh_socket_open(int *ret_fd)
 		close(fd);
 		return r;
 	}
-	/* A burst of BUs (many MNs, or one CoA moving many HoAs) must not overflow the queue. */
+	/*
+	 * Room for a burst of BUs (a few hundred: many MNs, or one CoA moving many HoAs), not for
+	 * minutes of a flood: what the HA cannot take soon is better dropped by the kernel and
+	 * counted (SO_RXQ_OVFL, socket-overflow) than answered too late (doc/architecture.md).
+	 */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	*ret_fd = fd;

@@ -312,6 +312,32 @@ void knl_cancel_owner(struct knl *k, const void *owner)
 	}
 }
 
+size_t knl_cancel_all(struct knl *k)
+{
+	struct knl_call *c;
+	size_t n = 0;
+
+	if (!k)
+		return 0;
+	for (int i = 0; i < _KNL_SOCKET_MAX; i++)
+		n += knl_sock_cancel_all(k->sock[i]);
+	while ((c = TAILQ_FIRST(&k->calls))) {
+		TAILQ_REMOVE(&k->calls, c, link);
+		free(c);
+	}
+	return n;
+}
+
+size_t knl_pending(const struct knl *k)
+{
+	size_t n = 0;
+
+	for (int i = 0; k && i < _KNL_SOCKET_MAX; i++)
+		if (k->sock[i])
+			n += knl_sock_pending(k->sock[i]);
+	return n;
+}
+
 /* ---- operations ---- */
 
 static unsigned op_map(enum knl_op op)

@@ -81,6 +81,10 @@ int knl_dump(struct knl *k, enum knl_dump_what what, const void *owner, knl_even
 	     void *userdata);
 
 void knl_cancel_owner(struct knl *k, const void *owner);
+/* Drop every waiting request and detach every callback (shutdown). Returns how many were dropped. */
+size_t knl_cancel_all(struct knl *k);
+/* Requests waiting plus in flight on every socket: how far the kernel is behind. */
+size_t knl_pending(const struct knl *k);
 
 /* The kernel's ext-ack text for the request whose done is running, else NULL. */
 const char *knl_extack(const struct knl *k);

@@ -507,6 +507,28 @@ size_t knl_sock_cancel_owner(struct knl_sock *s, const void *owner)
 	return cancel_list(&s->waiting, owner) + cancel_list(&s->inflight, owner);
 }
 
+size_t knl_sock_cancel_all(struct knl_sock *s)
+{
+	struct knl_req *r;
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	while ((r = TAILQ_FIRST(&s->waiting))) {
+		TAILQ_REMOVE(&s->waiting, r, link);
+		s->n_waiting--;
+		req_free(r);
+		n++;
+	}
+	TAILQ_FOREACH(r, &s->inflight, link) {
+		r->owner = NULL;
+		r->done = NULL;
+		r->on_reply = NULL;
+		r->userdata = NULL;
+	}
+	return n;
+}
+
 size_t knl_sock_pending(const struct knl_sock *s)
 {
 	return s->n_waiting + s->n_inflight;

@@ -108,6 +108,10 @@ int knl_sock_submit(struct knl_sock *s, struct nl_msg *msg, unsigned map, const 
 /* Detach the callbacks of every request of owner (NULL: none). Returns how many. */
 size_t knl_sock_cancel_owner(struct knl_sock *s, const void *owner);
 
+/* Drop every waiting request and detach the callbacks of those in flight (a shutdown's
+ * first step: O(n), where cancelling owner by owner is O(n^2)). Returns how many were dropped. */
+size_t knl_sock_cancel_all(struct knl_sock *s);
+
 /* Requests waiting plus in flight. */
 size_t knl_sock_pending(const struct knl_sock *s);
 

@@ -37,6 +37,7 @@
 #include "conf/conf.h"
 #include "ha/bcache-journal.h"
 #include "ha/ha-restore.h"
+#include "ha/reg-backlog.h"
 #include "ha/ha.h"
 #include "icmp6/icmp6-socket.h"
 #include "io/io.h"
@@ -51,8 +52,8 @@
 #define COA1 "2001:db8:2::100"
 #define COA2 "2001:db8:3::100"
 #define COA3 "2001:db8:4::100"
-#define MAX_SENT 64
-#define MAX_KREQ 256
+#define MAX_SENT 2048
+#define MAX_KREQ 2048
 
 struct sent {
 	int proto;
@@ -660,6 +661,46 @@ START_TEST(limit_refusals_reach_the_monitor)
 	ck_assert_ptr_nonnull(strstr(mon_line("\"event\":\"reject\",\"hoa\":\"2001:db8:1::103\""),
 				     "\"status\":130,\"reason\":\"binding limit"));
 	mon_stop();
+}
+END_TEST
+
+/*
+ * Issue 10 item 5: under a flood of new registrations an existing binding's refresh is answered
+ * at once; the new ones start at most REG_INFLIGHT_MAX at a time (the rest wait in the backlog,
+ * beyond it dropped and counted as new-registration-backlog), and in the end every BU is either
+ * answered or counted as dropped.
+ */
+#define FLOOD_REGS 400
+static bool flood_accounted(void)
+{
+	return n_ba() - 1 + F.m->counters.drops[DROP_REG_BACKLOG] == FLOOD_REGS;
+}
+
+START_TEST(refresh_before_new_registrations)
+{
+	char hoa[INET6_ADDRSTRLEN];
+	uint64_t dropped;
+
+	register_binding(1, COA1);
+	F.n_sent = 0;
+	for (unsigned i = 0; i < FLOOD_REGS; i++) {
+		snprintf(hoa, sizeof(hoa), "2001:db8:1::1:%x", i + 1);
+		send_bu(hoa, COA2, 1, F_A | F_H, 64);
+	}
+	dropped = F.m->counters.drops[DROP_REG_BACKLOG];
+	ck_assert_uint_le(count_nd(135), REG_INFLIGHT_MAX);
+	ck_assert_uint_ge(dropped, FLOOD_REGS - REG_INFLIGHT_MAX - REG_BACKLOG_MAX);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_OTHER], 0);
+	/* The refresh: its BA 0 before the loop runs again, ahead of every waiting registration. */
+	ck_assert_uint_eq(n_ba(), 0);
+	send_bu(HOA, COA1, 2, F_A | F_H, 64);
+	ck_assert_uint_eq(n_ba(), 1);
+	check_ba(ba(0), 0, 2, 64, COA1, HOA);
+	/* The new registrations go on (DAD, install, BA 0); each is answered or counted. */
+	ck_assert_msg(run_until(flood_accounted, 10000), "%u BAs, %llu dropped", n_ba(),
+		      (unsigned long long)F.m->counters.drops[DROP_REG_BACKLOG]);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 1 + 1 + n_ba() - 1);
+	ck_assert_uint_gt(n_ba() - 1, REG_INFLIGHT_MAX);
 }
 END_TEST
 
@@ -1391,7 +1432,10 @@ START_TEST(restored_binding_close_to_expiry_gets_a_brr)
 }
 END_TEST
 
-/* Without persistence the stop removes what it installed (the tunnel device takes the routes). */
+/*
+ * Without persistence the stop removes what it installed: a proxy entry per binding; the tunnel
+ * device takes the routes and the reverse-tunnel filters with it (one request per binding, not 3).
+ */
 START_TEST(stop_without_persistence_removes)
 {
 	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
@@ -1399,7 +1443,8 @@ START_TEST(stop_without_persistence_removes)
 	register_binding(10, COA1);
 	F.n_kreq = 0;
 	shut_down();
-	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 0);
+	ck_assert_uint_eq(kreq_count(RTM_DELTFILTER), 0);
 	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
 	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the tunnel device and the hao state. */
 	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 2);
@@ -1432,6 +1477,7 @@ int main(void)
 	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
 	tcase_add_test(tc, link_local_compatibility);
 	tcase_add_test(tc, registration_limits);
+	tcase_add_test(tc, refresh_before_new_registrations);
 	tcase_add_test(tc, deregistration_during_dad);
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);
