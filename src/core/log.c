@@ -57,6 +57,33 @@ static const char *level_name(int level)
 	return (level >= 0 && level < (int)ELEMENTSOF(names)) ? names[level] : "?";
 }
 
+/* stderr is unbuffered: the line is put together first and leaves in one write. */
+static void log_stderr(int level, const char *msg, const char *const *fields, const char *file, int line,
+		       const char *func)
+{
+	char buf[4096];
+	size_t len = 0;
+	int n;
+
+#define LOG_APPEND(...)                                                                  \
+	do {                                                                             \
+		n = snprintf(buf + len, sizeof(buf) - len, __VA_ARGS__);                 \
+		len = n < 0 ? len : (size_t)n >= sizeof(buf) - len ? sizeof(buf) - 1 : len + (size_t)n; \
+	} while (0)
+	LOG_APPEND("mip6d[%s]: %s", level_name(level), msg);
+	for (size_t i = 0; fields && fields[i]; i++)
+		LOG_APPEND("%s%s", i == 0 ? " [" : " ", fields[i]);
+	if (fields && fields[0])
+		LOG_APPEND("]");
+	if (log_max_level >= LOG_DEBUG)
+		LOG_APPEND(" (%s:%d %s)", file, line, func);
+#undef LOG_APPEND
+	if (len >= sizeof(buf) - 1)
+		len = sizeof(buf) - 2; /* a cut line still ends with its newline */
+	buf[len++] = '\n';
+	(void)fwrite(buf, 1, len, stderr);
+}
+
 int log_internal(int level, int err, const char *file, int line, const char *func,
 		 const char *const *fields, const char *fmt, ...)
 {
@@ -95,16 +122,8 @@ int log_internal(int level, int err, const char *file, int line, const char *fun
 		for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
 			iov[n++] = (struct iovec){ (char *)fields[i], strlen(fields[i]) };
 		sd_journal_sendv(iov, (int)n);
-	} else {
-		fprintf(stderr, "mip6d[%s]: %s", level_name(level), msg);
-		for (size_t i = 0; fields && fields[i]; i++)
-			fprintf(stderr, "%s%s", i == 0 ? " [" : " ", fields[i]);
-		if (fields && fields[0])
-			fputc(']', stderr);
-		if (log_max_level >= LOG_DEBUG)
-			fprintf(stderr, " (%s:%d %s)", file, line, func);
-		fputc('\n', stderr);
-	}
+	} else
+		log_stderr(level, msg, fields, file, line, func);
 	errno = saved;
 	return -err;
 }
