@@ -1936,6 +1936,10 @@ static void ha_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "bindings", bcache_count_state(ha->bc, BCE_VALID));
 	ctl_json_add_u64(o, "spd_entries", st.installed);
 	ctl_json_add_u64(o, "spd_reinstalled", st.repairs);
+	/* How far new registrations are behind (ha/reg-backlog.h, "Under a flood"). */
+	ctl_json_add_u64(o, "under_dad", bcache_count_state(ha->bc, BCE_DAD));
+	ctl_json_add_u64(o, "registration_backlog", ha->backlog->n);
+	ctl_json_add_u64(o, "netlink_pending", knl_pending(ha->knl));
 }
 
 static void on_reload_spd(int result, void *userdata)

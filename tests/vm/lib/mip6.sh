@@ -50,7 +50,8 @@ mip6_json() {
 mip6_start() {
 	local ns=$1 name=$2 conf=$TOPO_DIR/$2.conf
 	printf '%s\n' "$3" >"$conf"
-	topo_bg "$ns" "$name" "$MIP6D" -c "$conf" -s "/run/mip6-$name.ctl" -d -l stderr
+	# MIP6_DEBUG=0: no debug lines (a flood's thousands of them cost more than the BUs).
+	topo_bg "$ns" "$name" "$MIP6D" -c "$conf" -s "/run/mip6-$name.ctl" $([ "${MIP6_DEBUG:-1}" = 0 ] || echo -d) -l stderr
 	MIP6_PID[$name]=$TOPO_LAST_PID
 	wait_for 20 mip6ctl_of "$name" status >/dev/null 2>&1 || {
 		echo "# mip6d $name did not come up; its log:"
