@@ -119,6 +119,7 @@ rounds() {
 		n=$(sed -n 's/^bu-flood: sent \([0-9]*\) .*/\1/p' <<<"$out")
 		sent=$((sent + n)) r=$((r + 1))
 		wait_for 10 accounted "$n" || echo "# round $r: the HA has not accounted for all $n BUs yet" >&2
+		echo "# round $r: $n BUs, $(valid_from "$seq") valid; $(mip6_json ha status | tr -d ' \n' | grep -o '"under_dad.*' | tr -d '{}"'); drops $(mip6_json ha counters | grep -o '"socket-overflow":[0-9]*\|"new-registration-backlog":[0-9]*' | tr '\n' ' ')" >&2
 		[ "$(valid_from "$seq")" = "$N" ] && break
 	done
 	echo "$r $sent"
@@ -201,6 +202,9 @@ MnHomeLink \"$MN_IF\" {
 	# The control socket answers throughout: one `counters` a second, each must carry "drops".
 	( while kill -0 "$pid" 2>/dev/null; do mip6_json ha counters | grep -c '"drops":{' || echo 0; sleep 1; done ) >"$TOPO_DIR/ctl.log" 2>/dev/null &
 	poller=$!
+	# How far new registrations are behind, twice a second (mip6ctl status: under_dad, backlog, netlink).
+	( while kill -0 "$pid" 2>/dev/null; do mip6_json ha status | tr -d ' \n' | grep -o '"under_dad.*' | tr -d '{}"'; sleep 0.5; done ) >"$TOPO_DIR/behind.log" 2>/dev/null &
+	sampler="$sampler $!"
 	t0=$(now_us)
 	topo_ns "$NS_CN" "$BUFLOOD" "$CN_ADDR" "$HA_ADDR" 2001:db8:1:: 0x100000 "$FLOOD" 0 12 1 >"$TOPO_DIR/flood.out" &
 	gen=$!
@@ -222,7 +226,8 @@ MnHomeLink \"$MN_IF\" {
 	}
 	wait_for 30 mn_accounted
 	t1=$(now_us)
-	kill "$sampler" "$poller" 2>/dev/null
+	kill $sampler "$poller" 2>/dev/null
+	echo "# new registrations behind during the flood (every 0.5 s): $(head -n 40 "$TOPO_DIR/behind.log" | tr '\n' ' ')"
 	rssmax=$(sort -n "$TOPO_DIR/rss.log" | tail -n 1)
 	echo "# flood accounted after $(((t1 - t0) / 1000)) ms: BUs $sent (generator) + $mnbu (MN); HA: $answered BAs, $dropped dropped ($(mip6_json ha counters | grep -o '"drops":{[^}]*}')), limits $(mip6_json ha counters | grep -o '"limits":{[^}]*}'), BA status $(mip6_json ha counters | grep -o '"ba_status_out":{[^}]*}'), $(bc_count) bindings"
 	check "every BU answered or counted as dropped: $answered BAs + $dropped drops = $sent + $mnbu BUs" \
