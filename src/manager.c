@@ -69,6 +69,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_SOCKET_OVERFLOW] = "socket-overflow",
 		[DROP_REVERSE_TUNNEL] = "reverse-tunnel-source",
 		[DROP_NOT_SERVED] = "not-served",
+		[DROP_ND_SOCKET_OVERFLOW] = "nd-socket-overflow",
 		[DROP_REG_BACKLOG] = "new-registration-backlog",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";

@@ -82,9 +82,10 @@ enum mip6_drop {
 	DROP_HEADER_LEN,    /* §9.2: Header Len below the type's minimum (the same) */
 	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7) */
 	DROP_NO_CN_ROLE,    /* a BU without H: no correspondent role to verify it (§9.5.1) */
-	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH or an ICMPv6 socket's queue was full (SO_RXQ_OVFL) */
+	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH socket's queue was full (SO_RXQ_OVFL) */
 	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */
 	DROP_NOT_SERVED,    /* a DHAAD Request for a prefix this HA does not serve (§10.5) */
+	DROP_ND_SOCKET_OVERFLOW, /* the same for an ICMPv6 (ND) socket: not a Mobility Header message */
 	DROP_REG_BACKLOG,   /* HA: a new registration that found the backlog full or waited too long (ha/reg-backlog.h) */
 	_DROP_MAX,
 };

@@ -467,10 +467,11 @@ static void send_param_problem(struct io *io, const uint8_t *mh, size_t len, con
 /* ---- receiving: Mobility Header ------------------------------------------------- */
 
 /* Messages the kernel dropped before us, a full receive queue (SO_RXQ_OVFL), counted as drops. */
-static void count_overflow(struct io *io, uint32_t *last, bool has, uint32_t now)
+/* MH and ICMPv6 apart: BUs sent = BAs + MH drops, whatever the ND traffic (issue 10 item 5). */
+static void count_overflow(struct io *io, enum mip6_drop d, uint32_t *last, bool has, uint32_t now)
 {
 	if (has)
-		io->counters->drops[DROP_SOCKET_OVERFLOW] += rxq_ovfl_delta(last, now);
+		io->counters->drops[d] += rxq_ovfl_delta(last, now);
 }
 
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
@@ -480,7 +481,7 @@ void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_
 	const struct io_mh_handler *h;
 	char s[INET6_ADDRSTRLEN];
 
-	count_overflow(io, &io->mh_rxq_ovfl, rx->has_rxq_ovfl, rx->rxq_ovfl);
+	count_overflow(io, DROP_SOCKET_OVERFLOW, &io->mh_rxq_ovfl, rx->has_rxq_ovfl, rx->rxq_ovfl);
 	if (rx->truncated) {
 		count_drop(io, DROP_TRUNCATED);
 		return;
@@ -608,7 +609,7 @@ static int on_nd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		}
 		if (r < 0)
 			break;
-		count_overflow(l->io, &l->rxq_ovfl, rx.has_rxq_ovfl, rx.rxq_ovfl);
+		count_overflow(l->io, DROP_ND_SOCKET_OVERFLOW, &l->rxq_ovfl, rx.has_rxq_ovfl, rx.rxq_ovfl);
 		if (rx.ifindex == 0)
 			rx.ifindex = l->ifindex;
 		io_nd_input(l->io, buf, len, &rx);

@@ -36,7 +36,7 @@ int mh_socket_open(int *ret_fd)
 		return r;
 	}
 	/*
-	 * Room for a burst of BUs (a few hundred: many MNs, or one CoA moving many HoAs), not for
+	 * Room for a burst of BUs (~150: many MNs, or one CoA moving many HoAs), not for
 	 * minutes of a flood: what the HA cannot take soon is better dropped by the kernel and
 	 * counted (SO_RXQ_OVFL, socket-overflow) than answered too late (doc/architecture.md).
 	 */

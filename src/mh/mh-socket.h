@@ -22,7 +22,7 @@
 
 #define MH_RX_EXT_MAX 256
 /* The MH socket's receive queue (SO_RCVBUFFORCE; truesize, ~1 KiB per small BU). */
-#define MH_SOCKET_RCVBUF (256 << 10)
+#define MH_SOCKET_RCVBUF (128 << 10)
 
 struct mh_rx_info {
 	struct in6_addr src;  /* IPv6 source after HAO processing (the HoA when has_hao) */
