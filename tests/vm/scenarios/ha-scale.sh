@@ -186,7 +186,7 @@ check "no MH message dropped but for want of room: $(other_drops) other; socket-
 
 # --- 3. the flood, with a legitimate MN -------------------------------------------------
 flood_phase() {
-	local out log0 t0 t1 sent mnbu0 answered dropped mnbu rssmax lat n_bu n_ba gen sampler poller
+	local out t0 t1 sent answered dropped mnbu rssmax lat n_bu n_ba gen sampler poller
 	echo "# HA RSS: ${rss0} KiB at start, $(rss_kib "$pid") KiB with $N bindings (~$((($(rss_kib "$pid") - rss0) * 1024 / N)) B per binding)"
 	mip6_start "$NS_MN" mn "NodeConfig MN;
 Interface \"$MN_IF\";
@@ -199,9 +199,18 @@ MnHomeLink \"$MN_IF\" {
 	move_mn foreign1 || { not_ok "MN moves to foreign1"; return; }
 	check "the legitimate MN registered from foreign1" \
 		wait_for 20 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\"[^]]*\"last_status\":0"
-	log0=$(wc -l <"$TOPO_DIR/mn.log")
-	mark
-	mnbu0=$(hc mn out bu)
+	# The window starts between two of the MN's BUs: its last BU answered, none sent meanwhile.
+	mn_bus() { grep -c 'BU sent:' "$TOPO_DIR/mn.log"; }
+	mn_answered() { [ "$(grep -n 'BU sent:' "$TOPO_DIR/mn.log" | tail -n 1 | cut -d: -f1)" -lt \
+		"$(grep -n 'BA received:' "$TOPO_DIR/mn.log" | tail -n 1 | cut -d: -f1)" ]; }
+	quiet_mark() {
+		local n
+		wait_for 10 mn_answered || return 1
+		n=$(mn_bus) log0=$(wc -l <"$TOPO_DIR/mn.log")
+		mark
+		[ "$(mn_bus)" = "$n" ]
+	}
+	wait_for 30 quiet_mark || not_ok "a quiet moment between the MN's BUs to start counting"
 	( while kill -0 "$pid" 2>/dev/null; do rss_kib "$pid"; sleep 0.1; done ) >"$TOPO_DIR/rss.log" 2>/dev/null &
 	sampler=$!
 	# The control socket answers throughout: one `counters` a second, each must carry "drops".
@@ -219,12 +228,16 @@ MnHomeLink \"$MN_IF\" {
 	out=$(cat "$TOPO_DIR/flood.out")
 	sent=$(sed -n 's/^bu-flood: sent \([0-9]*\) .*/\1/p' <<<"$out")
 	echo "# flood: $out; $((($(now_us) - t0) / 1000)) ms until the generator ended"
-	# The MN goes on refreshing (every ~3 s): two more BUs after the flood, then all accounted.
-	mnbu=$(hc mn out bu)
-	mn_refreshed() { [ "$(hc mn out bu)" -ge $((mnbu + 2)) ]; }
-	wait_for 20 mn_refreshed || not_ok "the MN kept refreshing after the flood"
+	# The MN goes on refreshing (every ~3 s): two more BUs after the flood, each answered.
+	mnbu=$(mn_bus)
+	mn_refreshed() { [ "$(mn_bus)" -ge $((mnbu + 2)) ] && mn_answered; }
+	wait_for 30 mn_refreshed || not_ok "the MN kept refreshing after the flood"
+	# Its BUs of the window, each with its BA and BU->BA time (the MN logs both).
+	tail -n +"$((log0 + 1))" "$TOPO_DIR/mn.log" >"$TOPO_DIR/mn-flood.log"
+	# Then the MN stops (its BUs counted from its log, final now) and the HA accounts for all.
+	mip6_stop mn || not_ok "MN stops"
+	mnbu=$(tail -n +"$((log0 + 1))" "$TOPO_DIR/mn.log" | grep -c 'BU sent:')
 	mn_accounted() {
-		mnbu=$(($(hc mn out bu) - mnbu0))
 		answered=$(($(hc ha out ba) - ba_mark))
 		dropped=$(($(hc_drops) - drop_mark))
 		[ $((answered + dropped)) = $((sent + mnbu)) ]
@@ -246,7 +259,6 @@ MnHomeLink \"$MN_IF\" {
 	check "HA RSS under RSS at start + HaMaxBindings x 16 KiB: ${rssmax} <= $((rss0 + MAXB * 16)) KiB" \
 		test "${rssmax:-999999999}" -le $((rss0 + MAXB * 16))
 	# The legitimate MN: every BU of the window has its BA 0, each within 1 s (the MN logs BU->BA).
-	tail -n +"$((log0 + 1))" "$TOPO_DIR/mn.log" >"$TOPO_DIR/mn-flood.log"
 	n_bu=$(grep -c 'BU sent:' "$TOPO_DIR/mn-flood.log")
 	n_ba=$(grep -c 'BA received: status 0,' "$TOPO_DIR/mn-flood.log")
 	lat=$(sed -n 's/.*BA received: status 0,.*(BU->BA \([0-9.]*\) ms).*/\1/p' "$TOPO_DIR/mn-flood.log" | sort -n)
@@ -254,7 +266,6 @@ MnHomeLink \"$MN_IF\" {
 	check "the legitimate MN got a BA 0 for each of its $n_bu BUs during the flood ($n_ba)" \
 		test "$n_bu" -ge 3 -a "$n_ba" = "$n_bu"
 	check "each within 1 s (max $(tail -n 1 <<<"$lat") ms)" awk '$1 > 1000 { exit 1 }' <<<"$lat"
-	mip6_stop mn || not_ok "MN stops"
 }
 flood_phase
 check "HA alive after the flood" kill -0 "$pid"
