@@ -82,8 +82,8 @@ struct ha {
 	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
 	struct reg_backlog *backlog; /* new registrations waiting for their turn */
 	sd_event_source *backlog_timer;
-	uint64_t reg_iteration; /* the loop iteration reg_spent is for */
-	usec_t reg_spent;       /* time spent starting new registrations in it */
+	uint64_t reg_iteration; /* the loop iteration reg_started is for */
+	unsigned reg_started;   /* new registrations started in it */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
@@ -926,9 +926,9 @@ static bool ha_reg_admit(struct ha *ha)
 	(void)sd_event_get_iteration(ha->m->event, &it);
 	if (it != ha->reg_iteration) {
 		ha->reg_iteration = it;
-		ha->reg_spent = 0;
+		ha->reg_started = 0;
 	}
-	return ha->reg_spent < REG_BUDGET && bcache_count_state(ha->bc, BCE_DAD) < REG_INFLIGHT_MAX &&
+	return ha->reg_started < REG_PER_ITERATION && bcache_count_state(ha->bc, BCE_DAD) < REG_INFLIGHT_MAX &&
 	       knl_pending(ha->knl) < REG_KNL_PENDING_MAX;
 }
 
@@ -959,13 +959,11 @@ static enum mip6_drop ha_reg_defer(struct ha *ha, const struct ha_bu *bu, const 
 	return DROP_NONE;
 }
 
-static void ha_register_timed(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
-			      const struct ha_verdict *v)
+static void ha_register_counted(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
+				const struct ha_verdict *v)
 {
-	usec_t t0 = now_usec();
-
+	ha->reg_started++;
 	ha_register(ha, e, bu, rx, v);
-	ha->reg_spent += now_usec() - t0;
 }
 
 /*
@@ -1016,7 +1014,7 @@ static enum mip6_drop ha_bu_apply(struct ha *ha, const struct ha_bu *bu, const s
 		else if (!queued && (ha->backlog->n > 0 || !ha_reg_admit(ha)))
 			return ha_reg_defer(ha, bu, rx);
 		else
-			ha_register_timed(ha, e, bu, rx, &v);
+			ha_register_counted(ha, e, bu, rx, &v);
 		break;
 	}
 	return DROP_NONE;

@@ -22,13 +22,13 @@
 #define REG_BACKLOG_MAX 256
 #define REG_BACKLOG_MAX_AGE (USEC_PER_SEC) /* < INITIAL_BINDACK_TIMEOUT_FIRSTREG (1.5 s) */
 /*
- * When the HA (ha.c) starts a new registration instead of queueing it: at most REG_BUDGET of one
- * loop iteration goes to starting new registrations, at most REG_INFLIGHT_MAX are under DAD at
- * once, and none starts while REG_KNL_PENDING_MAX netlink requests are queued, so a move's
+ * When the HA (ha.c) starts a new registration instead of queueing it: at most REG_PER_ITERATION
+ * are started in one loop iteration (a count, not a time: the same on every machine and in
+ * tests), at most REG_INFLIGHT_MAX are under DAD at once, and none starts while REG_KNL_PENDING_MAX netlink requests are queued, so a move's
  * install never waits behind more than that. The backlog is retried on the next iteration, or
  * after REG_RETRY when the kernel is behind.
  */
-#define REG_BUDGET (2 * USEC_PER_MSEC)
+#define REG_PER_ITERATION 8
 #define REG_INFLIGHT_MAX 64
 #define REG_KNL_PENDING_MAX 64
 #define REG_RETRY (10 * USEC_PER_MSEC)
