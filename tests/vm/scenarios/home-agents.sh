@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-timeout: 400
+#
+# home-agents: two home agents on the home link and a mobile node that knows neither
+# (RFC 6275 §10.5, §11.4.1). HA1 is the topology's ($HA_ADDR, radvd HomeAgentPreference 10),
+# HA2 a second node on the home link ($HA2_ADDR, preference 20). Each learns the other from
+# its RAs (mip6ctl hal). The MN says `HomeAgentAddress ::`: away from home it sends a DHAAD
+# Request from its CoA to the Home-Agents anycast address, takes the first address of the
+# Reply (HA2, the preferred) and registers there; the CN's pings come back through HA2.
+# Then HA2 fails (its link goes down: no BA, no RA, no proxy NA from it any more). The MN's
+# next refresh (MnMaxHaBindingLife 4: every 3 s) is not answered; after
+# MnMaxHaConsecutiveResends (1) retransmission it registers with the next home agent of the
+# list, HA1, and the CN's pings resume (only replies stamped after the failure count).
+# Prints the outage (the longest silence in the CN's replies around the failure) against the
+# 5 s target. tshark decodes the DHAAD Request and Reply on the MN's link cleanly.
+
+# shellcheck source=tests/vm/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+# shellcheck source=tests/vm/lib/mip6.sh
+. "$(dirname "$0")/../lib/mip6.sh"
+
+NS_HA2=ha2-$$
+HA2_ADDR=2001:db8:1::3
+
+topo_setup || exit 1
+# HA2: one more node on the home link, like HA1 (forwarding, static address, no DAD).
+ip netns add "$NS_HA2"
+topo_at_exit "ip netns del $NS_HA2"
+topo_sysctl "$NS_HA2" net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 \
+	net.ipv6.conf.default.accept_dad=0
+ip link add "$HA_IF" netns "$NS_HA2" type veth peer name p-ha2 netns "$NS_SW"
+ip -n "$NS_SW" link set p-ha2 master br-home up
+ip -n "$NS_HA2" -batch - <<EOF
+link set lo up
+addr add $HA2_ADDR/$PLEN dev $HA_IF nodad
+link set $HA_IF up
+route add default via $RT_HOME dev $HA_IF
+EOF
+# RFC 6275 §7.2: with R set a prefix option carries the router's complete address; radvd sends
+# the prefix as written, so each HA's radvd names its own address (topo.sh's writes the prefix
+# only, which HA1 replaces here). That address is what the HAs list and the Reply carries.
+radvd_pid=$(cat "$TOPO_DIR/radvd-home.pid")
+kill "$radvd_pid"
+wait_for 5 sh -c "! kill -0 $radvd_pid 2>/dev/null"
+_topo_radvd_iface "$HA_IF" "$HA_ADDR/$PLEN" ha | _topo_start_radvd "$NS_HA" radvd-home1
+_topo_radvd_iface "$HA_IF" "$HA2_ADDR/$PLEN" ha | sed 's/HomeAgentPreference 10;/HomeAgentPreference 20;/' |
+	_topo_start_radvd "$NS_HA2" radvd-home2
+# The HAs' DAD for a new HoA waits RetransTimer of the home link (RFC 4862 §5.4): 100 ms here.
+for ns in "$NS_HA" "$NS_HA2"; do topo_sysctl "$ns" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"; done
+
+topo_bg "$NS_MN" cap-mn tcpdump --immediate-mode -i "$MN_IF" -U -n -w "$TOPO_DIR/mn.pcap" ip6
+
+ha_conf="NodeConfig HA;
+Interface \"$HA_IF\";
+UseMnHaIPsec disabled;
+HaMaxBindingLife 600;"
+mip6_start "$NS_HA" ha "$ha_conf" || exit 1
+mip6_start "$NS_HA2" ha2 "$ha_conf" || exit 1
+# hal_lists NAME ADDR PREF: NAME's Home Agents List has ADDR with preference PREF.
+hal_lists() { mip6_json "$1" hal | grep -q "\"preference\":$3,[^}]*\"$2\""; }
+check "HA1's list: HA2 with preference 20 (from HA2's RAs)" wait_for 10 hal_lists ha "$HA2_ADDR" 20
+check "HA2's list: HA1 with preference 10 (from HA1's RAs)" wait_for 10 hal_lists ha2 "$HA_ADDR" 10
+
+# The refresh every 3 s (lifetime 4 s) and one retransmission after 0.4 s bound the failover.
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+UseMnHaIPsec disabled;
+MnMaxHaBindingLife 4;
+InitialBindackTimeoutReReg 0.4;
+MnMaxHaConsecutiveResends 1;
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64;
+	HomeAgentAddress ::;
+}" || exit 1
+wait_for 10 bul_is '"location":"home"' || { not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
+check "MN at home: home agent unknown" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl status | grep -q 'home agent unknown'"
+
+topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
+wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || not_ok "the CN's pings are answered at home"
+
+bc_has() { mip6_json "$1" bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$2\",[^}]*\"state\":\"valid\""; }
+move_mn foreign1 || not_ok "move to foreign1"
+check "foreign1: discovered and registered with the preferred home agent HA2" \
+	wait_for 20 bul_is "\"ha\":\"$HA2_ADDR\",\"coa\":\"$MN_COA_F1\",\"state\":\"registered\""
+check "mip6ctl hal on the MN: HA2 (current) then HA1, from DHAAD" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json hal |
+	grep -q '\"home_agents\":\[{\"address\":\"$HA2_ADDR\",\"source\":\"dhaad\",\"current\":true},{\"address\":\"$HA_ADDR\",\"source\":\"dhaad\",\"current\":false}\]'"
+check "mip6ctl status on the MN names HA2" sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl status | grep -q 'home agent $HA2_ADDR'"
+check "HA2's binding cache has the CoA" wait_for 5 bc_has ha2 "$MN_COA_F1"
+check "HA1 holds no binding" sh -c "! '$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -q '$MN_HOA'"
+check "foreign1: the CN's pings come back through HA2" wait_for 15 replies_after "$MOVED_US"
+for c in hal status bul; do check "MN: mip6ctl --json $c is JSON" json_ok mn "$c"; done
+
+# HA2 fails: its link goes down.
+ip -n "$NS_HA2" link set "$HA_IF" down
+T_STOP=$(now_us)
+topo_log "HA2's link is down"
+check "the MN registers with HA1 (the next of the list)" \
+	wait_for 20 bul_is "\"ha\":\"$HA_ADDR\",\"coa\":\"$MN_COA_F1\",\"state\":\"registered\""
+check "HA1's binding cache has the CoA" wait_for 5 bc_has ha "$MN_COA_F1"
+# Replies in flight through HA2 when its link went down arrive within milliseconds: 0.3 s later
+# only the path through HA1 can answer.
+check "the CN's pings resume through HA1" wait_for 15 replies_after $((T_STOP + 300000))
+topo_msleep 500
+
+# The outage: the longest silence between consecutive replies that spans the failure.
+outage=$(ping_stamps "$TOPO_DIR/ping.log" | awk -v t="$T_STOP" '
+	NR > 1 && $1 > t && prev < t + 20000000 && $1 - prev > gap { gap = $1 - prev; back = $1 - t }
+	{ prev = $1 }
+	END { printf "%d %d\n", gap / 1000, back / 1000 }')
+read -r gap_ms back_ms <<<"$outage"
+echo "# failover: longest reply gap ${gap_ms} ms; traffic back ${back_ms} ms after HA2's link went down (target <= 5000 ms)"
+check "the outage is measured and below a generous 10 s" test "${back_ms:-0}" -gt 0 -a "${back_ms:-99999}" -lt 10000
+
+# tshark decodes the DHAAD messages (RFC 6275 §6.5, §6.6) on the MN's link cleanly.
+pkill -INT tcpdump 2>/dev/null
+wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
+f=$TOPO_DIR/mn.pcap
+n_req=$(tshark -r "$f" -Y "icmpv6.type == 144 && ipv6.src == $MN_COA_F1 && !_ws.malformed" 2>/dev/null | wc -l)
+n_rep=$(tshark -r "$f" -Y "icmpv6.type == 145 && ipv6.dst == $MN_COA_F1 && !_ws.malformed" 2>/dev/null | wc -l)
+bad=$(tshark -r "$f" -Y "(icmpv6.type == 144 || icmpv6.type == 145 || mipv6) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
+check "tshark: DHAAD Request from the CoA ($n_req) and Reply to it ($n_rep), $bad malformed/expert errors" \
+	test "$n_req" -ge 1 -a "$n_rep" -ge 1 -a "$bad" = 0
+n=$(tshark -r "$f" -Y "icmpv6.type == 145 && icmpv6.mip6.home_agent_address == $HA2_ADDR && icmpv6.mip6.home_agent_address == $HA_ADDR" 2>/dev/null | wc -l)
+check "tshark: the Reply lists both home agents ($n)" test "$n" -ge 1
+
+if [ "$fails" -gt 0 ]; then
+	for l in mn ha ha2; do
+		echo "# $l log (tail):"
+		tail -40 "$TOPO_DIR/$l.log" | sed 's/^/#   /'
+	done
+fi
+mip6_stop mn
+mip6_stop ha
+mip6_stop ha2
+[ "$fails" = 0 ]
