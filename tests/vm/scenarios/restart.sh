@@ -107,16 +107,22 @@ topo_bg "$NS_CN" ping ping -6 -D -n -i 0.02 -W 1 "$MN_HOA"
 check "the CN's pings reach the MN through the tunnel" wait_for 15 grep -q 'bytes from' "$TOPO_DIR/ping.log"
 
 # N generated bindings.
-bas_accepted() {
-	hactl --json counters | "$PY" -c 'import json, sys
-sys.exit(0 if json.load(sys.stdin)["ba_status_out"].get("0", 0) >= int(sys.argv[1]) else 1)' "$1"
+# The generator paces itself (60/s, 150/s beyond 1,000): the HA admits new registrations at what
+# the kernel takes and drops the rest, counted (issue 10's flood protection: a bounded backlog and
+# a 128 KiB MH queue); like an MN retransmitting, it sends again (seq + 1) until all are valid.
+valid_count() {
+	hactl --json bc | "$PY" -c 'import json, sys
+print(sum(1 for b in json.load(sys.stdin)["bindings"] if b["state"] == "valid"))'
 }
-# Beyond 1,000 the generator paces itself (150/s): few registrations under DAD at once (a 10,000
-# burst at 800/s under TCG held the HA's loop past its 30-s watchdog, see issue 10).
-rate=0
+all_valid() { [ "$(valid_count)" -ge $((N + 1)) ]; }
+rate=60
 if [ "$N" -gt 1000 ]; then rate=150; fi
-topo_ns "$NS_CN" "$BUFLOOD" "$CN_ADDR" "$HA_ADDR" 2001:db8:1:: 4096 "$N" "$rate" 3000 7 | sed 's/^/# /'
-check "$N generated bindings registered" wait_for $((120 + N / 100)) bas_accepted $((N + 1))
+for r in 0 1 2 3 4 5; do
+	topo_ns "$NS_CN" "$BUFLOOD" "$CN_ADDR" "$HA_ADDR" 2001:db8:1:: 4096 "$N" "$rate" 3000 $((7 + r)) | sed 's/^/# /'
+	wait_for 20 all_valid && break
+	echo "# round $((r + 1)): $(valid_count) valid bindings of $((N + 1))"
+done
+check "$N generated bindings registered" all_valid
 
 # (HoA, CoA, seq) of every valid binding, sorted; the HoAs of routes and proxy entries.
 bc_set() {
