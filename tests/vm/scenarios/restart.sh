@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-init: systemd
-# vm-timeout: 420
+# vm-timeout: 600
 #
 # restart: the home agent restarts without losing a binding (issue 11, NonVolatileBindingCache).
 # systemd is PID 1; the tree's `make install` provides the mip6-ha unit (StateDirectory=mip6d),
