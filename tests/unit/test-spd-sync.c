@@ -64,7 +64,7 @@ static bool done_called(void)
 
 static bool run_until(bool (*pred)(void))
 {
-	return loop_run_until(F.e, pred, 2000);
+	return loop_run_until(F.e, pred, 10000); /* generous: the kernel cases fork ip(8) per check */
 }
 
 static void run_for(int ms)
