@@ -1822,11 +1822,8 @@ static int validate(struct parser *p)
 			if (!l->has_hoa)
 				return perr(p, &l->loc, EINVAL, "MnHomeLink \"%s\" has no HomeAddress",
 					    l->ifname);
-			if (!l->has_ha_addr)
-				return perr(p, &l->loc, EINVAL,
-					    "MnHomeLink \"%s\" has no HomeAgentAddress; write the home "
-					    "agent's address (HomeAgentAddress 2001:db8:1::1;)",
-					    l->ifname);
+			/* No HomeAgentAddress: ha_addr stays :: (zeroed), i.e. discovery by DHAAD
+			 * (RFC 6275 §11.4.1) as with HomeAgentAddress ::. */
 		}
 	}
 	for (size_t i = 0; i < c->n_home_links; i++) {

@@ -60,6 +60,21 @@ int hal_set_self(struct hal_link *l, const struct in6_addr *lladdr, const struct
 	return n > HAL_MAX_ADDRS ? -E2BIG : 0;
 }
 
+/*
+ * An address whose interface identifier (the bits after the prefix length) is zero is
+ * the prefix's Subnet-Router anycast address (RFC 4291 §2.6.1), not a router's own
+ * address: radvd sends the bare prefix with the R bit set. Not a home agent address.
+ */
+static bool zero_interface_id(const struct ndisc_prefix *p)
+{
+	if (p->prefixlen >= 128)
+		return false;
+	for (unsigned i = p->prefixlen; i < 128; i++)
+		if (p->prefix.s6_addr[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
 /* §10.5.1: global addresses from Prefix Information options with the R bit; a
  * valid lifetime of 0 removes the address ("no longer valid", RFC 4861 §6.3.4). */
 static void agent_take_addrs(struct hal_agent *a, const struct ndisc_ra *ra, uint64_t now_us)
@@ -69,7 +84,8 @@ static void agent_take_addrs(struct hal_agent *a, const struct ndisc_ra *ra, uin
 		size_t j;
 
 		if (!(p->flags & NDISC_PREFIX_F_ROUTER_ADDR) || IN6_IS_ADDR_LINKLOCAL(&p->prefix) ||
-		    IN6_IS_ADDR_MULTICAST(&p->prefix) || IN6_IS_ADDR_UNSPECIFIED(&p->prefix))
+		    IN6_IS_ADDR_MULTICAST(&p->prefix) || IN6_IS_ADDR_UNSPECIFIED(&p->prefix) ||
+		    zero_interface_id(p))
 			continue;
 		for (j = 0; j < a->n_addrs; j++)
 			if (memcmp(&a->addrs[j].addr, &p->prefix, sizeof(p->prefix)) == 0)

@@ -851,8 +851,8 @@ static int mn_start(struct manager *m)
 	char path[256];
 	int r;
 
-	if (c->n_home_links < 1 || !c->home_links[0].has_hoa || !c->home_links[0].has_ha_addr)
-		return log_error_errno(EINVAL, "a mobile node needs MnHomeLink with HomeAddress and HomeAgentAddress");
+	if (c->n_home_links < 1 || !c->home_links[0].has_hoa)
+		return log_error_errno(EINVAL, "a mobile node needs MnHomeLink with HomeAddress");
 	hl = &c->home_links[0];
 	mn = calloc(1, sizeof(*mn));
 	if (!mn)
@@ -866,7 +866,7 @@ static int mn_start(struct manager *m)
 	mn->home_prefix = hl->hoa.addr;
 	for (int i = mn->home_plen; i < 128; i++)
 		mn->home_prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-	mn->ha = hl->ha_addr;
+	mn->ha = hl->ha_addr; /* :: when absent or ::: discovery (RFC 6275 §11.4.1) */
 	snprintf(mn->ifname, sizeof(mn->ifname), "%s", hl->ifname);
 	mn->ifindex = (int)if_nametoindex(mn->ifname);
 	if (mn->ifindex <= 0)

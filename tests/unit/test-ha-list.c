@@ -123,6 +123,24 @@ START_TEST(ra_with_ha_info_creates_entry)
 }
 END_TEST
 
+/* RFC 4291 §2.6.1: an R-bit prefix with a zero interface identifier (radvd's bare
+ * prefix) is the Subnet-Router anycast address, not the agent's address. */
+START_TEST(zero_interface_id_is_not_an_address)
+{
+	struct ra_bytes r;
+
+	ra_start(&r, true, 1800);
+	ra_pio(&r, "2001:db8:1::", 64, true, 3600);
+	ra_pio(&r, "2001:db8:2:0:8000::", 65, true, 3600); /* zero after bit 65 */
+	ra_pio(&r, "2001:db8:3::1", 64, true, 3600);     /* the agent's own address */
+	ra_pio(&r, "2001:db8:4::1", 128, true, 3600);    /* /128: the whole address */
+	ck_assert_int_eq(feed(&L, "fe80::2", &r, 10 * SEC), HAL_RA_ADDED);
+	ck_assert_uint_eq(L.agents[0].n_addrs, 2);
+	ck_assert(EQ(&L.agents[0].addrs[0].addr, "2001:db8:3::1"));
+	ck_assert(EQ(&L.agents[0].addrs[1].addr, "2001:db8:4::1"));
+}
+END_TEST
+
 /* §10.5.1: without the option, preference 0 and the router lifetime. */
 START_TEST(ra_without_ha_info_uses_router_lifetime)
 {
@@ -335,6 +353,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, NULL);
 	tcase_add_test(t, ra_with_ha_info_creates_entry);
 	tcase_add_test(t, ra_without_ha_info_uses_router_lifetime);
+	tcase_add_test(t, zero_interface_id_is_not_an_address);
 	tcase_add_test(t, h_clear_or_lifetime_zero_deletes);
 	tcase_add_test(t, expiry_of_agents_and_addresses);
 	tcase_add_test(t, pio_valid_zero_withdraws_address);
