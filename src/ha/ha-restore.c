@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "ha/dad-watch.h"
 #include "ha/ha-restore.h"
+#include "ha/reverse-tunnel.h"
 #include "mh/mh-codec.h"
 
 #define RT_TABLE_MAIN_ID 254
@@ -183,6 +184,22 @@ enum ha_restore_verdict ha_restore_proxy_verdict(struct bcache *bc, const struct
 	return HA_RESTORE_ADOPT;
 }
 
+/* RFC 6275 §10.4.5: a reverse-tunnel filter (ha/reverse-tunnel.h) is a restored binding's when it keys on its HoA and CoA. */
+enum ha_restore_verdict ha_restore_filter_verdict(struct bcache *bc, const struct ha_restore_scope *s,
+						  const struct knl_tc_filter *f)
+{
+	struct bce *e;
+
+	if (f->ifindex != s->tnl_ifindex || f->prio != REVTUN_PRIO_BINDING || f->handle == 0 || f->drop)
+		return HA_RESTORE_IGNORE; /* handle 0: the kernel naming the prio itself */
+	e = bcache_lookup(bc, &f->src);
+	/* A second filter of the same binding (a crash between two changes) is a duplicate: removed. */
+	if (!e || !(e->restore & BCE_R_RESTORED) || e->revtun_handle != 0 || memcmp(&f->enc_src, &e->coa, 16) != 0)
+		return HA_RESTORE_REMOVE;
+	e->revtun_handle = f->handle;
+	return HA_RESTORE_ADOPT;
+}
+
 /* ---- the reconciliation against the kernel --------------------------------- */
 
 struct ha_restore {
@@ -193,9 +210,11 @@ struct ha_restore {
 	void *userdata;
 	struct knl_route *dead_routes;
 	struct knl_neigh *dead_proxies;
-	size_t n_dead_routes, n_dead_proxies, cap_routes, cap_proxies;
+	uint32_t *dead_filters;
+	size_t n_dead_routes, n_dead_proxies, n_dead_filters, cap_routes, cap_proxies, cap_filters;
 	unsigned pending;
 	int error;
+	bool filters_lost; /* the filter dump failed or an orphan could not be noted: flush them all */
 	struct ha_restore_stats st;
 };
 
@@ -247,6 +266,28 @@ static void on_proxy(const struct knl_event *ev, void *userdata)
 	case HA_RESTORE_REMOVE:
 		if (grow((void **)&rs->dead_proxies, &rs->cap_proxies, rs->n_dead_proxies, sizeof(*rs->dead_proxies)) == 0)
 			rs->dead_proxies[rs->n_dead_proxies++] = ev->neigh;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_filter(const struct knl_event *ev, void *userdata)
+{
+	struct ha_restore *rs = userdata;
+
+	if (ev->type != KNL_EVENT_TC_FILTER)
+		return;
+	switch (ha_restore_filter_verdict(rs->bc, &rs->scope, &ev->tc_filter)) {
+	case HA_RESTORE_ADOPT:
+		revtun_adopt(rs->scope.revtun, ev->tc_filter.handle);
+		rs->st.adopted_filters++;
+		break;
+	case HA_RESTORE_REMOVE:
+		if (grow((void **)&rs->dead_filters, &rs->cap_filters, rs->n_dead_filters, sizeof(*rs->dead_filters)) == 0)
+			rs->dead_filters[rs->n_dead_filters++] = ev->tc_filter.handle;
+		else
+			rs->filters_lost = true;
 		break;
 	default:
 		break;
@@ -306,13 +347,26 @@ static void reinstall(struct bce *e, void *userdata)
 	rs->st.installed += any;
 }
 
-/* Both dumps are in: remove the orphans, install what restored bindings miss. */
-static void on_proxies_dumped(int result, void *userdata)
+static void forget_filter(struct bce *e, void *userdata)
 {
-	struct ha_restore *rs = userdata;
+	(void)userdata;
+	if (e->restore & BCE_R_RESTORED)
+		e->revtun_handle = 0;
+}
 
-	if (result < 0)
-		rs->error = result;
+/* The filters could not all be told apart: none is adopted, all go; the HA installs each binding's. */
+static void flush_filters(struct ha_restore *rs)
+{
+	bcache_foreach(rs->bc, forget_filter, NULL);
+	rs->st.adopted_filters = 0;
+	rs->n_dead_filters = 0;
+	if (revtun_flush(rs->scope.revtun, rs, on_removed, rs) == 0)
+		rs->pending++;
+}
+
+/* Every dump is in: remove the orphans, install what restored bindings miss. */
+static void reconcile(struct ha_restore *rs)
+{
 	rs->pending = 1; /* held until everything is submitted */
 	for (size_t i = 0; i < rs->n_dead_routes; i++) {
 		struct knl_route rt = rs->dead_routes[i];
@@ -324,8 +378,40 @@ static void on_proxies_dumped(int result, void *userdata)
 		if (knl_proxy(rs->knl, KNL_OP_DEL, rs->dead_proxies[i].ifindex, &rs->dead_proxies[i].addr, rs, on_removed,
 			      rs) == 0)
 			rs->pending++, rs->st.orphans_removed++;
+	if (rs->scope.revtun && rs->filters_lost)
+		flush_filters(rs);
+	for (size_t i = 0; i < rs->n_dead_filters; i++)
+		if (revtun_remove_foreign(rs->scope.revtun, rs->dead_filters[i], rs, on_removed, rs) == 0)
+			rs->pending++, rs->st.orphans_removed++;
 	bcache_foreach(rs->bc, reinstall, rs);
 	restore_step_done(rs);
+}
+
+static void on_filters_dumped(int result, void *userdata)
+{
+	struct ha_restore *rs = userdata;
+
+	if (result < 0) {
+		rs->error = result;
+		rs->filters_lost = true;
+	}
+	reconcile(rs);
+}
+
+static void on_proxies_dumped(int result, void *userdata)
+{
+	struct ha_restore *rs = userdata;
+	int r;
+
+	if (result < 0)
+		rs->error = result;
+	if (!rs->scope.revtun) {
+		reconcile(rs);
+		return;
+	}
+	r = knl_tc_filter_dump(rs->knl, rs->scope.tnl_ifindex, REVTUN_PRIO_BINDING, rs, on_filter, on_filters_dumped, rs);
+	if (r < 0)
+		on_filters_dumped(r, rs);
 }
 
 static void on_routes_dumped(int result, void *userdata)
@@ -374,6 +460,7 @@ struct ha_restore *ha_restore_free(struct ha_restore *rs)
 	knl_cancel_owner(rs->knl, rs);
 	free(rs->dead_routes);
 	free(rs->dead_proxies);
+	free(rs->dead_filters);
 	free(rs);
 	return NULL;
 }

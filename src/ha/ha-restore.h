@@ -11,9 +11,12 @@
  *    prefix) that matches a restored binding exactly is adopted as it is (no
  *    traffic gap); one that belongs to no restored binding is removed (a crash's
  *    leftovers, or an expired binding's); what a restored binding misses is
- *    installed (route replace, proxy add). done runs once the kernel
- *    acknowledged every change; entries whose install failed are marked
- *    BCE_R_FAILED for the caller to drop.
+ *    installed (route replace, proxy add). With scope->revtun, the reverse-tunnel
+ *    filters (RFC 6275 §10.4.5, ha/reverse-tunnel.h) too, dumped third: one keyed on
+ *    a restored binding's HoA and CoA is adopted as it is (the entry's revtun_handle;
+ *    the caller installs the missing ones), the others are deleted; if that dump
+ *    fails, all are deleted. done runs once the kernel acknowledged every change;
+ *    entries whose install failed are marked BCE_R_FAILED for the caller to drop.
  * Without persistence the same reconciliation runs with nothing restored: what a
  * crashed predecessor left behind is removed.
  */
@@ -61,8 +64,10 @@ enum ha_restore_verdict {
 	HA_RESTORE_REMOVE, /* the HA's kind of object, nobody's: removed */
 };
 
+struct revtun;
 struct ha_restore_scope {
 	int tnl_ifindex;
+	struct revtun *revtun; /* its binding filters are reconciled too (NULL: not) */
 	const struct ha_prefix *prefixes; /* served prefixes, each with its home link */
 	size_t n_prefixes;
 };
@@ -72,9 +77,12 @@ enum ha_restore_verdict ha_restore_route_verdict(struct bcache *bc, const struct
 						 const struct knl_route *rt);
 enum ha_restore_verdict ha_restore_proxy_verdict(struct bcache *bc, const struct ha_restore_scope *s,
 						 const struct knl_neigh *n);
+/* A reverse-tunnel binding filter: an adoption sets the entry's revtun_handle. */
+enum ha_restore_verdict ha_restore_filter_verdict(struct bcache *bc, const struct ha_restore_scope *s,
+						  const struct knl_tc_filter *f);
 
 struct ha_restore_stats {
-	size_t adopted_routes, adopted_proxies, installed, orphans_removed, failed;
+	size_t adopted_routes, adopted_proxies, adopted_filters, installed, orphans_removed, failed;
 };
 
 struct ha_restore;

@@ -1314,9 +1314,11 @@ static void on_restored(int result, void *userdata)
 				  "objects of no binding may be left");
 	bcache_foreach(ha->bc, take_restored, ha);
 	ha->restore = ha_restore_free(ha->restore);
-	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes and %zu proxy entries "
-		 "adopted, %zu reinstalled, %zu refused), %zu kernel object(s) of no binding removed",
-		 ha->restored, st.adopted_routes, st.adopted_proxies, st.installed, st.failed, st.orphans_removed);
+	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes, %zu proxy entries and "
+		 "%zu reverse-tunnel filters adopted, %zu reinstalled, %zu refused), %zu kernel object(s) of no binding "
+		 "removed",
+		 ha->restored, st.adopted_routes, st.adopted_proxies, st.adopted_filters, st.installed, st.failed,
+		 st.orphans_removed);
 	if (ha->bcj)
 		ha_persist_compact(ha); /* the file now holds the live set, also after a corrupt one */
 	ha_status_changed(ha);
@@ -1324,8 +1326,8 @@ static void on_restored(int result, void *userdata)
 }
 
 /*
- * RFC 6275 §10.4.5: the restored bindings' reverse-tunnel filters (SETUP_REVTUN removed
- * those of the last run with the rest). A refused one fails closed: that binding expires.
+ * RFC 6275 §10.4.5: the restored bindings' reverse-tunnel filters that SETUP_RESTORE did not
+ * adopt. A refused one fails closed: that binding expires.
  */
 static void on_restored_filter(int result, void *userdata)
 {
@@ -1370,8 +1372,8 @@ static int ha_revtun_restored(struct ha *ha)
  */
 static int ha_restore_begin(struct ha *ha)
 {
-	struct ha_restore_scope sc = { .tnl_ifindex = ha->tnl_ifindex, .prefixes = ha->prefixes,
-				       .n_prefixes = ha->n_prefixes };
+	struct ha_restore_scope sc = { .tnl_ifindex = ha->tnl_ifindex, .revtun = ha->bcj ? ha->revtun : NULL,
+				       .prefixes = ha->prefixes, .n_prefixes = ha->n_prefixes };
 
 	return ha_restore_start(ha->knl, ha->bc, &sc, on_restored, ha, &ha->restore);
 }
@@ -1416,8 +1418,11 @@ static void ha_setup_next(struct ha *ha)
 		r = knl_link_set_up(ha->knl, ha->tnl_ifindex, true, ha, on_setup_step, ha);
 		break;
 	case SETUP_REVTUN:
-		/* RFC 6275 §10.4.5: the device drops every reverse-tunnelled packet until a binding lets it. */
-		r = revtun_setup(ha->revtun, ha->tnl_ifindex, on_setup_step, ha);
+		/*
+		 * RFC 6275 §10.4.5: the device drops every reverse-tunnelled packet until a binding lets it.
+		 * With NonVolatileBindingCache the last run's filters stay for SETUP_RESTORE (no gap).
+		 */
+		r = revtun_setup(ha->revtun, ha->tnl_ifindex, !ha->bcj, on_setup_step, ha);
 		break;
 	case SETUP_HAO_STATE: {
 		/* A wildcard-receive HAO state: the kernel then accepts BUs with a Home Address option. */

@@ -56,7 +56,7 @@ static void on_setup_part(int result, void *userdata)
 }
 
 /* RFC 6275 §10.4.5: the tunnel device passes nothing until a binding's filter lets it. */
-int revtun_setup(struct revtun *rt, int ifindex, knl_done_fn done, void *userdata)
+int revtun_setup(struct revtun *rt, int ifindex, bool flush, knl_done_fn done, void *userdata)
 {
 	struct knl_tc_filter leftovers = { .ifindex = ifindex, .prio = REVTUN_PRIO_BINDING };
 	struct knl_tc_filter drop = {
@@ -75,9 +75,9 @@ int revtun_setup(struct revtun *rt, int ifindex, knl_done_fn done, void *userdat
 	if (r < 0)
 		return r;
 	rt->setup_pending++;
-	r = knl_tc_filter(rt->knl, KNL_OP_DEL, &leftovers, rt, on_setup_part, rt);
+	r = flush ? knl_tc_filter(rt->knl, KNL_OP_DEL, &leftovers, rt, on_setup_part, rt) : 0;
 	if (r >= 0) {
-		rt->setup_pending++;
+		rt->setup_pending += flush;
 		r = knl_tc_filter(rt->knl, KNL_OP_REPLACE, &drop, rt, on_setup_part, rt);
 	}
 	if (r < 0) {
@@ -113,6 +113,37 @@ static void handle_give_back(struct revtun *rt, uint32_t h)
 		rt->cap_free = cap;
 	}
 	rt->free_handles[rt->n_free++] = h;
+}
+
+void revtun_adopt(struct revtun *rt, uint32_t handle)
+{
+	if (handle == 0)
+		return;
+	rt->n_bound++;
+	if (handle >= rt->next_handle)
+		rt->next_handle = handle == UINT32_MAX ? UINT32_MAX : handle + 1;
+}
+
+int revtun_remove_foreign(struct revtun *rt, uint32_t handle, const void *owner, knl_done_fn done, void *userdata)
+{
+	struct knl_tc_filter f = { .ifindex = rt->ifindex, .prio = REVTUN_PRIO_BINDING, .handle = handle };
+
+	if (handle == 0)
+		return -EINVAL;
+	/* Never handed out again before its delete is queued: this one is queued first. */
+	if (handle >= rt->next_handle)
+		rt->next_handle = handle == UINT32_MAX ? UINT32_MAX : handle + 1;
+	return knl_tc_filter(rt->knl, KNL_OP_DEL, &f, owner, done, userdata);
+}
+
+int revtun_flush(struct revtun *rt, const void *owner, knl_done_fn done, void *userdata)
+{
+	struct knl_tc_filter all = { .ifindex = rt->ifindex, .prio = REVTUN_PRIO_BINDING };
+
+	rt->n_bound = 0;
+	rt->n_free = 0;
+	rt->next_handle = 1;
+	return knl_tc_filter(rt->knl, KNL_OP_DEL, &all, owner, done, userdata);
 }
 
 int revtun_bind(struct revtun *rt, uint32_t *handle, const struct in6_addr *coa, const struct in6_addr *hoa,

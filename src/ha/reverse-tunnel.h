@@ -21,6 +21,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "netlink/nl-kernel.h"
@@ -36,11 +37,22 @@ int revtun_new(struct knl *k, struct revtun **ret);
 struct revtun *revtun_free(struct revtun *rt);
 
 /*
- * Start-up on the tunnel device: the clsact qdisc (an existing one is fine), every binding
- * filter an earlier run left removed, the final drop filter installed. done runs once:
- * 0, or the first failure (negative errno).
+ * Start-up on the tunnel device: the clsact qdisc (an existing one is fine), with flush
+ * every binding filter an earlier run left removed (without: they stay for the restart's
+ * reconciliation, ha/ha-restore.h, to adopt or remove), the final drop filter installed
+ * (replaced: the binding filters before it keep passing meanwhile). done runs once: 0, or
+ * the first failure (negative errno).
  */
-int revtun_setup(struct revtun *rt, int ifindex, knl_done_fn done, void *userdata);
+int revtun_setup(struct revtun *rt, int ifindex, bool flush, knl_done_fn done, void *userdata);
+/*
+ * The restart's reconciliation: a binding filter found in the kernel is a binding's again
+ * (counted, its handle never handed out twice), one of nobody's is deleted (done as
+ * knl_tc_filter()), or, when the dump failed, every binding filter is (revtun_bind then
+ * installs each binding's again).
+ */
+void revtun_adopt(struct revtun *rt, uint32_t handle);
+int revtun_remove_foreign(struct revtun *rt, uint32_t handle, const void *owner, knl_done_fn done, void *userdata);
+int revtun_flush(struct revtun *rt, const void *owner, knl_done_fn done, void *userdata);
 
 /*
  * Let (coa, hoa) through: *handle 0 takes a new handle (a new binding), otherwise the

@@ -400,6 +400,21 @@ int knl_build_tc_filter_get(const struct knl_tc_filter *f, struct nl_msg **ret)
 	return 0;
 }
 
+/* Every filter of one prio on the clsact ingress of ifindex (protocol 0: any). */
+int knl_build_tc_filter_dump(int ifindex, uint16_t prio, struct nl_msg **ret)
+{
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, 0),
+	};
+
+	if (ifindex <= 0 || prio == 0)
+		return -EINVAL;
+	return msg_new(RTM_GETTFILTER, NLM_F_DUMP, &t, sizeof(t), ret);
+}
+
 /* ---- XFRM ---- */
 
 static int sel_to_kernel(const struct knl_xfrm_sel *s, struct xfrm_selector *ret)

@@ -54,6 +54,7 @@ int knl_build_clsact(enum knl_op op, int ifindex, struct nl_msg **ret);
 int knl_build_tc_filter(enum knl_op op, const struct knl_tc_filter *f, struct nl_msg **ret);
 /* RTM_GETTFILTER of one filter (ifindex, prio, handle, drop for its protocol): one RTM_NEWTFILTER. */
 int knl_build_tc_filter_get(const struct knl_tc_filter *f, struct nl_msg **ret);
+int knl_build_tc_filter_dump(int ifindex, uint16_t prio, struct nl_msg **ret);
 
 int knl_build_xfrm_policy(enum knl_op op, const struct knl_xfrm_policy *p, struct nl_msg **ret);
 /* DEL uses src, dst, proto and spi only. */

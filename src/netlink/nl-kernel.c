@@ -454,6 +454,17 @@ int knl_tc_filter_get(struct knl *k, const struct knl_tc_filter *f, const void *
 	return submit_call(k, NETLINK_ROUTE, m, owner, found, done, userdata);
 }
 
+int knl_tc_filter_dump(struct knl *k, int ifindex, uint16_t prio, const void *owner, knl_event_fn each,
+		       knl_done_fn done, void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_tc_filter_dump(ifindex, prio, &m);
+
+	if (r < 0)
+		return r;
+	return submit_call(k, NETLINK_ROUTE, m, owner, each, done, userdata);
+}
+
 int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
 		    knl_done_fn done, void *userdata)
 {

@@ -119,6 +119,11 @@ int knl_tc_filter(struct knl *k, enum knl_op op, const struct knl_tc_filter *f, 
 int knl_tc_filter_get(struct knl *k, const struct knl_tc_filter *f, const void *owner, knl_event_fn found,
 		      knl_done_fn done, void *userdata);
 
+/* each runs per filter of prio on ifindex's clsact ingress (KNL_EVENT_TC_FILTER; the kernel also
+ * names the prio itself, handle 0), then done as knl_dump(). */
+int knl_tc_filter_dump(struct knl *k, int ifindex, uint16_t prio, const void *owner, knl_event_fn each,
+		       knl_done_fn done, void *userdata);
+
 int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
 		    knl_done_fn done, void *userdata);
 int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,

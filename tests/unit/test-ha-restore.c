@@ -10,12 +10,14 @@
 #include <check.h>
 #include <errno.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <systemd/sd-event.h>
 
 #include "ha/bcache.h"
 #include "ha/ha-restore.h"
+#include "ha/reverse-tunnel.h"
 #include "netlink/nl-kernel.h"
 #include "event-loop.h"
 
@@ -191,11 +193,50 @@ START_TEST(proxy_verdicts)
 }
 END_TEST
 
+/* RFC 6275 §10.4.5 filters: a restored binding's (HoA and CoA) adopted once, the rest removed or left. */
+START_TEST(filter_verdicts)
+{
+	struct knl_tc_filter f = { .ifindex = TNL, .prio = REVTUN_PRIO_BINDING, .handle = 17,
+				   .enc_src = A("2001:db8:2::100"), .src = A("2001:db8:1::100") };
+	struct bce *e;
+
+	replay_three();
+	(void)ha_replay_drop_expired(bc, rp.now);
+	e = bcache_lookup(bc, &f.src);
+	ck_assert_uint_eq(e->revtun_handle, 0);
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_ADOPT);
+	ck_assert_uint_eq(e->revtun_handle, 17);
+	f.handle = 18; /* the same binding's second filter: a duplicate */
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_REMOVE);
+	ck_assert_uint_eq(e->revtun_handle, 17);
+	e->revtun_handle = 0;
+	f.enc_src = A("2001:db8:2::999"); /* an older CoA: not adopted, the binding gets its own */
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_REMOVE);
+	ck_assert_uint_eq(e->revtun_handle, 0);
+	f.src = A("2001:db8:1::300"), f.enc_src = A("2001:db8:2::300"); /* expired, dropped */
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_REMOVE);
+	f.src = A("2001:db8:1::200"), f.enc_src = A("2001:db8:2::200"); /* deleted by a later record */
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_REMOVE);
+	/* Not a binding filter: the prio itself (handle 0), the drop filter, another prio or device. */
+	f = (struct knl_tc_filter){ .ifindex = TNL, .prio = REVTUN_PRIO_BINDING, .enc_src = A("2001:db8:2::100"),
+				    .src = A("2001:db8:1::100") };
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_IGNORE);
+	f.handle = 17, f.drop = true;
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_IGNORE);
+	f.drop = false, f.prio = REVTUN_PRIO_DROP;
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_IGNORE);
+	f.prio = REVTUN_PRIO_BINDING, f.ifindex = TNL + 1;
+	ck_assert_int_eq(ha_restore_filter_verdict(bc, &scope, &f), HA_RESTORE_IGNORE);
+	ck_assert_uint_eq(e->revtun_handle, 0);
+}
+END_TEST
+
 /* ---- against the fake kernel ------------------------------------------------ */
 
 struct kseen {
-	unsigned newroute, delroute, newneigh, delneigh, dumps;
-	int route_answer;
+	unsigned newroute, delroute, newneigh, delneigh, dumps, filter_dumps, delfilter, newfilter;
+	uint32_t delfilter_handle, newfilter_handle;
+	int route_answer, filter_dump_answer;
 	bool done;
 	int result;
 };
@@ -218,6 +259,19 @@ static int fake(int protocol, const uint8_t *msg, size_t len, void *ud)
 		K.newneigh++;
 	else if (h.nlmsg_type == RTM_DELNEIGH)
 		K.delneigh++;
+	else if (h.nlmsg_type == RTM_GETTFILTER) {
+		K.filter_dumps++;
+		return K.filter_dump_answer;
+	} else if (h.nlmsg_type == RTM_DELTFILTER || h.nlmsg_type == RTM_NEWTFILTER) {
+		struct tcmsg t;
+
+		ck_assert_uint_ge(len, NLMSG_HDRLEN + sizeof(t));
+		memcpy(&t, msg + NLMSG_HDRLEN, sizeof(t));
+		if (h.nlmsg_type == RTM_DELTFILTER)
+			K.delfilter++, K.delfilter_handle = t.tcm_handle;
+		else if (TC_H_MAJ(t.tcm_info) >> 16 == REVTUN_PRIO_BINDING)
+			K.newfilter++, K.newfilter_handle = t.tcm_handle;
+	}
 	return 0;
 }
 
@@ -232,17 +286,42 @@ static bool is_done(void)
 	return K.done;
 }
 
-/* The fake kernel's dumps are empty: every restored, unexpired binding is installed; the expired is not. */
-static void reconcile(int route_answer, struct ha_restore_stats *st)
+static bool setup_done;
+static void on_setup(int result, void *ud)
+{
+	ck_assert_int_eq(result, 0);
+	setup_done = true;
+}
+
+static bool is_setup_done(void)
+{
+	return setup_done;
+}
+
+/*
+ * The fake kernel's dumps are empty: every restored, unexpired binding is installed; the expired is not.
+ * With a revtun (set up without the flush, as with NonVolatileBindingCache), its filters are dumped too.
+ */
+static void reconcile_with(int route_answer, int filter_dump_answer, bool with_revtun, struct ha_restore_stats *st)
 {
 	sd_event *ev = NULL;
 	struct knl *k = NULL;
 	struct ha_restore *rs = NULL;
+	struct revtun *rt = NULL;
 
 	memset(&K, 0, sizeof(K));
 	K.route_answer = route_answer;
+	K.filter_dump_answer = filter_dump_answer;
 	ck_assert_int_ge(sd_event_new(&ev), 0);
 	ck_assert_int_eq(knl_new_fake(ev, fake, NULL, &k), 0);
+	if (with_revtun) {
+		ck_assert_int_eq(revtun_new(k, &rt), 0);
+		setup_done = false;
+		ck_assert_int_eq(revtun_setup(rt, TNL, false, on_setup, NULL), 0);
+		ck_assert(loop_run_until(ev, is_setup_done, 5000));
+		ck_assert_uint_eq(K.delfilter, 0); /* no flush: the last run's filters stay */
+		scope.revtun = rt;
+	}
 	replay_three();
 	(void)ha_replay_drop_expired(bc, rp.now);
 	ck_assert_int_eq(ha_restore_start(k, bc, &scope, on_done, NULL, &rs), 0);
@@ -250,8 +329,15 @@ static void reconcile(int route_answer, struct ha_restore_stats *st)
 	ck_assert(loop_run_until(ev, is_done, 5000));
 	ha_restore_get_stats(rs, st);
 	rs = ha_restore_free(rs);
+	rt = revtun_free(rt);
 	k = knl_free(k);
 	sd_event_unref(ev);
+}
+
+static void reconcile(int route_answer, struct ha_restore_stats *st)
+{
+	reconcile_with(route_answer, 0, false, st);
+	ck_assert_uint_eq(K.filter_dumps, 0);
 }
 
 START_TEST(reconcile_installs_what_is_missing)
@@ -284,6 +370,75 @@ START_TEST(reconcile_refused_install_is_marked)
 }
 END_TEST
 
+/* The filter dump comes third; an empty one removes nothing (the HA installs the binding's filter). */
+START_TEST(reconcile_dumps_filters)
+{
+	struct ha_restore_stats st;
+
+	reconcile_with(0, 0, true, &st);
+	ck_assert_int_eq(K.result, 0);
+	ck_assert_uint_eq(K.dumps, 2);
+	ck_assert_uint_eq(K.filter_dumps, 1);
+	ck_assert_uint_eq(K.delfilter, 0);
+	ck_assert_uint_eq(st.adopted_filters, 0);
+	ck_assert_uint_eq(bcache_lookup(bc, AP("2001:db8:1::100"))->revtun_handle, 0);
+}
+END_TEST
+
+/* A failed filter dump cannot tell the filters apart: the whole prio goes, none stays adopted. */
+START_TEST(reconcile_failed_filter_dump_flushes)
+{
+	struct ha_restore_stats st;
+
+	reconcile_with(0, -ENOBUFS, true, &st);
+	ck_assert_int_eq(K.result, -ENOBUFS);
+	ck_assert_uint_eq(K.delfilter, 1);
+	ck_assert_uint_eq(K.delfilter_handle, 0); /* handle 0: every filter of the prio */
+	ck_assert_uint_eq(st.adopted_filters, 0);
+	ck_assert_uint_eq(bcache_lookup(bc, AP("2001:db8:1::100"))->revtun_handle, 0);
+	ck_assert_uint_eq(K.newroute, 1); /* the rest of the reconciliation still ran */
+}
+END_TEST
+
+static bool foreign_and_new_seen(void)
+{
+	return K.delfilter == 2 && K.newfilter == 1;
+}
+
+/* Adopted handles are never handed out again; a foreign one's delete names its handle. */
+START_TEST(revtun_adopted_handles)
+{
+	sd_event *ev = NULL;
+	struct knl *k = NULL;
+	struct revtun *rt = NULL;
+	struct in6_addr coa = A("2001:db8:2::1"), hoa = A("2001:db8:1::1");
+	uint32_t h = 0;
+
+	memset(&K, 0, sizeof(K));
+	ck_assert_int_ge(sd_event_new(&ev), 0);
+	ck_assert_int_eq(knl_new_fake(ev, fake, NULL, &k), 0);
+	ck_assert_int_eq(revtun_new(k, &rt), 0);
+	setup_done = false;
+	ck_assert_int_eq(revtun_setup(rt, TNL, true, on_setup, NULL), 0);
+	ck_assert(loop_run_until(ev, is_setup_done, 5000));
+	ck_assert_uint_eq(K.delfilter, 1); /* with the flush */
+	revtun_adopt(rt, 5);
+	revtun_adopt(rt, 3);
+	ck_assert_int_eq(revtun_remove_foreign(rt, 9, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(revtun_count(rt), 2);
+	ck_assert_int_eq(revtun_bind(rt, &h, &coa, &hoa, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(h, 10);
+	ck_assert_uint_eq(revtun_count(rt), 3);
+	ck_assert(loop_run_until(ev, foreign_and_new_seen, 5000));
+	ck_assert_uint_eq(K.delfilter, 2);
+	ck_assert_uint_eq(K.delfilter_handle, 9);
+	ck_assert_uint_eq(K.newfilter_handle, 10);
+	rt = revtun_free(rt);
+	k = knl_free(k);
+	sd_event_unref(ev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ha-restore");
@@ -296,8 +451,12 @@ int main(void)
 	tcase_add_test(tc, record_round_trip);
 	tcase_add_test(tc, route_verdicts);
 	tcase_add_test(tc, proxy_verdicts);
+	tcase_add_test(tc, filter_verdicts);
 	tcase_add_test(tc, reconcile_installs_what_is_missing);
 	tcase_add_test(tc, reconcile_refused_install_is_marked);
+	tcase_add_test(tc, reconcile_dumps_filters);
+	tcase_add_test(tc, reconcile_failed_filter_dump_flushes);
+	tcase_add_test(tc, revtun_adopted_handles);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1350,7 +1350,7 @@ START_TEST(restart_keeps_the_binding)
 	/* A graceful stop with persistence leaves the binding's route, proxy entry and tunnel. */
 	F.n_kreq = 0;
 	shut_down();
-	ck_assert_uint_eq(kreq_count(RTM_DELROUTE) + kreq_count(RTM_DELNEIGH), 0);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE) + kreq_count(RTM_DELNEIGH) + kreq_count(RTM_DELTFILTER), 0);
 	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the hao state goes (1), the tunnel device stays. */
 	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1);
 	F.m = manager_free(F.m);
@@ -1360,12 +1360,15 @@ START_TEST(restart_keeps_the_binding)
 	ck_assert_uint_eq(kreq_count(RTM_GETROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
-	/* RFC 6275 §10.4.5: before READY=1 the old filters were flushed, the drop and its filter put back. */
-	ck_assert_uint_eq(F.n_tc, 3);
-	ck_assert(F.tc[0].removed && F.tc[0].tc_filter.prio == 1 && F.tc[0].tc_filter.handle == 0);
-	ck_assert(!F.tc[1].removed && F.tc[1].tc_filter.drop);
-	ck_assert(!F.tc[2].removed && !F.tc[2].tc_filter.drop);
-	ck_assert(addr_is(&F.tc[2].tc_filter.enc_src, COA1) && addr_is(&F.tc[2].tc_filter.src, HOA));
+	/*
+	 * RFC 6275 §10.4.5: the last run's filters are not flushed but dumped for adoption; the
+	 * drop filter is put back, and the binding's filter (the dump is empty) installed, before READY=1.
+	 */
+	ck_assert_uint_eq(kreq_count(RTM_GETTFILTER), 1);
+	ck_assert_uint_eq(F.n_tc, 2);
+	ck_assert(!F.tc[0].removed && F.tc[0].tc_filter.drop);
+	ck_assert(!F.tc[1].removed && !F.tc[1].tc_filter.drop);
+	ck_assert(addr_is(&F.tc[1].tc_filter.enc_src, COA1) && addr_is(&F.tc[1].tc_filter.src, HOA));
 	ck_assert_ptr_nonnull(strstr(ctl_bc(), "\"hoa\":\"" HOA "\",\"coa\":\"" COA1 "\",\"ha\":\"" HA_ADDR
 					       "\",\"state\":\"valid\",\"seq\":11,"));
 	/* Its sequence number came back: 11 again is not newer (135), 12 refreshes it, no DAD. */

@@ -888,6 +888,23 @@ START_TEST(tc_flower_drop_filter)
 }
 END_TEST
 
+/* The restart's reconciliation dumps one prio of the ingress, any protocol: no handle, no kind. */
+START_TEST(tc_filter_dump_request)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 7, .tcm_parent = 0xfffffff2, .tcm_info = 1U << 16 };
+	struct lay l;
+
+	ck_assert_int_eq(knl_build_tc_filter_dump(7, 1, &m), 0);
+	lay_tc(&l, RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_DUMP, &t);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+	ck_assert_int_eq(knl_build_tc_filter_dump(0, 1, &m), -EINVAL);
+	ck_assert_int_eq(knl_build_tc_filter_dump(7, 0, &m), -EINVAL);
+}
+END_TEST
+
 /* A kernel-shaped RTM_NEWTFILTER answer for the drop filter, counting 1234 packets. */
 static void lay_drop_reply(struct lay *l)
 {
@@ -987,6 +1004,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, tc_clsact_messages);
 	tcase_add_test(tc, tc_flower_binding_filter);
 	tcase_add_test(tc, tc_flower_drop_filter);
+	tcase_add_test(tc, tc_filter_dump_request);
 	tcase_add_test(tc, tc_filter_parse);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,9 +9,11 @@
 # (tests/bench/bu-flood on the CN, one CoA for all) plus one real MN on foreign1 whose HoA the
 # CN pings every 20 ms (N=1000; RESTART_N=10000 tests/vm/run restart for the 10,000 measurement). Then:
 #  1. `systemctl restart mip6-ha`: every binding is back with its CoA and sequence number
-#     (the binding cache's (HoA, CoA, seq) set is the same before and after), exactly one route
-#     and one proxy entry per binding (no duplicates), the restart-to-READY time and the real
-#     MN's ping gap (only replies stamped after the restart began count) reported;
+#     (the binding cache's (HoA, CoA, seq) set is the same before and after), exactly one route,
+#     one proxy entry and one reverse-tunnel filter per binding (no duplicates), the restart-to-READY
+#     time and the real MN's ping gap reported; its replies come back through the reverse tunnel,
+#     whose filters are adopted, not reinstalled: at most LOST_MAX (5, 100 ms) of the replies to
+#     pings after the last reply before the restart are lost;
 #  2. `systemctl kill -s SIGKILL mip6-ha`: systemd restarts it (Restart=on-failure): the same;
 #  3. the MN restarts while away (issue 11 item 3), crashed (SIGKILL: its kernel state stays)
 #     and stopped (SIGTERM: removed): started on foreign1 again, it keeps its HoA, registers the
@@ -20,7 +22,7 @@
 #     (only replies stamped after the re-registration count);
 #  4. the state file cut in half while the HA is stopped: the HA starts, logs the corrupt file,
 #     moves it aside and keeps what was readable; the kernel holds exactly the kept bindings'
-#     routes and proxy entries (those of the others were removed).
+#     routes, proxy entries and reverse-tunnel filters (those of the others were removed).
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -132,16 +134,28 @@ for b in json.load(sys.stdin)["bindings"]:
 }
 route_hoas() { ip -n "$NS_HA" -6 route show proto 16 | awk '{ sub("/128$", "", $1); print $1 }' | sort; }
 proxy_hoas() { ip -n "$NS_HA" -6 neigh show proxy | awk '$1 !~ /^fe80/ { print $1 }' | sort; }
-# Exactly one route and one proxy entry per binding, none twice, none of nobody's.
+# "HoA CoA" of every reverse-tunnel binding filter (RFC 6275 §10.4.5: prio 1 on the tunnel's ingress).
+filter_pairs() {
+	tc -n "$NS_HA" filter show dev mip6tnl0 ingress pref 1 | awk '
+		function flush() { if (h && s != "") print s, c; h = 0; s = c = "" }
+		/^filter/ { flush(); h = / handle /; next }
+		$1 == "src_ip" { s = $2 } $1 == "enc_src_ip" { c = $2 }
+		END { flush() }' | sort
+}
+# Exactly one route, one proxy entry and one reverse-tunnel filter (keyed on its CoA) per binding,
+# none twice, none of nobody's.
 one_each() {
 	bc_set | awk '{ print $1 }' >"$TOPO_DIR/h.bc"
+	bc_set | awk '{ print $1, $2 }' >"$TOPO_DIR/h.bcpair"
 	route_hoas >"$TOPO_DIR/h.route"
 	proxy_hoas >"$TOPO_DIR/h.proxy"
+	filter_pairs >"$TOPO_DIR/h.filter"
 	if [ -s "$TOPO_DIR/h.bc" ] && [ -z "$(uniq -d "$TOPO_DIR/h.bc")" ] &&
-		cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.route" && cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.proxy"; then
+		cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.route" && cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.proxy" &&
+		cmp -s "$TOPO_DIR/h.bcpair" "$TOPO_DIR/h.filter"; then
 		return 0
 	fi
-	echo "# bindings $(wc -l <"$TOPO_DIR/h.bc"), routes $(wc -l <"$TOPO_DIR/h.route"), proxies $(wc -l <"$TOPO_DIR/h.proxy")"
+	echo "# bindings $(wc -l <"$TOPO_DIR/h.bc"), routes $(wc -l <"$TOPO_DIR/h.route"), proxies $(wc -l <"$TOPO_DIR/h.proxy"), reverse-tunnel filters $(wc -l <"$TOPO_DIR/h.filter")"
 	return 1
 }
 bc_set >"$TOPO_DIR/bc.before"
@@ -154,6 +168,20 @@ gap_after() {
 	ping_stamps "$TOPO_DIR/ping.log" | awk -v t="$1" '$1 > t - 1000000 { if (p) { g = $1 - p; if (g > m) m = g } p = $1; n++ }
 		END { printf "%d ms over %d replies", m / 1000, n }'
 }
+# The CN's pings whose replies (MN -> reverse tunnel -> HA -> CN) are missing among those after the
+# last reply stamped before T and up to the last reply stamped before T2 (µs).
+lost_between() {
+	awk -v t="$1" -v t2="$2" '/bytes from/ && match($0, /icmp_seq=[0-9]+/) {
+		q = substr($0, RSTART + 9, RLENGTH - 9) + 0
+		gsub(/[\[\]]/, "", $1); split($1, a, "."); ts = a[1] * 1000000 + substr(a[2] "000000", 1, 6)
+		if (ts <= t) { s0 = q; next }
+		if (ts <= t2 && q > s0) { seen[q] = 1; if (q > s1) s1 = q }
+	}
+	END { n = 0; for (q in seen) n++; print (s1 > s0 ? s1 - s0 - n : -1) }' "$TOPO_DIR/ping.log"
+}
+# RFC 6275 §10.4.5 across a restart: the reverse-tunnel filters stay in the kernel (adopted, not
+# flushed and reinstalled), so at most this many of the MN's replies (20 ms apart) may be lost.
+LOST_MAX=5
 same_bindings() { bc_set >"$TOPO_DIR/bc.after" && cmp -s "$TOPO_DIR/bc.before" "$TOPO_DIR/bc.after"; }
 mainpid() { systemctl show -p MainPID --value mip6-ha; }
 ready_ms() { journalctl -b -u mip6-ha --no-pager -o cat | sed -n 's/.*restored, \([0-9]*\) ms after start.*/\1/p' | tail -n1; }
@@ -164,10 +192,13 @@ systemctl restart mip6-ha || not_ok "systemctl restart mip6-ha"
 t1=$(now_us)
 echo "# systemctl restart with $((N + 1)) bindings: $(((t1 - t0) / 1000)) ms until READY=1 (the daemon: $(ready_ms) ms from its start to READY=1)"
 check "restart: every binding back with its CoA and sequence number" same_bindings
-check "restart: one route and one proxy entry per binding, no duplicates" one_each
+check "restart: one route, one proxy entry and one reverse-tunnel filter per binding, no duplicates" one_each
 check "restart: the CN's pings come back after the restart" wait_for 10 replies_after "$t1"
 sleep 2
-echo "# restart: largest ping gap around the restart: $(gap_after "$t0")"
+lost=$(lost_between "$t0" "$(now_us)")
+echo "# restart: largest ping gap around the restart: $(gap_after "$t0"), $lost replies lost"
+check "restart: at most $LOST_MAX of the MN's reverse-tunnelled replies lost ($lost)" \
+	test "$lost" -ge 0 -a "$lost" -le "$LOST_MAX"
 
 # --- 2. SIGKILL: systemd restarts it -------------------------------------------------------
 pid0=$(mainpid)
@@ -178,10 +209,13 @@ check "SIGKILL: systemd restarted mip6-ha (Restart=on-failure)" wait_for 30 rest
 t1=$(now_us)
 echo "# SIGKILL -> active again: $(((t1 - t0) / 1000)) ms (RestartSec=2s included; the daemon: $(ready_ms) ms to READY=1)"
 check "SIGKILL: every binding back with its CoA and sequence number" same_bindings
-check "SIGKILL: one route and one proxy entry per binding, no duplicates" one_each
+check "SIGKILL: one route, one proxy entry and one reverse-tunnel filter per binding, no duplicates" one_each
 check "SIGKILL: the CN's pings come back" wait_for 10 replies_after "$t1"
 sleep 2
-echo "# SIGKILL: largest ping gap: $(gap_after "$t0")"
+lost=$(lost_between "$t0" "$(now_us)")
+echo "# SIGKILL: largest ping gap: $(gap_after "$t0"), $lost replies lost"
+check "SIGKILL: at most $LOST_MAX of the MN's reverse-tunnelled replies lost ($lost)" \
+	test "$lost" -ge 0 -a "$lost" -le "$LOST_MAX"
 
 # --- 3. the MN restarts while away ---------------------------------------------------------
 mn_coa() { mip6_json mn bul | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["entries"][0]["coa"])'; }
@@ -240,5 +274,5 @@ kept=$(wc -l <"$TOPO_DIR/bc.half")
 echo "# half file ($((size / 2)) of $size octets): $kept of $((N + 1)) bindings kept"
 check "half file: some bindings kept, not all ($kept), each as it was" \
 	sh -c "[ $kept -gt 0 ] && [ $kept -lt $((N + 1)) ] && [ -z \"\$(comm -23 '$TOPO_DIR/bc.half' '$TOPO_DIR/bc.before')\" ]"
-check "half file: the kernel holds exactly the kept bindings' routes and proxy entries" one_each
+check "half file: the kernel holds exactly the kept bindings' routes, proxy entries and reverse-tunnel filters" one_each
 [ "$fails" = 0 ]
