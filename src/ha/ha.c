@@ -1273,9 +1273,10 @@ static void ha_restore_load(struct ha *ha)
 		log_error_errno(r, "reading the binding cache file %s failed: %m", bcj_path(ha->bcj));
 	bcache_foreach(ha->bc, expire_foreign, ha);
 	ha->expired_at_start = ha_replay_drop_expired(ha->bc, p.now);
-	log_info("binding cache file %s: %d record(s)%s, %zu binding(s) to restore, %zu expired or off the home links",
+	log_info("binding cache file %s: %d record(s)%s, %zu binding(s) to restore, %zu expired or off the home links "
+		 "(read in %llu ms)",
 		 bcj_path(ha->bcj), r < 0 ? 0 : r, corrupt ? " (corrupt, moved aside)" : "", bcache_count(ha->bc),
-		 ha->expired_at_start);
+		 ha->expired_at_start, (unsigned long long)((now_usec() - p.now) / USEC_PER_MSEC));
 }
 
 /*
@@ -1316,9 +1317,9 @@ static void on_restored(int result, void *userdata)
 	ha->restore = ha_restore_free(ha->restore);
 	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes, %zu proxy entries and "
 		 "%zu reverse-tunnel filters adopted, %zu reinstalled, %zu refused), %zu kernel object(s) of no binding "
-		 "removed",
+		 "removed, %llu ms after start",
 		 ha->restored, st.adopted_routes, st.adopted_proxies, st.adopted_filters, st.installed, st.failed,
-		 st.orphans_removed);
+		 st.orphans_removed, (unsigned long long)((now_usec() - ha->start_time) / USEC_PER_MSEC));
 	if (ha->bcj)
 		ha_persist_compact(ha); /* the file now holds the live set, also after a corrupt one */
 	ha_status_changed(ha);
