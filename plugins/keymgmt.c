@@ -39,6 +39,8 @@ struct km {
 	struct km_list pending, ready;
 	void (*notify)(void *userdata);
 	void *notify_ud;
+	km_ike_moved_fn ike_moved;
+	void *ike_moved_ud;
 	enum km_state state;
 	void (*state_fn)(void *userdata);
 	void *state_ud;
@@ -109,6 +111,12 @@ void km_backend_notify(struct km *km)
 {
 	if (km->notify)
 		km->notify(km->notify_ud);
+}
+
+void km_backend_ike_moved(struct km *km, const struct ike_moved *mv, uint64_t realtime_us)
+{
+	if (km->ike_moved)
+		km->ike_moved(mv, realtime_us, km->ike_moved_ud);
 }
 
 void km_backend_state(struct km *km, enum km_state state)
@@ -342,6 +350,12 @@ void km_set_notify(struct km *km, void (*fn)(void *userdata), void *userdata)
 {
 	km->notify = fn;
 	km->notify_ud = userdata;
+}
+
+void km_set_ike_moved_notify(struct km *km, km_ike_moved_fn fn, void *userdata)
+{
+	km->ike_moved = fn;
+	km->ike_moved_ud = userdata;
 }
 
 void km_print(struct km *km, FILE *out, bool json)

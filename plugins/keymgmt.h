@@ -32,6 +32,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf/conf.h"
@@ -110,4 +111,12 @@ void km_set_state_notify(struct km *km, void (*fn)(void *userdata), void *userda
 bool km_is_up(struct km *km, const struct spd_pair *p);
 /* fn runs from the loop whenever the backend learns that SAs came or went (KM_F_NOTIFY). */
 void km_set_notify(struct km *km, void (*fn)(void *userdata), void *userdata);
+/*
+ * fn runs from the loop when the backend learns that its IKE daemon moved an IKE
+ * SA's endpoints (strongSwan: plugins/ike-event.h), with the CLOCK_REALTIME µs
+ * at which that report arrived (the timeline of a handover, mip6ctl bul / monitor).
+ */
+struct ike_moved;
+typedef void (*km_ike_moved_fn)(const struct ike_moved *mv, uint64_t realtime_us, void *userdata);
+void km_set_ike_moved_notify(struct km *km, km_ike_moved_fn fn, void *userdata);
 void km_print(struct km *km, FILE *out, bool json);

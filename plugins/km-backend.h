@@ -50,5 +50,7 @@ int km_new_with(const struct km_backend_ops *ops, sd_event *e, struct io *io, co
 /* The backend finished call (exactly once). */
 void km_call_complete(struct km_call *call, int error);
 void km_backend_notify(struct km *front);
+/* The IKE daemon reported an IKE SA move (plugins/ike-event.h) that arrived at realtime_us. */
+void km_backend_ike_moved(struct km *front, const struct ike_moved *mv, uint64_t realtime_us);
 /* The backend's connection state changed (enum km_state). */
 void km_backend_state(struct km *front, enum km_state state);

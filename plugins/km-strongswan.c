@@ -39,6 +39,7 @@
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
+#include "ike-event.h"
 #include "ike-sa-table.h"
 #include "ipsec/spd.h"
 #include "km-backend.h"
@@ -111,6 +112,7 @@ struct ss_km {
 	size_t n_pairs;
 	sd_event_source *relist_timer;
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
+	uint64_t ike_moves; /* charon said it moved an IKE SA (ike-event.h) */
 };
 
 /* ---- charon state ------------------------------------------------------------ */
@@ -402,10 +404,34 @@ static void km_list_sas_soon(struct ss_km *ss)
 		km_list_sas(ss);
 }
 
+/*
+ * charon moved an IKE SA (plugins/ike-event.h): the `log` line of its migrate
+ * job, or an `ike-update`. A log event never starts a `list-sas` (that command
+ * makes charon log again).
+ */
+static bool on_ike_event(struct ss_km *ss, const struct vici_msg *ev)
+{
+	uint64_t at = now_realtime_usec();
+	struct ike_moved mv;
+	int r = ike_event_parse(ev, &mv);
+
+	if (r < 0)
+		log_debug("strongswan: a malformed %s event, ignoring", ev->name);
+	else if (r > 0) {
+		ss->ike_moves++;
+		log_debug("strongswan: charon moved an IKE SA (%s, reqid %u)", mv.from_log ? "migrate job" : "ike-update",
+			  mv.reqid);
+		km_backend_ike_moved(ss->front, &mv, at);
+	}
+	return strcmp(ev->name, "log") == 0;
+}
+
 static void on_event(struct vici_client *c, const struct vici_msg *ev, void *userdata)
 {
 	struct ss_km *ss = userdata;
 
+	if (ev->name && (strcmp(ev->name, "log") == 0 || strcmp(ev->name, "ike-update") == 0) && on_ike_event(ss, ev))
+		return;
 	log_debug("strongswan: event %s", ev->name ? ev->name : "?");
 	/* Connected before `swanctl --load-all` (a charon restart): SAs coming up mean connections now. */
 	if (ss->children.n == 0)
@@ -894,6 +920,7 @@ static void ss_print(void *be, FILE *out, bool json)
 		ctl_json_add_u64(o, "migrate_failures", ss->migrate_failures);
 		ctl_json_add_u64(o, "initiations", ss->initiations);
 		ctl_json_add_u64(o, "terminations", ss->terminations);
+		ctl_json_add_u64(o, "ike_moves_reported", ss->ike_moves);
 		ctl_json_add_u64(o, "other_ike_sas", n_other);
 		sas = ctl_json_add_array(o, "ike_sas");
 		for (size_t i = 0; sas && i < ss->sas.n; i++)
@@ -938,7 +965,9 @@ static void remember_pairs(struct ss_km *ss, const struct mip6_config *c)
 
 static int ss_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
 {
-	static const char *const events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+	/* log and ike-update: when charon moved an IKE SA (ike-event.h). */
+	static const char *const events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey", "ike-update",
+					      "log" };
 	struct ss_km *ss = calloc(1, sizeof(*ss));
 	int r;
 

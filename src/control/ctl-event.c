@@ -16,7 +16,7 @@ const char *mip6_event_type_to_string(enum mip6_event_type t)
 		[MIP6_EV_EXPIRE] = "expire",         [MIP6_EV_REMOVE] = "remove",
 		[MIP6_EV_REJECT] = "reject",         [MIP6_EV_MOVEMENT] = "movement",
 		[MIP6_EV_SA_MIGRATE] = "sa-migrate", [MIP6_EV_SA_DROP] = "sa-drop",
-		[MIP6_EV_LOST] = "lost",
+		[MIP6_EV_LOST] = "lost",             [MIP6_EV_IKE_MOVED] = "ike-moved",
 	};
 	return t >= 0 && t < _MIP6_EV_MAX ? names[t] : "?";
 }
@@ -59,6 +59,8 @@ static int format_json(const struct mip6_event *ev, const char *when, char *buf,
 		ctl_json_add_u64(o, "seq", (uint64_t)ev->seq);
 	if (ev->type == MIP6_EV_LOST)
 		ctl_json_add_u64(o, "count", ev->count);
+	if (ev->at_us)
+		ctl_json_add_u64(o, "realtime_us", ev->at_us);
 	s = json_object_to_json_string_ext(o, CTL_JSON_FLAGS);
 	n = s ? snprintf(buf, size, "%s\n", s) : -ENOMEM;
 	json_object_put(o);
@@ -91,6 +93,8 @@ static int format_text(const struct mip6_event *ev, const char *when, char *buf,
 		off += (size_t)snprintf(buf + off, size - off, " seq=%d", (int)ev->seq);
 	if (ev->type == MIP6_EV_LOST && off < size)
 		off += (size_t)snprintf(buf + off, size - off, " count=%llu", (unsigned long long)ev->count);
+	if (ev->at_us && off < size)
+		off += (size_t)snprintf(buf + off, size - off, " realtime_us=%llu", (unsigned long long)ev->at_us);
 	/* The reason last, quoted: it is prose and may hold spaces (never a quote or newline from us). */
 	if (ev->reason && off < size)
 		off += (size_t)snprintf(buf + off, size - off, " reason=\"%s\"", ev->reason);

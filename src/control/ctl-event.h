@@ -19,6 +19,9 @@
  *   sa-drop     the IKE SA terminated for the MN to re-establish from the CoA (K=0),
  *               likewise at the answer
  *   lost        the subscriber's queue was full: count events were dropped
+ *   ike-moved   the IKE daemon reported that it moved an IKE SA (K=1: charon's
+ *               migrate job, plugins/ike-event.h); realtime_us is when that
+ *               report arrived (CLOCK_REALTIME µs), reason names the reqid
  */
 #pragma once
 
@@ -39,6 +42,7 @@ enum mip6_event_type {
 	MIP6_EV_SA_MIGRATE,
 	MIP6_EV_SA_DROP,
 	MIP6_EV_LOST,
+	MIP6_EV_IKE_MOVED,
 	_MIP6_EV_MAX,
 };
 
@@ -51,6 +55,7 @@ struct mip6_event {
 	int64_t lifetime;    /* seconds, -1: none */
 	int32_t seq;         /* -1: none */
 	uint64_t count;      /* MIP6_EV_LOST only */
+	uint64_t at_us;      /* when it happened, CLOCK_REALTIME µs, as "realtime_us"; 0: none */
 };
 
 /* An event with every optional field absent. */

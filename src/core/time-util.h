@@ -17,3 +17,12 @@ static inline usec_t now_usec(void)
 	clock_gettime(MIP6_CLOCK, &ts);
 	return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / 1000;
 }
+
+/* CLOCK_REALTIME in µs: the clock of packet captures and of every namespace (event timelines). */
+static inline usec_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / 1000;
+}

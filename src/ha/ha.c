@@ -45,6 +45,7 @@
 #include "io/io.h"
 #include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
+#include "ike-event.h"
 #include "keymgmt.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
@@ -460,6 +461,22 @@ static void on_km_migrated(int error, void *userdata)
 			ha_persist_put(e->ha, e);
 	}
 	ha_km_event(e, MIP6_EV_SA_MIGRATE, error);
+}
+
+/* charon moved an IKE SA (plugins/ike-event.h): the monitor's ike-moved, stamped when the report came. */
+static void on_ike_moved(const struct ike_moved *mv, uint64_t realtime_us, void *userdata)
+{
+	struct ha *ha = userdata;
+	struct mip6_event ev = MIP6_EVENT_INIT(MIP6_EV_IKE_MOVED);
+	char why[64];
+
+	if (mv->has_hosts)
+		ev.coa = &mv->remote;
+	snprintf(why, sizeof(why), "%s, reqid %u", mv->from_log ? "charon migrate job" : "charon ike-update",
+		 mv->reqid);
+	ev.reason = why;
+	ev.at_us = realtime_us;
+	manager_event(ha->m, &ev);
 }
 
 /* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
@@ -1558,6 +1575,7 @@ static int ha_start(struct manager *m)
 			return log_error_errno(r, "key management %s: %m",
 					       conf_key_management_to_string(c->key_management));
 		manager_set_km(m, ha->km); /* READY=1 waits for it too */
+		km_set_ike_moved_notify(ha->km, on_ike_moved, ha);
 	}
 	ha_load_prefixes(ha);
 	if (ha->n_prefixes == 0)

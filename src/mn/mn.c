@@ -44,6 +44,7 @@
 #include "icmp6/icmp6-socket.h"
 #include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
+#include "ike-event.h"
 #include "keymgmt.h"
 #include "icmp6/ndisc.h"
 #include "io/io.h"
@@ -51,21 +52,13 @@
 #include "mh/mh-codec.h"
 #include "mh/mh-socket.h"
 #include "mn/bul.h"
+#include "mn/handover-record.h"
 #include "mn/mn-dhaad.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
 #include "netlink/nl-kernel.h"
 
 #define MN_TUNNEL_NAME "mip6tnl0"
-#define MN_HISTORY 16
-
-struct mn_handover {
-	usec_t detected;  /* the RA that told of the move */
-	usec_t bu_sent;   /* first BU for the move */
-	usec_t ba_rcvd;   /* accepted BA */
-	uint8_t status;
-	char from[8], to[16];
-};
 
 /* The kernel batch of one move: its completion carries the move's generation. */
 struct mn_batch {
@@ -126,9 +119,11 @@ struct mn {
 	struct spd_sync *spd; /* the SPD entries installed at start, acknowledged as one change */
 	struct mn_km_ticket *tickets;
 
-	struct mn_handover hist[MN_HISTORY];
-	unsigned n_hist;
-	struct mn_handover *cur;
+	/* the recent handovers' timelines (CLOCK_REALTIME); cur: the latest move's */
+	struct ho_ring hist;
+	struct ho_rec *cur;
+	uint64_t bu_tx_rt; /* the last BU handed to the kernel (CLOCK_REALTIME) */
+	bool lower_up; /* the interface's carrier as netlink last said (at start: up, it hears RAs) */
 	uint64_t moves;
 };
 
@@ -139,11 +134,6 @@ static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uin
 	if (memcmp(a, b, full) != 0)
 		return false;
 	return !rest || ((a->s6_addr[full] ^ b->s6_addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
-static double ms_since(usec_t t0, usec_t t1)
-{
-	return t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0.0;
 }
 
 /* ---- the BUL's I/O: timers, MH socket, key manager, events ---------------------------- */
@@ -199,6 +189,8 @@ static int io_send(struct bul_entry *e, const struct mh_msg *bu, void *ud)
 	struct mn *mn = ud;
 	struct mh_tx_info tx = { .src = e->key.hoa, .dst = e->key.peer, .ifindex = mn->ifindex };
 
+	/* The timeline's bu_sent: as the BU goes to the kernel (on one CPU the sender may wait after it). */
+	mn->bu_tx_rt = now_realtime_usec();
 	return io_mh_send(mn->io, bu, &tx);
 }
 
@@ -240,6 +232,8 @@ static int io_km_start(struct bul_entry *e, const struct bul_km_req *req, void *
 
 	if (!mn->km)
 		return -EOPNOTSUPP;
+	if (req->kind == BUL_KM_MOVE && mn->cur && req->gen == bul_table_gen(mn->bul))
+		mn->cur->km_move = true;
 	tk = calloc(1, sizeof(*tk));
 	if (!tk)
 		return -ENOMEM;
@@ -310,16 +304,14 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 	mn_bul_monitor(mn, e, ev);
 	switch (ev) {
 	case BUL_EV_BU_SENT:
-		if (mn->cur && !mn->cur->bu_sent)
-			mn->cur->bu_sent = e->bu_sent;
+		(void)ho_stamp(mn->cur, HO_BU_SENT, mn->bu_tx_rt);
 		return;
 	case BUL_EV_DEREGISTERED:
 		mn_send_home_na(mn);
 		/* fall through */
 	case BUL_EV_REGISTERED:
 		/* The move's first accepted BA (not a later refresh). */
-		if (mn->cur && !mn->cur->ba_rcvd)
-			mn->cur->ba_rcvd = e->ba_time;
+		(void)ho_stamp(mn->cur, HO_BA_RCVD, now_realtime_usec());
 		/* fall through */
 	case BUL_EV_REFUSED:
 		if (mn->cur)
@@ -412,6 +404,8 @@ static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
  */
 static void mn_kernel_done(struct mn *mn, uint64_t gen, int error)
 {
+	if (gen == bul_table_gen(mn->bul))
+		(void)ho_stamp(mn->cur, HO_KERNEL_DONE, now_realtime_usec());
 	if (mn->dhaad && IN6_IS_ADDR_UNSPECIFIED(&mn->ha) && mn->loc == MN_LOC_FOREIGN &&
 	    gen == bul_table_gen(mn->bul)) {
 		(void)mn_dhaad_start(mn->dhaad, &mn->coa);
@@ -492,20 +486,16 @@ static void mn_submit_plan(struct mn *mn, const struct mn_plan *p, uint64_t gen)
 		on_batch_step(0, b);
 }
 
-static struct mn_handover *mn_history_add(struct mn *mn, enum mn_loc to)
+/* The move's record: decided now, on the RA that arrived at ra_t (CLOCK_REALTIME). */
+static struct ho_rec *mn_history_add(struct mn *mn, enum mn_loc to, uint64_t ra_t)
 {
-	struct mn_handover *hv = &mn->hist[mn->n_hist++ % MN_HISTORY];
-
-	memset(hv, 0, sizeof(*hv));
-	hv->detected = now_usec();
-	snprintf(hv->from, sizeof(hv->from), "%s",
-		 mn->loc == MN_LOC_HOME ? "home" : mn->loc == MN_LOC_FOREIGN ? "foreign" : "start");
-	snprintf(hv->to, sizeof(hv->to), "%s", to == MN_LOC_HOME ? "home" : "foreign");
-	return hv;
+	return ho_ring_begin(&mn->hist, mn->loc == MN_LOC_HOME ? "home" : mn->loc == MN_LOC_FOREIGN ? "foreign" : "start",
+			     to == MN_LOC_HOME ? "home" : "foreign", ra_t, now_realtime_usec(), now_usec());
 }
 
 /* A move: the plan from the old location to the new one, one batch, a new BUL generation. */
-static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefix, const struct in6_addr *router)
+static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefix, const struct in6_addr *router,
+		    uint64_t ra_t)
 {
 	struct mn_location from = { .loc = mn->loc, .coa = mn->coa, .router = mn->router };
 	struct mn_location to = { .loc = loc, .router = *router };
@@ -521,7 +511,7 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	if (mn_plan_move(&pc, &from, &to, &plan) < 0)
 		return;
 	mn->moves++;
-	mn->cur = mn_history_add(mn, loc);
+	mn->cur = mn_history_add(mn, loc, ra_t);
 	addr_str(prefix, pr);
 	addr_str(&to.coa, co);
 	{
@@ -612,6 +602,15 @@ static enum mip6_drop mn_on_dhaad_reply(const struct io_nd_msg *msg, const struc
 	return mn_dhaad_input(mn->dhaad, msg->dhaad_rep, info);
 }
 
+/* K=1: charon moved the IKE SA after this move's MIGRATE (plugins/ike-event.h): the timeline's last step. */
+static void on_ike_moved(const struct ike_moved *mv, uint64_t realtime_us, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (mn->cur && mn->cur->km_move && ho_stamp(mn->cur, HO_IKE_MOVED, realtime_us))
+		mn->cur->ike_reqid = mv->reqid;
+}
+
 /* The key manager's view changed: entries whose SAs went while they need them bring them up. */
 static void on_km_notify(void *userdata)
 {
@@ -626,6 +625,7 @@ static enum mip6_drop mn_on_ra(const struct io_nd_msg *msg, const struct icmp6_r
 	struct mn *mn = userdata;
 	const struct ndisc_ra *ra = msg->ra;
 	const struct ndisc_prefix *pick = NULL;
+	uint64_t ra_t = now_realtime_usec();
 
 	if (info->ifindex != mn->ifindex)
 		return DROP_UNEXPECTED;
@@ -648,7 +648,7 @@ static enum mip6_drop mn_on_ra(const struct io_nd_msg *msg, const struct icmp6_r
 			; /* kernel setup still running: the next RA will do */
 		else if (loc != mn->loc || !prefix_equal(&pick->prefix, &mn->prefix, 64) ||
 			 memcmp(&info->src, &mn->router, sizeof(info->src)) != 0)
-			mn_move(mn, loc, &pick->prefix, &info->src);
+			mn_move(mn, loc, &pick->prefix, &info->src, ra_t);
 	}
 	return DROP_NONE;
 }
@@ -682,6 +682,11 @@ static void on_knl_event(const struct knl_event *ev, void *userdata)
 	}
 	if (ev->type != KNL_EVENT_LINK || ev->link.ifindex != mn->ifindex || ev->removed)
 		return;
+	/* The handover timeline starts at a carrier change (src/mn/handover-record.h). */
+	if (mn->lower_up != !!(ev->link.flags & IFF_LOWER_UP)) {
+		mn->lower_up = !mn->lower_up;
+		ho_ring_link(&mn->hist, mn->lower_up, now_realtime_usec());
+	}
 	if ((ev->link.flags & IFF_LOWER_UP) && mn->ready) {
 		log_debug("link %s is up: soliciting a router advertisement", mn->ifname);
 		mn_send_rs(mn);
@@ -834,6 +839,7 @@ static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
 		kbit = c->key_mng_mob_capability && km_has(mn->km, KM_F_MIGRATE);
 		if (km_has(mn->km, KM_F_NOTIFY))
 			km_set_notify(mn->km, on_km_notify, mn);
+		km_set_ike_moved_notify(mn->km, on_ike_moved, mn);
 	}
 	mn_bul_params(c, &bp);
 	r = bul_table_new(&mn_bul_io, mn, &bp, &mn->bul);
@@ -859,6 +865,7 @@ static int mn_start(struct manager *m)
 		return -ENOMEM;
 	m->role_data = mn;
 	mn->m = m;
+	mn->lower_up = true;
 	mn->io = m->io;
 	mn->knl = io_knl(m->io);
 	mn->hoa = hl->hoa.addr;
@@ -1034,20 +1041,6 @@ static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 	return ctl_json_print(out, o);
 }
 
-/* One handover of the history; times in ms relative to its detection, -1.0 when not (yet) seen. */
-static void mn_handover_json(json_object *list, const struct mn_handover *hv)
-{
-	json_object *o = ctl_json_append_object(list);
-
-	ctl_json_add_str(o, "from", hv->from);
-	ctl_json_add_str(o, "to", hv->to);
-	ctl_json_add_ms(o, "detected_ms", (double)hv->detected / 1000.0);
-	ctl_json_add_ms(o, "bu_after_ms", hv->bu_sent ? ms_since(hv->detected, hv->bu_sent) : -1.0);
-	ctl_json_add_ms(o, "ba_after_ms", hv->ba_rcvd ? ms_since(hv->detected, hv->ba_rcvd) : -1.0);
-	ctl_json_add_ms(o, "bu_to_ba_ms", hv->ba_rcvd && hv->bu_sent ? ms_since(hv->bu_sent, hv->ba_rcvd) : -1.0);
-	ctl_json_add_u64(o, "status", hv->status);
-}
-
 static long long bul_left(const struct bul_entry *e, usec_t now)
 {
 	return e->expires > now && e->state == BUL_REGISTERED ? (long long)((e->expires - now) / USEC_PER_SEC) : 0;
@@ -1115,8 +1108,8 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 			mn_bul_entry_json(list, e, now);
 	ctl_json_add_u64(o, "moves", mn->moves);
 	hist = ctl_json_add_array(o, "handovers");
-	for (unsigned i = 0, n = mn->n_hist < MN_HISTORY ? mn->n_hist : MN_HISTORY; i < n; i++)
-		mn_handover_json(hist, &mn->hist[(mn->n_hist - n + i) % MN_HISTORY]);
+	for (size_t i = 0; i < ho_ring_size(&mn->hist); i++)
+		ho_rec_json(hist, ho_ring_get(&mn->hist, i));
 	return ctl_json_print(out, o);
 }
 

@@ -42,6 +42,8 @@
 #include "mn/mn-dhaad.h"
 #include "netlink/nl-kernel.h"
 #include "event-loop.h"
+#include "ike-event.h"
+#include <json-c/json.h>
 
 #define HOA "2001:db8:1::100"
 #define HA_ADDR "2001:db8:1::1"
@@ -76,6 +78,7 @@ static struct {
 	struct in6_addr old_coa[8], coa[8];
 	unsigned n_migrate, n_up, n_renew;
 	bool up;
+	struct km *front;
 } K;
 
 static struct in6_addr A(const char *s)
@@ -140,6 +143,7 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 static int fk_create(struct km *front, sd_event *e, struct io *io, const struct mip6_config *c, void **ret)
 {
 	*ret = &K;
+	K.front = front;
 	km_backend_state(front, KM_STATE_CONNECTED);
 	return 0;
 }
@@ -403,6 +407,89 @@ START_TEST(k1_migrate_then_bu)
 	want = 2;
 	ck_assert(run_until(have_bus, 5000));
 	check_bu(last_bu(), true);
+}
+END_TEST
+
+/* The latest handover's realtime_us object of `mip6ctl --json bul` (the caller puts root). */
+static json_object *last_timeline(json_object **root)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	char *argv[] = { (char *)"bul", NULL };
+	json_object *hs, *rt;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, true, out), 0);
+	fclose(out);
+	*root = json_tokener_parse(buf);
+	free(buf);
+	ck_assert_ptr_nonnull(*root);
+	ck_assert(json_object_object_get_ex(*root, "handovers", &hs));
+	ck_assert_int_gt(json_object_array_length(hs), 0);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(hs, json_object_array_length(hs) - 1),
+					    "realtime_us", &rt));
+	return rt;
+}
+
+static uint64_t step(json_object *rt, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(rt, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+/*
+ * The handover record's stamps are taken where the steps happen, on CLOCK_REALTIME: each one
+ * between the instants the test saw before and after the step, in order; charon's report of
+ * the IKE SA move counts only once this move's MIGRATE started, with the time it arrived.
+ */
+START_TEST(timeline_stamped_where_steps_happen)
+{
+	struct ike_moved mv = { .reqid = 1000000001, .from_log = true };
+	uint64_t t0, t1, t2, t3, t4;
+	json_object *root, *rt;
+
+	km_backend_ike_moved(K.front, &mv, now_realtime_usec()); /* before any move: no record to stamp */
+	t0 = now_realtime_usec();
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_migrates, 5000));
+	t1 = now_realtime_usec();
+	km_backend_ike_moved(K.front, &mv, t1 + 7);
+	migrate_done(0, 0);
+	ck_assert(run_until(have_bus, 5000));
+	t2 = now_realtime_usec();
+	km_backend_ike_moved(K.front, &mv, t2 + 9); /* a second report: the first one stays */
+	send_ba(0, true);
+	t3 = now_realtime_usec();
+	rt = last_timeline(&root);
+	ck_assert_uint_ge(step(rt, "ra"), t0);
+	ck_assert_uint_ge(step(rt, "decided"), step(rt, "ra"));
+	ck_assert_uint_ge(step(rt, "kernel_done"), step(rt, "decided"));
+	ck_assert_uint_le(step(rt, "kernel_done"), t1);
+	ck_assert_uint_eq(step(rt, "ike_moved"), t1 + 7);
+	ck_assert_uint_ge(step(rt, "bu_sent"), t1);
+	ck_assert_uint_le(step(rt, "bu_sent"), t2);
+	ck_assert_uint_ge(step(rt, "ba_rcvd"), t2);
+	ck_assert_uint_le(step(rt, "ba_rcvd"), t3);
+	ck_assert_uint_eq(step(rt, "link_down"), 0); /* the move came without a link change */
+	json_object_put(root);
+
+	/* The next move: a report before its MIGRATE started is not its IKE SA move. */
+	send_ra("2001:db8:3::");
+	km_backend_ike_moved(K.front, &mv, now_realtime_usec());
+	want = 2;
+	ck_assert(run_until(have_migrates, 5000));
+	rt = last_timeline(&root);
+	ck_assert_uint_gt(step(rt, "decided"), t3);
+	ck_assert_uint_eq(step(rt, "ike_moved"), 0);
+	t4 = now_realtime_usec();
+	km_backend_ike_moved(K.front, &mv, t4);
+	json_object_put(root);
+	rt = last_timeline(&root);
+	ck_assert_uint_eq(step(rt, "ike_moved"), t4);
+	json_object_put(root);
 }
 END_TEST
 
@@ -757,6 +844,7 @@ int main(void)
 	tcase_add_test(tc, k1_migrate_then_bu);
 	tcase_add_test(tc, k0_ba_renews);
 	tcase_add_test(tc, two_quick_moves);
+	tcase_add_test(tc, timeline_stamped_where_steps_happen);
 	tcase_add_test(tc, spd_flush_repaired);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dhaad");

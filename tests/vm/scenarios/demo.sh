@@ -7,8 +7,13 @@
 # HA and MN. The MN moves home -> foreign1 -> foreign2 -> home while the CN pings its home
 # address; mip6d protects the signalling with the IKEv2/ESP SAs charon negotiated and moves
 # the IKE SA with the care-of address (XFRM MIGRATE + KMADDRESS). Prints a timeline of each
-# handover (movement detected, BU sent, BA received, IKE SA moved, first packet through) and
-# a final state table. Fails if any handover does not complete.
+# handover from events, all on CLOCK_REALTIME (tests/vm/lib/timeline.py): the MN's record
+# (netlink link change, RA, movement decided, kernel done, BU, BA, the MN's charon moving
+# the IKE SA), the HA's `mip6ctl monitor` (its charon moving the IKE SA) and a capture on
+# the MN (the first ping through the new path); then a final state table. Fails if any
+# handover does not complete or a step of its timeline was not seen.
+# Knobs (tests/bench/handover.sh): DEMO_ROUNDS (1: home -> f1 -> f2 -> home once),
+# DEMO_RETRANS_MS (the home link's RetransTimer, 100).
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -19,11 +24,12 @@
 
 fails=0
 say() { printf '%s\n' "$*"; }
-ms() { echo $((($2 - $1) / 1000)); }
+ROUNDS=${DEMO_ROUNDS:-1}
+RETRANS_MS=${DEMO_RETRANS_MS:-100}
 
 say "== topology: home link $HOME_PREFIX (HA $HA_ADDR), foreign1 $F1_PREFIX, foreign2 $F2_PREFIX, CN $CN_ADDR"
 topo_setup || exit 1
-topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=100"
+topo_sysctl "$NS_HA" "net.ipv6.neigh.$HA_IF.retrans_time_ms=$RETRANS_MS"
 charon_start "$NS_HA" ha "$TOP/swanctl/ha" || exit 1
 charon_start "$NS_MN" mn "$TOP/swanctl/mn" || exit 1
 say "== charon (strongSwan) running beside HA and MN, shipped swanctl configuration loaded"
@@ -57,6 +63,17 @@ topo_bg "$NS_CN" ping ping -6 -D -n -i 0.05 -W 1 "$MN_HOA"
 wait_for 10 grep -q 'bytes from' "$TOPO_DIR/ping.log" || { say "!! the CN cannot reach the HoA"; exit 1; }
 say "== the CN pings $MN_HOA every 50 ms"
 
+# The HA's events (ike-moved: its charon moved the IKE SA) and every packet on the MN's link,
+# both stamped on CLOCK_REALTIME like the MN's record.
+topo_bg "$NS_HA" mon-ha "$MIP6CTL" -s /run/mip6-ha.ctl --json monitor
+topo_bg "$NS_MN" cap-mn tcpdump --immediate-mode -i "$MN_IF" -U -l -n -tt ip6
+wait_for 5 sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json counters | grep -q '\"monitor\":{\"subscribers\":1'" ||
+	{ say "!! mip6ctl monitor did not subscribe on the HA"; exit 1; }
+wait_for 5 grep -q 'listening on' "$TOPO_DIR/cap-mn.log" || { say "!! tcpdump did not start on the MN"; exit 1; }
+RA_INT="RAs every ${TOPO_RA_MIN}-${TOPO_RA_MAX} s"
+RETRANS="home link RetransTimer $(ip netns exec "$NS_HA" sysctl -n "net.ipv6.neigh.$HA_IF.retrans_time_ms") ms"
+say "== settings: $RA_INT, $RETRANS (the HA's DAD for the HoA, RFC 6275 §10.4.1)"
+
 # After the move the pings stop, then come back through the new path: the reply that ends the
 # longest silence in the 10 s after the move, and that silence, as "END_US GAP_MS".
 outage_after() {
@@ -65,49 +82,51 @@ outage_after() {
 		prev = us }
 		END { if (best) printf "%.0f %d\n", end, best / 1000 }' "$TOPO_DIR/ping.log"
 }
-ike_at() {
-	charon_swanctl mn --list-sas --raw 2>/dev/null | grep -q "local-host=$1 " &&
-		charon_swanctl ha --list-sas --raw 2>/dev/null | grep -q "remote-host=$1 "
-}
-bul_is() { mip6_json mn bul | grep -q "$1"; }
+# The move's record is complete: BA accepted and the IKE SA moved by the MN's charon.
+record_done() { mip6_json mn bul | "$PY" -c 'import json, sys
+t = int(sys.argv[1])
+hs = [h for h in json.load(sys.stdin)["handovers"] if h.get("realtime_us", {}).get("decided", 0) > t]
+sys.exit(not (hs and "ba_rcvd" in hs[0]["realtime_us"] and "ike_moved" in hs[0]["realtime_us"]))' "$1"; }
+ha_ike_after() { grep '"event":"ike-moved"' "$TOPO_DIR/mon-ha.log" 2>/dev/null | "$PY" -c 'import json, sys
+sys.exit(not any(json.loads(l).get("realtime_us", 0) > int(sys.argv[1]) for l in sys.stdin))' "$1"; }
+packet_after() { "$PY" "$TOP/tests/vm/lib/timeline.py" "$TOPO_DIR/bul.json" "$TOPO_DIR/mon-ha.log" \
+	"$TOPO_DIR/cap-mn.log" "$1" "$2" "$3" "$MN_HOA" "$CN_ADDR" >/dev/null; }
 
 declare -a ROWS
 handover() { # handover LINK COA
-	local link=$1 coa=$2 from=$MN_LINK t0 t_ike t_pkt gap hv det bu ba
+	local link=$1 coa=$2 from=$MN_LINK t0 gap to=foreign
 	t0=$(now_us)
 	move_mn "$link" || return 1
 	if [ "$link" = home ]; then
 		wait_for 20 bul_is '"location":"home","entries":\[{[^]]*"state":"none"' || { say "!! no deregistration"; fails=$((fails + 1)); }
-		coa=$MN_HOA
+		coa=$MN_HOA to=home
 	else
 		wait_for 20 bul_is "\"coa\":\"$coa\",\"state\":\"registered\"" || { say "!! no registration from $coa"; fails=$((fails + 1)); }
 	fi
-	if wait_for 20 ike_at "$coa"; then t_ike=$(now_us); else t_ike=; fails=$((fails + 1)); fi
+	wait_for 10 record_done "$t0" || say "!! the MN's record of the move is incomplete"
+	wait_for 10 ha_ike_after "$t0" || say "!! the HA reported no IKE SA move"
 	# Traffic resumed: a reply stamped after the move returned (t0, before it, times the gap).
 	wait_for 20 replies_after "$MOVED_US" || { say "!! no ping reply after the move"; fails=$((fails + 1)); }
-	read -r t_pkt gap <<<"$(outage_after "$t0")"
-	# The MN's own record of the handover: detected, BU and BA relative to detection.
-	hv=$(mip6_json mn bul | grep -o '"handovers":\[.*' | grep -o '{[^}]*}' | tail -1)
-	det=$(sed -n 's/.*"detected_ms":\([0-9.]*\).*/\1/p' <<<"$hv")
-	bu=$(sed -n 's/.*"bu_after_ms":\([0-9.-]*\).*/\1/p' <<<"$hv")
-	ba=$(sed -n 's/.*"ba_after_ms":\([0-9.-]*\).*/\1/p' <<<"$hv")
+	mip6_json mn bul >"$TOPO_DIR/bul.json"
+	wait_for 5 packet_after "$t0" "$to" "$coa" || true
+	read -r _ gap <<<"$(outage_after "$t0")"
 	say ""
-	say "-- handover $from -> $link (care-of address $coa)"
-	say "   +0 ms        link moved (carrier down, re-attached, up)"
-	# detected_ms is on the MN's clock (CLOCK_BOOTTIME): show the others relative to it.
-	say "   movement detected, then BU sent +${bu%.*} ms and BA received +${ba%.*} ms after detection"
-	[ -n "$t_ike" ] && say "   +$(ms "$t0" "$t_ike") ms    both charons show the IKE SA on $coa (polled)"
-	[ -n "$t_pkt" ] && say "   +$(ms "$t0" "$t_pkt") ms    first ping reply through the new path (CN -> HA -> tunnel -> MN), after a ${gap} ms gap"
-	ROWS+=("$(printf '%-9s -> %-9s %-26s BU->BA %6s ms   ping gap %5s ms' "$from" "$link" "$coa" "$(awk -v a="$ba" -v b="$bu" 'BEGIN { printf "%.1f", a - b }')" "${gap:-?}")")
-	: "$det"
+	say "-- handover $from -> $link (care-of address $coa; $RA_INT, $RETRANS)"
+	"$PY" "$TOP/tests/vm/lib/timeline.py" "$TOPO_DIR/bul.json" "$TOPO_DIR/mon-ha.log" "$TOPO_DIR/cap-mn.log" \
+		"$t0" "$to" "$coa" "$MN_HOA" "$CN_ADDR" >"$TOPO_DIR/tl.out" || fails=$((fails + 1))
+	grep -v '^TIMELINE' "$TOPO_DIR/tl.out"
+	say "   ping gap at the CN: ${gap:-?} ms (its -D stamps)"
+	ROWS+=("$(grep '^TIMELINE' "$TOPO_DIR/tl.out") from_link=$from to_link=$link ping_gap=${gap:--}")
 }
 
-handover foreign1 "$MN_COA_F1"
-handover foreign2 "$MN_COA_F2"
-handover home ""
+for _ in $(seq "$ROUNDS"); do
+	handover foreign1 "$MN_COA_F1"
+	handover foreign2 "$MN_COA_F2"
+	handover home ""
+done
 
 say ""
-say "== summary"
+say "== summary (ms after the link change; $RA_INT, $RETRANS)"
 for r in "${ROWS[@]}"; do say "   $r"; done
 say ""
 say "== final state"
