@@ -82,15 +82,29 @@ outage_after() {
 		prev = us }
 		END { if (best) printf "%.0f %d\n", end, best / 1000 }' "$TOPO_DIR/ping.log"
 }
-# The move's record is complete: BA accepted and the IKE SA moved by the MN's charon.
-record_done() { mip6_json mn bul | "$PY" -c 'import json, sys
-t = int(sys.argv[1])
-hs = [h for h in json.load(sys.stdin)["handovers"] if h.get("realtime_us", {}).get("decided", 0) > t]
-sys.exit(not (hs and "ba_rcvd" in hs[0]["realtime_us"] and "ike_moved" in hs[0]["realtime_us"]))' "$1"; }
-ha_ike_after() { grep '"event":"ike-moved"' "$TOPO_DIR/mon-ha.log" 2>/dev/null | "$PY" -c 'import json, sys
-sys.exit(not any(json.loads(l).get("realtime_us", 0) > int(sys.argv[1]) for l in sys.stdin))' "$1"; }
-packet_after() { "$PY" "$TOP/tests/vm/lib/timeline.py" "$TOPO_DIR/bul.json" "$TOPO_DIR/mon-ha.log" \
-	"$TOPO_DIR/cap-mn.log" "$1" "$2" "$3" "$MN_HOA" "$CN_ADDR" >/dev/null; }
+# The polls below are bash, grep and awk (a python3 start costs about a second under TCG).
+# The MN's latest record was decided after T_US and has its BA and its charon's report.
+record_done() {
+	local last
+	last=$(mip6_json mn bul) || return 1
+	last=${last##*\"realtime_us\":\{}
+	last=${last%%\}*}
+	[[ $last =~ \"decided\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt "$1" ] &&
+		[[ $last == *'"ba_rcvd":'* && $last == *'"ike_moved":'* ]]
+}
+# The HA's monitor told of its charon moving an IKE SA after T_US.
+ha_ike_after() {
+	sed -n 's/.*"event":"ike-moved".*"realtime_us":\([0-9]*\).*/\1/p' "$TOPO_DIR/mon-ha.log" 2>/dev/null |
+		awk -v t="$1" '$1 > t { f = 1 } END { exit !f }'
+}
+# The capture on the MN holds, after T_US, an echo request from the CN to the HoA through the
+# new path: tunnelled from the HA to COA, or at home (TO=home) straight to the HoA.
+packet_after() { # T_US COA TO
+	awk -v t="$1" -v coa="$2:" -v to="$3" -v cn="$CN_ADDR" -v hoa="$MN_HOA:" '/echo request/ {
+		split($1, a, "."); us = a[1] * 1000000 + substr(a[2] "000000", 1, 6)
+		if (us > t && (to == "home" ? $3 == cn && $5 == hoa : $5 == coa && $7 == cn && $9 == hoa)) { f = 1; exit } }
+		END { exit !f }' "$TOPO_DIR/cap-mn.log"
+}
 
 declare -a ROWS
 handover() { # handover LINK COA
@@ -107,8 +121,8 @@ handover() { # handover LINK COA
 	wait_for 10 ha_ike_after "$t0" || say "!! the HA reported no IKE SA move"
 	# Traffic resumed: a reply stamped after the move returned (t0, before it, times the gap).
 	wait_for 20 replies_after "$MOVED_US" || { say "!! no ping reply after the move"; fails=$((fails + 1)); }
+	wait_for 5 packet_after "$t0" "$coa" "$to" || true
 	mip6_json mn bul >"$TOPO_DIR/bul.json"
-	wait_for 5 packet_after "$t0" "$to" "$coa" || true
 	read -r _ gap <<<"$(outage_after "$t0")"
 	say ""
 	say "-- handover $from -> $link (care-of address $coa; $RA_INT, $RETRANS)"
