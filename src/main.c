@@ -9,6 +9,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "cn/cn.h"
 #include "conf/conf.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -161,8 +162,8 @@ int main(int argc, char *argv[])
 		m->role = &mn_role_ops;
 		break;
 	default:
-		/* Correspondent node: route optimisation is not implemented yet; the daemon idles. */
-		log_notice("NodeConfig CN: no route optimisation yet, mip6d only answers on its control socket");
+		/* Correspondent node: return routability and the binding cache; no RO data path yet (cn/cn.h). */
+		m->role = &cn_role_ops;
 		break;
 	}
 	r = manager_start(m);

@@ -71,6 +71,8 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_NOT_SERVED] = "not-served",
 		[DROP_ND_SOCKET_OVERFLOW] = "nd-socket-overflow",
 		[DROP_REG_BACKLOG] = "new-registration-backlog",
+		[DROP_RR_HAO] = "test-init-with-hao",
+		[DROP_RR_AUTH] = "bu-authorization",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }

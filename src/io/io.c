@@ -477,6 +477,7 @@ static void count_overflow(struct io *io, enum mip6_drop d, uint32_t *last, bool
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
 {
 	struct mh_msg msg;
+	struct mh_rx_info rx_bytes;
 	struct mh_parse_error err = { 0 };
 	const struct io_mh_handler *h;
 	char s[INET6_ADDRSTRLEN];
@@ -508,7 +509,10 @@ void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_
 	io->counters->mh_in[msg.type]++;
 	if (msg.type == MH_TYPE_BA)
 		io->counters->ba_status_in[msg.ba.status]++;
-	count_drop(io, h->fn(&msg, rx, h->userdata));
+	rx_bytes = *rx;
+	rx_bytes.mh = buf;
+	rx_bytes.mh_len = len;
+	count_drop(io, h->fn(&msg, &rx_bytes, h->userdata));
 }
 
 static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)

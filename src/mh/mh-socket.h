@@ -48,6 +48,13 @@ struct mh_rx_info {
 	uint16_t ext_len;
 	uint8_t ext_first;
 	bool ext_overflow;
+	/*
+	 * Set by the I/O module for a handler (src/io): the Mobility Header as
+	 * received, valid during the call (a CN verifies a BU's authenticator
+	 * over these octets, RFC 6275 §6.2.7). NULL from the socket.
+	 */
+	const uint8_t *mh;
+	size_t mh_len;
 };
 
 struct mh_tx_info {

@@ -202,8 +202,12 @@ static void check_ctl_json(void)
 	o = ctl_json(sock, "reload", 0, "reloaded");
 	ck_assert(json_object_object_get_ex(o, "reloaded", &v) && json_object_get_boolean(v));
 	json_object_put(o);
+	/* A CN's binding cache (return routability; empty here). */
+	o = ctl_json(sock, "bc", 0, "bindings");
+	ck_assert(json_object_object_get_ex(o, "count", &v) && json_object_get_int(v) == 0);
+	json_object_put(o);
 	/* The daemon's refusals: an unknown command, role commands a CN does not have. */
-	static const char *const refused[] = { "no-such-command", "bc", "bul", "hal", "prefixes", "ipsec", "bc\\\"x",
+	static const char *const refused[] = { "no-such-command", "bul", "hal", "prefixes", "ipsec", "bc\\\"x",
 					       "$(printf 'x\\377y')" };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		o = ctl_json(sock, refused[i], 1, "error");

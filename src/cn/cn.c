@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <linux/xfrm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn/cn-bcache.h"
+#include "cn/cn-policy.h"
+#include "cn/cn.h"
+#include "cn/rr-keygen.h"
+#include "conf/conf.h"
+#include "control/ctl-json.h"
+#include "core/addr-util.h"
+#include "core/log.h"
+#include "core/ratelimit.h"
+#include "io/io.h"
+#include "mh/mh-util.h"
+#include "netlink/nl-kernel.h"
+
+enum cn_setup {
+	CN_SETUP_HAO_STATE,
+	CN_SETUP_HAO_POLICY,
+	CN_SETUP_DONE,
+};
+
+struct cn {
+	struct manager *m;
+	struct io *io;
+	struct knl *knl;
+	struct rr_keygen *kg;
+	struct cn_bcache *bc;
+	struct ratelimit log_rl; /* RejectedBuLogPerSec */
+	enum cn_setup setup;
+	bool ready;
+	bool no_hao; /* the kernel has no `hao` XFRM type: nothing to install or remove */
+	unsigned shutdown_pending;
+	uint64_t hot_sent, cot_sent;
+};
+
+static struct cn_test_hooks hooks;
+
+void cn_set_test_hooks(const struct cn_test_hooks *h)
+{
+	hooks = h ? *h : (struct cn_test_hooks){ 0 };
+}
+
+static usec_t cn_now(void)
+{
+	return hooks.now ? hooks.now(hooks.userdata) : now_usec();
+}
+
+/* ---- return routability: HoTI -> HoT, CoTI -> CoT (§9.4) ---------------------- */
+
+/* §9.4.1-9.4.4: no Home Address option; the token of the source address; the test to it. */
+static enum mip6_drop cn_on_test_init(struct cn *cn, const struct mh_msg *msg, const struct mh_rx_info *rx,
+				      bool home)
+{
+	struct mh_msg t = { .type = home ? MH_TYPE_HOT : MH_TYPE_COT };
+	struct mh_tx_info tx = { .src = rx->dst, .dst = rx->src };
+	int r;
+
+	/* §9.4.1, §9.4.2: "MUST NOT include a Home Address destination option" (silently ignored). */
+	if (rx->has_hao)
+		return DROP_RR_HAO;
+	if (IN6_IS_ADDR_MULTICAST(&rx->dst) || IN6_IS_ADDR_UNSPECIFIED(&rx->src) || IN6_IS_ADDR_MULTICAST(&rx->src))
+		return DROP_BAD_ADDRESS;
+	/* The cookie is echoed (§6.1.5, §6.1.6); the HoTI's and CoTI's cookie share one layout. */
+	memcpy(t.hot.cookie, home ? msg->hoti.cookie : msg->coti.cookie, MH_COOKIE_LEN);
+	r = rr_keygen_token_now(cn->kg, cn_now(), &rx->src, home ? RR_HOME : RR_CAREOF, &t.hot.nonce_index,
+				t.hot.keygen_token);
+	if (r < 0) {
+		log_warning_errno(r, "no nonce for a return routability test: %m");
+		return DROP_OTHER;
+	}
+	r = io_mh_send(cn->io, &t, &tx);
+	if (r < 0)
+		log_debug_errno(r, "%s not sent: %m", home ? "HoT" : "CoT");
+	else if (home)
+		cn->hot_sent++;
+	else
+		cn->cot_sent++;
+	return DROP_NONE;
+}
+
+static enum mip6_drop cn_on_hoti(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	return cn_on_test_init(userdata, msg, rx, true);
+}
+
+static enum mip6_drop cn_on_coti(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	return cn_on_test_init(userdata, msg, rx, false);
+}
+
+/* ---- binding cache entries ---------------------------------------------------------- */
+
+static void bce_release(struct cn_bce *e, void *ud)
+{
+	(void)ud;
+	e->timer = sd_event_source_disable_unref(e->timer);
+}
+
+static void cn_entry_gone(struct cn *cn, struct cn_bce *e)
+{
+	bce_release(e, cn);
+	cn_bcache_remove(cn->bc, e);
+}
+
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The entry's timer at e->expires of the role's clock (relative, so a test clock works too). */
+static void bce_arm(struct cn *cn, struct cn_bce *e)
+{
+	usec_t now = cn_now(), in = e->expires > now ? e->expires - now : 0;
+	int r;
+
+	e->owner = cn;
+
+	if (e->timer) {
+		r = sd_event_source_set_time(e->timer, now_usec() + in);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(e->timer, SD_EVENT_ONESHOT);
+	} else
+		r = sd_event_add_time(cn->m->event, (sd_event_source **)&e->timer, MIP6_CLOCK, now_usec() + in,
+				      USEC_PER_SEC / 10, on_bce_timer, cn);
+	if (r >= 0 && e->timer)
+		(void)sd_event_source_set_userdata(e->timer, e);
+	if (r < 0)
+		log_warning_errno(r, "binding cache timer: %m (the entry is removed when next looked up)");
+}
+
+/* A VALID entry whose lifetime ended becomes DELETED (§9.6: "MUST be deleted"), a DELETED one goes. */
+static void bce_expire(struct cn *cn, struct cn_bce *e)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (e->state == CN_BCE_DELETED) {
+		cn_entry_gone(cn, e);
+		return;
+	}
+	log_info("correspondent binding for %s expired", addr_str(&e->hoa, h));
+	cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+	e->expires = e->expires + RR_MAX_NONCE_LIFETIME_USEC;
+	bce_arm(cn, e);
+	manager_notify_status(cn->m);
+}
+
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct cn_bce *e = userdata;
+	struct cn *cn = e->owner;
+
+	(void)s;
+	(void)usec;
+	if (e->expires <= cn_now())
+		bce_expire(cn, e);
+	else
+		bce_arm(cn, e); /* a test clock behind the real one */
+	return 0;
+}
+
+/* The entry of hoa as it is now: one whose time is over is expired first (a test clock, a late timer). */
+static struct cn_bce *cn_lookup(struct cn *cn, const struct in6_addr *hoa)
+{
+	struct cn_bce *e;
+
+	while ((e = cn_bcache_lookup(cn->bc, hoa)) && e->expires <= cn_now())
+		bce_expire(cn, e);
+	return e;
+}
+
+/* ---- Binding Updates (§9.5) ------------------------------------------------------- */
+
+/*
+ * The BA (§6.1.8, §9.5.4) to the BU's source on the wire, with a type 2 routing
+ * header holding the HoA when the BU came with a Home Address option; with the
+ * Binding Authorization Data option computed with Kbm when d->ba_auth (§6.2.7:
+ * over care-of address | correspondent | the BA up to the Authenticator).
+ */
+static void cn_send_ba(struct cn *cn, const struct cn_bu_in *in, const struct mh_rx_info *rx,
+		       const struct cn_decision *d)
+{
+	struct mh_msg ba = { .type = MH_TYPE_BA };
+	struct mh_tx_info tx = { .src = in->cn, .dst = in->src, .rh2 = rx->has_hao ? &in->hoa : NULL };
+	uint8_t buf[MH_LEN_MAX];
+	size_t len;
+	int r;
+
+	ba.ba.status = d->status;
+	ba.ba.seq = d->ba_seq;
+	ba.ba.lifetime = d->lifetime;
+	if (d->ba_auth) {
+		ba.opts.present = MH_OPT_BIT(MH_OPT_AUTH);
+		r = mh_build(&ba, buf, sizeof(buf), &len);
+		if (r >= 0)
+			r = rr_authenticator(d->kbm, &d->auth_coa, &in->cn, buf, len - MH_BAD_LEN, ba.opts.auth);
+		if (r < 0) {
+			log_warning_errno(r, "BA not built: %m");
+			return;
+		}
+	}
+	r = io_mh_send(cn->io, &ba, &tx);
+	if (r < 0)
+		log_debug_errno(r, "BA not sent: %m");
+}
+
+static void cn_log_refused(struct cn *cn, const struct cn_bu_in *in, const struct cn_decision *d)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], more[64] = "";
+	uint64_t missed = cn->log_rl.suppressed;
+
+	cn->log_rl.per_sec = cn->m->config->rejected_bu_log_per_sec;
+	if (!ratelimit_allow(&cn->log_rl, now_usec())) {
+		cn->m->counters.log_suppressed++;
+		return;
+	}
+	cn->log_rl.suppressed = 0;
+	if (missed)
+		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
+	if (d->action == CN_DISCARD)
+		log_notice("BU for %s from %s discarded: %s%s", addr_str(&in->hoa, h), addr_str(&in->src, c),
+			   d->reason, more);
+	else
+		log_notice("BU for %s from %s refused: status %u (%s)%s", addr_str(&in->hoa, h),
+			   addr_str(&in->src, c), d->status, d->reason, more);
+}
+
+/* §9.5.2: create or refresh; 130 when the cache is full ("SHOULD return ... 130"). */
+static void cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e, struct cn_decision *d)
+{
+	usec_t now = in->now;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	int r;
+
+	if (!e) {
+		r = cn_bcache_add(cn->bc, &in->hoa, bce_release, cn, &e);
+		if (r < 0) {
+			d->action = CN_REJECT;
+			d->status = MH_BA_INSUFFICIENT_RESOURCES;
+			d->lifetime = 0;
+			d->send_ba = true; /* §9.5.4 */
+			d->reason = "binding cache full";
+			cn_log_refused(cn, in, d);
+			return;
+		}
+		e->created = now;
+		log_info("correspondent binding for %s: care-of address %s, %u s", addr_str(&in->hoa, h),
+			 addr_str(&d->coa, c), mh_lifetime_from_units(d->lifetime));
+	} else if (e->state == CN_BCE_DELETED) {
+		cn_bcache_set_state(cn->bc, e, CN_BCE_VALID);
+		e->created = now;
+	}
+	e->coa = d->coa;
+	e->cn_addr = in->cn;
+	e->seq = in->msg->bu.seq;
+	e->lifetime = d->lifetime;
+	e->home_nonce_index = in->msg->opts.home_nonce_index;
+	e->careof_nonce_index = in->msg->opts.careof_nonce_index;
+	e->refreshed = now;
+	e->expires = now + (usec_t)mh_lifetime_from_units(d->lifetime) * USEC_PER_SEC;
+	bce_arm(cn, e);
+}
+
+/* §9.5.3: "Any existing binding ... MUST be deleted"; the sequence number is remembered (cn-bcache.h). */
+static void cn_delete(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (!e)
+		return; /* "MUST NOT be created" */
+	if (e->state == CN_BCE_VALID) {
+		log_info("correspondent binding for %s deleted by its mobile node", addr_str(&in->hoa, h));
+		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+	}
+	e->seq = in->msg->bu.seq;
+	e->lifetime = 0;
+	e->refreshed = in->now;
+	e->expires = in->now + RR_MAX_NONCE_LIFETIME_USEC;
+	bce_arm(cn, e);
+}
+
+static enum mip6_drop cn_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	struct cn *cn = userdata;
+	struct cn_bu_in in = { .msg = msg, .raw = rx->mh, .raw_len = rx->mh_len, .hoa = rx->src,
+			       .src = rx->has_hao ? rx->hao : rx->src, .cn = rx->dst, .now = cn_now() };
+	struct cn_decision d;
+	struct cn_bce *e;
+
+	if (!rx->mh)
+		return DROP_OTHER;
+	e = cn_lookup(cn, &in.hoa);
+	in.entry = e;
+	cn_bu_decide(&in, cn->kg, &d);
+	switch (d.action) {
+	case CN_DISCARD:
+		cn_log_refused(cn, &in, &d);
+		return d.drop;
+	case CN_REJECT:
+		cn_log_refused(cn, &in, &d);
+		break;
+	case CN_CACHE:
+		cn_cache(cn, &in, e, &d);
+		break;
+	case CN_DELETE:
+		cn_delete(cn, &in, e);
+		break;
+	}
+	/* §9.5.4: a BA only to a unicast source. */
+	if (d.send_ba && !IN6_IS_ADDR_MULTICAST(&in.src))
+		cn_send_ba(cn, &in, rx, &d);
+	OPENSSL_cleanse(d.kbm, sizeof(d.kbm));
+	manager_notify_status(cn->m);
+	return DROP_NONE;
+}
+
+/* ---- kernel setup: BUs with a Home Address option reach the MH socket -------------- */
+
+static const char *const cn_setup_waits[] = {
+	[CN_SETUP_HAO_STATE] = "the Home Address option state",
+	[CN_SETUP_HAO_POLICY] = "the Mobility Header policy",
+	[CN_SETUP_DONE] = "nothing",
+};
+
+/* A wildcard-receive HAO state: the kernel processes a Home Address option (RFC 6275 §9.3.1). */
+static void cn_hao_state(struct knl_xfrm_state *s)
+{
+	*s = (struct knl_xfrm_state){ .proto = IPPROTO_DSTOPTS, .mode = XFRM_MODE_ROUTEOPTIMIZATION,
+				      .flags = XFRM_STATE_WILDRECV };
+	s->sel.type = KNL_XFRM_TYPE_ANY;
+}
+
+/* The inbound MH policy whose optional RO template lets MH messages with a HAO through. */
+static void cn_hao_policy(struct knl_xfrm_policy *p)
+{
+	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_IN, .priority = 2, .n_tmpl = 1 };
+	p->sel.proto = IPPROTO_MH;
+	p->sel.type = KNL_XFRM_TYPE_ANY;
+	p->tmpl[0].proto = IPPROTO_DSTOPTS;
+	p->tmpl[0].mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	p->tmpl[0].optional = true;
+}
+
+static void on_cn_setup(int result, void *userdata);
+
+static void cn_setup_next(struct cn *cn)
+{
+	struct knl_xfrm_state s;
+	struct knl_xfrm_policy p;
+	int r = 0;
+
+	switch (cn->setup) {
+	case CN_SETUP_HAO_STATE:
+		cn_hao_state(&s);
+		r = knl_xfrm_state(cn->knl, KNL_OP_REPLACE, &s, cn, on_cn_setup, cn);
+		break;
+	case CN_SETUP_HAO_POLICY:
+		cn_hao_policy(&p);
+		r = knl_xfrm_policy(cn->knl, KNL_OP_REPLACE, &p, cn, on_cn_setup, cn);
+		break;
+	case CN_SETUP_DONE:
+		cn->ready = true;
+		log_info("correspondent node ready: return routability answered, nonce index %u",
+			 rr_keygen_current_index(cn->kg));
+		manager_ready(cn->m);
+		return;
+	}
+	if (r < 0) {
+		log_error_errno(r, "correspondent node kernel setup failed at step %d: %m", cn->setup);
+		sd_event_exit(cn->m->event, r);
+	}
+}
+
+static void on_cn_setup(int result, void *userdata)
+{
+	struct cn *cn = userdata;
+
+	if (result == -EPROTONOSUPPORT && cn->setup == CN_SETUP_HAO_STATE) {
+		/* No Mobile IPv6 in the kernel (CONFIG_IPV6_MIP6): the RR still works, BUs from away cannot arrive. */
+		log_warning("the kernel has no Home Address option support (no `hao` XFRM type, CONFIG_IPV6_MIP6): "
+			    "HoTI and CoTI are answered, but a Binding Update with a Home Address option never "
+			    "reaches mip6d");
+		cn->no_hao = true;
+		cn->setup = CN_SETUP_DONE;
+		cn_setup_next(cn);
+		return;
+	}
+	if (result < 0) {
+		log_error_errno(result, "correspondent node kernel setup failed: %s: %m (%s)",
+				cn_setup_waits[cn->setup], knl_extack(cn->knl) ? knl_extack(cn->knl) : "no detail");
+		sd_event_exit(cn->m->event, result);
+		return;
+	}
+	cn->setup++;
+	manager_notify_status(cn->m);
+	cn_setup_next(cn);
+}
+
+/* ---- role seam ---------------------------------------------------------------------- */
+
+static void cn_register(struct cn *cn, bool on)
+{
+	(void)io_mh_register(cn->io, MH_TYPE_HOTI, on ? cn_on_hoti : NULL, on ? cn : NULL);
+	(void)io_mh_register(cn->io, MH_TYPE_COTI, on ? cn_on_coti : NULL, on ? cn : NULL);
+	(void)io_mh_register(cn->io, MH_TYPE_BU, on ? cn_on_bu : NULL, on ? cn : NULL);
+}
+
+static int cn_start(struct manager *m)
+{
+	struct cn *cn = calloc(1, sizeof(*cn));
+	int r;
+
+	if (!cn)
+		return -ENOMEM;
+	m->role_data = cn;
+	cn->m = m;
+	cn->io = m->io;
+	cn->knl = io_knl(m->io);
+	ratelimit_init(&cn->log_rl, m->config->rejected_bu_log_per_sec, now_usec());
+	/* §9.4.1: Kcn and a nonce before the first return routability procedure. */
+	r = rr_keygen_new(hooks.rand, hooks.userdata, cn_now(), &cn->kg);
+	if (r < 0)
+		return log_error_errno(r, "no random Kcn and nonce for return routability: %m");
+	r = cn_bcache_new(CN_BCACHE_MAX_DEFAULT, &cn->bc);
+	if (r < 0)
+		return r;
+	cn_register(cn, true);
+	cn_setup_next(cn);
+	return 0;
+}
+
+static void cn_stop(struct manager *m)
+{
+	struct cn *cn = m->role_data;
+
+	if (!cn)
+		return;
+	if (cn->io) {
+		cn_register(cn, false);
+		knl_cancel_owner(cn->knl, cn);
+	}
+	cn->bc = cn_bcache_free(cn->bc, bce_release, cn);
+	cn->kg = rr_keygen_free(cn->kg);
+	free(cn);
+	m->role_data = NULL;
+}
+
+static void on_cn_flushed(int result, void *userdata)
+{
+	struct cn *cn = userdata;
+
+	if (result < 0)
+		log_warning_errno(result, "removing the Home Address option state or policy: %m");
+	if (cn->shutdown_pending > 0 && --cn->shutdown_pending == 0)
+		manager_shutdown_done(cn->m);
+}
+
+/* SIGTERM: the bindings go with the process (no data path yet); the HAO state and policy go. */
+static int cn_shutdown(struct manager *m)
+{
+	struct cn *cn = m->role_data;
+	struct knl_xfrm_state s;
+	struct knl_xfrm_policy p;
+
+	if (!cn || !cn->knl)
+		return 0;
+	cn_register(cn, false);
+	if (cn->no_hao)
+		return 0;
+	knl_cancel_owner(cn->knl, cn);
+	cn_hao_policy(&p);
+	cn_hao_state(&s);
+	s.flags = 0;
+	cn->shutdown_pending = 0;
+	if (knl_xfrm_policy(cn->knl, KNL_OP_DEL, &p, NULL, on_cn_flushed, cn) == 0)
+		cn->shutdown_pending++;
+	if (knl_xfrm_state(cn->knl, KNL_OP_DEL, &s, NULL, on_cn_flushed, cn) == 0)
+		cn->shutdown_pending++;
+	return cn->shutdown_pending > 0 ? 1 : 0;
+}
+
+/* ---- control ------------------------------------------------------------------------ */
+
+struct cn_print {
+	FILE *out;
+	json_object *list; /* JSON: the array */
+	usec_t now;
+	const struct in6_addr *only;
+	size_t n;
+};
+
+static void cn_print_bce(struct cn_bce *e, void *userdata)
+{
+	struct cn_print *p = userdata;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	long long left = e->expires > p->now ? (long long)((e->expires - p->now) / USEC_PER_SEC) : 0;
+	json_object *o;
+
+	if (e->state != CN_BCE_VALID || (p->only && memcmp(p->only, &e->hoa, sizeof(e->hoa)) != 0))
+		return;
+	p->n++;
+	if (!p->list) {
+		fprintf(p->out, "%-39s %-39s %5u %6lld %5u %5u\n", addr_str(&e->hoa, h), addr_str(&e->coa, c), e->seq,
+			left, e->home_nonce_index, e->careof_nonce_index);
+		return;
+	}
+	o = ctl_json_append_object(p->list);
+	ctl_json_add_addr(o, "hoa", &e->hoa);
+	ctl_json_add_addr(o, "coa", &e->coa);
+	ctl_json_add_addr(o, "correspondent", &e->cn_addr);
+	ctl_json_add_u64(o, "seq", e->seq);
+	ctl_json_add_u64(o, "lifetime_s", mh_lifetime_from_units(e->lifetime));
+	ctl_json_add_i64(o, "expires_in_s", left);
+	ctl_json_add_u64(o, "home_nonce_index", e->home_nonce_index);
+	ctl_json_add_u64(o, "careof_nonce_index", e->careof_nonce_index);
+	ctl_json_add_i64(o, "age_s", (long long)((p->now - e->created) / USEC_PER_SEC));
+}
+
+/* `bc [HoA]`: the correspondent bindings (route optimisation, no data path yet). */
+static int cn_ctl_bc(struct cn *cn, int argc, char **argv, bool json, FILE *out)
+{
+	struct cn_print p = { .out = out, .now = cn_now() };
+	struct in6_addr one;
+	json_object *o = NULL;
+
+	if (argc > 2 || (argc == 2 && inet_pton(AF_INET6, argv[1], &one) != 1)) {
+		fprintf(out, "usage: bc [HoA]");
+		return -EINVAL;
+	}
+	if (argc == 2) {
+		p.only = &one;
+		(void)cn_lookup(cn, &one);
+	}
+	if (json) {
+		o = json_object_new_object();
+		p.list = ctl_json_add_array(o, "bindings");
+		if (!p.list) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+	} else
+		fprintf(out, "%-39s %-39s %5s %6s %5s %5s\n", "home address", "care-of address", "seq", "expire",
+			"hni", "cni");
+	cn_bcache_foreach(cn->bc, cn_print_bce, &p);
+	if (p.only && p.n == 0) {
+		json_object_put(o);
+		fprintf(out, "no binding for %s", argv[1]);
+		return -ENOENT;
+	}
+	if (!json)
+		return 0;
+	ctl_json_add_u64(o, "count", p.n);
+	return ctl_json_print(out, o);
+}
+
+static int cn_ctl(struct manager *m, int argc, char **argv, bool json, FILE *out)
+{
+	struct cn *cn = m->role_data;
+
+	if (cn && strcmp(argv[0], "bc") == 0)
+		return cn_ctl_bc(cn, argc, argv, json, out);
+	return -EOPNOTSUPP;
+}
+
+static void cn_status(struct manager *m, char *buf, size_t len)
+{
+	struct cn *cn = m->role_data;
+
+	if (cn && !cn->ready)
+		snprintf(buf, len, "waiting for the kernel: %s", cn_setup_waits[cn->setup]);
+	else if (cn) /* Scripts match "binding(s)" at the end. */
+		snprintf(buf, len, "correspondent node, no route-optimisation data path yet%s, %zu binding(s)",
+			 cn->no_hao ? ", no Home Address option support in the kernel" : "",
+			 cn_bcache_count(cn->bc, CN_BCE_VALID));
+}
+
+static void cn_status_json(struct manager *m, json_object *o)
+{
+	struct cn *cn = m->role_data;
+	usec_t now = cn_now();
+
+	if (!cn)
+		return;
+	if (!cn->ready) {
+		ctl_json_add_str(o, "waiting_for", cn_setup_waits[cn->setup]);
+		return;
+	}
+	ctl_json_add_u64(o, "bindings", cn_bcache_count(cn->bc, CN_BCE_VALID));
+	ctl_json_add_u64(o, "deleted_remembered", cn_bcache_count(cn->bc, CN_BCE_DELETED));
+	ctl_json_add_u64(o, "nonce_index", rr_keygen_current_index(cn->kg));
+	ctl_json_add_u64(o, "nonces_valid", rr_keygen_nonces_valid(cn->kg, now));
+	ctl_json_add_u64(o, "hot_sent", cn->hot_sent);
+	ctl_json_add_u64(o, "cot_sent", cn->cot_sent);
+	ctl_json_add_bool(o, "data_path", false);
+	ctl_json_add_bool(o, "kernel_hao", !cn->no_hao);
+}
+
+const struct role_ops cn_role_ops = {
+	.name = "CN",
+	.start = cn_start,
+	.stop = cn_stop,
+	.shutdown = cn_shutdown,
+	.ctl = cn_ctl,
+	.status = cn_status,
+	.status_json = cn_status_json,
+};

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The correspondent node (RFC 6275 §9.4, §9.5) driven through its real
+ * handlers with fake I/O, checked against values this test computes itself
+ * with OpenSSL's HMAC() and SHA1() from the RFC's formulas:
+ *
+ *   home keygen token    = First(64, HMAC_SHA1(Kcn, home address | nonce | 0))   §5.2.5
+ *   care-of keygen token = First(64, HMAC_SHA1(Kcn, care-of address | nonce | 1))
+ *   Kbm                  = SHA1(home keygen token | care-of keygen token)      §5.2.5
+ *                          SHA1(home keygen token) for a deletion               §5.2.6
+ *   Authenticator        = First(96, HMAC_SHA1(Kbm, care-of address | correspondent
+ *                          | MH Data)), checksum taken as 0, the Authenticator
+ *                          itself excluded                                      §6.2.7
+ *
+ * Messages are laid out by hand from §6.1.3-§6.1.8 and §6.2.6-§6.2.7 (not
+ * with our encoder), and the HoT, CoT and BA bytes the CN emits are read by
+ * hand. Kcn and the nonces come from a random source the test supplies: the
+ * role draws the first nonce index (2 octets), then a nonce (8) and a Kcn
+ * (20) for each new nonce; the test keeps every draw and tells them apart
+ * by length. Time is a test clock (the role's hook), so nonce ages of
+ * minutes are exercised without waiting.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cn/cn.h"
+#include "cn/rr-keygen.h"
+#include "conf/conf.h"
+#include "io/io.h"
+#include "manager.h"
+#include "event-loop.h"
+
+#define HOA "2001:db8:1::100"
+#define COA "2001:db8:2::100"
+#define COA2 "2001:db8:3::100"
+#define CN "2001:db8:9::9"
+#define MAX_SENT 64
+#define MAX_NONCES 128
+
+struct sent {
+	uint8_t buf[128];
+	size_t len;
+	struct in6_addr src, dst, rh2;
+	bool has_rh2;
+};
+
+static struct {
+	struct manager *m;
+	struct sent sent[MAX_SENT];
+	unsigned n_sent;
+	unsigned n_seen; /* messages check_ba() has looked at */
+	usec_t now;
+	uint8_t rand_byte;
+	uint16_t first_index;
+	unsigned n_nonces, n_kcn;
+	uint8_t nonce[MAX_NONCES][8];
+	uint8_t kcn[MAX_NONCES][20];
+} F;
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static usec_t fake_now(void *ud)
+{
+	(void)ud;
+	return F.now;
+}
+
+/* Known bytes (a counter), every draw recorded: index (2), nonce (8), Kcn (20). */
+static int fake_rand(void *buf, size_t len, void *ud)
+{
+	uint8_t *b = buf;
+
+	(void)ud;
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(F.rand_byte++ * 37 + 11);
+	if (len == 2)
+		F.first_index = (uint16_t)(b[0] | b[1] << 8); /* host order, as the role reads it */
+	else if (len == 8 && F.n_nonces < MAX_NONCES)
+		memcpy(F.nonce[F.n_nonces++], b, 8);
+	else if (len == 20 && F.n_kcn < MAX_NONCES)
+		memcpy(F.kcn[F.n_kcn++], b, 20);
+	else
+		ck_abort_msg("unexpected random draw of %zu octets", len);
+	return 0;
+}
+
+static void capture(const struct io_sent *s, void *ud)
+{
+	struct sent *c;
+
+	(void)ud;
+	ck_assert_uint_lt(F.n_sent, MAX_SENT);
+	ck_assert_int_eq(s->proto, IPPROTO_MH);
+	c = &F.sent[F.n_sent++];
+	ck_assert_uint_le(s->len, sizeof(c->buf));
+	memcpy(c->buf, s->buf, s->len);
+	c->len = s->len;
+	c->src = s->src;
+	c->dst = s->dst;
+	c->has_rh2 = s->has_rh2;
+	c->rh2 = s->rh2;
+}
+
+static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
+{
+	(void)protocol, (void)msg, (void)len, (void)ud;
+	return 0;
+}
+
+static bool is_ready(void)
+{
+	return F.m->ready;
+}
+
+static void setup(void)
+{
+	static const char text[] = "NodeConfig CN;\n";
+	struct cn_test_hooks h = { .now = fake_now, .rand = fake_rand };
+	struct mip6_config *c = NULL;
+	char *err = NULL;
+
+	memset(&F, 0, sizeof(F));
+	F.now = 1000 * USEC_PER_SEC;
+	cn_set_test_hooks(&h);
+	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
+	ck_assert_int_eq(manager_new(&F.m, NULL, NULL, c), 0);
+	F.m->role = &cn_role_ops;
+	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, NULL, &F.m->io), 0);
+	ck_assert_int_eq(manager_start(F.m), 0);
+	ck_assert_msg(loop_run_until(F.m->event, is_ready, 5000), "the CN did not finish its setup");
+	ck_assert_uint_eq(F.n_nonces, 1); /* §9.4.1: Kcn and a nonce before the first RR */
+	ck_assert_uint_eq(F.n_kcn, 1);
+	F.n_sent = 0;
+}
+
+static void teardown(void)
+{
+	F.m = manager_free(F.m);
+	cn_set_test_hooks(NULL);
+}
+
+/* ---- the RFC's formulas, computed here ------------------------------------------ */
+
+static void ref_token(unsigned k, const char *addr, uint8_t last, uint8_t out[8])
+{
+	uint8_t in[16 + 8 + 1], md[EVP_MAX_MD_SIZE];
+	struct in6_addr a = A(addr);
+	unsigned md_len = 0;
+
+	memcpy(in, &a, 16);
+	memcpy(in + 16, F.nonce[k], 8);
+	in[24] = last;
+	ck_assert_ptr_nonnull(HMAC(EVP_sha1(), F.kcn[k], 20, in, sizeof(in), md, &md_len));
+	ck_assert_uint_eq(md_len, 20);
+	memcpy(out, md, 8);
+}
+
+/* Kbm from nonce k (home) and nonce j (care-of); j < 0: a deletion. */
+static void ref_kbm(unsigned k, const char *hoa, int j, const char *coa, uint8_t kbm[20])
+{
+	uint8_t tok[16];
+
+	ref_token(k, hoa, 0, tok);
+	if (j >= 0)
+		ref_token((unsigned)j, coa, 1, tok + 8);
+	SHA1(tok, j >= 0 ? 16 : 8, kbm);
+}
+
+/* First(96, HMAC_SHA1(Kbm, coa | correspondent | mh[0..len-12))) with the checksum as 0. */
+static void ref_auth(const uint8_t kbm[20], const char *coa, const uint8_t *mh, size_t len, uint8_t out[12])
+{
+	uint8_t in[32 + 128], md[EVP_MAX_MD_SIZE];
+	struct in6_addr c = A(coa), cn = A(CN);
+	unsigned md_len = 0;
+
+	ck_assert_uint_le(len - 12, 128);
+	memcpy(in, &c, 16);
+	memcpy(in + 16, &cn, 16);
+	memcpy(in + 32, mh, len - 12);
+	in[32 + 4] = in[32 + 5] = 0;
+	ck_assert_ptr_nonnull(HMAC(EVP_sha1(), kbm, 20, in, 32 + len - 12, md, &md_len));
+	memcpy(out, md, 12);
+}
+
+/* ---- messages laid out by hand --------------------------------------------------- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* HoTI (type 1) or CoTI (type 2), §6.1.3-4: 8 octets of header and reserved, the cookie. */
+static void send_init(uint8_t type, const char *src, const char *hao, uint8_t cookie_seed)
+{
+	uint8_t b[16] = { 59, 1, type, 0, 0, 0, 0, 0 };
+	struct mh_rx_info rx = { .src = A(src), .dst = A(CN) };
+
+	for (int i = 0; i < 8; i++)
+		b[8 + i] = (uint8_t)(cookie_seed + i);
+	if (hao) {
+		rx.has_hao = true;
+		rx.hao = A(hao);
+	}
+	io_mh_input(F.m->io, b, sizeof(b), &rx);
+}
+
+/* The last HoT/CoT sent: type, cookie echoed, nonce index returned, token checked with nonce k. */
+static uint16_t check_test(uint8_t type, const char *to, uint8_t cookie_seed, unsigned k)
+{
+	const struct sent *s = F.n_sent ? &F.sent[F.n_sent - 1] : NULL;
+	struct in6_addr dst = A(to), src = A(CN);
+	uint8_t want[8];
+
+	ck_assert_msg(s, "nothing sent");
+	ck_assert_uint_eq(s->len, 24); /* §6.1.5: 24 octets, Header Len 2 */
+	ck_assert_uint_eq(s->buf[0], 59);
+	ck_assert_uint_eq(s->buf[1], 2);
+	ck_assert_uint_eq(s->buf[2], type);
+	ck_assert_mem_eq(&s->dst, &dst, 16); /* HoT to the HoA, CoT to the CoA (§9.4.3-4) */
+	ck_assert_mem_eq(&s->src, &src, 16);
+	ck_assert(!s->has_rh2);
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(s->buf[8 + i], (uint8_t)(cookie_seed + i));
+	ck_assert_uint_eq(be16(s->buf + 6), (uint16_t)(F.first_index + k));
+	ref_token(k, to, type == 3 ? 0 : 1, want);
+	ck_assert_mem_eq(s->buf + 16, want, 8);
+	return be16(s->buf + 6);
+}
+
+/*
+ * A BU (§6.1.7) with a Nonce Indices option (§6.2.6, 2n) at 12 and the Binding
+ * Authorization Data option (§6.2.7, 8n+2) at 18: 32 octets, no padding.
+ * Authenticator computed here with kbm over coa (the formula's) unless bad.
+ */
+static size_t bu_bytes(uint8_t b[32], uint16_t seq, uint16_t flags, uint16_t units, uint16_t hni, uint16_t cni,
+		       const uint8_t kbm[20], const char *auth_coa)
+{
+	memset(b, 0, 32);
+	b[0] = 59, b[1] = 3, b[2] = 5;
+	b[6] = (uint8_t)(seq >> 8), b[7] = (uint8_t)seq;
+	b[8] = (uint8_t)(flags >> 8), b[9] = (uint8_t)flags;
+	b[10] = (uint8_t)(units >> 8), b[11] = (uint8_t)units;
+	b[12] = 4, b[13] = 4;
+	b[14] = (uint8_t)(hni >> 8), b[15] = (uint8_t)hni;
+	b[16] = (uint8_t)(cni >> 8), b[17] = (uint8_t)cni;
+	b[18] = 5, b[19] = 12;
+	b[4] = 0xab, b[5] = 0xcd; /* a checksum: the authenticator takes it as 0 */
+	ref_auth(kbm, auth_coa, b, 32, b + 20);
+	return 32;
+}
+
+/* The BU arrives from coa with a Home Address option holding hoa (the kernel swapped them). */
+static void deliver_bu(const uint8_t *b, size_t len, const char *hoa, const char *coa)
+{
+	struct mh_rx_info rx = { .src = A(hoa), .dst = A(CN), .has_hao = true, .hao = A(coa) };
+
+	io_mh_input(F.m->io, b, len, &rx);
+}
+
+#define F_A 0x8000
+#define F_H 0x4000
+
+/* The last message is a BA (§6.1.8): returns its status; checks seq, lifetime, addressing, BAD. */
+static uint8_t check_ba(uint16_t seq, uint16_t units, const uint8_t *kbm, const char *auth_coa)
+{
+	const struct sent *s = F.n_sent ? &F.sent[F.n_sent - 1] : NULL;
+	struct in6_addr coa = A(COA), hoa = A(HOA);
+	uint8_t want[12];
+
+	ck_assert_msg(s && F.n_sent > F.n_seen, "no new BA sent");
+	F.n_seen = F.n_sent;
+	ck_assert_uint_eq(s->buf[2], 6);
+	ck_assert_uint_eq((s->buf[1] + 1u) * 8u, s->len);
+	ck_assert_uint_eq(be16(s->buf + 8), seq);
+	ck_assert_uint_eq(be16(s->buf + 10), units);
+	/* §9.5.4: to the source address, a type 2 routing header with the HoA. */
+	ck_assert_mem_eq(&s->dst, &coa, 16);
+	ck_assert(s->has_rh2);
+	ck_assert_mem_eq(&s->rh2, &hoa, 16);
+	if (!kbm) {
+		/* §9.5.4: no Binding Authorization Data with 136-138: only padding after 12. */
+		for (size_t i = 12; i < s->len; i++)
+			ck_assert_uint_ne(s->buf[i], 5);
+		ck_assert_uint_eq(s->len, 16);
+		return s->buf[6];
+	}
+	ck_assert_uint_eq(s->len, 32); /* padding to 18 (8n+2), BAD to the end */
+	ck_assert_uint_eq(s->buf[18], 5);
+	ck_assert_uint_eq(s->buf[19], 12);
+	ref_auth(kbm, auth_coa, s->buf, s->len, want);
+	ck_assert_mem_eq(s->buf + 20, want, 12);
+	return s->buf[6];
+}
+
+static int ctl_run(const char *line, bool json, char *out, size_t size)
+{
+	char buf[256], *argv[8], *save = NULL, *body = NULL;
+	size_t len = 0;
+	int argc = 0, r;
+	FILE *f = open_memstream(&body, &len);
+
+	ck_assert_ptr_nonnull(f);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *w = strtok_r(buf, " ", &save); w && argc < 8; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	r = F.m->role->ctl(F.m, argc, argv, json, f);
+	fclose(f);
+	snprintf(out, size, "%s", body ? body : "");
+	free(body);
+	return r;
+}
+
+static bool has_binding(const char *coa)
+{
+	char out[4096];
+
+	if (ctl_run("bc " HOA, false, out, sizeof(out)) != 0)
+		return false;
+	return strstr(out, HOA) && (!coa || strstr(out, coa));
+}
+
+/* HoTI and CoTI now; returns the indices (both of nonce k). */
+static void rr(unsigned k, uint16_t *hni, uint16_t *cni)
+{
+	send_init(1, HOA, NULL, 0x10);
+	ck_assert_uint_eq(F.n_sent, 1);
+	*hni = check_test(3, HOA, 0x10, k);
+	send_init(2, COA, NULL, 0x20);
+	ck_assert_uint_eq(F.n_sent, 2);
+	*cni = check_test(4, COA, 0x20, k);
+	F.n_sent = F.n_seen = 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+/* HoTI -> HoT to the HoA, CoTI -> CoT to the CoA, tokens and cookies as §5.2.5/§6.1.5-6 say. */
+START_TEST(rr_answers_with_independent_tokens)
+{
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ck_assert_uint_eq(hni, cni); /* one current nonce */
+	ck_assert_uint_eq(F.m->counters.mh_out[3], 1);
+	ck_assert_uint_eq(F.m->counters.mh_out[4], 1);
+	/* Within the 30-s period the nonce stays; after it a new nonce and Kcn (§5.2.7). */
+	F.now += 29 * USEC_PER_SEC;
+	send_init(1, HOA, NULL, 0x30);
+	check_test(3, HOA, 0x30, 0);
+	F.now += 1 * USEC_PER_SEC;
+	send_init(2, COA2, NULL, 0x40);
+	check_test(4, COA2, 0x40, 1);
+	ck_assert_uint_eq(F.n_nonces, 2);
+	ck_assert_uint_eq(F.n_kcn, 2);
+}
+END_TEST
+
+/* §9.4.1-2: a HoTI or CoTI with a Home Address option is silently ignored. */
+START_TEST(test_init_with_hao_is_ignored)
+{
+	send_init(1, HOA, COA, 1);
+	send_init(2, HOA, COA, 1);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_HAO], 2);
+}
+END_TEST
+
+/* The BU verified with Kbm; BA 0 with the BAD computed with Kbm (§6.1.8, §9.5.4); `bc` lists it. */
+START_TEST(bu_accepted_and_acknowledged)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+	char out[4096];
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(check_ba(7, 25, kbm, COA), 0);
+	ck_assert(has_binding(COA));
+	ck_assert_int_eq(ctl_run("bc", true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"count\":1") && strstr(out, "\"coa\":\"" COA "\""), "%s", out);
+	/* Without A: accepted, no BA ("SHOULD NOT be sent", §9.5.4). */
+	bu_bytes(b, 8, 0, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert(has_binding(COA));
+	ck_assert_int_eq(ctl_run("bc", false, out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "    8 ")); /* the refreshed sequence number */
+}
+END_TEST
+
+/* §9.5.1: an authenticator that does not verify: silently discarded, no binding. */
+START_TEST(wrong_authenticator_is_discarded)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	b[31] ^= 1;
+	deliver_bu(b, sizeof(b), HOA, COA);
+	/* Kbm with the tokens swapped, and one from another CoA's token: both wrong. */
+	ref_kbm(0, COA, 0, HOA, kbm);
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA2); /* the care-of token was for COA */
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 3);
+}
+END_TEST
+
+/* §9.5.1: no Nonce Indices option, or BAD not last / trailing padding: discarded. */
+START_TEST(bu_without_rr_options_is_discarded)
+{
+	uint8_t kbm[20], b[40];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	/* The NI option turned into a PadN: no Nonce Indices. */
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	b[12] = 1;
+	ref_auth(kbm, COA, b, 32, b + 20);
+	deliver_bu(b, 32, HOA, COA);
+	/* Trailing padding after the BAD ("MUST NOT have trailing padding"): 8 more octets, a PadN. */
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	b[1] = 4;
+	b[32] = 1, b[33] = 6;
+	memset(b + 34, 0, 6);
+	deliver_bu(b, 40, HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 2);
+	ck_assert(!has_binding(NULL));
+}
+END_TEST
+
+/*
+ * §5.2.7: a nonce stays acceptable MAX_TOKEN_LIFETIME (210 s) after its last use
+ * and never beyond MAX_NONCE_LIFETIME (240 s) after its first; then 136, 137 or
+ * 138 (§9.5.1), always answered, without the BAD (§9.5.4).
+ */
+START_TEST(nonce_lifetimes_and_expired_indices)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni0, cni0, hni1, cni1;
+	usec_t t0 = F.now;
+
+	rr(0, &hni0, &cni0);
+	/* A later nonce (1) for the care-of test 100 s on. */
+	F.now = t0 + 100 * USEC_PER_SEC;
+	send_init(2, COA, NULL, 0x50);
+	cni1 = check_test(4, COA, 0x50, 1);
+	send_init(1, HOA, NULL, 0x60);
+	hni1 = check_test(3, HOA, 0x60, 1);
+	F.n_sent = F.n_seen = 0;
+	/* 229 s after the tokens of nonce 0 were sent (210 s after the last use): still accepted. */
+	F.now = t0 + 229 * USEC_PER_SEC;
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 1, F_A, 25, hni0, cni0, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA), 0);
+	/* 240 s after its first use nonce 0 is refused; nonce 1 is fine. */
+	F.now = t0 + 240 * USEC_PER_SEC;
+	ref_kbm(0, HOA, 1, COA, kbm);
+	bu_bytes(b, 2, F_A, 25, hni0, cni1, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, NULL, NULL), 136);
+	ref_kbm(1, HOA, 0, COA, kbm);
+	bu_bytes(b, 3, 0, 25, hni1, cni0, kbm, COA); /* no A: the BA is sent anyway */
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(3, 0, NULL, NULL), 137);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 4, F_A, 25, hni0, cni0, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(4, 0, NULL, NULL), 138);
+	/* An index never handed out is not recognised either. */
+	bu_bytes(b, 5, F_A, 25, (uint16_t)(hni1 + 7), cni1, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(5, 0, NULL, NULL), 136);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[136], 2);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[137], 1);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[138], 1);
+	/* Still bound from the accepted BU (seq 1). */
+	ck_assert(has_binding(COA));
+}
+END_TEST
+
+/* §9.5.1: a sequence number not newer -> 135 with the last accepted one, BAD included. */
+START_TEST(old_sequence_number_gives_135)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 100, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(100, 25, kbm, COA), 0);
+	bu_bytes(b, 100, 0, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(100, 0, kbm, COA), 135);
+	bu_bytes(b, (uint16_t)(100 - 32768), F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(100, 0, kbm, COA), 135);
+	bu_bytes(b, 101, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(101, 25, kbm, COA), 0);
+}
+END_TEST
+
+/* §5.2.6: the lifetime is cut to MAX_RR_BINDING_LIFETIME (420 s = 105 units); expiry removes it. */
+START_TEST(lifetime_clamped_and_binding_expires)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 1, F_A, 0xffff, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 105, kbm, COA), 0);
+	F.now += 419 * USEC_PER_SEC;
+	ck_assert(has_binding(COA));
+	F.now += 1 * USEC_PER_SEC;
+	ck_assert(!has_binding(NULL)); /* §9.6: "MUST be deleted after the expiration" */
+}
+END_TEST
+
+/*
+ * §9.5.3 with §5.2.6: a deletion (lifetime 0) authorised with Kbm = SHA1(home
+ * token) and the home address as the "care-of address" (§6.2.7); the care-of
+ * nonce index is not looked at. The replayed registration then gets 135.
+ */
+START_TEST(deregistration_with_home_token_only)
+{
+	uint8_t kbm[20], kbm_del[20], b[32], reg[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(reg, 1, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(reg, sizeof(reg), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA), 0);
+	ref_kbm(0, HOA, -1, NULL, kbm_del);
+	bu_bytes(b, 2, F_A, 0, hni, 0xbeef, kbm_del, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, kbm_del, HOA), 0);
+	ck_assert(!has_binding(NULL));
+	/* The registration replayed while its nonces are still good: refused, nothing created. */
+	deliver_bu(reg, sizeof(reg), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, kbm, COA), 135);
+	ck_assert(!has_binding(NULL));
+	/* A deletion with both tokens in Kbm does not verify. */
+	bu_bytes(b, 3, F_A, 0, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 1);
+}
+END_TEST
+
+/* §10.3.1: the H bit at a node that is no home agent: 131 (no RR material involved). */
+START_TEST(home_registration_gives_131)
+{
+	uint8_t kbm[20] = { 0 }, b[32];
+
+	bu_bytes(b, 1, F_A | F_H, 25, 0, 0, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.sent[0].buf[2], 6);
+	ck_assert_uint_eq(F.sent[0].buf[6], 131);
+	ck_assert(!has_binding(NULL));
+}
+END_TEST
+
+/*
+ * §5.2.7 over a long run of requests (one a second for 2,000 s): every nonce is
+ * acceptable until MAX_NONCE_LIFETIME after its first use and refused from then
+ * on, and is never replaced earlier (RR_NONCES slots suffice at one per 30 s).
+ */
+START_TEST(nonce_window_over_a_long_run)
+{
+	struct rr_keygen *k;
+	struct in6_addr a = A(HOA);
+	uint16_t idx[2001];
+	usec_t first[2001];
+	uint8_t tok[8];
+
+	F.n_nonces = F.n_kcn = 0;
+	ck_assert_int_eq(rr_keygen_new(fake_rand, NULL, 0, &k), 0);
+	for (unsigned t = 0; t <= 2000; t++) {
+		usec_t now = (usec_t)t * USEC_PER_SEC;
+
+		ck_assert_int_eq(rr_keygen_token_now(k, now, &a, RR_HOME, &idx[t], tok), 0);
+		first[t] = t && idx[t] == idx[t - 1] ? first[t - 1] : now;
+		for (unsigned u = t >= 300 ? t - 300 : 0; u <= t; u++) {
+			bool want = now - first[u] < RR_MAX_NONCE_LIFETIME_USEC;
+
+			ck_assert_msg(rr_keygen_index_valid(k, now, idx[u]) == want, "t=%u index of t=%u", t, u);
+			ck_assert_int_eq(rr_keygen_token_at(k, now, idx[u], &a, RR_HOME, tok) == 0, want);
+		}
+		/* The token of the current nonce 209 s from now is still there (MAX_TOKEN_LIFETIME). */
+		ck_assert(rr_keygen_index_valid(k, now + 209 * USEC_PER_SEC, idx[t]));
+	}
+	ck_assert_uint_eq(F.n_nonces, 2000 / 30 + 1);
+	rr_keygen_free(k);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cn");
+	TCase *tc = tcase_create("cn");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, rr_answers_with_independent_tokens);
+	tcase_add_test(tc, test_init_with_hao_is_ignored);
+	tcase_add_test(tc, bu_accepted_and_acknowledged);
+	tcase_add_test(tc, wrong_authenticator_is_discarded);
+	tcase_add_test(tc, bu_without_rr_options_is_discarded);
+	tcase_add_test(tc, nonce_lifetimes_and_expired_indices);
+	tcase_add_test(tc, old_sequence_number_gives_135);
+	tcase_add_test(tc, lifetime_clamped_and_binding_expires);
+	tcase_add_test(tc, deregistration_with_home_token_only);
+	tcase_add_test(tc, home_registration_gives_131);
+	tcase_add_test(tc, nonce_window_over_a_long_run);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
