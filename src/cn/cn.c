@@ -427,7 +427,13 @@ static int cn_start(struct manager *m)
 	r = cn_bcache_new(CN_BCACHE_MAX_DEFAULT, &cn->bc);
 	if (r < 0)
 		return r;
-	cn_register(cn, true);
+	if (!m->config->do_route_optimization_cn) {
+		/* No return routability: HoTI, CoTI and BUs are dropped as unexpected (io). */
+		log_notice("DoRouteOptimizationCN disabled: return routability and Binding Updates are not answered");
+		cn->setup = CN_SETUP_DONE;
+		cn->no_hao = true; /* nothing installed in the kernel */
+	} else
+		cn_register(cn, true);
 	cn_setup_next(cn);
 	return 0;
 }
@@ -573,6 +579,7 @@ static void cn_status(struct manager *m, char *buf, size_t len)
 		snprintf(buf, len, "waiting for the kernel: %s", cn_setup_waits[cn->setup]);
 	else if (cn) /* Scripts match "binding(s)" at the end. */
 		snprintf(buf, len, "correspondent node, no route-optimisation data path yet%s, %zu binding(s)",
+			 !m->config->do_route_optimization_cn ? ", DoRouteOptimizationCN disabled" :
 			 cn->no_hao ? ", no Home Address option support in the kernel" : "",
 			 cn_bcache_count(cn->bc, CN_BCE_VALID));
 }
@@ -596,6 +603,7 @@ static void cn_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "cot_sent", cn->cot_sent);
 	ctl_json_add_bool(o, "data_path", false);
 	ctl_json_add_bool(o, "kernel_hao", !cn->no_hao);
+	ctl_json_add_bool(o, "route_optimization", m->config->do_route_optimization_cn);
 }
 
 const struct role_ops cn_role_ops = {

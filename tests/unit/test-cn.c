@@ -124,9 +124,8 @@ static bool is_ready(void)
 	return F.m->ready;
 }
 
-static void setup(void)
+static void setup_with(const char *text)
 {
-	static const char text[] = "NodeConfig CN;\n";
 	struct cn_test_hooks h = { .now = fake_now, .rand = fake_rand };
 	struct mip6_config *c = NULL;
 	char *err = NULL;
@@ -143,6 +142,11 @@ static void setup(void)
 	ck_assert_uint_eq(F.n_nonces, 1); /* §9.4.1: Kcn and a nonce before the first RR */
 	ck_assert_uint_eq(F.n_kcn, 1);
 	F.n_sent = 0;
+}
+
+static void setup(void)
+{
+	setup_with("NodeConfig CN;\n");
 }
 
 static void teardown(void)
@@ -622,6 +626,22 @@ START_TEST(nonce_window_over_a_long_run)
 }
 END_TEST
 
+/* DoRouteOptimizationCN disabled: nothing answered, the messages counted as unexpected. */
+START_TEST(route_optimisation_disabled)
+{
+	uint8_t kbm[20] = { 0 }, b[32];
+
+	teardown();
+	setup_with("NodeConfig CN;\nDoRouteOptimizationCN disabled;\n");
+	send_init(1, HOA, NULL, 1);
+	send_init(2, COA, NULL, 1);
+	bu_bytes(b, 1, F_A, 25, 0, 0, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_UNEXPECTED], 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -642,6 +662,7 @@ int main(void)
 	tcase_add_test(tc, deregistration_with_home_token_only);
 	tcase_add_test(tc, home_registration_gives_131);
 	tcase_add_test(tc, nonce_window_over_a_long_run);
+	tcase_add_test(tc, route_optimisation_disabled);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

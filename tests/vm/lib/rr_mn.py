@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A mobile node's side of return routability (RFC 6275 §5.2.5, §5.2.6, §6.2.7),
+written from the RFC with Python's hmac/hashlib and scapy, independent of mip6d.
+
+usage: rr_mn.py IFACE HOA COA CN register|delete
+
+Sends a HoTI from the HoA and a CoTI from the CoA, reads the HoT and CoT off the
+wire (an AF_PACKET socket on IFACE), computes Kbm = SHA1(home token | care-of
+token) and the BU's authenticator First(96, HMAC_SHA1(Kbm, CoA | CN | BU)), sends
+the BU from the CoA with a Home Address option, and expects a BA with status 0,
+the same sequence number, a type 2 routing header holding the HoA and a Binding
+Authorization Data option that verifies with Kbm. Then: a BU whose authenticator
+is wrong gets no answer; a BU with an unknown home nonce index gets 136 without
+the option. "delete": a HoTI, then a deletion (lifetime 0, Kbm = SHA1(home
+token), the HoA as the care-of address of the authenticator), BA 0. One "ok - ..." or
+"not ok - ..." line per check; exit status 1 if any failed.
+"""
+import hashlib
+import hmac
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+from scapy.all import IPv6, IPv6ExtHdrDestOpt, Raw, conf
+from scapy.layers.inet6 import HAO, in6_chksum
+
+conf.verb = 0
+ETH_P_IPV6 = 0x86DD
+FAILS = 0
+
+
+def check(cond, what):
+    global FAILS
+    print(("ok - " if cond else "not ok - ") + what, flush=True)
+    if not cond:
+        FAILS += 1
+
+
+def a16(addr):
+    return socket.inet_pton(socket.AF_INET6, addr)
+
+
+class Wire:
+    """IPv6 packets on IFACE as the link carries them: (src, dst, rh2 or None, MH bytes)."""
+
+    def __init__(self, iface):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
+        self.s.bind((iface, 0))
+
+    def mh(self, want_type, timeout):
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.s], [], [], left)[0]:
+                return None
+            frame, addr = self.s.recvfrom(65535)
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            got = parse(frame[14:])
+            if got and got[3][2] == want_type:
+                return got
+
+
+def parse(p):
+    """Walk the IPv6 extension headers to the MH; None for anything else."""
+    if len(p) < 40 or p[0] >> 4 != 6:
+        return None
+    src, dst, nh, off, rh2 = p[8:24], p[24:40], p[6], 40, None
+    while nh in (0, 43, 60) and off + 8 <= len(p):
+        hlen = (p[off + 1] + 1) * 8
+        if nh == 43 and p[off + 2] == 2 and hlen == 24:
+            rh2 = p[off + 8:off + 24]
+        nh, off = p[off], off + hlen
+    if nh != 135 or off + 6 > len(p):
+        return None
+    return src, dst, rh2, p[off:off + (p[off + 1] + 1) * 8]
+
+
+class MN:
+    def __init__(self, iface, hoa, coa, cn):
+        self.hoa, self.coa, self.cn = hoa, coa, cn
+        self.wire = Wire(iface)
+        self.sock = {}
+        for a in (hoa, coa):
+            s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, -1)
+            s.bind((a, 0))
+            self.sock[a] = s
+
+    def send(self, src, mh, hao=None):
+        """MH bytes from src; with hao, a Home Address option (RFC 6275 §6.3) and its checksum rule."""
+        mh = bytearray(mh)
+        mh[4:6] = b"\0\0"
+        if hao:
+            dopt = IPv6ExtHdrDestOpt(nh=135, options=[HAO(hoa=hao)])
+            pkt = IPv6(src=src, dst=self.cn, nh=60) / dopt / Raw(bytes(mh))
+            mh[4:6] = struct.pack("!H", in6_chksum(135, pkt[IPv6ExtHdrDestOpt], bytes(mh)))
+            anc = [(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes(dopt))]
+        else:
+            pkt = IPv6(src=src, dst=self.cn, nh=135) / Raw(bytes(mh))
+            mh[4:6] = struct.pack("!H", in6_chksum(135, pkt[IPv6], bytes(mh)))
+            anc = []
+        self.sock[src].sendmsg([bytes(mh)], anc, 0, (self.cn, 0))
+
+    def test(self, init_type, src):
+        """HoTI (1) or CoTI (2) from src; returns (nonce index, keygen token) of the HoT/CoT."""
+        cookie = os.urandom(8)
+        self.send(src, bytes([59, 1, init_type, 0, 0, 0, 0, 0]) + cookie)
+        got = self.wire.mh(init_type + 2, 5)
+        name = "HoT" if init_type == 1 else "CoT"
+        check(got is not None, f"{name} received")
+        if not got:
+            sys.exit(1)
+        s, d, rh2, m = got
+        check(d == a16(src) and s == a16(self.cn) and rh2 is None and len(m) == 24,
+              f"{name} to {src} from the CN, 24 octets, no routing header")
+        check(m[8:16] == cookie, f"{name} echoes the init cookie (§6.1.5)")
+        return struct.unpack("!H", m[6:8])[0], bytes(m[16:24])
+
+
+def bu_bytes(seq, flags, units, hni, cni, kbm, auth_coa, cn):
+    """BU (§6.1.7), Nonce Indices at 12 (2n), Binding Authorization Data at 18 (8n+2): 32 octets."""
+    m = bytearray(struct.pack("!BBBBHHHH", 59, 3, 5, 0, 0, seq, flags, units))
+    m += struct.pack("!BBHH", 4, 4, hni, cni) + bytes([5, 12])
+    m += authenticator(kbm, auth_coa, cn, m)
+    return m
+
+
+def authenticator(kbm, coa, cn, mh_data):
+    """§6.2.7: First(96, HMAC_SHA1(Kbm, care-of address | correspondent | MH Data)), checksum 0."""
+    d = bytearray(mh_data)
+    d[4:6] = b"\0\0"
+    return hmac.new(kbm, a16(coa) + a16(cn) + bytes(d), hashlib.sha1).digest()[:12]
+
+
+def expect_ba(mn, seq, status, kbm, auth_coa, what):
+    got = mn.wire.mh(6, 5)
+    check(got is not None, f"{what}: BA received")
+    if not got:
+        return
+    s, d, rh2, m = got
+    check(m[6] == status and struct.unpack("!H", m[8:10])[0] == seq,
+          f"{what}: BA status {m[6]} (want {status}), seq {struct.unpack('!H', m[8:10])[0]} (want {seq})")
+    check(d == a16(mn.coa) and rh2 == a16(mn.hoa), f"{what}: BA to the CoA, type 2 routing header with the HoA")
+    if kbm is None:
+        check(len(m) == 16 and 5 not in (m[12], m[14]), f"{what}: no Binding Authorization Data (§9.5.4)")
+        return
+    ok = len(m) >= 26 and m[-14] == 5 and m[-13] == 12 and \
+        hmac.compare_digest(bytes(m[-12:]), authenticator(kbm, auth_coa, mn.cn, m[:-12]))
+    check(ok, f"{what}: the BA's authenticator verifies with Kbm (§6.1.8, §6.2.7)")
+
+
+def main():
+    iface, hoa, coa, cn, mode = sys.argv[1:6]
+    mn = MN(iface, hoa, coa, cn)
+    if mode == "delete":
+        # §11.6.1: a deletion needs the home keygen token only; Kbm = SHA1(home token),
+        # the HoA as the authenticator's care-of address (§5.2.6, §6.2.7).
+        hni, htok = mn.test(1, hoa)
+        kdel = hashlib.sha1(htok).digest()
+        mn.send(coa, bu_bytes(2000, 0x8000, 0, hni, 0, kdel, hoa, cn), hao=hoa)
+        expect_ba(mn, 2000, 0, kdel, hoa, "deregistration (lifetime 0)")
+        return 1 if FAILS else 0
+    hni, htok = mn.test(1, hoa)
+    cni, ctok = mn.test(2, coa)
+    kbm = hashlib.sha1(htok + ctok).digest()
+    mn.send(coa, bu_bytes(1000, 0x8000, 25, hni, cni, kbm, coa, cn), hao=hoa)
+    expect_ba(mn, 1000, 0, kbm, coa, "BU with the right authenticator")
+    print(f"# return routability and BU done: home nonce index {hni}, care-of nonce index {cni}", flush=True)
+    # A wrong authenticator: silently discarded (§9.5.1).
+    bad = bu_bytes(1001, 0x8000, 25, hni, cni, kbm, coa, cn)
+    bad[-1] ^= 1
+    mn.send(coa, bad, hao=hoa)
+    check(mn.wire.mh(6, 2) is None, "BU with a wrong authenticator: no BA (silently discarded)")
+    # A home nonce index the CN never handed out: 136 (§9.5.1), no BAD (§9.5.4).
+    mn.send(coa, bu_bytes(1002, 0x8000, 25, (hni + 1000) & 0xffff, cni, kbm, coa, cn), hao=hoa)
+    expect_ba(mn, 1002, 136, None, None, "BU with an unknown home nonce index")
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
