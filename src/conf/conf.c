@@ -1414,7 +1414,7 @@ static const struct keyword keywords[] = {
 	TOP_STR("DebugLogFile", debug_log_file, STR_ANY, true),
 	TOP_BOOL("NonVolatileBindingCache", non_volatile_binding_cache, false),
 	TOP_STR("UsePolicyModule", policy_module, STR_ANY, true),
-	TOP_BOOL("DoRouteOptimizationCN", do_route_optimization_cn, false), /* the CN role (cn/cn.c) */
+	TOP_BOOL("DoRouteOptimizationCN", do_route_optimization_cn, false),
 	TOP_BOOL("DoRouteOptimizationMN", do_route_optimization_mn, true),
 	TOP_BOOL("UseCnBuAck", use_cn_bu_ack, true),
 	CUSTOM("CnBindingPolicySet", CTX_TOP, kw_cn_binding_policy_set, true),

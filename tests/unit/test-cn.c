@@ -615,6 +615,9 @@ START_TEST(nonce_window_over_a_long_run)
 		for (unsigned u = t >= 300 ? t - 300 : 0; u <= t; u++) {
 			bool want = now - first[u] < RR_MAX_NONCE_LIFETIME_USEC;
 
+			if (u && idx[u] == idx[u - 1] && u != t)
+				continue; /* one check per nonce (its first use) and the current one */
+
 			ck_assert_msg(rr_keygen_index_valid(k, now, idx[u]) == want, "t=%u index of t=%u", t, u);
 			ck_assert_int_eq(rr_keygen_token_at(k, now, idx[u], &a, RR_HOME, tok) == 0, want);
 		}
