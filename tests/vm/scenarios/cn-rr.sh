@@ -3,8 +3,8 @@
 # vm-timeout: 120
 #
 # cn-rr: mip6d as a correspondent node (issue 12, item 1: the protocol half) against a mobile
-# node written from the RFC in Python (tests/vm/lib/rr_mn.py: scapy for the packets, hmac and
-# hashlib for the tokens, Kbm and the authenticators). Two namespaces on one veth pair: the
+# node written from the RFC in plain Python (tests/vm/lib/rr_mn.py: packets, Home Address option
+# and checksum by hand, hmac and hashlib for the tokens, Kbm and the authenticators). Two namespaces on one veth pair: the
 # MN holds its home address and a care-of address on mn0 (no home agent: the HoT comes back
 # on the same link), the CN runs `mip6d` with NodeConfig CN. Checks: HoTI -> HoT to the HoA,
 # CoTI -> CoT to the CoA, cookies echoed; the BU with the authenticator the MN computed gets
@@ -60,27 +60,18 @@ check "the CN installed the Home Address option state (kernel_hao)" \
 	sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json status | grep -q '\"kernel_hao\":true'"
 
 # The MN's run: every line it prints is part of this scenario's TAP output.
-rr_mn() {
-	local out st nf
-	out=$(ip netns exec "$NS_MN" "$PY" "$TOP/tests/vm/lib/rr_mn.py" "$MN_IF" "$HOA" "$COA" "$CN_ADDR" "$1" 2>&1)
-	st=$?
-	printf '%s\n' "$out"
-	nf=$(printf '%s\n' "$out" | grep -c '^not ok')
-	fails=$((${fails:-0} + nf))
-	ntests=$((ntests + $(printf '%s\n' "$out" | grep -c '^\(not \)\?ok')))
-	[ "$st" = 0 ] || [ "$nf" -gt 0 ] || not_ok "rr_mn.py $1 exited $st"
-}
-bc_shows() { mip6_json cn bc | grep -q "\"hoa\":\"$HOA\",\"coa\":\"$COA\",\"correspondent\":\"$CN_ADDR\",\"seq\":$1,"; }
-counter() { mip6_json cn counters | "$PY" -c "import json,sys; o=json.load(sys.stdin); print(o$1)"; }
-
 t0=$(now_us)
-rr_mn register
-check "mip6ctl bc: the binding $HOA -> $COA with seq 1000 (the wrong authenticator's 1001 not taken)" bc_shows 1000
+out=$(ip netns exec "$NS_MN" "$PY" "$TOP/tests/vm/lib/rr_mn.py" "$MN_IF" "$HOA" "$COA" "$CN_ADDR" \
+	/run/mip6-cn.ctl 2>&1)
+st=$?
+printf '%s\n' "$out"
+nf=$(printf '%s\n' "$out" | grep -c '^not ok')
+fails=$((${fails:-0} + nf))
+ntests=$((ntests + $(printf '%s\n' "$out" | grep -c '^\(not \)\?ok')))
+[ "$st" = 0 ] || [ "$nf" -gt 0 ] || not_ok "rr_mn.py exited $st"
+echo "# the mobile node's run (RR, BU, refusals, deletion): $(secs_since "$t0") s"
 check "counters: one BU discarded for its authorization (bu-authorization)" \
-	test "$(counter '["drops"]["bu-authorization"]')" = 1
-rr_mn delete
-check "mip6ctl bc: empty after the deletion" sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json bc | grep -q '\"count\":0'"
-echo "# return routability, BU, refusals and deletion: $(secs_since "$t0") s"
+	sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json counters | grep -q '\"bu-authorization\":1[,}]'"
 
 mip6_stop cn || not_ok "the CN stopped on SIGTERM"
 check "the Home Address option state is gone after SIGTERM" \
