@@ -45,6 +45,8 @@ struct ha_dhaad {
 	size_t n_prefixes;
 	sd_event_source *expiry;
 	uint64_t requests, replies, not_served, ras, list_full;
+	ha_dhaad_ra_fn ra_fn;
+	void *ra_userdata;
 	usec_t last_warning; /* warnings caused by received messages: one per 10 s */
 };
 
@@ -140,6 +142,8 @@ static enum mip6_drop on_ra(const struct io_nd_msg *msg, const struct icmp6_rxin
 	if (!l)
 		return DROP_UNEXPECTED;
 	d->ras++;
+	if (d->ra_fn)
+		d->ra_fn(rx->ifindex, &rx->src, msg->ra, d->ra_userdata);
 	r = hal_on_ra(&l->hal, &rx->src, msg->ra, now_usec());
 	addr_str(&rx->src, src);
 	if (r == HAL_RA_ADDED)
@@ -199,6 +203,12 @@ static enum mip6_drop on_request(const struct io_nd_msg *msg, const struct icmp6
 	}
 	d->replies++;
 	return DROP_NONE;
+}
+
+void ha_dhaad_set_ra_observer(struct ha_dhaad *d, ha_dhaad_ra_fn fn, void *userdata)
+{
+	d->ra_fn = fn;
+	d->ra_userdata = userdata;
 }
 
 int ha_dhaad_new(struct io *io, sd_event *e, struct ha_dhaad **ret)

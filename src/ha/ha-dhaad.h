@@ -40,5 +40,10 @@ struct ha_dhaad *ha_dhaad_free(struct ha_dhaad *d);
  */
 int ha_dhaad_set_prefixes(struct ha_dhaad *d, const struct ha_prefix *p, size_t n);
 
+struct ndisc_ra;
+/* Every valid RA heard on a home link is passed on to fn too (Mobile Prefix Discovery, ha/ha-mpd.h). */
+typedef void (*ha_dhaad_ra_fn)(int ifindex, const struct in6_addr *src, const struct ndisc_ra *ra, void *userdata);
+void ha_dhaad_set_ra_observer(struct ha_dhaad *d, ha_dhaad_ra_fn fn, void *userdata);
+
 /* `mip6ctl hal`: every home link's list, the HA itself marked; text or JSON. */
 int ha_dhaad_ctl(struct ha_dhaad *d, bool json, FILE *out);

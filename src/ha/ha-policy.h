@@ -45,7 +45,16 @@ struct ha_prefix {
 	int ifindex;           /* home link */
 	struct in6_addr ha;    /* the HA's own address in it */
 	uint32_t valid_sec;    /* remaining valid lifetime at `seen`; UINT32_MAX = infinite */
+	uint32_t preferred_sec; /* remaining preferred lifetime at `seen`; UINT32_MAX = infinite */
 	usec_t seen;
+	/* Their sources (ha/mobile-prefix.h): valid_sec/preferred_sec are the smaller of the two. */
+	uint32_t if_valid, if_preferred; /* the HA's own address in the prefix, at if_seen */
+	usec_t if_seen;
+	bool has_ra;                     /* a Router Advertisement on the link carried it */
+	struct in6_addr ra_src;          /* from that router */
+	uint32_t ra_valid, ra_preferred; /* as advertised, at ra_seen */
+	usec_t ra_seen;
+	uint8_t ra_flags;                /* the M and O flags of that RA (§10.6.3) */
 };
 
 struct ha_bu {

@@ -33,6 +33,8 @@
 #include "ha/bcache.h"
 #include "ha/dad-watch.h"
 #include "ha/ha-dhaad.h"
+#include "ha/ha-mpd.h"
+#include "ha/mobile-prefix.h"
 #include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
 #include "ha/ha-policy.h"
@@ -87,6 +89,7 @@ struct ha {
 	unsigned reg_started;   /* new registrations started in it */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
+	struct ha_mpd *mpd;     /* home prefix lifetimes, Mobile Prefix Discovery (§10.6) */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
 	unsigned flush_pending;
 	int setup_stage;               /* the kernel setup chain's current step */
@@ -506,6 +509,8 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 /* The BA of the entry's newest accepted BU (its lifetime, K when both sides move the IKE SA). */
 static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_sec)
 {
+	if (lifetime_sec > 0)
+		ha_mpd_registered(ha->mpd, &e->hoa); /* §10.6.2 */
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_ACCEPTED, e->seq, lifetime_sec,
 		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
 }
@@ -667,6 +672,7 @@ static void ha_binding_delete(struct ha *ha, struct bce *e, const char *why, boo
 	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
 	log_full_errno_fields(LOG_INFO, 0, LOG_FIELDS(fh), "binding of %s removed (%s)", h, why);
 	ha_persist_del(ha, e);
+	ha_mpd_forget(ha->mpd, &e->hoa); /* §10.6.2 */
 	ha_uninstall(ha, e, send_ba);
 	bce_transition(ha, e, BCE_DELETED, why);
 	bce_set_timer(ha, e, now_usec() + MAX_DELETE_BCE_TIMEOUT_USEC);
@@ -1122,6 +1128,62 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 	return DROP_NONE;
 }
 
+/* ---- home prefix lifetimes (ha/ha-mpd.h) ----------------------------------- */
+
+struct prefix_clamp {
+	struct ha *ha;
+	const struct ha_prefix *p;
+	usec_t end;
+};
+
+static void clamp_binding(struct bce *e, void *userdata)
+{
+	struct prefix_clamp *x = userdata;
+
+	if (e->state == BCE_VALID && e->ifindex == x->p->ifindex && ha_prefix_match(x->p, 1, &e->hoa) &&
+	    e->expires > x->end)
+		bce_set_timer(x->ha, e, x->end);
+}
+
+/* RFC 6275 §10.3.1: the HA MUST remove a binding when the valid lifetime of its prefix expires. */
+static void ha_on_prefix_changed(const struct ha_prefix *p, void *userdata)
+{
+	struct prefix_clamp x = { .ha = userdata, .p = p };
+	usec_t now = now_usec();
+	uint32_t left = mp_remaining(p, now, false);
+
+	if (left == UINT32_MAX)
+		return;
+	x.end = now + (usec_t)left * USEC_PER_SEC;
+	bcache_foreach(x.ha->bc, clamp_binding, &x);
+}
+
+static void ha_on_home_ra(int ifindex, const struct in6_addr *src, const struct ndisc_ra *ra, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	ha_mpd_on_ra(ha->mpd, ifindex, src, ra);
+}
+
+static int ha_mpd_start(struct ha *ha)
+{
+	const struct ha_mpd_params p = {
+		.io = ha->io,
+		.event = ha->m->event,
+		.config = &ha->m->config,
+		.bc = ha->bc,
+		.prefixes = ha->prefixes,
+		.n_prefixes = &ha->n_prefixes,
+		.changed = ha_on_prefix_changed,
+		.userdata = ha,
+	};
+	int r = ha_mpd_new(&p, &ha->mpd);
+
+	if (r >= 0 && ha->dhaad)
+		ha_dhaad_set_ra_observer(ha->dhaad, ha_on_home_ra, ha);
+	return r;
+}
+
 /* ---- start-up -------------------------------------------------------------- */
 
 
@@ -1159,8 +1221,8 @@ static void ha_load_prefixes(struct ha *ha)
 			p->prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 		p->ifindex = ifindex;
 		p->ha = sa->sin6_addr;
-		p->valid_sec = UINT32_MAX;
-		p->seen = now_usec();
+		p->valid_sec = p->preferred_sec = p->if_valid = p->if_preferred = UINT32_MAX;
+		p->seen = p->if_seen = now_usec(); /* the kernel's lifetimes follow (ha/ha-mpd.h) */
 		/* With HaServedPrefix, serve only those prefixes. */
 		if (c->n_ha_served_prefixes > 0) {
 			bool served = false;
@@ -1243,6 +1305,10 @@ static void ha_on_knl_event(const struct knl_event *ev, void *userdata)
 	struct ha *ha = userdata;
 	struct spd_sync_stats before, after;
 
+	if (ev->type == KNL_EVENT_ADDR) {
+		ha_mpd_on_addr(ha->mpd, &ev->addr, ev->removed);
+		return;
+	}
 	spd_sync_get_stats(ha->spd, &before);
 	spd_sync_on_event(ha->spd, ev);
 	spd_sync_get_stats(ha->spd, &after);
@@ -1254,8 +1320,9 @@ static void ha_on_knl_resync(void *userdata)
 {
 	struct ha *ha = userdata;
 
-	log_warning("XFRM policy notifications were lost: reinstalling the MN-HA SPD entries");
+	log_warning("XFRM policy or address notifications were lost: reinstalling the MN-HA SPD entries");
 	spd_sync_resync(ha->spd);
+	ha_mpd_resync(ha->mpd);
 }
 
 /* ---- restart: the state file and the kernel (ha/ha-restore.h) ------------- */
@@ -1460,7 +1527,7 @@ static void ha_setup_next(struct ha *ha)
 	}
 	case SETUP_SPD:
 		/* Subscribed before the install: a flush from now on is seen and repaired. */
-		r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY, ha_on_knl_event, ha_on_knl_resync, ha);
+		r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY | KNL_MONITOR_ADDR, ha_on_knl_event, ha_on_knl_resync, ha);
 		if (r < 0 && r != -EBUSY)
 			break;
 		ha_static_keys(ha);
@@ -1585,6 +1652,8 @@ static int ha_start(struct manager *m)
 	if ((r = ha_dhaad_new(ha->io, m->event, &ha->dhaad)) < 0 ||
 	    (r = ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes)) < 0)
 		log_error_errno(r, "dynamic home agent address discovery is not available: %m");
+	if ((r = ha_mpd_start(ha)) < 0)
+		log_error_errno(r, "mobile prefix discovery is not available: %m");
 	ha->setup_stage = SETUP_TUNNEL;
 	ha_setup_next(ha);
 	return 0;
@@ -1681,6 +1750,7 @@ static void ha_stop(struct manager *m)
 	(void)knl_cancel_all(ha->knl); /* O(n): the entries' own cancels below then find nothing */
 	ha->bc = bcache_free(ha->bc, bce_release, ha);
 	free(ha->dad);
+	ha->mpd = ha_mpd_free(ha->mpd);
 	ha->dhaad = ha_dhaad_free(ha->dhaad);
 	if (ha->io) {
 		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
@@ -1721,6 +1791,7 @@ static int ha_ctl_prefixes(struct ha *ha, bool json, FILE *out)
 		char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
 		const struct ha_prefix *pf = &ha->prefixes[i];
 		json_object *e = ctl_json_append_object(list);
+		uint32_t valid = mp_remaining(pf, now_usec(), false), pref = mp_remaining(pf, now_usec(), true);
 
 		addr_str(&pf->prefix, px);
 		addr_str(&pf->ha, a);
@@ -1729,9 +1800,25 @@ static int ha_ctl_prefixes(struct ha *ha, bool json, FILE *out)
 			ctl_json_add_prefix(e, "prefix", &pf->prefix, pf->len);
 			ctl_json_add_str(e, "interface", ifn);
 			ctl_json_add_str(e, "ha", a);
-			ctl_json_add_str(e, "valid", pf->valid_sec == UINT32_MAX ? "infinite" : "finite");
-		} else
-			fprintf(out, "%s/%u on %s, home agent address %s\n", px, pf->len, ifn, a);
+			ctl_json_add_str(e, "valid", valid == UINT32_MAX ? "infinite" : "finite");
+			ctl_json_add_u64(e, "valid_lifetime", valid);
+			ctl_json_add_u64(e, "preferred_lifetime", pref);
+		} else if (valid == UINT32_MAX)
+			fprintf(out, "%s/%u on %s, home agent address %s, valid forever\n", px, pf->len, ifn, a);
+		else
+			fprintf(out, "%s/%u on %s, home agent address %s, valid %u s, preferred %u s\n", px, pf->len,
+				ifn, a, valid, pref);
+	}
+	if (json) { /* RFC 6275 §10.6 */
+		struct ha_mpd_stats st;
+
+		ha_mpd_get_stats(ha->mpd, &st);
+		ctl_json_add_u64(o, "mobile_prefix_solicitations", st.solicitations);
+		ctl_json_add_u64(o, "solicitations_not_registered", st.not_registered);
+		ctl_json_add_u64(o, "advertisements_solicited", st.solicited);
+		ctl_json_add_u64(o, "advertisements_unsolicited", st.unsolicited);
+		ctl_json_add_u64(o, "advertisement_retransmissions", st.retransmissions);
+		ctl_json_add_u64(o, "prefix_changes", st.changes);
 	}
 	return json ? ctl_json_print(out, o) : 0;
 }
@@ -1997,6 +2084,7 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 	ha_load_prefixes(ha);
 	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
 		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
+	ha_mpd_resync(ha->mpd);
 	ha_static_keys(ha);
 	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)
 		log_warning("MN-HA IPsec: no key manager was started with the previous configuration; "

@@ -95,6 +95,22 @@ int icmp6_socket_new(const struct icmp6_socket_config *cfg, struct icmp6_socket 
 	return 0;
 }
 
+int icmp6_socket_pass(struct icmp6_socket *s, const uint8_t *types, size_t n_types)
+{
+	struct icmp6_filter filter;
+	socklen_t len = sizeof(filter);
+
+	if (!s || (n_types && !types))
+		return -EINVAL;
+	if (getsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, &len) < 0)
+		return -errno;
+	for (size_t i = 0; i < n_types; i++)
+		ICMP6_FILTER_SETPASS(types[i], &filter);
+	if (setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter)) < 0)
+		return -errno;
+	return 0;
+}
+
 struct icmp6_socket *icmp6_socket_free(struct icmp6_socket *s)
 {
 	if (!s)

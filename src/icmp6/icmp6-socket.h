@@ -98,6 +98,9 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
 		      const struct in6_addr *src, const uint8_t *msg, size_t len);
 
+/* Let these ICMPv6 types through the socket's filter too (ICMP6_FILTER). */
+int icmp6_socket_pass(struct icmp6_socket *s, const uint8_t *types, size_t n_types);
+
 /* sd_event_add_io(EPOLLIN) on the socket; the caller owns *ret. */
 int icmp6_socket_attach_event(struct icmp6_socket *s, sd_event *e, int64_t priority,
 			      sd_event_io_handler_t handler, void *userdata,

@@ -629,8 +629,9 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 
 	if (ifname && ifindex <= 0)
 		return log_error_errno(ENODEV, "interface %s: %m", ifname);
-	if (link_by_ifindex(io, ifindex))
-		return 0;
+	l = link_by_ifindex(io, ifindex);
+	if (l) /* a second user of the link: its types pass too */
+		return io->capture ? 0 : icmp6_socket_pass(l->sock, types, n_types);
 	if (io->n_links >= IO_MAX_LINKS)
 		return log_error_errno(ENOSPC, "more than %d links, %s left out: %m", IO_MAX_LINKS, ifname ? ifname : "every interface");
 	l = &io->links[io->n_links];

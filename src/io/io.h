@@ -132,6 +132,7 @@ int io_nd_register(struct io *io, uint8_t icmp_type, io_nd_fn fn, void *userdata
  * An ICMPv6 socket on ifname passing only these types (nothing from other links).
  * ifname NULL: one socket on every interface, "link" 0, for messages that are not
  * link-local (DHAAD, Mobile Prefix Discovery); sends through it with ifindex 0.
+ * A second call for the same link adds its types to the socket's filter.
  */
 int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size_t n_types);
 

@@ -494,6 +494,135 @@ START_TEST(dhaad_reply_lists_home_agents)
 }
 END_TEST
 
+static const struct sent *last_nd(uint8_t type)
+{
+	const struct sent *r = NULL;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == type)
+			r = &F.sent[i];
+	return r;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* An MPA (RFC 6275 §6.8) from the HA to the HoA with one Prefix Information option
+ * (RFC 4861 §4.6.2) for the home prefix: its Identifier and Valid Lifetime. */
+static void check_mpa(const struct sent *s, uint16_t id, uint32_t valid_min, uint32_t valid_max)
+{
+	struct in6_addr px = A("2001:db8:1::");
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->len, 8 + 32);
+	ck_assert_uint_eq(s->buf[0], 147);
+	ck_assert_uint_eq(s->buf[1], 0);
+	if (id)
+		ck_assert_uint_eq((s->buf[4] << 8) | s->buf[5], id);
+	ck_assert_uint_eq(s->buf[8], 3);
+	ck_assert_uint_eq(s->buf[9], 4);
+	ck_assert_uint_eq(s->buf[10], 64);
+	ck_assert_uint_eq(s->buf[11] & 0xc0, 0xc0);
+	ck_assert_uint_ge(be32(s->buf + 12), valid_min);
+	ck_assert_uint_le(be32(s->buf + 12), valid_max);
+	ck_assert_mem_eq(s->buf + 24, &px, 16);
+	/* §10.6.3: from the address the MN registered with, to its home address. */
+	ck_assert(addr_is(&s->src, HA_ADDR));
+	ck_assert(addr_is(&s->dst, HOA));
+}
+
+/*
+ * RFC 6275 §10.6.2-10.6.3: a Mobile Prefix Solicitation (§6.7: type 146, code 0, checksum,
+ * Identifier, Reserved) from a registered home address to the HA address of its registration
+ * is answered at once with an Advertisement echoing the Identifier; one from another address,
+ * to another address, or malformed (RFC 4861 §4.6 option rules) is not; unknown options are
+ * ignored (§6.7).
+ */
+START_TEST(mps_is_answered_for_registered_mns)
+{
+	uint8_t mps[8] = { 146, 0, 0, 0, 0xab, 0xcd, 0, 0 };
+	uint8_t unknown_opt[16] = { 146, 0, 0, 0, 0x12, 0x34, 0, 0, 99, 1 };
+	uint8_t zero_len_opt[16] = { 146, 0, 0, 0, 0x12, 0x34, 0, 0, 99, 0 };
+	uint8_t long_opt[16] = { 146, 0, 0, 0, 0x12, 0x34, 0, 0, 99, 2 };
+	struct icmp6_rxinfo rx = { .src = A(HOA), .dst = A(HA_ADDR), .hop_limit = 63 };
+	uint64_t malformed;
+
+	/* Not registered yet: no answer. */
+	io_nd_input(F.m->io, mps, sizeof(mps), &rx);
+	ck_assert_uint_eq(count_nd(147), 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NOT_SERVED], 1);
+	register_binding(1, COA1);
+	io_nd_input(F.m->io, mps, sizeof(mps), &rx);
+	ck_assert_uint_eq(count_nd(147), 1);
+	check_mpa(last_nd(147), 0xabcd, UINT32_MAX, UINT32_MAX); /* the prefix's lifetime: infinite */
+	io_nd_input(F.m->io, unknown_opt, sizeof(unknown_opt), &rx);
+	ck_assert_uint_eq(count_nd(147), 2);
+	check_mpa(last_nd(147), 0x1234, UINT32_MAX, UINT32_MAX);
+	/* Malformed: truncated, an option of length 0, an option past the end. */
+	malformed = F.m->counters.drops[DROP_MALFORMED];
+	io_nd_input(F.m->io, mps, 7, &rx);
+	io_nd_input(F.m->io, zero_len_opt, sizeof(zero_len_opt), &rx);
+	io_nd_input(F.m->io, long_opt, sizeof(long_opt), &rx);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_MALFORMED], malformed + 3);
+	/* Another source, or to an address the MN did not register with. */
+	rx.src = A("2001:db8:1::200");
+	io_nd_input(F.m->io, mps, sizeof(mps), &rx);
+	rx.src = A(HOA);
+	rx.dst = A("2001:db8:1::5");
+	io_nd_input(F.m->io, mps, sizeof(mps), &rx);
+	ck_assert_uint_eq(count_nd(147), 2);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NOT_SERVED], 3);
+}
+END_TEST
+
+static bool two_mpas(void)
+{
+	return count_nd(147) >= 2;
+}
+
+static bool one_mpa(void)
+{
+	return count_nd(147) >= 1;
+}
+
+/*
+ * §10.6.2: a home prefix's lifetime changed (an RA on the home link says valid 100 s): an
+ * unsolicited Advertisement after RAND_ADV_DELAY (MinMobPfxAdvInterval = Max = 1 s), again
+ * after PREFIX_ADV_TIMEOUT (3 s, §12) without a Solicitation; §10.3.1: a refresh gets no
+ * more than the prefix's remaining valid lifetime.
+ */
+START_TEST(prefix_change_sends_unsolicited_mpa)
+{
+	int home = (int)if_nametoindex("home0");
+	struct icmp6_rxinfo rx = { .src = A("fe80::2"), .dst = A("ff02::1"), .hop_limit = 255, .ifindex = home };
+	/* RA (RFC 4861 §4.2) with a Prefix Information option (§4.6.2): L, A, valid 100, preferred 50. */
+	uint8_t ra[48] = { 134, 0, 0, 0, 64, 0, 0x07, 0x08, [16] = 3, 4, 64, 0xc0, 0, 0, 0, 100, 0, 0, 0, 50 };
+	struct in6_addr px = A("2001:db8:1::");
+	unsigned before;
+
+	teardown();
+	setup_with("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n"
+		   "MinMobPfxAdvInterval 1;\nMaxMobPfxAdvInterval 1;\n");
+	register_binding(1, COA1);
+	memcpy(ra + 32, &px, 16);
+	io_nd_input(F.m->io, ra, sizeof(ra), &rx);
+	ck_assert_uint_eq(count_nd(147), 0);
+	ck_assert(run_until(one_mpa, 3000));
+	check_mpa(last_nd(147), 0, 97, 100);
+	ck_assert(run_until(two_mpas, 5000));
+	check_mpa(last_nd(147), 0, 94, 97);
+	/* §10.3.1: the refresh asks for 256 s and gets what is left of the prefix (< 100 s). */
+	before = n_ba();
+	send_bu(HOA, COA1, 2, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 5000));
+	ck_assert_uint_le((ba(before)->buf[10] << 8) | ba(before)->buf[11], 25);
+	ck_assert_uint_ge((ba(before)->buf[10] << 8) | ba(before)->buf[11], 22);
+}
+END_TEST
+
 /* RFC 4862 §5.4.3 / RFC 6275 §10.3.1: another node's DAD probe (NS from ::) for the HoA → 134. */
 START_TEST(dad_probe_from_another_node_gives_134)
 {
@@ -1476,6 +1605,8 @@ int main(void)
 	tcase_add_test(tc, refusals_of_a_binding);
 	tcase_add_test(tc, dad_failure_gives_134);
 	tcase_add_test(tc, dhaad_reply_lists_home_agents);
+	tcase_add_test(tc, mps_is_answered_for_registered_mns);
+	tcase_add_test(tc, prefix_change_sends_unsolicited_mpa);
 	tcase_add_test(tc, bu_during_dad);
 	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
 	tcase_add_test(tc, link_local_compatibility);
