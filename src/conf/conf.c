@@ -1441,7 +1441,7 @@ static const struct keyword keywords[] = {
 	TOP_BOOL("MnDiscardHaParamProb", mn_discard_ha_param_prob, true),
 	TOP_BOOL("MnResetDhaadAtHome", mn_reset_dhaad_at_home, true),
 	TOP_BOOL("MnFlushAllAtHome", mn_flush_all_at_home, true),
-	TOP_BOOL("SendMobPfxSols", send_mob_pfx_sols, true),
+	TOP_BOOL("SendMobPfxSols", send_mob_pfx_sols, false),
 	TOP_BOOL("MnUseAllInterfaces", mn_use_all_interfaces, true),
 	TOP_BOOL("MobRtrUseExplicitMode", mob_rtr_use_explicit_mode, true),
 	TOP_BOOL("OptimisticHandoff", optimistic_handoff, true),
@@ -1451,7 +1451,7 @@ static const struct keyword keywords[] = {
 	TOP_SECS("InterfaceInitialInitDelay", interface_initial_init_delay_usec, 0, true),
 	TOP_SECS("InitialBindackTimeoutFirstReg", initial_bindack_timeout_first_reg_usec, 1, false),
 	TOP_SECS("InitialBindackTimeoutReReg", initial_bindack_timeout_rereg_usec, 1, false),
-	TOP_SECS("InitialSolicitTimer", initial_solicit_timer_usec, 1, true),
+	TOP_SECS("InitialSolicitTimer", initial_solicit_timer_usec, 1, false),
 	CUSTOM("Interface", CTX_TOP, kw_interface, false),
 	CUSTOM("MnHomeLink", CTX_TOP, kw_home_link, false),
 	/* mip6d extensions */

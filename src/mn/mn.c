@@ -54,6 +54,7 @@
 #include "mn/bul.h"
 #include "mn/handover-record.h"
 #include "mn/mn-dhaad.h"
+#include "mn/mn-mpd.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
 #include "netlink/nl-kernel.h"
@@ -99,6 +100,7 @@ struct mn {
 	/* HomeAgentAddress :: (RFC 6275 §11.4.1): the home agents from DHAAD, tried in turn */
 	struct mn_dhaad *dhaad;
 	uint64_t ha_changes;
+	struct mn_mpd *mpd; /* Mobile Prefix Discovery (§11.4.2-11.4.3) */
 
 	/* where we are (the target of the last move: its kernel batch may still run) */
 	enum mn_loc loc;
@@ -308,8 +310,11 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 		return;
 	case BUL_EV_DEREGISTERED:
 		mn_send_home_na(mn);
+		mn_mpd_unregistered(mn->mpd);
 		/* fall through */
 	case BUL_EV_REGISTERED:
+		if (ev == BUL_EV_REGISTERED && mn->loc == MN_LOC_FOREIGN)
+			mn_mpd_registered(mn->mpd, &mn->ha);
 		/* The move's first accepted BA (not a later refresh). */
 		(void)ho_stamp(mn->cur, HO_BA_RCVD, now_realtime_usec());
 		/* fall through */
@@ -319,6 +324,7 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 		manager_notify_status(mn->m);
 		return;
 	case BUL_EV_UNREACHABLE:
+		mn_mpd_unregistered(mn->mpd);
 		/* §11.4.1: a registration that timed out is tried with another home agent. */
 		if (mn->dhaad && !e->home)
 			mn_ha_next(mn);
@@ -888,6 +894,9 @@ static int mn_start(struct manager *m)
 		if (r < 0)
 			return log_error_errno(r, "home agent address discovery: %m");
 	}
+	r = mn_mpd_new(m->io, m->event, &m->config, &mn->hoa, &mn->home_prefix, mn->home_plen, &mn->mpd);
+	if (r < 0)
+		log_warning_errno(r, "mobile prefix discovery is not available: %m");
 	if (link_read_mac(mn->ifname, mn->mac) < 0)
 		return log_error_errno(ENODEV, "no link-layer address on %s", mn->ifname);
 	/* mip6d owns the interface's addressing and default route while it runs. */
@@ -997,6 +1006,7 @@ static void mn_stop(struct manager *m)
 	}
 	bul_table_free(mn->bul);
 	mn_dhaad_free(mn->dhaad);
+	mn_mpd_free(mn->mpd);
 	free(mn);
 	m->role_data = NULL;
 }
@@ -1019,9 +1029,12 @@ static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 			mn_dhaad_print(mn->dhaad, &mn->ha, out);
 		else if (hal)
 			fprintf(out, "%s (configured)\n", ha);
-		else
+		else {
 			fprintf(out, "home prefix %s/%u\ncurrent link %s/64 (%s)\n", hp, mn->home_plen, cp,
 				loc_name(mn->loc));
+			if (mn->mpd)
+				mn_mpd_print(mn->mpd, out);
+		}
 		return 0;
 	}
 	o = json_object_new_object();
@@ -1037,6 +1050,8 @@ static int mn_ctl_prefixes(struct mn *mn, bool hal, bool json, FILE *out)
 		ctl_json_add_prefix(o, "home_prefix", &mn->home_prefix, mn->home_plen);
 		ctl_json_add_str(o, "location", loc_name(mn->loc));
 		ctl_json_add_prefix(o, "current_prefix", &mn->prefix, 64);
+		if (mn->mpd)
+			mn_mpd_json(mn->mpd, o);
 	}
 	return ctl_json_print(out, o);
 }

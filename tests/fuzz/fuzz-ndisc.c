@@ -4,7 +4,8 @@
  * message that parses is rebuilt and re-parsed, which must succeed and give
  * the same struct (the parsers zero their output first, so memcmp holds).
  * The checksum helpers and ndisc_rx_check() run over the input too; a DHAAD Reply
- * also goes through the MN's address filter (mn_dhaad_reply_agents).
+ * also goes through the MN's address filter (mn_dhaad_reply_agents), an MPA through
+ * the MN's test and prefix list (mpa_check, mnp_apply).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "icmp6/ndisc.h"
 #include "mn/mn-dhaad.h"
+#include "mn/mn-prefixes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,9 +75,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case NDISC_TYPE_MPS:
 		ROUND_TRIP(struct ndisc_mps, ndisc_mps_parse, ndisc_mps_build);
 		break;
-	case NDISC_TYPE_MPA:
+	case NDISC_TYPE_MPA: {
+		static struct ndisc_mpa mpa;
+		static struct mnp_list list;
+		struct mps_state st = { .outstanding = true };
+		static const struct in6_addr home = { { { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } } };
+
 		ROUND_TRIP(struct ndisc_mpa, ndisc_mpa_parse, ndisc_mpa_build);
+		/* The MN's test and use of an Advertisement (RFC 6275 §11.4.3): bounded list. */
+		if (ndisc_mpa_parse(data, size, &mpa) == 0) {
+			st.id = mpa.id;
+			mnp_init(&list, &home, 64);
+			if (mpa_check(&st, &home, &home, &mpa) != MPA_ACCEPT ||
+			    mnp_apply(&list, &mpa, 1) > mpa.n_prefixes || list.n > MNP_MAX)
+				abort();
+		}
 		break;
+	}
 	default:
 		break;
 	}
