@@ -13,7 +13,11 @@
 # MnMaxHaConsecutiveResends (1) retransmission it registers with the next home agent of the
 # list, HA1, and the CN's pings resume (only replies stamped after the failure count).
 # Prints the outage (the longest silence in the CN's replies around the failure) against the
-# 5 s target. tshark decodes the DHAAD Request and Reply on the MN's link cleanly.
+# 5 s target. Then the home prefix's lifetime changes on HA1 (ip addr change ... valid_lft 900):
+# HA1 sends an unsolicited Mobile Prefix Advertisement (RFC 6275 §10.6.2; MinMobPfxAdvInterval
+# and MaxMobPfxAdvInterval 1 s), the MN discards it and solicits (§11.4.3), applies the solicited
+# one, and `mip6ctl prefixes` on the MN shows the new lifetime. tshark decodes the DHAAD Request
+# and Reply and the Mobile Prefix Solicitation and Advertisement on the MN's link cleanly.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -54,7 +58,9 @@ topo_bg "$NS_MN" cap-mn tcpdump --immediate-mode -i "$MN_IF" -U -n -w "$TOPO_DIR
 ha_conf="NodeConfig HA;
 Interface \"$HA_IF\";
 UseMnHaIPsec disabled;
-HaMaxBindingLife 600;"
+HaMaxBindingLife 600;
+MinMobPfxAdvInterval 1;
+MaxMobPfxAdvInterval 1;"
 mip6_start "$NS_HA" ha "$ha_conf" || exit 1
 mip6_start "$NS_HA2" ha2 "$ha_conf" || exit 1
 # hal_lists NAME ADDR PREF: NAME's Home Agents List has ADDR with preference PREF.
@@ -112,6 +118,17 @@ read -r gap_ms back_ms <<<"$outage"
 echo "# failover: longest reply gap ${gap_ms} ms; traffic back ${back_ms} ms after HA2's link went down (target <= 5000 ms)"
 check "the outage is measured and below a generous 10 s" test "${back_ms:-0}" -gt 0 -a "${back_ms:-99999}" -lt 10000
 
+# RFC 6275 §10.6.2: the home prefix's lifetime on HA1 changes; the MN learns it by MPS/MPA.
+ip -n "$NS_HA" addr change "$HA_ADDR/$PLEN" dev "$HA_IF" valid_lft 900 preferred_lft 600
+mn_prefix_life() { mip6_json mn prefixes | grep -Eq '"prefix":"2001:db8:1::/64","known":true,"valid_lifetime":(8[89][0-9]|900),"preferred_lifetime":(5[89][0-9]|600)'; }
+check "MPA after the prefix change: mip6ctl prefixes on the MN shows valid 900 s, preferred 600 s" \
+	wait_for 15 mn_prefix_life
+check "HA1 sent an unsolicited MPA and answered the MN's MPS" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json prefixes |
+	grep -Eq '\"advertisements_solicited\":[1-9].*\"advertisements_unsolicited\":[1-9]'"
+check "HA1: mip6ctl prefixes shows the new valid lifetime" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json prefixes |
+	grep -Eq '\"valid_lifetime\":(8[89][0-9]|900)'"
+json_ok mn prefixes || not_ok "MN: mip6ctl --json prefixes is JSON"
+
 # tshark decodes the DHAAD messages (RFC 6275 §6.5, §6.6) on the MN's link cleanly.
 pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
@@ -121,6 +138,12 @@ n_rep=$(tshark -r "$f" -Y "icmpv6.type == 145 && ipv6.dst == $MN_COA_F1 && !_ws.
 bad=$(tshark -r "$f" -Y "(icmpv6.type == 144 || icmpv6.type == 145 || mipv6) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
 check "tshark: DHAAD Request from the CoA ($n_req) and Reply to it ($n_rep), $bad malformed/expert errors" \
 	test "$n_req" -ge 1 -a "$n_rep" -ge 1 -a "$bad" = 0
+# ... and the Mobile Prefix Solicitation and Advertisement (§6.7, §6.8), inside the tunnel.
+n_mps=$(tshark -r "$f" -Y "icmpv6.type == 146 && ipv6.src == $MN_HOA && !_ws.malformed" 2>/dev/null | wc -l)
+n_mpa=$(tshark -r "$f" -Y "icmpv6.type == 147 && ipv6.dst == $MN_HOA && icmpv6.opt.prefix == 2001:db8:1:: && !_ws.malformed" 2>/dev/null | wc -l)
+bad=$(tshark -r "$f" -Y "(icmpv6.type == 146 || icmpv6.type == 147) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
+check "tshark: MPS from the HoA ($n_mps) and MPA with the home prefix to it ($n_mpa), $bad malformed/expert errors" \
+	test "$n_mps" -ge 1 -a "$n_mpa" -ge 1 -a "$bad" = 0
 n=$(tshark -r "$f" -Y "icmpv6.type == 145 && icmpv6.mip6.home_agent_address == $HA2_ADDR && icmpv6.mip6.home_agent_address == $HA_ADDR" 2>/dev/null | wc -l)
 check "tshark: the Reply lists both home agents ($n)" test "$n" -ge 1
 
