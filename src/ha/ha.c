@@ -85,8 +85,9 @@ struct ha {
 	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
 	struct reg_backlog *backlog; /* new registrations waiting for their turn */
 	sd_event_source *backlog_timer;
-	uint64_t reg_iteration; /* the loop iteration reg_started is for */
-	unsigned reg_started;   /* new registrations started in it */
+	uint64_t reg_iteration; /* the loop iteration reg_spent is for */
+	usec_t reg_spent;       /* time spent starting new registrations in it (REG_BUDGET) */
+	usec_t (*reg_clock)(void); /* measures it: now_usec, a test's clock */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	struct ha_mpd *mpd;     /* home prefix lifetimes, Mobile Prefix Discovery (§10.6) */
@@ -949,9 +950,9 @@ static bool ha_reg_admit(struct ha *ha)
 	(void)sd_event_get_iteration(ha->m->event, &it);
 	if (it != ha->reg_iteration) {
 		ha->reg_iteration = it;
-		ha->reg_started = 0;
+		ha->reg_spent = 0;
 	}
-	return ha->reg_started < REG_PER_ITERATION && bcache_count_state(ha->bc, BCE_DAD) < REG_INFLIGHT_MAX &&
+	return ha->reg_spent < REG_BUDGET && bcache_count_state(ha->bc, BCE_DAD) < REG_INFLIGHT_MAX &&
 	       knl_pending(ha->knl) < REG_KNL_PENDING_MAX;
 }
 
@@ -985,8 +986,17 @@ static enum mip6_drop ha_reg_defer(struct ha *ha, const struct ha_bu *bu, const 
 static void ha_register_counted(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
 				const struct ha_verdict *v)
 {
-	ha->reg_started++;
+	usec_t t0 = ha->reg_clock();
+
 	ha_register(ha, e, bu, rx, v);
+	ha->reg_spent += ha->reg_clock() - t0;
+}
+
+void ha_set_reg_clock(struct manager *m, usec_t (*clock)(void))
+{
+	struct ha *ha = m->role_data;
+
+	ha->reg_clock = clock ? clock : now_usec;
 }
 
 /*
@@ -1591,6 +1601,7 @@ static int ha_start(struct manager *m)
 	m->role_data = ha;
 	ha->m = m;
 	ha->start_time = now_usec();
+	ha->reg_clock = now_usec;
 	ha->io = m->io;
 	ha->knl = io_knl(m->io);
 	ratelimit_init(&ha->reg_rl, c->ha_max_registrations_per_sec, now_usec());

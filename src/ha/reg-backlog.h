@@ -22,13 +22,15 @@
 #define REG_BACKLOG_MAX 256
 #define REG_BACKLOG_MAX_AGE (USEC_PER_SEC) /* < INITIAL_BINDACK_TIMEOUT_FIRSTREG (1.5 s) */
 /*
- * When the HA (ha.c) starts a new registration instead of queueing it: at most REG_PER_ITERATION
- * are started in one loop iteration (a count, not a time: the same on every machine and in
- * tests), at most REG_INFLIGHT_MAX are under DAD at once, and none starts while REG_KNL_PENDING_MAX netlink requests are queued, so a move's
- * install never waits behind more than that. The backlog is retried on the next iteration, or
- * after REG_RETRY when the kernel is behind.
+ * When the HA (ha.c) starts a new registration instead of queueing it: at most REG_BUDGET of
+ * registration work (the starts' own time, measured around each; the first start of an iteration
+ * always goes) in one loop iteration, so that no dispatch keeps the MH queue unread for long (its
+ * source runs first, io.h IO_MH_PRIORITY; a flood fills 128 KiB in ~125 ms); at most
+ * REG_INFLIGHT_MAX under DAD at once, and none starts while REG_KNL_PENDING_MAX netlink requests
+ * are queued, so a move's install never waits behind more than that. The backlog is retried on
+ * the next iteration, or after REG_RETRY when the kernel is behind.
  */
-#define REG_PER_ITERATION 8
+#define REG_BUDGET (2 * USEC_PER_MSEC)
 #define REG_INFLIGHT_MAX 64
 #define REG_KNL_PENDING_MAX 64
 #define REG_RETRY (10 * USEC_PER_MSEC)

@@ -18,7 +18,7 @@
 #include "vici/vici-client.h"
 
 #define IO_MAX_LINKS 16
-#define IO_MH_BATCH 256 /* datagrams per wake-up: the loop stays fair to other sources */
+#define IO_MH_BATCH 256 /* datagrams per wake-up: the whole queue (~150 BUs in 128 KiB), bounded */
 #define IO_ND_BATCH 64
 #define IO_ND_BUF 1500
 
@@ -121,6 +121,16 @@ int io_new(sd_event *e, struct mip6_counters *counters, struct io **ret)
 	if (r < 0)
 		goto fail;
 	(void)sd_event_source_set_description(io->mh_src, "mh");
+	/*
+	 * Issue 10 item 5: the MH queue is read before any other pending source (DAD timers,
+	 * netlink replies, the registration backlog): the kernel cannot tell a bound MN's BU from a
+	 * flood's, so the HA must drain the queue faster than a flood fills it. One wake-up reads
+	 * it whole (IO_MH_BATCH > MH_SOCKET_RCVBUF / a BU's truesize) and costs a lookup per BU;
+	 * what a BU starts beyond that is bounded per iteration (ha/reg-backlog.h).
+	 */
+	r = sd_event_source_set_priority(io->mh_src, IO_MH_PRIORITY);
+	if (r < 0)
+		goto fail;
 	*ret = io;
 	return 0;
 fail:

@@ -66,6 +66,8 @@
 #define IO_BE_BURST IO_BE_PER_SEC /* bursts: as many as the rate (core/ratelimit.h) */
 #define IO_PP_PER_SEC 10 /* ICMPv6 Parameter Problems: the same kind of bucket */
 #define IO_PP_BURST IO_PP_PER_SEC
+/* The MH socket's event source: before every other (SD_EVENT_PRIORITY_IMPORTANT; io.c). */
+#define IO_MH_PRIORITY (-100)
 
 struct io;
 struct knl;

@@ -160,6 +160,13 @@ static void run_for(int ms)
 	loop_run_for(F.m->event, ms);
 }
 
+/* The HA's registration clock in tests: advances test_clock_step at each reading. */
+static usec_t test_clock_now, test_clock_step;
+static usec_t test_clock(void)
+{
+	return test_clock_now += test_clock_step;
+}
+
 static bool is_ready(void)
 {
 	return F.m->ready;
@@ -173,6 +180,7 @@ static void setup_with(const char *text)
 	const char *ctl_path = F.ctl_path;
 
 	memset(&F, 0, sizeof(F));
+	test_clock_step = 0;
 	F.drop_answer = drop_answer;
 	F.ctl_path = ctl_path;
 	ck_assert_msg(conf_load_string("test", text, strlen(text), &c, &err) == 0, "%s", err);
@@ -180,6 +188,7 @@ static void setup_with(const char *text)
 	F.m->role = &ha_role_ops;
 	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, &F, &F.m->io), 0);
 	ck_assert_int_eq(manager_start(F.m), 0);
+	ha_set_reg_clock(F.m, test_clock); /* registrations cost no time unless a test says */
 	ck_assert_msg(run_until(is_ready, 5000), "the HA did not finish its setup on the fake kernel");
 	F.n_sent = 0;
 	F.n_kreq = 0;
@@ -830,6 +839,53 @@ START_TEST(refresh_before_new_registrations)
 		      (unsigned long long)F.m->counters.drops[DROP_REG_BACKLOG]);
 	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 1 + 1 + n_ba() - 1);
 	ck_assert_uint_gt(n_ba() - 1, REG_INFLIGHT_MAX);
+}
+END_TEST
+
+/*
+ * Issue 10 item 5: new registrations are bounded per loop iteration by their work's time
+ * (REG_BUDGET on the HA's registration clock), not by a count: each costs 1 ms here, so one
+ * wake-up holding 40 new registrations and a refresh starts REG_BUDGET / 1 ms of them, answers
+ * the refresh at once, and each later iteration stays within the budget too.
+ */
+#define BUDGET_REGS 40
+static unsigned budget_max_per_iteration;
+static unsigned budget_nd_seen;
+static bool budget_done(void)
+{
+	unsigned nd = count_nd(135);
+
+	/* Called once per loop iteration: DAD NSs (one per started registration) since the last. */
+	if (nd - budget_nd_seen > budget_max_per_iteration)
+		budget_max_per_iteration = nd - budget_nd_seen;
+	budget_nd_seen = nd;
+	return n_ba() == 1 + BUDGET_REGS;
+}
+
+START_TEST(registration_work_within_budget)
+{
+	char hoa[INET6_ADDRSTRLEN];
+
+	register_binding(1, COA1);
+	F.n_sent = 0;
+	test_clock_step = USEC_PER_MSEC; /* a registration spans two readings: 1 ms */
+	for (unsigned i = 0; i < BUDGET_REGS; i++) {
+		snprintf(hoa, sizeof(hoa), "2001:db8:1::2:%x", i + 1);
+		send_bu(hoa, COA2, 1, F_A | F_H, 64);
+	}
+	send_bu(HOA, COA1, 2, F_A | F_H, 64);
+	/* This wake-up: REG_BUDGET's worth started, the refresh answered, the rest queued. */
+	ck_assert_uint_eq(count_nd(135), REG_BUDGET / USEC_PER_MSEC);
+	ck_assert_uint_eq(n_ba(), 1);
+	check_ba(ba(0), 0, 2, 64, COA1, HOA);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_REG_BACKLOG], 0);
+	/* Later iterations: never more than the budget's worth, and all registered in the end. */
+	budget_nd_seen = count_nd(135);
+	budget_max_per_iteration = 0;
+	ck_assert_msg(run_until(budget_done, 10000), "%u BAs", n_ba());
+	ck_assert_uint_le(budget_max_per_iteration, REG_BUDGET / USEC_PER_MSEC);
+	ck_assert_uint_eq(count_nd(135), BUDGET_REGS);
+	ck_assert_uint_eq(F.m->counters.ba_status_out[0], 1 + 1 + BUDGET_REGS);
 }
 END_TEST
 
@@ -1612,6 +1668,7 @@ int main(void)
 	tcase_add_test(tc, link_local_compatibility);
 	tcase_add_test(tc, registration_limits);
 	tcase_add_test(tc, refresh_before_new_registrations);
+	tcase_add_test(tc, registration_work_within_budget);
 	tcase_add_test(tc, deregistration_during_dad);
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);
