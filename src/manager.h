@@ -89,6 +89,7 @@ enum mip6_drop {
 	DROP_REG_BACKLOG,   /* HA: a new registration that found the backlog full or waited too long (ha/reg-backlog.h) */
 	DROP_RR_HAO,        /* CN: a HoTI or CoTI with a Home Address option (RFC 6275 §9.4.1, §9.4.2) */
 	DROP_RR_AUTH,       /* CN: a BU without Nonce Indices / Binding Authorization Data, or whose authenticator fails (§9.5.1) */
+	DROP_SUPERSEDED,    /* HA: a BU under DAD another BU for the HoA answers instead (a copy, or one replaced) */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */

@@ -1021,9 +1021,16 @@ static enum mip6_drop ha_bu_apply(struct ha *ha, const struct ha_bu *bu, const s
 	addr_str(&bu->coa, c);
 	log_debug("BU %s -> %s seq %u lifetime %u: action %d, status %u (%s)", h, c, bu->seq,
 		  bu->lifetime_units * 4, v.action, v.status, st ? st : "?");
+	/*
+	 * Under DAD an entry waits on one BU, the one its BA will answer: a copy of it is not
+	 * answered, and a newer BU decided here (replacing it, refused, a deregistration) leaves the
+	 * older one unanswered. Counted, so that every BU is answered or counted (issue 10 item 5).
+	 */
+	if (e && e->state == BCE_DAD && v.action != HA_IGNORE && v.action != HA_DISCARD)
+		ha->m->counters.drops[DROP_SUPERSEDED]++;
 	switch (v.action) {
 	case HA_IGNORE:
-		break;
+		return DROP_SUPERSEDED;
 	case HA_DISCARD:
 		log_debug("BU for %s from %s without H: no correspondent role, discarded (RFC 6275 §9.5.1)", h, c);
 		return DROP_NO_CN_ROLE;

@@ -896,9 +896,12 @@ START_TEST(bu_during_dad)
 	send_bu(HOA, COA1, 20, F_A | F_H, 64);
 	ck_assert_uint_eq(n_ba(), 0);
 	ck_assert_uint_eq(count_nd(135), 1);
-	/* A newer BU from another CoA replaces the one DAD waits for. */
+	/* Each BU answered or counted: the copy is (superseded-under-dad). */
+	ck_assert_uint_eq(F.m->counters.drops[DROP_SUPERSEDED], 1);
+	/* A newer BU from another CoA replaces the one DAD waits for: that one counted too. */
 	send_bu(HOA, COA2, 21, F_A | F_H, 32);
 	ck_assert_uint_eq(n_ba(), 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_SUPERSEDED], 2);
 	want_ba = 1;
 	ck_assert(run_until(have_ba, 5000));
 	check_ba(ba(0), 0, 21, 32, COA2, HOA);
@@ -909,6 +912,7 @@ START_TEST(bu_during_dad)
 	send_bu("2001:db8:1::101", COA1, 1, F_A | F_H, 64);
 	send_bu("2001:db8:1::101", COA1, 2, F_A | F_H | MH_BU_F_R, 64);
 	check_ba(ba(1), 140, 2, 0, COA1, "2001:db8:1::101");
+	ck_assert_uint_eq(F.m->counters.drops[DROP_SUPERSEDED], 3); /* seq 1: never answered */
 	run_for(300);
 	ck_assert_uint_eq(n_ba(), 2);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
