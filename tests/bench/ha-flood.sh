@@ -4,7 +4,7 @@
 #
 # ha-flood: the full flood of issue 10 item 5, not a CI scenario: the ha-scale scenario (1,000
 # bindings, then the flood with a legitimate MN registering, moving and refreshing) with
-# 20,000 BUs from distinct HoAs sent as fast as the generator can, instead of CI's 3,000.
+# 20,000 BUs from distinct HoAs sent as fast as the generator can, instead of CI's 10,000.
 # Same assertions (see ha-scale.sh): each of the MN's BUs got its BA 0 within 1 s; BUs sent ==
 # BAs + drops by reason; the HA's RSS under RSS at start + HaMaxBindings x 16 KiB; counters
 # answered throughout; the HA alive and stopping within 10 s.
