@@ -2,8 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-
+#include "core/addr-hash.h"
 #include "ha/bcache.h"
 
 struct bcache {
@@ -16,23 +15,9 @@ struct bcache {
 
 #define BCACHE_MIN_BUCKETS 64
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 static size_t bucket_of(const struct bcache *bc, const struct in6_addr *a)
 {
-	uint64_t hi, lo;
-
-	memcpy(&hi, a->s6_addr, 8);
-	memcpy(&lo, a->s6_addr + 8, 8);
-	return (size_t)(mix64(mix64(hi ^ bc->key[0]) ^ lo ^ bc->key[1]) & (bc->nbuckets - 1));
+	return (size_t)(addr_hash(bc->key, a) & (bc->nbuckets - 1));
 }
 
 int bcache_new(struct bcache **ret)
@@ -47,11 +32,7 @@ int bcache_new(struct bcache **ret)
 		free(bc);
 		return -ENOMEM;
 	}
-	if (getrandom(bc->key, sizeof(bc->key), GRND_NONBLOCK) != sizeof(bc->key)) {
-		/* Early boot without entropy: fall back to an address-derived key. */
-		bc->key[0] = (uint64_t)(uintptr_t)bc * 0x9e3779b97f4a7c15ULL;
-		bc->key[1] = (uint64_t)(uintptr_t)&bc ^ 0x2545f4914f6cdd1dULL;
-	}
+	addr_hash_key_init(bc->key, bc);
 	*ret = bc;
 	return 0;
 }
