@@ -7,10 +7,10 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "control/ctl-json.h"
 #include "core/addr-util.h"
+#include "core/rand-util.h"
 #include "core/event-util.h"
 #include "core/log.h"
 #include "core/time-util.h"
@@ -89,12 +89,8 @@ static struct dhaad_link *link_of(struct ha_dhaad *d, int ifindex)
 
 static uint32_t dhaad_random(void *userdata)
 {
-	uint32_t v = 0;
-
 	(void)userdata;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)now_usec();
-	return v;
+	return rand_u32();
 }
 
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata);

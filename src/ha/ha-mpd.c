@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "conf/conf.h"
 #include "core/addr-util.h"
+#include "core/rand-util.h"
 #include "core/event-util.h"
 #include "core/log.h"
 #include "core/time-util.h"
@@ -33,15 +33,6 @@ struct ha_mpd {
 	sd_event_source *timer;
 	struct ha_mpd_stats stats;
 };
-
-static uint32_t mpd_random(void)
-{
-	uint32_t v = 0;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)now_usec();
-	return v;
-}
 
 static const struct mip6_config *cfg(const struct ha_mpd *d)
 {
@@ -138,7 +129,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 		if (m->tx.active && m->tx.due <= usec) {
 			/* §10.6.3: to the home address of the binding. */
-			r = send_mpa(d, e, &m->hoa, (uint16_t)mpd_random());
+			r = send_mpa(d, e, &m->hoa, (uint16_t)rand_u32());
 			if (r < 0)
 				log_debug_errno(r, "unsolicited Mobile Prefix Advertisement not sent: %m");
 			if (m->tx.sent == 0)
@@ -172,7 +163,7 @@ static void schedule_one(struct bce *e, void *userdata)
 		return;
 	mp_tx_schedule(&m->tx, x->now,
 		       mp_rand_adv_delay(c->min_mob_pfx_adv_interval, c->max_mob_pfx_adv_interval,
-					 mp_remaining(x->p, x->now, true), mpd_random()));
+					 mp_remaining(x->p, x->now, true), rand_u32()));
 }
 
 /* §10.6.2 MUST: the lifetimes of a registered HoA's prefix changed: schedule an advertisement. */

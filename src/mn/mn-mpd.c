@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "conf/conf.h"
 #include "control/ctl-json.h"
+#include "core/rand-util.h"
 #include "core/addr-util.h"
 #include "core/event-util.h"
 #include "core/log.h"
@@ -29,15 +29,6 @@ struct mn_mpd {
 	uint64_t solicitations, accepted, unsolicited, refused;
 };
 
-static uint16_t random_id(void)
-{
-	uint16_t v = 0;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint16_t)now_usec();
-	return v;
-}
-
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void arm(struct mn_mpd *d)
@@ -56,7 +47,7 @@ static void arm(struct mn_mpd *d)
 static void send_mps(struct mn_mpd *d)
 {
 	const struct mip6_config *c = *d->config;
-	struct ndisc_mps m = { .id = d->mps.outstanding ? d->mps.id : random_id() };
+	struct ndisc_mps m = { .id = d->mps.outstanding ? d->mps.id : (uint16_t)rand_u32() };
 	uint8_t buf[NDISC_MP_HDR_LEN];
 	size_t len;
 	int r;
