@@ -111,6 +111,7 @@ struct ss_km {
 	struct spd_pair *pairs; /* of the configuration's sets, to derive their connections */
 	size_t n_pairs;
 	sd_event_source *relist_timer;
+	unsigned relist_backoff; /* listings in a row that left an up waiting */
 	uint64_t migrations, migrate_failures, initiations, terminations, resyncs;
 	uint64_t ike_moves; /* charon said it moved an IKE SA (ike-event.h) */
 };
@@ -141,6 +142,7 @@ static bool parse_id(const char *s, uint32_t *ret)
 }
 
 static void km_list_sas(struct ss_km *ss);
+static void km_list_sas_retry(struct ss_km *ss);
 
 /* One IKE SA of a list-sa event into the table being filled. */
 static int add_ike_sa(struct ss_km *ss, const struct vici_node *ike)
@@ -236,6 +238,10 @@ static void on_list_sas_done(struct vici_client *c, int error, const struct vici
 		log_sas(ss);
 		complete_waits(ss, true, 0);
 		km_backend_notify(ss->front);
+		if (ss->waits)
+			km_list_sas_retry(ss);
+		else
+			ss->relist_backoff = 0;
 	}
 	ike_sa_table_clear(&ss->next);
 	if (ss->relist) {
@@ -402,6 +408,29 @@ static void km_list_sas_soon(struct ss_km *ss)
 	if (event_timer_arm(ss->event, &ss->relist_timer, now_usec() + 150 * USEC_PER_MSEC, 10 * USEC_PER_MSEC,
 			    on_relist, ss) < 0)
 		km_list_sas(ss);
+}
+
+/*
+ * A listing left an up waiting: its CHILD_SA may have been up but checked out
+ * (noblock skips it), and no further event need come. List again, backing off
+ * from 150 ms to 2.4 s, for as long as someone waits (a wait ends when the
+ * initiate fails, the caller cancels or the backend goes away).
+ */
+static void km_list_sas_retry(struct ss_km *ss)
+{
+	uint64_t when = now_usec() + ((150 * USEC_PER_MSEC) << ss->relist_backoff), armed;
+	int enabled;
+
+	if (ss->destroying)
+		return;
+	if (ss->relist_backoff < 4)
+		ss->relist_backoff++;
+	/* An event already asked for an earlier listing: keep it. */
+	if (ss->relist_timer && sd_event_source_get_enabled(ss->relist_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF && sd_event_source_get_time(ss->relist_timer, &armed) >= 0 && armed <= when)
+		return;
+	if (event_timer_arm(ss->event, &ss->relist_timer, when, 10 * USEC_PER_MSEC, on_relist, ss) < 0)
+		log_warning("strongswan: cannot arm the timer to list the SAs again; an up waits for the next event");
 }
 
 /*

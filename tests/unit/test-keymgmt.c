@@ -471,6 +471,7 @@ static struct {
 	bool twin;		 /* list-conns: connection "twin" names the pair as well as "home" does */
 	bool no_conns;		 /* list-conns: nothing loaded yet (charon restarted before swanctl --load-all) */
 	uint32_t foreign;	 /* list-sas: first an unrelated IKE SA "site" #500 carrying this reqid */
+	unsigned checked_out;	 /* list-sas: leave the installed SA out this many more times (noblock skips it) */
 	unsigned term_uids[64];	 /* every terminated ike-id */
 	char initiated[32][64];
 	char initiate_timeout[32][8];
@@ -588,7 +589,9 @@ static bool charon(struct fake_conn *fc, const struct vici_msg *m, void *userdat
 				send_named_sa(fc, "site", 500, F.foreign);
 			for (uint32_t i = 1; i <= F.n_sas; i++)
 				send_sa(fc, i, i);
-			if (F.installed)
+			if (F.installed && F.checked_out > 0)
+				F.checked_out--;
+			else if (F.installed)
 				send_sa(fc, F.installed_uid, F.installed);
 		}
 		reply(fc, true);
@@ -686,6 +689,37 @@ START_TEST(ss_up_initiates_the_pairs_children)
 	RUN_UNTIL(a.runs == 1);
 	ck_assert_int_eq(a.error, 0);
 	ck_assert_uint_eq(F.n_initiated, 4);
+}
+END_TEST
+
+/*
+ * charon answers the initiate, but the IKE SA is checked out during the next
+ * listings (noblock leaves it out) and no event follows: up still completes,
+ * listing again with a backoff, and stops listing once nobody waits.
+ */
+START_TEST(ss_sa_checked_out_during_listing)
+{
+	struct spd_pair p = pair(1);
+	struct rec a = { 0 };
+	unsigned lists;
+
+	ss_new();
+	RUN_UNTIL(F.list_conns == 1 && F.list_sas >= 1);
+	run_idle();
+	F.installed = 1;
+	F.installed_uid = 9;
+	F.checked_out = 3;
+	ck_assert_int_eq(km_up(T.km, &p, &a, on_done, &a), 0);
+	lists = F.list_sas;
+	RUN_UNTIL(a.runs == 1);
+	ck_assert_int_eq(a.error, 0);
+	ck_assert_uint_eq(F.checked_out, 0);
+	ck_assert_uint_ge(F.list_sas, lists + 4);
+	/* Nobody waits: no more listings for longer than the longest backoff (2.4 s). */
+	lists = F.list_sas;
+	for (uint64_t end = now_usec() + 3 * USEC_PER_SEC; now_usec() < end;)
+		ck_assert_int_ge(sd_event_run(T.e, 100 * USEC_PER_MSEC), 0);
+	ck_assert_uint_eq(F.list_sas, lists);
 }
 END_TEST
 
@@ -1201,6 +1235,7 @@ int main(void)
 	tcase_set_timeout(ss, 60);
 	tcase_add_test(ss, ss_up_initiates_the_pairs_children);
 	tcase_add_test(ss, ss_prefix_child);
+	tcase_add_test(ss, ss_sa_checked_out_during_listing);
 	tcase_add_test(ss, ss_cancel);
 	tcase_add_test(ss, ss_many_sas_and_k0);
 	tcase_add_test(ss, ss_unrelated_sa_same_reqid_derived);
