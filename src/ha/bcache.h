@@ -16,6 +16,7 @@
 #include "core/time-util.h"
 
 struct sd_event_source;
+struct ha_mr;
 
 /*
  * One table holds every binding the HA knows of, each entry in exactly one
@@ -69,6 +70,7 @@ struct bce {
 	bool ll_proxy;           /* L=1: the link-local fe80::IID is proxied too (§10.4.1) */
 	uint8_t restore;         /* restored from the state file: BCE_R_* (ha/ha-restore.h) */
 	uint32_t revtun_handle;  /* its reverse-tunnel filter (ha/reverse-tunnel.h), 0 = none */
+	struct ha_mr *mr;        /* a mobile router's prefixes (RFC 3963, ha/ha-nemo.h), NULL for a host */
 	struct bce *hnext;
 };
 

@@ -4,6 +4,7 @@
 
 #include "conf/conf.h"
 #include "ha/bcache.h"
+#include "ha/ha-nemo.h"
 #include "ha/ha-policy.h"
 #include "mh/mh-codec.h"
 #include "mh/mh-util.h"
@@ -58,19 +59,32 @@ static uint32_t prefix_remaining(const struct ha_prefix *p, usec_t now)
  * reason other than the sequence number, a registration type change or expired nonces
  * MUST be silently discarded. (131 is for H=1 at a node that is not a home agent,
  * §10.3.1, which never holds in this role.)
- * RFC 3963 §6.6: a home agent not configured for mobile routers answers R=1 with 140.
+ * RFC 3963 §6.2: R=1 without H MUST be rejected with 140 (checked first: such a BU is
+ * refused with a BA, not discarded); §6.6: a home agent not configured for mobile routers
+ * (HaAcceptMobRtr off) answers R=1 with 140.
  */
-static bool refused_by_flags(const struct ha_bu *bu, struct ha_verdict *ret)
+static bool refused_by_flags(const struct mip6_config *c, const struct ha_bu *bu, struct ha_verdict *ret)
 {
+	if ((bu->flags & MH_BU_F_R) && (!(bu->flags & MH_BU_F_H) || !c->ha_accept_mob_rtr)) {
+		ret->status = MH_BA_MR_OP_NOT_PERMITTED;
+		return true;
+	}
 	if (!(bu->flags & MH_BU_F_H)) {
 		ret->action = HA_DISCARD;
 		return true;
 	}
-	if (bu->flags & MH_BU_F_R) {
-		ret->status = MH_BA_MR_OP_NOT_PERMITTED;
-		return true;
-	}
 	return false;
+}
+
+/*
+ * §9.5.1: a live binding of the other registration type → 139. RFC 3963 §6.2: so is a
+ * registration whose R differs from the live binding's; a deregistration ignores R.
+ */
+static bool type_changed(const struct bce *e, const struct ha_bu *bu, bool dereg)
+{
+	if (!!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H))
+		return true;
+	return !dereg && !!(e->bu_flags & MH_BU_F_R) != !!(bu->flags & MH_BU_F_R);
 }
 
 /* §10.3.1: the smallest of the BU's, HaMaxBindingLife and the prefix's remaining valid lifetime. */
@@ -107,7 +121,7 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	ret->action = HA_REJECT;
 	ret->ba_seq = bu->seq;
 
-	if (refused_by_flags(bu, ret))
+	if (refused_by_flags(c, bu, ret))
 		return 0;
 	/* A copy of (or older than) the BU that DAD runs for: the BA for that one answers. */
 	if (dad && !mh_seq_is_newer(bu->seq, e->seq)) {
@@ -120,8 +134,7 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 		ret->ba_seq = e->seq;
 		return 0;
 	}
-	/* §9.5.1: a live binding of the other registration type → 139. */
-	if ((live || dad) && !!(e->bu_flags & MH_BU_F_H) != !!(bu->flags & MH_BU_F_H)) {
+	if ((live || dad) && type_changed(e, bu, dereg)) {
 		ret->status = MH_BA_REG_TYPE_CHANGE;
 		return 0;
 	}
@@ -145,6 +158,14 @@ int ha_decide(const struct mip6_config *c, const struct ha_prefix *prefixes, siz
 	if (st != MH_BA_ACCEPTED) {
 		ret->status = st;
 		return 0;
+	}
+	/* RFC 3963 §6.2: the prefixes a mobile router gets forwarding for, or 141/142/143. */
+	if (bu->flags & MH_BU_F_R) {
+		st = ha_nemo_decide(c, prefixes, n_prefixes, bu, &ret->mnps);
+		if (st != MH_BA_ACCEPTED) {
+			ret->status = st;
+			return 0;
+		}
 	}
 	if (!live && !dad && max_bindings && n_bindings >= max_bindings) {
 		ret->status = MH_BA_INSUFFICIENT_RESOURCES;

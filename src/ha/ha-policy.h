@@ -10,16 +10,18 @@
  * (kept for late BUs). Every BU is decided here, also one for a HoA under DAD.
  * Order of the checks (the addresses were validated before, ha/ha-addr.h):
  *   -  H=0: no correspondent role → HA_DISCARD, silently (§9.5.1)
- *   -  R=1 (NEMO): mobile routers are not served → 140 (RFC 3963 §6.6)
+ *   -  R=1 (NEMO) without H, or HaAcceptMobRtr off → 140 (RFC 3963 §6.2, §6.6)
  *   0. entry under DAD, BU not newer than the BU it waits on → HA_IGNORE (a
  *      duplicate or reordered copy: the BA for the pending BU answers it)
  *   1. sequence number against an existing entry (valid or recently deleted) → 135
- *   2. registration type change (existing non-home binding, H=1) → 139
+ *   2. registration type change (existing non-home binding, H=1; or, for a
+ *      registration, R differs from the live binding's, RFC 3963 §6.2) → 139
  *   4. deregistration (lifetime 0 or CoA == HoA): no valid binding and no
  *      registration under DAD → 133, else deregister (under DAD: the pending
  *      registration is cancelled, nothing was installed)
  *   5. HoA not on-link for a home prefix → 132
  *   6. ACL (BindingAclPolicy / DefaultBindingAclPolicy) → 129 or the configured status
+ *   6b. R=1: the Mobile Network Prefixes (ha/ha-nemo.h) → 141, 142, 143
  *   7. capacity (a new binding beyond the limit; n_bindings counts the valid
  *      ones and those under DAD) → 130
  *   8. accept: new binding (needs DAD; under DAD already: the newer BU replaces
@@ -35,6 +37,7 @@
 #include <stdint.h>
 
 #include "core/time-util.h"
+#include "mh/mh-codec.h"
 
 struct bce;
 struct mip6_config;
@@ -57,11 +60,19 @@ struct ha_prefix {
 	uint8_t ra_flags;                /* the M and O flags of that RA (§10.6.3) */
 };
 
+/* Mobile Network Prefixes (RFC 3963): of a BU, or granted to a mobile router. */
+struct ha_mnp_set {
+	uint8_t n;
+	bool explicit_mode;      /* from MNP options (else from the Prefix Table, implicit mode) */
+	struct mh_mnp p[MH_MNP_MAX];
+};
+
 struct ha_bu {
 	struct in6_addr hoa, coa;
 	uint16_t seq;
 	uint16_t flags;          /* MH_BU_F_* */
 	uint16_t lifetime_units; /* 4-s units as received */
+	struct ha_mnp_set mnps;  /* the BU's MNP options (RFC 3963 §4.3), as received */
 };
 
 enum ha_action {
@@ -79,6 +90,7 @@ struct ha_verdict {
 	uint16_t ba_seq;         /* sequence number for the BA */
 	uint32_t lifetime_sec;   /* granted (0 for reject/deregister) */
 	const struct ha_prefix *home; /* matching home prefix (accept only) */
+	struct ha_mnp_set mnps;  /* R=1 accepted: the prefixes to forward (ha/ha-nemo.h) */
 };
 
 /* Find the home prefix that holds addr, or NULL. */

@@ -34,6 +34,7 @@
 #include "ha/dad-watch.h"
 #include "ha/ha-dhaad.h"
 #include "ha/ha-mpd.h"
+#include "ha/ha-nemo.h"
 #include "ha/mobile-prefix.h"
 #include "ha/ha-addr.h"
 #include "ha/ha-ctl.h"
@@ -176,7 +177,7 @@ static void ha_send_brr(struct ha *ha, struct bce *e)
 }
 
 /* §10.4.1: unsolicited NA with the Override flag for the HoA, from our link-layer address. */
-static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct in6_addr *hoa)
+static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct in6_addr *hoa, bool router)
 {
 	static const struct in6_addr all_nodes = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 						       1 } } };
@@ -185,6 +186,8 @@ static void ha_send_proxy_na(struct ha *ha, struct ha_home_if *h, const struct i
 	uint8_t buf[64];
 	size_t len;
 
+	if (router)
+		na.flags |= NDISC_NA_F_ROUTER; /* RFC 3963 §6.2: for a BU with R=1, the R bit MUST be set */
 	na.target_lla.len = 6;
 	memcpy(na.target_lla.addr, h->mac, 6);
 	if (ndisc_na_build(&na, buf, sizeof(buf), &len) < 0)
@@ -386,6 +389,7 @@ static void bce_release(struct bce *e, void *userdata)
 	km_cancel(ha ? ha->km : NULL, e);
 	sd_event_source_disable_unref(e->timer);
 	e->timer = NULL;
+	ha_nemo_free(e);
 }
 
 /* The entry leaves the table (the "(none)" of the state machine in ha/bcache.h). */
@@ -512,8 +516,9 @@ static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_
 {
 	if (lifetime_sec > 0)
 		ha_mpd_registered(ha->mpd, &e->hoa); /* §10.6.2 */
+	/* RFC 3963 §4.2, §6.6: R when the BU had R (forwarding for the mobile network is set up). */
 	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_ACCEPTED, e->seq, lifetime_sec,
-		   ha_kbit(ha, e) ? MH_BA_F_K : 0);
+		   (ha_kbit(ha, e) ? MH_BA_F_K : 0) | (ha_nemo_ba_r(e) ? MH_BA_F_R : 0));
 }
 
 static void ha_del_ll_proxy(struct ha *ha, struct bce *e)
@@ -527,15 +532,20 @@ static void ha_del_ll_proxy(struct ha *ha, struct bce *e)
 	e->ll_proxy = false;
 }
 
-/* Fails closed: no BA 0 for a binding the kernel did not take. BA 130, undo, forget the entry. */
+/*
+ * Fails closed: no BA 0 for a binding the kernel did not take. BA 130 (or, for a mobile
+ * network prefix, 141/143: ha_nemo_status), undo, forget the entry.
+ */
 static void ha_install_failed(struct ha *ha, struct bce *e)
 {
 	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = ha->tnl_ifindex };
+	uint8_t st = e->ba_status != MH_BA_ACCEPTED ? e->ba_status : MH_BA_INSUFFICIENT_RESOURCES;
 
-	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_INSUFFICIENT_RESOURCES, e->seq, 0, 0);
+	ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, st, e->seq, 0, 0);
 	ha_persist_del(ha, e);
-	ha_event(ha, MIP6_EV_REJECT, e, MH_BA_INSUFFICIENT_RESOURCES, "the kernel refused the binding");
+	ha_event(ha, MIP6_EV_REJECT, e, st, "the kernel refused the binding");
 	knl_cancel_owner(ha->knl, e);
+	ha_nemo_uninstall(ha->knl, ha->revtun, ha->tnl_ifindex, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
 	ha_del_ll_proxy(ha, e);
@@ -580,14 +590,28 @@ static void on_binding_installed(int result, void *userdata)
 	if (e->new_binding) {
 		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
 		if (hi)
-			ha_send_proxy_na(ha, hi, &e->hoa);
+			ha_send_proxy_na(ha, hi, &e->hoa, ha_nemo_ba_r(e));
 		if (hi && e->ll_proxy) {
 			struct in6_addr ll;
 			dad_watch_link_local(&e->hoa, &ll);
-			ha_send_proxy_na(ha, hi, &ll); /* §10.4.1: the same for the link-local with L=1 */
+			ha_send_proxy_na(ha, hi, &ll, ha_nemo_ba_r(e)); /* §10.4.1: the same for the link-local with L=1 */
 		}
 		e->new_binding = false;
 	}
+}
+
+/*
+ * RFC 3963 §6.2: a mobile network prefix the kernel refused → the registration fails, 141 in
+ * explicit mode ("MUST NOT forward traffic to any of the prefixes ... MUST reject ... 141"), 143
+ * (Forwarding Setup failed) in implicit mode; otherwise counted like the binding's other requests.
+ */
+static void on_mnp_installed(int result, void *userdata)
+{
+	struct bce *e = userdata;
+
+	if (result < 0 && e->ba_status == MH_BA_ACCEPTED && e->mr)
+		e->ba_status = e->mr->have.explicit_mode ? MH_BA_INVALID_PREFIX : MH_BA_FWD_SETUP_FAILED;
+	on_binding_installed(result < 0 && e->mr ? 0 : result, e);
 }
 
 /*
@@ -621,6 +645,11 @@ static int ha_install(struct ha *ha, struct bce *e)
 	if (r < 0)
 		return r;
 	e->kpending++;
+	/* RFC 3963 §6.2, §6.5: a mobile router's prefixes follow the binding. */
+	r = ha_nemo_install(ha->knl, ha->revtun, ha->tnl_ifindex, e, on_mnp_installed, e);
+	if (r < 0)
+		return r;
+	e->kpending += (unsigned)r;
 	if (e->new_binding) {
 		r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &e->hoa, e, on_binding_installed, e);
 		if (r < 0)
@@ -662,6 +691,7 @@ static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
 	ha_del_ll_proxy(ha, e);
 	revtun_unbind(ha->revtun, &e->revtun_handle); /* RFC 6275 §10.4.5 */
+	ha_nemo_uninstall(ha->knl, ha->revtun, ha->tnl_ifindex, e); /* RFC 3963 §6.7 */
 }
 
 /* Stop intercepting; keep the entry MAX_DELETE_BCE_TIMEOUT so that late BUs get 135 (§10.3.2). */
@@ -732,8 +762,12 @@ static void bce_take_bu(struct bce *e, const struct ha_bu *bu, const struct mh_r
 
 static void ha_deregister(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx)
 {
+	static const struct ha_mnp_set none;
+
 	e->seq = bu->seq;
 	e->local = rx->dst;
+	/* RFC 3963 §6.7: MNP options of a deregistration are ignored; its BA has R as the BU. */
+	(void)ha_nemo_take(e, bu, &none);
 	/* The BA goes to the BU's source (the CoA == HoA at home), not to the old CoA. */
 	e->coa = rx->has_hao ? rx->hao : rx->src;
 	e->ba_dst = e->coa;
@@ -751,17 +785,22 @@ static void ha_deregister(struct ha *ha, struct bce *e, const struct ha_bu *bu, 
 }
 
 static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, const struct mh_rx_info *rx,
-		       uint32_t lifetime)
+		       const struct ha_verdict *v)
 {
 	bool same_coa = memcmp(&e->coa, &bu->coa, sizeof(bu->coa)) == 0;
+	uint32_t lifetime = v->lifetime_sec;
 	usec_t now = now_usec();
 
 	bce_take_bu(e, bu, rx, lifetime);
+	if (ha_nemo_take(e, bu, &v->mnps) < 0) {
+		ha_install_failed(ha, e);
+		return;
+	}
 	e->updated = now;
 	e->refreshes++;
 	ha->refreshes++;
 	bce_set_timer(ha, e, now + (usec_t)lifetime * USEC_PER_SEC);
-	if (same_coa && e->kpending == 0) {
+	if (same_coa && e->kpending == 0 && !ha_nemo_changed(e)) {
 		/* Same CoA, nothing in flight: nothing changes in the kernel. */
 		ha_persist_put(ha, e);
 		ha_event(ha, MIP6_EV_REFRESH, e, -1, NULL);
@@ -833,6 +872,11 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 
 	if (e && e->state == BCE_DAD) {
 		bce_take_bu(e, bu, rx, v->lifetime_sec); /* DAD goes on; its end answers this BU */
+		if (ha_nemo_take(e, bu, &v->mnps) < 0) {
+			ha_refuse(ha, bu, rx, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, "no memory for the prefixes");
+			bce_free(ha, e);
+			ha_status_changed(ha);
+		}
 		return;
 	}
 	/*
@@ -860,6 +904,11 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 	e->refreshes = 0;
 	e->sa_coa = in6addr_any;
 	bce_take_bu(e, bu, rx, v->lifetime_sec);
+	if (ha_nemo_take(e, bu, &v->mnps) < 0) {
+		bce_free(ha, e);
+		ha_refuse(ha, bu, rx, MH_BA_INSUFFICIENT_RESOURCES, bu->seq, "no memory for the prefixes");
+		return;
+	}
 	bce_transition(ha, e, BCE_DAD, "new registration");
 	(void)ha_dad_watch(ha, e);
 	ha_send_dad_ns(ha, hi, &bu->hoa);
@@ -1046,7 +1095,7 @@ static enum mip6_drop ha_bu_apply(struct ha *ha, const struct ha_bu *bu, const s
 		ha_deregister(ha, e, bu, rx);
 		break;
 	case HA_REFRESH:
-		ha_refresh(ha, e, bu, rx, v.lifetime_sec);
+		ha_refresh(ha, e, bu, rx, &v);
 		break;
 	case HA_REGISTER:
 		if (e && e->state == BCE_DAD)
@@ -1094,6 +1143,9 @@ static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 	/* §9.5.1/§10.3.1: an Alternate Care-of Address option names the CoA. */
 	if (msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA))
 		bu.coa = msg->opts.alt_coa;
+	/* RFC 3963 §4.3: the Mobile Network Prefix options (the codec bounds them to MH_MNP_MAX). */
+	bu.mnps.n = (uint8_t)(msg->opts.n_mnp <= MH_MNP_MAX ? msg->opts.n_mnp : MH_MNP_MAX);
+	memcpy(bu.mnps.p, msg->opts.mnp, bu.mnps.n * sizeof(bu.mnps.p[0]));
 	addr_str(&bu.hoa, h);
 	addr_str(&bu.coa, c);
 	if (!ha->ready) {

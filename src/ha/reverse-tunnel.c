@@ -149,8 +149,14 @@ int revtun_flush(struct revtun *rt, const void *owner, knl_done_fn done, void *u
 int revtun_bind(struct revtun *rt, uint32_t *handle, const struct in6_addr *coa, const struct in6_addr *hoa,
 		const void *owner, knl_done_fn done, void *userdata)
 {
+	return revtun_bind_prefix(rt, handle, coa, hoa, 128, owner, done, userdata);
+}
+
+int revtun_bind_prefix(struct revtun *rt, uint32_t *handle, const struct in6_addr *coa, const struct in6_addr *src,
+		       uint8_t src_len, const void *owner, knl_done_fn done, void *userdata)
+{
 	struct knl_tc_filter f = { .ifindex = rt->ifindex, .prio = REVTUN_PRIO_BINDING, .enc_src = *coa,
-				   .src = *hoa };
+				   .src = *src, .src_len = src_len };
 	bool fresh = *handle == 0;
 	int r;
 

@@ -61,6 +61,13 @@ int revtun_flush(struct revtun *rt, const void *owner, knl_done_fn done, void *u
  */
 int revtun_bind(struct revtun *rt, uint32_t *handle, const struct in6_addr *coa, const struct in6_addr *hoa,
 		const void *owner, knl_done_fn done, void *userdata);
+/*
+ * The same for a source prefix (RFC 3963 §6.4: a mobile router's MNP): src/src_len inside,
+ * coa outside. Its own mask: flower keeps one hash table per mask, so a lookup costs one
+ * probe per distinct MNP length in use besides the HoAs' /128, not one per filter.
+ */
+int revtun_bind_prefix(struct revtun *rt, uint32_t *handle, const struct in6_addr *coa, const struct in6_addr *src,
+		       uint8_t src_len, const void *owner, knl_done_fn done, void *userdata);
 /* Remove the binding's filter (nothing when *handle is 0) and set *handle to 0. */
 void revtun_unbind(struct revtun *rt, uint32_t *handle);
 

@@ -57,6 +57,7 @@
 #include "mn/mn-mpd.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
+#include "mn/mr.h"
 #include "netlink/nl-kernel.h"
 
 #define MN_TUNNEL_NAME "mip6tnl0"
@@ -190,9 +191,18 @@ static int io_send(struct bul_entry *e, const struct mh_msg *bu, void *ud)
 {
 	struct mn *mn = ud;
 	struct mh_tx_info tx = { .src = e->key.hoa, .dst = e->key.peer, .ifindex = mn->ifindex };
+	const struct mip6_config *c = mn->m->config;
+	struct mh_msg mr_bu;
 
 	/* The timeline's bu_sent: as the BU goes to the kernel (on one CPU the sender may wait after it). */
 	mn->bu_tx_rt = now_realtime_usec();
+	if (c->home_links[0].is_mob_rtr) {
+		/* RFC 3963 §5.2: R, and the Mobile Network Prefixes in explicit mode (mn/mr.h). */
+		mr_bu = *bu;
+		if (mr_bu_decorate(c, &c->home_links[0], &mr_bu) < 0)
+			return -E2BIG;
+		bu = &mr_bu;
+	}
 	return io_mh_send(mn->io, bu, &tx);
 }
 
@@ -354,6 +364,7 @@ static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info
 		log_debug("BA from %s, not our home agent, ignoring", h);
 		return DROP_UNEXPECTED;
 	}
+	(void)mr_ba_ok(&mn->m->config->home_links[0], msg); /* RFC 3963 §5.3 */
 	bul_input_ba(mn->bul, rx, msg);
 	return DROP_NONE;
 }
@@ -854,6 +865,30 @@ static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
 	return bul_add(mn->bul, &key, true, mn->ipsec, kbit, &mn->home);
 }
 
+/* RFC 3963 §5.5: a source rule of the mobile network refused → the router cannot work; stop. */
+static void on_mr_rule(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (result < 0 && result != -EEXIST) {
+		log_error_errno(result, "the mobile network's source rule was refused: %m");
+		sd_event_exit(mn->m->event, result);
+	}
+}
+
+static int mn_mr_start(struct mn *mn, const struct conf_home_link *hl)
+{
+	int r;
+
+	if (!hl->is_mob_rtr)
+		return 0;
+	if (!mr_forwarding_on())
+		log_warning("IsMobRtr: IPv6 forwarding is off (net.ipv6.conf.all.forwarding): the mobile network "
+			    "is not served");
+	r = mr_rules(mn->knl, hl, KNL_OP_ADD, mn, on_mr_rule, mn);
+	return r < 0 ? log_error_errno(r, "the mobile network's source rules: %m") : 0;
+}
+
 static int mn_start(struct manager *m)
 {
 	const struct mip6_config *c = m->config;
@@ -905,6 +940,9 @@ static int mn_start(struct manager *m)
 		log_warning("cannot turn off accept_ra on %s, ignoring", mn->ifname);
 
 	r = mn_bul_open(mn, c);
+	if (r < 0)
+		return r;
+	r = mn_mr_start(mn, hl);
 	if (r < 0)
 		return r;
 	/* XFRM policies too when the SPD is ours: subscribed before its install, so no flush goes unseen. */
@@ -972,6 +1010,7 @@ static int mn_shutdown(struct manager *m)
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}
+	(void)mr_rules(mn->knl, &m->config->home_links[0], KNL_OP_DEL, NULL, NULL, NULL);
 	if (mn->tnl_ifindex > 0)
 		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);
 	mn_plan_route2_state(&pc, &s);

@@ -347,11 +347,15 @@ static int put_flower_keys(struct nl_msg *m, const struct knl_tc_filter *f)
 	static const struct in6_addr all_ones = { .s6_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 							       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 
+	struct in6_addr mask = { 0 };
+
+	for (unsigned bit = 0; bit < f->src_len && bit < 128; bit++)
+		mask.s6_addr[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 	PUT(nla_put_u16(m, TCA_FLOWER_KEY_ETH_TYPE, htons(ETH_P_IPV6)));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC, &f->enc_src));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, &all_ones));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC, &f->src));
-	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC_MASK, &all_ones));
+	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC_MASK, f->src_len && f->src_len < 128 ? &mask : &all_ones));
 	return 0;
 }
 

@@ -481,8 +481,19 @@ static const struct nla_policy tcf_policy[TCA_MAX + 1] = {
 static const struct nla_policy flower_policy[TCA_FLOWER_MAX + 1] = {
 	[TCA_FLOWER_ACT] = { .type = NLA_NESTED },
 	[TCA_FLOWER_KEY_IPV6_SRC] = ADDR6,
+	[TCA_FLOWER_KEY_IPV6_SRC_MASK] = ADDR6,
 	[TCA_FLOWER_KEY_ENC_IPV6_SRC] = ADDR6,
 };
+
+/* A source mask's prefix length as knl_tc_filter holds it: 0 for all ones (/128). */
+static uint8_t mask_len(const struct in6_addr *m)
+{
+	unsigned n = 0;
+
+	while (n < 128 && (m->s6_addr[n / 8] & (0x80 >> (n % 8))))
+		n++;
+	return n == 128 ? 0 : (uint8_t)n;
+}
 
 static const struct nla_policy act_policy[TCA_ACT_MAX + 1] = {
 	[TCA_ACT_STATS] = { .type = NLA_NESTED },
@@ -546,6 +557,12 @@ static int parse_tfilter(struct nlmsghdr *nlh, struct knl_event *ret)
 		get_addr6(fl[TCA_FLOWER_KEY_ENC_IPV6_SRC], &f->enc_src);
 	if (fl[TCA_FLOWER_KEY_IPV6_SRC])
 		get_addr6(fl[TCA_FLOWER_KEY_IPV6_SRC], &f->src);
+	if (fl[TCA_FLOWER_KEY_IPV6_SRC_MASK]) {
+		struct in6_addr m;
+
+		get_addr6(fl[TCA_FLOWER_KEY_IPV6_SRC_MASK], &m);
+		f->src_len = mask_len(&m);
+	}
 	if (fl[TCA_FLOWER_ACT] && parse_act_packets(fl[TCA_FLOWER_ACT], &f->packets) < 0)
 		return -EBADMSG;
 	return 1;

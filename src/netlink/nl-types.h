@@ -220,6 +220,7 @@ struct knl_tc_filter {
 	bool drop;
 	struct in6_addr enc_src;
 	struct in6_addr src;
+	uint8_t src_len;     /* src's prefix length; 0 = 128 (a HoA). A NEMO MNP is shorter */
 	/* Parsed from a reply only: packets through the first action (0 without actions). */
 	uint64_t packets;
 };

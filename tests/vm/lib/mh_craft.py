@@ -7,6 +7,8 @@ cases:
   bu,HOA,SEQ[,LIFETIME_UNITS]  a home-registration BU from SRC with a Home Address option
   truncopts,HOA,SEQ            a BU whose option area holds a PadN running past the end
   unknowntype,HOA              an MH of type 42 (answered with a Binding Error, status 2)
+  bumr,HOA,SEQ,PREFIX/LEN      a mobile router's BU (A|H|R, RFC 3963 §4.1) with one Mobile
+                               Network Prefix option (§4.3: type 6, length 18, at 8n+4)
 scapy builds the Destination Options header with the HAO and computes the MH
 checksum over the HoA; a raw IPPROTO_MH socket (kernel checksum off) sends it
 with the options header as ancillary data. Each packet is sent once and
@@ -57,6 +59,13 @@ def main():
             hoa, seq = rest[0], int(rest[1])
             # Header Len 2 (24 bytes): fixed part, then PadN claiming 30 bytes of 10 left.
             mh = mh_bytes(5, struct.pack("!HHH", seq, 0xC000, 30) + bytes([1, 30]) + b"\x00" * 10)
+        elif name == "bumr":
+            hoa, seq = rest[0], int(rest[1])
+            pfx, plen = rest[2].split("/")
+            # Sequence, flags A|H|R (0xc400), Lifetime 30 units; the MNP at 12: Type 6,
+            # Length 18, Reserved, Prefix Length, the prefix. 32 bytes, no padding.
+            mnp = bytes([6, 18, 0, int(plen)]) + socket.inet_pton(socket.AF_INET6, pfx)
+            mh = mh_bytes(5, struct.pack("!HHH", seq, 0xC400, 30) + mnp)
         elif name == "unknowntype":
             hoa = rest[0]
             mh = mh_bytes(42, b"\x00" * 10)
