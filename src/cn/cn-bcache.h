@@ -47,6 +47,8 @@ struct cn_bce {
 	usec_t created;              /* first accepted BU */
 	usec_t refreshed;            /* last accepted BU */
 	usec_t expires;              /* VALID: end of the lifetime; DELETED: end of the memory */
+	bool ro_installed;           /* the route-optimisation data path submitted for ro_cn, hoa, ro_coa */
+	struct in6_addr ro_coa, ro_cn;
 	void *timer;                 /* the role's (sd_event_source *) */
 	void *owner;                 /* the role's */
 	struct cn_bce *hnext;

@@ -9,6 +9,7 @@
 
 #include "cn/cn-bcache.h"
 #include "cn/cn-policy.h"
+#include "cn/cn-ro-path.h"
 #include "cn/cn.h"
 #include "cn/rr-keygen.h"
 #include "conf/conf.h"
@@ -23,8 +24,11 @@
 enum cn_setup {
 	CN_SETUP_HAO_STATE,
 	CN_SETUP_HAO_POLICY,
+	CN_SETUP_MH_BYPASS,
 	CN_SETUP_DONE,
 };
+
+struct cn_ro_job;
 
 struct cn {
 	struct manager *m;
@@ -38,6 +42,27 @@ struct cn {
 	bool no_hao; /* the kernel has no `hao` XFRM type: nothing to install or remove */
 	unsigned shutdown_pending;
 	uint64_t hot_sent, cot_sent;
+	struct cn_ro_job *jobs;	/* data path installs waiting for the kernel */
+	uint64_t ro_installs, ro_failures;
+	uint64_t be_unknown_hao_sent, be_unknown_hao_limited, reports_lost;
+};
+
+/* Where a BA goes (§9.5.4): to the BU's source, with a type 2 routing header when it had a HAO. */
+struct cn_ba_to {
+	struct in6_addr src, dst, hoa;
+	bool rh2;
+};
+
+/* One binding's data path request; its BA waits for the kernel's answers (fail closed). */
+struct cn_ro_job {
+	struct cn *cn;
+	struct cn_ro_job *next;
+	struct in6_addr hoa, coa;
+	unsigned left;
+	int err;
+	bool has_ba;
+	struct cn_ba_to to;
+	struct cn_decision d;
 };
 
 static struct cn_test_hooks hooks;
@@ -110,6 +135,7 @@ static void cn_entry_gone(struct cn *cn, struct cn_bce *e)
 }
 
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
+static void cn_ro_remove(struct cn *cn, struct cn_bce *e);
 
 /* The entry's timer at e->expires of the role's clock (relative, so a test clock works too). */
 static void bce_arm(struct cn *cn, struct cn_bce *e)
@@ -143,6 +169,7 @@ static void bce_expire(struct cn *cn, struct cn_bce *e)
 	}
 	log_info("correspondent binding for %s expired", addr_str(&e->hoa, h));
 	cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+	cn_ro_remove(cn, e); /* §9.6: with the binding, its data path */
 	e->expires = e->expires + RR_MAX_NONCE_LIFETIME_USEC;
 	bce_arm(cn, e);
 	manager_notify_status(cn->m);
@@ -180,11 +207,10 @@ static struct cn_bce *cn_lookup(struct cn *cn, const struct in6_addr *hoa)
  * Binding Authorization Data option computed with Kbm when d->ba_auth (§6.2.7:
  * over care-of address | correspondent | the BA up to the Authenticator).
  */
-static void cn_send_ba(struct cn *cn, const struct cn_bu_in *in, const struct mh_rx_info *rx,
-		       const struct cn_decision *d)
+static void cn_send_ba(struct cn *cn, const struct cn_ba_to *to, const struct cn_decision *d)
 {
 	struct mh_msg ba = { .type = MH_TYPE_BA };
-	struct mh_tx_info tx = { .src = in->cn, .dst = in->src, .rh2 = rx->has_hao ? &in->hoa : NULL };
+	struct mh_tx_info tx = { .src = to->src, .dst = to->dst, .rh2 = to->rh2 ? &to->hoa : NULL };
 	uint8_t buf[MH_LEN_MAX];
 	size_t len;
 	int r;
@@ -196,7 +222,7 @@ static void cn_send_ba(struct cn *cn, const struct cn_bu_in *in, const struct mh
 		ba.opts.present = MH_OPT_BIT(MH_OPT_AUTH);
 		r = mh_build(&ba, buf, sizeof(buf), &len);
 		if (r >= 0)
-			r = rr_authenticator(d->kbm, &d->auth_coa, &in->cn, buf, len - MH_BAD_LEN, ba.opts.auth);
+			r = rr_authenticator(d->kbm, &d->auth_coa, &to->src, buf, len - MH_BAD_LEN, ba.opts.auth);
 		if (r < 0) {
 			log_warning_errno(r, "BA not built: %m");
 			return;
@@ -228,8 +254,140 @@ static void cn_log_refused(struct cn *cn, const struct cn_bu_in *in, const struc
 			   addr_str(&in->src, c), d->status, d->reason, more);
 }
 
+/* ---- the route-optimisation data path (cn-ro-path.h) ----------------------------- */
+
+static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static void on_ro_removed(int result, void *userdata)
+{
+	(void)userdata;
+	if (result < 0)
+		log_warning_errno(result, "removing a route-optimisation state or policy: %m");
+}
+
+/* The binding's kernel objects go (deletion, expiry, a failed install); the result is only logged. */
+static void cn_ro_remove(struct cn *cn, struct cn_bce *e)
+{
+	struct cn_ro_binding b = { .cn = e->ro_cn, .hoa = e->hoa, .coa = e->ro_coa };
+	unsigned n;
+	int r;
+
+	if (!e->ro_installed)
+		return;
+	e->ro_installed = false;
+	r = cn_ro_submit(cn->knl, CN_RO_REMOVE, &b, cn, on_ro_removed, cn, &n);
+	if (r < 0)
+		log_warning_errno(r, "route-optimisation states and policies of a binding not removed: %m");
+}
+
+static void cn_ro_job_free(struct cn *cn, struct cn_ro_job *job)
+{
+	for (struct cn_ro_job **p = &cn->jobs; *p; p = &(*p)->next)
+		if (*p == job) {
+			*p = job->next;
+			break;
+		}
+	OPENSSL_cleanse(&job->d, sizeof(job->d));
+	free(job);
+}
+
+/*
+ * Fail closed: the binding the job installed is deleted (its sequence number kept, as
+ * for any deletion) and the BA refuses the BU: 130 when the kernel lacked memory
+ * (§9.5.2 "insufficient resources"), else 128. §9.5.4: the BA MUST be sent then.
+ */
+static void cn_ro_fail(struct cn *cn, struct cn_ro_job *job)
+{
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	struct cn_bce *e = cn_bcache_lookup(cn->bc, &job->hoa);
+
+	errno = -job->err;
+	log_error("route optimisation for %s via %s not installed in the kernel: %m; the binding is refused",
+		  addr_str(&job->hoa, h), addr_str(&job->coa, c));
+	cn->ro_failures++;
+	if (e && e->state == CN_BCE_VALID && addr_eq(&e->coa, &job->coa)) {
+		cn_ro_remove(cn, e);
+		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+		e->lifetime = 0;
+		e->expires = cn_now() + RR_MAX_NONCE_LIFETIME_USEC;
+		bce_arm(cn, e);
+	}
+	job->d.action = CN_REJECT;
+	job->d.status = job->err == -ENOMEM || job->err == -ENOBUFS || job->err == -ENOSPC ?
+				MH_BA_INSUFFICIENT_RESOURCES : MH_BA_UNSPECIFIED;
+	job->d.lifetime = 0;
+	job->has_ba = true;
+}
+
+static void on_ro_installed(int result, void *userdata)
+{
+	struct cn_ro_job *job = userdata;
+	struct cn *cn = job->cn;
+
+	if (result < 0 && job->err == 0) {
+		job->err = result;
+		if (knl_extack(cn->knl))
+			log_warning("route optimisation: the kernel says: %s", knl_extack(cn->knl));
+	}
+	if (--job->left > 0)
+		return;
+	if (job->err < 0)
+		cn_ro_fail(cn, job);
+	else
+		cn->ro_installs++;
+	if (job->has_ba && !IN6_IS_ADDR_MULTICAST(&job->to.dst))
+		cn_send_ba(cn, &job->to, &job->d);
+	cn_ro_job_free(cn, job);
+	manager_notify_status(cn->m);
+}
+
+/*
+ * The binding e was created or refreshed: its data path follows (§9.3.1, §9.3.2).
+ * Returns true when a kernel request was queued: the BA (if any) is then sent from
+ * the job when the kernel has answered, refusing the BU if it failed.
+ */
+static bool cn_ro_apply(struct cn *cn, struct cn_bce *e, const struct cn_ba_to *to, const struct cn_decision *d)
+{
+	struct cn_ro_binding b = { .cn = e->cn_addr, .hoa = e->hoa, .coa = e->coa };
+	struct cn_ro_job *job;
+	int r;
+
+	if (cn->no_hao)
+		return false; /* no Mobile IPv6 in the kernel: nothing can be installed */
+	if (e->ro_installed && addr_eq(&e->ro_coa, &e->coa) && addr_eq(&e->ro_cn, &e->cn_addr))
+		return false; /* a refresh: the kernel objects have no lifetime of their own */
+	if (e->ro_installed && !addr_eq(&e->ro_cn, &e->cn_addr))
+		cn_ro_remove(cn, e); /* the BU went to another of our addresses: other objects */
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		struct cn_ro_job stack = { .cn = cn, .hoa = e->hoa, .coa = e->coa, .err = -ENOMEM, .to = *to, .d = *d };
+
+		cn_ro_fail(cn, &stack);
+		cn_send_ba(cn, &stack.to, &stack.d);
+		OPENSSL_cleanse(&stack.d, sizeof(stack.d));
+		return true;
+	}
+	*job = (struct cn_ro_job){ .cn = cn, .next = cn->jobs, .hoa = e->hoa, .coa = e->coa, .has_ba = d->send_ba,
+				   .to = *to, .d = *d };
+	cn->jobs = job;
+	e->ro_installed = true;
+	e->ro_coa = e->coa;
+	e->ro_cn = e->cn_addr;
+	r = cn_ro_submit(cn->knl, CN_RO_INSTALL, &b, job, on_ro_installed, job, &job->left);
+	if (r < 0 && job->err == 0)
+		job->err = r;
+	if (job->left == 0) { /* nothing queued: finish now */
+		job->left = 1;
+		on_ro_installed(r < 0 ? r : 0, job);
+	}
+	return true;
+}
+
 /* §9.5.2: create or refresh; 130 when the cache is full ("SHOULD return ... 130"). */
-static void cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e, struct cn_decision *d)
+static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e, struct cn_decision *d)
 {
 	usec_t now = in->now;
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
@@ -244,7 +402,7 @@ static void cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e,
 			d->send_ba = true; /* §9.5.4 */
 			d->reason = "binding cache full";
 			cn_log_refused(cn, in, d);
-			return;
+			return NULL;
 		}
 		e->created = now;
 		log_info("correspondent binding for %s: care-of address %s, %u s", addr_str(&in->hoa, h),
@@ -262,6 +420,7 @@ static void cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e,
 	e->refreshed = now;
 	e->expires = now + (usec_t)mh_lifetime_from_units(d->lifetime) * USEC_PER_SEC;
 	bce_arm(cn, e);
+	return e;
 }
 
 /* §9.5.3: "Any existing binding ... MUST be deleted"; the sequence number is remembered (cn-bcache.h). */
@@ -275,6 +434,7 @@ static void cn_delete(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e
 		log_info("correspondent binding for %s deleted by its mobile node", addr_str(&in->hoa, h));
 		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
 	}
+	cn_ro_remove(cn, e);
 	e->seq = in->msg->bu.seq;
 	e->lifetime = 0;
 	e->refreshed = in->now;
@@ -287,8 +447,10 @@ static enum mip6_drop cn_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 	struct cn *cn = userdata;
 	struct cn_bu_in in = { .msg = msg, .raw = rx->mh, .raw_len = rx->mh_len, .hoa = rx->src,
 			       .src = rx->has_hao ? rx->hao : rx->src, .cn = rx->dst, .now = cn_now() };
+	struct cn_ba_to to = { .src = rx->dst, .dst = in.src, .hoa = rx->src, .rh2 = rx->has_hao };
 	struct cn_decision d;
 	struct cn_bce *e;
+	bool deferred = false;
 
 	if (!rx->mh)
 		return DROP_OTHER;
@@ -303,18 +465,74 @@ static enum mip6_drop cn_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		cn_log_refused(cn, &in, &d);
 		break;
 	case CN_CACHE:
-		cn_cache(cn, &in, e, &d);
+		e = cn_cache(cn, &in, e, &d);
+		/* §9.5.2 with §9.3.1/§9.3.2: the binding is usable only with its data path. */
+		if (e)
+			deferred = cn_ro_apply(cn, e, &to, &d);
 		break;
 	case CN_DELETE:
 		cn_delete(cn, &in, e);
 		break;
 	}
 	/* §9.5.4: a BA only to a unicast source. */
-	if (d.send_ba && !IN6_IS_ADDR_MULTICAST(&in.src))
-		cn_send_ba(cn, &in, rx, &d);
+	if (d.send_ba && !deferred && !IN6_IS_ADDR_MULTICAST(&in.src))
+		cn_send_ba(cn, &to, &d);
 	OPENSSL_cleanse(d.kbm, sizeof(d.kbm));
 	manager_notify_status(cn->m);
 	return DROP_NONE;
+}
+
+/* ---- Binding Error status 1 (§9.3.1, §9.3.3) --------------------------------------- */
+
+/*
+ * The kernel reports a packet with a Home Address option that no binding's state
+ * let through (the hao type's reject: XFRM_MSG_REPORT, proto hao, the selector of
+ * the packet after the swap, the wire's source as coaddr; MH packets are not
+ * reported, and the kernel passes one report per source, destination and second).
+ * §9.3.1: "MUST be discarded" (the kernel did) and a Binding Error status 1 sent;
+ * §9.3.3: "directly to the address that appeared in the IPv6 Source Address
+ * field" (no routing header), "MUST NOT be sent" when it is no unicast address,
+ * the Home Address field from the option, "SHOULD be subject to rate limiting"
+ * (io's BindingErrorsPerSec bucket).
+ */
+static void cn_on_report(struct cn *cn, const struct knl_xfrm_report *rep)
+{
+	struct mh_tx_info tx = { .src = rep->sel.dst, .dst = rep->coaddr };
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	int r;
+
+	if (rep->proto != IPPROTO_DSTOPTS || rep->sel.src_len != 128 || rep->sel.dst_len != 128)
+		return;
+	if (IN6_IS_ADDR_UNSPECIFIED(&rep->coaddr) || IN6_IS_ADDR_MULTICAST(&rep->coaddr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&rep->sel.dst) || IN6_IS_ADDR_MULTICAST(&rep->sel.dst))
+		return;
+	r = io_send_be(cn->io, MH_BE_UNKNOWN_HAO, &rep->sel.src, &tx);
+	if (r == -EBUSY) {
+		cn->be_unknown_hao_limited++;
+		return;
+	}
+	if (r < 0) {
+		log_debug_errno(r, "Binding Error not sent: %m");
+		return;
+	}
+	cn->be_unknown_hao_sent++;
+	log_debug("Home Address option for %s from %s without a binding: Binding Error status 1",
+		  addr_str(&rep->sel.src, h), addr_str(&rep->coaddr, c));
+}
+
+static void cn_on_knl_event(const struct knl_event *ev, void *userdata)
+{
+	if (ev->type == KNL_EVENT_XFRM_REPORT)
+		cn_on_report(userdata, &ev->report);
+}
+
+static void cn_on_knl_resync(void *userdata)
+{
+	struct cn *cn = userdata;
+
+	/* Reports are events, nothing to dump again: the lost ones only cost their Binding Errors. */
+	cn->reports_lost++;
+	log_notice("XFRM notifications were lost: some Binding Errors (status 1) were not sent");
 }
 
 /* ---- kernel setup: BUs with a Home Address option reach the MH socket -------------- */
@@ -322,6 +540,7 @@ static enum mip6_drop cn_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 static const char *const cn_setup_waits[] = {
 	[CN_SETUP_HAO_STATE] = "the Home Address option state",
 	[CN_SETUP_HAO_POLICY] = "the Mobility Header policy",
+	[CN_SETUP_MH_BYPASS] = "the outbound Mobility Header policy",
 	[CN_SETUP_DONE] = "nothing",
 };
 
@@ -359,6 +578,11 @@ static void cn_setup_next(struct cn *cn)
 		break;
 	case CN_SETUP_HAO_POLICY:
 		cn_hao_policy(&p);
+		r = knl_xfrm_policy(cn->knl, KNL_OP_REPLACE, &p, cn, on_cn_setup, cn);
+		break;
+	case CN_SETUP_MH_BYPASS:
+		/* §9.5.4: a BA goes to the BU's source "not use information from the Binding Cache". */
+		cn_ro_mh_bypass(&p);
 		r = knl_xfrm_policy(cn->knl, KNL_OP_REPLACE, &p, cn, on_cn_setup, cn);
 		break;
 	case CN_SETUP_DONE:
@@ -432,8 +656,12 @@ static int cn_start(struct manager *m)
 		log_notice("DoRouteOptimizationCN disabled: return routability and Binding Updates are not answered");
 		cn->setup = CN_SETUP_DONE;
 		cn->no_hao = true; /* nothing installed in the kernel */
-	} else
+	} else {
 		cn_register(cn, true);
+		r = knl_monitor_start(cn->knl, KNL_MONITOR_XFRM, cn_on_knl_event, cn_on_knl_resync, cn);
+		if (r < 0)
+			return log_error_errno(r, "no XFRM notifications (Binding Error status 1, §9.3.1): %m");
+	}
 	cn_setup_next(cn);
 	return 0;
 }
@@ -447,6 +675,11 @@ static void cn_stop(struct manager *m)
 	if (cn->io) {
 		cn_register(cn, false);
 		knl_cancel_owner(cn->knl, cn);
+	}
+	while (cn->jobs) {
+		if (cn->io)
+			knl_cancel_owner(cn->knl, cn->jobs);
+		cn_ro_job_free(cn, cn->jobs);
 	}
 	cn->bc = cn_bcache_free(cn->bc, bce_release, cn);
 	cn->kg = rr_keygen_free(cn->kg);
@@ -464,7 +697,24 @@ static void on_cn_flushed(int result, void *userdata)
 		manager_shutdown_done(cn->m);
 }
 
-/* SIGTERM: the bindings go with the process (no data path yet); the HAO state and policy go. */
+static void cn_shutdown_binding(struct cn_bce *e, void *userdata)
+{
+	struct cn *cn = userdata;
+	struct cn_ro_binding b = { .cn = e->ro_cn, .hoa = e->hoa, .coa = e->ro_coa };
+	unsigned n = 0;
+
+	if (!e->ro_installed)
+		return;
+	e->ro_installed = false;
+	(void)cn_ro_submit(cn->knl, CN_RO_REMOVE, &b, NULL, on_cn_flushed, cn, &n);
+	cn->shutdown_pending += n;
+}
+
+/*
+ * SIGTERM: the bindings go with the process (a restarted CN answers their HAOs with
+ * Binding Errors, §9.3.1), and with them their data path; the role's HAO state and
+ * MH policies go.
+ */
 static int cn_shutdown(struct manager *m)
 {
 	struct cn *cn = m->role_data;
@@ -477,10 +727,18 @@ static int cn_shutdown(struct manager *m)
 	if (cn->no_hao)
 		return 0;
 	knl_cancel_owner(cn->knl, cn);
+	while (cn->jobs) {
+		knl_cancel_owner(cn->knl, cn->jobs);
+		cn_ro_job_free(cn, cn->jobs);
+	}
+	cn->shutdown_pending = 0;
+	cn_bcache_foreach(cn->bc, cn_shutdown_binding, cn);
+	cn_ro_mh_bypass(&p);
+	if (knl_xfrm_policy(cn->knl, KNL_OP_DEL, &p, NULL, on_cn_flushed, cn) == 0)
+		cn->shutdown_pending++;
 	cn_hao_policy(&p);
 	cn_hao_state(&s);
 	s.flags = 0;
-	cn->shutdown_pending = 0;
 	if (knl_xfrm_policy(cn->knl, KNL_OP_DEL, &p, NULL, on_cn_flushed, cn) == 0)
 		cn->shutdown_pending++;
 	if (knl_xfrm_state(cn->knl, KNL_OP_DEL, &s, NULL, on_cn_flushed, cn) == 0)
@@ -525,7 +783,7 @@ static void cn_print_bce(struct cn_bce *e, void *userdata)
 	ctl_json_add_i64(o, "age_s", (long long)((p->now - e->created) / USEC_PER_SEC));
 }
 
-/* `bc [HoA]`: the correspondent bindings (route optimisation, no data path yet). */
+/* `bc [HoA]`: the correspondent bindings (route optimisation). */
 static int cn_ctl_bc(struct cn *cn, int argc, char **argv, bool json, FILE *out)
 {
 	struct cn_print p = { .out = out, .now = cn_now() };
@@ -578,9 +836,9 @@ static void cn_status(struct manager *m, char *buf, size_t len)
 	if (cn && !cn->ready)
 		snprintf(buf, len, "waiting for the kernel: %s", cn_setup_waits[cn->setup]);
 	else if (cn) /* Scripts match "binding(s)" at the end. */
-		snprintf(buf, len, "correspondent node, no route-optimisation data path yet%s, %zu binding(s)",
+		snprintf(buf, len, "correspondent node%s, %zu binding(s)",
 			 !m->config->do_route_optimization_cn ? ", DoRouteOptimizationCN disabled" :
-			 cn->no_hao ? ", no Home Address option support in the kernel" : "",
+			 cn->no_hao ? ", no Home Address option support in the kernel (no route optimisation)" : "",
 			 cn_bcache_count(cn->bc, CN_BCE_VALID));
 }
 
@@ -601,7 +859,12 @@ static void cn_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "nonces_valid", rr_keygen_nonces_valid(cn->kg, now));
 	ctl_json_add_u64(o, "hot_sent", cn->hot_sent);
 	ctl_json_add_u64(o, "cot_sent", cn->cot_sent);
-	ctl_json_add_bool(o, "data_path", false);
+	ctl_json_add_bool(o, "data_path", !cn->no_hao);
+	ctl_json_add_u64(o, "ro_installs", cn->ro_installs);
+	ctl_json_add_u64(o, "ro_failures", cn->ro_failures);
+	ctl_json_add_u64(o, "be_unknown_hao_sent", cn->be_unknown_hao_sent);
+	ctl_json_add_u64(o, "be_unknown_hao_rate_limited", cn->be_unknown_hao_limited);
+	ctl_json_add_u64(o, "xfrm_reports_lost", cn->reports_lost);
 	ctl_json_add_bool(o, "kernel_hao", !cn->no_hao);
 	ctl_json_add_bool(o, "route_optimization", m->config->do_route_optimization_cn);
 }

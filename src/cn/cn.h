@@ -4,10 +4,13 @@
  * the return routability procedure (HoTI -> HoT, CoTI -> CoT, §9.4), Binding
  * Updates authorised by it (§9.5.1, cn-policy), the correspondent Binding
  * Cache (cn-bcache) with expiry, BAs with the Binding Authorization Data
- * option. Kernel: only the wildcard-receive `hao` XFRM state and the inbound
- * MH policy that let BUs with a Home Address option reach the MH socket. The
- * route-optimisation data path (RO states for HAO in / RH2 out per binding),
- * Binding Refresh Requests and Binding Error status 1 are not implemented.
+ * option. Kernel: the wildcard-receive `hao` XFRM state and the inbound MH
+ * policy that let BUs with a Home Address option reach the MH socket, an
+ * outbound MH policy that keeps the RO states off the role's own messages,
+ * and per binding the route-optimisation data path (cn-ro-path.h: RH2 out,
+ * HAO in), installed before the BA goes: a failed install refuses the BU
+ * (fail closed). Binding Refresh Requests and Binding Error status 1 are not
+ * implemented.
  */
 #pragma once
 

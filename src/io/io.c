@@ -334,6 +334,19 @@ void io_set_be_rate(struct io *io, unsigned per_sec)
 		io->be.per_sec = per_sec;
 }
 
+int io_send_be(struct io *io, uint8_t status, const struct in6_addr *hoa, const struct mh_tx_info *tx)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BE };
+
+	msg.be.status = status;
+	msg.be.hoa = *hoa;
+	if (!be_allowed(io)) {
+		count_drop(io, DROP_RATE);
+		return -EBUSY;
+	}
+	return io_mh_send(io, &msg, tx);
+}
+
 /*
  * §9.2/§9.3.3: Binding Error status 2 to the packet's source — the care-of
  * address when a Home Address option came with it — naming that home address.

@@ -142,6 +142,11 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 int io_mh_send(struct io *io, const struct mh_msg *msg, const struct mh_tx_info *tx);
 /* Binding Errors a second (BindingErrorsPerSec: token bucket, bursts of as many); 0: none. */
 void io_set_be_rate(struct io *io, unsigned per_sec);
+/*
+ * A Binding Error (§6.1.9) under the same bucket: -EBUSY (counted as DROP_RATE)
+ * when over the limit, else io_mh_send()'s result.
+ */
+int io_send_be(struct io *io, uint8_t status, const struct in6_addr *hoa, const struct mh_tx_info *tx);
 /* Join (or leave) a multicast group on a link's ND socket, e.g. a HoA's solicited-node group. */
 int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join);
 /* Join (or leave) an anycast address on a link (through that link's ND socket). */

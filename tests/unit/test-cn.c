@@ -22,6 +22,9 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <json-c/json.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -34,6 +37,7 @@
 #include "conf/conf.h"
 #include "io/io.h"
 #include "manager.h"
+#include "netlink/nl-kernel.h"
 #include "event-loop.h"
 
 #define HOA "2001:db8:1::100"
@@ -42,6 +46,14 @@
 #define CN "2001:db8:9::9"
 #define MAX_SENT 64
 #define MAX_NONCES 128
+#define MAX_XFRM 64
+
+/* An XFRM request the role sent to the (fake) kernel, kept as bytes. */
+struct xreq {
+	uint16_t type;
+	uint8_t buf[512];
+	size_t len;
+};
 
 struct sent {
 	uint8_t buf[128];
@@ -61,6 +73,11 @@ static struct {
 	unsigned n_nonces, n_kcn;
 	uint8_t nonce[MAX_NONCES][8];
 	uint8_t kcn[MAX_NONCES][20];
+	struct xreq x[MAX_XFRM];
+	unsigned n_x;
+	uint16_t fail_type; /* the fake kernel answers fail_errno to this XFRM type of fail_proto */
+	uint8_t fail_proto;
+	int fail_errno;
 } F;
 
 static struct in6_addr A(const char *s)
@@ -113,10 +130,47 @@ static void capture(const struct io_sent *s, void *ud)
 	c->rh2 = s->rh2;
 }
 
+/* The id.proto of a NEWSA/UPDSA/DELSA request, 0 for anything else. */
+static uint8_t sa_proto(uint16_t type, const uint8_t *msg, size_t len)
+{
+	struct xfrm_usersa_info sa;
+	struct xfrm_usersa_id id;
+
+	if ((type == XFRM_MSG_NEWSA || type == XFRM_MSG_UPDSA) && len >= NLMSG_HDRLEN + sizeof(sa)) {
+		memcpy(&sa, msg + NLMSG_HDRLEN, sizeof(sa));
+		return sa.id.proto;
+	}
+	if (type == XFRM_MSG_DELSA && len >= NLMSG_HDRLEN + sizeof(id)) {
+		memcpy(&id, msg + NLMSG_HDRLEN, sizeof(id));
+		return id.proto;
+	}
+	return 0;
+}
+
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 {
-	(void)protocol, (void)msg, (void)len, (void)ud;
+	uint16_t type;
+
+	(void)ud;
+	if (protocol != NETLINK_XFRM)
+		return 0;
+	ck_assert_uint_ge(len, NLMSG_HDRLEN);
+	memcpy(&type, msg + 4, sizeof(type));
+	if (F.m && F.m->ready) { /* the role's set-up is not recorded */
+		ck_assert_uint_lt(F.n_x, MAX_XFRM);
+		ck_assert_uint_le(len, sizeof(F.x[0].buf));
+		F.x[F.n_x].type = type;
+		memcpy(F.x[F.n_x].buf, msg, len);
+		F.x[F.n_x++].len = len;
+	}
+	if (F.fail_errno && type == F.fail_type && sa_proto(type, msg, len) == F.fail_proto)
+		return F.fail_errno;
 	return 0;
+}
+
+static bool kernel_idle(void)
+{
+	return knl_pending(io_knl(F.m->io)) == 0;
 }
 
 static bool is_ready(void)
@@ -271,6 +325,7 @@ static void deliver_bu(const uint8_t *b, size_t len, const char *hoa, const char
 	struct mh_rx_info rx = { .src = A(hoa), .dst = A(CN), .has_hao = true, .hao = A(coa) };
 
 	io_mh_input(F.m->io, b, len, &rx);
+	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
 }
 
 #define F_A 0x8000
@@ -347,6 +402,141 @@ static void rr(unsigned k, uint16_t *hni, uint16_t *cni)
 	F.n_sent = F.n_seen = 0;
 }
 
+
+/* ---- XFRM requests read by hand (linux/xfrm.h layouts) ----------------------------- */
+
+/* Attribute atype after the request's fixed part of hdr octets: its payload (of want octets) or NULL. */
+static const uint8_t *xattr(const struct xreq *r, size_t hdr, uint16_t atype, size_t want)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdr);
+
+	while (off + 4 <= r->len) {
+		uint16_t alen, t;
+
+		memcpy(&alen, r->buf + off, 2);
+		memcpy(&t, r->buf + off + 2, 2);
+		ck_assert_uint_ge(alen, 4);
+		ck_assert_uint_le(off + alen, r->len);
+		if ((t & NLA_TYPE_MASK) == atype) {
+			ck_assert_uint_eq(alen - 4u, want);
+			return r->buf + off + 4;
+		}
+		off += NLA_ALIGN(alen);
+	}
+	return NULL;
+}
+
+static void check_sel(const struct xfrm_selector *sel, const char *src, const char *dst)
+{
+	struct in6_addr s = A(src), d = A(dst);
+
+	ck_assert_uint_eq(sel->family, AF_INET6);
+	ck_assert_mem_eq(&sel->saddr, &s, 16);
+	ck_assert_mem_eq(&sel->daddr, &d, 16);
+	ck_assert_uint_eq(sel->prefixlen_s, 128);
+	ck_assert_uint_eq(sel->prefixlen_d, 128);
+	ck_assert_uint_eq(sel->proto, 0); /* every protocol */
+}
+
+/* A route-optimisation state: NEWSA or UPDSA, proto route2 (43) or hao (60), mode ro, no SPI. */
+static void check_sa(const struct xreq *r, uint16_t type, uint8_t proto, const char *src, const char *dst,
+		     const char *coa)
+{
+	struct xfrm_usersa_info sa;
+	struct in6_addr s = A(src), d = A(dst), c = A(coa);
+	const uint8_t *co;
+
+	ck_assert_uint_eq(r->type, type);
+	ck_assert_uint_ge(r->len, NLMSG_HDRLEN + sizeof(sa));
+	memcpy(&sa, r->buf + NLMSG_HDRLEN, sizeof(sa));
+	ck_assert_uint_eq(sa.id.proto, proto);
+	ck_assert_uint_eq(sa.id.spi, 0);
+	ck_assert_uint_eq(sa.mode, XFRM_MODE_ROUTEOPTIMIZATION);
+	ck_assert_uint_eq(sa.family, AF_INET6);
+	ck_assert_mem_eq(&sa.saddr, &s, 16);
+	ck_assert_mem_eq(&sa.id.daddr, &d, 16);
+	check_sel(&sa.sel, src, dst);
+	co = xattr(r, sizeof(sa), XFRMA_COADDR, 16);
+	ck_assert_ptr_nonnull(co);
+	ck_assert_mem_eq(co, &c, 16);
+}
+
+static void check_del_sa(const struct xreq *r, uint8_t proto, const char *src, const char *dst)
+{
+	struct xfrm_usersa_id id;
+	struct in6_addr s = A(src), d = A(dst);
+	const uint8_t *sa;
+
+	ck_assert_uint_eq(r->type, XFRM_MSG_DELSA);
+	memcpy(&id, r->buf + NLMSG_HDRLEN, sizeof(id));
+	ck_assert_uint_eq(id.proto, proto);
+	ck_assert_mem_eq(&id.daddr, &d, 16);
+	sa = xattr(r, sizeof(id), XFRMA_SRCADDR, 16);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_mem_eq(sa, &s, 16);
+}
+
+/* src -> dst, every protocol, one optional template proto, mode ro, src and dst as its addresses. */
+static void check_policy(const struct xreq *r, uint8_t dir, uint8_t proto, const char *src, const char *dst)
+{
+	struct xfrm_userpolicy_info pi;
+	struct xfrm_user_tmpl t;
+	struct in6_addr s = A(src), d = A(dst);
+	const uint8_t *tp;
+
+	ck_assert_uint_eq(r->type, XFRM_MSG_UPDPOLICY);
+	memcpy(&pi, r->buf + NLMSG_HDRLEN, sizeof(pi));
+	ck_assert_uint_eq(pi.dir, dir);
+	ck_assert_uint_eq(pi.action, XFRM_POLICY_ALLOW);
+	/* Below the role's inbound BU policy (priority 2): a BU from a new CoA still gets through. */
+	ck_assert_uint_gt(pi.priority, 2);
+	check_sel(&pi.sel, src, dst);
+	tp = xattr(r, sizeof(pi), XFRMA_TMPL, sizeof(t));
+	ck_assert_ptr_nonnull(tp);
+	memcpy(&t, tp, sizeof(t));
+	ck_assert_uint_eq(t.id.proto, proto);
+	ck_assert_uint_eq(t.mode, XFRM_MODE_ROUTEOPTIMIZATION);
+	ck_assert_uint_eq(t.optional, 1);
+	ck_assert_uint_eq(t.family, AF_INET6);
+	ck_assert_mem_eq(&t.saddr, &s, 16);
+	ck_assert_mem_eq(&t.id.daddr, &d, 16);
+}
+
+static void check_del_policy(const struct xreq *r, uint8_t dir, const char *src, const char *dst)
+{
+	struct xfrm_userpolicy_id id;
+
+	ck_assert_uint_eq(r->type, XFRM_MSG_DELPOLICY);
+	memcpy(&id, r->buf + NLMSG_HDRLEN, sizeof(id));
+	ck_assert_uint_eq(id.dir, dir);
+	check_sel(&id.sel, src, dst);
+}
+
+/*
+ * The binding's data path from F.x[i] for coa: each state replaced (deleted, then
+ * added: the kernel's UPDSA cannot create), then both policies.
+ */
+static void check_install(unsigned i, const char *coa)
+{
+	ck_assert_uint_ge(F.n_x, i + 6);
+	check_del_sa(&F.x[i], IPPROTO_ROUTING, CN, HOA);
+	check_sa(&F.x[i + 1], XFRM_MSG_NEWSA, IPPROTO_ROUTING, CN, HOA, coa);
+	check_del_sa(&F.x[i + 2], IPPROTO_DSTOPTS, HOA, CN);
+	check_sa(&F.x[i + 3], XFRM_MSG_NEWSA, IPPROTO_DSTOPTS, HOA, CN, coa);
+	check_policy(&F.x[i + 4], XFRM_POLICY_OUT, IPPROTO_ROUTING, CN, HOA);
+	check_policy(&F.x[i + 5], XFRM_POLICY_IN, IPPROTO_DSTOPTS, HOA, CN);
+}
+
+/* The four removals of the binding's data path from F.x[i]: policies first, then states. */
+static void check_removal(unsigned i)
+{
+	ck_assert_uint_ge(F.n_x, i + 4);
+	check_del_policy(&F.x[i], XFRM_POLICY_IN, HOA, CN);
+	check_del_policy(&F.x[i + 1], XFRM_POLICY_OUT, CN, HOA);
+	check_del_sa(&F.x[i + 2], IPPROTO_DSTOPTS, HOA, CN);
+	check_del_sa(&F.x[i + 3], IPPROTO_ROUTING, CN, HOA);
+}
+
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* HoTI -> HoT to the HoA, CoTI -> CoT to the CoA, tokens and cookies as §5.2.5/§6.1.5-6 say. */
@@ -403,6 +593,159 @@ START_TEST(bu_accepted_and_acknowledged)
 	ck_assert(has_binding(COA));
 	ck_assert_int_eq(ctl_run("bc", false, out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "    8 ")); /* the refreshed sequence number */
+}
+END_TEST
+
+/*
+ * §9.3.1, §9.3.2: the binding's data path. The BA waits for the kernel; a new
+ * binding gets its route2 state (out: CN -> HoA via the CoA) and its hao state
+ * (in: HoA -> CN from the CoA), and both policies; a refresh from the same CoA
+ * touches nothing; a move replaces both states; a deletion removes all four.
+ */
+START_TEST(data_path_follows_the_binding)
+{
+	struct mh_rx_info rx = { .src = A(HOA), .dst = A(CN), .has_hao = true, .hao = A(COA) };
+	struct in6_addr coa2 = A(COA2);
+	uint8_t kbm[20], kbm2[20], kdel[20], b[32];
+	uint16_t hni, cni, cni2;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 7, F_A, 25, hni, cni, kbm, COA);
+	io_mh_input(F.m->io, b, sizeof(b), &rx);
+	ck_assert_uint_eq(F.n_sent, 0); /* not before the kernel has the data path */
+	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
+	ck_assert_uint_eq(check_ba(7, 25, kbm, COA), 0);
+	ck_assert_uint_eq(F.n_x, 6);
+	check_install(0, COA);
+
+	bu_bytes(b, 8, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(8, 25, kbm, COA), 0);
+	ck_assert_uint_eq(F.n_x, 6);
+
+	/* A move: a CoTI from the new CoA, a BU from it. */
+	send_init(2, COA2, NULL, 0x50);
+	cni2 = check_test(4, COA2, 0x50, 0);
+	F.n_seen = F.n_sent;
+	ref_kbm(0, HOA, 0, COA2, kbm2);
+	bu_bytes(b, 9, F_A, 25, hni, cni2, kbm2, COA2);
+	deliver_bu(b, sizeof(b), HOA, COA2);
+	ck_assert_uint_eq(F.n_sent, F.n_seen + 1);
+	ck_assert_uint_eq(F.sent[F.n_sent - 1].buf[6], 0);
+	ck_assert_mem_eq(&F.sent[F.n_sent - 1].dst, &coa2, 16);
+	F.n_seen = F.n_sent;
+	ck_assert_uint_eq(F.n_x, 12);
+	check_install(6, COA2);
+
+	ref_kbm(0, HOA, -1, NULL, kdel);
+	bu_bytes(b, 10, 0, 0, hni, 0, kdel, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA2);
+	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(F.n_x, 16);
+	check_removal(12);
+}
+END_TEST
+
+/*
+ * Fail closed: the kernel refuses the route2 state. The BU is refused (130 for
+ * ENOMEM, 128 otherwise) with the Binding Authorization Data (§9.5.4: only
+ * 136-138 go without it), no binding is left, what was installed is removed.
+ */
+START_TEST(failed_install_refuses_the_bu)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+	char out[1024];
+	json_object *o;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	F.fail_type = XFRM_MSG_NEWSA;
+	F.fail_proto = IPPROTO_ROUTING;
+	F.fail_errno = -ENOMEM;
+	bu_bytes(b, 7, 0, 25, hni, cni, kbm, COA); /* without A: §9.5.4 "MUST be sent" for resources */
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(7, 0, kbm, COA), 130);
+	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(F.n_x, 6 + 4);
+	check_removal(6);
+	o = json_object_new_object();
+	F.m->role->status_json(F.m, o);
+	snprintf(out, sizeof(out), "%s", json_object_to_json_string(o));
+	json_object_put(o);
+	ck_assert_msg(strstr(out, "\"ro_failures\": 1,") && strstr(out, "\"ro_installs\": 0,"), "%s", out);
+	F.fail_errno = -EINVAL;
+	bu_bytes(b, 8, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(8, 0, kbm, COA), 128);
+	ck_assert(!has_binding(NULL));
+	/* The kernel takes it again: accepted. */
+	F.fail_errno = 0;
+	bu_bytes(b, 9, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(9, 25, kbm, COA), 0);
+	ck_assert(has_binding(COA));
+}
+END_TEST
+
+/* An XFRM_MSG_REPORT as the kernel's hao type sends it (proto, the packet's selector, coaddr), by hand. */
+static void kernel_reports(uint8_t proto, const char *hoa, const char *coa)
+{
+	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_user_report)) + 4 + 16] = { 0 };
+	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_REPORT };
+	struct xfrm_user_report rep = { .proto = proto };
+	struct in6_addr s = A(hoa), d = A(CN), c = A(coa);
+	uint16_t alen = 4 + 16, atype = XFRMA_COADDR;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rep));
+
+	memcpy(&rep.sel.saddr, &s, 16);
+	memcpy(&rep.sel.daddr, &d, 16);
+	rep.sel.prefixlen_s = rep.sel.prefixlen_d = 128;
+	rep.sel.family = AF_INET6;
+	rep.sel.proto = IPPROTO_ICMPV6;
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + NLMSG_HDRLEN, &rep, sizeof(rep));
+	memcpy(b + off, &alen, 2);
+	memcpy(b + off + 2, &atype, 2);
+	memcpy(b + off + 4, &c, 16);
+	ck_assert_int_eq(knl_fake_notify(io_knl(F.m->io), NETLINK_XFRM, b, sizeof(b)), 0);
+}
+
+/*
+ * §9.3.1, §9.3.3: a Home Address option no binding let through (the kernel's
+ * report): Binding Error status 1 to the wire's source (the CoA), no routing
+ * header, the Home Address field from the option; 24 octets (§6.1.9). Rate
+ * limited by BindingErrorsPerSec; a report of another type is not answered.
+ */
+START_TEST(hao_without_binding_gives_binding_error_1)
+{
+	struct in6_addr coa = A(COA), hoa = A(HOA), cn = A(CN);
+	const struct sent *be;
+
+	kernel_reports(IPPROTO_DSTOPTS, HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	be = &F.sent[0];
+	ck_assert_uint_eq(be->len, 24);
+	ck_assert_uint_eq(be->buf[0], 59);
+	ck_assert_uint_eq(be->buf[1], 2);
+	ck_assert_uint_eq(be->buf[2], 7);
+	ck_assert_uint_eq(be->buf[6], 1);
+	ck_assert_mem_eq(be->buf + 8, &hoa, 16);
+	ck_assert_mem_eq(&be->dst, &coa, 16);
+	ck_assert_mem_eq(&be->src, &cn, 16);
+	ck_assert(!be->has_rh2);
+	kernel_reports(IPPROTO_ROUTING, HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	/*
+	 * 100 in a burst: the bucket (10 a second, bursts of 10) passes 9 more, and one
+	 * more per 100 ms the loop takes (a slow sanitizer build): at most a few.
+	 */
+	for (int i = 0; i < 100; i++)
+		kernel_reports(IPPROTO_DSTOPTS, HOA, COA);
+	ck_assert_uint_ge(F.n_sent, 10);
+	ck_assert_uint_le(F.n_sent, 15);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RATE], 101 - F.n_sent);
 }
 END_TEST
 
@@ -544,6 +887,9 @@ START_TEST(lifetime_clamped_and_binding_expires)
 	ck_assert(has_binding(COA));
 	F.now += 1 * USEC_PER_SEC;
 	ck_assert(!has_binding(NULL)); /* §9.6: "MUST be deleted after the expiration" */
+	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
+	ck_assert_uint_eq(F.n_x, 6 + 4); /* and its data path with it */
+	check_removal(6);
 }
 END_TEST
 
@@ -657,6 +1003,9 @@ int main(void)
 	tcase_add_test(tc, rr_answers_with_independent_tokens);
 	tcase_add_test(tc, test_init_with_hao_is_ignored);
 	tcase_add_test(tc, bu_accepted_and_acknowledged);
+	tcase_add_test(tc, data_path_follows_the_binding);
+	tcase_add_test(tc, failed_install_refuses_the_bu);
+	tcase_add_test(tc, hao_without_binding_gives_binding_error_1);
 	tcase_add_test(tc, wrong_authenticator_is_discarded);
 	tcase_add_test(tc, bu_without_rr_options_is_discarded);
 	tcase_add_test(tc, nonce_lifetimes_and_expired_indices);

@@ -19,6 +19,15 @@ the binding with the first BU's sequence number; a new HoTI and a deletion
 (lifetime 0, Kbm = SHA1(home token), the HoA as the care-of address of the
 authenticator) get BA 0 and empty the cache. One "ok - ..." or "not ok - ..."
 line per check; exit status 1 if any failed.
+
+The route-optimisation data path (§9.3.1, §9.3.2), while the binding exists: an
+ICMPv6 Echo Request from the CoA with a Home Address option (laid out by hand,
+the checksum over the HoA as §6.3 says) gets its Echo Reply to the CoA with a
+type 2 routing header holding the HoA; the same from a care-of address the CN
+has no binding for gets nothing (dropped, §9.3.1); with CN_NS set, a ping the
+CN itself sends to the HoA (`ip netns exec CN_NS ping`) leaves to the CoA with
+the routing header. After the deletion, the same Echo Request gets a Binding Error
+status 1 naming the HoA, to the CoA (§9.3.1, §9.3.3).
 """
 import hashlib
 import hmac
@@ -52,6 +61,33 @@ class Wire:
     def __init__(self, iface):
         self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
         self.s.bind((iface, 0))
+        self.iface = iface
+        self.peer_mac = None  # the CN's, from the first frame it sent
+
+    def frames(self, timeout):
+        """IPv6 packets received (not sent) on IFACE within timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.s], [], [], left)[0]:
+                return
+            frame, addr = self.s.recvfrom(65535)
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            self.peer_mac = frame[6:12]
+            yield frame[14:]
+
+    def icmp(self, want_type, ident, timeout):
+        """The next ICMPv6 message of want_type and Identifier ident: (src, dst, rh2 or None)."""
+        for p in self.frames(timeout):
+            got = parse_icmp(p)
+            if got and got[3] == want_type and got[4] == ident:
+                return got[:3]
+        return None
+
+    def send_frame(self, packet):
+        mine = self.s.getsockname()[4]
+        self.s.send(self.peer_mac + mine + struct.pack("!H", ETH_P_IPV6) + packet)
 
     def mh(self, want_type, timeout):
         end = time.monotonic() + timeout
@@ -62,6 +98,7 @@ class Wire:
             frame, addr = self.s.recvfrom(65535)
             if addr[2] == socket.PACKET_OUTGOING:
                 continue
+            self.peer_mac = frame[6:12]
             got = parse(frame[14:])
             if got and got[3][2] == want_type:
                 return got
@@ -80,6 +117,81 @@ def parse(p):
     if nh != 135 or off + 6 > len(p):
         return None
     return src, dst, rh2, p[off:off + (p[off + 1] + 1) * 8]
+
+
+def parse_icmp(p):
+    """(src, dst, rh2 or None, ICMPv6 type, Identifier) of an ICMPv6 Echo packet, else None."""
+    if len(p) < 40 or p[0] >> 4 != 6:
+        return None
+    src, dst, nh, off, rh2 = p[8:24], p[24:40], p[6], 40, None
+    while nh in (0, 43, 60) and off + 8 <= len(p):
+        hlen = (p[off + 1] + 1) * 8
+        if nh == 43 and p[off + 2] == 2 and hlen == 24:
+            rh2 = p[off + 8:off + 24]
+        nh, off = p[off], off + hlen
+    if nh != 58 or off + 8 > len(p) or p[off] not in (128, 129):
+        return None
+    return src, dst, rh2, p[off], struct.unpack("!H", p[off + 4:off + 6])[0]
+
+
+def echo_with_hao(src, hoa, cn, ident):
+    """IPv6 from src to cn, Destination Options with a HAO for hoa (§6.3), an Echo Request
+    whose checksum covers the pseudo-header with the HoA as source (§6.3: "the home address")."""
+    icmp = bytearray(struct.pack("!BBHHH", 128, 0, 0, ident, 1) + b"route-optimisation")
+    icmp[2:4] = struct.pack("!H", inet_checksum(a16(hoa) + a16(cn) + struct.pack("!IxxxB", len(icmp), 58) + icmp))
+    dopt = bytes([58, 2, 1, 2, 0, 0, 201, 16]) + a16(hoa)
+    return struct.pack("!IHBB", 6 << 28, len(dopt) + len(icmp), 60, 64) + a16(src) + a16(cn) + dopt + bytes(icmp)
+
+
+def inet_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def data_path(mn):
+    """§9.3.1-9.3.2 through the CN's kernel while the binding HoA -> CoA exists."""
+    t0 = time.monotonic()
+    mn.wire.send_frame(echo_with_hao(mn.coa, mn.hoa, mn.cn, 0x5201))
+    got = mn.wire.icmp(129, 0x5201, 3)
+    check(got is not None and got[1] == a16(mn.coa) and got[2] == a16(mn.hoa),
+          "Echo Request from the CoA with a HAO: the Echo Reply goes to the CoA with a type 2 routing "
+          f"header holding the HoA (the CN saw the HoA as the source) ({time.monotonic() - t0:.2f} s)")
+    other = mn.coa.rsplit(":", 1)[0] + ":bad"
+    mn.wire.send_frame(echo_with_hao(other, mn.hoa, mn.cn, 0x5202))
+    check(mn.wire.icmp(129, 0x5202, 1) is None,
+          f"Echo Request with a HAO from {other} (no binding with that care-of address): no reply (§9.3.1)")
+    ns = os.environ.get("CN_NS")
+    if not ns:
+        return
+    ping = subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "1", "-p", "c0ffee",
+                             mn.hoa], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    got = None
+    for p in mn.wire.frames(3):
+        g = parse_icmp(p)
+        if g and g[3] == 128 and g[0] == a16(mn.cn):
+            got = g
+            break
+    ping.wait()
+    check(got is not None and got[1] == a16(mn.coa) and got[2] == a16(mn.hoa),
+          "a ping from the CN to the HoA leaves to the CoA with a type 2 routing header holding the HoA")
+
+
+def binding_error(mn):
+    """§9.3.1, §9.3.3: a HAO without a binding: Binding Error status 1 to the CoA, no routing header."""
+    mn.wire.send_frame(echo_with_hao(mn.coa, mn.hoa, mn.cn, 0x5203))
+    got = mn.wire.mh(7, 3)
+    check(got is not None, "Echo Request with a HAO after the deletion: Binding Error received")
+    if not got:
+        return
+    s, d, rh2, m = got
+    check(d == a16(mn.coa) and s == a16(mn.cn) and rh2 is None,
+          "Binding Error to the care-of address (the wire's source) without a routing header (§9.3.3)")
+    check(len(m) == 24 and m[6] == 1 and m[8:24] == a16(mn.hoa),
+          "Binding Error: 24 octets, status 1, the Home Address field holds the HoA (§6.1.9)")
 
 
 class MN:
@@ -123,12 +235,7 @@ class MN:
 def checksum(src, dst, mh):
     """§6.1.1: the Internet checksum over the pseudo-header (src: the HoA when a HAO is sent) and the MH."""
     data = a16(src) + a16(dst) + struct.pack("!IxxxB", len(mh), 135) + bytes(mh[:4]) + b"\0\0" + bytes(mh[6:])
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return (~total & 0xFFFF) or 0xFFFF
+    return inet_checksum(data) or 0xFFFF
 
 
 def bu_bytes(seq, flags, units, hni, cni, kbm, auth_coa, cn):
@@ -178,6 +285,7 @@ def main():
     mn.send(coa, bu_bytes(1000, 0x8000, 25, hni, cni, kbm, coa, cn), hao=hoa)
     expect_ba(mn, 1000, 0, kbm, coa, "BU with the right authenticator")
     print(f"# return routability and BU: {time.monotonic() - t0:.2f} s (nonce indices {hni}, {cni})", flush=True)
+    data_path(mn)
     # A wrong authenticator: silently discarded (§9.5.1). A late BA would also show in the next check.
     bad = bu_bytes(1001, 0x8000, 25, hni, cni, kbm, coa, cn)
     bad[-1] ^= 1
@@ -197,6 +305,7 @@ def main():
     mn.send(coa, bu_bytes(2000, 0x8000, 0, hni, 0, kdel, hoa, cn), hao=hoa)
     expect_ba(mn, 2000, 0, kdel, hoa, "deregistration (lifetime 0)")
     check(cn_bc(ctl).get("count") == 0, "mip6ctl bc on the CN: empty after the deletion")
+    binding_error(mn)
     return 1 if FAILS else 0
 
 

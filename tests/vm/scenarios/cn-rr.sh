@@ -12,9 +12,15 @@
 # the binding; a wrong authenticator gets nothing and leaves the binding as it was; an unknown
 # home nonce index gets 136; a deletion authorised by the home token alone gets BA 0 and
 # empties the cache; the counters name the discard; tshark decodes every MH on the link
-# without malformed or expert-error fields. Not covered (not implemented yet): the route
-# optimisation data path, Binding Refresh Requests, Binding Error status 1. The full scenario
-# of issue 12 is `route-optimisation`.
+# without malformed or expert-error fields. The route-optimisation data path while the binding
+# exists (rr_mn.py): an Echo Request from the CoA with a Home Address option is answered to the
+# CoA with a type 2 routing header holding the HoA; one from another care-of address is dropped;
+# a ping from the CN to the HoA leaves to the CoA with the routing header; tshark shows the HAO
+# in and the RH2 out, and no packet with two routing headers (the CN's own MH messages carry
+# theirs, not the kernel's); after SIGTERM no XFRM state or policy is left. After the deletion
+# the same Echo Request gets a Binding Error status 1 (the kernel's XFRM_MSG_REPORT). Not
+# covered (not implemented yet): Binding Refresh Requests. The full scenario of issue 12 is
+# `route-optimisation`.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -61,7 +67,7 @@ check "the CN installed the Home Address option state (kernel_hao)" \
 
 # The MN's run: every line it prints is part of this scenario's TAP output.
 t0=$(now_us)
-out=$(ip netns exec "$NS_MN" "$PY" "$TOP/tests/vm/lib/rr_mn.py" "$MN_IF" "$HOA" "$COA" "$CN_ADDR" \
+out=$(CN_NS=$NS_CN ip netns exec "$NS_MN" "$PY" "$TOP/tests/vm/lib/rr_mn.py" "$MN_IF" "$HOA" "$COA" "$CN_ADDR" \
 	/run/mip6-cn.ctl 2>&1)
 st=$?
 printf '%s\n' "$out"
@@ -72,19 +78,38 @@ ntests=$((ntests + $(printf '%s\n' "$out" | grep -c '^\(not \)\?ok')))
 echo "# the mobile node's run (RR, BU, refusals, deletion): $(secs_since "$t0") s"
 check "counters: one BU discarded for its authorization (bu-authorization)" \
 	sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json counters | grep -q '\"bu-authorization\":1[,}]'"
+check "status: Binding Errors status 1 sent for HAOs without a binding" \
+	sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json status | grep -q '\"be_unknown_hao_sent\":[1-9]'"
+check "status: the data path installed for the binding, no failure" \
+	sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl --json status | grep -q '\"ro_installs\":1,\"ro_failures\":0'"
+check "the binding's data path is gone after its deletion (no route2 state, no policy to or from the HoA)" \
+	sh -c "! ip -n '$NS_CN' xfrm state | grep -q 'proto route2' && ! ip -n '$NS_CN' xfrm policy | grep -q '$HOA'"
 
 mip6_stop cn || not_ok "the CN stopped on SIGTERM"
-check "the Home Address option state is gone after SIGTERM" \
-	sh -c "! ip -n '$NS_CN' xfrm state | grep -q 'proto dstopts'"
+check "no XFRM state or policy is left after SIGTERM" \
+	sh -c "[ -z \"\$(ip -n '$NS_CN' xfrm state)\" ] && [ -z \"\$(ip -n '$NS_CN' xfrm policy)\" ]"
 kill -INT "$CAP_PID" 2>/dev/null
 wait "$CAP_PID" 2>/dev/null
 f=$TOPO_DIR/cn.pcap
 types=$(tshark -r "$f" -Y "mipv6 && !_ws.malformed" -T fields -e mip6.mhtype 2>/dev/null | sort -n | uniq -c |
 	awk '{printf "%s:%s ", $2, $1}')
 bad=$(tshark -r "$f" -Y "mipv6 && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
-all_types() { for t in 1 2 3 4 5 6; do [[ " $types" == *" $t:"* ]] || return 1; done; }
-check "tshark: HoTI, CoTI, HoT, CoT, BU and BA decoded (type:count $types), $bad malformed/expert errors" \
+all_types() { for t in 1 2 3 4 5 6 7; do [[ " $types" == *" $t:"* ]] || return 1; done; }
+check "tshark: HoTI, CoTI, HoT, CoT, BU, BA and BE decoded (type:count $types), $bad malformed/expert errors" \
 	eval 'all_types && [ "$bad" = 0 ]'
+tsf() { tshark -r "$f" -Y "$1" -T fields -E separator=' ' "${@:2}" 2>/dev/null; }
+hao_in=$(tsf "icmpv6.type == 128 && ipv6.opt.mipv6.home_address" -e ipv6.src -e ipv6.opt.mipv6.home_address)
+check "tshark: the Echo Request from the CoA with the HAO ($hao_in)" \
+	eval '[[ "$hao_in" == *"$COA $HOA"* ]]'
+rh2_out=$(tsf "icmpv6.type == 129 && ipv6.routing.type == 2" -e ipv6.dst -e ipv6.routing.mipv6.home_address)
+check "tshark: the CN's Echo Reply to the CoA with an RH2 holding the HoA ($rh2_out)" \
+	eval '[ "$rh2_out" = "$COA $HOA" ]'
+ping_out=$(tsf "icmpv6.type == 128 && ipv6.src == $CN_ADDR && ipv6.routing.type == 2" -e ipv6.dst \
+	-e ipv6.routing.mipv6.home_address)
+check "tshark: the CN's ping to the HoA to the CoA with an RH2 holding the HoA ($ping_out)" \
+	eval '[ "$ping_out" = "$COA $HOA" ]'
+n_rh=$(tsf "ipv6.routing" -e ipv6.routing.type | grep -c ,)
+check "tshark: no packet with two routing headers ($n_rh)" eval '[ "$n_rh" = 0 ]'
 
 [ "${fails:-0}" = 0 ] || { sed 's/^/#   /' "$TOPO_DIR/cn.log" | tail -40; exit 1; }
 echo "# $ntests checks passed"
