@@ -68,6 +68,18 @@ static bool authenticator_ok(const struct cn_bu_in *in, const struct rr_keygen *
 	d->auth_coa = deletion ? in->hoa : d->coa; /* §6.2.7 */
 	ok = rr_authenticator(d->kbm, &d->auth_coa, &in->cn, in->raw, in->raw_len - MH_BAD_LEN, auth) == 0 &&
 	     rr_authenticator_equal(auth, o->auth);
+	/*
+	 * A deletion from away: §6.2.7 names the home address as the "care-of address" of
+	 * the authenticator, but §11.7.2 also says the care-of address "MUST be set to ...
+	 * the current care-of address if it is away from home", and MNs read it so. Both
+	 * are accepted: Kbm (the home keygen token) is what authorises, and the address is
+	 * covered either way. The BA's authenticator uses the reading that verified.
+	 */
+	if (!ok && deletion && memcmp(&d->coa, &in->hoa, sizeof(d->coa)) != 0) {
+		d->auth_coa = d->coa;
+		ok = rr_authenticator(d->kbm, &d->auth_coa, &in->cn, in->raw, in->raw_len - MH_BAD_LEN, auth) == 0 &&
+		     rr_authenticator_equal(auth, o->auth);
+	}
 	OPENSSL_cleanse(home, sizeof(home));
 	OPENSSL_cleanse(careof, sizeof(careof));
 	return ok;

@@ -24,7 +24,8 @@
  *
  * Kbm (§5.2.5): SHA1(home token | care-of token); SHA1(home token) when the
  * lifetime is 0, and then the "care-of address" of the authenticator is the
- * home address (§6.2.7). The care-of address is the Alternate Care-of
+ * home address (§6.2.7) or, failing that, the BU's care-of address (§11.7.2's
+ * reading for a deletion from away). The care-of address is the Alternate Care-of
  * Address option's when there is one (§9.5.1), else the packet's source.
  */
 #pragma once

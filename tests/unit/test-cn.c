@@ -924,6 +924,34 @@ START_TEST(deregistration_with_home_token_only)
 }
 END_TEST
 
+/*
+ * A deletion from away signed with the care-of address (§11.7.2's reading: "the
+ * current care-of address if it is away from home") instead of the home address
+ * (§6.2.7's): accepted too, Kbm from the home token alone; the BA's authenticator
+ * over the same care-of address. With Kbm from both tokens it still fails.
+ */
+START_TEST(deregistration_signed_with_the_care_of_address)
+{
+	uint8_t kbm[20], kbm_del[20], b[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 1, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA), 0);
+	bu_bytes(b, 2, F_A, 0, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 1);
+	ck_assert(has_binding(COA));
+	ref_kbm(0, HOA, -1, NULL, kbm_del);
+	bu_bytes(b, 3, F_A, 0, hni, 0, kbm_del, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(3, 0, kbm_del, COA), 0);
+	ck_assert(!has_binding(NULL));
+}
+END_TEST
+
 /* §10.3.1: the H bit at a node that is no home agent: 131 (no RR material involved). */
 START_TEST(home_registration_gives_131)
 {
@@ -1012,6 +1040,7 @@ int main(void)
 	tcase_add_test(tc, old_sequence_number_gives_135);
 	tcase_add_test(tc, lifetime_clamped_and_binding_expires);
 	tcase_add_test(tc, deregistration_with_home_token_only);
+	tcase_add_test(tc, deregistration_signed_with_the_care_of_address);
 	tcase_add_test(tc, home_registration_gives_131);
 	tcase_add_test(tc, nonce_window_over_a_long_run);
 	tcase_add_test(tc, route_optimisation_disabled);
