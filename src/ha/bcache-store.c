@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The persistent binding cache's file format: see bcache-store.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -47,13 +48,42 @@ size_t bcs_header_build(uint8_t *buf)
 	return BCS_HEADER_LEN;
 }
 
+static size_t record_len(const struct bcs_record *r)
+{
+	switch (r->type) {
+	case BCS_PUT:
+		return BCS_PUT_LEN;
+	case BCS_DEL:
+		return BCS_DEL_LEN;
+	case BCS_MNP:
+		return r->n_mnp >= 1 && r->n_mnp <= BCS_MNP_MAX ? BCS_MNP_LEN(r->n_mnp) : 0;
+	default:
+		return 0;
+	}
+}
+
+static void put_mnps(struct buf_writer *w, const struct bcs_record *r)
+{
+	(void)buf_put_u8(w, r->n_mnp);
+	(void)buf_put_u8(w, r->mnp_flags);
+	(void)buf_put_zero(w, 2);
+	for (unsigned i = 0; i < r->n_mnp; i++) {
+		(void)buf_put_bytes(w, &r->mnp[i].prefix, 16);
+		(void)buf_put_u8(w, r->mnp[i].len);
+		(void)buf_put_zero(w, 3);
+	}
+}
+
 int bcs_record_build(const struct bcs_record *r, uint8_t *buf, size_t cap)
 {
-	size_t len = r->type == BCS_PUT ? BCS_PUT_LEN : r->type == BCS_DEL ? BCS_DEL_LEN : 0;
+	size_t len = record_len(r);
 	struct buf_writer w;
 
 	if (len == 0)
 		return -EINVAL;
+	for (unsigned i = 0; r->type == BCS_MNP && i < r->n_mnp; i++)
+		if (r->mnp[i].len > 128)
+			return -EINVAL;
 	if (cap < len)
 		return -ENOBUFS;
 	buf_writer_init(&w, buf, len);
@@ -74,6 +104,8 @@ int bcs_record_build(const struct bcs_record *r, uint8_t *buf, size_t cap)
 		(void)buf_put_u32(&w, r->ifindex);
 		(void)buf_put_u8(&w, r->flags);
 		(void)buf_put_zero(&w, 3);
+	} else if (r->type == BCS_MNP) {
+		put_mnps(&w, r);
 	}
 	(void)buf_put_u32(&w, bcs_crc32(buf, len - 4));
 	return buf_writer_result(&w) < 0 ? -ENOBUFS : (int)len;
@@ -97,6 +129,42 @@ static int parse_put(struct buf_reader *b, struct bcs_record *r)
 	return 0;
 }
 
+/* The body of an MNP record whose length and CRC were checked (n agrees with the length). */
+static int parse_mnp(struct buf_reader *b, size_t len, struct bcs_record *r)
+{
+	uint8_t reserved[3];
+	int e;
+
+	if ((e = buf_get_u8(b, &r->n_mnp)) < 0 || (e = buf_get_u8(b, &r->mnp_flags)) < 0 ||
+	    (e = buf_get_bytes(b, reserved, 2)) < 0)
+		return e;
+	if (r->n_mnp < 1 || r->n_mnp > BCS_MNP_MAX || len != BCS_MNP_LEN(r->n_mnp) ||
+	    (r->mnp_flags & ~BCS_MNP_F_EXPLICIT) || reserved[0] | reserved[1])
+		return -EBADMSG;
+	for (unsigned i = 0; i < r->n_mnp; i++) {
+		if ((e = buf_get_bytes(b, &r->mnp[i].prefix, 16)) < 0 || (e = buf_get_u8(b, &r->mnp[i].len)) < 0 ||
+		    (e = buf_get_bytes(b, reserved, 3)) < 0)
+			return e;
+		if (r->mnp[i].len > 128 || reserved[0] | reserved[1] | reserved[2])
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static bool length_ok(uint8_t type, size_t len)
+{
+	switch (type) {
+	case BCS_PUT:
+		return len == BCS_PUT_LEN;
+	case BCS_DEL:
+		return len == BCS_DEL_LEN;
+	case BCS_MNP:
+		return len >= BCS_MNP_LEN(1) && len <= BCS_MNP_LEN(BCS_MNP_MAX) && (len - BCS_MNP_LEN(0)) % 20 == 0;
+	default:
+		return false;
+	}
+}
+
 /* One record at the cursor: 0 and the record, or -EBADMSG and why. */
 static int parse_record(struct buf_reader *in, struct bcs_record *r, const char **reason)
 {
@@ -116,7 +184,7 @@ static int parse_record(struct buf_reader *in, struct bcs_record *r, const char 
 		*reason = "truncated record";
 		return -EBADMSG;
 	}
-	if (len != BCS_PUT_LEN && len != BCS_DEL_LEN) {
+	if (len != BCS_PUT_LEN && len != BCS_DEL_LEN && !length_ok(BCS_MNP, len)) {
 		*reason = "bad record length";
 		return -EBADMSG;
 	}
@@ -128,8 +196,7 @@ static int parse_record(struct buf_reader *in, struct bcs_record *r, const char 
 		*reason = "unknown record version";
 		return -EBADMSG;
 	}
-	if ((r->type == BCS_PUT && len != BCS_PUT_LEN) || (r->type == BCS_DEL && len != BCS_DEL_LEN) ||
-	    (r->type != BCS_PUT && r->type != BCS_DEL)) {
+	if (!length_ok(r->type, len)) {
 		*reason = "unknown record type or length";
 		return -EBADMSG;
 	}
@@ -142,6 +209,10 @@ static int parse_record(struct buf_reader *in, struct bcs_record *r, const char 
 	(void)buf_get_bytes(&b, &r->hoa, 16);
 	if (r->type == BCS_PUT && parse_put(&b, r) < 0) {
 		*reason = "bad reserved bits in a record";
+		return -EBADMSG;
+	}
+	if (r->type == BCS_MNP && parse_mnp(&b, len, r) < 0) {
+		*reason = "bad mobile network prefixes in a record";
 		return -EBADMSG;
 	}
 	return 0;

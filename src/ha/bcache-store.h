@@ -16,6 +16,13 @@
  *                       home link ifindex (4), flags (1: bit 0 = link-local proxied),
  *                       reserved (3) = 0                                  → 120 octets
  *   DEL body (16):      HoA                                               →  24 octets
+ *   MNP body (20 + 20n): HoA (16), n (1) = 1..16, flags (1: bit 0 = explicit mode),
+ *                       reserved (2) = 0, then n × (prefix (16), length (1) ≤ 128,
+ *                       reserved (3) = 0)                                 → 28 + 20n octets
+ *                       A mobile router's Mobile Network Prefixes (RFC 3963, ha/ha-nemo.h),
+ *                       written after each PUT of its binding; a PUT alone (a host) has none.
+ *                       Record type 3 is new in this file version: an older mip6d reading
+ *                       it stops there (unknown type) and keeps the valid prefix.
  *
  * Expiry is wall-clock time: CLOCK_BOOTTIME restarts at a reboot, and a record
  * must say when the binding ends whatever happened in between.
@@ -31,14 +38,23 @@
 #define BCS_HEADER_LEN 16
 #define BCS_PUT_LEN 120
 #define BCS_DEL_LEN 24
-#define BCS_RECORD_MAX BCS_PUT_LEN
+#define BCS_MNP_MAX 16
+#define BCS_MNP_LEN(n) (28u + 20u * (unsigned)(n))
+#define BCS_RECORD_MAX BCS_MNP_LEN(BCS_MNP_MAX)
 
 enum bcs_type {
 	BCS_PUT = 1, /* a binding added or changed: the whole binding */
 	BCS_DEL = 2, /* a binding removed */
+	BCS_MNP = 3, /* a mobile router's prefixes (after its PUT) */
 };
 
 #define BCS_F_LL_PROXY 0x01
+#define BCS_MNP_F_EXPLICIT 0x01
+
+struct bcs_mnp {
+	struct in6_addr prefix;
+	uint8_t len;
+};
 
 struct bcs_record {
 	uint8_t type;
@@ -52,6 +68,10 @@ struct bcs_record {
 	uint64_t registered_rt; /* CLOCK_REALTIME µs */
 	uint32_t ifindex;
 	uint8_t flags; /* BCS_F_* */
+	/* MNP only */
+	uint8_t n_mnp;     /* 1..BCS_MNP_MAX */
+	uint8_t mnp_flags; /* BCS_MNP_F_* */
+	struct bcs_mnp mnp[BCS_MNP_MAX];
 };
 
 /* The file header into buf (at least BCS_HEADER_LEN); returns its length. */

@@ -109,6 +109,7 @@ void bcache_remove(struct bcache *bc, struct bce *e)
 			*pp = e->hnext;
 			bc->count--;
 			bc->count_state[e->state]--;
+			free(e->mr); /* a mobile router's prefixes (ha/ha-nemo.h), owned by the entry */
 			free(e);
 			return;
 		}
@@ -161,6 +162,7 @@ struct bcache *bcache_free(struct bcache *bc, void (*destroy)(struct bce *, void
 			next = e->hnext;
 			if (destroy)
 				destroy(e, ud);
+			free(e->mr);
 			free(e);
 		}
 	}

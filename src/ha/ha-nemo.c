@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "ha/bcache-store.h"
 #include "ha/bcache.h"
 #include "ha/ha-nemo.h"
 #include "ha/reverse-tunnel.h"
@@ -225,4 +226,39 @@ void ha_nemo_free(struct bce *e)
 {
 	free(e->mr);
 	e->mr = NULL;
+}
+
+bool ha_nemo_to_record(const struct bce *e, struct bcs_record *r)
+{
+	const struct ha_mnp_set *s = e->mr ? &e->mr->want : NULL;
+
+	if (!s || s->n == 0 || s->n > BCS_MNP_MAX)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->type = BCS_MNP;
+	r->hoa = e->hoa;
+	r->n_mnp = s->n;
+	r->mnp_flags = s->explicit_mode ? BCS_MNP_F_EXPLICIT : 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		r->mnp[i].prefix = s->p[i].prefix;
+		r->mnp[i].len = s->p[i].prefix_len;
+	}
+	return true;
+}
+
+int ha_nemo_from_record(struct bce *e, const struct bcs_record *r)
+{
+	if (r->n_mnp > MH_MNP_MAX)
+		return -EINVAL;
+	if (!e->mr && !(e->mr = calloc(1, sizeof(*e->mr))))
+		return -ENOMEM;
+	memset(e->mr, 0, sizeof(*e->mr));
+	e->mr->r_flag = true;
+	e->mr->want.n = r->n_mnp;
+	e->mr->want.explicit_mode = !!(r->mnp_flags & BCS_MNP_F_EXPLICIT);
+	for (unsigned i = 0; i < r->n_mnp; i++) {
+		e->mr->want.p[i].prefix = r->mnp[i].prefix;
+		e->mr->want.p[i].prefix_len = r->mnp[i].len;
+	}
+	return 0;
 }

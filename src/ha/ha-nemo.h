@@ -34,6 +34,7 @@
 #include "netlink/nl-kernel.h"
 
 struct bce;
+struct bcs_record;
 struct revtun;
 struct mip6_config;
 
@@ -67,3 +68,12 @@ int ha_nemo_install(struct knl *k, struct revtun *rt, int tnl_ifindex, struct bc
 /* Delete every route and filter of the binding's prefixes (fire and forget). */
 void ha_nemo_uninstall(struct knl *k, struct revtun *rt, int tnl_ifindex, struct bce *e);
 void ha_nemo_free(struct bce *e);
+
+/*
+ * NonVolatileBindingCache (ha/bcache-store.h): the MNP record of a binding, written after
+ * its PUT; false for a binding without prefixes (nothing to write). Replay: the record
+ * gives a restored entry its prefixes (to install: ha_nemo_install after the restart's
+ * reconciliation); -ENOMEM.
+ */
+bool ha_nemo_to_record(const struct bce *e, struct bcs_record *r);
+int ha_nemo_from_record(struct bce *e, const struct bcs_record *r);

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "ha/dad-watch.h"
+#include "ha/ha-nemo.h"
 #include "ha/ha-restore.h"
 #include "ha/reverse-tunnel.h"
 #include "mh/mh-codec.h"
@@ -61,6 +62,9 @@ int ha_replay_record(const struct bcs_record *r, void *userdata)
 			bcache_remove(p->bc, e);
 		return 0;
 	}
+	/* A mobile router's prefixes follow its PUT (RFC 3963, ha/ha-nemo.h); a PUT alone has none. */
+	if (r->type == BCS_MNP)
+		return e && (e->restore & BCE_R_RESTORED) ? ha_nemo_from_record(e, r) : 0;
 	if (!e) {
 		if (p->max > 0 && bcache_count(p->bc) >= p->max)
 			return 0; /* beyond the HA's limit: the MN registers again */
@@ -80,6 +84,7 @@ int ha_replay_record(const struct bcs_record *r, void *userdata)
 	e->ifindex = (int)r->ifindex;
 	e->ll_proxy = !!(r->flags & BCS_F_LL_PROXY);
 	e->restore = BCE_R_RESTORED;
+	ha_nemo_free(e);
 	bcache_set_state(p->bc, e, BCE_VALID);
 	return 0;
 }

@@ -298,6 +298,8 @@ static void compact_one(struct bce *e, void *userdata)
 	bce_to_record(e, c->now, c->now_rt, &rec);
 	if ((r = bcj_compact_add(c->ha->bcj, &rec)) < 0)
 		c->error = r;
+	if (c->error >= 0 && ha_nemo_to_record(e, &rec) && (r = bcj_compact_add(c->ha->bcj, &rec)) < 0)
+		c->error = r;
 }
 
 /* The file becomes one PUT per live binding (write, fsync, rename: bcache-journal.h). */
@@ -347,6 +349,8 @@ static void ha_persist_put(struct ha *ha, const struct bce *e)
 		return;
 	bce_to_record(e, now_usec(), realtime_usec(), &rec);
 	ha_persist(ha, &rec);
+	if (ha_nemo_to_record(e, &rec)) /* RFC 3963: a mobile router's prefixes, after its PUT */
+		ha_persist(ha, &rec);
 }
 
 static void ha_persist_del(struct ha *ha, const struct bce *e)
@@ -1437,6 +1441,20 @@ static void ha_restore_load(struct ha *ha)
  * once. RFC 6275 §9.5.5: a restored binding not refreshed HA_BRR_LEAD before it expires
  * gets a Binding Refresh Request (the MN's own refresh timer may be gone too).
  */
+/* RFC 3963: a restored mobile router's prefix route or filter the kernel refused: the binding expires. */
+static void on_restored_mnp(int result, void *userdata)
+{
+	struct bce *e = userdata;
+
+	if (result < 0 && e->state == BCE_VALID) {
+		char h[INET6_ADDRSTRLEN];
+
+		addr_str(&e->hoa, h);
+		log_warning_errno(result, "a mobile network prefix of restored binding %s was refused: %m; it expires", h);
+		bce_set_timer(e->ha, e, now_usec());
+	}
+}
+
 static void take_restored(struct bce *e, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -1451,6 +1469,9 @@ static void take_restored(struct bce *e, void *userdata)
 	ha->restored += !failed;
 	if (failed)
 		return;
+	/* Its prefixes (state file): routes replaced (kept if in place), filters installed anew. */
+	if (e->mr && ha_nemo_install(ha->knl, ha->revtun, ha->tnl_ifindex, e, on_restored_mnp, e) < 0)
+		bce_set_timer(ha, e, now_usec());
 	lead = lead < HA_BRR_LEAD_MIN ? HA_BRR_LEAD_MIN : lead;
 	e->restore = BCE_R_BRR;
 	(void)event_timer_arm(ha->m->event, &e->timer, e->expires > now + lead ? e->expires - lead : now,

@@ -23,6 +23,7 @@
 
 #include "conf/conf.h"
 #include "event-loop.h"
+#include "ha/bcache-store.h"
 #include "ha/bcache.h"
 #include "ha/ha-nemo.h"
 #include "ha/ha-policy.h"
@@ -317,6 +318,92 @@ START_TEST(malformed_mnp_options)
 }
 END_TEST
 
+/* ---- the state file's MNP record (ha/bcache-store.h), bytes laid out by hand ------------ */
+
+static int got_mnp(const struct bcs_record *r, void *ud)
+{
+	*(struct bcs_record *)ud = *r;
+	return 0;
+}
+
+/* Header, then an MNP record: type 3, version 1, length 28 + 20n, HoA, n, flags, 2 reserved, prefixes, CRC. */
+static size_t mnp_file(uint8_t *b, uint8_t n, uint8_t flags, uint8_t plen)
+{
+	size_t h = bcs_header_build(b), len = 28 + 20 * (size_t)n;
+	struct in6_addr hoa = A(HOA), p = A("2001:db8:10::");
+	uint32_t crc;
+
+	memset(b + h, 0, len);
+	b[h] = 3, b[h + 1] = 1, b[h + 2] = (uint8_t)(len >> 8), b[h + 3] = (uint8_t)len;
+	memcpy(b + h + 4, &hoa, 16);
+	b[h + 20] = n, b[h + 21] = flags;
+	for (unsigned i = 0; i < n; i++) {
+		p.s6_addr[5] = (uint8_t)(0x10 + i);
+		memcpy(b + h + 24 + 20 * i, &p, 16);
+		b[h + 24 + 20 * i + 16] = plen;
+	}
+	crc = bcs_crc32(b + h, len - 4);
+	b[h + len - 4] = (uint8_t)(crc >> 24), b[h + len - 3] = (uint8_t)(crc >> 16);
+	b[h + len - 2] = (uint8_t)(crc >> 8), b[h + len - 1] = (uint8_t)crc;
+	return h + len;
+}
+
+static void refix_crc(uint8_t *b, size_t total)
+{
+	size_t h = BCS_HEADER_LEN, len = total - h;
+	uint32_t crc = bcs_crc32(b + h, len - 4);
+
+	b[total - 4] = (uint8_t)(crc >> 24), b[total - 3] = (uint8_t)(crc >> 16);
+	b[total - 2] = (uint8_t)(crc >> 8), b[total - 1] = (uint8_t)crc;
+}
+
+START_TEST(state_file_mnp_record)
+{
+	uint8_t b[BCS_HEADER_LEN + BCS_RECORD_MAX + 64], built[BCS_RECORD_MAX];
+	struct bcs_record r;
+	const char *why;
+	size_t good, n = mnp_file(b, 2, 1, 48);
+
+	ck_assert_int_eq(bcs_parse(b, n, got_mnp, &r, &good, &why), 0);
+	ck_assert_uint_eq(r.type, BCS_MNP);
+	ck_assert(addr_is(&r.hoa, HOA));
+	ck_assert_uint_eq(r.n_mnp, 2);
+	ck_assert_uint_eq(r.mnp_flags, BCS_MNP_F_EXPLICIT);
+	ck_assert(addr_is(&r.mnp[1].prefix, "2001:db8:11::"));
+	ck_assert_uint_eq(r.mnp[1].len, 48);
+	/* Our builder writes the same bytes. */
+	ck_assert_int_eq(bcs_record_build(&r, built, sizeof(built)), 68);
+	ck_assert_mem_eq(built, b + BCS_HEADER_LEN, 68);
+	/* 16 prefixes is the most; malformed records stop the parse at their offset. */
+	n = mnp_file(b, 16, 0, 64);
+	ck_assert_int_eq(bcs_parse(b, n, got_mnp, &r, &good, &why), 0);
+	ck_assert_uint_eq(r.n_mnp, 16);
+	n = mnp_file(b, 17, 0, 64); /* 17 prefixes: a length no MNP record has */
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	ck_assert_uint_eq(good, BCS_HEADER_LEN);
+	n = mnp_file(b, 2, 0, 129); /* a prefix length past 128 */
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	n = mnp_file(b, 2, 2, 48); /* an unknown flag */
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	n = mnp_file(b, 2, 1, 48);
+	b[BCS_HEADER_LEN + 20] = 1; /* n says 1, the length says 2 */
+	refix_crc(b, n);
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	n = mnp_file(b, 2, 1, 48);
+	b[BCS_HEADER_LEN + 20] = 0; /* no prefix */
+	refix_crc(b, n);
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	n = mnp_file(b, 2, 1, 48);
+	b[n - 5] = 1; /* a reserved octet of the last prefix (before the CRC) */
+	refix_crc(b, n);
+	ck_assert_int_eq(bcs_parse(b, n, NULL, NULL, &good, &why), -EBADMSG);
+	n = mnp_file(b, 2, 1, 48);
+	ck_assert_int_eq(bcs_parse(b, n - 1, NULL, NULL, &good, &why), -EBADMSG); /* truncated */
+	r.n_mnp = 0;
+	ck_assert_int_eq(bcs_record_build(&r, built, sizeof(built)), -EINVAL);
+}
+END_TEST
+
 /* ---- role: the HA's handlers, fake I/O, fake kernel ---------------------------------- */
 
 struct sent {
@@ -372,11 +459,12 @@ static bool is_ready(void)
 	return R.m->ready;
 }
 
-static void rsetup(void)
+#define RCONF "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n" \
+	      "HaAcceptMobRtr enabled;\n" \
+	      "BindingAclPolicy 2001:db8:1::100 (2001:db8:10::/48, 2001:db8:20::/48) allow;\n"
+
+static void start_with(const char *text)
 {
-	static const char text[] = "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n"
-				   "HaAcceptMobRtr enabled;\n"
-				   "BindingAclPolicy 2001:db8:1::100 (2001:db8:10::/48, 2001:db8:20::/48) allow;\n";
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 
@@ -387,6 +475,11 @@ static void rsetup(void)
 	ck_assert_int_eq(io_new_fake(R.m->event, &R.m->counters, capture, fake_kernel, NULL, &R.m->io), 0);
 	ck_assert_int_eq(manager_start(R.m), 0);
 	ck_assert(loop_run_until(R.m->event, is_ready, 5000));
+}
+
+static void rsetup(void)
+{
+	start_with(RCONF);
 	R.n_sent = 0;
 	R.n_ev = 0;
 }
@@ -582,6 +675,73 @@ START_TEST(mr_refused_route_fails_closed)
 }
 END_TEST
 
+/* NonVolatileBindingCache: a restart gives the router its prefixes back (routes and filters). */
+static char state_dir[64];
+
+static void psetup(void)
+{
+	snprintf(state_dir, sizeof(state_dir), "/tmp/test-ha-nemo.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(state_dir));
+	ck_assert_int_eq(setenv("STATE_DIRECTORY", state_dir, 1), 0);
+}
+
+static void pteardown(void)
+{
+	char cmd[128];
+
+	R.m = manager_free(R.m);
+	unsetenv("STATE_DIRECTORY");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", state_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void shut_down(void)
+{
+	if (R.m->role->shutdown(R.m) == 0)
+		return;
+	for (int i = 0; i < 500 && sd_event_get_state(R.m->event) != SD_EVENT_FINISHED; i++)
+		if (sd_event_run(R.m->event, 10 * USEC_PER_MSEC) < 0)
+			break;
+	ck_assert_int_eq(sd_event_get_state(R.m->event), SD_EVENT_FINISHED);
+}
+
+START_TEST(restart_restores_the_prefixes)
+{
+	static const char *const p2[] = { "2001:db8:10:1::", "2001:db8:20::" };
+	static const uint8_t l2[] = { 64, 48 };
+	unsigned mark;
+
+	start_with(RCONF "NonVolatileBindingCache enabled;\n");
+	send_bu(COA1, 10, F_A | F_H | F_R, 64, p2, l2, 2);
+	wait_ba(1);
+	ck_assert_uint_eq(ba(0)->buf[6], 0);
+	shut_down();
+	R.m = manager_free(R.m);
+
+	/* The fake kernel's dumps are empty: the prefixes' routes and filters are installed again. */
+	start_with(RCONF "NonVolatileBindingCache enabled;\n");
+	loop_run_for(R.m->event, 50);
+	ck_assert_uint_eq(count_route(0, "2001:db8:10:1::", 64, false, COA1), 1);
+	ck_assert_uint_eq(count_route(0, "2001:db8:20::", 48, false, COA1), 1);
+	ck_assert_ptr_nonnull(find_filter(0, "2001:db8:10:1::", 64));
+	ck_assert_ptr_nonnull(find_filter(0, "2001:db8:20::", 48));
+	/* The same BU again (a refresh, no DAD): nothing to change in the kernel, BA with R. */
+	mark = R.n_ev;
+	R.n_sent = 0;
+	send_bu(COA1, 11, F_A | F_H | F_R, 64, p2, l2, 2);
+	wait_ba(1);
+	ck_assert_uint_eq(ba(0)->buf[6], 0);
+	ck_assert_uint_eq(ba(0)->buf[7] & 0x40, 0x40);
+	ck_assert_uint_eq(R.n_ev, mark);
+	/* Its deregistration removes the restored prefixes' routes. */
+	send_bu(NULL, 12, F_A | F_H | F_R, 0, NULL, NULL, 0);
+	wait_ba(2);
+	loop_run_for(R.m->event, 50);
+	ck_assert_uint_eq(count_route(mark, "2001:db8:10:1::", 64, true, NULL), 1);
+	ck_assert_uint_eq(count_route(mark, "2001:db8:20::", 48, true, NULL), 1);
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -598,7 +758,7 @@ static int netns_setup(void)
 int main(void)
 {
 	Suite *s = suite_create("ha-nemo");
-	TCase *td = tcase_create("decide"), *tr = tcase_create("role");
+	TCase *td = tcase_create("decide"), *tr = tcase_create("role"), *tp;
 	SRunner *sr;
 	int failed;
 
@@ -608,6 +768,7 @@ int main(void)
 	tcase_add_test(td, implicit_mode);
 	tcase_add_test(td, flags_140_139);
 	tcase_add_test(td, malformed_mnp_options);
+	tcase_add_test(td, state_file_mnp_record);
 	suite_add_tcase(s, td);
 	if (netns_setup() == 0) {
 		tcase_add_checked_fixture(tr, rsetup, rteardown);
@@ -616,6 +777,11 @@ int main(void)
 		tcase_add_test(tr, mr_refused_installs_nothing);
 		tcase_add_test(tr, mr_refused_route_fails_closed);
 		suite_add_tcase(s, tr);
+		tp = tcase_create("persist");
+		tcase_add_checked_fixture(tp, psetup, pteardown);
+		tcase_set_timeout(tp, 30);
+		tcase_add_test(tp, restart_restores_the_prefixes);
+		suite_add_tcase(s, tp);
 	} else {
 		fprintf(stderr, "test-ha-nemo: no private network namespace here, role tests skipped\n");
 	}
