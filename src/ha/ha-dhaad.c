@@ -48,6 +48,7 @@ struct ha_dhaad {
 	ha_dhaad_ra_fn ra_fn;
 	void *ra_userdata;
 	usec_t last_warning; /* warnings caused by received messages: one per 10 s */
+	bool mobile_router;  /* HaAcceptMobRtr: the self entries serve mobile routers (RFC 3963 §7) */
 };
 
 static bool warning_allowed(struct ha_dhaad *d)
@@ -185,9 +186,19 @@ static enum mip6_drop on_request(const struct io_nd_msg *msg, const struct icmp6
 		return DROP_BAD_ADDRESS;
 	/* §6.6: the Identifier (and RFC 3963 §7.2's R flag) are copied from the Request. */
 	rep.id = msg->dhaad_req->id;
+	/*
+	 * RFC 3963 §7.2: R=1 asks for the agents serving mobile routers, and the Reply's R says it
+	 * lists some; when none does, the mobile IPv6 agents are listed with R=0 (the "MAY").
+	 */
 	rep.flags = msg->dhaad_req->flags & NDISC_DHAAD_F_MOBILE_ROUTER;
-	rep.n_addrs = hal_reply_addrs(&l->hal, now_usec(), rep.flags & NDISC_DHAAD_F_MOBILE_ROUTER, rep.addrs,
-				      NDISC_DHAAD_MAX_ADDRS, dhaad_random, NULL);
+	rep.n_addrs = rep.flags ? hal_reply_addrs(&l->hal, now_usec(), true, rep.addrs, NDISC_DHAAD_MAX_ADDRS,
+						  dhaad_random, NULL)
+				: 0;
+	if (rep.n_addrs == 0) {
+		rep.flags = 0;
+		rep.n_addrs = hal_reply_addrs(&l->hal, now_usec(), false, rep.addrs, NDISC_DHAAD_MAX_ADDRS,
+					      dhaad_random, NULL);
+	}
 	if (ndisc_dhaad_reply_build(&rep, buf, sizeof(buf), &len) < 0)
 		return DROP_OTHER;
 	/* §10.5: from one of the HA's global unicast addresses: its address in the prefix. */
@@ -294,7 +305,16 @@ static void set_self_entries(struct ha_dhaad *d)
 			if (d->prefixes[j].ifindex == l->hal.ifindex)
 				own[n++] = d->prefixes[j].ha;
 		(void)hal_set_self(&l->hal, &l->lladdr, own, n);
+		for (size_t j = 0; j < l->hal.n_agents; j++)
+			if (l->hal.agents[j].self)
+				l->hal.agents[j].mobile_router = d->mobile_router;
 	}
+}
+
+void ha_dhaad_set_mobile_router(struct ha_dhaad *d, bool on)
+{
+	d->mobile_router = on;
+	set_self_entries(d);
 }
 
 int ha_dhaad_set_prefixes(struct ha_dhaad *d, const struct ha_prefix *p, size_t n)

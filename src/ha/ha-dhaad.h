@@ -39,6 +39,8 @@ struct ha_dhaad *ha_dhaad_free(struct ha_dhaad *d);
  * the others are still applied.
  */
 int ha_dhaad_set_prefixes(struct ha_dhaad *d, const struct ha_prefix *p, size_t n);
+/* HaAcceptMobRtr: this HA's own entries serve mobile routers (RFC 3963 §7.2: listed for R=1). */
+void ha_dhaad_set_mobile_router(struct ha_dhaad *d, bool on);
 
 struct ndisc_ra;
 /* Every valid RA heard on a home link is passed on to fn too (Mobile Prefix Discovery, ha/ha-mpd.h). */

@@ -1740,8 +1740,9 @@ static int ha_start(struct manager *m)
 		log_warning("no home prefix found on the home link interface(s): every BU will get 132");
 	ha_restore_load(ha);
 	/* §10.5 is optional: without it MNs with a configured home agent address still register. */
-	if ((r = ha_dhaad_new(ha->io, m->event, &ha->dhaad)) < 0 ||
-	    (r = ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes)) < 0)
+	if ((r = ha_dhaad_new(ha->io, m->event, &ha->dhaad)) >= 0)
+		ha_dhaad_set_mobile_router(ha->dhaad, m->config->ha_accept_mob_rtr); /* RFC 3963 §7.2 */
+	if (r < 0 || (r = ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes)) < 0)
 		log_error_errno(r, "dynamic home agent address discovery is not available: %m");
 	if ((r = ha_mpd_start(ha)) < 0)
 		log_error_errno(r, "mobile prefix discovery is not available: %m");
@@ -2173,6 +2174,8 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 
 	/* Bindings stay; prefixes, ACLs, limits and the static keys of new pairs follow the new configuration. */
 	ha_load_prefixes(ha);
+	if (ha->dhaad)
+		ha_dhaad_set_mobile_router(ha->dhaad, m->config->ha_accept_mob_rtr);
 	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
 		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
 	ha_mpd_resync(ha->mpd);

@@ -37,7 +37,13 @@ struct mn_dhaad {
 	struct in6_addr agents[MN_DHAAD_MAX_AGENTS];
 	size_t n_agents;
 	uint64_t requests, replies, ignored, timeouts;
+	bool mobile_router; /* RFC 3963 §7.1: ask for home agents that serve mobile routers */
 };
+
+void mn_dhaad_set_mobile_router(struct mn_dhaad *d, bool on)
+{
+	d->mobile_router = on;
+}
 
 int mn_dhaad_new(struct io *io, sd_event *e, int ifindex, const struct in6_addr *home_prefix, uint8_t plen,
 		 mn_dhaad_fn done, void *userdata, struct mn_dhaad **ret)
@@ -75,7 +81,7 @@ struct mn_dhaad *mn_dhaad_free(struct mn_dhaad *d)
 
 static int send_request(struct mn_dhaad *d)
 {
-	struct ndisc_dhaad_request req = { .id = d->id };
+	struct ndisc_dhaad_request req = { .id = d->id, .flags = d->mobile_router ? NDISC_DHAAD_F_MOBILE_ROUTER : 0 };
 	uint8_t buf[NDISC_DHAAD_HDR_LEN];
 	size_t len;
 	int r;
@@ -227,6 +233,10 @@ enum mip6_drop mn_dhaad_input(struct mn_dhaad *d, const struct ndisc_dhaad_reply
 		log_notice("DHAAD Reply %u lists no usable home agent, ignoring", rep->id);
 		return DROP_MALFORMED;
 	}
+	/* RFC 3963 §7.2: R=0 answering R=1: none of these serves mobile routers (a BU will get 140). */
+	if (d->mobile_router && !(rep->flags & NDISC_DHAAD_F_MOBILE_ROUTER))
+		log_warning("DHAAD Reply %u: no home agent on the home link serves mobile routers (RFC 3963 §7.2)",
+			    rep->id);
 	memcpy(d->agents, agents, n * sizeof(agents[0]));
 	d->n_agents = n;
 	d->replies++;

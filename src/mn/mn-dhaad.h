@@ -62,6 +62,9 @@ enum mip6_drop mn_dhaad_input(struct mn_dhaad *d, const struct ndisc_dhaad_reply
  * cannot be one (unspecified, loopback, multicast, link-local, IPv4-mapped, an anycast address
  * of the home prefix prefix/plen: Subnet-Router (RFC 4291 §2.6.1) or RFC 2526) and repeats.
  */
+/* RFC 3963 §7.1: a mobile router sets R in its Requests (only home agents serving mobile routers). */
+void mn_dhaad_set_mobile_router(struct mn_dhaad *d, bool on);
+
 size_t mn_dhaad_reply_agents(const struct ndisc_dhaad_reply *rep, const struct in6_addr *prefix, uint8_t plen,
 			     struct in6_addr *ret, size_t max);
 

@@ -928,6 +928,7 @@ static int mn_start(struct manager *m)
 				 &mn->dhaad);
 		if (r < 0)
 			return log_error_errno(r, "home agent address discovery: %m");
+		mn_dhaad_set_mobile_router(mn->dhaad, hl->is_mob_rtr); /* RFC 3963 §7.1 */
 	}
 	r = mn_mpd_new(m->io, m->event, &m->config, &mn->hoa, &mn->home_prefix, mn->home_plen, &mn->mpd);
 	if (r < 0)

@@ -15,6 +15,7 @@
 #include <check.h>
 #include <errno.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "ha/ha-nemo.h"
 #include "ha/ha-policy.h"
 #include "ha/ha.h"
+#include "icmp6/icmp6-socket.h"
 #include "io/io.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
@@ -675,6 +677,69 @@ START_TEST(mr_refused_route_fails_closed)
 }
 END_TEST
 
+/*
+ * RFC 3963 §7: a Home Agent Address Discovery Request with R (§7.1: Identifier, then R in the
+ * first bit of the next 16) lists the agents serving mobile routers with R set in the Reply
+ * (§7.2). Another HA heard on the link whose HA Information option lacks R (§7.3) is left out;
+ * a plain Request lists both with R clear.
+ */
+static const struct sent *last_reply(void)
+{
+	const struct sent *r = NULL;
+
+	for (unsigned i = 0; i < R.n_sent; i++)
+		if (R.sent[i].proto == IPPROTO_ICMPV6 && R.sent[i].buf[0] == 145)
+			r = &R.sent[i];
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+START_TEST(modified_dhaad)
+{
+	int home_if = (int)if_nametoindex("home0");
+	struct icmp6_rxinfo rx = { .src = A("fe80::2"), .dst = A("ff02::1"), .hop_limit = 255, .ifindex = home_if };
+	/* RA with H, an HA Information option (type 8, length 1, flags 0: no R), preference 20, and a
+	 * Prefix Information option with the R bit naming the other agent's 2001:db8:1::2. */
+	uint8_t ra[56] = { 134, 0, 0, 0, 64, 0x20, 0x07, 0x08, [16] = 8, 1, 0, 0, 0, 20, 0x02, 0x58,
+			   [24] = 3, 4, 64, 0xe0, 0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10 };
+	uint8_t req_r[8] = { 144, 0, 0, 0, 0x43, 0x21, 0x80, 0 }, req[8] = { 144, 0, 0, 0, 0x43, 0x22, 0, 0 };
+	struct in6_addr other = A("2001:db8:1::2");
+	const struct sent *rep;
+
+	memcpy(ra + 40, &other, 16);
+	io_nd_input(R.m->io, ra, sizeof(ra), &rx);
+	rx = (struct icmp6_rxinfo){ .src = A(COA1), .dst = A("2001:db8:1::fdff:ffff:ffff:fffe"), .hop_limit = 60 };
+	io_nd_input(R.m->io, req_r, sizeof(req_r), &rx);
+	rep = last_reply();
+	ck_assert_uint_eq(rep->buf[4], 0x43);
+	ck_assert_uint_eq(rep->buf[5], 0x21);
+	ck_assert_uint_eq(rep->buf[6], 0x80); /* R: the list serves mobile routers */
+	ck_assert_uint_eq(rep->len, 8 + 16);
+	ck_assert(addr_is(rep->buf + 8, HA_ADDR));
+	io_nd_input(R.m->io, req, sizeof(req), &rx);
+	rep = last_reply();
+	ck_assert_uint_eq(rep->buf[6], 0);
+	ck_assert_uint_eq(rep->len, 8 + 2 * 16);
+}
+END_TEST
+
+/* HaAcceptMobRtr off and no other agent serving mobile routers: the plain list, R clear (§7.2 "MAY"). */
+START_TEST(modified_dhaad_without_mobile_routers)
+{
+	uint8_t req_r[8] = { 144, 0, 0, 0, 0x43, 0x21, 0x80, 0 };
+	struct icmp6_rxinfo rx = { .src = A(COA1), .dst = A("2001:db8:1::fdff:ffff:ffff:fffe"), .hop_limit = 60 };
+	const struct sent *rep;
+
+	rteardown();
+	start_with("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\n");
+	io_nd_input(R.m->io, req_r, sizeof(req_r), &rx);
+	rep = last_reply();
+	ck_assert_uint_eq(rep->buf[6], 0);
+	ck_assert_uint_eq(rep->len, 8 + 16);
+	ck_assert(addr_is(rep->buf + 8, HA_ADDR));
+}
+END_TEST
+
 /* NonVolatileBindingCache: a restart gives the router its prefixes back (routes and filters). */
 static char state_dir[64];
 
@@ -776,6 +841,8 @@ int main(void)
 		tcase_add_test(tr, mr_binding_routes_follow_it);
 		tcase_add_test(tr, mr_refused_installs_nothing);
 		tcase_add_test(tr, mr_refused_route_fails_closed);
+		tcase_add_test(tr, modified_dhaad);
+		tcase_add_test(tr, modified_dhaad_without_mobile_routers);
 		suite_add_tcase(s, tr);
 		tp = tcase_create("persist");
 		tcase_add_checked_fixture(tp, psetup, pteardown);
