@@ -376,6 +376,16 @@ int manager_new(struct manager **ret, const char *config_path, const char *ctl_p
 	return 0;
 }
 
+/* MhReceiveBuffer: a failure is logged, the socket keeps the queue it has. */
+static void set_mh_rcvbuf(struct manager *m, const struct mip6_config *c)
+{
+	int r = io_set_mh_rcvbuf(m->io, c->mh_receive_buffer);
+
+	if (r < 0)
+		log_warning_errno(r, "MhReceiveBuffer %u: cannot set the MH socket's receive queue: %m",
+				  c->mh_receive_buffer);
+}
+
 int manager_start(struct manager *m)
 {
 	sigset_t mask;
@@ -412,6 +422,7 @@ int manager_start(struct manager *m)
 			return r;
 	}
 	io_set_be_rate(m->io, m->config->binding_errors_per_sec); /* RFC 6275 §9.3.3 */
+	set_mh_rcvbuf(m, m->config);
 	if (m->role && m->role->start) {
 		r = m->role->start(m);
 		if (r < 0)
@@ -533,6 +544,7 @@ static void reload_swap(struct manager *m, struct mip6_config *n)
 
 	m->config = n;
 	io_set_be_rate(m->io, n->binding_errors_per_sec);
+	set_mh_rcvbuf(m, n);
 	if (m->role && m->role->reloaded)
 		m->role->reloaded(m, old);
 	conf_free(old);

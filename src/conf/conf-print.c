@@ -173,6 +173,7 @@ int conf_print(const struct mip6_config *c, FILE *f)
 	fprintf(f, "HaMaxRegistrationsPerSec %u;\n", c->ha_max_registrations_per_sec);
 	fprintf(f, "BindingErrorsPerSec %u;\n", c->binding_errors_per_sec);
 	fprintf(f, "RejectedBuLogPerSec %u;\n", c->rejected_bu_log_per_sec);
+	fprintf(f, "MhReceiveBuffer %u;\n", c->mh_receive_buffer);
 	fprintf(f, "SendMobPfxAdvs %s;\n", onoff(c->send_mob_pfx_advs));
 	fprintf(f, "SendUnsolMobPfxAdvs %s;\n", onoff(c->send_unsol_mob_pfx_advs));
 	fprintf(f, "MinMobPfxAdvInterval %u;\n", c->min_mob_pfx_adv_interval);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "mh/mh-socket.h"
 #include "core/cleanup.h"
 
 #ifndef RUNSTATEDIR
@@ -127,6 +128,7 @@ static int conf_defaults(struct mip6_config *c)
 	c->ha_max_registrations_per_sec = 1000;
 	c->binding_errors_per_sec = 10;
 	c->rejected_bu_log_per_sec = 10;
+	c->mh_receive_buffer = MH_SOCKET_RCVBUF;
 	c->send_mob_pfx_advs = true;
 	c->send_unsol_mob_pfx_advs = true;
 	c->min_mob_pfx_adv_interval = 600;
@@ -1426,6 +1428,7 @@ static const struct keyword keywords[] = {
 	TOP_UINT("HaMaxRegistrationsPerSec", ha_max_registrations_per_sec, 1, 1000000, false),
 	TOP_UINT("BindingErrorsPerSec", binding_errors_per_sec, 0, 1000000, false),
 	TOP_UINT("RejectedBuLogPerSec", rejected_bu_log_per_sec, 0, 1000000, false),
+	TOP_UINT("MhReceiveBuffer", mh_receive_buffer, MH_SOCKET_RCVBUF_MIN, MH_SOCKET_RCVBUF_MAX, false),
 	TOP_BOOL("SendMobPfxAdvs", send_mob_pfx_advs, false),
 	TOP_BOOL("SendUnsolMobPfxAdvs", send_unsol_mob_pfx_advs, false),
 	TOP_UINT("MinMobPfxAdvInterval", min_mob_pfx_adv_interval, 1, UINT32_MAX, false),

@@ -200,6 +200,7 @@ struct mip6_config {
 	unsigned ha_max_registrations_per_sec;   /* HaMaxRegistrationsPerSec, 1000 new bindings/s */
 	unsigned binding_errors_per_sec;         /* BindingErrorsPerSec, 10 (§9.3.3) */
 	unsigned rejected_bu_log_per_sec;        /* RejectedBuLogPerSec, 10 log lines/s */
+	unsigned mh_receive_buffer;              /* MhReceiveBuffer, MH_SOCKET_RCVBUF octets */
 	bool send_mob_pfx_advs;                  /* true */
 	bool send_unsol_mob_pfx_advs;            /* true */
 	unsigned min_mob_pfx_adv_interval;       /* 600 s */

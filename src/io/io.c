@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
+#include "core/event-util.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/rxq-ovfl.h"
@@ -60,6 +61,7 @@ struct io {
 	int mh_fd;
 	uint32_t mh_rxq_ovfl; /* the MH socket's last SO_RXQ_OVFL count */
 	sd_event_source *mh_src;
+	struct event_yield mh_yield; /* the MH source first, yielding after each dispatch */
 	struct io_mh_handler mh[MIP6_MH_TYPES];
 	struct io_nd_handler nd[256];
 	struct io_link links[IO_MAX_LINKS];
@@ -126,9 +128,12 @@ int io_new(sd_event *e, struct mip6_counters *counters, struct io **ret)
 	 * netlink replies, the registration backlog): the kernel cannot tell a bound MN's BU from a
 	 * flood's, so the HA must drain the queue faster than a flood fills it. One wake-up reads
 	 * it whole (IO_MH_BATCH > MH_SOCKET_RCVBUF / a BU's truesize) and costs a lookup per BU;
-	 * what a BU starts beyond that is bounded per iteration (ha/reg-backlog.h).
+	 * what a BU starts beyond that is bounded per iteration (ha/reg-backlog.h). After each
+	 * wake-up it yields: every source pending then (the control socket, netlink replies, DAD
+	 * timers, the backlog) runs once before the queue is read again, so that a flood that
+	 * keeps the queue non-empty does not starve them (core/event-util.h event_yield).
 	 */
-	r = sd_event_source_set_priority(io->mh_src, IO_MH_PRIORITY);
+	r = event_yield_init(&io->mh_yield, io->mh_src, IO_MH_PRIORITY, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		goto fail;
 	*ret = io;
@@ -168,6 +173,7 @@ struct io *io_free(struct io *io)
 		sd_event_source_disable_unref(io->links[i].src);
 		icmp6_socket_free(io->links[i].sock);
 	}
+	event_yield_done(&io->mh_yield);
 	sd_event_source_disable_unref(io->mh_src);
 	safe_close(io->mh_fd);
 	icmp6_socket_free(io->err_sock);
@@ -345,6 +351,13 @@ int io_send_be(struct io *io, uint8_t status, const struct in6_addr *hoa, const 
 		return -EBUSY;
 	}
 	return io_mh_send(io, &msg, tx);
+}
+
+int io_set_mh_rcvbuf(struct io *io, unsigned octets)
+{
+	if (!io || io->mh_fd < 0)
+		return 0; /* no socket (the fake I/O of the tests) */
+	return mh_socket_set_rcvbuf(io->mh_fd, octets);
 }
 
 /*
@@ -541,6 +554,7 @@ void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_
 static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct io *io = userdata;
+	int r;
 
 	for (int i = 0; i < IO_MH_BATCH; i++) {
 		uint8_t buf[MH_LEN_MAX + 8];
@@ -555,6 +569,9 @@ static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		}
 		io_mh_input(io, buf, (size_t)n, &rx);
 	}
+	r = event_yield(&io->mh_yield);
+	if (r < 0)
+		log_debug_errno(r, "MH source: cannot yield: %m");
 	return 0;
 }
 

@@ -66,7 +66,7 @@
 #define IO_BE_BURST IO_BE_PER_SEC /* bursts: as many as the rate (core/ratelimit.h) */
 #define IO_PP_PER_SEC 10 /* ICMPv6 Parameter Problems: the same kind of bucket */
 #define IO_PP_BURST IO_PP_PER_SEC
-/* The MH socket's event source: before every other (SD_EVENT_PRIORITY_IMPORTANT; io.c). */
+/* The MH socket's event source: before every other, yielding after each wake-up (io.c). */
 #define IO_MH_PRIORITY (-100)
 
 struct io;
@@ -147,6 +147,8 @@ void io_set_be_rate(struct io *io, unsigned per_sec);
  * when over the limit, else io_mh_send()'s result.
  */
 int io_send_be(struct io *io, uint8_t status, const struct in6_addr *hoa, const struct mh_tx_info *tx);
+/* The MH socket's receive queue in octets (MhReceiveBuffer); 0 or a negative errno. */
+int io_set_mh_rcvbuf(struct io *io, unsigned octets);
 /* Join (or leave) a multicast group on a link's ND socket, e.g. a HoA's solicited-node group. */
 int io_nd_membership(struct io *io, int ifindex, const struct in6_addr *group, bool join);
 /* Join (or leave) an anycast address on a link (through that link's ND socket). */

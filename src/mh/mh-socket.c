@@ -19,7 +19,7 @@
 
 int mh_socket_open(int *ret_fd)
 {
-	int fd, on = 1, off = 4, rcvbuf = MH_SOCKET_RCVBUF;
+	int fd, on = 1, off = 4;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MH);
 	if (fd < 0)
@@ -35,14 +35,26 @@ int mh_socket_open(int *ret_fd)
 		close(fd);
 		return r;
 	}
-	/*
-	 * Room for a burst of BUs (~150: many MNs, or one CoA moving many HoAs), not for
-	 * minutes of a flood: what the HA cannot take soon is better dropped by the kernel and
-	 * counted (SO_RXQ_OVFL, socket-overflow) than answered too late (doc/architecture.md).
-	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	(void)mh_socket_set_rcvbuf(fd, MH_SOCKET_RCVBUF);
 	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * Room for a burst of BUs and for the HA's CPU being away a moment under a flood, not for
+ * minutes of a flood: what the HA cannot take soon is better dropped by the kernel and counted
+ * (SO_RXQ_OVFL, socket-overflow) than answered too late (doc/architecture.md).
+ */
+int mh_socket_set_rcvbuf(int fd, unsigned octets)
+{
+	int v = (int)octets;
+
+	if (octets < MH_SOCKET_RCVBUF_MIN || octets > MH_SOCKET_RCVBUF_MAX)
+		return -ERANGE;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -21,8 +21,15 @@
 #include <stdint.h>
 
 #define MH_RX_EXT_MAX 256
-/* The MH socket's receive queue (SO_RCVBUFFORCE; truesize, ~1 KiB per small BU). */
-#define MH_SOCKET_RCVBUF (128 << 10)
+/*
+ * The MH socket's receive queue (SO_RCVBUFFORCE; truesize, ~870 octets per small BU):
+ * MhReceiveBuffer, this by default. 1 MiB holds ~1,200 BUs, ~0.2 s of the HA's reading when
+ * it only counts them (a flood's new registrations) on the TCG VM: room for the HA's CPU to
+ * be away for ~0.7 s of a 1,700 BUs/s flood (doc/architecture.md, "Under a flood").
+ */
+#define MH_SOCKET_RCVBUF (1u << 20)
+#define MH_SOCKET_RCVBUF_MIN (16u << 10)
+#define MH_SOCKET_RCVBUF_MAX (64u << 20)
 
 struct mh_rx_info {
 	struct in6_addr src;  /* IPv6 source after HAO processing (the HoA when has_hao) */
@@ -64,8 +71,10 @@ struct mh_tx_info {
 	const struct in6_addr *rh2;     /* non-NULL: add a type 2 routing header with this HoA */
 };
 
-/* Open a non-blocking raw MH socket with the receive options set. */
+/* Open a non-blocking raw MH socket with the receive options set, MH_SOCKET_RCVBUF. */
 int mh_socket_open(int *ret_fd);
+/* Its receive queue in octets (SO_RCVBUFFORCE, else SO_RCVBUF up to rmem_max). 0 or -errno. */
+int mh_socket_set_rcvbuf(int fd, unsigned octets);
 /* One datagram: returns its length, -EAGAIN when nothing is queued. */
 int mh_socket_recv(int fd, uint8_t *buf, size_t cap, struct mh_rx_info *ret_info);
 int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_info *tx);

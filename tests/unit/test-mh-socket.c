@@ -144,6 +144,26 @@ START_TEST(receive_queue_overflow_counted)
 }
 END_TEST
 
+/* MhReceiveBuffer: the queue at open, set in range, refused out of it (the kernel doubles it). */
+START_TEST(receive_buffer_set)
+{
+	int fd, v;
+	socklen_t len = sizeof(v);
+
+	ck_assert_int_eq(mh_socket_open(&fd), 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	ck_assert_int_eq(v, 2 * (int)MH_SOCKET_RCVBUF);
+	ck_assert_int_eq(mh_socket_set_rcvbuf(fd, 256u << 10), 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	ck_assert_int_eq(v, 2 * (256 << 10));
+	ck_assert_int_eq(mh_socket_set_rcvbuf(fd, MH_SOCKET_RCVBUF_MIN - 1), -ERANGE);
+	ck_assert_int_eq(mh_socket_set_rcvbuf(fd, MH_SOCKET_RCVBUF_MAX + 1), -ERANGE);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	ck_assert_int_eq(v, 2 * (256 << 10));
+	close(fd);
+}
+END_TEST
+
 /* The control message parser and the wrap of the 32-bit count. */
 START_TEST(rxq_ovfl_cmsg)
 {
@@ -220,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, extension_headers_kept);
 	tcase_add_test(tc, receive_queue_overflow_counted);
 	tcase_add_test(tc, rxq_ovfl_cmsg);
+	tcase_add_test(tc, receive_buffer_set);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
