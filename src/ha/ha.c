@@ -1028,7 +1028,7 @@ static enum mip6_drop ha_reg_defer(struct ha *ha, const struct ha_bu *bu, const 
 
 	if (reg_backlog_push(ha->backlog, bu, rx, now_usec()) < 0) {
 		addr_str(&bu->hoa, h);
-		log_debug("BU for %s dropped: the new-registration backlog is full", h);
+		log_debug("BU for %s dropped: the new-registration backlog is full, or its care-of /64's share of it", h);
 		return DROP_REG_BACKLOG;
 	}
 	if (!timer_armed(ha->backlog_timer))

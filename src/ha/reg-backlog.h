@@ -8,6 +8,10 @@
  * the MN retransmits after INITIAL_BINDACK_TIMEOUT_FIRSTREG, RFC 6275 §13, so an
  * older entry's BA would be late anyway). Whatever does not fit or grows too old is
  * dropped and counted as new-registration-backlog (mip6ctl counters): never silent.
+ * Fair between sources: one care-of /64 holds at most REG_BACKLOG_PER_SOURCE entries, so a
+ * flood from one network (whatever its HoAs) fills a quarter of the backlog and a new MN
+ * elsewhere still finds room, and waits behind at most that many of the flood's BUs. A flood
+ * spread over many /64s is not told apart (without IPsec anyone can claim any CoA): FIFO.
  * Pure: no I/O, the caller passes the time.
  */
 #pragma once
@@ -20,6 +24,8 @@
 #include "mh/mh-socket.h"
 
 #define REG_BACKLOG_MAX 256
+#define REG_BACKLOG_PER_SOURCE (REG_BACKLOG_MAX / 4) /* entries of one care-of /64 */
+#define REG_BACKLOG_SOURCES (2 * REG_BACKLOG_MAX)     /* slots of the per-source counts */
 #define REG_BACKLOG_MAX_AGE (USEC_PER_SEC) /* < INITIAL_BINDACK_TIMEOUT_FIRSTREG (1.5 s) */
 /*
  * When the HA (ha.c) starts a new registration instead of queueing it: at most REG_BUDGET of
@@ -41,12 +47,20 @@ struct reg_backlog_entry {
 	usec_t queued;
 };
 
+struct reg_backlog_source {
+	uint64_t prefix; /* the care-of address's first 64 bits */
+	unsigned n;      /* its entries in the backlog; 0: a free slot */
+};
+
 struct reg_backlog {
 	struct reg_backlog_entry e[REG_BACKLOG_MAX];
 	size_t head, n; /* a ring: the oldest at head */
+	/* entries per care-of /64: open addressing, linear probing, at most REG_BACKLOG_MAX used */
+	struct reg_backlog_source src[REG_BACKLOG_SOURCES];
 };
 
-/* Queue one; -ENOBUFS when full (the caller counts the drop). */
+/* Queue one; -ENOBUFS when full or when its care-of /64 holds REG_BACKLOG_PER_SOURCE already
+ * (the caller counts the drop). */
 int reg_backlog_push(struct reg_backlog *b, const struct ha_bu *bu, const struct mh_rx_info *rx, usec_t now);
 /* The oldest entry not older than REG_BACKLOG_MAX_AGE, copied to *ret and removed;
  * older ones are removed first and their number added to *expired. false when empty. */
@@ -55,3 +69,5 @@ bool reg_backlog_pop(struct reg_backlog *b, usec_t now, struct reg_backlog_entry
 size_t reg_backlog_expire(struct reg_backlog *b, usec_t now);
 /* Drop everything; returns how many. */
 size_t reg_backlog_clear(struct reg_backlog *b);
+/* How many entries of the care-of /64 of coa wait. */
+unsigned reg_backlog_source_count(const struct reg_backlog *b, const struct in6_addr *coa);

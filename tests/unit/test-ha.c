@@ -889,6 +889,47 @@ START_TEST(registration_work_within_budget)
 }
 END_TEST
 
+/*
+ * Issue 10 item 5: a flood of new registrations from one care-of /64 holds at most
+ * REG_BACKLOG_PER_SOURCE of the backlog; an MN registering from elsewhere in the same wake-up
+ * still gets in (with a FIFO of REG_BACKLOG_MAX, the flood's 300 BUs filled it and the MN's
+ * was dropped), and every BU is answered or counted.
+ */
+#define FAIR_FLOOD 300
+static bool fair_mn_answered(void)
+{
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 6 && addr_is(&F.sent[i].dst, COA3))
+			return true;
+	return false;
+}
+
+START_TEST(new_mn_gets_in_during_a_one_source_flood)
+{
+	char hoa[INET6_ADDRSTRLEN];
+	unsigned started;
+
+	test_clock_step = USEC_PER_MSEC; /* a registration spans two readings: 1 ms */
+	for (unsigned i = 0; i < FAIR_FLOOD; i++) {
+		snprintf(hoa, sizeof(hoa), "2001:db8:1::3:%x", i + 1);
+		send_bu(hoa, COA2, 1, F_A | F_H, 64);
+	}
+	send_bu(HOA, COA3, 7, F_A | F_H, 64);
+	started = count_nd(135);
+	ck_assert_uint_eq(started, REG_BUDGET / USEC_PER_MSEC);
+	/* Queued: the flood's share and the MN's BU; the rest of the flood dropped, counted. */
+	ck_assert_uint_eq(F.m->counters.drops[DROP_REG_BACKLOG], FAIR_FLOOD - started - REG_BACKLOG_PER_SOURCE);
+	ck_assert(run_until(fair_mn_answered, 10000));
+	for (unsigned i = 0; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 6 && addr_is(&F.sent[i].dst, COA3))
+			check_ba(&F.sent[i], 0, 7, 64, COA3, HOA);
+	/* Then the queued flood: all answered or counted (each 150 ms DAD at most 64 at once). */
+	want_ba = started + REG_BACKLOG_PER_SOURCE + 1;
+	ck_assert_msg(run_until(have_ba, 10000), "%u BAs", n_ba());
+	ck_assert_uint_eq(n_ba() + F.m->counters.drops[DROP_REG_BACKLOG], FAIR_FLOOD + 1);
+}
+END_TEST
+
 START_TEST(bu_during_dad)
 {
 	send_bu(HOA, COA1, 20, F_A | F_H, 64);
@@ -1673,6 +1714,7 @@ int main(void)
 	tcase_add_test(tc, registration_limits);
 	tcase_add_test(tc, refresh_before_new_registrations);
 	tcase_add_test(tc, registration_work_within_budget);
+	tcase_add_test(tc, new_mn_gets_in_during_a_one_source_flood);
 	tcase_add_test(tc, deregistration_during_dad);
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);
