@@ -80,7 +80,12 @@ static struct mpd_mn *mn_get(struct ha_mpd *d, const struct in6_addr *hoa)
 	return m;
 }
 
-/* §10.6.3: every prefix of the home link, from the registration's HA address to dst. */
+/*
+ * §10.6.3: every prefix of the home link, from the registration's HA address (MUST) to
+ * dst, the mobile node's home address, which (RFC 6275 §10.6.3 MUST) travels in a type 2
+ * routing header: the packet itself goes to the binding's care-of address. IPsec where
+ * IPsecPolicy MobPfxDisc put the SPD entry (out HA -> HoA ICMPv6 147 [ESP]).
+ */
 static int send_mpa(struct ha_mpd *d, const struct bce *e, const struct in6_addr *dst, uint16_t id)
 {
 	struct ndisc_mpa mpa = { .id = id };
@@ -92,7 +97,7 @@ static int send_mpa(struct ha_mpd *d, const struct bce *e, const struct in6_addr
 	r = ndisc_mpa_build(&mpa, buf, sizeof(buf), &len);
 	if (r < 0)
 		return r;
-	return io_nd_send(d->p.io, 0, dst, &e->local, buf, len);
+	return io_nd_send_rh2(d->p.io, 0, &e->coa, &e->local, dst, buf, len);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
@@ -289,7 +294,11 @@ int ha_mpd_new(const struct ha_mpd_params *p, struct ha_mpd **ret)
 	if (!d)
 		return -ENOMEM;
 	d->p = *p;
-	/* The Solicitations come from home addresses, over the tunnel: the every-interface socket. */
+	/*
+	 * The Solicitations come from care-of addresses with a Home Address option (RFC 6275
+	 * §11.4.2; the kernel's wildcard `hao` state and spd_ha_mps_policy() let them in, the
+	 * source is then the HoA) over any link: the every-interface socket.
+	 */
 	r = io_nd_link_add(p->io, NULL, types, 1);
 	if (r < 0) {
 		free(d);

@@ -8,18 +8,19 @@
  *   role back (to clamp its bindings, §10.3.1) and schedules an unsolicited
  *   advertisement to every mobile node registered in that prefix;
  * - a Mobile Prefix Solicitation from a registered home address (§11.4.2: it
- *   comes from the HoA, here through the bidirectional tunnel) is answered at
+ *   comes from the CoA with a Home Address option, which the kernel's wildcard
+ *   `hao` state processes: the source is then the HoA) is answered at
  *   once (§10.6.2) with an Advertisement echoing its Identifier (§6.8), from the
  *   HA address of the registration to the Solicitation's source (§10.6.3); it
  *   also acknowledges an unsolicited one (§10.6.2);
+ * - every Advertisement goes to the binding's care-of address with a type 2
+ *   routing header carrying the home address (§10.6.3 MUST; io_nd_send_rh2);
  * - unsolicited Advertisements go to the registration's home address after
  *   RAND_ADV_DELAY and are retransmitted (PREFIX_ADV_TIMEOUT doubled,
  *   PREFIX_ADV_RETRIES) until a Solicitation comes, cancelled when the binding
  *   goes; an unacknowledged one starts again on the next BU (§10.6.2).
  * ESP comes from the kernel's SPD entries for ICMPv6 146/147 (ipsec/spd.h,
- * IPsecPolicy MobPfxDisc). Not done: the type 2 routing header (§10.6.3 MUST)
- * and the mobile node's Home Address option on the Solicitation: both
- * messages travel inside the bidirectional tunnel instead.
+ * IPsecPolicy MobPfxDisc).
  */
 #pragma once
 

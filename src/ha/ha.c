@@ -1361,11 +1361,12 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 
 	if (hoas < 0)
 		return hoas;
-	all = realloc(pol, (n + 1) * sizeof(*pol));
+	all = realloc(pol, (n + 2) * sizeof(*pol));
 	if (!all)
 		return -ENOMEM;
 	pol = all;
 	ha_hao_policy(&pol[n++]);
+	spd_ha_mps_policy(&pol[n++]); /* RFC 6275 §11.4.2: Solicitations come with a HAO */
 	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
 	if (r >= 0 && hoas > 0)
 		log_info("MN-HA IPsec: %zu SPD entries for %d home address(es), key management %s", n, hoas,
@@ -1814,6 +1815,8 @@ static int ha_shutdown(struct manager *m)
 		struct knl_xfrm_policy p; /* a shutdown before the SPD step: the MH/HAO policy alone */
 
 		ha_hao_policy(&p);
+		(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+		spd_ha_mps_policy(&p);
 		(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
 	}
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/rh2.h"
 #include "core/rxq-ovfl.h"
 #include "icmp6/icmp6-socket.h"
 
@@ -58,6 +59,7 @@ int icmp6_socket_new(const struct icmp6_socket_config *cfg, struct icmp6_socket 
 
 	if ((r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")) < 0 ||
+	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVRTHDR, 1, "IPV6_RECVRTHDR")) < 0 ||
 	    (r = setsockopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS")) < 0 ||
 	    (r = setsockopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS")) < 0 ||
@@ -174,10 +176,11 @@ int icmp6_socket_anycast(struct icmp6_socket *s, const struct in6_addr *addr, in
 int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *ret_len,
 		      struct icmp6_rxinfo *ret_info)
 {
-	/* Room for PKTINFO and HOPLIMIT, with slack; MSG_CTRUNC is still checked. */
+	/* Room for PKTINFO, HOPLIMIT, RXQ_OVFL and a routing header of up to 256 octets; MSG_CTRUNC is still checked. */
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)) + 64];
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)) +
+			    CMSG_SPACE(256) + 64];
 	} control;
 	struct sockaddr_in6 from = {};
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
@@ -231,6 +234,9 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
 
 			memcpy(&h, CMSG_DATA(c), sizeof(h));
 			info.hop_limit = h;
+		} else if (c->cmsg_type == IPV6_RTHDR && c->cmsg_len >= CMSG_LEN(0)) {
+			/* RFC 6275 §11.4.3: the MN checks that an MPA came with a type 2 routing header. */
+			info.has_rh2 = rh2_parse(CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0), &info.rh2) == 0;
 		}
 	}
 	s->stats.rx_packets++;
@@ -305,9 +311,15 @@ static int send_unspecified(struct icmp6_socket *s, const struct in6_addr *dst, 
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
 		      const struct in6_addr *src, const uint8_t *msg, size_t len)
 {
+	return icmp6_socket_send_rh2(s, dst, ifindex, src, NULL, msg, len);
+}
+
+int icmp6_socket_send_rh2(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
+			  const struct in6_addr *src, const struct in6_addr *rh2, const uint8_t *msg, size_t len)
+{
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + RH2_CMSG_SPACE];
 	} control = {};
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
@@ -317,6 +329,7 @@ int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int if
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 	};
+	size_t clen = 0;
 	ssize_t n;
 
 	if (!s || !dst || !msg || ifindex < 0)
@@ -327,22 +340,30 @@ int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int if
 	if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst))
 		to.sin6_scope_id = (uint32_t)ifindex;
 	if (src && IN6_IS_ADDR_UNSPECIFIED(src))
-		return send_unspecified(s, dst, ifindex, msg, len);
+		return rh2 ? -EINVAL : send_unspecified(s, dst, ifindex, msg, len);
 
+	mh.msg_control = &control;
+	mh.msg_controllen = sizeof(control);
 	if (ifindex > 0 || src) {
 		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)ifindex };
-		struct cmsghdr *c;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 		if (src)
 			pi.ipi6_addr = *src;
-		mh.msg_control = &control;
-		mh.msg_controllen = sizeof(control);
-		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		clen += CMSG_SPACE(sizeof(pi));
 	}
+	if (rh2) {
+		/* RFC 6275 §6.4: the packet goes to dst (the CoA) first, the RH2 carries rh2 (the HoA). */
+		to.sin6_addr = *rh2;
+		clen += rh2_cmsg_put((struct cmsghdr *)(void *)(control.buf + clen), dst);
+	}
+	mh.msg_controllen = clen;
+	if (clen == 0)
+		mh.msg_control = NULL;
 
 	do
 		n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);

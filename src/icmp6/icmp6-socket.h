@@ -4,7 +4,7 @@
  * Discovery. The socket is non-blocking and close-on-exec; the kernel
  * computes and verifies the ICMPv6 checksum (always on for IPPROTO_ICMPV6,
  * RFC 3542 §3.1), an ICMP6_FILTER passes only the types the caller names,
- * IPV6_RECVPKTINFO and IPV6_RECVHOPLIMIT are on, and the unicast and
+ * IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT and IPV6_RECVRTHDR are on, and the unicast and
  * multicast hop limits are 255 so that ND messages sent through it are
  * accepted (RFC 4861 §6.1, §7.1; routed DHAAD/MPD messages go out with 255
  * too, which is harmless).
@@ -44,6 +44,8 @@ struct icmp6_rxinfo {
 	struct in6_addr dst; /* :: if the kernel gave no IPV6_PKTINFO */
 	int ifindex;         /* 0 if no IPV6_PKTINFO */
 	int hop_limit;       /* -1 if no IPV6_HOPLIMIT */
+	bool has_rh2;        /* a type 2 routing header came (IPV6_RECVRTHDR, core/rh2.h) */
+	struct in6_addr rh2; /* its address as processed: the care-of address */
 	bool has_rxq_ovfl;   /* SO_RXQ_OVFL: the socket's drop count so far (core/rxq-ovfl.h) */
 	uint32_t rxq_ovfl;
 };
@@ -97,6 +99,14 @@ int icmp6_socket_recv(struct icmp6_socket *s, uint8_t *buf, size_t cap, size_t *
  */
 int icmp6_socket_send(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
 		      const struct in6_addr *src, const uint8_t *msg, size_t len);
+
+/*
+ * The same with a type 2 routing header (RFC 6275 §6.4, core/rh2.h) when rh2 is
+ * not NULL: the packet goes to dst (the care-of address) and the header carries
+ * rh2 (the home address), the final destination; needs CONFIG_IPV6_MIP6.
+ */
+int icmp6_socket_send_rh2(struct icmp6_socket *s, const struct in6_addr *dst, int ifindex,
+			  const struct in6_addr *src, const struct in6_addr *rh2, const uint8_t *msg, size_t len);
 
 /* Let these ICMPv6 types through the socket's filter too (ICMP6_FILTER). */
 int icmp6_socket_pass(struct icmp6_socket *s, const uint8_t *types, size_t n_types);

@@ -290,8 +290,8 @@ static struct io_link *link_by_ifindex(struct io *io, int ifindex)
 	return NULL;
 }
 
-int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
-	       const uint8_t *buf, size_t len)
+int io_nd_send_rh2(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
+		   const struct in6_addr *rh2, const uint8_t *buf, size_t len)
 {
 	struct io_link *l = link_by_ifindex(io, ifindex);
 	struct io_sent sent = { .proto = IPPROTO_ICMPV6, .buf = buf, .len = len, .dst = *dst, .ifindex = ifindex };
@@ -299,11 +299,21 @@ int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const str
 	if (!l)
 		return -ENODEV;
 	if (!io->capture)
-		return icmp6_socket_send(l->sock, dst, ifindex, src, buf, len);
+		return icmp6_socket_send_rh2(l->sock, dst, ifindex, src, rh2, buf, len);
 	if (src)
 		sent.src = *src;
+	if (rh2) {
+		sent.has_rh2 = true;
+		sent.rh2 = *rh2;
+	}
 	io->capture(&sent, io->capture_userdata);
 	return 0;
+}
+
+int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
+	       const uint8_t *buf, size_t len)
+{
+	return io_nd_send_rh2(io, ifindex, dst, src, NULL, buf, len);
 }
 
 int io_nd_anycast(struct io *io, int ifindex, const struct in6_addr *addr, bool join)

@@ -108,7 +108,7 @@ struct io_sent {
 	struct in6_addr src, dst;  /* src :: = the kernel's choice */
 	int ifindex;
 	bool has_rh2;
-	struct in6_addr rh2;       /* MH: the HoA in the type 2 routing header */
+	struct in6_addr rh2;       /* the HoA in the type 2 routing header (dst: the CoA) */
 };
 typedef void (*io_capture_fn)(const struct io_sent *sent, void *userdata);
 
@@ -156,6 +156,9 @@ int io_nd_anycast(struct io *io, int ifindex, const struct in6_addr *addr, bool 
 /* ND bytes to dst through the socket of ifindex (src NULL: the kernel's choice, :: for DAD). */
 int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const struct in6_addr *src,
 	       const uint8_t *buf, size_t len);
+/* The same to a mobile node away: to its care-of address coa with a type 2 routing header carrying hoa. */
+int io_nd_send_rh2(struct io *io, int ifindex, const struct in6_addr *coa, const struct in6_addr *src,
+		   const struct in6_addr *hoa, const uint8_t *buf, size_t len);
 
 /* The receive paths after recvmsg (the sockets' handlers call them; tests feed them). */
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx);

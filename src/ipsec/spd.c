@@ -247,6 +247,38 @@ int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_x
 	return 2;
 }
 
+int spd_mpd_ro_policies(const struct spd_pair *p, struct knl_xfrm_policy ret[2])
+{
+	struct spd_pair q = *p;
+
+	/* The MN's BU/BA shapes without ESP: [hao] out (typed: sent locally), [route2 (optional)] in. */
+	q.reqid = q.reqid_to_mn = 0;
+	spd_policies(NODE_ROLE_MN, &q, ret);
+	for (int i = 0; i < 2; i++) {
+		ret[i].sel.proto = IPPROTO_ICMPV6;
+		ret[i].priority = SPD_PRIORITY_TUNNEL; /* below the MobPfxDisc ESP entries */
+	}
+	ret[0].sel.type = ICMPV6_MPS;
+	ret[1].sel.type = KNL_XFRM_TYPE_ANY; /* 6.1 misreads the type behind an RH2 (spd.h) */
+	if (p->reqid_mpd) {
+		/* The MobPfxDisc ESP out entry has the same selector and carries [hao] already. */
+		ret[0] = ret[1];
+		return 1;
+	}
+	return 2;
+}
+
+void spd_ha_mps_policy(struct knl_xfrm_policy *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->dir = XFRM_POLICY_IN;
+	ret->priority = SPD_PRIORITY_TUNNEL; /* below the per-HoA MobPfxDisc entries */
+	ret->sel.proto = IPPROTO_ICMPV6;
+	ret->sel.type = KNL_XFRM_TYPE_ANY; /* 6.1 misreads the type behind a HAO (spd.h) */
+	ret->n_tmpl = 1;
+	ro_tmpl(&ret->tmpl[0], IPPROTO_DSTOPTS);
+}
+
 static bool hoa_seen_before(const struct mip6_config *c, size_t set, size_t hoa)
 {
 	const struct in6_addr *a = &c->ipsec_policy_sets[set].hoas[hoa].addr;

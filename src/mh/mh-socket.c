@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/rh2.h"
 #include "core/rxq-ovfl.h"
 #include "mh/mh-socket.h"
 
@@ -15,7 +16,6 @@
 #define IPPROTO_MH 135
 #endif
 #define IP6OPT_HOME_ADDRESS 0xc9
-#define IPV6_RTHDR_TYPE_2 2
 
 int mh_socket_open(int *ret_fd)
 {
@@ -89,22 +89,6 @@ int mh_find_hao(const uint8_t *opt, size_t len, struct in6_addr *ret)
 	return -ENOENT;
 }
 
-static int find_rh2(const uint8_t *p, size_t len, struct in6_addr *ret)
-{
-	struct buf_reader r;
-	uint8_t nh, hlen, type, segleft;
-
-	buf_reader_init(&r, p, len);
-	if (buf_get_u8(&r, &nh) < 0 || buf_get_u8(&r, &hlen) < 0 || buf_get_u8(&r, &type) < 0 ||
-	    buf_get_u8(&r, &segleft) < 0)
-		return -EBADMSG;
-	if (type != IPV6_RTHDR_TYPE_2)
-		return -ENOENT;
-	if (hlen != 2 || buf_skip(&r, 4) < 0) /* reserved */
-		return -EBADMSG;
-	return buf_get_bytes(&r, ret, 16);
-}
-
 /* One extension header the kernel reported, appended in packet order (see mh_rx_info). */
 static void keep_ext(struct mh_rx_info *info, uint8_t proto, const uint8_t *data, size_t dlen)
 {
@@ -160,7 +144,7 @@ int mh_socket_parse_cmsg(const struct msghdr *msg, struct mh_rx_info *info)
 			break;
 		case IPV6_RTHDR:
 			keep_ext(info, IPPROTO_ROUTING, data, dlen);
-			if (find_rh2(data, dlen, &info->rh2) == 0)
+			if (rh2_parse(data, dlen, &info->rh2) == 0)
 				info->has_rh2 = true;
 			break;
 		default:
@@ -202,7 +186,7 @@ int mh_socket_recv(int fd, uint8_t *buf, size_t cap, struct mh_rx_info *ret_info
 
 int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_info *tx)
 {
-	uint8_t control[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(24)]
+	uint8_t control[CMSG_SPACE(sizeof(struct in6_pktinfo)) + RH2_CMSG_SPACE]
 		__attribute__((aligned(8)));
 	/*
 	 * With a routing header the socket API takes the final destination as the
@@ -231,16 +215,9 @@ int mh_socket_send(int fd, const uint8_t *msg, size_t len, const struct mh_tx_in
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	clen += CMSG_SPACE(sizeof(pi));
 	if (tx->rh2) {
-		/* RFC 6275 §6.4: Hdr Ext Len 2, type 2, Segments Left 1, 4 reserved, the HoA. */
-		uint8_t rh[24] = { 0, 2, IPV6_RTHDR_TYPE_2, 1, 0, 0, 0, 0 };
-
-		memcpy(rh + 8, &tx->dst, 16);
+		/* RFC 6275 §6.4: the packet goes to the CoA first, the RH2 carries the HoA. */
 		c = CMSG_NXTHDR(&m, c);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_RTHDR;
-		c->cmsg_len = CMSG_LEN(sizeof(rh));
-		memcpy(CMSG_DATA(c), rh, sizeof(rh));
-		clen += CMSG_SPACE(sizeof(rh));
+		clen += rh2_cmsg_put(c, &tx->dst);
 	}
 	m.msg_controllen = clen;
 	if (sendmsg(fd, &m, MSG_DONTWAIT) < 0)

@@ -43,7 +43,13 @@ static void arm(struct mn_mpd *d)
 	(void)event_timer_arm(d->event, &d->timer, next, 10 * USEC_PER_MSEC, on_timer, d);
 }
 
-/* §11.4.2: from the home address to the home agent, a random Identifier (kept for retransmissions). */
+/*
+ * §11.4.2: from the home address to the home agent, a random Identifier (MUST; kept for
+ * retransmissions). RFC 6275 §11.4.2 MUST: the home address travels in a Home Address
+ * option: the kernel's `hao` state (src HoA, dst HA, coaddr CoA) rewrites the packet to
+ * leave from the CoA, through the out policy HoA -> HA ICMPv6 146 (spd_mpd_policies with
+ * IPsec, spd_mpd_ro_policies without), as it does for the Binding Updates.
+ */
 static void send_mps(struct mn_mpd *d)
 {
 	const struct mip6_config *c = *d->config;
@@ -101,7 +107,8 @@ static enum mip6_drop on_mpa(const struct io_nd_msg *msg, const struct icmp6_rxi
 	enum mpa_verdict v;
 	char a[INET6_ADDRSTRLEN];
 
-	if (!IN6_ARE_ADDR_EQUAL(&rx->dst, &d->hoa)) {
+	/* RFC 6275 §11.4.3: to the home address, and it MUST have come with a type 2 routing header. */
+	if (!IN6_ARE_ADDR_EQUAL(&rx->dst, &d->hoa) || !rx->has_rh2) {
 		d->refused++;
 		return DROP_UNEXPECTED;
 	}
@@ -143,7 +150,7 @@ int mn_mpd_new(struct io *io, sd_event *e, struct mip6_config *const *config, co
 	d->hoa = *hoa;
 	d->mps.next = UINT64_MAX;
 	mnp_init(&d->list, home_prefix, plen);
-	/* Advertisements come to the home address through the tunnel: the every-interface socket. */
+	/* Advertisements come to the CoA with a type 2 routing header (the HoA): the every-interface socket. */
 	r = io_nd_link_add(io, NULL, types, 1);
 	if (r < 0) {
 		free(d);

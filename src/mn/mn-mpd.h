@@ -2,12 +2,14 @@
 /*
  * Mobile Prefix Discovery at the mobile node (RFC 6275 §11.4.2-11.4.3), the
  * I/O side of mn/mn-prefixes.h: while a home registration is in force away
- * from home, a Mobile Prefix Solicitation from the home address to the home
- * agent (through the bidirectional tunnel; in ESP with IPsecPolicy MobPfxDisc)
- * when the home prefix's lifetimes are unknown, before they run out, and when
- * an unsolicited Advertisement came (§11.4.3); retransmitted per §11.8. An
- * Advertisement (ICMPv6 147, on an every-interface socket) to the home address
- * that passes mpa_check() updates the list `mip6ctl prefixes` shows.
+ * from home, a Mobile Prefix Solicitation from the care-of address with a Home
+ * Address option (§11.4.2 MUST; the kernel's `hao` state adds it; in ESP with
+ * IPsecPolicy MobPfxDisc) when the home prefix's lifetimes are unknown, before
+ * they run out, and when an unsolicited Advertisement came (§11.4.3);
+ * retransmitted per §11.8. An Advertisement (ICMPv6 147, on an every-interface
+ * socket) to the home address that came with a type 2 routing header (§11.4.3
+ * MUST; one through the tunnel is refused) and passes mpa_check() updates the
+ * list `mip6ctl prefixes` shows.
  */
 #pragma once
 

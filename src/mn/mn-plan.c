@@ -26,7 +26,7 @@ static struct mn_op *plan_push(struct mn_plan *p, enum mn_op_kind kind, enum knl
 	struct mn_op *o;
 
 	if (p->n >= MN_PLAN_OPS_MAX)
-		return NULL; /* cannot happen: the longest plan has 14 operations */
+		return NULL; /* cannot happen: the longest plan has 16 operations */
 	o = &p->ops[p->n++];
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;
@@ -71,17 +71,21 @@ static void push_rule(struct mn_plan *p, const struct mn_plan_config *c, enum kn
 		mn_plan_rule(c, &o->rule);
 }
 
-/* Without IPsec: the BU out policy (HAO) and the BA in policy (RH2) with RO templates only. */
+/*
+ * Without IPsec: the BU out policy (HAO) and the BA in policy (RH2) with RO templates
+ * only, and the same for the MPS (HAO, RFC 6275 §11.4.2) and the MPA (RH2, §11.4.3).
+ */
 static void push_ro_policies(struct mn_plan *p, const struct mn_plan_config *c, enum knl_op op)
 {
 	struct spd_pair pair = { .hoa = c->hoa, .ha = c->ha };
-	struct knl_xfrm_policy ro[2];
+	struct knl_xfrm_policy ro[4];
 	struct mn_op *o;
 
 	if (c->ipsec || !ha_known(c))
 		return;
 	spd_policies(NODE_ROLE_MN, &pair, ro);
-	for (int i = 0; i < 2; i++) {
+	spd_mpd_ro_policies(&pair, &ro[2]);
+	for (int i = 0; i < 4; i++) {
 		o = plan_push(p, MN_OP_XFRM_POLICY, op);
 		if (o)
 			o->policy = ro[i];

@@ -48,7 +48,7 @@
 #define MN_PLAN_TABLE 252
 #define MN_PLAN_RULE_PRIO 1001
 #define MN_PLAN_ROUTE_METRIC 512
-#define MN_PLAN_OPS_MAX 16
+#define MN_PLAN_OPS_MAX 20
 
 enum mn_loc {
 	MN_LOC_UNKNOWN, /* just started: the HoA is on the interface */

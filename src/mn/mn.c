@@ -778,7 +778,7 @@ static void mn_setup_next(struct mn *mn, int stage)
 		break;
 	case SETUP_SPD: {
 		/* RFC 4877 §7.2: the SPD is ours; it stays in place at home and away. */
-		struct knl_xfrm_policy sp[6];
+		struct knl_xfrm_policy sp[8];
 		size_t n = 0;
 
 		if (!mn->ipsec) {
@@ -787,8 +787,9 @@ static void mn_setup_next(struct mn *mn, int stage)
 		}
 		/* HoTI/HoT in ESP tunnel (if the set asks): outer HoA <-> HA until the first move. */
 		n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->hoa, &sp[n]);
-		/* MPS/MPA in ESP transport (if the set asks). */
+		/* MPS/MPA in ESP transport (if the set asks), with their HAO / RH2 in any case. */
 		n += (size_t)spd_mpd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+		n += (size_t)spd_mpd_ro_policies(&mn->pair, &sp[n]);
 		n += (size_t)spd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
 		/* Every entry acknowledged, or the start fails (a refusal undoes the others). */
 		r = spd_sync_new(mn->knl, &mn->spd);
@@ -1011,6 +1012,8 @@ static int mn_shutdown(struct manager *m)
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[0], NULL, NULL, NULL);
 		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[1], NULL, NULL, NULL);
 	}
+	for (int i = 0, n = mn->ipsec ? spd_mpd_ro_policies(&mn->pair, p) : 0; i < n; i++)
+		(void)knl_xfrm_policy(mn->knl, KNL_OP_DEL, &p[i], NULL, NULL, NULL);
 	(void)mr_rules(mn->knl, &m->config->home_links[0], KNL_OP_DEL, NULL, NULL, NULL);
 	if (mn->tnl_ifindex > 0)
 		(void)knl_link_del(mn->knl, mn->tnl_ifindex, NULL, NULL, NULL);

@@ -5,12 +5,15 @@
  * the same struct (the parsers zero their output first, so memcmp holds).
  * The checksum helpers and ndisc_rx_check() run over the input too; a DHAAD Reply
  * also goes through the MN's address filter (mn_dhaad_reply_agents), an MPA through
- * the MN's test and prefix list (mpa_check, mnp_apply).
+ * the MN's test and prefix list (mpa_check, mnp_apply). Every input also goes through
+ * the type 2 routing header parser (core/rh2.h, IPV6_RTHDR ancillary data), whose
+ * result must rebuild and re-parse to the same address.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rh2.h"
 #include "icmp6/ndisc.h"
 #include "mn/mn-dhaad.h"
 #include "mn/mn-prefixes.h"
@@ -41,6 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0 || size > 65535)
 		return 0;
+	{
+		struct in6_addr a, b;
+		uint8_t rh[RH2_LEN];
+
+		if (rh2_parse(data, size, &a) == 0) {
+			rh2_build(&a, rh);
+			if (rh2_parse(rh, sizeof(rh), &b) < 0 || memcmp(&a, &b, sizeof(a)) != 0)
+				abort();
+		}
+	}
 	switch (data[0]) {
 	case NDISC_TYPE_RS:
 		ROUND_TRIP(struct ndisc_rs, ndisc_rs_parse, ndisc_rs_build);

@@ -537,9 +537,12 @@ static void check_mpa(const struct sent *s, uint16_t id, uint32_t valid_min, uin
 	ck_assert_uint_ge(be32(s->buf + 12), valid_min);
 	ck_assert_uint_le(be32(s->buf + 12), valid_max);
 	ck_assert_mem_eq(s->buf + 24, &px, 16);
-	/* §10.6.3: from the address the MN registered with, to its home address. */
+	/* §10.6.3: from the address the MN registered with, to its care-of address with a type 2
+	 * routing header carrying its home address (both MUST). */
 	ck_assert(addr_is(&s->src, HA_ADDR));
-	ck_assert(addr_is(&s->dst, HOA));
+	ck_assert(addr_is(&s->dst, COA1));
+	ck_assert(s->has_rh2);
+	ck_assert(addr_is(&s->rh2, HOA));
 }
 
 /*

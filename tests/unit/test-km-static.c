@@ -209,7 +209,7 @@ END_TEST
 START_TEST(spd_tunnel_and_mpd)
 {
 	struct spd_pair p = pair();
-	struct knl_xfrm_policy pol[2];
+	struct knl_xfrm_policy pol[2], ro[2];
 	struct knl_xfrm_migrate mg[2];
 	struct in6_addr old_coa, new_coa;
 
@@ -257,6 +257,24 @@ START_TEST(spd_tunnel_and_mpd)
 	ck_assert_int_eq(pol[1].sel.type, 147);
 	ck_assert_uint_eq(pol[0].tmpl[0].reqid, 3);
 	ck_assert_uint_eq(pol[0].tmpl[0].mode, XFRM_MODE_TRANSPORT);
+	/* The route-optimisation entries beside them (RFC 6275 §11.4.2 HAO, §11.4.3 RH2): the
+	 * in entry only (any ICMPv6 type, [route2 optional], below): the kernel keeps one policy
+	 * per selector and direction, and the ESP out entry has the MPS selector already. */
+	ck_assert_int_eq(spd_mpd_ro_policies(&p, ro), 1);
+	ck_assert_uint_eq(ro[0].dir, XFRM_POLICY_IN);
+	ck_assert_int_eq(ro[0].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_gt(ro[0].priority, pol[1].priority);
+	ck_assert_uint_eq(ro[0].tmpl[0].proto, IPPROTO_ROUTING);
+	ck_assert(ro[0].tmpl[0].optional);
+	for (int i = 0; i < 2; i++)
+		ck_assert(ro[0].dir != pol[i].dir || ro[0].sel.type != pol[i].sel.type);
+	/* Without MobPfxDisc: the MPS out entry [hao] too. */
+	p.reqid_mpd = 0;
+	ck_assert_int_eq(spd_mpd_ro_policies(&p, ro), 2);
+	ck_assert_uint_eq(ro[0].dir, XFRM_POLICY_OUT);
+	ck_assert_int_eq(ro[0].sel.type, 146);
+	ck_assert_uint_eq(ro[0].tmpl[0].proto, IPPROTO_DSTOPTS);
+	ck_assert_uint_eq(ro[1].dir, XFRM_POLICY_IN);
 }
 END_TEST
 

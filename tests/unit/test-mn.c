@@ -710,6 +710,64 @@ END_TEST
  * addresses that cannot be a home agent. The Request is then sent again, unchanged, after
  * INITIAL_DHAAD_TIMEOUT (§11.4.1), and its Reply is taken.
  */
+static bool prefixes_say(const char *want_text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	char *argv[] = { (char *)"prefixes", NULL };
+	bool found;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, false, out), 0);
+	fclose(out);
+	found = strstr(buf, want_text) != NULL;
+	if (!found)
+		fprintf(stderr, "prefixes: %s\n", buf);
+	free(buf);
+	return found;
+}
+
+/*
+ * RFC 6275 §11.4.2-11.4.3: registered away with the lifetimes unknown, the MN solicits (an MPS
+ * from the HoA to the HA: the kernel's hao state puts it on the CoA with a Home Address option).
+ * An Advertisement echoing its Identifier is accepted only when it came with a type 2 routing
+ * header (MUST): the same one through the tunnel (no RH2) is silently discarded.
+ * MPA as §6.8 lays it out: Type 147, Code 0, Checksum, Identifier, M|O|Reserved, then a
+ * Prefix Information option (RFC 4861 §4.6.2): 3, 4, 64, L|A, valid 900, preferred 600, 0, prefix.
+ */
+START_TEST(mpa_needs_rh2)
+{
+	const char *agents[] = { HA_ADDR };
+	uint16_t id = discover();
+	uint8_t mpa[40] = { 147, 0, 0, 0, 0, 0, 0, 0, 3, 4, 64, 0xc0, 0, 0, 0x03, 0x84, 0, 0, 0x02, 0x58 };
+	struct in6_addr px = A("2001:db8:1::");
+	struct icmp6_rxinfo rx = { .src = A(HA_ADDR), .dst = A(HOA), .hop_limit = 64 };
+	const struct sent *mps;
+
+	send_reply(HA_ADDR, COA1, id, agents, 1, 0);
+	want = 1;
+	want_ha = HA_ADDR;
+	ck_assert(run_until(have_bus_to, 5000));
+	send_ba_from(HA_ADDR, 0, false);
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert_uint_eq(n_icmp(146), 1);
+	mps = last_icmp(146);
+	ck_assert_uint_eq(mps->len, 8);
+	ck_assert(addr_is(&mps->src, HOA));
+	ck_assert(addr_is(&mps->dst, HA_ADDR));
+	mpa[4] = mps->buf[4];
+	mpa[5] = mps->buf[5];
+	memcpy(mpa + 24, &px, 16);
+	io_nd_input(F.m->io, mpa, sizeof(mpa), &rx);
+	ck_assert(prefixes_say("lifetime unknown"));
+	rx.has_rh2 = true;
+	rx.rh2 = A(COA1);
+	io_nd_input(F.m->io, mpa, sizeof(mpa), &rx);
+	ck_assert(prefixes_say("valid 900 s, preferred 600 s"));
+}
+END_TEST
+
 START_TEST(dhaad_reply_checked)
 {
 	const char *agents[] = { HA2_ADDR };
@@ -852,6 +910,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, dhaad_registers_with_first);
 	tcase_add_test(tc, dhaad_reply_checked);
+	tcase_add_test(tc, mpa_needs_rh2);
 	tcase_add_test(tc, failover_to_second);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("restart");

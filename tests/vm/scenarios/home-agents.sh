@@ -17,7 +17,8 @@
 # HA1 sends an unsolicited Mobile Prefix Advertisement (RFC 6275 §10.6.2; MinMobPfxAdvInterval
 # and MaxMobPfxAdvInterval 1 s), the MN discards it and solicits (§11.4.3), applies the solicited
 # one, and `mip6ctl prefixes` on the MN shows the new lifetime. tshark decodes the DHAAD Request
-# and Reply and the Mobile Prefix Solicitation and Advertisement on the MN's link cleanly.
+# and Reply and the Mobile Prefix Solicitation (from the CoA, Home Address option) and
+# Advertisement (to the CoA, type 2 routing header) on the MN's link cleanly.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -138,12 +139,15 @@ n_rep=$(tshark -r "$f" -Y "icmpv6.type == 145 && ipv6.dst == $MN_COA_F1 && !_ws.
 bad=$(tshark -r "$f" -Y "(icmpv6.type == 144 || icmpv6.type == 145 || mipv6) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
 check "tshark: DHAAD Request from the CoA ($n_req) and Reply to it ($n_rep), $bad malformed/expert errors" \
 	test "$n_req" -ge 1 -a "$n_rep" -ge 1 -a "$bad" = 0
-# ... and the Mobile Prefix Solicitation and Advertisement (§6.7, §6.8), inside the tunnel.
-n_mps=$(tshark -r "$f" -Y "icmpv6.type == 146 && ipv6.src == $MN_HOA && !_ws.malformed" 2>/dev/null | wc -l)
-n_mpa=$(tshark -r "$f" -Y "icmpv6.type == 147 && ipv6.dst == $MN_HOA && icmpv6.opt.prefix == 2001:db8:1:: && !_ws.malformed" 2>/dev/null | wc -l)
+# ... and the Mobile Prefix Solicitation and Advertisement (§6.7, §6.8) as RFC 6275 §11.4.2 and
+# §10.6.3 require (both MUST): the MPS from the CoA with a Home Address option carrying the HoA,
+# the MPA to the CoA with a type 2 routing header carrying the HoA; neither inside the tunnel.
+n_mps=$(tshark -r "$f" -Y "icmpv6.type == 146 && ipv6.src == $MN_COA_F1 && ipv6.dst == $HA_ADDR && ipv6.opt.mipv6.home_address == $MN_HOA && !_ws.malformed" 2>/dev/null | wc -l)
+n_mpa=$(tshark -r "$f" -Y "icmpv6.type == 147 && ipv6.src == $HA_ADDR && ipv6.dst == $MN_COA_F1 && ipv6.routing.type == 2 && ipv6.routing.mipv6.home_address == $MN_HOA && icmpv6.opt.prefix == 2001:db8:1:: && !_ws.malformed" 2>/dev/null | wc -l)
+n_tun=$(tshark -r "$f" -Y "(icmpv6.type == 146 || icmpv6.type == 147) && ipv6.nxt == 41" 2>/dev/null | wc -l)
 bad=$(tshark -r "$f" -Y "(icmpv6.type == 146 || icmpv6.type == 147) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
-check "tshark: MPS from the HoA ($n_mps) and MPA with the home prefix to it ($n_mpa), $bad malformed/expert errors" \
-	test "$n_mps" -ge 1 -a "$n_mpa" -ge 1 -a "$bad" = 0
+check "tshark: MPS from the CoA with a HAO ($n_mps), MPA to the CoA with an RH2 and the home prefix ($n_mpa), $n_tun tunnelled, $bad malformed/expert errors" \
+	test "$n_mps" -ge 1 -a "$n_mpa" -ge 1 -a "$n_tun" = 0 -a "$bad" = 0
 n=$(tshark -r "$f" -Y "icmpv6.type == 145 && icmpv6.mip6.home_agent_address == $HA2_ADDR && icmpv6.mip6.home_agent_address == $HA_ADDR" 2>/dev/null | wc -l)
 check "tshark: the Reply lists both home agents ($n)" test "$n" -ge 1
 
