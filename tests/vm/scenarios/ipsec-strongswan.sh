@@ -12,7 +12,8 @@
 # SPIs of the first establishment and no second IKE_SA_INIT; BU and BA travel in ESP (no
 # clear MH on the wire, ESP seen); traffic flows. Then: a clear BU to the protected HA is
 # refused by the kernel and counted; both charons restarted, mip6d reconnects and the next
-# move works; K=0 (the HA without KeyMngMobCapability): a new IKE SA, traffic flows.
+# move works; K=0 (the HA without KeyMngMobCapability): a new IKE SA, traffic flows. Away, a
+# home prefix change reaches the MN in an MPA in the MobPfxDisc ESP SA (RFC 4877 §7.2).
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -43,6 +44,8 @@ Interface \"$HA_IF\";
 UseMnHaIPsec enabled;
 KeyMngMobCapability $1;
 ViciSocket \"/run/charon-ha.vici\";
+MinMobPfxAdvInterval 1;
+MaxMobPfxAdvInterval 1;
 $ipsec_set"
 }
 mip6_start "$NS_HA" ha "$(ha_conf enabled)" || exit 1
@@ -154,6 +157,21 @@ move home ""
 move foreign1 "$MN_COA_F1"
 check "ESP SAs for reqid 1000000001 on the MN" sh -c "ip -n '$NS_MN' xfrm state | grep -q 'reqid 1000000001 mode transport'"
 
+# RFC 6275 §10.6.2-10.6.3, RFC 4877 §7.2 (MobPfxDisc): the home prefix's lifetime changes on
+# the HA; its unsolicited MPA, the MN's MPS (from the CoA, HAO) and the solicited MPA (to the
+# CoA, RH2) travel in the MobPfxDisc ESP SAs; the MN's `mip6ctl prefixes` shows the new lifetime.
+mpd_mn_in() { # packets of the MN's inbound reqid-1000000003 SA (HA -> HoA)
+	ip -n "$NS_MN" -s xfrm state | awk -v h="$HA_ADDR" -v m="$MN_HOA" '$1 == "src" { f = ($2 == h && $4 == m) } f && /reqid 1000000003[( ].* mode transport/ { g = 1 } g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
+}
+m0=$(mpd_mn_in)
+ip -n "$NS_HA" addr change "$HA_ADDR/$PLEN" dev "$HA_IF" valid_lft 900 preferred_lft 600
+mn_prefix_life() { mip6_json mn prefixes | grep -Eq '"known":true,"valid_lifetime":(8[89][0-9]|900),"preferred_lifetime":(5[89][0-9]|600)'; }
+check "MPA after the prefix change: mip6ctl prefixes on the MN shows valid 900 s, preferred 600 s" \
+	wait_for 15 mn_prefix_life
+m1=$(mpd_mn_in)
+check "the MPAs came in the MobPfxDisc ESP SA HA -> HoA on the MN (${m0:-?} -> ${m1:-?} packets)" \
+	test "${m1:-0}" -gt "${m0:-0}"
+
 # A BU in the clear to the protected HA: the SPD requires ESP, the kernel refuses it.
 refused() { mip6_json ha counters | grep -q '"xfrm_in_tmpl_mismatch":[1-9]'; }
 seq_now=$(mip6_json mn bul | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')
@@ -168,6 +186,8 @@ wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
 clear_mh=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
 esp=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "esp && (ipv6.src == $HA_ADDR || ipv6.dst == $HA_ADDR)" 2>/dev/null | wc -l)
 check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
+clear_mpd=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 146 || icmpv6.type == 147" 2>/dev/null | wc -l)
+check "no MPS/MPA in the clear on the HA's link ($clear_mpd)" test "$clear_mpd" = 0
 
 # A CHILD_SA rekey (new SPIs, same reqid) keeps everything working.
 # The inbound SPI line of the homereg CHILD_SA: "      in  c81613f3,      0 bytes, ...".
