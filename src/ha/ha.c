@@ -455,6 +455,33 @@ static void on_km_dropped(int error, void *userdata)
 	ha_km_event(e, MIP6_EV_SA_DROP, error);
 }
 
+/* Where the HoA's tunnel-mode SAs point: its binding's sa_coa (the last move's CoA), NULL for the HoA. */
+static const struct in6_addr *ha_tunnel_end(const struct in6_addr *hoa, void *userdata)
+{
+	struct ha *ha = userdata;
+	const struct bce *e = bcache_lookup(ha->bc, hoa);
+
+	return e && !IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->sa_coa : NULL;
+}
+
+/*
+ * RFC 4877 §7.2 TunnelHomeTesting: the binding's tunnel-mode SPD entries now name its sa_coa.
+ * The installed set records it (a repair after a flush, a reload and the next start's
+ * adoption then agree with the kernel); install: they are replaced in the kernel too.
+ */
+static void ha_spd_tunnel_moved(struct ha *ha, struct bce *e, bool install)
+{
+	struct knl_xfrm_policy pol[2];
+	struct spd_pair p;
+	int n;
+
+	if (!ha->spd || spd_lookup(ha->m->config, &e->hoa, &e->local, &p) <= 0)
+		return;
+	n = spd_tunnel_policies(NODE_ROLE_HA, &p, IN6_IS_ADDR_UNSPECIFIED(&e->sa_coa) ? &e->hoa : &e->sa_coa, pol);
+	for (int i = 0; i < n; i++)
+		(void)spd_sync_note(ha->spd, &pol[i], install);
+}
+
 /*
  * K=1: the SAs are where the move put them only once it succeeded; after a
  * failure they stay recorded where they were, so the next BU with K (a
@@ -469,6 +496,7 @@ static void on_km_migrated(int error, void *userdata)
 		log_warning_errno(error, "moving the IKE SA failed: %m");
 	if (error >= 0) {
 		e->sa_coa = e->sa_coa_moving;
+		ha_spd_tunnel_moved(e->ha, e, false); /* XFRM_MSG_MIGRATE moved the entries */
 		if (e->state == BCE_VALID)
 			ha_persist_put(e->ha, e);
 	}
@@ -508,6 +536,7 @@ static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 	} else {
 		r = km_drop(ha->km, &p, e, on_km_dropped, e);
 		e->sa_coa = *coa; /* K=0: a new IKE SA comes from the new CoA */
+		ha_spd_tunnel_moved(ha, e, true); /* and its tunnel-mode CHILD_SA: no MIGRATE moves them */
 	}
 	if (r < 0 && r != -ENOENT) {
 		log_warning_errno(r, "cannot move the IKE SA: %m");
@@ -1356,8 +1385,9 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 {
 	_cleanup_(freep) struct knl_xfrm_policy *pol = NULL;
 	struct knl_xfrm_policy *all;
+	struct spd_sync_diff d = { 0 };
 	size_t n;
-	int hoas = spd_ha_set(c, &pol, &n), r;
+	int hoas = spd_ha_set(c, ha_tunnel_end, ha, &pol, &n), r;
 
 	if (hoas < 0)
 		return hoas;
@@ -1367,10 +1397,12 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 	pol = all;
 	ha_hao_policy(&pol[n++]);
 	spd_ha_mps_policy(&pol[n++]); /* RFC 6275 §11.4.2: Solicitations come with a HAO */
+	(void)spd_sync_diff(ha->spd, pol, n, &d);
 	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
-	if (r >= 0 && hoas > 0)
-		log_info("MN-HA IPsec: %zu SPD entries for %d home address(es), key management %s", n, hoas,
-			 ha->km ? km_name(ha->km) : "none");
+	if (r >= 0 && (hoas > 0 || d.keep + d.change + d.remove > 0))
+		log_info("MN-HA IPsec: %zu SPD entries for %d home address(es) (%zu kept as they were, %zu replaced, "
+			 "%zu installed, %zu of no home address removed), key management %s",
+			 n, hoas, d.keep, d.change, d.add, d.remove, ha->km ? km_name(ha->km) : "none");
 	return r;
 }
 
@@ -1555,10 +1587,31 @@ static int ha_restore_begin(struct ha *ha)
 }
 
 /*
+ * SETUP_SPD, after the dump of the kernel's XFRM policies: those of the HA's kinds
+ * (spd_ha_owns) were adopted; the apply keeps the wanted ones as they are (the same
+ * objects: a restart with NonVolatileBindingCache leaves them, the restored bindings'
+ * tunnel entries naming their saved CoA), replaces the changed ones, deletes the others
+ * (a crashed or reconfigured predecessor's). A refused change ends the daemon before
+ * READY=1 (fail closed). A failed dump adopts nothing: everything is installed anew.
+ */
+static void ha_spd_loaded(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+	int r;
+
+	if (result < 0)
+		log_warning_errno(result, "dumping the kernel's XFRM policies failed: %m; installing every SPD entry, "
+					  "a predecessor's entries for no configured home address may be left");
+	r = ha_spd_apply(ha, ha->m->config, on_setup_step, ha);
+	if (r <= 0)
+		on_setup_step(r, ha); /* 0: the kernel holds the set already */
+}
+
+/*
  * The kernel setup runs as a chain of acknowledged requests; `ready` opens the
  * door to BUs and READY=1 goes out (manager_ready) once the last step is acknowledged.
  */
-enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_REVTUN, SETUP_HAO_STATE, SETUP_HAO_POLICY, SETUP_SPD, SETUP_RESTORE,
+enum { SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_REVTUN, SETUP_HAO_STATE, SETUP_SPD, SETUP_RESTORE,
        SETUP_REVTUN_RESTORED, SETUP_DONE };
 
 static const char *const ha_setup_waits[] = {
@@ -1567,8 +1620,7 @@ static const char *const ha_setup_waits[] = {
 	[SETUP_REVTUN] = "the reverse-tunnel source check",
 	[SETUP_REVTUN_RESTORED] = "the restored bindings' reverse-tunnel filters",
 	[SETUP_HAO_STATE] = "the Home Address option state",
-	[SETUP_HAO_POLICY] = "the Mobility Header policy",
-	[SETUP_SPD] = "the MN-HA IPsec policies",
+	[SETUP_SPD] = "the Mobility Header and MN-HA IPsec policies",
 	[SETUP_RESTORE] = "the binding cache to be reconciled with the kernel",
 	[SETUP_DONE] = "nothing",
 };
@@ -1608,27 +1660,16 @@ static void ha_setup_next(struct ha *ha)
 		r = knl_xfrm_state(ha->knl, KNL_OP_REPLACE, &s, ha, on_setup_step, ha);
 		break;
 	}
-	case SETUP_HAO_POLICY: {
-		/* ... and the inbound MH policy with its optional RO template (ha_hao_policy). */
-		struct knl_xfrm_policy p;
-
-		ha_hao_policy(&p);
-		r = knl_xfrm_policy(ha->knl, KNL_OP_REPLACE, &p, ha, on_setup_step, ha);
-		break;
-	}
 	case SETUP_SPD:
-		/* Subscribed before the install: a flush from now on is seen and repaired. */
+		/*
+		 * The inbound MH policy (ha_hao_policy) and the MN-HA SPD, adopted where the kernel holds
+		 * them already (ha_spd_loaded). Subscribed first: a flush from now on is seen and repaired.
+		 */
 		r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY | KNL_MONITOR_ADDR, ha_on_knl_event, ha_on_knl_resync, ha);
 		if (r < 0 && r != -EBUSY)
 			break;
 		ha_static_keys(ha);
-		r = ha_spd_apply(ha, ha->m->config, on_setup_step, ha);
-		if (r == 0) {
-			ha->setup_stage++;
-			ha_setup_next(ha);
-			return;
-		}
-		r = r > 0 ? 0 : r;
+		r = spd_sync_load(ha->spd, spd_ha_owns, ha_spd_loaded, ha);
 		break;
 	case SETUP_RESTORE:
 		r = ha_restore_begin(ha);
@@ -1796,17 +1837,23 @@ static int ha_shutdown(struct manager *m)
 	ha->m->counters.drops[DROP_REG_BACKLOG] += reg_backlog_clear(ha->backlog);
 	ha->backlog_timer = sd_event_source_disable_unref(ha->backlog_timer);
 	if (ha->bcj) {
-		/* NonVolatileBindingCache: routes, proxy entries and the tunnel stay for the next start. */
+		/*
+		 * NonVolatileBindingCache: routes, proxy entries, the tunnel, the hao state and the SPD
+		 * (tunnel entries as the last MIGRATE left them) stay for the next start to adopt.
+		 */
 		int r = bcj_sync(ha->bcj);
+		struct spd_sync_stats st;
+
 		if (r < 0)
 			log_warning_errno(r, "fdatasync of the binding cache file failed: %m");
-		log_info("leaving %zu binding(s) in the kernel for the next start (NonVolatileBindingCache)",
-			 bcache_count_state(ha->bc, BCE_VALID));
-	} else {
-		bcache_foreach(ha->bc, flush_bce, ha);
-		if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
-			ha->flush_pending++;
+		spd_sync_get_stats(ha->spd, &st);
+		log_info("leaving %zu binding(s) and %zu XFRM policies in the kernel for the next start "
+			 "(NonVolatileBindingCache)", bcache_count_state(ha->bc, BCE_VALID), st.installed);
+		return 0;
 	}
+	bcache_foreach(ha->bc, flush_bce, ha);
+	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
+		ha->flush_pending++;
 	s.sel.type = KNL_XFRM_TYPE_ANY;
 	/* The entries actually installed (the MH/HAO policy too), not those of the file read last. */
 	if (spd_sync_clear(ha->spd, on_flushed, ha) > 0)

@@ -40,6 +40,11 @@ struct spd_sync {
 	struct spd_txn *txn;
 	bool resync_after; /* a flush during an apply: install everything once it ends */
 	struct spd_sync_stats st;
+	struct knl_xfrm_policy *loaded; /* spd_sync_load(): the dump's entries so far */
+	size_t n_loaded, cap_loaded;
+	bool (*owns)(const struct knl_xfrm_policy *p);
+	knl_done_fn load_done;
+	void *load_userdata;
 	size_t clear_pending;
 	int clear_error;
 	knl_done_fn clear_done;
@@ -137,6 +142,7 @@ struct spd_sync *spd_sync_free(struct spd_sync *s)
 	if (!s)
 		return NULL;
 	knl_cancel_owner(s->knl, s);
+	free(s->loaded);
 	txn_free(s->txn);
 	free(s->set);
 	free(s);
@@ -162,15 +168,20 @@ static void on_repaired(int result, void *userdata)
 	}
 }
 
-static void repair(struct spd_sync *s, struct spd_entry *e)
+static void reinstall(struct spd_sync *s, struct spd_entry *e)
 {
 	int r = knl_xfrm_policy(s->knl, KNL_OP_REPLACE, &e->p, s, on_repaired, s);
 
-	s->st.repairs++;
 	if (r < 0) {
 		s->st.repair_failures++;
 		log_error_errno(r, "MN-HA IPsec: cannot queue the reinstallation of an SPD entry: %m");
 	}
+}
+
+static void repair(struct spd_sync *s, struct spd_entry *e)
+{
+	s->st.repairs++;
+	reinstall(s, e);
 }
 
 void spd_sync_resync(struct spd_sync *s)
@@ -421,4 +432,134 @@ int spd_sync_clear(struct spd_sync *s, knl_done_fn done, void *userdata)
 	free(s->set);
 	s->set = NULL;
 	return s->clear_pending ? 1 : 0;
+}
+
+/* ---- start: adoption; moves the kernel made ---- */
+
+int spd_sync_adopt(struct spd_sync *s, const struct knl_xfrm_policy *have, size_t n)
+{
+	struct spd_entry *set;
+	size_t k = 0;
+
+	if (s->n > 0 || s->txn)
+		return -EBUSY;
+	if (n == 0)
+		return 0;
+	set = calloc(n, sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		set[i].p = have[i];
+		set[i].p.index = 0; /* the kernel's; a reinstall lets it choose */
+	}
+	/* A stable sort keeps the first of two entries with one key. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && entry_cmp(&set[j - 1], &set[j]) > 0; j--) {
+			struct spd_entry t = set[j];
+
+			set[j] = set[j - 1];
+			set[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || entry_cmp(&set[k - 1], &set[i]) != 0)
+			set[k++] = set[i];
+	free(s->set);
+	s->set = set;
+	s->n = k;
+	s->st.adopted = k;
+	return (int)k;
+}
+
+static void on_loaded_policy(const struct knl_event *ev, void *userdata)
+{
+	struct spd_sync *s = userdata;
+
+	if (ev->type != KNL_EVENT_XFRM_POLICY || ev->removed || !s->owns(&ev->policy))
+		return;
+	if (s->n_loaded == s->cap_loaded) {
+		size_t cap = s->cap_loaded ? 2 * s->cap_loaded : 64;
+		struct knl_xfrm_policy *l = reallocarray(s->loaded, cap, sizeof(*l));
+
+		if (!l)
+			return; /* not adopted: the apply replaces it, or it stays as nobody's */
+		s->loaded = l;
+		s->cap_loaded = cap;
+	}
+	s->loaded[s->n_loaded++] = ev->policy;
+}
+
+static void on_loaded(int result, void *userdata)
+{
+	struct spd_sync *s = userdata;
+	knl_done_fn done = s->load_done;
+	int r = result;
+
+	if (r >= 0)
+		r = spd_sync_adopt(s, s->loaded, s->n_loaded);
+	free(s->loaded);
+	s->loaded = NULL;
+	s->n_loaded = s->cap_loaded = 0;
+	s->load_done = NULL;
+	if (done)
+		done(r < 0 ? r : 0, s->load_userdata);
+}
+
+int spd_sync_load(struct spd_sync *s, bool (*owns)(const struct knl_xfrm_policy *p), knl_done_fn done,
+		  void *userdata)
+{
+	if (s->n > 0 || s->txn || s->load_done)
+		return -EBUSY;
+	s->owns = owns;
+	s->load_done = done;
+	s->load_userdata = userdata;
+	int r = knl_dump(s->knl, KNL_DUMP_XFRM_POLICIES, s, on_loaded_policy, on_loaded, s);
+	if (r < 0)
+		s->load_done = NULL;
+	return r;
+}
+
+int spd_sync_note(struct spd_sync *s, const struct knl_xfrm_policy *p, bool install)
+{
+	struct spd_entry *e = set_find(s, p);
+
+	if (!e)
+		return 0;
+	e->p = *p;
+	e->p.index = 0;
+	s->st.notes++;
+	if (s->txn) {
+		struct spd_entry k = { .p = *p }, *w;
+
+		w = bsearch(&k, s->txn->want, s->txn->n_want, sizeof(*w), entry_cmp);
+		if (w)
+			w->p = e->p;
+		s->resync_after = true;
+	}
+	if (install && !e->leaving)
+		reinstall(s, e);
+	return 1;
+}
+
+int spd_sync_diff(const struct spd_sync *s, const struct knl_xfrm_policy *want, size_t n, struct spd_sync_diff *ret)
+{
+	struct spd_txn *t;
+	size_t found = 0;
+	int r = txn_new((struct spd_sync *)s, want, n, &t);
+
+	if (r < 0)
+		return r;
+	*ret = (struct spd_sync_diff){ 0 };
+	for (size_t i = 0; i < t->n_want; i++) {
+		struct spd_entry *e = set_find(s, &t->want[i].p);
+
+		if (!e)
+			ret->add++;
+		else if (spd_policy_equal(&e->p, &t->want[i].p))
+			ret->keep++, found++;
+		else
+			ret->change++, found++;
+	}
+	ret->remove = s->n - found;
+	txn_free(t);
+	return 0;
 }

@@ -290,7 +290,21 @@ static bool hoa_seen_before(const struct mip6_config *c, size_t set, size_t hoa)
 	return false;
 }
 
-int spd_ha_set(const struct mip6_config *c, struct knl_xfrm_policy **ret, size_t *ret_n)
+bool spd_ha_owns(const struct knl_xfrm_policy *p)
+{
+	if (p->ptype != XFRM_POLICY_TYPE_MAIN || p->dir > XFRM_POLICY_FWD)
+		return false;
+	if (p->sel.proto == IPPROTO_MH)
+		return p->sel.type == KNL_XFRM_TYPE_ANY &&
+		       (p->priority == SPD_PRIORITY || p->priority == SPD_PRIORITY_TUNNEL);
+	if (p->sel.proto == IPPROTO_ICMPV6 && p->sel.type == KNL_XFRM_TYPE_ANY) /* spd_ha_mps_policy */
+		return p->priority == SPD_PRIORITY_TUNNEL && p->sel.src_len == 0 && p->sel.dst_len == 0;
+	return p->sel.proto == IPPROTO_ICMPV6 && (p->sel.type == ICMPV6_MPS || p->sel.type == ICMPV6_MPA) &&
+	       p->priority == SPD_PRIORITY;
+}
+
+int spd_ha_set(const struct mip6_config *c, spd_tunnel_end_fn tunnel_end, void *userdata,
+	       struct knl_xfrm_policy **ret, size_t *ret_n)
 {
 	size_t max = 0, n = 0;
 	struct knl_xfrm_policy *pol;
@@ -314,8 +328,10 @@ int spd_ha_set(const struct mip6_config *c, struct knl_xfrm_policy **ret, size_t
 			if (hoa_seen_before(c, i, j) ||
 			    spd_lookup(c, &s->hoas[j].addr, s->has_ha_addr ? &s->ha_addr : NULL, &sp) <= 0)
 				continue;
+			const struct in6_addr *end = tunnel_end ? tunnel_end(&sp.hoa, userdata) : NULL;
+
 			n += (size_t)spd_policies(NODE_ROLE_HA, &sp, &pol[n]);
-			n += (size_t)spd_tunnel_policies(NODE_ROLE_HA, &sp, &sp.hoa, &pol[n]);
+			n += (size_t)spd_tunnel_policies(NODE_ROLE_HA, &sp, end ? end : &sp.hoa, &pol[n]);
 			n += (size_t)spd_mpd_policies(NODE_ROLE_HA, &sp, &pol[n]);
 			hoas++;
 		}

@@ -128,11 +128,25 @@ int spd_policies(enum node_role role, const struct spd_pair *p, struct knl_xfrm_
 void spd_migrate(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,
 		 struct knl_xfrm_migrate *ret);
 
+/* Where a HoA's tunnel-mode SAs point (a binding's CoA), or NULL for the HoA itself. */
+typedef const struct in6_addr *(*spd_tunnel_end_fn)(const struct in6_addr *hoa, void *userdata);
+
 /*
  * Every SPD entry the HA keeps for a configuration (RFC 4877 §7.2): for each HoA of
  * each IPsecPolicySet that spd_lookup() protects, spd_policies(), the tunnel entries
- * (outer HA <-> HoA until a CoA is registered) and the MobPfxDisc entries; a HoA named
- * twice counts once. Nothing without UseMnHaIPsec. *ret is malloc'ed (NULL for none).
+ * (outer HA <-> tunnel_end(hoa): the CoA the SAs were moved to, the HoA when tunnel_end
+ * is NULL or returns NULL) and the MobPfxDisc entries; a HoA named twice counts once.
+ * Nothing without UseMnHaIPsec. *ret is malloc'ed (NULL for none).
  * Returns the number of HoAs covered, or -ENOMEM.
  */
-int spd_ha_set(const struct mip6_config *c, struct knl_xfrm_policy **ret, size_t *ret_n);
+int spd_ha_set(const struct mip6_config *c, spd_tunnel_end_fn tunnel_end, void *userdata,
+	       struct knl_xfrm_policy **ret, size_t *ret_n);
+
+/*
+ * Pure: an XFRM policy of the kind the HA installs (main type; a Mobility Header selector,
+ * any type, at SPD_PRIORITY or SPD_PRIORITY_TUNNEL — the HA's wildcard MH policy is at 2
+ * too —, a MobPfxDisc ICMPv6 146/147 selector at SPD_PRIORITY, or spd_ha_mps_policy's). At start the HA adopts
+ * those its configuration wants as they are and deletes the others (a crashed or
+ * reconfigured predecessor's): nobody else installs MH policies on a home agent.
+ */
+bool spd_ha_owns(const struct knl_xfrm_policy *p);

@@ -24,6 +24,8 @@
 #include <check.h>
 #include <errno.h>
 #include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
@@ -68,7 +70,10 @@ struct fx {
 	struct sent sent[MAX_SENT];
 	unsigned n_sent;
 	uint16_t kreq[MAX_KREQ]; /* nlmsg_type of every request the fake kernel saw */
+	int kproto[MAX_KREQ];    /* and its protocol (RTM_ and XFRM_MSG_ types overlap) */
 	unsigned n_kreq;
+	struct knl_xfrm_policy xpol[MAX_KREQ]; /* every XFRM_MSG_UPDPOLICY, parsed */
+	unsigned n_xpol;
 	int route_answer;        /* answer to RTM_NEWROUTE (0, -errno, KNL_FAKE_HOLD) */
 	/* The reverse-tunnel filters (RFC 6275 §10.4.5): every RTM_NEW/DELTFILTER, parsed. */
 	struct knl_event tc[MAX_KREQ];
@@ -121,7 +126,15 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 	ck_assert_uint_ge(len, 16);
 	memcpy(&type, msg + 4, sizeof(type));
 	ck_assert_uint_lt(f->n_kreq, MAX_KREQ);
+	f->kproto[f->n_kreq] = protocol;
 	f->kreq[f->n_kreq++] = type;
+	if (protocol == NETLINK_XFRM && type == XFRM_MSG_UPDPOLICY) {
+		struct knl_event e;
+
+		ck_assert_int_eq(knl_parse_xfrm(msg, len, &e), 1);
+		ck_assert_uint_lt(f->n_xpol, MAX_KREQ);
+		f->xpol[f->n_xpol++] = e.policy;
+	}
 	if (protocol == NETLINK_ROUTE && type == RTM_NEWROUTE)
 		return f->route_answer;
 	if (protocol == NETLINK_ROUTE && type == RTM_NEWQDISC)
@@ -139,12 +152,33 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 	return 0;
 }
 
-static unsigned kreq_count(uint16_t type)
+static unsigned kreq_count_of(int protocol, uint16_t type)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < F.n_kreq; i++)
-		n += F.kreq[i] == type;
+		n += F.kproto[i] == protocol && F.kreq[i] == type;
+	return n;
+}
+
+/* rtnetlink requests of a type. */
+static unsigned kreq_count(uint16_t type)
+{
+	return kreq_count_of(NETLINK_ROUTE, type);
+}
+
+/* XFRM requests of a type. */
+static unsigned xreq_count(uint16_t type)
+{
+	return kreq_count_of(NETLINK_XFRM, type);
+}
+
+static unsigned xreq_all(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_kreq; i++)
+		n += F.kproto[i] == NETLINK_XFRM;
 	return n;
 }
 
@@ -1580,16 +1614,20 @@ START_TEST(restart_keeps_the_binding)
 	register_binding(10, COA1);
 	send_bu(HOA, COA1, 11, F_A | F_H, 64); /* a refresh: a second record */
 	check_ba(ba(1), 0, 11, 64, COA1, HOA);
-	/* A graceful stop with persistence leaves the binding's route, proxy entry and tunnel. */
+	/*
+	 * A graceful stop with persistence leaves the binding's route, proxy entry and tunnel, and
+	 * the XFRM side: the hao state and the MH policy (issue 11 item 2).
+	 */
 	F.n_kreq = 0;
 	shut_down();
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE) + kreq_count(RTM_DELNEIGH) + kreq_count(RTM_DELTFILTER), 0);
-	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the hao state goes (1), the tunnel device stays. */
-	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 0);
+	ck_assert_uint_eq(xreq_all(), 0);
 	F.m = manager_free(F.m);
 
 	/* The new HA restores it before READY=1 (the fake kernel's dumps are empty: it is reinstalled). */
 	start_ha(PERSIST_CONF);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_GETPOLICY), 1); /* the SPD is dumped for adoption */
 	ck_assert_uint_eq(kreq_count(RTM_GETROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
@@ -1611,6 +1649,75 @@ START_TEST(restart_keeps_the_binding)
 	send_bu(HOA, COA1, 12, F_A | F_H, 64);
 	check_ba(ba(1), 0, 12, 64, COA1, HOA);
 	ck_assert_uint_eq(count_nd(135), 0);
+}
+END_TEST
+
+#define PERSIST_K_CONF                                                                                        \
+	"NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"           \
+	"HaMaxBindingLife 600;\nNonVolatileBindingCache enabled;\nIPsecPolicySet {\n HomeAgentAddress " HA_ADDR \
+	";\n HomeAddress " HOA "/64;\n IPsecPolicy HomeRegBinding UseESP 1000000001;\n"                        \
+	" IPsecPolicy TunnelHomeTesting UseESP 1000000002;\n}\n"
+
+/* The TunnelHomeTesting entries among the UPDPOLICYs since the last reset: both name coa outside. */
+static bool tunnel_entries_name(const char *coa)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_xpol; i++) {
+		const struct knl_xfrm_policy *p = &F.xpol[i];
+
+		if (p->n_tmpl != 1 || p->tmpl[0].mode != XFRM_MODE_TUNNEL)
+			continue;
+		n++;
+		if (!addr_is(p->dir == XFRM_POLICY_FWD ? &p->tmpl[0].src : &p->tmpl[0].dst, coa) ||
+		    !addr_is(p->dir == XFRM_POLICY_FWD ? &p->tmpl[0].dst : &p->tmpl[0].src, HA_ADDR))
+			return false;
+	}
+	return n == 2;
+}
+
+/*
+ * Issue 11 item 2, the XFRM side (RFC 4877 §7.2 TunnelHomeTesting): K=1 moved the tunnel-mode
+ * SAs and entries to COA1 (MIGRATE: the HA sends nothing itself). A stop with persistence
+ * deletes no XFRM object; the next start builds the tunnel entries from the restored binding's
+ * saved CoA (the fake's dump is empty, so they are installed — with COA1, not the HoA), and
+ * the next move migrates from COA1. K=0 (no MIGRATE) replaces the entries itself.
+ */
+START_TEST(restart_keeps_the_tunnel_entries_at_the_coa)
+{
+	memset(&K, 0, sizeof(K));
+	km_backend_override(&fake_km);
+	start_ha(PERSIST_K_CONF);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_GETPOLICY), 1);
+	ck_assert(tunnel_entries_name(HOA));
+	F.n_sent = F.n_kreq = F.n_xpol = 0;
+	register_binding_flags(10, COA1, F_A | F_H | F_K);
+	ck_assert(addr_is(&K.old_coa, HOA) && addr_is(&K.coa, COA1));
+	migrate_done(0, 0);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_UPDPOLICY) + xreq_count(XFRM_MSG_DELPOLICY), 0);
+	F.n_kreq = 0;
+	shut_down();
+	ck_assert_uint_eq(xreq_all(), 0);
+	F.m = manager_free(F.m);
+	memset(&K, 0, sizeof(K));
+
+	start_ha(PERSIST_K_CONF);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_GETPOLICY), 1);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 0);
+	ck_assert_msg(tunnel_entries_name(COA1), "the restored binding's tunnel entries do not name its CoA");
+	ck_assert_ptr_nonnull(strstr(ctl_bc(), "\"coa\":\"" COA1 "\""));
+	F.n_sent = F.n_kreq = F.n_xpol = 0;
+	register_binding_flags(11, COA2, F_A | F_H | F_K);
+	ck_assert_uint_eq(K.n_migrate, 1);
+	ck_assert(addr_is(&K.old_coa, COA1) && addr_is(&K.coa, COA2));
+	migrate_done(0, 0);
+	/* K=0: no MIGRATE moves them; the HA replaces its entries (the new IKE SA comes from COA3). */
+	F.n_xpol = 0;
+	register_binding_flags(12, COA3, F_A | F_H);
+	ck_assert_uint_eq(K.n_drop, 1);
+	run_for(30);
+	ck_assert_msg(tunnel_entries_name(COA3), "K=0: the tunnel entries were not replaced");
+	km_backend_override(NULL);
 }
 END_TEST
 
@@ -1682,8 +1789,9 @@ START_TEST(stop_without_persistence_removes)
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 0);
 	ck_assert_uint_eq(kreq_count(RTM_DELTFILTER), 0);
 	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
-	/* 17 is RTM_DELLINK and XFRM_MSG_DELSA: the tunnel device and the hao state. */
-	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 2);
+	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1); /* the tunnel device */
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELSA), 1); /* the hao state */
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 1); /* the MH policy */
 	F.m = manager_free(F.m);
 	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
@@ -1743,6 +1851,7 @@ int main(void)
 	tcase_add_test(tk, restart_keeps_the_binding);
 	tcase_add_test(tk, stop_without_persistence_removes);
 	tcase_add_test(tk, restored_binding_close_to_expiry_gets_a_brr);
+	tcase_add_test(tk, restart_keeps_the_tunnel_entries_at_the_coa);
 	suite_add_tcase(s, tk);
 	ts = tcase_create("startup");
 	tcase_set_timeout(ts, 30);
