@@ -14,6 +14,13 @@
 # refused by the kernel and counted; both charons restarted, mip6d reconnects and the next
 # move works; K=0 (the HA without KeyMngMobCapability): a new IKE SA, traffic flows. Away, a
 # home prefix change reaches the MN in an MPA in the MobPfxDisc ESP SA (RFC 4877 §7.2).
+# The HA runs with NonVolatileBindingCache: restarted (SIGTERM, start) with the MN away on
+# foreign1 (issue 11 item 2), the binding comes back with its CoA, the XFRM policies for the
+# MN are the same (text unchanged, the tunnel templates still on the CoA, no policy event for
+# the HoA between the stop and READY), its SAs the same (exactly one per direction and reqid,
+# same SPIs), at most 5 of the CN's pings lost; the next move's BU and BA travel in the ESP
+# SAs and the IKE SA and the tunnel SAs follow the CoA. The K=0 HA runs without persistence:
+# its stop leaves no Mobility Header or MobPfxDisc policy.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -38,17 +45,21 @@ ipsec_set="IPsecPolicySet {
 	IPsecPolicy TunnelHomeTesting UseESP 1000000002;
 	IPsecPolicy MobPfxDisc UseESP 1000000003;
 }"
-ha_conf() { # ha_conf K(enabled|disabled)
+ha_conf() { # ha_conf K(enabled|disabled) NonVolatileBindingCache(enabled|disabled)
 	echo "NodeConfig HA;
 Interface \"$HA_IF\";
 UseMnHaIPsec enabled;
 KeyMngMobCapability $1;
+NonVolatileBindingCache $2;
 ViciSocket \"/run/charon-ha.vici\";
 MinMobPfxAdvInterval 1;
 MaxMobPfxAdvInterval 1;
 $ipsec_set"
 }
-mip6_start "$NS_HA" ha "$(ha_conf enabled)" || exit 1
+# The state file in this run's directory (not a /var/lib/mip6d another scenario may have left).
+export STATE_DIRECTORY=$TOPO_DIR/ha-state
+mkdir -p "$STATE_DIRECTORY"
+mip6_start "$NS_HA" ha "$(ha_conf enabled enabled)" || exit 1
 mip6_start "$NS_MN" mn "NodeConfig MN;
 Interface \"$MN_IF\";
 UseMnHaIPsec enabled;
@@ -202,7 +213,87 @@ else
 	charon_swanctl mn --list-sas 2>&1 | sed 's/^/#   /'
 	mip6_json mn ipsec | sed 's/^/#   /'
 fi
+
+# --- the HA restarts with the MN away (issue 11 item 2: NonVolatileBindingCache) -------------
+# The HA's XFRM policies for the MN's HoA, one block per policy, sorted (no counters, no times).
+ha_mn_policies() {
+	ip -n "$NS_HA" xfrm policy | awk -v h="$MN_HOA/128" '
+		/^src / { if (b != "" && m) print b; b = $0; m = ($2 == h || $4 == h); next }
+		{ b = b " |" $0 }
+		END { if (b != "" && m) print b }' | sort
+}
+# The HA's SAs with the MN (HoA or CoA): "src dst spi reqid mode", sorted.
+ha_mn_states() {
+	ip -n "$NS_HA" xfrm state | awk -v h="$MN_HOA" -v c="$MN_COA_F1" '
+		/^src / { s = $2; d = $4; next }
+		$1 == "proto" && (s == h || d == h || s == c || d == c) { print s, d, $4, $6, $8 }' | sort
+}
+# Exactly one SA per direction and reqid: homereg and MobPfxDisc on the HoA, the tunnel on the CoA.
+one_sa_each() {
+	local n
+	n=$(ha_mn_states | awk '{ print $1, $2, $4 }' | sort -u | wc -l)
+	[ "$(ha_mn_states | wc -l)" = 6 ] && [ "$n" = 6 ]
+}
+# Packets through the HA's SA from $1 to $2 with reqid $3 (ip -s: "N(bytes), M(packets)").
+sa_packets() {
+	ip -n "$NS_HA" -s xfrm state | awk -v s="$1" -v d="$2" -v r="reqid $3" '
+		$1 == "src" { f = ($2 == s && $4 == d); g = 0; next }
+		f && index($0, r) { g = 1 }
+		g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
+}
+# The CN's pings (50 ms apart) whose replies are missing after the last reply stamped before $1.
+lost_after() {
+	awk -v t="$1" '/bytes from/ && match($0, /icmp_seq=[0-9]+/) {
+		q = substr($0, RSTART + 9, RLENGTH - 9) + 0
+		gsub(/[\[\]]/, "", $1); split($1, a, "."); ts = a[1] * 1000000 + substr(a[2] "000000", 1, 6)
+		if (ts <= t) { s0 = q; next }
+		if (q > s0) { seen[q] = 1; if (q > s1) s1 = q }
+	}
+	END { n = 0; for (q in seen) n++; print (s1 > s0 ? s1 - s0 - n : -1) }' "$TOPO_DIR/ping.log"
+}
+check "before the HA restart: exactly one SA per direction and reqid for the MN" wait_for 20 one_sa_each
+ha_mn_policies >"$TOPO_DIR/pol.before"
+ha_mn_states >"$TOPO_DIR/sa.before"
+check "before the HA restart: the tunnel policies name the CoA $MN_COA_F1" \
+	grep -q "tmpl src $MN_COA_F1 dst $HA_ADDR" "$TOPO_DIR/pol.before"
+topo_bg "$NS_HA" xfrm-mon ip -6 xfrm monitor policy
+sleep 1 # the monitor subscribed
+t0=$(now_us)
+mip6_stop ha || not_ok "HA restart: mip6d stopped"
+check "HA stopped (NonVolatileBindingCache): the MN's XFRM policies are still in the kernel" \
+	sh -c "[ \"\$(ip -n '$NS_HA' xfrm policy | grep -c '$MN_HOA/128')\" -ge 6 ]"
+mip6_start "$NS_HA" ha "$(ha_conf enabled enabled)" || exit 1
+check "HA restart: ready" wait_for 20 grep -q 'home agent ready' "$TOPO_DIR/ha.log"
+t1=$(now_us)
+echo "# HA restart with the MN away: SIGTERM to ready $(((t1 - t0) / 1000)) ms; $(grep -o 'MN-HA IPsec: [0-9]* SPD entries.*removed)' "$TOPO_DIR/ha.log")"
+check "HA restart: the binding is back with CoA $MN_COA_F1" \
+	sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json bc | grep -q '\"coa\":\"$MN_COA_F1\",\"ha\":\"[^\"]*\",\"state\":\"valid\"'"
+ha_mn_policies >"$TOPO_DIR/pol.after"
+ha_mn_states >"$TOPO_DIR/sa.after"
+check "HA restart: the MN's XFRM policies are the same ($(wc -l <"$TOPO_DIR/pol.after") for the HoA, tunnel templates on the CoA)" \
+	cmp -s "$TOPO_DIR/pol.before" "$TOPO_DIR/pol.after"
+check "HA restart: no XFRM policy event for the HoA from the stop to READY (adopted, not reinstalled)" \
+	sh -c "! grep -q '$MN_HOA' '$TOPO_DIR/xfrm-mon.log'"
+check "HA restart: the MN's SAs are the same, exactly one per direction and reqid (same SPIs)" \
+	sh -c "cmp -s '$TOPO_DIR/sa.before' '$TOPO_DIR/sa.after' && [ \$(wc -l <'$TOPO_DIR/sa.after') = 6 ]"
+if ! cmp -s "$TOPO_DIR/pol.before" "$TOPO_DIR/pol.after" || ! cmp -s "$TOPO_DIR/sa.before" "$TOPO_DIR/sa.after"; then
+	diff "$TOPO_DIR/pol.before" "$TOPO_DIR/pol.after" | sed 's/^/#   pol /'
+	diff "$TOPO_DIR/sa.before" "$TOPO_DIR/sa.after" | sed 's/^/#   sa /'
+fi
+check "HA restart: the CN's pings come back" wait_for 10 replies_after "$t1"
+sleep 1
+lost=$(lost_after "$t0")
+echo "# HA restart: $lost of the CN's pings (50 ms apart) lost"
+check "HA restart: at most 5 of the CN's pings lost ($lost)" test "$lost" -ge 0 -a "$lost" -le 5
+# The next move: BU and BA in the ESP SAs (the HA's inbound and outbound homereg SA count them),
+# the IKE SA and the tunnel SAs follow from the CoA the restored binding names.
+bu0=$(sa_packets "$MN_HOA" "$HA_ADDR" 1000000001)
+ba0=$(sa_packets "$HA_ADDR" "$MN_HOA" 1000000001)
 move foreign2 "$MN_COA_F2"
+bu1=$(sa_packets "$MN_HOA" "$HA_ADDR" 1000000001)
+ba1=$(sa_packets "$HA_ADDR" "$MN_HOA" 1000000001)
+check "after the HA restart: the move's BU and BA went through the HA's ESP SAs (in ${bu0:-?} -> ${bu1:-?}, out ${ba0:-?} -> ${ba1:-?} packets)" \
+	test "${bu1:-0}" -gt "${bu0:-0}" -a "${ba1:-0}" -gt "${ba0:-0}"
 
 # charon restarted under mip6d's feet: it reconnects, the SAs come back, the next move works.
 charon_restart ha || not_ok "charon restarted on the HA"
@@ -214,7 +305,7 @@ move foreign1 "$MN_COA_F1"
 
 # K=0: the HA without KeyMngMobCapability drops the IKE SA on a move; the MN starts anew.
 mip6_stop ha
-mip6_start "$NS_HA" ha "$(ha_conf disabled)" || exit 1
+mip6_start "$NS_HA" ha "$(ha_conf disabled disabled)" || exit 1
 new_ike() { [ "$(sa_field mn initiator-spi)" != "$SPI_I" ] && ipsec_up && [ "$(sa_field mn local-host)" = "$MN_COA_F2" ]; }
 move_mn foreign2 || not_ok "K=0: move to foreign2"
 check "K=0: registered with CoA $MN_COA_F2" wait_for 30 bul_is "\"coa\":\"$MN_COA_F2\",\"state\":\"registered\""
@@ -226,4 +317,7 @@ if [ "$fails" -gt 0 ]; then
 fi
 mip6_stop mn
 mip6_stop ha
+# Without NonVolatileBindingCache the stop removes the HA's XFRM policies (issue 11 item 2).
+check "HA stopped without persistence: no Mobility Header or MobPfxDisc policy left" \
+	sh -c "! ip -n '$NS_HA' xfrm policy | grep -Eq 'proto (mobility-header|ipv6-icmp type 14[67])'"
 [ "$fails" = 0 ]
