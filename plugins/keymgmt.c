@@ -331,6 +331,22 @@ static int km_rekey(struct km *km, int (*op)(void *, const struct spd_pair *, st
 	return call_started(c, op(km->be, p, c));
 }
 
+int km_down(struct km *km, const struct spd_pair *p, const void *owner, km_done_fn done, void *userdata)
+{
+	struct km_call *c;
+
+	if (!done)
+		return -EINVAL;
+	c = call_new(km, owner, done, userdata);
+	if (!c)
+		return -ENOMEM;
+	if (!km->ops->down || !(km->ops->features & KM_F_LOCAL_KEYS)) {
+		km_call_complete(c, 0);
+		return 0;
+	}
+	return call_started(c, km->ops->down(km->be, p, c));
+}
+
 int km_drop(struct km *km, const struct spd_pair *p, const void *owner, km_done_fn done, void *userdata)
 {
 	return km_rekey(km, km->ops->drop, p, owner, done, userdata);

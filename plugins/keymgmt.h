@@ -85,6 +85,12 @@ int km_migrate(struct km *km, enum node_role role, const struct spd_pair *p, con
 int km_drop(struct km *km, const struct spd_pair *p, const void *owner, km_done_fn done, void *userdata);
 /* K=0 on the MN: drop the IKE SA and negotiate anew from the current CoA. No-op without KM_F_REKEY_ON_MOVE. */
 int km_renew(struct km *km, const struct spd_pair *p, const void *owner, km_done_fn done, void *userdata);
+/*
+ * KM_F_LOCAL_KEYS: remove the SAs km_up installed for the pair (the HA's stop without
+ * NonVolatileBindingCache: the kernel keeps nothing of a stopped mip6d). Completes with 0
+ * and does nothing for a backend whose SAs are negotiated (they are the IKE daemon's).
+ */
+int km_down(struct km *km, const struct spd_pair *p, const void *owner, km_done_fn done, void *userdata);
 /* Detach every pending call of owner: their callbacks never run. */
 void km_cancel(struct km *km, const void *owner);
 

@@ -12,8 +12,8 @@
  *  - Call km_backend_state(front, state) when it is connected to what it keys
  *    through, or knows it absent (a backend that needs nothing raises
  *    KM_STATE_CONNECTED in create); the front starts in KM_STATE_CONNECTING.
- * Operations left NULL: migrate fails with -EOPNOTSUPP, drop and renew are
- * no-ops that complete with 0.
+ * Operations left NULL: migrate fails with -EOPNOTSUPP, drop, renew and down
+ * are no-ops that complete with 0.
  */
 #pragma once
 
@@ -32,6 +32,7 @@ struct km_backend_ops {
 		       const struct in6_addr *coa, struct km_call *call);
 	int (*drop)(void *be, const struct spd_pair *p, struct km_call *call);
 	int (*renew)(void *be, const struct spd_pair *p, struct km_call *call);
+	int (*down)(void *be, const struct spd_pair *p, struct km_call *call); /* KM_F_LOCAL_KEYS */
 	bool (*is_up)(void *be, const struct spd_pair *p);
 	void (*print)(void *be, FILE *out, bool json);
 };

@@ -29,6 +29,7 @@ struct st_km {
 	char *path;
 	unsigned installed;
 	struct st_install *installs; /* in flight, for destroy */
+	bool keep; /* NonVolatileBindingCache (HA): an SA the kernel holds already is kept as it is */
 };
 
 struct st_install {
@@ -37,6 +38,7 @@ struct st_install {
 	struct km_call *call;
 	unsigned left;
 	int error;
+	bool down; /* removing the pair's SAs, not installing them */
 };
 
 /* The whole key file, checked: owned by root, no access for group or others. */
@@ -84,16 +86,22 @@ static void on_installed(int result, void *userdata)
 		in->error = result;
 	if (--in->left > 0)
 		return;
-	if (in->error == 0)
+	if (in->error == 0 && !in->down)
 		in->st->installed++;
+	else if (in->error == 0 && in->st->installed > 0)
+		in->st->installed--;
 	install_unlink(in);
 	km_call_complete(in->call, in->error);
 	free(in);
 }
 
-static int st_up(void *be, const struct spd_pair *p, struct km_call *call)
+/*
+ * The pair's two SAs from the key file, installed or removed. Installed: replaced (deleted,
+ * then added), or with keep added, one with the same SPI and destination kept as it is (a new
+ * key needs a new SPI then).
+ */
+static int st_apply(struct st_km *st, const struct spd_pair *p, struct km_call *call, bool down)
 {
-	struct st_km *st = be;
 	_cleanup_(freep) char *text = NULL;
 	struct knl_xfrm_state states[2];
 	struct keyfile_entry e;
@@ -118,15 +126,26 @@ static int st_up(void *be, const struct spd_pair *p, struct km_call *call)
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return -ENOMEM;
-	*in = (struct st_install){ .st = st, .next = st->installs, .call = call, .left = 2 };
+	*in = (struct st_install){ .st = st, .next = st->installs, .call = call, .left = 2, .down = down };
 	if (st->installs)
 		st->installs->prev = in;
 	st->installs = in;
 	for (int i = 0; i < 2; i++)
-		if (knl_xfrm_state(st->knl, KNL_OP_REPLACE, &states[i], st, on_installed, in) < 0)
+		if (knl_xfrm_state(st->knl, down ? KNL_OP_DEL : st->keep ? KNL_OP_ADD : KNL_OP_REPLACE, &states[i], st,
+				   on_installed, in) < 0)
 			on_installed(-ENOMEM, in);
 	explicit_bzero(states, sizeof(states));
 	return 0;
+}
+
+static int st_up(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	return st_apply(be, p, call, false);
+}
+
+static int st_down(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	return st_apply(be, p, call, true);
 }
 
 static bool st_is_up(void *be, const struct spd_pair *p)
@@ -159,6 +178,8 @@ static int st_create(struct km *front, sd_event *e, struct io *io, const struct 
 	if (!st)
 		return -ENOMEM;
 	st->knl = io ? io_knl(io) : NULL;
+	/* A restart with persistence adopts the SAs the last run left (EEXIST counts as installed). */
+	st->keep = c->non_volatile_binding_cache;
 	if (c->static_key_file) {
 		st->path = strdup(c->static_key_file);
 		if (!st->path) {
@@ -197,6 +218,7 @@ const struct km_backend_ops km_static_backend = {
 	.create = st_create,
 	.destroy = st_destroy,
 	.up = st_up,
+	.down = st_down,
 	.is_up = st_is_up,
 	.print = st_print,
 };

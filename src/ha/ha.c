@@ -1357,23 +1357,35 @@ static void ha_hao_policy(struct knl_xfrm_policy *p)
 	p->tmpl[0].optional = true;
 }
 
-/* Manual keys: the HA installs its side of every protected pair (with IKE, charon does). */
-static void ha_static_keys(struct ha *ha)
+static void on_flushed(int result, void *userdata);
+
+/*
+ * Manual keys: the HA installs its side of every protected pair at start (with IKE, charon
+ * does); down: a stop without NonVolatileBindingCache removes them (each removal counted in
+ * flush_pending). Returns how many calls were made.
+ */
+static unsigned ha_static_keys(struct ha *ha, bool down)
 {
 	const struct mip6_config *c = ha->m->config;
+	unsigned n = 0;
 	int r;
 
 	if (!c->use_mn_ha_ipsec || !km_has(ha->km, KM_F_LOCAL_KEYS))
-		return;
+		return 0;
 	for (size_t i = 0; i < c->n_ipsec_policy_sets; i++)
 		for (size_t j = 0; j < c->ipsec_policy_sets[i].n_hoas; j++) {
 			const struct conf_ipsec_policy_set *set = &c->ipsec_policy_sets[i];
 			struct spd_pair sp;
 
-			if (spd_lookup(c, &set->hoas[j].addr, set->has_ha_addr ? &set->ha_addr : NULL, &sp) > 0 &&
-			    (r = km_up(ha->km, &sp, ha, on_km_keys_up, NULL)) < 0)
+			if (spd_lookup(c, &set->hoas[j].addr, set->has_ha_addr ? &set->ha_addr : NULL, &sp) <= 0)
+				continue;
+			r = down ? km_down(ha->km, &sp, ha, on_flushed, ha) : km_up(ha->km, &sp, ha, on_km_keys_up, NULL);
+			if (r < 0)
 				log_warning_errno(r, "static keys for a home address: %m");
+			else
+				n++;
 		}
+	return n;
 }
 
 /*
@@ -1657,7 +1669,8 @@ static void ha_setup_next(struct ha *ha)
 		struct knl_xfrm_state s = { .proto = IPPROTO_DSTOPTS, .mode = XFRM_MODE_ROUTEOPTIMIZATION,
 					    .flags = XFRM_STATE_WILDRECV };
 		s.sel.type = KNL_XFRM_TYPE_ANY;
-		r = knl_xfrm_state(ha->knl, KNL_OP_REPLACE, &s, ha, on_setup_step, ha);
+		/* With NonVolatileBindingCache the last run's is kept (EEXIST); replace is delete + add. */
+		r = knl_xfrm_state(ha->knl, ha->bcj ? KNL_OP_ADD : KNL_OP_REPLACE, &s, ha, on_setup_step, ha);
 		break;
 	}
 	case SETUP_SPD:
@@ -1668,7 +1681,7 @@ static void ha_setup_next(struct ha *ha)
 		r = knl_monitor_start(ha->knl, KNL_MONITOR_XFRM_POLICY | KNL_MONITOR_ADDR, ha_on_knl_event, ha_on_knl_resync, ha);
 		if (r < 0 && r != -EBUSY)
 			break;
-		ha_static_keys(ha);
+		(void)ha_static_keys(ha, false);
 		r = spd_sync_load(ha->spd, spd_ha_owns, ha_spd_loaded, ha);
 		break;
 	case SETUP_RESTORE:
@@ -1854,6 +1867,7 @@ static int ha_shutdown(struct manager *m)
 	bcache_foreach(ha->bc, flush_bce, ha);
 	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
+	ha->flush_pending += ha_static_keys(ha, true); /* manual keys: the HA's own SAs */
 	s.sel.type = KNL_XFRM_TYPE_ANY;
 	/* The entries actually installed (the MH/HAO policy too), not those of the file read last. */
 	if (spd_sync_clear(ha->spd, on_flushed, ha) > 0)
@@ -2229,7 +2243,7 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
 		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
 	ha_mpd_resync(ha->mpd);
-	ha_static_keys(ha);
+	(void)ha_static_keys(ha, false);
 	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)
 		log_warning("MN-HA IPsec: no key manager was started with the previous configuration; "
 			    "the new home addresses' SPD entries are installed, their SAs need a restart");

@@ -40,6 +40,8 @@ static struct {
 	struct knl_xfrm_policy pol[MAX_KREQ];
 	unsigned n;
 	struct in6_addr refuse; /* the kernel refuses an inbound policy from this HoA (:: = none) */
+	unsigned delsa, newsa;  /* XFRM_MSG_DELSA / XFRM_MSG_NEWSA requests of the static ESP SAs */
+	bool persist;           /* NonVolatileBindingCache in the configuration */
 	struct {
 		uint8_t buf[128];
 		size_t len;
@@ -63,6 +65,18 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 	uint16_t type;
 
 	memcpy(&type, msg + 4, sizeof(type));
+	if (protocol == NETLINK_XFRM && type == XFRM_MSG_DELSA && len >= NLMSG_HDRLEN + sizeof(struct xfrm_usersa_id)) {
+		struct xfrm_usersa_id id;
+
+		memcpy(&id, msg + NLMSG_HDRLEN, sizeof(id));
+		F.delsa += id.proto == IPPROTO_ESP;
+	}
+	if (protocol == NETLINK_XFRM && type == XFRM_MSG_NEWSA && len >= NLMSG_HDRLEN + sizeof(struct xfrm_usersa_info)) {
+		struct xfrm_usersa_info si;
+
+		memcpy(&si, msg + NLMSG_HDRLEN, sizeof(si));
+		F.newsa += si.id.proto == IPPROTO_ESP;
+	}
 	if (protocol != NETLINK_XFRM || knl_parse_xfrm(msg, len, &ev) != 1 || ev.type != KNL_EVENT_XFRM_POLICY)
 		return 0;
 	ck_assert_uint_lt(F.n, MAX_KREQ);
@@ -107,8 +121,8 @@ static void write_conf(bool two_sets)
 	fprintf(f, "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyManagement static;\n"
 		   "StaticKeyFile \"%s\";\n"
 		   "IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress " HOA1 "/64; "
-		   "IPsecPolicy HomeRegBinding UseESP 10 11; }\n",
-		F.keys);
+		   "IPsecPolicy HomeRegBinding UseESP 10 11; }\n%s",
+		F.keys, F.persist ? "NonVolatileBindingCache enabled;\n" : "");
 	if (two_sets)
 		fprintf(f, "IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress " HOA2 "/64; "
 			   "IPsecPolicy HomeRegBinding UseESP 20 21; }\n");
@@ -135,13 +149,14 @@ static bool loop_exited(void)
 	return sd_event_get_state(F.m->event) == SD_EVENT_FINISHED;
 }
 
-static void start(bool two_sets)
+static void start_with(bool two_sets, bool persist)
 {
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 	FILE *k;
 
 	memset(&F, 0, sizeof(F));
+	F.persist = persist;
 	strcpy(F.dir, "/tmp/mip6-ha-ipsec-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(F.dir));
 	snprintf(F.conf, sizeof(F.conf), "%s/ha.conf", F.dir);
@@ -152,6 +167,7 @@ static void start(bool two_sets)
 		   "00112233445566778899aabbccddeeff01020304 ffeeddccbbaa99887766554433221100a0b0c0d0 128\n");
 	fclose(k);
 	ck_assert_int_eq(chmod(F.keys, 0600), 0);
+	ck_assert_int_eq(setenv("STATE_DIRECTORY", F.dir, 1), 0);
 	write_conf(two_sets);
 	ck_assert_msg(conf_load_file(F.conf, &c, &err) == 0, "%s", err);
 	ck_assert_int_eq(manager_new(&F.m, F.conf, NULL, c), 0);
@@ -160,12 +176,19 @@ static void start(bool two_sets)
 	ck_assert_int_eq(manager_start(F.m), 0);
 }
 
+static void start(bool two_sets)
+{
+	start_with(two_sets, false);
+}
+
 static void teardown(void)
 {
+	char cmd[128];
+
 	F.m = manager_free(F.m);
-	unlink(F.conf);
-	unlink(F.keys);
-	rmdir(F.dir);
+	unsetenv("STATE_DIRECTORY");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", F.dir);
+	ck_assert_int_eq(system(cmd), 0);
 }
 
 static bool covers(const char *hoa)
@@ -315,10 +338,33 @@ START_TEST(shutdown_deletes_what_is_installed)
 	/* The file changes on disk without a reload: shutdown still deletes HoA2's entries. */
 	write_conf(false);
 	F.n = 0;
+	F.delsa = 0;
 	ck_assert_int_eq(F.m->role->shutdown(F.m), 1);
 	ck_assert(run_until(loop_exited, 5000));
 	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA1), 2);
 	ck_assert_uint_eq(count(XFRM_MSG_DELPOLICY, HOA2), 2);
+	/* Manual keys are the HA's own SAs: HoA1's two go too (the key file has none for HoA2). */
+	ck_assert_uint_eq(F.delsa, 2);
+}
+END_TEST
+
+/*
+ * Issue 11 item 2: with NonVolatileBindingCache a stop leaves the XFRM side to the next start —
+ * no policy, no static SA deleted; a start adds the static SAs without deleting first (one the
+ * kernel holds already, EEXIST, is kept as it is: its counters and sequence numbers too).
+ */
+START_TEST(shutdown_with_persistence_keeps_the_xfrm_side)
+{
+	start_with(true, true);
+	ck_assert(run_until(is_ready, 5000));
+	ck_assert_uint_eq(F.newsa, 2);
+	ck_assert_uint_eq(F.delsa, 0);
+	F.n = 0;
+	F.delsa = 0;
+	ck_assert_int_eq(F.m->role->shutdown(F.m), 0);
+	loop_run_for(F.m->event, 100);
+	ck_assert_uint_eq(F.n, 0);
+	ck_assert_uint_eq(F.delsa, 0);
 }
 END_TEST
 
@@ -364,6 +410,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, reload_adds_and_refuses);
 	tcase_add_test(tc, shutdown_deletes_what_is_installed);
+	tcase_add_test(tc, shutdown_with_persistence_keeps_the_xfrm_side);
 	tcase_add_test(tc, refused_install_fails_start);
 	tcase_add_test(tc, alternate_coa_required);
 	suite_add_tcase(s, tc);
