@@ -1830,9 +1830,9 @@ static void on_flushed(int result, void *userdata)
  * request's acknowledgement ends the loop (requests run in order per socket,
  * rtnl first then xfrm). Deleting the tunnel device takes the binding routes
  * with it, and its clsact qdisc with the reverse-tunnel filters (RFC 6275 §10.4.5).
- * With NonVolatileBindingCache the bindings' routes, proxy entries and the tunnel
- * with its filters stay (the next start adopts them: a restart is hitless); the XFRM
- * state and policies go in both cases (the next start installs them again).
+ * With NonVolatileBindingCache everything stays — routes, proxy entries, the tunnel with
+ * its filters, the hao state, the SPD and the static keys' SAs — and the next start adopts
+ * it (a restart is hitless); without it the static keys' SAs go too (km_down).
  */
 static int ha_shutdown(struct manager *m)
 {
