@@ -1791,7 +1791,7 @@ START_TEST(stop_without_persistence_removes)
 	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
 	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1); /* the tunnel device */
 	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELSA), 1); /* the hao state */
-	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 1); /* the MH policy */
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 2); /* the MH and the MPS (HAO) policies */
 	F.m = manager_free(F.m);
 	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
