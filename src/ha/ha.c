@@ -377,11 +377,21 @@ static void ha_event(struct ha *ha, enum mip6_event_type t, const struct bce *e,
 
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
+/*
+ * A binding's timer. Lifetimes tolerate 100 ms of coalescing; the end of DAD
+ * does not: the MN waits for that BA, and sd-event may fire a timer at the end
+ * of its accuracy window (RFC 4862 §5.4: RetransTimer after the NS, no more).
+ */
+static void bce_set_timer_within(struct ha *ha, struct bce *e, usec_t when, usec_t accuracy)
 {
 	e->expires = when;
 	e->restore &= (uint8_t)~BCE_R_BRR; /* a refresh came: no BRR (§9.5.5) */
-	(void)event_timer_arm(ha->m->event, &e->timer, when, 100 * USEC_PER_MSEC, on_bce_timer, e);
+	(void)event_timer_arm(ha->m->event, &e->timer, when, accuracy, on_bce_timer, e);
+}
+
+static void bce_set_timer(struct ha *ha, struct bce *e, usec_t when)
+{
+	bce_set_timer_within(ha, e, when, 100 * USEC_PER_MSEC);
 }
 
 static void bce_release(struct bce *e, void *userdata)
@@ -951,7 +961,7 @@ static void ha_register(struct ha *ha, struct bce *e, const struct ha_bu *bu, co
 		dad_watch_link_local(&bu->hoa, &ll);
 		ha_send_dad_ns(ha, hi, &ll);
 	}
-	bce_set_timer(ha, e, now_usec() + ha->dad_timeout);
+	bce_set_timer_within(ha, e, now_usec() + ha->dad_timeout, USEC_PER_MSEC);
 }
 
 /* A refused BU. A newer BU refused while DAD ran for an older one ends that registration too. */

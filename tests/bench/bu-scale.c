@@ -117,14 +117,17 @@ static int send_bu(unsigned long i)
 	c->cmsg_type = IPV6_DSTOPTS;
 	c->cmsg_len = CMSG_LEN(sizeof(dst));
 	memcpy(CMSG_DATA(c), dst, sizeof(dst));
-	while (sendmsg(G.mh_fd, &hdr, 0) < 0) {
+	/*
+	 * Stamped before the send: on one CPU the HA can run, answer and be
+	 * captured before sendmsg() returns here (the wakeup preempts us).
+	 */
+	for (m->last_sent = now_s(); sendmsg(G.mh_fd, &hdr, 0) < 0; m->last_sent = now_s()) {
 		if (errno != ENOBUFS && errno != EAGAIN) {
 			perror("bu-scale: sendmsg");
 			return -1;
 		}
 		usleep(200);
 	}
-	m->last_sent = now_s();
 	if (m->tries++ == 0)
 		m->first_sent = m->last_sent;
 	m->state = ST_WAIT;

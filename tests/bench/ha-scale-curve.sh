@@ -88,6 +88,7 @@ for n in $STAGES; do
 	r=$((n < REFRESH ? n : REFRESH))
 	gen ref 4096 "$r" "$WINDOW" $((100 * stage)) || not_ok "stage $n: every refresh answered"
 	gen refidle 4096 "$PROBE" 1 $((100 * stage + 50)) || not_ok "stage $n: every low-load refresh answered"
+	echo "# HA counters after stage $n: $(mip6_json ha counters | tr -d '\n' | cut -c1-1500)"
 	v=$(valid) rt=$(routes) px=$(proxies) fl=$(filters) rss=$(rss_kib) slab=$(slab_kib)
 	check "stage $n: $n bindings valid ($v)" [ "$v" = "$n" ]
 	check "stage $n: one route, one proxy entry, one reverse-tunnel filter per binding ($rt, $px, $fl)" \
