@@ -53,6 +53,8 @@ ha_ready() { grep -q 'home agent ready:' "$TOPO_DIR/ha.log"; }
 wait_for 30 ha_ready || { not_ok "HA ready"; exit 1; }
 pid=${MIP6_PID[ha]}
 cpu_ns() { awk '{ print $1 }' "/proc/$pid/schedstat"; }
+hz=$(getconf CLK_TCK)
+user_sys() { awk '{ print $14, $15 }' "/proc/$pid/stat"; } # clock ticks in user and kernel mode
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"; }
 slab_kib() { awk '$1 == "Slab:" { print $2 }' /proc/meminfo; }
 valid() { mip6_json ha status | sed -n 's/.*"bindings":\([0-9]*\).*/\1/p'; }
@@ -64,8 +66,9 @@ echo "# settings: RetransTimer ${RETRANS} ms on the home link, window $WINDOW, p
 # gen NAME FIRST COUNT WINDOW SEQ: one bu-scale run; its BUSCALE line's fields become NAME_key
 # variables; the HA's CPU over the run becomes NAME_cpu_us (per answered BU).
 gen() {
-	local name=$1 first=$2 count=$3 win=$4 seq=$5 c0 line kv
+	local name=$1 first=$2 count=$3 win=$4 seq=$5 c0 line kv u0 s0 u1 s1
 	c0=$(cpu_ns)
+	read -r u0 s0 < <(user_sys)
 	line=$(topo_ns "$NS_CN" "$BUSCALE" "$CN_IF" "$COA_PFX" "$HA_ADDR" "$HOME_PFX" "$first" "$count" "$win" "$seq" 7200 2000 5)
 	local rc=$?
 	echo "# $name: $line"
@@ -75,6 +78,10 @@ gen() {
 	done
 	local acc=${name}_accepted
 	printf -v "${name}_cpu_us" '%s' $((${!acc} > 0 ? ($(cpu_ns) - c0) / 1000 / ${!acc} : 0))
+	read -r u1 s1 < <(user_sys)
+	# The split between the daemon's own code and the kernel's work in its system calls.
+	printf -v "${name}_user_us" '%s' $((${!acc} > 0 ? (u1 - u0) * 1000000 / hz / ${!acc} : 0))
+	printf -v "${name}_sys_us" '%s' $((${!acc} > 0 ? (s1 - s0) * 1000000 / hz / ${!acc} : 0))
 	return $rc
 }
 
@@ -94,9 +101,9 @@ for n in $STAGES; do
 	check "stage $n: one route, one proxy entry, one reverse-tunnel filter per binding ($rt, $px, $fl)" \
 		[ "$rt:$px:$fl" = "$n:$n:$n" ]
 	# shellcheck disable=SC2154 # reg_*, ref_*, ... come from gen
-	echo "CURVE n=$n reg_per_s=$reg_per_s reg_cpu_us=$reg_cpu_us reg_p50=$reg_lat_ms_p50 reg_p90=$reg_lat_ms_p90" \
+	echo "CURVE n=$n reg_per_s=$reg_per_s reg_cpu_us=$reg_cpu_us reg_user_us=$reg_user_us reg_sys_us=$reg_sys_us reg_p50=$reg_lat_ms_p50 reg_p90=$reg_lat_ms_p90" \
 		"reg_p99=$reg_lat_ms_p99 reg_max=$reg_lat_ms_max reg_resent=$reg_resent regidle_p50=$regidle_lat_ms_p50" \
-		"regidle_max=$regidle_lat_ms_max ref_n=$r ref_per_s=$ref_per_s ref_cpu_us=$ref_cpu_us ref_p50=$ref_lat_ms_p50" \
+		"regidle_max=$regidle_lat_ms_max ref_n=$r ref_per_s=$ref_per_s ref_cpu_us=$ref_cpu_us ref_user_us=$ref_user_us ref_sys_us=$ref_sys_us ref_p50=$ref_lat_ms_p50" \
 		"ref_p90=$ref_lat_ms_p90 ref_p99=$ref_lat_ms_p99 ref_max=$ref_lat_ms_max refidle_p50=$refidle_lat_ms_p50" \
 		"refidle_max=$refidle_lat_ms_max rss_kib=$rss routes=$rt proxies=$px filters=$fl" \
 		"slab_kib_per_binding=$(awk -v a="$slab" -v b="$slab0" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')"
