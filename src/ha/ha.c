@@ -1413,12 +1413,14 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 
 	if (hoas < 0)
 		return hoas;
-	all = realloc(pol, (n + 2) * sizeof(*pol));
+	all = realloc(pol, (n + 1 + ha->n_prefixes) * sizeof(*pol));
 	if (!all)
 		return -ENOMEM;
 	pol = all;
 	ha_hao_policy(&pol[n++]);
-	spd_ha_mps_policy(&pol[n++]); /* RFC 6275 §11.4.2: Solicitations come with a HAO */
+	/* RFC 6275 §11.4.2: Solicitations come with a HAO; §9.3.1: only from the home prefixes, to the HA */
+	for (size_t i = 0; i < ha->n_prefixes; i++)
+		spd_ha_mps_policy(&pol[n++], &ha->prefixes[i].prefix, ha->prefixes[i].len, &ha->prefixes[i].ha);
 	(void)spd_sync_diff(ha->spd, pol, n, &d);
 	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
 	if (r >= 0 && (hoas > 0 || d.keep + d.change + d.remove > 0))
@@ -1887,8 +1889,10 @@ static int ha_shutdown(struct manager *m)
 
 		ha_hao_policy(&p);
 		(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
-		spd_ha_mps_policy(&p);
-		(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+		for (size_t i = 0; i < ha->n_prefixes; i++) {
+			spd_ha_mps_policy(&p, &ha->prefixes[i].prefix, ha->prefixes[i].len, &ha->prefixes[i].ha);
+			(void)knl_xfrm_policy(ha->knl, KNL_OP_DEL, &p, NULL, NULL, NULL);
+		}
 	}
 	if (knl_xfrm_state(ha->knl, KNL_OP_DEL, &s, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;

@@ -268,13 +268,26 @@ int spd_mpd_ro_policies(const struct spd_pair *p, struct knl_xfrm_policy ret[2])
 	return 2;
 }
 
-void spd_ha_mps_policy(struct knl_xfrm_policy *ret)
+void spd_ha_mps_policy(struct knl_xfrm_policy *ret, const struct in6_addr *home_prefix, uint8_t plen,
+		       const struct in6_addr *ha)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->dir = XFRM_POLICY_IN;
 	ret->priority = SPD_PRIORITY_TUNNEL; /* below the per-HoA MobPfxDisc entries */
 	ret->sel.proto = IPPROTO_ICMPV6;
 	ret->sel.type = KNL_XFRM_TYPE_ANY; /* 6.1 misreads the type behind a HAO (spd.h) */
+	/*
+	 * RFC 6275 §9.3.1: a Home Address option is accepted only where the HA has a reason
+	 * to take it; here, from a home address of this prefix to the HA's own address in
+	 * it (§11.4.2: the MPS goes to the HA the MN registered with). The kernel checks the
+	 * selector after the HAO was applied, so src is the home address. Any wider selector
+	 * also catches ICMPv6 that other IPsec tunnels on this host carry (an inbound packet
+	 * of a tunnel-mode SA that meets this entry first fails its template check).
+	 */
+	ret->sel.src = *home_prefix;
+	ret->sel.src_len = plen;
+	ret->sel.dst = *ha;
+	ret->sel.dst_len = 128;
 	ret->n_tmpl = 1;
 	ro_tmpl(&ret->tmpl[0], IPPROTO_DSTOPTS);
 }
@@ -297,8 +310,10 @@ bool spd_ha_owns(const struct knl_xfrm_policy *p)
 	if (p->sel.proto == IPPROTO_MH)
 		return p->sel.type == KNL_XFRM_TYPE_ANY &&
 		       (p->priority == SPD_PRIORITY || p->priority == SPD_PRIORITY_TUNNEL);
-	if (p->sel.proto == IPPROTO_ICMPV6 && p->sel.type == KNL_XFRM_TYPE_ANY) /* spd_ha_mps_policy */
-		return p->priority == SPD_PRIORITY_TUNNEL && p->sel.src_len == 0 && p->sel.dst_len == 0;
+	/* spd_ha_mps_policy's, of any prefix (an earlier version's any -> any one too) */
+	if (p->sel.proto == IPPROTO_ICMPV6 && p->sel.type == KNL_XFRM_TYPE_ANY)
+		return p->priority == SPD_PRIORITY_TUNNEL && p->dir == XFRM_POLICY_IN && p->n_tmpl == 1 &&
+		       p->tmpl[0].proto == IPPROTO_DSTOPTS && p->tmpl[0].mode == XFRM_MODE_ROUTEOPTIMIZATION;
 	return p->sel.proto == IPPROTO_ICMPV6 && (p->sel.type == ICMPV6_MPS || p->sel.type == ICMPV6_MPA) &&
 	       p->priority == SPD_PRIORITY;
 }

@@ -73,7 +73,8 @@ int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_x
  * the `hao` state) and an Advertisement with a type 2 routing header (§10.6.3, §11.4.3
  * MUST) passes the kernel's inbound check:
  *   MN: out HoA -> HA ICMPv6 146 [hao]; in HA -> HoA ICMPv6 (any type) [route2 (optional)]
- *   HA: in any -> any ICMPv6 (any type) [hao (optional)]        (spd_ha_mps_policy)
+ *   HA: in home prefix -> HA ICMPv6 (any type) [hao (optional)]  (spd_ha_mps_policy, one per
+ *       home prefix and the HA's address in it)
  * The inbound selectors cannot name the ICMPv6 type: measured in home-agents, Linux 6.1
  * decodes a received packet's ICMPv6 type from the start of the last extension header the
  * stack processed (the HAO's destination options header, the RH2), so it reads 58 (that
@@ -82,15 +83,18 @@ int spd_mpd_policies(enum node_role role, const struct spd_pair *p, struct knl_x
  * MobPfxDisc ESP inbound entries do not match an MPS/MPA that has a HAO/RH2: these
  * entries accept them, and ESP is then not enforced by the kernel on that direction
  * (an ESP-protected one is accepted too: ESP transport left in the secpath is allowed).
- * The HA's entry lets any ICMPv6 with a HAO that the wildcard `hao` state processed reach
- * the stack (e.g. an Echo Request, answered to the address in the HAO): RFC 6275 §9.3.1
- * wants a binding for that; the kernel offers no way to say "only type 146" on 6.1.
+ * The HA's entry lets ICMPv6 of any type with a HAO from a home address of a served prefix
+ * to the HA's address reach the stack (e.g. an Echo Request, answered to that home address,
+ * i.e. on the home link or through its binding's tunnel, never to an address the sender
+ * chose outside the home prefixes: RFC 6275 §9.3.1); the kernel offers no way to say "only
+ * type 146" on 6.1.
  * Returns 2, or 1 (the in entry only) when p->reqid_mpd is set: the MobPfxDisc ESP out
  * entry has the same selector (one XFRM policy per selector and direction) and its
  * [ESP, hao] templates already.
  */
 int spd_mpd_ro_policies(const struct spd_pair *p, struct knl_xfrm_policy ret[2]);
-void spd_ha_mps_policy(struct knl_xfrm_policy *ret);
+void spd_ha_mps_policy(struct knl_xfrm_policy *ret, const struct in6_addr *home_prefix, uint8_t plen,
+		       const struct in6_addr *ha);
 
 /* The tunnel-mode policies of a role for the pair with outer endpoint coa. Returns 0 or 2. */
 int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const struct in6_addr *coa,

@@ -1825,6 +1825,40 @@ END_TEST
  * Without persistence the stop removes what it installed: a proxy entry per binding; the tunnel
  * device takes the routes and the reverse-tunnel filters with it (one request per binding, not 3).
  */
+/*
+ * RFC 6275 §9.3.1 and coexistence with other IPsec tunnels: the inbound entry that lets an MPS
+ * with a Home Address option in (§11.4.2) names the home prefix as source and the HA's own
+ * address as destination. An any -> any ICMPv6 entry at the HA's priority 2 caught the
+ * ICMPv6 of charon's site-to-site tunnel (VM scenario coexist) and let a HAO naming any
+ * address reach the stack.
+ */
+START_TEST(mps_policy_only_from_the_home_prefix)
+{
+	struct in6_addr prefix;
+	unsigned icmp = 0;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1::", &prefix), 1);
+	F.n_xpol = 0;
+	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
+	for (unsigned i = 0; i < F.n_xpol; i++) {
+		const struct knl_xfrm_policy *p = &F.xpol[i];
+
+		if (p->sel.proto != IPPROTO_ICMPV6)
+			continue;
+		icmp++;
+		ck_assert_int_eq(p->dir, XFRM_POLICY_IN);
+		ck_assert_uint_eq(p->sel.src_len, 64);
+		ck_assert(memcmp(&p->sel.src, &prefix, 16) == 0);
+		ck_assert_uint_eq(p->sel.dst_len, 128);
+		ck_assert(addr_is(&p->sel.dst, HA_ADDR));
+		ck_assert_uint_eq(p->n_tmpl, 1);
+		ck_assert_int_eq(p->tmpl[0].proto, IPPROTO_DSTOPTS);
+		ck_assert(spd_ha_owns(p));
+	}
+	ck_assert_uint_eq(icmp, 1);
+}
+END_TEST
+
 START_TEST(stop_without_persistence_removes)
 {
 	start_ha("NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n");
@@ -1897,6 +1931,7 @@ int main(void)
 	tcase_set_timeout(tk, 30);
 	tcase_add_test(tk, restart_keeps_the_binding);
 	tcase_add_test(tk, stop_without_persistence_removes);
+	tcase_add_test(tk, mps_policy_only_from_the_home_prefix);
 	tcase_add_test(tk, restored_binding_close_to_expiry_gets_a_brr);
 	tcase_add_test(tk, restart_keeps_the_tunnel_entries_at_the_coa);
 	suite_add_tcase(s, tk);

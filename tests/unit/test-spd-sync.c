@@ -471,6 +471,19 @@ START_TEST(ha_owns_and_tunnel_ends)
 	q = p[0];
 	q.priority = 100;
 	ck_assert(!spd_ha_owns(&q));
+	/* The MPS entry of a home prefix is the HA's, and so is an earlier version's any -> any one. */
+	struct in6_addr pfx = h10;
+	memset(&pfx.s6_addr[8], 0, 8);
+	spd_ha_mps_policy(&q, &pfx, 64, &p[0].sel.dst);
+	ck_assert_uint_eq(q.sel.src_len, 64);
+	ck_assert_uint_eq(q.sel.dst_len, 128);
+	ck_assert(spd_ha_owns(&q));
+	q.sel.src_len = q.sel.dst_len = 0;
+	ck_assert(spd_ha_owns(&q));
+	/* Another daemon's ICMPv6 entry at that priority (an ESP tunnel template) is not. */
+	q.tmpl[0].proto = IPPROTO_ESP;
+	q.tmpl[0].mode = XFRM_MODE_TUNNEL;
+	ck_assert(!spd_ha_owns(&q));
 	free(p);
 	conf_free(c);
 }
