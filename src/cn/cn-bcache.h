@@ -49,6 +49,10 @@ struct cn_bce {
 	usec_t expires;              /* VALID: end of the lifetime; DELETED: end of the memory */
 	bool ro_installed;           /* the route-optimisation data path submitted for ro_cn, hoa, ro_coa */
 	struct in6_addr ro_coa, ro_cn;
+	uint8_t brr;                 /* the role's Binding Refresh Request step in this lifetime (cn.c) */
+	bool use_base_valid;         /* use_base was read from the kernel in this lifetime */
+	bool brr_reading;            /* a read of the route2 state's counters is in flight (owner: the entry) */
+	uint64_t use_base;           /* the route2 state's packet count at the start of the window */
 	void *timer;                 /* the role's (sd_event_source *) */
 	void *owner;                 /* the role's */
 	struct cn_bce *hnext;

@@ -45,6 +45,7 @@ struct cn {
 	struct cn_ro_job *jobs;	/* data path installs waiting for the kernel */
 	uint64_t ro_installs, ro_failures;
 	uint64_t be_unknown_hao_sent, be_unknown_hao_limited, reports_lost;
+	uint64_t brr_sent, brr_not_in_use, brr_read_failures;
 };
 
 /* Where a BA goes (§9.5.4): to the BU's source, with a type 2 routing header when it had a HAO. */
@@ -122,9 +123,64 @@ static enum mip6_drop cn_on_coti(const struct mh_msg *msg, const struct mh_rx_in
 
 /* ---- binding cache entries ---------------------------------------------------------- */
 
+/*
+ * Binding Refresh Requests (§9.5.5): "If the sender knows that the Binding Cache entry
+ * is still in active use, it MAY send a Binding Refresh Request message". What the CN
+ * knows of the use: the kernel counts every packet the binding's route2 state sends to
+ * the HoA (curlft.packets of the out state, cn-ro-path.h; packets from the MN are not
+ * looked at: §9.5.5 speaks of "sending packets to a mobile node"). The entry is in
+ * active use when that count grew in the last CN_BRR_LEAD before the BRR's time, which
+ * is CN_BRR_LEAD before expiry (a tenth of the lifetime, at least 2 s, as the HA's
+ * restored bindings): two reads (XFRM_MSG_GETSA) in a lifetime the MN did not refresh
+ * by then, one BRR at most per lifetime (the RFC's "MAY retransmit" is not used: a
+ * lost BRR costs the tunnel through the home agent until the MN's next BU), none
+ * without a data path or when a read failed. A BU starts a new lifetime ("MUST stop
+ * retransmitting when it receives a Binding Update").
+ */
+#define CN_BRR_LEAD_MIN (2 * USEC_PER_SEC)
+
+enum {
+	CN_BRR_BASE,   /* next step: read the count at the start of the window */
+	CN_BRR_DECIDE, /* next step: read it again at the BRR's time, send when it grew */
+	CN_BRR_OVER,   /* decided for this lifetime: the timer waits for expiry */
+};
+
+static usec_t cn_brr_lead(const struct cn_bce *e)
+{
+	usec_t lead = (usec_t)mh_lifetime_from_units(e->lifetime) * USEC_PER_SEC / 10;
+
+	return lead < CN_BRR_LEAD_MIN ? CN_BRR_LEAD_MIN : lead;
+}
+
+/* When the entry's timer is due: its next Binding Refresh Request step, else its expiry. */
+static usec_t bce_deadline(const struct cn_bce *e)
+{
+	usec_t lead;
+
+	if (e->state != CN_BCE_VALID || e->brr == CN_BRR_OVER)
+		return e->expires;
+	lead = e->brr == CN_BRR_BASE ? 2 * cn_brr_lead(e) : cn_brr_lead(e);
+	return e->expires > lead ? e->expires - lead : 0;
+}
+
+/* A new lifetime (a BU, a deletion, expiry, a failed install): no read in flight, the steps anew. */
+static void bce_brr_reset(struct cn *cn, struct cn_bce *e)
+{
+	if (e->brr_reading && cn->knl)
+		knl_cancel_owner(cn->knl, e);
+	e->brr_reading = false;
+	e->brr = CN_BRR_BASE;
+	e->use_base_valid = false;
+	e->use_base = 0;
+}
+
 static void bce_release(struct cn_bce *e, void *ud)
 {
-	(void)ud;
+	struct cn *cn = ud;
+
+	if (e->brr_reading && cn->knl)
+		knl_cancel_owner(cn->knl, e);
+	e->brr_reading = false;
 	e->timer = sd_event_source_disable_unref(e->timer);
 }
 
@@ -137,10 +193,10 @@ static void cn_entry_gone(struct cn *cn, struct cn_bce *e)
 static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static void cn_ro_remove(struct cn *cn, struct cn_bce *e);
 
-/* The entry's timer at e->expires of the role's clock (relative, so a test clock works too). */
+/* The entry's timer at its deadline of the role's clock (relative, so a test clock works too). */
 static void bce_arm(struct cn *cn, struct cn_bce *e)
 {
-	usec_t now = cn_now(), in = e->expires > now ? e->expires - now : 0;
+	usec_t now = cn_now(), when = bce_deadline(e), in = when > now ? when - now : 0;
 	int r;
 
 	e->owner = cn;
@@ -169,24 +225,142 @@ static void bce_expire(struct cn *cn, struct cn_bce *e)
 	}
 	log_info("correspondent binding for %s expired", addr_str(&e->hoa, h));
 	cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+	bce_brr_reset(cn, e);
 	cn_ro_remove(cn, e); /* §9.6: with the binding, its data path */
 	e->expires = e->expires + RR_MAX_NONCE_LIFETIME_USEC;
 	bce_arm(cn, e);
 	manager_notify_status(cn->m);
 }
 
-static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
+/*
+ * §6.1.2: MH type 0, Reserved zero, no options (8 octets). §9.5.5: "always sent to the
+ * home address", the way the BA goes (§9.5.4): to the CoA with a type 2 routing header
+ * holding the HoA (§6.4), from the address the MN registered with.
+ */
+static void cn_send_brr(struct cn *cn, struct cn_bce *e)
+{
+	struct mh_msg msg = { .type = MH_TYPE_BRR };
+	struct mh_tx_info tx = { .src = e->cn_addr, .dst = e->coa, .rh2 = &e->hoa };
+	char h[INET6_ADDRSTRLEN];
+	int r;
+
+	addr_str(&e->hoa, h);
+	r = io_mh_send(cn->io, &msg, &tx);
+	if (r < 0) {
+		log_debug_errno(r, "Binding Refresh Request to %s not sent: %m", h);
+		return;
+	}
+	cn->brr_sent++;
+	log_debug("correspondent binding for %s in use, expiring in %llu s: Binding Refresh Request sent", h,
+		  (unsigned long long)((e->expires - cn_now()) / USEC_PER_SEC));
+}
+
+/* The route2 state's counters: the window's start, or its end (the decision). */
+static void on_brr_count(const struct knl_event *ev, void *userdata)
 {
 	struct cn_bce *e = userdata;
 	struct cn *cn = e->owner;
 
+	if (ev->type != KNL_EVENT_XFRM_SA || ev->sa.proto != IPPROTO_ROUTING)
+		return;
+	if (e->brr == CN_BRR_DECIDE) {
+		e->use_base = ev->sa.packets;
+		e->use_base_valid = true;
+		return;
+	}
+	if (e->use_base_valid && ev->sa.packets > e->use_base)
+		cn_send_brr(cn, e);
+	else
+		cn->brr_not_in_use++;
+}
+
+static void on_brr_read(int result, void *userdata)
+{
+	struct cn_bce *e = userdata;
+	struct cn *cn = e->owner;
+
+	e->brr_reading = false;
+	if (result < 0) {
+		cn->brr_read_failures++;
+		log_debug_errno(result, "the route-optimisation state's counters not read: %m (no Binding Refresh Request)");
+	}
+}
+
+/* The entry's next Binding Refresh Request step is due: a read of the route2 state's counters. */
+static void cn_brr_step(struct cn *cn, struct cn_bce *e)
+{
+	struct cn_ro_binding b = { .cn = e->ro_cn, .hoa = e->hoa, .coa = e->ro_coa };
+	struct knl_xfrm_state s;
+	int r;
+
+	/* No data path (or the last read still out): nothing says the binding is in use. */
+	if (!e->ro_installed || cn->no_hao || e->brr_reading) {
+		e->brr = CN_BRR_OVER;
+		return;
+	}
+	e->brr = e->brr == CN_BRR_BASE ? CN_BRR_DECIDE : CN_BRR_OVER;
+	cn_ro_state_out(&b, &s);
+	r = knl_xfrm_state_get(cn->knl, &s, e, on_brr_count, on_brr_read, e);
+	if (r < 0) {
+		cn->brr_read_failures++;
+		e->brr = CN_BRR_OVER;
+		return;
+	}
+	e->brr_reading = true;
+}
+
+/* The entry's deadline came (or a test's clock moved): expiry, or a BRR step. */
+static void bce_due(struct cn *cn, struct cn_bce *e)
+{
+	usec_t now = cn_now();
+
+	if (e->expires <= now) {
+		bce_expire(cn, e); /* may free e */
+		return;
+	}
+	if (bce_deadline(e) <= now)
+		cn_brr_step(cn, e);
+	bce_arm(cn, e); /* the next step, or a test clock behind the real one */
+}
+
+static int on_bce_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct cn_bce *e = userdata;
+
 	(void)s;
 	(void)usec;
-	if (e->expires <= cn_now())
-		bce_expire(cn, e);
-	else
-		bce_arm(cn, e); /* a test clock behind the real one */
+	bce_due(e->owner, e);
 	return 0;
+}
+
+struct bce_list {
+	struct cn_bce **v;
+	size_t n, max;
+};
+
+static void bce_collect(struct cn_bce *e, void *userdata)
+{
+	struct bce_list *l = userdata;
+
+	if (l->n < l->max)
+		l->v[l->n++] = e;
+}
+
+void cn_test_run_timers(struct manager *m)
+{
+	struct cn *cn = m->role_data;
+	struct bce_list l = { 0 };
+
+	if (!cn)
+		return;
+	l.max = cn_bcache_count(cn->bc, CN_BCE_VALID) + cn_bcache_count(cn->bc, CN_BCE_DELETED);
+	l.v = calloc(l.max ? l.max : 1, sizeof(*l.v));
+	if (!l.v)
+		return;
+	cn_bcache_foreach(cn->bc, bce_collect, &l);
+	for (size_t i = 0; i < l.n; i++)
+		bce_due(cn, l.v[i]); /* each handler frees at most its own entry */
+	free(l.v);
 }
 
 /* The entry of hoa as it is now: one whose time is over is expired first (a test clock, a late timer). */
@@ -311,6 +485,7 @@ static void cn_ro_fail(struct cn *cn, struct cn_ro_job *job)
 	if (e && e->state == CN_BCE_VALID && addr_eq(&e->coa, &job->coa)) {
 		cn_ro_remove(cn, e);
 		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
+		bce_brr_reset(cn, e);
 		e->lifetime = 0;
 		e->expires = cn_now() + RR_MAX_NONCE_LIFETIME_USEC;
 		bce_arm(cn, e);
@@ -419,6 +594,7 @@ static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct 
 	e->careof_nonce_index = in->msg->opts.careof_nonce_index;
 	e->refreshed = now;
 	e->expires = now + (usec_t)mh_lifetime_from_units(d->lifetime) * USEC_PER_SEC;
+	bce_brr_reset(cn, e); /* §9.5.5: a BU ends any Binding Refresh Request of the last lifetime */
 	bce_arm(cn, e);
 	return e;
 }
@@ -435,6 +611,7 @@ static void cn_delete(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e
 		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
 	}
 	cn_ro_remove(cn, e);
+	bce_brr_reset(cn, e);
 	e->seq = in->msg->bu.seq;
 	e->lifetime = 0;
 	e->refreshed = in->now;
@@ -865,6 +1042,9 @@ static void cn_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "be_unknown_hao_sent", cn->be_unknown_hao_sent);
 	ctl_json_add_u64(o, "be_unknown_hao_rate_limited", cn->be_unknown_hao_limited);
 	ctl_json_add_u64(o, "xfrm_reports_lost", cn->reports_lost);
+	ctl_json_add_u64(o, "brr_sent", cn->brr_sent);
+	ctl_json_add_u64(o, "brr_not_in_use", cn->brr_not_in_use);
+	ctl_json_add_u64(o, "brr_read_failures", cn->brr_read_failures);
 	ctl_json_add_bool(o, "kernel_hao", !cn->no_hao);
 	ctl_json_add_bool(o, "route_optimization", m->config->do_route_optimization_cn);
 }

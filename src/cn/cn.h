@@ -9,8 +9,10 @@
  * outbound MH policy that keeps the RO states off the role's own messages,
  * and per binding the route-optimisation data path (cn-ro-path.h: RH2 out,
  * HAO in), installed before the BA goes: a failed install refuses the BU
- * (fail closed). Binding Refresh Requests and Binding Error status 1 are not
- * implemented.
+ * (fail closed). Binding Error status 1 for a Home Address option without a
+ * binding (the kernel's XFRM_MSG_REPORT). A Binding Refresh Request before a
+ * binding in use expires (§9.5.5; "in use": its route2 state's packet count,
+ * read from the kernel, grew shortly before; cn.c).
  */
 #pragma once
 
@@ -30,3 +32,5 @@ struct cn_test_hooks {
 	void *userdata;
 };
 void cn_set_test_hooks(const struct cn_test_hooks *hooks);
+/* Tests: every entry's timer runs now as if due (the hooks' clock moved; the real timers did not). */
+void cn_test_run_timers(struct manager *m);

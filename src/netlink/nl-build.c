@@ -541,6 +541,27 @@ static int put_algo(struct nl_msg *m, int type, const struct knl_xfrm_algo *a, b
 	return nla_put(m, type, (int)(hdr + a->key_len), buf) < 0 ? -ENOMEM : 0;
 }
 
+/* DELSA and GETSA: the state's id (dst, spi, proto) and its source. */
+static int xfrm_state_id_msg(int type, const struct knl_xfrm_state *s, struct nl_msg **ret)
+{
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct xfrm_usersa_id id = { .spi = htonl(s->spi), .family = AF_INET6, .proto = s->proto };
+	int r;
+
+	memcpy(&id.daddr, &s->dst, 16);
+	r = msg_new(type, NLM_F_ACK, &id, sizeof(id), &m);
+	if (r < 0)
+		return r;
+	PUT(put_addr6(m, XFRMA_SRCADDR, &s->src));
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+int knl_build_xfrm_state_get(const struct knl_xfrm_state *s, struct nl_msg **ret)
+{
+	return xfrm_state_id_msg(XFRM_MSG_GETSA, s, ret);
+}
+
 int knl_build_xfrm_state(enum knl_op op, const struct knl_xfrm_state *s, struct nl_msg **ret)
 {
 	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
@@ -549,17 +570,8 @@ int knl_build_xfrm_state(enum knl_op op, const struct knl_xfrm_state *s, struct 
 
 	if ((unsigned)op >= _KNL_OP_MAX || s->mode >= XFRM_MODE_MAX)
 		return -EINVAL;
-	if (op == KNL_OP_DEL) {
-		struct xfrm_usersa_id id = { .spi = htonl(s->spi), .family = AF_INET6, .proto = s->proto };
-
-		memcpy(&id.daddr, &s->dst, 16);
-		r = msg_new(XFRM_MSG_DELSA, NLM_F_ACK, &id, sizeof(id), &m);
-		if (r < 0)
-			return r;
-		PUT(put_addr6(m, XFRMA_SRCADDR, &s->src));
-		*ret = TAKE_PTR(m);
-		return 0;
-	}
+	if (op == KNL_OP_DEL)
+		return xfrm_state_id_msg(XFRM_MSG_DELSA, s, ret);
 	r = sel_to_kernel(&s->sel, &sa.sel);
 	if (r < 0)
 		return r;

@@ -59,6 +59,8 @@ int knl_build_tc_filter_dump(int ifindex, uint16_t prio, struct nl_msg **ret);
 int knl_build_xfrm_policy(enum knl_op op, const struct knl_xfrm_policy *p, struct nl_msg **ret);
 /* DEL uses src, dst, proto and spi only. */
 int knl_build_xfrm_state(enum knl_op op, const struct knl_xfrm_state *s, struct nl_msg **ret);
+/* XFRM_MSG_GETSA of the state src, dst, proto, spi (as DEL names it): one XFRM_MSG_NEWSA back. */
+int knl_build_xfrm_state_get(const struct knl_xfrm_state *s, struct nl_msg **ret);
 int knl_build_xfrm_migrate(const struct knl_xfrm_migrate *m, struct nl_msg **ret);
 
 /*

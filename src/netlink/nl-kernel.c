@@ -465,6 +465,17 @@ int knl_tc_filter_dump(struct knl *k, int ifindex, uint16_t prio, const void *ow
 	return submit_call(k, NETLINK_ROUTE, m, owner, each, done, userdata);
 }
 
+int knl_xfrm_state_get(struct knl *k, const struct knl_xfrm_state *s, const void *owner, knl_event_fn found,
+		       knl_done_fn done, void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_xfrm_state_get(s, &m);
+
+	if (r < 0)
+		return r;
+	return submit_call(k, NETLINK_XFRM, m, owner, found, done, userdata);
+}
+
 int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy *p, const void *owner,
 		    knl_done_fn done, void *userdata)
 {

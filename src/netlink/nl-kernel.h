@@ -129,6 +129,12 @@ int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy 
 int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,
 		   knl_done_fn done, void *userdata);
 /*
+ * XFRM_MSG_GETSA of the state s names (src, dst, proto, spi, as for KNL_OP_DEL): found runs
+ * with its counters (KNL_EVENT_XFRM_SA) before done(0); done(-ESRCH) when there is none.
+ */
+int knl_xfrm_state_get(struct knl *k, const struct knl_xfrm_state *s, const void *owner, knl_event_fn found,
+		       knl_done_fn done, void *userdata);
+/*
  * One XFRM_MSG_MIGRATE. done(-ENOENT) means no policy matched the selector
  * (Linux 6.12 looks it up like a packet built from the selector: name the
  * policy's protocol, not 255; see doc/architecture.md).

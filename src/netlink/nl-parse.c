@@ -44,6 +44,7 @@ static const char *const event_names[_KNL_EVENT_MAX] = {
 	[KNL_EVENT_XFRM_ACQUIRE] = "xfrm-acquire",
 	[KNL_EVENT_XFRM_POLICY_FLUSH] = "xfrm-policy-flush",
 	[KNL_EVENT_TC_FILTER] = "tc-filter",
+	[KNL_EVENT_XFRM_SA] = "xfrm-sa",
 };
 
 const char *knl_event_type_to_string(enum knl_event_type t)
@@ -869,6 +870,25 @@ static int xfrm_parse_acquire(struct nlmsghdr *nlh, struct knl_event *ret)
 	return 1;
 }
 
+/* The fixed part only: the attributes (algorithms, keys, COADDR, ...) are not needed here. */
+static int xfrm_parse_sa(struct nlmsghdr *nlh, struct knl_event *ret)
+{
+	struct xfrm_usersa_info sa;
+
+	memcpy(&sa, NLMSG_DATA(nlh), sizeof(sa));
+	*ret = (struct knl_event){ .type = KNL_EVENT_XFRM_SA };
+	if (sa.family != AF_INET6)
+		return 0;
+	memcpy(&ret->sa.src, &sa.saddr, 16);
+	memcpy(&ret->sa.dst, &sa.id.daddr, 16);
+	ret->sa.proto = sa.id.proto;
+	ret->sa.spi = ntohl(sa.id.spi);
+	ret->sa.bytes = sa.curlft.bytes;
+	ret->sa.packets = sa.curlft.packets;
+	ret->sa.add_time = sa.curlft.add_time;
+	return 1;
+}
+
 int knl_parse_xfrm(const uint8_t *msg, size_t len, struct knl_event *ret)
 {
 	_cleanup_(msg_copy_done) struct msg_copy c = {};
@@ -897,6 +917,9 @@ int knl_parse_xfrm(const uint8_t *msg, size_t len, struct knl_event *ret)
 	case XFRM_MSG_FLUSHPOLICY:
 		hdrlen = 0;
 		break;
+	case XFRM_MSG_NEWSA:
+		hdrlen = sizeof(struct xfrm_usersa_info);
+		break;
 	default:
 		return 0;
 	}
@@ -912,6 +935,8 @@ int knl_parse_xfrm(const uint8_t *msg, size_t len, struct knl_event *ret)
 		return xfrm_parse_acquire(c.nlh, ret);
 	case XFRM_MSG_FLUSHPOLICY:
 		return xfrm_parse_policy_flush(c.nlh, ret);
+	case XFRM_MSG_NEWSA:
+		return xfrm_parse_sa(c.nlh, ret);
 	default:
 		return xfrm_parse_policy(c.nlh, hdrlen, ret);
 	}

@@ -2,7 +2,8 @@
 /*
  * Pure parsing of netlink messages received from the kernel: rtnetlink
  * notifications and dump parts (links, IPv6 addresses, routes, rules,
- * neighbours), XFRM notifications (policies, policy flushes, MIGRATE, REPORT, ACQUIRE), and
+ * neighbours), XFRM notifications (policies, policy flushes, MIGRATE, REPORT, ACQUIRE), a state's
+ * counters (XFRM_MSG_NEWSA, the answer to a GETSA), and
  * NLMSG_ERROR/NLMSG_DONE with extended-ACK TLVs.
  *
  * Contract: input is untrusted bytes (const uint8_t *, size_t) of any
@@ -35,6 +36,7 @@ enum knl_event_type {
 	KNL_EVENT_XFRM_ACQUIRE,
 	KNL_EVENT_XFRM_POLICY_FLUSH, /* XFRM_MSG_FLUSHPOLICY: every policy of policy.ptype is gone */
 	KNL_EVENT_TC_FILTER,	     /* RTM_NEWTFILTER / RTM_DELTFILTER of a flower filter */
+	KNL_EVENT_XFRM_SA,	     /* XFRM_MSG_NEWSA: a state's counters (the answer to a GETSA) */
 	_KNL_EVENT_MAX,
 	_KNL_EVENT_INVALID = -22,
 };
@@ -53,6 +55,7 @@ struct knl_event {
 		struct knl_xfrm_report report;
 		struct knl_xfrm_acquire acquire;
 		struct knl_tc_filter tc_filter;
+		struct knl_xfrm_sa_use sa;
 	};
 };
 

@@ -33,6 +33,8 @@ struct knl_req {
 	bool dump_intr;
 	bool held;       /* fake kernel: waiting for knl_sock_fake_answer() */
 	int fake_result; /* fake kernel: its answer, given once r is in flight */
+	uint8_t *fake_reply; /* fake kernel: a message for on_reply before the answer */
+	size_t fake_reply_len;
 	const void *owner;
 	knl_msg_fn on_reply;
 	knl_done_fn done;
@@ -64,6 +66,8 @@ struct knl_sock {
 	void *tap_userdata;
 	knl_fake_fn fake; /* non-NULL: no fd, the fake answers */
 	void *fake_userdata;
+	uint8_t *fake_reply; /* knl_sock_fake_reply() from inside fake: for the request it answers */
+	size_t fake_reply_len;
 };
 
 static void req_free(struct knl_req *r)
@@ -72,6 +76,7 @@ static void req_free(struct knl_req *r)
 		return;
 	if (r->msg)
 		nlmsg_free(r->msg);
+	free(r->fake_reply);
 	free(r);
 }
 
@@ -108,7 +113,19 @@ static int send_fake(struct knl_sock *s, struct knl_req *r)
 	r->msg = NULL;
 	r->held = result == KNL_FAKE_HOLD;
 	r->fake_result = r->held ? 0 : result;
+	r->fake_reply = s->fake_reply;
+	r->fake_reply_len = s->fake_reply_len;
+	s->fake_reply = NULL;
+	s->fake_reply_len = 0;
 	return 0;
+}
+
+/* The fake's reply message (if it gave one) goes to on_reply, as the kernel's would before its ACK. */
+static void fake_answer(struct knl_sock *s, struct knl_req *r, int result)
+{
+	if (r->fake_reply && r->on_reply && result == 0)
+		r->on_reply(r->fake_reply, r->fake_reply_len, r->userdata);
+	answer(s, r, result, NULL);
 }
 
 static int send_req(struct knl_sock *s, struct knl_req *r)
@@ -161,7 +178,7 @@ static int on_pump(sd_event_source *es, void *userdata)
 					  nlmsg_hdr(r->msg)->nlmsg_type);
 			complete(s, r, e, NULL);
 		} else if (s->fake && !r->held)
-			answer(s, r, r->fake_result, NULL);
+			fake_answer(s, r, r->fake_result);
 	}
 	return 0;
 }
@@ -406,11 +423,27 @@ int knl_sock_fake_answer(struct knl_sock *s, int result)
 	TAILQ_FOREACH(r, &s->inflight, link)
 		if (r->held) {
 			r->held = false;
-			answer(s, r, result, NULL);
+			fake_answer(s, r, result);
 			arm_pump(s);
 			return 0;
 		}
 	return -ENOENT;
+}
+
+int knl_sock_fake_reply(struct knl_sock *s, const uint8_t *msg, size_t len)
+{
+	uint8_t *copy;
+
+	if (!s || !s->fake || len < NLMSG_HDRLEN)
+		return -EINVAL;
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, msg, len);
+	free(s->fake_reply);
+	s->fake_reply = copy;
+	s->fake_reply_len = len;
+	return 0;
 }
 
 struct knl_sock *knl_sock_free(struct knl_sock *s)
@@ -432,6 +465,7 @@ struct knl_sock *knl_sock_free(struct knl_sock *s)
 	sd_event_unref(s->event);
 	safe_close(s->fd);
 	free(s->rxbuf);
+	free(s->fake_reply);
 	free(s->name);
 	free(s);
 	return NULL;

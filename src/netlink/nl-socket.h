@@ -89,6 +89,11 @@ int knl_sock_new(sd_event *e, int protocol, const char *name, struct knl_sock **
 /* A socket answered by fake (see the contract above) instead of the kernel. */
 int knl_sock_new_fake(sd_event *e, int protocol, const char *name, knl_fake_fn fake, void *userdata,
 		      struct knl_sock **ret);
+/*
+ * From inside fake: a reply message (nlmsghdr included; the answer to a GET) that the
+ * request being answered delivers to its on_reply before its done, when its answer is 0.
+ */
+int knl_sock_fake_reply(struct knl_sock *s, const uint8_t *msg, size_t len);
 /* Answer the oldest held request with result; -ENOENT when none is held. */
 int knl_sock_fake_answer(struct knl_sock *s, int result);
 struct knl_sock *knl_sock_free(struct knl_sock *s);

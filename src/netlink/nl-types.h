@@ -203,6 +203,19 @@ struct knl_xfrm_acquire {
 };
 
 /*
+ * XFRM_MSG_NEWSA as the answer to XFRM_MSG_GETSA (knl_xfrm_state_get): the state's
+ * identity and its current lifetime counters (curlft: what went through it since it
+ * was added; the kernel counts every state of an output chain, route2 and hao too).
+ */
+struct knl_xfrm_sa_use {
+	struct in6_addr src, dst; /* saddr / id.daddr */
+	uint8_t proto;            /* id.proto */
+	uint32_t spi;             /* host order */
+	uint64_t bytes, packets;  /* curlft */
+	uint64_t add_time;        /* curlft.add_time, seconds of the realtime clock */
+};
+
+/*
  * A tc flower filter on the ingress of a clsact qdisc (the reverse-tunnel source check of
  * the HA, RFC 6275 §10.4.5). Two shapes:
  *  - drop == false: protocol IPv6, keys enc_src (the outer source, from the tunnel

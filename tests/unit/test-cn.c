@@ -78,6 +78,8 @@ static struct {
 	uint16_t fail_type; /* the fake kernel answers fail_errno to this XFRM type of fail_proto */
 	uint8_t fail_proto;
 	int fail_errno;
+	uint64_t sa_packets; /* the route2 state's curlft.packets the fake kernel reports (GETSA) */
+	unsigned n_getsa;
 } F;
 
 static struct in6_addr A(const char *s)
@@ -130,7 +132,7 @@ static void capture(const struct io_sent *s, void *ud)
 	c->rh2 = s->rh2;
 }
 
-/* The id.proto of a NEWSA/UPDSA/DELSA request, 0 for anything else. */
+/* The id.proto of a NEWSA/UPDSA/DELSA/GETSA request, 0 for anything else. */
 static uint8_t sa_proto(uint16_t type, const uint8_t *msg, size_t len)
 {
 	struct xfrm_usersa_info sa;
@@ -140,11 +142,38 @@ static uint8_t sa_proto(uint16_t type, const uint8_t *msg, size_t len)
 		memcpy(&sa, msg + NLMSG_HDRLEN, sizeof(sa));
 		return sa.id.proto;
 	}
-	if (type == XFRM_MSG_DELSA && len >= NLMSG_HDRLEN + sizeof(id)) {
+	if ((type == XFRM_MSG_DELSA || type == XFRM_MSG_GETSA) && len >= NLMSG_HDRLEN + sizeof(id)) {
 		memcpy(&id, msg + NLMSG_HDRLEN, sizeof(id));
 		return id.proto;
 	}
 	return 0;
+}
+
+/*
+ * The kernel's answer to XFRM_MSG_GETSA (linux/xfrm.h): XFRM_MSG_NEWSA with the state's
+ * xfrm_usersa_info, its id and source from the request, curlft.packets = F.sa_packets.
+ */
+static void getsa_reply(const uint8_t *msg, size_t len)
+{
+	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_usersa_info))] = { 0 };
+	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_NEWSA };
+	struct xfrm_usersa_info sa = { .family = AF_INET6, .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+	struct xfrm_usersa_id id;
+	const uint8_t *src = msg + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(id)) + 4;
+
+	F.n_getsa++;
+	ck_assert_uint_ge(len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(id)) + 4 + 16);
+	memcpy(&id, msg + NLMSG_HDRLEN, sizeof(id));
+	memcpy(&h.nlmsg_seq, msg + 8, 4);
+	memcpy(&sa.id.daddr, &id.daddr, sizeof(id.daddr));
+	sa.id.spi = id.spi;
+	sa.id.proto = id.proto;
+	memcpy(&sa.saddr, src, 16);
+	sa.curlft.packets = F.sa_packets;
+	sa.curlft.bytes = F.sa_packets * 100;
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + NLMSG_HDRLEN, &sa, sizeof(sa));
+	ck_assert_int_eq(knl_sock_fake_reply(knl_get_socket(io_knl(F.m->io), KNL_SOCKET_XFRM), b, sizeof(b)), 0);
 }
 
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
@@ -165,6 +194,8 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 	}
 	if (F.fail_errno && type == F.fail_type && sa_proto(type, msg, len) == F.fail_proto)
 		return F.fail_errno;
+	if (type == XFRM_MSG_GETSA)
+		getsa_reply(msg, len);
 	return 0;
 }
 
@@ -1019,6 +1050,199 @@ START_TEST(route_optimisation_disabled)
 }
 END_TEST
 
+
+/* ---- Binding Refresh Requests (§9.5.5, §6.1.2) --------------------------------------- */
+
+/* F.x[i] is the GETSA of the binding's route2 state: id CN -> HoA, proto 43, SPI 0 (xfrm_usersa_id). */
+static void check_get_sa(unsigned i)
+{
+	struct xfrm_usersa_id id;
+	struct in6_addr hoa = A(HOA), cn = A(CN);
+	const uint8_t *sa;
+
+	ck_assert_uint_gt(F.n_x, i);
+	ck_assert_uint_eq(F.x[i].type, XFRM_MSG_GETSA);
+	memcpy(&id, F.x[i].buf + NLMSG_HDRLEN, sizeof(id));
+	ck_assert_uint_eq(id.proto, IPPROTO_ROUTING);
+	ck_assert_uint_eq(id.spi, 0);
+	ck_assert_uint_eq(id.family, AF_INET6);
+	ck_assert_mem_eq(&id.daddr, &hoa, 16);
+	sa = xattr(&F.x[i], sizeof(id), XFRMA_SRCADDR, 16);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_mem_eq(sa, &cn, 16);
+}
+
+/* The test's clock is at t: the role's timers run as if due, and the fake kernel answers. */
+static void at(usec_t t)
+{
+	F.now = t;
+	cn_test_run_timers(F.m);
+	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
+}
+
+/*
+ * The last message is a Binding Refresh Request laid out as §6.1.2 and §6.1.1 draw it:
+ * Payload Proto 59 (IPPROTO_NONE), Header Len 0 (8 octets: no options), MH Type 0,
+ * Reserved 0, the checksum (the socket's), Reserved 0. §9.5.5 "always sent to the home
+ * address": to the CoA with a type 2 routing header holding the HoA, from the CN.
+ */
+static void check_brr(const struct sent *s)
+{
+	struct in6_addr coa = A(COA), hoa = A(HOA), cn = A(CN);
+	static const uint8_t want_head[4] = { 59, 0, 0, 0 };
+
+	ck_assert_uint_eq(s->len, 8);
+	ck_assert_mem_eq(s->buf, want_head, 4);
+	ck_assert_uint_eq(s->buf[6], 0);
+	ck_assert_uint_eq(s->buf[7], 0);
+	ck_assert_mem_eq(&s->src, &cn, 16);
+	ck_assert_mem_eq(&s->dst, &coa, 16);
+	ck_assert(s->has_rh2);
+	ck_assert_mem_eq(&s->rh2, &hoa, 16);
+}
+
+static uint64_t status_u64(const char *key)
+{
+	json_object *o = json_object_new_object(), *v;
+	uint64_t n;
+
+	F.m->role->status_json(F.m, o);
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s in the status", key);
+	n = (uint64_t)json_object_get_int64(v);
+	json_object_put(o);
+	return n;
+}
+
+/* A binding of 420 s (105 units) from COA at F.now, acknowledged; returns when it was made. */
+static usec_t bind_420(unsigned k, uint16_t seq)
+{
+	uint8_t kbm[20], b[32];
+	uint16_t hni, cni;
+	usec_t t0 = F.now;
+
+	F.n_sent = F.n_seen = 0;
+	rr(k, &hni, &cni);
+	ref_kbm(k, HOA, (int)k, COA, kbm);
+	bu_bytes(b, seq, F_A, 105, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(seq, 105, kbm, COA), 0);
+	F.n_sent = F.n_seen = 0;
+	return t0;
+}
+
+/*
+ * §9.5.5: a binding in use (the kernel's route2 state sent packets to the HoA in the last
+ * 42 s, a tenth of the lifetime) gets one BRR 42 s before it expires, none earlier, none
+ * again in the same lifetime; a BU starts a new lifetime, at whose end the binding is idle:
+ * no BRR then.
+ */
+START_TEST(brr_before_expiry_of_a_binding_in_use)
+{
+	usec_t t0 = bind_420(0, 1);
+	unsigned x0 = F.n_x;
+
+	F.sa_packets = 5;
+	at(t0 + 335 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0); /* the window has not begun */
+	at(t0 + 336 * USEC_PER_SEC);  /* expiry - 2 x 42 s: the count at the window's start */
+	ck_assert_uint_eq(F.n_x, x0 + 1);
+	check_get_sa(x0);
+	ck_assert_uint_eq(F.n_sent, 0);
+	F.sa_packets = 9; /* packets to the HoA through the binding */
+	at(t0 + 377 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.n_x, x0 + 1);
+	at(t0 + 378 * USEC_PER_SEC); /* expiry - 42 s */
+	ck_assert_uint_eq(F.n_x, x0 + 2);
+	check_get_sa(x0 + 1);
+	ck_assert_uint_eq(F.n_sent, 1);
+	check_brr(&F.sent[0]);
+	ck_assert_uint_eq(F.m->counters.mh_out[0], 1); /* `mip6ctl counters`: brr out */
+	ck_assert_uint_eq(status_u64("brr_sent"), 1);
+	/* Once per lifetime, whatever the traffic. */
+	F.sa_packets = 50;
+	at(t0 + 400 * USEC_PER_SEC);
+	at(t0 + 419 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.n_x, x0 + 2);
+
+	/* The MN answers with a BU (new nonces: 400 s on): a new lifetime of 420 s. */
+	t0 = bind_420(1, 2);
+	x0 = F.n_x;
+	at(t0 + 336 * USEC_PER_SEC);
+	at(t0 + 378 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0 + 2);
+	ck_assert_uint_eq(F.n_sent, 0); /* the count did not move: not in use */
+	ck_assert_uint_eq(status_u64("brr_not_in_use"), 1);
+	at(t0 + 420 * USEC_PER_SEC);
+	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.mh_out[0], 1);
+}
+END_TEST
+
+/* A MN that refreshes on its own before the window: the CN never asks, nor reads the kernel. */
+START_TEST(no_brr_when_the_mn_refreshes_in_time)
+{
+	usec_t t0 = bind_420(0, 1);
+	unsigned x0 = F.n_x;
+
+	F.sa_packets = 100;
+	at(t0 + 200 * USEC_PER_SEC);
+	t0 = bind_420(1, 2); /* 200 s on: a refresh of 420 s */
+	at(t0 + 300 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0);
+	/* The window starts only now, with the new lifetime's times; in use: one BRR. */
+	at(t0 + 336 * USEC_PER_SEC);
+	F.sa_packets = 101;
+	at(t0 + 378 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0 + 2);
+	ck_assert_uint_eq(F.n_sent, 1);
+	check_brr(&F.sent[0]);
+}
+END_TEST
+
+/*
+ * No BRR for a binding the MN deleted (§9.5.3) nor for one the kernel has no state of
+ * (the read fails: nothing says it is in use).
+ */
+START_TEST(no_brr_for_a_deleted_binding)
+{
+	uint8_t kdel[20], b[32];
+	uint16_t hni, cni;
+	usec_t t0 = bind_420(0, 1);
+	unsigned x0;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, -1, NULL, kdel);
+	bu_bytes(b, 2, 0, 0, hni, 0, kdel, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert(!has_binding(NULL));
+	x0 = F.n_x;
+	F.sa_packets = 7;
+	at(t0 + 336 * USEC_PER_SEC);
+	F.sa_packets = 70;
+	at(t0 + 378 * USEC_PER_SEC);
+	at(t0 + 419 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.mh_out[0], 0);
+
+	/* A binding whose route2 state the kernel does not know (ESRCH). */
+	F.now = t0 + 500 * USEC_PER_SEC;
+	t0 = bind_420(1, 3);
+	F.fail_type = XFRM_MSG_GETSA;
+	F.fail_proto = IPPROTO_ROUTING;
+	F.fail_errno = -ESRCH;
+	at(t0 + 336 * USEC_PER_SEC);
+	F.fail_errno = 0;
+	F.sa_packets = 700;
+	at(t0 + 378 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(status_u64("brr_read_failures"), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -1044,6 +1268,9 @@ int main(void)
 	tcase_add_test(tc, home_registration_gives_131);
 	tcase_add_test(tc, nonce_window_over_a_long_run);
 	tcase_add_test(tc, route_optimisation_disabled);
+	tcase_add_test(tc, brr_before_expiry_of_a_binding_in_use);
+	tcase_add_test(tc, no_brr_when_the_mn_refreshes_in_time);
+	tcase_add_test(tc, no_brr_for_a_deleted_binding);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
