@@ -529,7 +529,12 @@ static void on_ike_moved(const struct ike_moved *mv, uint64_t realtime_us, void 
 	manager_event(ha->m, &ev);
 }
 
-/* The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). */
+/*
+ * The MN's CoA is now coa: move (K=1) or drop (K=0) its IKE SA (RFC 4877 §4.3). RFC 6275
+ * §10.4.6: the HA "MUST set the new care-of address as the destination address" of the
+ * return routability packets' tunnel-mode SA: K=1 the MIGRATE moves the SAs and the
+ * TunnelHomeTesting entries, K=0 the HA replaces the entries itself (ha_spd_tunnel_moved).
+ */
 static void ha_km_move(struct ha *ha, struct bce *e, const struct in6_addr *coa)
 {
 	struct spd_pair p;
@@ -1171,6 +1176,26 @@ static int on_reg_backlog(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * A HoTI or CoTI on the MH socket: its destination is one of our addresses. RFC 4877 §4.3:
+ * "The home agent MUST be able to distinguish between HoTi messages sent to itself (when it
+ * is acting as a Correspondent Node) and those sent to Correspondent Nodes (when it is acting
+ * as a home agent) based on the destination address of the packet." Those for correspondents
+ * never reach this socket: out of the MN's tunnel (ip6ip6, or ESP tunnel mode with
+ * TunnelHomeTesting, RFC 6275 §10.4.6) the kernel forwards them as any packet from the HoA,
+ * and a correspondent's HoT or CoT to the HoA is tunnelled to the CoA as any packet for it;
+ * the HA does not process them as its own mobility messages. One sent to us asks the HA to
+ * act as a correspondent, which it does not (no CN role, as for a BU without H, RFC 6275
+ * §9.5.1): no HoT or CoT, counted (no-cn-role). A HoT or CoT to us stays unexpected (io).
+ */
+static enum mip6_drop ha_on_test_init(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	(void)msg;
+	(void)rx;
+	(void)userdata;
+	return DROP_NO_CN_ROLE;
+}
+
 static enum mip6_drop ha_on_bu(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -1238,6 +1263,16 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 	bce_free(ha, e);
 	ha_status_changed(ha);
 	return DROP_NONE;
+}
+
+/* The role's messages on io's sockets: BUs, the HoTI/CoTI sent to the HA, the DAD NS/NA. */
+static void ha_handlers(struct ha *ha, bool on)
+{
+	(void)io_mh_register(ha->io, MH_TYPE_BU, on ? ha_on_bu : NULL, on ? ha : NULL);
+	(void)io_mh_register(ha->io, MH_TYPE_HOTI, on ? ha_on_test_init : NULL, on ? ha : NULL);
+	(void)io_mh_register(ha->io, MH_TYPE_COTI, on ? ha_on_test_init : NULL, on ? ha : NULL);
+	(void)io_nd_register(ha->io, NDISC_TYPE_NA, on ? ha_on_nd : NULL, on ? ha : NULL);
+	(void)io_nd_register(ha->io, NDISC_TYPE_NS, on ? ha_on_nd : NULL, on ? ha : NULL);
 }
 
 /* ---- home prefix lifetimes (ha/ha-mpd.h) ----------------------------------- */
@@ -1761,9 +1796,7 @@ static int ha_start(struct manager *m)
 	ha->backlog = calloc(1, sizeof(*ha->backlog));
 	if (!ha->dad || !ha->backlog)
 		return -ENOMEM;
-	(void)io_mh_register(ha->io, MH_TYPE_BU, ha_on_bu, ha);
-	(void)io_nd_register(ha->io, NDISC_TYPE_NA, ha_on_nd, ha);
-	(void)io_nd_register(ha->io, NDISC_TYPE_NS, ha_on_nd, ha);
+	ha_handlers(ha, true);
 
 	(void)sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	for (size_t i = 0; i < c->n_interfaces && ha->n_homes < HA_MAX_HOME_IFS; i++) {
@@ -1923,9 +1956,7 @@ static void ha_stop(struct manager *m)
 	ha->mpd = ha_mpd_free(ha->mpd);
 	ha->dhaad = ha_dhaad_free(ha->dhaad);
 	if (ha->io) {
-		(void)io_mh_register(ha->io, MH_TYPE_BU, NULL, NULL);
-		(void)io_nd_register(ha->io, NDISC_TYPE_NA, NULL, NULL);
-		(void)io_nd_register(ha->io, NDISC_TYPE_NS, NULL, NULL);
+		ha_handlers(ha, false);
 		knl_cancel_owner(ha->knl, ha);
 	}
 	free(ha);

@@ -1236,6 +1236,46 @@ START_TEST(unknown_type_gets_be2)
 }
 END_TEST
 
+/*
+ * RFC 6275 §10.4.6 with RFC 4877 §4.3: a HoTI or CoTI that reaches the HA's MH socket was
+ * sent to the HA itself (those for correspondents are forwarded by the kernel and never
+ * reach it): the HA, no correspondent, answers nothing and counts it (no-cn-role); a HoT or
+ * CoT sent to it is unexpected. Neither touches the binding of the HoA nor the kernel.
+ * Bytes from §6.1.3-§6.1.6: HoTI/CoTI 16 octets (Header Len 1), HoT/CoT 24 (Header Len 2).
+ */
+START_TEST(rr_messages_to_the_ha_are_not_its_own)
+{
+	static const uint8_t hoti[16] = { 59, 1, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t coti[16] = { 59, 1, 2, 0, 0, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1 };
+	static const uint8_t hot[24] = { 59, 2, 3, 0, 0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t cot[24] = { 59, 2, 4, 0, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+	struct mh_rx_info from_hoa = { .src = A(HOA), .dst = A(HA_ADDR) };
+	struct mh_rx_info from_coa = { .src = A(COA1), .dst = A(HA_ADDR) };
+	struct mh_rx_info from_cn = { .src = A("2001:db8:9::9"), .dst = A(HA_ADDR) };
+	unsigned sent, kreq;
+	char out[4096];
+
+	register_binding(10, COA1);
+	run_for(30);
+	sent = F.n_sent;
+	kreq = F.n_kreq;
+	io_mh_input(F.m->io, hoti, sizeof(hoti), &from_hoa); /* out of the MN's tunnel, to the HA */
+	io_mh_input(F.m->io, coti, sizeof(coti), &from_coa);
+	ck_assert_uint_eq(F.m->counters.mh_in[1], 1);
+	ck_assert_uint_eq(F.m->counters.mh_in[2], 1);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_NO_CN_ROLE], 2);
+	io_mh_input(F.m->io, hot, sizeof(hot), &from_cn);
+	io_mh_input(F.m->io, cot, sizeof(cot), &from_cn);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_UNEXPECTED], 2);
+	run_for(30);
+	ck_assert_uint_eq(F.n_sent, sent); /* no HoT, CoT, BE or anything else */
+	ck_assert_uint_eq(F.m->counters.mh_out[3] + F.m->counters.mh_out[4], 0);
+	ck_assert_uint_eq(F.n_kreq, kreq);
+	ck_assert_int_eq(ctl_run("bc", true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"coa\":\"" COA1 "\",") && strstr(out, "\"seq\":10,"), "%s", out);
+}
+END_TEST
+
 /* ------------------------------------------ the reverse-tunnel source check (§10.4.5) */
 
 /* The i-th reverse-tunnel filter request. */
@@ -1534,6 +1574,70 @@ START_TEST(k0_drops_the_ike_sa)
 	ck_assert_uint_eq(n_ba(), 3);
 	ck_assert(!ba_k(ba(2)));
 	ck_assert_uint_eq(K.n_drop, 2);
+}
+END_TEST
+
+#define THT_CONF                                                                                             \
+	"NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"           \
+	"HaMaxBindingLife 600;\nIPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n" \
+	" IPsecPolicy HomeRegBinding UseESP 1000000001;\n IPsecPolicy TunnelHomeTesting UseESP 1000000002;\n}\n"
+
+/*
+ * The last UPDPOLICY of the HoTI (FWD) or HoT (OUT) direction of the TunnelHomeTesting set:
+ * MH (protocol only) from the HoA to anywhere, or from anywhere to the HoA, one template, ESP
+ * tunnel mode between outer (the CoA, the HoA at home) and the HA, reqid 1000000002, required.
+ */
+static void check_tunnel_entry(uint8_t dir, const char *outer)
+{
+	const struct knl_xfrm_policy *p = NULL;
+
+	for (unsigned i = 0; i < F.n_xpol; i++)
+		if (F.xpol[i].dir == dir && F.xpol[i].n_tmpl == 1 && F.xpol[i].tmpl[0].mode == XFRM_MODE_TUNNEL)
+			p = &F.xpol[i];
+	ck_assert_msg(p, "no tunnel-mode entry of direction %u", dir);
+	ck_assert_uint_eq(p->sel.proto, IPPROTO_MH);
+	ck_assert_uint_eq(dir == XFRM_POLICY_FWD ? p->sel.src_len : p->sel.dst_len, 128);
+	ck_assert(addr_is(dir == XFRM_POLICY_FWD ? &p->sel.src : &p->sel.dst, HOA));
+	ck_assert_uint_eq(dir == XFRM_POLICY_FWD ? p->sel.dst_len : p->sel.src_len, 0);
+	ck_assert_uint_eq(p->tmpl[0].proto, IPPROTO_ESP);
+	ck_assert_uint_eq(p->tmpl[0].reqid, 1000000002);
+	/* Required, not "use": a HoTI out of the plain ip6ip6 tunnel fails the kernel's FWD check. */
+	ck_assert(!p->tmpl[0].optional);
+	ck_assert(addr_is(dir == XFRM_POLICY_FWD ? &p->tmpl[0].src : &p->tmpl[0].dst, outer));
+	ck_assert(addr_is(dir == XFRM_POLICY_FWD ? &p->tmpl[0].dst : &p->tmpl[0].src, HA_ADDR));
+}
+
+/*
+ * RFC 6275 §10.4.6: "the home agent MUST support tunnel mode IPsec ESP for the protection of
+ * packets belonging to the return routability procedure" (RFC 4877 §6.2: the HA's SPD, HoTI
+ * in from the MN's CoA, HoT out to it), and after an accepted BU with a new CoA "MUST set the
+ * new care-of address as the destination address of these packets": K=0 (no MIGRATE moves
+ * them) the HA replaces both entries with the new CoA; K=1 the key manager migrates the SAs
+ * and entries from the old CoA to the new one.
+ */
+START_TEST(tunnel_home_testing_follows_the_coa)
+{
+	teardown();
+	setup_with(THT_CONF);
+	check_tunnel_entry(XFRM_POLICY_FWD, HOA); /* at home: the HoA is the outer address */
+	check_tunnel_entry(XFRM_POLICY_OUT, HOA);
+	F.n_xpol = 0;
+	register_binding_flags(40, COA1, F_A | F_H);
+	run_for(30);
+	ck_assert_uint_eq(K.n_drop, 1);
+	check_tunnel_entry(XFRM_POLICY_FWD, COA1);
+	check_tunnel_entry(XFRM_POLICY_OUT, COA1);
+	register_binding_flags(41, COA2, F_A | F_H | F_K);
+	ck_assert_uint_eq(K.n_migrate, 1);
+	ck_assert(addr_is(&K.old_coa, COA1) && addr_is(&K.coa, COA2));
+	ck_assert_uint_eq(K.pair.reqid_hoti, 1000000002);
+	migrate_done(0, 0);
+	/* A refresh from the same CoA moves nothing. */
+	F.n_xpol = 0;
+	send_bu(HOA, COA2, 42, F_A | F_H, 64);
+	run_for(30);
+	ck_assert_uint_eq(F.n_xpol, 0);
+	ck_assert_uint_eq(K.n_drop, 1);
 }
 END_TEST
 
@@ -1912,6 +2016,7 @@ int main(void)
 	tcase_add_test(tc, failed_install_fails_closed);
 	tcase_add_test(tc, deregistration);
 	tcase_add_test(tc, unknown_type_gets_be2);
+	tcase_add_test(tc, rr_messages_to_the_ha_are_not_its_own);
 	tcase_add_test(tc, bc_filter);
 	tcase_add_test(tc, bc_del_removes_like_an_expiry);
 	tcase_add_test(tc, limit_refusals_reach_the_monitor);
@@ -1923,6 +2028,7 @@ int main(void)
 	tcase_set_timeout(tk, 30);
 	tcase_add_test(tk, k1_migrates_the_sas_with_the_coa);
 	tcase_add_test(tk, k0_drops_the_ike_sa);
+	tcase_add_test(tk, tunnel_home_testing_follows_the_coa);
 	tcase_add_test(tk, k1_stale_migrate_completion_is_ignored);
 	tcase_add_test(tk, k1_sa_events_when_charon_answers);
 	suite_add_tcase(s, tk);
