@@ -870,11 +870,16 @@ static int xfrm_parse_acquire(struct nlmsghdr *nlh, struct knl_event *ret)
 	return 1;
 }
 
-/* The fixed part only: the attributes (algorithms, keys, COADDR, ...) are not needed here. */
+/* The fixed part only: the attributes (algorithms, keys, COADDR, ...) are validated, not kept. */
 static int xfrm_parse_sa(struct nlmsghdr *nlh, struct knl_event *ret)
 {
+	struct nlattr *tb[XFRMA_MAX + 1] = {};
 	struct xfrm_usersa_info sa;
+	int r;
 
+	r = parse_attrs(nlh, sizeof(sa), tb, XFRMA_MAX, xfrm_policy);
+	if (r < 0)
+		return r;
 	memcpy(&sa, NLMSG_DATA(nlh), sizeof(sa));
 	*ret = (struct knl_event){ .type = KNL_EVENT_XFRM_SA };
 	if (sa.family != AF_INET6)

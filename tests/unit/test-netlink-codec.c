@@ -481,6 +481,77 @@ START_TEST(xfrm_state_messages)
 }
 END_TEST
 
+/*
+ * XFRM_MSG_GETSA of a route2 state (linux/xfrm.h: struct xfrm_usersa_id, then XFRMA_SRCADDR,
+ * as DELSA names a state without SPI), and the kernel's XFRM_MSG_NEWSA answer laid out by
+ * hand (struct xfrm_usersa_info with curlft, and a COADDR attribute the parser skips).
+ */
+START_TEST(xfrm_state_get_and_counters)
+{
+	struct knl_xfrm_state ro = { .src = A("2001:db8:9::9"), .dst = A("2001:db8:1::100"), .proto = IPPROTO_ROUTING,
+				     .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+	_cleanup_(knl_msg_freep) struct nl_msg *m = NULL;
+	struct xfrm_usersa_id id;
+	struct xfrm_usersa_info sa = { .family = AF_INET6, .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)) + 4 + 16];
+	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_NEWSA };
+	struct nlattr *src;
+	struct in6_addr coa = A("2001:db8:2::100");
+	uint16_t alen = 4 + 16, atype = XFRMA_COADDR;
+	struct knl_event e;
+	const uint8_t *g;
+	size_t len;
+
+	ck_assert_int_eq(knl_build_xfrm_state_get(&ro, &m), 0);
+	g = bytes(m, &len);
+	ck_assert_uint_eq(nlmsg_hdr(m)->nlmsg_type, XFRM_MSG_GETSA);
+	ck_assert(nlmsg_hdr(m)->nlmsg_flags & NLM_F_REQUEST);
+	memcpy(&id, g + NLMSG_HDRLEN, sizeof(id));
+	ck_assert_uint_eq(id.family, AF_INET6);
+	ck_assert_uint_eq(id.proto, IPPROTO_ROUTING);
+	ck_assert_uint_eq(id.spi, 0);
+	ck_assert_mem_eq(&id.daddr, &ro.dst, 16);
+	src = nlmsg_find_attr(nlmsg_hdr(m), sizeof(id), XFRMA_SRCADDR);
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(nla_len(src), 16);
+	ck_assert_mem_eq(nla_data(src), &ro.src, 16);
+
+	memcpy(&sa.saddr, &ro.src, 16);
+	memcpy(&sa.id.daddr, &ro.dst, 16);
+	sa.id.proto = IPPROTO_ROUTING;
+	sa.curlft.packets = 123456789012ULL;
+	sa.curlft.bytes = 987654321098ULL;
+	sa.curlft.add_time = 1764700000;
+	memset(b, 0, sizeof(b));
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + NLMSG_HDRLEN, &sa, sizeof(sa));
+	memcpy(b + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)), &alen, 2);
+	memcpy(b + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)) + 2, &atype, 2);
+	memcpy(b + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)) + 4, &coa, 16);
+	ck_assert_int_eq(knl_parse_xfrm(b, sizeof(b), &e), 1);
+	ck_assert_int_eq(e.type, KNL_EVENT_XFRM_SA);
+	ck_assert_str_eq(knl_event_type_to_string(e.type), "xfrm-sa");
+	ck_assert_uint_eq(e.sa.proto, IPPROTO_ROUTING);
+	ck_assert_uint_eq(e.sa.spi, 0);
+	ck_assert_mem_eq(&e.sa.src, &ro.src, 16);
+	ck_assert_mem_eq(&e.sa.dst, &ro.dst, 16);
+	ck_assert_uint_eq(e.sa.packets, 123456789012ULL);
+	ck_assert_uint_eq(e.sa.bytes, 987654321098ULL);
+	ck_assert_uint_eq(e.sa.add_time, 1764700000);
+	check_truncations(b, sizeof(b), knl_parse_xfrm);
+	/* A COADDR of 12 octets: malformed. */
+	alen = 4 + 12;
+	memcpy(b + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)), &alen, 2);
+	ck_assert_int_eq(knl_parse_xfrm(b, sizeof(b), &e), -EBADMSG);
+	alen = 4 + 16;
+	memcpy(b + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(sa)), &alen, 2);
+	/* Another family: not ours. */
+	sa.family = AF_INET;
+	memcpy(b + NLMSG_HDRLEN, &sa, sizeof(sa));
+	ck_assert_int_eq(knl_parse_xfrm(b, sizeof(b), &e), 0);
+}
+END_TEST
+
 START_TEST(xfrm_migrate_roundtrip)
 {
 	struct knl_xfrm_migrate mg = {
@@ -996,6 +1067,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, xfrm_policy_flush_notification);
 	tcase_add_test(tc, xfrm_policy_delete_notification);
 	tcase_add_test(tc, xfrm_state_messages);
+	tcase_add_test(tc, xfrm_state_get_and_counters);
 	tcase_add_test(tc, xfrm_migrate_roundtrip);
 	tcase_add_test(tc, rtnl_malformed);
 	tcase_add_test(tc, msg_iteration);
