@@ -268,7 +268,7 @@ static void on_brr_count(const struct knl_event *ev, void *userdata)
 		e->use_base_valid = true;
 		return;
 	}
-	if (e->use_base_valid && ev->sa.packets > e->use_base)
+	if (ev->sa.packets > e->use_base)
 		cn_send_brr(cn, e);
 	else
 		cn->brr_not_in_use++;
@@ -293,8 +293,8 @@ static void cn_brr_step(struct cn *cn, struct cn_bce *e)
 	struct knl_xfrm_state s;
 	int r;
 
-	/* No data path (or the last read still out): nothing says the binding is in use. */
-	if (!e->ro_installed || cn->no_hao || e->brr_reading) {
+	/* No data path, the last read still out or failed: nothing says the binding is in use. */
+	if (!e->ro_installed || cn->no_hao || e->brr_reading || (e->brr == CN_BRR_DECIDE && !e->use_base_valid)) {
 		e->brr = CN_BRR_OVER;
 		return;
 	}
@@ -880,6 +880,11 @@ static void cn_shutdown_binding(struct cn_bce *e, void *userdata)
 	struct cn_ro_binding b = { .cn = e->ro_cn, .hoa = e->hoa, .coa = e->ro_coa };
 	unsigned n = 0;
 
+	/* No Binding Refresh Request while going down. */
+	if (e->brr_reading)
+		knl_cancel_owner(cn->knl, e);
+	e->brr_reading = false;
+	e->brr = CN_BRR_OVER;
 	if (!e->ro_installed)
 		return;
 	e->ro_installed = false;

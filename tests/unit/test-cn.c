@@ -1234,10 +1234,13 @@ START_TEST(no_brr_for_a_deleted_binding)
 	F.fail_type = XFRM_MSG_GETSA;
 	F.fail_proto = IPPROTO_ROUTING;
 	F.fail_errno = -ESRCH;
+	x0 = F.n_x;
 	at(t0 + 336 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0 + 1);
 	F.fail_errno = 0;
 	F.sa_packets = 700;
 	at(t0 + 378 * USEC_PER_SEC);
+	ck_assert_uint_eq(F.n_x, x0 + 1); /* the window's start unknown: no second read */
 	ck_assert_uint_eq(F.n_sent, 0);
 	ck_assert_uint_eq(status_u64("brr_read_failures"), 1);
 }
