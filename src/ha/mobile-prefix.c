@@ -127,6 +127,71 @@ size_t mp_on_ra(struct ha_prefix *p, size_t n, int ifindex, const struct in6_add
 	return count;
 }
 
+static bool same_prefix(const struct ha_prefix *a, const struct ha_prefix *b)
+{
+	return a->len == b->len && a->ifindex == b->ifindex && memcmp(&a->prefix, &b->prefix, sizeof(a->prefix)) == 0;
+}
+
+const struct ha_prefix *mp_set_find(const struct ha_prefix *a, size_t n, const struct ha_prefix *b, bool same_ha)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same_prefix(&a[i], b) && (!same_ha || IN6_ARE_ADDR_EQUAL(&a[i].ha, &b->ha)))
+			return &a[i];
+	return NULL;
+}
+
+size_t mp_set_build(const struct ha_prefix *old, size_t n_old, const struct ha_prefix *cand, size_t n_cand,
+		    struct ha_prefix *out, size_t max, usec_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_cand && n < max; i++) {
+		const struct ha_prefix *ra, *own;
+		struct ha_prefix *o;
+
+		if (mp_set_find(out, n, &cand[i], true))
+			continue; /* the same address twice */
+		o = &out[n++];
+		*o = cand[i];
+		own = mp_set_find(old, n_old, &cand[i], true);
+		ra = mp_set_find(old, n_old, &cand[i], false);
+		if (own) {
+			o->if_valid = own->if_valid;
+			o->if_preferred = own->if_preferred;
+			o->if_seen = own->if_seen;
+		}
+		for (size_t j = 0; j < n_old; j++) /* the RA's lifetimes: the prefix's, any entry of it */
+			if (same_prefix(&old[j], &cand[i]) && old[j].has_ra) {
+				ra = &old[j];
+				break;
+			}
+		if (ra) {
+			o->has_ra = ra->has_ra;
+			o->ra_src = ra->ra_src;
+			o->ra_valid = ra->ra_valid;
+			o->ra_preferred = ra->ra_preferred;
+			o->ra_seen = ra->ra_seen;
+			o->ra_flags = ra->ra_flags;
+		}
+		if (own || ra)
+			effective(o, now);
+	}
+	return n;
+}
+
+static bool link_subset(const struct ha_prefix *a, size_t na, const struct ha_prefix *b, size_t nb, int ifindex)
+{
+	for (size_t i = 0; i < na; i++)
+		if (a[i].ifindex == ifindex && !mp_set_find(b, nb, &a[i], true))
+			return false;
+	return true;
+}
+
+bool mp_set_link_changed(const struct ha_prefix *a, size_t na, const struct ha_prefix *b, size_t nb, int ifindex)
+{
+	return !link_subset(a, na, b, nb, ifindex) || !link_subset(b, nb, a, na, ifindex);
+}
+
 void mp_build_mpa(const struct ha_prefix *p, size_t n, int ifindex, usec_t now, struct ndisc_mpa *mpa)
 {
 	uint8_t ra_flags = 0;
@@ -135,8 +200,8 @@ void mp_build_mpa(const struct ha_prefix *p, size_t n, int ifindex, usec_t now, 
 	for (size_t i = 0; i < n && mpa->n_prefixes < NDISC_MAX_PREFIXES; i++) {
 		struct ndisc_prefix *o;
 
-		if (p[i].ifindex != ifindex)
-			continue;
+		if (p[i].ifindex != ifindex || mp_set_find(p, i, &p[i], false))
+			continue; /* a prefix once, also with several HA addresses in it */
 		o = &mpa->prefixes[mpa->n_prefixes++];
 		memset(o, 0, sizeof(*o));
 		o->prefixlen = p[i].len;

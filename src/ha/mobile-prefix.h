@@ -55,7 +55,23 @@ int mp_on_addr(struct ha_prefix *p, size_t n, const struct knl_addr *a, bool rem
 size_t mp_on_ra(struct ha_prefix *p, size_t n, int ifindex, const struct in6_addr *src, const struct ndisc_ra *ra,
 		usec_t now, bool *changed);
 
-/* §10.6.3: the prefixes of home link ifindex, with their remaining lifetimes, into mpa. */
+/*
+ * The home prefix set follows the home links' addresses (§10.6.2, §10.3.1): cand[] holds one
+ * entry per usable global address on a home link (prefix, len, ifindex, ha; lifetimes
+ * infinite, seen at now), in the order found. out[] (max entries, not aliasing old or cand)
+ * gets one entry per HA address (a prefix with two HA addresses has two: each is a
+ * registration's HA address, with its own MPS entry), carrying over the lifetimes the prefix
+ * learnt: the RA's from any entry of the prefix, the kernel's from the entry of the same HA
+ * address (ha_mpd_resync() reads the others). Returns the number of entries in out.
+ */
+size_t mp_set_build(const struct ha_prefix *old, size_t n_old, const struct ha_prefix *cand, size_t n_cand,
+		    struct ha_prefix *out, size_t max, usec_t now);
+/* The entry of a with b's prefix, length and home link (and with same_ha, HA address), or NULL. */
+const struct ha_prefix *mp_set_find(const struct ha_prefix *a, size_t n, const struct ha_prefix *b, bool same_ha);
+/* Whether home link ifindex has other (prefix, HA address) entries in b than in a. */
+bool mp_set_link_changed(const struct ha_prefix *a, size_t na, const struct ha_prefix *b, size_t nb, int ifindex);
+
+/* §10.6.3: the prefixes of home link ifindex (each once), with their remaining lifetimes, into mpa. */
 void mp_build_mpa(const struct ha_prefix *p, size_t n, int ifindex, usec_t now, struct ndisc_mpa *mpa);
 
 /*

@@ -78,6 +78,66 @@ START_TEST(kernel_lifetimes)
 }
 END_TEST
 
+/* A candidate of the address scan: the HA's address a in prefix px/64 on link 3, lifetimes infinite, at t. */
+static struct ha_prefix cand(const char *px, const char *a, usec_t t)
+{
+	return (struct ha_prefix){ .prefix = A(px), .len = 64, .ifindex = 3, .ha = A(a), .valid_sec = UINT32_MAX,
+				   .preferred_sec = UINT32_MAX, .if_valid = UINT32_MAX, .if_preferred = UINT32_MAX,
+				   .seen = t, .if_seen = t };
+}
+
+/*
+ * The prefix set read again (addresses added or removed at run time, §10.6.2): one entry per
+ * HA address; a prefix still served keeps the lifetimes it learnt (§10.3.1: they clamp
+ * bindings): the RA's in every entry of it, the kernel's in the entry of the same address;
+ * a new one starts infinite (the kernel's lifetimes follow from a dump). An MPA lists a
+ * prefix once (§10.6.3), whatever the number of HA addresses in it.
+ */
+START_TEST(prefix_set_rebuilt)
+{
+	struct knl_addr a = addr("2001:db8:1::1", 600, 300);
+	struct ha_prefix c[4], out[4];
+	struct ndisc_mpa mpa;
+	size_t n;
+
+	ck_assert_int_eq(mp_on_addr(P, 2, &a, false, T0), 0);
+	P[1].has_ra = true, P[1].ra_valid = 900, P[1].ra_preferred = 800, P[1].ra_seen = T0;
+	/* 100 s later: prefix 2 has a second address, found first; prefix 1 is gone; prefix 3 is new. */
+	c[0] = cand("2001:db8:2::", "2001:db8:2::7", T0 + 100 * SEC);
+	c[1] = cand("2001:db8:2::", "2001:db8:2::1", T0 + 100 * SEC);
+	c[2] = cand("2001:db8:3::", "2001:db8:3::1", T0 + 100 * SEC);
+	c[3] = c[1];
+	n = mp_set_build(P, 2, c, 4, out, 4, T0 + 100 * SEC);
+	ck_assert_uint_eq(n, 3); /* the same address twice: once */
+	ck_assert(out[0].has_ra && out[1].has_ra && !out[2].has_ra);
+	ck_assert_uint_eq(mp_remaining(&out[0], T0 + 100 * SEC, false), 800);
+	ck_assert_uint_eq(mp_remaining(&out[1], T0 + 100 * SEC, false), 800);
+	ck_assert_uint_eq(mp_remaining(&out[2], T0 + 100 * SEC, false), UINT32_MAX);
+	ck_assert_ptr_null(mp_set_find(out, n, &P[0], false));
+	ck_assert_ptr_eq(mp_set_find(out, n, &P[1], true), &out[1]);
+	ck_assert(mp_set_link_changed(P, 2, out, n, 3));
+	ck_assert(!mp_set_link_changed(P, 2, out, n, 4));
+	ck_assert(!mp_set_link_changed(out, n, out, n, 3));
+	mp_build_mpa(out, n, 3, T0 + 100 * SEC, &mpa);
+	ck_assert_uint_eq(mpa.n_prefixes, 2);
+	/* The same addresses again: the kernel's lifetimes carry over with the address. */
+	c[0] = cand("2001:db8:1::", "2001:db8:1::1", T0 + 100 * SEC);
+	c[1] = cand("2001:db8:2::", "2001:db8:2::1", T0 + 100 * SEC);
+	n = mp_set_build(P, 2, c, 2, out, 4, T0 + 100 * SEC);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(mp_remaining(&out[0], T0 + 100 * SEC, false), 500);
+	ck_assert_uint_eq(mp_remaining(&out[0], T0 + 100 * SEC, true), 200);
+	ck_assert(!mp_set_link_changed(P, 2, out, n, 3));
+	/* Another HA address in prefix 1 instead: a change of the link's set; not the old address's lifetimes. */
+	c[0] = cand("2001:db8:1::", "2001:db8:1::9", T0 + 100 * SEC);
+	n = mp_set_build(P, 2, c, 2, out, 4, T0 + 100 * SEC);
+	ck_assert_uint_eq(mp_remaining(&out[0], T0 + 100 * SEC, false), UINT32_MAX);
+	ck_assert(mp_set_link_changed(P, 2, out, n, 3));
+	/* Bounded by max. */
+	ck_assert_uint_eq(mp_set_build(NULL, 0, c, 2, out, 1, T0), 1);
+}
+END_TEST
+
 /* An RA (RFC 4861 §4.2) with one Prefix Information option (§4.6.2): L and A set. */
 static void ra_with(struct ndisc_ra *ra, const char *prefix, uint8_t plen, uint32_t valid, uint32_t preferred)
 {
@@ -235,6 +295,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, NULL);
 	tcase_add_test(t, kernel_lifetimes);
 	tcase_add_test(t, ra_lifetimes);
+	tcase_add_test(t, prefix_set_rebuilt);
 	tcase_add_test(t, mpa_content_on_the_wire);
 	tcase_add_test(t, rand_adv_delay);
 	tcase_add_test(t, retransmissions);
