@@ -189,6 +189,43 @@ static void prefix_changed(struct ha_mpd *d, const struct ha_prefix *p)
 	arm(d);
 }
 
+struct link_ctx {
+	struct ha_mpd *d;
+	int ifindex;
+	usec_t now;
+	size_t n;
+};
+
+static void schedule_on_link(struct bce *e, void *userdata)
+{
+	struct link_ctx *x = userdata;
+	const struct mip6_config *c = cfg(x->d);
+	const struct ha_prefix *p;
+	struct mpd_mn *m;
+
+	if (e->state != BCE_VALID || e->ifindex != x->ifindex)
+		return;
+	p = ha_prefix_match(x->d->p.prefixes, *x->d->p.n_prefixes, &e->hoa);
+	if (!p || p->ifindex != x->ifindex || !(m = mn_get(x->d, &e->hoa)))
+		return;
+	mp_tx_schedule(&m->tx, x->now,
+		       mp_rand_adv_delay(c->min_mob_pfx_adv_interval, c->max_mob_pfx_adv_interval,
+					 mp_remaining(p, x->now, true), rand_u32()));
+	x->n++;
+}
+
+size_t ha_mpd_link_changed(struct ha_mpd *d, int ifindex)
+{
+	struct link_ctx x = { .d = d, .ifindex = ifindex, .now = now_usec() };
+
+	/* §10.6.2 SHOULD: a prefix added on the home link (a removed one: MAY, the list is sent whole). */
+	if (!d || !cfg(d)->send_unsol_mob_pfx_advs)
+		return 0;
+	bcache_foreach(d->p.bc, schedule_on_link, &x);
+	arm(d);
+	return x.n;
+}
+
 void ha_mpd_on_addr(struct ha_mpd *d, const struct knl_addr *a, bool removed)
 {
 	int i;

@@ -59,6 +59,12 @@ struct ha_mpd *ha_mpd_free(struct ha_mpd *d);
 void ha_mpd_resync(struct ha_mpd *d);
 /* A kernel address notification (RTM_NEWADDR / RTM_DELADDR, or a dump part). */
 void ha_mpd_on_addr(struct ha_mpd *d, const struct knl_addr *a, bool removed);
+/*
+ * The set of prefixes served on home link ifindex changed (the role's table holds the new
+ * one): an unsolicited advertisement, the whole list, scheduled to every mobile node
+ * registered there in a prefix still served (§10.6.2). Returns how many were scheduled.
+ */
+size_t ha_mpd_link_changed(struct ha_mpd *d, int ifindex);
 /* A valid Router Advertisement heard on home link ifindex. */
 void ha_mpd_on_ra(struct ha_mpd *d, int ifindex, const struct in6_addr *src, const struct ndisc_ra *ra);
 /* An accepted home registration BU for hoa: restart an unacknowledged advertisement (§10.6.2). */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_addr.h>
 #include <linux/xfrm.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -60,6 +61,10 @@
 #define HA_MAX_PREFIXES 64
 #define HA_MAX_OWN_ADDRS 64
 #define HA_BRR_LEAD_MIN (2 * USEC_PER_SEC) /* a restored binding's BRR: at least this before expiry */
+#define HA_PREFIX_SETTLE (50 * USEC_PER_MSEC) /* address events gathered before the prefixes are read again */
+#define HA_PREFIX_SPD_BUSY (100 * USEC_PER_MSEC) /* the MPS entries wait for another apply */
+#define HA_PREFIX_SPD_RETRY_MIN USEC_PER_SEC  /* a refused apply is tried again, doubling, */
+#define HA_PREFIX_SPD_RETRY_MAX (60 * USEC_PER_SEC) /* up to this */
 
 struct ha_home_if {
 	int ifindex;
@@ -81,6 +86,14 @@ struct ha {
 	size_t n_prefixes;
 	struct in6_addr own[HA_MAX_OWN_ADDRS]; /* the HA's addresses, for address validation */
 	size_t n_own;
+	/* The prefixes follow the home links' addresses (RFC 6275 §10.6.2): see "Home prefixes at run time". */
+	struct knl_addr unusable[HA_MAX_OWN_ADDRS]; /* tentative or duplicate (DAD) addresses: not served */
+	size_t n_unusable;
+	sd_event_source *prefix_timer;     /* the settle time after address events */
+	sd_event_source *prefix_spd_timer; /* the MPS entries' apply: waiting for another, or retried */
+	usec_t prefix_spd_backoff;
+	bool prefix_spd_inflight, stopping;
+	uint64_t prefix_set_changes, prefix_spd_failures, prefix_gone;
 	usec_t dad_timeout;
 	struct dad_watch *dad; /* HoAs under DAD and their solicited-node groups */
 	struct ratelimit reg_rl; /* HaMaxRegistrationsPerSec */
@@ -1334,16 +1347,42 @@ static int ha_mpd_start(struct ha *ha)
 /* ---- start-up -------------------------------------------------------------- */
 
 
-/* Home prefixes: HaServedPrefix entries, else the global prefixes of the home interfaces. */
-static void ha_load_prefixes(struct ha *ha)
+static bool ha_addr_unusable(const struct ha *ha, int ifindex, const struct in6_addr *a)
 {
-	const struct mip6_config *c = ha->m->config;
-	struct ifaddrs *ifa_list = NULL;
+	for (size_t i = 0; i < ha->n_unusable; i++)
+		if (ha->unusable[i].ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&ha->unusable[i].addr, a))
+			return true;
+	return false;
+}
 
-	ha->n_prefixes = 0;
-	ha->n_own = 0;
+static bool ha_served(const struct mip6_config *c, const struct ha_prefix *p)
+{
+	/* With HaServedPrefix, serve only those prefixes. */
+	if (c->n_ha_served_prefixes == 0)
+		return true;
+	for (size_t i = 0; i < c->n_ha_served_prefixes; i++)
+		if (c->ha_served_prefixes[i].len == p->len && memcmp(&c->ha_served_prefixes[i].addr, &p->prefix, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's addresses now: every global address on a home link whose prefix configuration
+ * c serves (HaServedPrefix, else all) into cand (one entry per address, lifetimes infinite:
+ * mp_set_build() makes the prefix set); with own, the HA's global addresses on any link too
+ * (address validation, ha/ha-addr.h). Tentative or duplicate addresses (RFC 4862 §5.4, seen
+ * in the kernel's notifications) are not served. Returns the number of candidates.
+ */
+static size_t ha_scan_prefixes(struct ha *ha, const struct mip6_config *c, struct ha_prefix *cand, size_t max,
+			       bool own)
+{
+	struct ifaddrs *ifa_list = NULL;
+	size_t n = 0;
+
+	if (own)
+		ha->n_own = 0;
 	if (getifaddrs(&ifa_list) < 0)
-		return;
+		return 0;
 	for (struct ifaddrs *ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
 		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ifa->ifa_addr;
 		struct sockaddr_in6 *nm = (struct sockaddr_in6 *)ifa->ifa_netmask;
@@ -1351,16 +1390,16 @@ static void ha_load_prefixes(struct ha *ha)
 		int ifindex, plen = 0;
 
 		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
-		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr) || ha->n_prefixes >= HA_MAX_PREFIXES)
+		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
 			continue;
-		if (ha->n_own < HA_MAX_OWN_ADDRS)
+		if (own && ha->n_own < HA_MAX_OWN_ADDRS)
 			ha->own[ha->n_own++] = sa->sin6_addr;
 		ifindex = (int)if_nametoindex(ifa->ifa_name);
-		if (!home_by_ifindex(ha, ifindex))
+		if (n >= max || !home_by_ifindex(ha, ifindex) || ha_addr_unusable(ha, ifindex, &sa->sin6_addr))
 			continue;
 		for (int i = 0; nm && i < 16; i++)
 			plen += __builtin_popcount(nm->sin6_addr.s6_addr[i]);
-		p = &ha->prefixes[ha->n_prefixes];
+		p = &cand[n];
 		memset(p, 0, sizeof(*p));
 		p->prefix = sa->sin6_addr;
 		p->len = (uint8_t)plen;
@@ -1370,19 +1409,20 @@ static void ha_load_prefixes(struct ha *ha)
 		p->ha = sa->sin6_addr;
 		p->valid_sec = p->preferred_sec = p->if_valid = p->if_preferred = UINT32_MAX;
 		p->seen = p->if_seen = now_usec(); /* the kernel's lifetimes follow (ha/ha-mpd.h) */
-		/* With HaServedPrefix, serve only those prefixes. */
-		if (c->n_ha_served_prefixes > 0) {
-			bool served = false;
-			for (size_t i = 0; i < c->n_ha_served_prefixes; i++)
-				if (c->ha_served_prefixes[i].len == p->len &&
-				    memcmp(&c->ha_served_prefixes[i].addr, &p->prefix, 16) == 0)
-					served = true;
-			if (!served)
-				continue;
-		}
-		ha->n_prefixes++;
+		if (ha_served(c, p))
+			n++;
 	}
 	freeifaddrs(ifa_list);
+	return n;
+}
+
+/* Home prefixes at start: HaServedPrefix entries, else the global prefixes of the home interfaces. */
+static void ha_load_prefixes(struct ha *ha)
+{
+	struct ha_prefix cand[HA_MAX_PREFIXES];
+	size_t n = ha_scan_prefixes(ha, ha->m->config, cand, HA_MAX_PREFIXES, true);
+
+	ha->n_prefixes = mp_set_build(NULL, 0, cand, n, ha->prefixes, HA_MAX_PREFIXES, now_usec());
 }
 
 static void on_setup_step(int result, void *userdata);
@@ -1436,9 +1476,11 @@ static unsigned ha_static_keys(struct ha *ha, bool down)
 /*
  * RFC 4877 §7.2, §4.3: with UseMnHaIPsec the kernel must refuse a clear BU for every
  * protected HoA, so the SPD set of configuration c replaces the installed one as one
- * change that fails as a whole (ipsec/spd-sync.h). done as spd_sync_apply().
+ * change that fails as a whole (ipsec/spd-sync.h). done as spd_sync_apply(). The inbound
+ * MPS entries are those of the home prefixes px[n] (the served set, or a reload's new one).
  */
-static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn done, void *userdata)
+static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, const struct ha_prefix *px, size_t n_px,
+			knl_done_fn done, void *userdata)
 {
 	_cleanup_(freep) struct knl_xfrm_policy *pol = NULL;
 	struct knl_xfrm_policy *all;
@@ -1448,14 +1490,14 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 
 	if (hoas < 0)
 		return hoas;
-	all = realloc(pol, (n + 1 + ha->n_prefixes) * sizeof(*pol));
+	all = realloc(pol, (n + 1 + n_px) * sizeof(*pol));
 	if (!all)
 		return -ENOMEM;
 	pol = all;
 	ha_hao_policy(&pol[n++]);
 	/* RFC 6275 §11.4.2: Solicitations come with a HAO; §9.3.1: only from the home prefixes, to the HA */
-	for (size_t i = 0; i < ha->n_prefixes; i++)
-		spd_ha_mps_policy(&pol[n++], &ha->prefixes[i].prefix, ha->prefixes[i].len, &ha->prefixes[i].ha);
+	for (size_t i = 0; i < n_px; i++)
+		spd_ha_mps_policy(&pol[n++], &px[i].prefix, px[i].len, &px[i].ha);
 	(void)spd_sync_diff(ha->spd, pol, n, &d);
 	r = spd_sync_apply(ha->spd, pol, n, done, userdata);
 	if (r >= 0 && (hoas > 0 || d.keep + d.change + d.remove > 0))
@@ -1465,13 +1507,238 @@ static int ha_spd_apply(struct ha *ha, const struct mip6_config *c, knl_done_fn 
 	return r;
 }
 
+/* ---- home prefixes at run time (RFC 6275 §10.6.2, §10.3.1) --------------- */
+
+static int on_prefix_spd_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void ha_prefix_spd_arm(struct ha *ha, usec_t delay)
+{
+	if (!ha->stopping)
+		(void)event_timer_arm(ha->m->event, &ha->prefix_spd_timer, now_usec() + delay, 10 * USEC_PER_MSEC,
+				      on_prefix_spd_timer, ha);
+}
+
+/* The apply failed: the kernel keeps the old entries (fail closed); logged, counted, tried again. */
+static void ha_prefix_spd_failed(struct ha *ha, int error)
+{
+	ha->prefix_spd_failures++;
+	ha->prefix_spd_backoff = ha->prefix_spd_backoff ? ha->prefix_spd_backoff * 2 : HA_PREFIX_SPD_RETRY_MIN;
+	if (ha->prefix_spd_backoff > HA_PREFIX_SPD_RETRY_MAX)
+		ha->prefix_spd_backoff = HA_PREFIX_SPD_RETRY_MAX;
+	log_warning_errno(error, "the home prefixes' MPS entries were not installed (failure %llu): %m; the kernel "
+				 "keeps the previous ones, again in %llu s",
+			  (unsigned long long)ha->prefix_spd_failures,
+			  (unsigned long long)(ha->prefix_spd_backoff / USEC_PER_SEC));
+	ha_prefix_spd_arm(ha, ha->prefix_spd_backoff);
+}
+
+static void on_prefix_spd_done(int result, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	ha->prefix_spd_inflight = false;
+	if (result < 0)
+		ha_prefix_spd_failed(ha, result);
+	else
+		ha->prefix_spd_backoff = 0;
+}
+
+/*
+ * RFC 6275 §11.4.2, §9.3.1: a Solicitation from a mobile node in a new prefix comes with a
+ * HAO, which only the prefix's inbound MPS entry lets in: the SPD set follows the prefixes,
+ * through the same all-or-nothing apply as the start and a reload (ipsec/spd-sync.h).
+ */
+static int on_prefix_spd_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ha *ha = userdata;
+	int r;
+
+	(void)s;
+	(void)usec;
+	if (ha->stopping)
+		return 0;
+	if (!ha->ready || ha->prefix_spd_inflight) { /* the start's SPD step, or our apply, runs */
+		ha_prefix_spd_arm(ha, HA_PREFIX_SPD_BUSY);
+		return 0;
+	}
+	r = ha_spd_apply(ha, ha->m->config, ha->prefixes, ha->n_prefixes, on_prefix_spd_done, ha);
+	if (r == -EBUSY) /* a reload's apply */
+		ha_prefix_spd_arm(ha, HA_PREFIX_SPD_BUSY);
+	else if (r < 0)
+		ha_prefix_spd_failed(ha, r);
+	else if (r > 0)
+		ha->prefix_spd_inflight = true;
+	else
+		ha->prefix_spd_backoff = 0;
+	return 0;
+}
+
+struct prefix_gone {
+	struct ha *ha;
+	struct bce **e; /* collected first: bcache_foreach's callback may not remove */
+	size_t n, cap;
+	bool nomem;
+};
+
+static void collect_prefix_gone(struct bce *e, void *userdata)
+{
+	struct prefix_gone *x = userdata;
+	const struct ha_prefix *p;
+
+	if (e->state == BCE_DELETED)
+		return;
+	p = ha_prefix_match(x->ha->prefixes, x->ha->n_prefixes, &e->hoa);
+	if (p && p->ifindex == e->ifindex)
+		return;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		struct bce **n = realloc(x->e, cap * sizeof(*n));
+
+		if (!n) {
+			x->nomem = true; /* the rest expire with their lifetime; their next BU gets 132 */
+			return;
+		}
+		x->e = n;
+		x->cap = cap;
+	}
+	x->e[x->n++] = e;
+}
+
+/*
+ * A binding whose home prefix is no longer served on its link. For this HA the prefix's
+ * remaining valid lifetime is 0 (its own Prefix List entry is gone, RFC 6275 §10.3.1), and it
+ * MUST remove a binding when that lifetime expires (§10.3.1): removed now, as an expiry is;
+ * its next BU gets 132 (§10.3.1). One under DAD is refused with 132 now.
+ */
+static void drop_prefix_gone(struct ha *ha, struct bce *e)
+{
+	ha->prefix_gone++;
+	ha_event(ha, MIP6_EV_REMOVE, e, e->state == BCE_DAD ? MH_BA_NOT_HOME_SUBNET : -1, "home prefix removed");
+	if (e->state == BCE_DAD) { /* RFC 6275 §10.3.1: 132 */
+		ha_send_ba(ha, &e->local, &e->hoa, &e->ba_dst, MH_BA_NOT_HOME_SUBNET, e->seq, 0, 0);
+		bce_free(ha, e);
+		ha_status_changed(ha);
+	} else
+		ha_binding_delete(ha, e, "its home prefix is no longer served", false);
+}
+
+static void log_prefix(const char *what, const struct ha_prefix *p, const char *why)
+{
+	char px[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
+
+	addr_str(&p->prefix, px);
+	addr_str(&p->ha, a);
+	if_indextoname((unsigned)p->ifindex, ifn);
+	log_notice("home prefix %s/%u on %s %s (home agent address %s; %s)", px, p->len, ifn, what, a, why);
+}
+
+/* Logs the prefixes of a not in b; returns how many. */
+static size_t log_prefixes_not_in(const struct ha_prefix *a, size_t na, const struct ha_prefix *b, size_t nb,
+				  const char *what, const char *why)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		if (mp_set_find(b, nb, &a[i], true))
+			continue;
+		log_prefix(what, &a[i], why);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The served prefixes read again from the kernel (after address events, or a reload).
+ * When the set changed: DHAAD's anycast addresses and self entries (§10.5), the lifetimes
+ * (ha_mpd_resync), the bindings of a prefix gone, an unsolicited MPA to the mobile nodes
+ * of every home link whose set changed (§10.6.2), the MPS entries (on_prefix_spd_timer).
+ */
+static void ha_prefixes_refresh(struct ha *ha, const char *why)
+{
+	struct ha_prefix cand[HA_MAX_PREFIXES], next[HA_MAX_PREFIXES], old[HA_MAX_PREFIXES];
+	size_t n_cand = ha_scan_prefixes(ha, ha->m->config, cand, HA_MAX_PREFIXES, true), n, n_old = ha->n_prefixes;
+	struct prefix_gone gone = { .ha = ha };
+	size_t mpas = 0;
+
+	n = mp_set_build(ha->prefixes, ha->n_prefixes, cand, n_cand, next, HA_MAX_PREFIXES, now_usec());
+	memcpy(old, ha->prefixes, n_old * sizeof(old[0]));
+	memcpy(ha->prefixes, next, n * sizeof(next[0]));
+	ha->n_prefixes = n;
+	if (log_prefixes_not_in(old, n_old, next, n, "no longer served", why) +
+		    log_prefixes_not_in(next, n, old, n_old, "served", why) == 0)
+		return; /* lifetimes carried over; nothing else changed */
+	ha->prefix_set_changes++;
+	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
+		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
+	ha_mpd_resync(ha->mpd);
+	bcache_foreach(ha->bc, collect_prefix_gone, &gone);
+	for (size_t i = 0; i < gone.n; i++)
+		drop_prefix_gone(ha, gone.e[i]);
+	free(gone.e);
+	if (gone.nomem)
+		log_error("out of memory: some bindings of a home prefix no longer served stay until their lifetime ends");
+	for (size_t i = 0; i < ha->n_homes; i++)
+		if (mp_set_link_changed(old, n_old, next, n, ha->homes[i].ifindex))
+			mpas += ha_mpd_link_changed(ha->mpd, ha->homes[i].ifindex);
+	log_info("%zu home prefix(es) served now: %zu binding(s) of a prefix gone removed, %zu unsolicited "
+		 "Mobile Prefix Advertisement(s) scheduled", n, gone.n, mpas);
+	ha_prefix_spd_arm(ha, 0);
+	ha_status_changed(ha);
+}
+
+static int on_prefix_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ha *ha = userdata;
+
+	(void)s;
+	(void)usec;
+	/* Before READY=1 the restore may hold bindings: the read waits for SETUP_DONE, which asks again. */
+	if (!ha->stopping && ha->ready)
+		ha_prefixes_refresh(ha, "address change");
+	return 0;
+}
+
+/*
+ * An address was added, changed or removed: its lifetimes now (ha/ha-mpd.h); the prefix set
+ * once the burst settled (one read of the addresses for all of it, HA_PREFIX_SETTLE after the
+ * first event: an address added with its route, a whole renumbering, an interface going down).
+ */
+static void ha_prefixes_settle(struct ha *ha);
+
+static void ha_on_addr_event(struct ha *ha, const struct knl_addr *a, bool removed)
+{
+	/* RFC 4862 §5.4: tentative (but optimistic, RFC 4429) or duplicate: not a source address yet. */
+	bool unusable = !removed && ((a->flags & IFA_F_DADFAILED) ||
+				     (a->flags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)) == IFA_F_TENTATIVE);
+
+	ha_mpd_on_addr(ha->mpd, a, removed);
+	if (IN6_IS_ADDR_LINKLOCAL(&a->addr) || IN6_IS_ADDR_LOOPBACK(&a->addr) || IN6_IS_ADDR_MULTICAST(&a->addr))
+		return;
+	for (size_t i = 0; i < ha->n_unusable;)
+		if (ha->unusable[i].ifindex == a->ifindex && IN6_ARE_ADDR_EQUAL(&ha->unusable[i].addr, &a->addr))
+			ha->unusable[i] = ha->unusable[--ha->n_unusable];
+		else
+			i++;
+	if (unusable && ha->n_unusable < HA_MAX_OWN_ADDRS)
+		ha->unusable[ha->n_unusable++] = *a;
+	ha_prefixes_settle(ha);
+}
+
+static void ha_prefixes_settle(struct ha *ha)
+{
+	if (ha->stopping || timer_armed(ha->prefix_timer))
+		return;
+	(void)event_timer_arm(ha->m->event, &ha->prefix_timer, now_usec() + HA_PREFIX_SETTLE, 10 * USEC_PER_MSEC,
+			      on_prefix_timer, ha);
+}
+
 static void ha_on_knl_event(const struct knl_event *ev, void *userdata)
 {
 	struct ha *ha = userdata;
 	struct spd_sync_stats before, after;
 
 	if (ev->type == KNL_EVENT_ADDR) {
-		ha_mpd_on_addr(ha->mpd, &ev->addr, ev->removed);
+		ha_on_addr_event(ha, &ev->addr, ev->removed);
 		return;
 	}
 	spd_sync_get_stats(ha->spd, &before);
@@ -1488,6 +1755,7 @@ static void ha_on_knl_resync(void *userdata)
 	log_warning("XFRM policy or address notifications were lost: reinstalling the MN-HA SPD entries");
 	spd_sync_resync(ha->spd);
 	ha_mpd_resync(ha->mpd);
+	ha_prefixes_settle(ha); /* an address change may be among the lost */
 }
 
 /* ---- restart: the state file and the kernel (ha/ha-restore.h) ------------- */
@@ -1661,7 +1929,7 @@ static void ha_spd_loaded(int result, void *userdata)
 	if (result < 0)
 		log_warning_errno(result, "dumping the kernel's XFRM policies failed: %m; installing every SPD entry, "
 					  "a predecessor's entries for no configured home address may be left");
-	r = ha_spd_apply(ha, ha->m->config, on_setup_step, ha);
+	r = ha_spd_apply(ha, ha->m->config, ha->prefixes, ha->n_prefixes, on_setup_step, ha);
 	if (r <= 0)
 		on_setup_step(r, ha); /* 0: the kernel holds the set already */
 }
@@ -1747,6 +2015,7 @@ static void ha_setup_next(struct ha *ha)
 			 ha->n_prefixes, HA_TUNNEL_NAME, ha->restored,
 			 (unsigned long long)((now_usec() - ha->start_time) / USEC_PER_MSEC));
 		manager_ready(ha->m);
+		ha_prefixes_settle(ha); /* an address change before the monitor started (SETUP_SPD) */
 		return;
 	}
 	if (r < 0) {
@@ -1886,6 +2155,7 @@ static int ha_shutdown(struct manager *m)
 
 	if (!ha || !ha->knl)
 		return 0;
+	ha->stopping = true; /* no more prefix re-reads nor MPS applies */
 	ha->flush_pending = 0;
 	/*
 	 * What is still queued (a flood's installs) is dropped first, in one pass: cancelling owner
@@ -1945,6 +2215,8 @@ static void ha_stop(struct manager *m)
 	ha->reload_config = NULL;
 	sd_event_source_disable_unref(ha->status_timer);
 	sd_event_source_disable_unref(ha->sync_timer);
+	sd_event_source_disable_unref(ha->prefix_timer);
+	sd_event_source_disable_unref(ha->prefix_spd_timer);
 	ha->restore = ha_restore_free(ha->restore);
 	ha->bcj = bcj_close(ha->bcj);
 	bc_stream_detach_all(&ha->bc_streams); /* their next piece ends them */
@@ -2020,6 +2292,9 @@ static int ha_ctl_prefixes(struct ha *ha, bool json, FILE *out)
 		ctl_json_add_u64(o, "advertisements_unsolicited", st.unsolicited);
 		ctl_json_add_u64(o, "advertisement_retransmissions", st.retransmissions);
 		ctl_json_add_u64(o, "prefix_changes", st.changes);
+		/* The set itself following the home links' addresses; the MPS entries' applies refused. */
+		ctl_json_add_u64(o, "prefix_set_changes", ha->prefix_set_changes);
+		ctl_json_add_u64(o, "prefix_spd_failures", ha->prefix_spd_failures);
 	}
 	return json ? ctl_json_print(out, o) : 0;
 }
@@ -2036,6 +2311,7 @@ static void bc_totals(void *userdata, json_object *o)
 	ctl_json_add_u64(o, "expiries", ha->expiries);
 	ctl_json_add_u64(o, "removals", ha->removals);
 	ctl_json_add_u64(o, "dad_failures", ha->dad_failures);
+	ctl_json_add_u64(o, "prefix_removed", ha->prefix_gone); /* bindings of a prefix no longer served */
 }
 
 static int bc_stream_piece(void *userdata, FILE *out)
@@ -2267,11 +2543,16 @@ static void on_reload_spd(int result, void *userdata)
 static int ha_reload(struct manager *m, const struct mip6_config *n)
 {
 	struct ha *ha = m->role_data;
+	struct ha_prefix cand[HA_MAX_PREFIXES], px[HA_MAX_PREFIXES];
+	size_t n_px;
 	int r;
 
 	if (!ha->ready)
 		return log_error_errno(EBUSY, "reload refused: the home agent's kernel setup is still running");
-	r = ha_spd_apply(ha, n, on_reload_spd, ha);
+	/* The MPS entries of the prefixes the new file serves (HaServedPrefix). */
+	n_px = ha_scan_prefixes(ha, n, cand, HA_MAX_PREFIXES, false);
+	n_px = mp_set_build(ha->prefixes, ha->n_prefixes, cand, n_px, px, HA_MAX_PREFIXES, now_usec());
+	r = ha_spd_apply(ha, n, px, n_px, on_reload_spd, ha);
 	if (r < 0)
 		log_error_errno(r, "reload refused: cannot apply the new MN-HA SPD entries: %m");
 	return r;
@@ -2281,13 +2562,13 @@ static void ha_reloaded(struct manager *m, const struct mip6_config *old)
 {
 	struct ha *ha = m->role_data;
 
-	/* Bindings stay; prefixes, ACLs, limits and the static keys of new pairs follow the new configuration. */
-	ha_load_prefixes(ha);
+	/*
+	 * Bindings stay (but those of a prefix no longer served: "Home prefixes at run time");
+	 * prefixes, ACLs, limits and the static keys of new pairs follow the new configuration.
+	 */
 	if (ha->dhaad)
 		ha_dhaad_set_mobile_router(ha->dhaad, m->config->ha_accept_mob_rtr);
-	if (ha->dhaad && ha_dhaad_set_prefixes(ha->dhaad, ha->prefixes, ha->n_prefixes) < 0)
-		log_error("dynamic home agent address discovery: not every served prefix has its anycast address");
-	ha_mpd_resync(ha->mpd);
+	ha_prefixes_refresh(ha, "reload");
 	(void)ha_static_keys(ha, false);
 	if (m->config->use_mn_ha_ipsec && m->config->n_ipsec_policy_sets > 0 && !ha->km)
 		log_warning("MN-HA IPsec: no key manager was started with the previous configuration; "

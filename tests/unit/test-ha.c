@@ -23,6 +23,7 @@
 #include <net/if.h>
 #include <check.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
@@ -82,6 +83,7 @@ struct fx {
 	int bind_answer;  /* answer to a binding's RTM_NEWTFILTER */
 	int drop_answer;  /* answer to the drop filter's RTM_NEWTFILTER (start-up) */
 	bool qdisc_added; /* RTM_NEWQDISC seen */
+	int mps_answer;   /* answer to an XFRM_MSG_UPDPOLICY of an ICMPv6 (MPS) entry */
 	const char *ctl_path; /* a control socket for the test (setup_with keeps it) */
 };
 
@@ -136,6 +138,8 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 		ck_assert_int_eq(knl_parse_xfrm(msg, len, &e), 1);
 		ck_assert_uint_lt(f->n_xpol, MAX_KREQ);
 		f->xpol[f->n_xpol++] = e.policy;
+		if (e.policy.sel.proto == IPPROTO_ICMPV6)
+			return f->mps_answer;
 	}
 	if (protocol == NETLINK_ROUTE && type == RTM_NEWROUTE)
 		return f->route_answer;
@@ -276,19 +280,25 @@ static size_t bu_bytes(uint8_t *b, uint16_t seq, uint16_t flags, uint16_t units,
 #define F_H 0x4000
 #define F_K 0x1000
 
-/* The BU from hoa, with a Home Address option holding coa (NULL: sent from the HoA itself). */
-static void send_bu(const char *hoa, const char *coa, uint16_t seq, uint16_t flags, uint16_t units)
+/* The BU from hoa to the HA address ha, with a Home Address option holding coa (NULL: sent from the HoA itself). */
+static void send_bu_to(const char *hoa, const char *coa, const char *ha, uint16_t seq, uint16_t flags,
+		       uint16_t units)
 {
 	uint8_t b[32];
 	/* RFC 4877 §4.3: away from home the BU names its CoA in an Alternate Care-of Address option. */
 	size_t len = bu_bytes(b, seq, flags, units, coa);
-	struct mh_rx_info rx = { .src = A(hoa), .dst = A(HA_ADDR) };
+	struct mh_rx_info rx = { .src = A(hoa), .dst = A(ha) };
 
 	if (coa) {
 		rx.has_hao = true;
 		rx.hao = A(coa);
 	}
 	io_mh_input(F.m->io, b, len, &rx);
+}
+
+static void send_bu(const char *hoa, const char *coa, uint16_t seq, uint16_t flags, uint16_t units)
+{
+	send_bu_to(hoa, coa, HA_ADDR, seq, flags, units);
 }
 
 static unsigned n_ba(void)
@@ -1983,6 +1993,244 @@ START_TEST(stop_without_persistence_removes)
 }
 END_TEST
 
+/* ---- home prefixes at run time (RFC 6275 §10.6.2, §10.3.1) ---------------- */
+
+#define HA5 "2001:db8:5::1"
+#define HA6 "2001:db8:6::1"
+#define HA7 "2001:db8:7::1"
+#define HOA5 "2001:db8:5::100"
+#define RENUMBER_CONF "NodeConfig HA;\nInterface \"home0\";\nUseMnHaIPsec disabled;\nHaMaxBindingLife 600;\n" \
+		      "MinMobPfxAdvInterval 1;\nMaxMobPfxAdvInterval 1;\n"
+
+static void setup_renumber(void)
+{
+	setup_with(RENUMBER_CONF);
+}
+
+/* The namespace outlives a test (Check forks it): the addresses a test added go. */
+static void teardown_renumber(void)
+{
+	teardown();
+	ck_assert_int_ge(system("for a in " HA5 " " HA6 " " HA7 "; do ip -6 addr del $a/64 dev home0 2>/dev/null; "
+				"done; true"), 0);
+}
+
+static void ip(const char *cmd)
+{
+	char c[160];
+
+	snprintf(c, sizeof(c), "ip -6 addr %s dev home0", cmd);
+	ck_assert_int_eq(system(c), 0);
+}
+
+/*
+ * The kernel's notification (rtnetlink(7)), laid out by hand: nlmsghdr (length, type, flags,
+ * seq, pid), ifaddrmsg (AF_INET6, prefix length 64, IFA_F_* flags, scope, ifindex), IFA_ADDRESS
+ * (16 octets), IFA_CACHEINFO (preferred, valid: infinite; cstamp, tstamp). Host byte order.
+ */
+static void addr_event(uint16_t type, const char *addr, uint8_t flags)
+{
+	uint8_t m[64] = { 0 };
+	uint32_t len = sizeof(m), inf = UINT32_MAX;
+	uint16_t alen = 20, atype = IFA_ADDRESS, ctype = IFA_CACHEINFO;
+	int ifindex = (int)if_nametoindex("home0");
+	struct in6_addr a = A(addr);
+
+	memcpy(m, &len, 4);
+	memcpy(m + 4, &type, 2);
+	m[16] = AF_INET6, m[17] = 64, m[18] = flags, m[19] = 0;
+	memcpy(m + 20, &ifindex, 4);
+	memcpy(m + 24, &alen, 2), memcpy(m + 26, &atype, 2), memcpy(m + 28, &a, 16);
+	memcpy(m + 44, &alen, 2), memcpy(m + 46, &ctype, 2), memcpy(m + 48, &inf, 4), memcpy(m + 52, &inf, 4);
+	ck_assert_int_eq(knl_fake_notify(io_knl(F.m->io), NETLINK_ROUTE, m, sizeof(m)), 0);
+}
+
+static char prefixes_out[4096];
+
+/* `mip6ctl prefixes` (text), and a counter of `prefixes --json`. */
+static const char *ctl_prefixes(void)
+{
+	ck_assert_int_eq(ctl_run("prefixes", false, prefixes_out, sizeof(prefixes_out)), 0);
+	return prefixes_out;
+}
+
+static unsigned long long prefixes_counter(const char *key)
+{
+	char out[4096], k[64];
+	const char *p;
+
+	ck_assert_int_eq(ctl_run("prefixes", true, out, sizeof(out)), 0);
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(out, k);
+	ck_assert_msg(p, "%s not in %s", key, out);
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
+static bool lists_5_and_6(void)
+{
+	return strstr(ctl_prefixes(), "2001:db8:5::/64 on home0, home agent address " HA5) &&
+	       strstr(prefixes_out, "2001:db8:6::/64 on home0, home agent address " HA6);
+}
+
+static bool lists_neither_5_nor_6(void)
+{
+	return !strstr(ctl_prefixes(), "2001:db8:5::") && !strstr(prefixes_out, "2001:db8:6::");
+}
+
+/* The inbound MPS entries (HAO) of prefix px/64 to ha among the UPDPOLICYs since i0 (§11.4.2, §9.3.1). */
+static unsigned mps_updates(const char *px, const char *ha, unsigned i0)
+{
+	unsigned n = 0;
+
+	for (unsigned i = i0; i < F.n_xpol; i++) {
+		const struct knl_xfrm_policy *p = &F.xpol[i];
+
+		n += p->sel.proto == IPPROTO_ICMPV6 && p->dir == XFRM_POLICY_IN && p->sel.src_len == 64 &&
+		     addr_is(&p->sel.src, px) && p->sel.dst_len == 128 && addr_is(&p->sel.dst, ha);
+	}
+	return n;
+}
+
+/* The MPA sent last to the MN of HOA (§10.6.3: to COA1, RH2 with HOA, from HA_ADDR): its prefixes. */
+static unsigned mpa_prefixes(struct in6_addr *px, unsigned max)
+{
+	const struct sent *s = last_nd(147);
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert(addr_is(&s->src, HA_ADDR) && addr_is(&s->dst, COA1) && s->has_rh2 && addr_is(&s->rh2, HOA));
+	ck_assert_uint_eq((s->len - 8) % 32, 0);
+	/* Prefix Information options (RFC 4861 §4.6.2): type 3, length 4, the prefix at +16. */
+	for (size_t off = 8; off + 32 <= s->len && n < max; off += 32, n++) {
+		ck_assert_uint_eq(s->buf[off], 3);
+		ck_assert_uint_eq(s->buf[off + 1], 4);
+		memcpy(&px[n], s->buf + off + 16, 16);
+	}
+	return n;
+}
+
+static bool has_prefix(const struct in6_addr *px, unsigned n, const char *p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (addr_is(&px[i], p))
+			return true;
+	return false;
+}
+
+static unsigned mpa_with;
+static bool mpa_with_n_prefixes(void)
+{
+	const struct sent *s = last_nd(147);
+
+	return s && s->len == 8 + 32 * mpa_with;
+}
+
+/*
+ * A global address added on the home link after start (renumbering) makes its prefix served:
+ * listed by `prefixes`, its inbound MPS entry installed, BUs for HoAs in it accepted, and the
+ * mobile nodes registered on that link sent an unsolicited MPA with the whole list (§10.6.2
+ * SHOULD). Address events are gathered: two in one burst make one change. A tentative
+ * address is not served until its DAD ends. Removed: no longer listed, the MPS entry deleted,
+ * the binding in it removed (§10.3.1: the prefix's valid lifetime is over for this HA), its
+ * next BU gets 132, and the other MNs get the shorter list.
+ */
+START_TEST(prefix_added_and_removed_at_run_time)
+{
+	struct in6_addr px[8];
+	unsigned before, dels, n;
+	char out[4096];
+
+	register_binding(1, COA1);
+	ck_assert_uint_eq(prefixes_counter("prefix_set_changes"), 0);
+	/* A tentative address (RFC 4862 §5.4): not served yet. */
+	ip("add " HA5 "/64 nodad");
+	addr_event(RTM_NEWADDR, HA5, IFA_F_TENTATIVE);
+	run_for(200);
+	ck_assert_ptr_null(strstr(ctl_prefixes(), "2001:db8:5::"));
+	ck_assert_uint_eq(prefixes_counter("prefix_set_changes"), 0);
+	/* Its DAD done, and a second address added in the same burst: one change for both. */
+	F.n_sent = F.n_xpol = 0;
+	addr_event(RTM_NEWADDR, HA5, IFA_F_PERMANENT);
+	ip("add " HA6 "/64 nodad");
+	addr_event(RTM_NEWADDR, HA6, IFA_F_PERMANENT);
+	ck_assert_msg(run_until(lists_5_and_6, 2000), "%s", prefixes_out);
+	ck_assert_uint_eq(prefixes_counter("prefix_set_changes"), 1);
+	ck_assert(strstr(prefixes_out, "2001:db8:1::/64 on home0, home agent address " HA_ADDR));
+	run_for(100);
+	ck_assert_uint_eq(mps_updates("2001:db8:5::", HA5, 0), 1);
+	ck_assert_uint_eq(mps_updates("2001:db8:6::", HA6, 0), 1);
+	ck_assert_uint_eq(prefixes_counter("prefix_spd_failures"), 0);
+	/* §10.6.2: the registered MN hears of the new prefixes, the list whole. */
+	mpa_with = 3;
+	ck_assert(run_until(mpa_with_n_prefixes, 3000));
+	n = mpa_prefixes(px, 8);
+	ck_assert(has_prefix(px, n, "2001:db8:1::") && has_prefix(px, n, "2001:db8:5::") &&
+		  has_prefix(px, n, "2001:db8:6::"));
+	/* A BU for a HoA in the new prefix, to the HA's address there: accepted after DAD. */
+	before = n_ba();
+	send_bu_to(HOA5, COA2, HA5, 1, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 5000));
+	ck_assert_uint_eq(ba(before)->buf[6], 0);
+	ck_assert(addr_is(&ba(before)->src, HA5) && addr_is(&ba(before)->dst, COA2));
+	/* Both addresses removed. */
+	F.n_kreq = 0;
+	ip("del " HA5 "/64");
+	ip("del " HA6 "/64");
+	addr_event(RTM_DELADDR, HA5, IFA_F_PERMANENT);
+	addr_event(RTM_DELADDR, HA6, IFA_F_PERMANENT);
+	ck_assert_msg(run_until(lists_neither_5_nor_6, 2000), "%s", prefixes_out);
+	ck_assert_uint_eq(prefixes_counter("prefix_set_changes"), 2);
+	run_for(100);
+	dels = xreq_count(XFRM_MSG_DELPOLICY);
+	ck_assert_uint_eq(dels, 2); /* the two MPS entries */
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1); /* HOA5's binding, not HOA's */
+	ck_assert_int_eq(ctl_run("bc " HOA, true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"state\":\"valid\"") && strstr(out, "\"prefix_removed\":1"), "%s", out);
+	/* §10.3.1: the next BU for it gets 132. */
+	before = n_ba();
+	send_bu_to(HOA5, COA2, HA5, 2, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 2000));
+	ck_assert_uint_eq(ba(before)->buf[6], 132);
+	/* The MN still registered gets the shorter list. */
+	mpa_with = 1;
+	ck_assert(run_until(mpa_with_n_prefixes, 3000));
+	n = mpa_prefixes(px, 8);
+	ck_assert(has_prefix(px, n, "2001:db8:1::"));
+}
+END_TEST
+
+static unsigned long long want_failures;
+static bool spd_failures_reached(void)
+{
+	return prefixes_counter("prefix_spd_failures") >= want_failures;
+}
+
+static bool mps_7_installed(void)
+{
+	return mps_updates("2001:db8:7::", HA7, 0) >= 2;
+}
+
+/* The kernel refuses the new prefix's MPS entry: logged, counted, the old set kept, tried again. */
+START_TEST(prefix_spd_refused_is_counted_and_retried)
+{
+	F.mps_answer = -ENOBUFS;
+	F.n_xpol = 0;
+	ip("add " HA7 "/64 nodad");
+	addr_event(RTM_NEWADDR, HA7, IFA_F_PERMANENT);
+	want_failures = 1;
+	ck_assert(run_until(spd_failures_reached, 2000));
+	ck_assert(strstr(ctl_prefixes(), "2001:db8:7::/64 on home0"));
+	ck_assert_uint_eq(mps_updates("2001:db8:7::", HA7, 0), 1);
+	/* The kernel takes it on the retry (1 s later). */
+	F.mps_answer = 0;
+	ck_assert(run_until(mps_7_installed, 3000));
+	run_for(100);
+	ck_assert_uint_eq(prefixes_counter("prefix_spd_failures"), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ha");
@@ -2040,6 +2288,12 @@ int main(void)
 	tcase_add_test(tk, mps_policy_only_from_the_home_prefix);
 	tcase_add_test(tk, restored_binding_close_to_expiry_gets_a_brr);
 	tcase_add_test(tk, restart_keeps_the_tunnel_entries_at_the_coa);
+	suite_add_tcase(s, tk);
+	tk = tcase_create("renumber");
+	tcase_add_checked_fixture(tk, setup_renumber, teardown_renumber);
+	tcase_set_timeout(tk, 30);
+	tcase_add_test(tk, prefix_added_and_removed_at_run_time);
+	tcase_add_test(tk, prefix_spd_refused_is_counted_and_retried);
 	suite_add_tcase(s, tk);
 	ts = tcase_create("startup");
 	tcase_set_timeout(ts, 30);
