@@ -2072,6 +2072,11 @@ static bool lists_5_and_6(void)
 	       strstr(prefixes_out, "2001:db8:6::/64 on home0, home agent address " HA6);
 }
 
+static bool lists_5(void)
+{
+	return strstr(ctl_prefixes(), "2001:db8:5::/64 on home0, home agent address " HA5);
+}
+
 static bool lists_neither_5_nor_6(void)
 {
 	return !strstr(ctl_prefixes(), "2001:db8:5::") && !strstr(prefixes_out, "2001:db8:6::");
@@ -2201,6 +2206,67 @@ START_TEST(prefix_added_and_removed_at_run_time)
 }
 END_TEST
 
+static bool reload_done(void)
+{
+	return !F.m->reload_pending;
+}
+
+static bool hoa_removed(void)
+{
+	char out[4096];
+
+	return ctl_run("bc", true, out, sizeof(out)) == 0 && strstr(out, "\"prefix_removed\":1");
+}
+
+/*
+ * A reload whose HaServedPrefix drops a prefix: the reload's SPD set (applied before the swap)
+ * already holds the MPS entries of the new file's prefixes only; after the swap the prefix is
+ * no longer served, its binding removed, the other prefix's binding kept.
+ */
+START_TEST(reload_follows_ha_served_prefix)
+{
+	char path[] = "/tmp/test-ha-reload.XXXXXX", out[4096];
+	int fd = mkstemp(path);
+	const char *conf = RENUMBER_CONF "HaServedPrefix 2001:db8:5::/64;\n";
+	unsigned before;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+	close(fd);
+	register_binding(1, COA1);
+	ip("add " HA5 "/64 nodad");
+	addr_event(RTM_NEWADDR, HA5, IFA_F_PERMANENT);
+	ck_assert(run_until(lists_5, 2000));
+	before = n_ba();
+	send_bu_to(HOA5, COA2, HA5, 1, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 5000));
+	ck_assert_uint_eq(ba(before)->buf[6], 0);
+	run_for(100);
+	F.m->config_path = strdup(path);
+	F.n_kreq = F.n_xpol = 0;
+	ck_assert_int_ge(manager_reload(F.m), 0);
+	ck_assert(run_until(reload_done, 2000));
+	unlink(path);
+	ck_assert_uint_eq(F.m->reload_failures, 0);
+	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 1); /* the MPS entry of 2001:db8:1::/64 */
+	ck_assert_uint_eq(mps_updates("2001:db8:5::", HA5, 0), 0); /* kept as it was */
+	ck_assert(run_until(hoa_removed, 2000));
+	run_for(100);
+	ck_assert_ptr_null(strstr(ctl_prefixes(), "2001:db8:1::"));
+	ck_assert(strstr(prefixes_out, "2001:db8:5::/64 on home0"));
+	ck_assert_int_eq(ctl_run("bc " HOA5, true, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"state\":\"valid\""), "%s", out);
+	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1); /* HOA's */
+	/* §10.3.1: HOA's next BU gets 132. */
+	before = n_ba();
+	send_bu(HOA, COA1, 2, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 2000));
+	ck_assert_uint_eq(ba(before)->buf[6], 132);
+}
+END_TEST
+
 static unsigned long long want_failures;
 static bool spd_failures_reached(void)
 {
@@ -2294,6 +2360,7 @@ int main(void)
 	tcase_set_timeout(tk, 30);
 	tcase_add_test(tk, prefix_added_and_removed_at_run_time);
 	tcase_add_test(tk, prefix_spd_refused_is_counted_and_retried);
+	tcase_add_test(tk, reload_follows_ha_served_prefix);
 	suite_add_tcase(s, tk);
 	ts = tcase_create("startup");
 	tcase_set_timeout(ts, 30);
