@@ -559,6 +559,44 @@ def case_r1_mobile_router(t):
     refused_bu(t, hoa_n(nseq()), 140, flags=HOME | F_R)
 
 
+def snmp6(t, name):
+    """A counter of the HA's /proc/net/snmp6 (its network namespace), or None."""
+    out = subprocess.run(["ip", "netns", "exec", NS_HA, "cat", "/proc/net/snmp6"],
+                         capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0] == name:
+            return int(f[1])
+    return None
+
+
+def echo_request(src_for_csum, ident, seq):
+    """RFC 4443 §4.1 Echo Request; the checksum's pseudo-header names src_for_csum (§6.3: the HoA)."""
+    msg = bytearray(bytes([128, 0, 0, 0]) + struct.pack("!HH", ident, seq) + b"mip6d hostile echo")
+    msg[2:4] = struct.pack("!H", upper_csum(src_for_csum, HA_ADDR, 58, bytes(msg)))
+    return bytes(msg)
+
+
+@case
+def case_echo_with_hao_outside_home_prefix(t):
+    """Echo Request with a HAO naming 2001:db8:9::77 (no binding, outside the home prefixes) -> no Echo Reply (§9.3.1: no reflection through a HAO); the same without a HAO is answered"""
+    ident = 0x6d36
+    t.send_frame(ipv6(SRC, HA_ADDR, 58, echo_request(SRC, ident, 1)))
+    if t.poll(lambda r: r.kind == "icmp" and r.type == 129 and r.body[:2] == struct.pack("!H", ident)) is None:
+        t.fail("the control Echo Request without a HAO got no Echo Reply")
+        return
+    before = snmp6(t, "Icmp6OutEchoReplies")
+    hoa = "2001:db8:9::77"
+    t.send_frame(ipv6(SRC, HA_ADDR, 60, dstopts_hao(58, hoa) + echo_request(hoa, ident, 2)))
+    t.expect_silence()
+    for r in t.seen:
+        if r.kind == "icmp" and r.type == 129 and r.body[:4] == struct.pack("!HH", ident, 2):
+            t.fail("Echo Reply to %s for the Request with a HAO" % r.dst)
+    after = snmp6(t, "Icmp6OutEchoReplies")
+    if before is None or after != before:
+        t.fail("the HA sent Echo Replies meanwhile (Icmp6OutEchoReplies %s -> %s)" % (before, after))
+
+
 @case
 def case_dereg_without_binding(t):
     """Lifetime 0 for a HoA with no binding -> 133 (§10.3.2)"""
