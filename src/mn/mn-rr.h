@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mobile node's side of route optimisation (RFC 6275 §5.2, §11.6-11.8):
+ * one entry per correspondent (a Binding Update List entry of its own kind,
+ * §11.1), each running the return routability procedure and the
+ * correspondent registration.
+ *
+ * Pure protocol core: no sockets, no kernel. It talks to the world through
+ * `struct mn_rr_io` (clock, one timer per entry, send, random octets); the
+ * unit tests capture what it sends. The MN role calls mn_rr_moved() once its
+ * home registration is accepted (away: a new care-of address) or its
+ * deregistration is (home), and hands it the HoT, CoT, BA, BE and BRR that
+ * come from correspondents.
+ *
+ * Per entry (event [guard] / action):
+ *
+ *   NONE, BOUND  --moved(away)-->   RR / HoTI (through the home agent's tunnel, from the HoA)
+ *                                       unless the home keygen token is still valid (§5.2.7),
+ *                                       CoTI (from the CoA, directly) always
+ *   any          --moved(home) [a binding may exist at the CN]--> RR / HoTI only (§11.6.1)
+ *   any          --moved(home) [no binding]-->            NONE
+ *   RR           --HoT/CoT valid (§11.6.2)--> RR, or when both tokens are in:
+ *                                       BU (Nonce Indices, Binding Authorization Data, §11.7.2)
+ *                                       [A bit] BU_SENT  [no A bit] BOUND (home: NONE)
+ *   RR, BU_SENT  --timer-->            retransmission, new cookie / new sequence number,
+ *                                       timeout doubled from INITIAL_BINDACK_TIMEOUT up to
+ *                                       MAX_BINDACK_TIMEOUT (§11.8)
+ *   BU_SENT      --BA accepted-->      BOUND (home: NONE); refresh timer
+ *   BU_SENT      --BA 136/137/138-->   RR / the expired token(s) again (§5.2.7, §11.7.3)
+ *   BU_SENT      --BA 135-->           BU_SENT / sequence number from the BA, BU again
+ *   BU_SENT      --BA other >= 128-->  FAILED / retry after MAX_BINDACK_TIMEOUT; after
+ *                                       MAX_RO_FAILURE refusals DISABLED (§11.7.3: no more BUs)
+ *   BOUND        --refresh timer, BRR (§11.7.4)--> RR (the tokens that are too old)
+ *   any          --BE status 1 (§11.3.6)--> the binding is gone: NONE, then RR again
+ *   any          --BE status 2 [a response expected]--> DISABLED (§11.3.6)
+ *   FAILED       --timer-->            RR
+ * HoT/CoT/BA not matching the entry's state are ignored and counted (§11.6.2, §11.7.3).
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/time-util.h"
+#include "mh/mh-codec.h"
+
+/* RFC 6275 §12. */
+#define MN_RR_INITIAL_BINDACK_TIMEOUT_USEC (1 * USEC_PER_SEC)
+#define MN_RR_MAX_BINDACK_TIMEOUT_USEC (32 * USEC_PER_SEC)
+#define MN_RR_MAX_TOKEN_LIFETIME_USEC (210 * USEC_PER_SEC)
+#define MN_RR_MAX_RR_BINDING_LIFETIME 420 /* seconds */
+#define MN_RR_MAX_UPDATE_RATE 3           /* messages of one type to one CN per second */
+#define MN_RR_MAX_RO_FAILURE 3
+
+enum mn_rr_state {
+	MN_RR_NONE,     /* no binding at the correspondent, nothing pending */
+	MN_RR_RR,       /* return routability in progress (HoTI and/or CoTI outstanding) */
+	MN_RR_BU_SENT,  /* BU with the A bit outstanding */
+	MN_RR_BOUND,    /* the correspondent holds our binding */
+	MN_RR_FAILED,   /* refused (status >= 128); retry timer armed */
+	MN_RR_DISABLED, /* no route optimisation with this peer (§11.3.6, §11.7.3) */
+	_MN_RR_STATE_MAX,
+	_MN_RR_STATE_INVALID = -22,
+};
+
+/* How a message leaves (RFC 6275 §11.6.1, §11.7.2). */
+enum mn_rr_path {
+	MN_RR_PATH_TUNNEL, /* from the HoA through the home agent's tunnel (HoTI away from home) */
+	MN_RR_PATH_DIRECT, /* from tx->src, no Home Address option (CoTI; HoTI and BU at home) */
+	MN_RR_PATH_HAO,    /* from the CoA (tx->src) with a Home Address option (tx->hoa): a BU away */
+};
+
+struct mn_rr_tx {
+	enum mn_rr_path path;
+	struct in6_addr src, dst, hoa;
+};
+
+/* Reasons a message from a correspondent was ignored (counted per table). */
+enum mn_rr_drop {
+	MN_RR_DROP_NO_ENTRY,     /* no entry for the source (§11.6.2, §11.3.6, §11.7.4) */
+	MN_RR_DROP_NOT_WAITING,  /* HoT/CoT: no test outstanding, token already in (§11.6.2) */
+	MN_RR_DROP_COOKIE,       /* HoT/CoT: the init cookie does not match (§11.6.2) */
+	MN_RR_DROP_DST,          /* HoT not to the HoA through the tunnel, CoT not to the CoA */
+	MN_RR_DROP_BA_SEQ,       /* BA: no outstanding BU with that sequence number (§11.7.3) */
+	MN_RR_DROP_BA_AUTH,      /* BA: authenticator missing or wrong (§11.7.3, §9.5.4) */
+	MN_RR_DROP_BE_IGNORED,   /* BE status 2 with nothing expected, or an unknown status */
+	_MN_RR_DROP_MAX,
+};
+
+struct mn_rr_params {
+	uint32_t lifetime; /* requested, seconds, <= MAX_RR_BINDING_LIFETIME (MnMaxCnBindingLife) */
+	bool ack;          /* A bit in BUs (UseCnBuAck) */
+};
+
+/* One token half of the procedure (§11.6.1: what the BUL records). */
+struct mn_rr_test {
+	bool outstanding;        /* init message sent, no valid test yet */
+	uint8_t cookie[MH_COOKIE_LEN];
+	usec_t sent, due, backoff;
+	unsigned retransmits;
+	bool have;               /* a token is in */
+	uint8_t token[MH_KEYGEN_TOKEN_LEN];
+	uint16_t nonce_index;
+	usec_t token_time;       /* when its init message left: valid MAX_TOKEN_LIFETIME from there */
+	struct in6_addr addr;    /* the address the token is for (care-of: the CoA) */
+	usec_t rate[MN_RR_MAX_UPDATE_RATE]; /* the last sends (§11.8 MAX_UPDATE_RATE) */
+	unsigned rate_i;
+};
+
+/* Read-only outside mn-rr.c. */
+struct mn_rr_entry {
+	struct mn_rr_table *table;
+	struct mn_rr_entry *next;
+	struct in6_addr cn, hoa;
+	enum mn_rr_state state;
+	bool home;            /* the current target is a deregistration (at home) */
+	bool bound;           /* the correspondent may hold a binding for us */
+	struct in6_addr coa;  /* the move's care-of address (== HoA at home) */
+	struct mn_rr_test ht, ct;
+	/* registration */
+	uint16_t seq;
+	bool bu_outstanding;
+	struct in6_addr bu_coa;
+	uint8_t kbm[20];
+	usec_t bu_sent, bu_due, bu_backoff, refresh_at, expires;
+	unsigned bu_retransmits, failures;
+	uint32_t lifetime_sent, lifetime_granted;
+	uint8_t last_status;
+	usec_t bu_rate[MN_RR_MAX_UPDATE_RATE];
+	unsigned bu_rate_i;
+	uint64_t rr_runs, bus_sent, restarts; /* restarts: 136/137/138, BE 1 */
+	uint64_t send_errors; /* the I/O refused a message (retried on the timer) */
+	usec_t armed;         /* the timer's deadline (0: off) */
+	void *io_ctx;
+};
+
+struct mn_rr_io {
+	usec_t (*now)(void *ud);
+	/* Arm the entry's timer for `when` (absolute), or stop it (0). */
+	void (*timer)(struct mn_rr_entry *e, usec_t when, void *ud);
+	/* Send one Mobility Header (checksum 0: the kernel fills it). 0 or a negative errno. */
+	int (*send)(struct mn_rr_entry *e, const struct mn_rr_tx *tx, const uint8_t *mh, size_t len, void *ud);
+	/* len random octets (cookies, the first sequence number); 0 or a negative errno. */
+	int (*rand)(void *buf, size_t len, void *ud);
+	/* The entry is being freed: release io_ctx. May be NULL. */
+	void (*release)(struct mn_rr_entry *e, void *ud);
+};
+
+struct mn_rr_table;
+
+int mn_rr_table_new(const struct mn_rr_io *io, void *ud, const struct in6_addr *hoa,
+		    const struct mn_rr_params *params, struct mn_rr_table **ret);
+struct mn_rr_table *mn_rr_table_free(struct mn_rr_table *t);
+void mn_rr_set_params(struct mn_rr_table *t, const struct mn_rr_params *params);
+
+/*
+ * A correspondent to use route optimisation with (the policy said yes). When the MN is away and
+ * registered (the last mn_rr_moved), the procedure starts now (§11.7.2: "at any time after
+ * sending the Binding Update to its home agent"). -EEXIST if it is there.
+ */
+int mn_rr_add(struct mn_rr_table *t, const struct in6_addr *cn, struct mn_rr_entry **ret);
+struct mn_rr_entry *mn_rr_find(struct mn_rr_table *t, const struct in6_addr *cn);
+struct mn_rr_entry *mn_rr_first(struct mn_rr_table *t);
+
+/*
+ * The home registration for a new care-of address was accepted (home false), or the
+ * deregistration was (home true, coa == the HoA): every entry registers again (§11.7.2).
+ */
+void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home);
+/* The entry's timer fired. */
+void mn_rr_timer_fired(struct mn_rr_entry *e);
+
+/*
+ * A parsed message from a correspondent (rx->src) to us (rx->dst). raw/raw_len: the Mobility
+ * Header as received (a BA's authenticator covers it). from_tunnel: it came decapsulated from
+ * the home agent's tunnel (a HoT away from home must, §11.6.2). Returns true when the message
+ * was taken, false when it was ignored (counted by reason).
+ */
+bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct in6_addr *dst,
+		 bool from_tunnel, const uint8_t *raw, size_t raw_len, const struct mh_msg *msg);
+
+uint64_t mn_rr_drops(const struct mn_rr_table *t, enum mn_rr_drop why);
+const char *mn_rr_state_to_string(enum mn_rr_state s);
+const char *mn_rr_drop_to_string(enum mn_rr_drop d);
+/* Seconds until the binding expires (0 when not bound). */
+long long mn_rr_left(const struct mn_rr_entry *e, usec_t now);
+
+/* RFC 6275 §11.7.2 "MAY choose to keep its topological location private": MnRoPolicy. */
+struct mip6_config;
+struct conf_home_link;
+/*
+ * Whether route optimisation is used with cn: DoRouteOptimizationMN and the home link's
+ * MnRoPolicy (an entry naming cn first, else one without an address); no entry: no.
+ */
+bool mn_rr_policy_allows(const struct mip6_config *c, const struct conf_home_link *hl, const struct in6_addr *cn);
