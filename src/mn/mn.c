@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,6 +58,7 @@
 #include "mn/mn-mpd.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
+#include "mn/mn-rr.h"
 #include "mn/mr.h"
 #include "netlink/nl-kernel.h"
 
@@ -128,6 +130,15 @@ struct mn {
 	uint64_t bu_tx_rt; /* the last BU handed to the kernel (CLOCK_REALTIME) */
 	bool lower_up; /* the interface's carrier as netlink last said (at start: up, it hears RAs) */
 	uint64_t moves;
+
+	/*
+	 * Route optimisation (RFC 6275 §11.6-11.7), only with DoRouteOptimizationMN and an MnRoPolicy
+	 * naming a correspondent: NULL otherwise. rr_coa/rr_home: what it was last told.
+	 */
+	struct mn_rr_table *rr;
+	bool rr_told, rr_home;
+	struct in6_addr rr_coa;
+	uint64_t rr_no_data_path; /* BUs to correspondents not sent: no Home Address option path yet */
 };
 
 static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uint8_t len)
@@ -306,6 +317,7 @@ static void mn_bul_monitor(struct mn *mn, const struct bul_entry *e, enum bul_ev
 }
 
 static void mn_ha_next(struct mn *mn);
+static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool home);
 
 static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 {
@@ -314,6 +326,8 @@ static void io_event(struct bul_entry *e, enum bul_event ev, void *ud)
 	if (e != mn->home)
 		return;
 	mn_bul_monitor(mn, e, ev);
+	if (ev == BUL_EV_REGISTERED || ev == BUL_EV_DEREGISTERED)
+		mn_rr_home_registered(mn, e, ev == BUL_EV_DEREGISTERED);
 	switch (ev) {
 	case BUL_EV_BU_SENT:
 		(void)ho_stamp(mn->cur, HO_BU_SENT, mn->bu_tx_rt);
@@ -354,12 +368,161 @@ static const struct bul_io mn_bul_io = {
 	.release = io_release,
 };
 
+/* ---- route optimisation: the correspondents' entries (mn/mn-rr.h) ---------------------------- */
+
+struct mn_rr_timer {
+	struct mn *mn;
+	struct mn_rr_entry *e;
+	sd_event_source *src;
+};
+
+static int on_rr_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct mn_rr_timer *t = userdata;
+
+	mn_rr_timer_fired(t->e);
+	return 0;
+}
+
+static void rr_io_timer(struct mn_rr_entry *e, usec_t when, void *ud)
+{
+	struct mn *mn = ud;
+	struct mn_rr_timer *t = e->io_ctx;
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return (void)log_error_errno(ENOMEM, "route optimisation timer: %m");
+		t->mn = mn;
+		t->e = e;
+		e->io_ctx = t;
+	}
+	if (when == 0) {
+		if (t->src)
+			(void)sd_event_source_set_enabled(t->src, SD_EVENT_OFF);
+		return;
+	}
+	(void)event_timer_arm(mn->m->event, &t->src, when, 10 * USEC_PER_MSEC, on_rr_timer, t);
+}
+
+static void rr_io_release(struct mn_rr_entry *e, void *ud)
+{
+	struct mn_rr_timer *t = e->io_ctx;
+
+	if (!t)
+		return;
+	sd_event_source_disable_unref(t->src);
+	free(t);
+	e->io_ctx = NULL;
+}
+
+/*
+ * HoTI away from home: from the HoA, which the `from HoA lookup 252` rule sends through the
+ * tunnel to the home agent; CoTI (and HoTI, BU at home): from the given address on the link.
+ * A BU from the CoA needs a Home Address option, which takes the kernel's route-optimisation
+ * XFRM state for this correspondent: not installed yet, so such a BU is not sent (counted).
+ */
+static int rr_io_send(struct mn_rr_entry *e, const struct mn_rr_tx *tx, const uint8_t *mh, size_t len, void *ud)
+{
+	struct mn *mn = ud;
+	struct mh_tx_info t = { .src = tx->src, .dst = tx->dst };
+	struct mh_msg msg;
+	int r;
+
+	if (tx->path == MN_RR_PATH_HAO) {
+		mn->rr_no_data_path++;
+		return -EOPNOTSUPP;
+	}
+	if (tx->path == MN_RR_PATH_DIRECT)
+		t.ifindex = mn->ifindex;
+	/* io_mh_send builds the message again: the same octets (the builder is deterministic). */
+	r = mh_parse(mh, len, NULL, NULL, &msg, NULL);
+	if (r < 0)
+		return r;
+	return io_mh_send(mn->io, &msg, &t);
+}
+
+static int rr_io_rand(void *buf, size_t len, void *ud)
+{
+	ssize_t n = getrandom(buf, len, 0);
+
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+static const struct mn_rr_io mn_rr_io = {
+	.now = io_now,
+	.timer = rr_io_timer,
+	.send = rr_io_send,
+	.rand = rr_io_rand,
+	.release = rr_io_release,
+};
+
+/* HoT, CoT, and a correspondent's BA, BE, BRR (§11.6.2, §11.7.3, §11.3.6, §11.7.4). */
+static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	struct mn *mn = userdata;
+	/* A HoT away from home comes decapsulated from the home agent's tunnel (§11.6.2). */
+	bool tunnel = mn->tnl_ifindex > 0 && rx->ifindex == mn->tnl_ifindex;
+
+	if (!mn->rr)
+		return DROP_UNEXPECTED;
+	return mn_rr_input(mn->rr, &rx->src, &rx->dst, tunnel, rx->mh, rx->mh_len, msg) ? DROP_NONE
+											   : DROP_UNEXPECTED;
+}
+
+/* §11.7.2: after the home registration of a new care-of address (or the return home), the correspondents. */
+static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool home)
+{
+	const struct in6_addr *coa = home ? &mn->hoa : &e->reg_coa;
+
+	if (!mn->rr)
+		return;
+	if (mn->rr_told && mn->rr_home == home && memcmp(&mn->rr_coa, coa, sizeof(*coa)) == 0)
+		return; /* a refresh of the same registration */
+	mn->rr_told = true;
+	mn->rr_home = home;
+	mn->rr_coa = *coa;
+	mn_rr_moved(mn->rr, coa, home);
+}
+
+/* The correspondents MnRoPolicy names (and allows); none: no table, the MN behaves as without RO. */
+static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
+{
+	const struct conf_home_link *hl = &c->home_links[0];
+	struct mn_rr_params p = { .lifetime = c->mn_max_cn_binding_life, .ack = c->use_cn_bu_ack };
+	int r;
+
+	for (size_t i = 0; i < hl->n_ro_policies; i++) {
+		const struct conf_ro_policy *pol = &hl->ro_policies[i];
+
+		if (pol->any || !mn_rr_policy_allows(c, hl, &pol->addr))
+			continue;
+		if (!mn->rr) {
+			r = mn_rr_table_new(&mn_rr_io, mn, &mn->hoa, &p, &mn->rr);
+			if (r < 0)
+				return log_error_errno(r, "route optimisation: %m");
+		}
+		r = mn_rr_add(mn->rr, &pol->addr, NULL);
+		if (r < 0 && r != -EEXIST)
+			return log_error_errno(r, "route optimisation: %m");
+	}
+	if (mn->rr) {
+		log_notice("route optimisation: return routability with the correspondents of MnRoPolicy; "
+			   "their Binding Updates are not sent yet (no Home Address option data path)");
+		(void)io_mh_register(mn->io, MH_TYPE_HOT, mn_on_rr, mn);
+		(void)io_mh_register(mn->io, MH_TYPE_COT, mn_on_rr, mn);
+	}
+	return 0;
+}
+
 static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
 	struct mn *mn = userdata;
 	char h[INET6_ADDRSTRLEN];
 
 	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0) {
+		if (mn->rr && mn_rr_find(mn->rr, &rx->src))
+			return mn_on_rr(msg, rx, mn);
 		addr_str(&rx->src, h);
 		log_debug("BA from %s, not our home agent, ignoring", h);
 		return DROP_UNEXPECTED;
@@ -375,6 +538,8 @@ static enum mip6_drop mn_on_brr(const struct mh_msg *msg, const struct mh_rx_inf
 	struct mn *mn = userdata;
 	char h[INET6_ADDRSTRLEN];
 
+	if (mn->rr && memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 && mn_rr_find(mn->rr, &rx->src))
+		return mn_on_rr(msg, rx, mn);
 	if (memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 || !bul_input_brr(mn->bul, rx)) {
 		addr_str(&rx->src, h);
 		log_debug("Binding Refresh Request from %s, not our home agent for this home address, ignoring", h);
@@ -385,7 +550,12 @@ static enum mip6_drop mn_on_brr(const struct mh_msg *msg, const struct mh_rx_inf
 
 static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
+	struct mn *mn = userdata;
 	char src[INET6_ADDRSTRLEN];
+
+	/* §11.3.6 for a correspondent's Binding Error: mn-rr.c. */
+	if (mn->rr && memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 && mn_rr_find(mn->rr, &rx->src))
+		return mn_on_rr(msg, rx, mn);
 
 	addr_str(&rx->src, src);
 	log_notice("Binding Error status %u (%s) from %s", msg->be.status,
@@ -947,6 +1117,9 @@ static int mn_start(struct manager *m)
 	r = mn_mr_start(mn, hl);
 	if (r < 0)
 		return r;
+	r = mn_rr_open(mn, c);
+	if (r < 0)
+		return r;
 	/* XFRM policies too when the SPD is ours: subscribed before its install, so no flush goes unseen. */
 	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK | (mn->ipsec ? KNL_MONITOR_XFRM_POLICY : 0), on_knl_event,
 			      mn->ipsec ? on_knl_resync : NULL, mn);
@@ -1037,6 +1210,10 @@ static void mn_stop(struct manager *m)
 		(void)io_mh_register(mn->io, MH_TYPE_BA, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BE, NULL, NULL);
 		(void)io_mh_register(mn->io, MH_TYPE_BRR, NULL, NULL);
+		if (mn->rr) {
+			(void)io_mh_register(mn->io, MH_TYPE_HOT, NULL, NULL);
+			(void)io_mh_register(mn->io, MH_TYPE_COT, NULL, NULL);
+		}
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_DHAAD_REPLY, NULL, NULL);
 		knl_cancel_owner(mn->knl, mn);
@@ -1047,6 +1224,7 @@ static void mn_stop(struct manager *m)
 		mn->tickets = tk->next;
 		free(tk);
 	}
+	mn->rr = mn_rr_table_free(mn->rr);
 	bul_table_free(mn->bul);
 	mn_dhaad_free(mn->dhaad);
 	mn_mpd_free(mn->mpd);
@@ -1129,6 +1307,38 @@ static bool bul_shown(const struct bul_entry *e, const struct in6_addr *peer)
 	return !peer || memcmp(&e->key.peer, peer, sizeof(*peer)) == 0;
 }
 
+static bool rr_shown(const struct mn_rr_entry *e, const struct in6_addr *peer)
+{
+	return !peer || memcmp(&e->cn, peer, sizeof(*peer)) == 0;
+}
+
+/* A correspondent's entry (route optimisation): the return routability halves and the registration. */
+static void mn_rr_entry_json(json_object *list, const struct mn_rr_entry *re, usec_t now)
+{
+	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	json_object *e = ctl_json_append_object(list);
+
+	addr_str(&re->hoa, h);
+	addr_str(&re->cn, a);
+	addr_str(&re->coa, c);
+	ctl_json_add_str(e, "hoa", h);
+	ctl_json_add_str(e, "cn", a);
+	ctl_json_add_str(e, "coa", c);
+	ctl_json_add_str(e, "state", mn_rr_state_to_string(re->state));
+	ctl_json_add_bool(e, "home_test_outstanding", re->ht.outstanding);
+	ctl_json_add_bool(e, "careof_test_outstanding", re->ct.outstanding);
+	ctl_json_add_bool(e, "home_token", re->ht.have);
+	ctl_json_add_bool(e, "careof_token", re->ct.have);
+	ctl_json_add_u64(e, "seq", re->seq);
+	ctl_json_add_u64(e, "lifetime", re->lifetime_granted);
+	ctl_json_add_i64(e, "expires_in", mn_rr_left(re, now));
+	ctl_json_add_u64(e, "last_status", re->last_status);
+	ctl_json_add_u64(e, "rr_runs", re->rr_runs);
+	ctl_json_add_u64(e, "bus_sent", re->bus_sent);
+	ctl_json_add_u64(e, "restarts", re->restarts);
+	ctl_json_add_u64(e, "send_errors", re->send_errors);
+}
+
 static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FILE *out)
 {
 	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
@@ -1138,6 +1348,8 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 
 	for (const struct bul_entry *e = bul_first(mn->bul); e && !any; e = e->next)
 		any = bul_shown(e, peer);
+	for (const struct mn_rr_entry *e = mn_rr_first(mn->rr); e && !any; e = e->next)
+		any = rr_shown(e, peer);
 	if (!any) {
 		addr_str(peer, a);
 		fprintf(out, "no binding update list entry for %s", a);
@@ -1156,6 +1368,19 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 			fprintf(out, "%-39s %-39s %-39s %-13s %5u %8u %6lld\n", h, a, c, bul_state_to_string(e->state),
 				e->seq, e->lifetime_granted, bul_left(e, now));
 		}
+		if (!mn_rr_first(mn->rr))
+			return 0;
+		fprintf(out, "%-39s %-39s %-39s %-13s %5s %8s %6s\n", "home address", "correspondent",
+			"care-of address", "state", "seq", "lifetime", "left");
+		for (const struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
+			if (!rr_shown(e, peer))
+				continue;
+			addr_str(&e->hoa, h);
+			addr_str(&e->cn, a);
+			addr_str(e->bound || e->bu_outstanding ? &e->bu_coa : &e->coa, c);
+			fprintf(out, "%-39s %-39s %-39s %-13s %5u %8u %6lld\n", h, a, c, mn_rr_state_to_string(e->state),
+				e->seq, e->lifetime_granted, mn_rr_left(e, now));
+		}
 		return 0;
 	}
 	o = json_object_new_object();
@@ -1164,6 +1389,20 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 	for (const struct bul_entry *e = bul_first(mn->bul); e; e = e->next)
 		if (bul_shown(e, peer))
 			mn_bul_entry_json(list, e, now);
+	if (mn->rr) {
+		json_object *cl = ctl_json_add_array(o, "correspondents");
+
+		for (const struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next)
+			if (rr_shown(e, peer))
+				mn_rr_entry_json(cl, e, now);
+		ctl_json_add_u64(o, "ro_bu_no_data_path", mn->rr_no_data_path);
+		for (int d = 0; d < _MN_RR_DROP_MAX; d++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "ro_ignored_%s", mn_rr_drop_to_string(d));
+			ctl_json_add_u64(o, key, mn_rr_drops(mn->rr, d));
+		}
+	}
 	ctl_json_add_u64(o, "moves", mn->moves);
 	hist = ctl_json_add_array(o, "handovers");
 	for (size_t i = 0; i < ho_ring_size(&mn->hist); i++)
@@ -1247,6 +1486,12 @@ static void mn_reloaded(struct manager *m, const struct mip6_config *old)
 		return;
 	mn_bul_params(m->config, &bp);
 	bul_table_set_params(mn->bul, &bp);
+	if (mn->rr) {
+		struct mn_rr_params rp = { .lifetime = m->config->mn_max_cn_binding_life,
+					   .ack = m->config->use_cn_bu_ack };
+
+		mn_rr_set_params(mn->rr, &rp);
+	}
 }
 
 const struct role_ops mn_role_ops = {

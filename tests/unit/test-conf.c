@@ -360,11 +360,11 @@ START_TEST(unimplemented)
 {
 	struct mip6_config *c = load_ok("DebugLevel 1;\nOptimisticHandoff enabled;\n"
 					"OptimisticHandoff disabled;\n"
-					"Interface \"eth0\" { Tunnel enabled; }\nUseCnBuAck enabled;\n");
+					"Interface \"eth0\" { Tunnel enabled; }\nMnDiscardHaParamProb enabled;\n");
 	char buf[1024] = "";
 
 	conf_unimplemented(c, collect, buf);
-	ck_assert_str_eq(buf, "OptimisticHandoff@t.conf:2;Tunnel@t.conf:4;UseCnBuAck@t.conf:5;");
+	ck_assert_str_eq(buf, "OptimisticHandoff@t.conf:2;Tunnel@t.conf:4;MnDiscardHaParamProb@t.conf:5;");
 	conf_free(c);
 }
 END_TEST
