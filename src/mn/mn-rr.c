@@ -20,6 +20,7 @@ struct mn_rr_table {
 	bool away;           /* the last move: a registered care-of address */
 	bool moved;          /* mn_rr_moved was called at least once */
 	struct in6_addr coa;
+	usec_t home_expires; /* the home registration's end (0: not known) */
 	uint64_t drops[_MN_RR_DROP_MAX];
 };
 
@@ -220,6 +221,13 @@ static void send_bu(struct mn_rr_entry *e)
 	}
 	if (life > MN_RR_MAX_RR_BINDING_LIFETIME)
 		life = MN_RR_MAX_RR_BINDING_LIFETIME;
+	/* §11.7.2: no longer than what is left of the home registration (at least one 4-s unit). */
+	if (life && t->home_expires) {
+		uint32_t left = t->home_expires > t0 ? (uint32_t)((t->home_expires - t0) / USEC_PER_SEC) : 0;
+
+		if (left < life)
+			life = left < 4 ? 4 : left / 4 * 4; /* whole units: the ceiling below would exceed it */
+	}
 	m.bu.seq = e->seq;
 	m.bu.flags = t->params.ack ? MH_BU_F_A : 0; /* never H (§9.5.1: a correspondent registration) */
 	m.bu.lifetime = mh_lifetime_to_units_ceil(life);
@@ -406,6 +414,11 @@ int mn_rr_add(struct mn_rr_table *t, const struct in6_addr *cn, struct mn_rr_ent
 	if (t->away)
 		start_rr(e, false, false);
 	return 0;
+}
+
+void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires)
+{
+	t->home_expires = expires;
 }
 
 void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home)

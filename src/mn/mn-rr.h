@@ -170,6 +170,8 @@ struct mn_rr_entry *mn_rr_first(struct mn_rr_table *t);
  * deregistration was (home true, coa == the HoA): every entry registers again (§11.7.2).
  */
 void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home);
+/* When the home registration ends (§11.7.2: a correspondent binding asks for no more); 0: unknown. */
+void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires);
 /* The entry's timer fired. */
 void mn_rr_timer_fired(struct mn_rr_entry *e);
 

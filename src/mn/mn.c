@@ -477,6 +477,7 @@ static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool
 
 	if (!mn->rr)
 		return;
+	mn_rr_set_home_expiry(mn->rr, home ? 0 : e->expires);
 	if (mn->rr_told && mn->rr_home == home && memcmp(&mn->rr_coa, coa, sizeof(*coa)) == 0)
 		return; /* a refresh of the same registration */
 	mn->rr_told = true;

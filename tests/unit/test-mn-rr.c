@@ -679,6 +679,18 @@ START_TEST(refusals_disable)
 }
 END_TEST
 
+/* §11.7.2: the lifetime asked is at most what is left of the home registration. */
+START_TEST(lifetime_capped_by_the_home_registration)
+{
+	mn_rr_set_home_expiry(T, F.now + 101 * SEC);
+	ck_assert_uint_eq(bu_view(run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B)).life, 25); /* 101 s left: 25 units, not 26 */
+	mn_rr_set_home_expiry(T, F.now + 1 * SEC);
+	ck_assert_uint_eq(bu_view(run_rr(&COA2, false, 0, NULL, 3, NONCE_A)).life, 1);
+	mn_rr_set_home_expiry(T, 0);
+	ck_assert_uint_eq(bu_view(run_rr(&COA1, false, 0, NULL, 4, NONCE_B)).life, 105);
+}
+END_TEST
+
 /* The policy hook: DoRouteOptimizationMN and MnRoPolicy; nothing written: no RO. */
 START_TEST(policy)
 {
@@ -752,6 +764,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, be_status_2_without_a_pending_response_is_ignored);
 	tcase_add_test(tc, refusals_disable);
 	tcase_add_test(tc, policy);
+	tcase_add_test(tc, lifetime_capped_by_the_home_registration);
 	tcase_add_test(tc, rate_limit_per_type);
 	suite_add_tcase(s, tc);
 	return s;
