@@ -41,6 +41,7 @@
 #include "core/cleanup.h"
 #include "core/event-util.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
 #include "core/sys-util.h"
 #include "icmp6/icmp6-socket.h"
 #include "ipsec/spd-sync.h"
@@ -139,6 +140,7 @@ struct mn {
 	bool rr_told, rr_home;
 	struct in6_addr rr_coa;
 	uint64_t rr_no_data_path; /* BUs to correspondents not sent: no Home Address option path yet */
+	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 };
 
 static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uint8_t len)
@@ -558,9 +560,21 @@ static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info
 	if (mn->rr && memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 && mn_rr_find(mn->rr, &rx->src))
 		return mn_on_rr(msg, rx, mn);
 
+	/* Anyone can send a Binding Error: its log line is rate-limited (RejectedBuLogPerSec). */
+	uint64_t missed = mn->be_log_rl.suppressed;
+	char more[64] = "";
+
+	mn->be_log_rl.per_sec = mn->m->config->rejected_bu_log_per_sec;
+	if (!ratelimit_allow(&mn->be_log_rl, now_usec())) {
+		mn->m->counters.log_suppressed++;
+		return DROP_NONE;
+	}
+	mn->be_log_rl.suppressed = 0;
+	if (missed)
+		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
 	addr_str(&rx->src, src);
-	log_notice("Binding Error status %u (%s) from %s", msg->be.status,
-		   mh_be_status_to_string(msg->be.status) ? mh_be_status_to_string(msg->be.status) : "?", src);
+	log_notice("Binding Error status %u (%s) from %s%s", msg->be.status,
+		   mh_be_status_to_string(msg->be.status) ? mh_be_status_to_string(msg->be.status) : "?", src, more);
 	return DROP_NONE;
 }
 
@@ -1079,6 +1093,7 @@ static int mn_start(struct manager *m)
 	m->role_data = mn;
 	mn->m = m;
 	mn->lower_up = true;
+	ratelimit_init(&mn->be_log_rl, c->rejected_bu_log_per_sec, now_usec());
 	mn->io = m->io;
 	mn->knl = io_knl(m->io);
 	mn->hoa = hl->hoa.addr;

@@ -494,6 +494,28 @@ START_TEST(timeline_stamped_where_steps_happen)
 END_TEST
 
 /* The HA answers K=0 (§11.7.3): the MN renews its IKE SA from the new CoA (RFC 4877 §7.4). */
+/*
+ * Anyone can send the MN a Binding Error (RFC 6275 §6.1.9): its log line is rate-limited by
+ * RejectedBuLogPerSec (10 a second by default) and what is held back is counted.
+ */
+START_TEST(binding_errors_log_rate_limited)
+{
+	uint64_t before = F.m->counters.log_suppressed;
+
+	for (unsigned i = 0; i < 50; i++) {
+		/* §6.1.9: Payload Proto 59, Header Len 2, type 7, Reserved, Checksum, Status 2, Reserved, HoA */
+		uint8_t be[24] = { 59, 2, 7, 0, 0, 0, 2, 0 };
+		struct mh_rx_info rx = { .src = A("2001:db8:66::1"), .dst = A(HOA) };
+
+		memcpy(&be[8], &rx.dst, 16);
+		io_mh_input(F.m->io, be, sizeof(be), &rx);
+	}
+	/* At most a burst of 10 lines in the time the loop took; the rest counted, none lost. */
+	ck_assert_uint_ge(F.m->counters.log_suppressed - before, 40);
+	ck_assert_uint_le(F.m->counters.log_suppressed - before, 50 - 1);
+}
+END_TEST
+
 START_TEST(k0_ba_renews)
 {
 	send_ra("2001:db8:2::");
@@ -1004,6 +1026,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, k1_migrate_then_bu);
 	tcase_add_test(tc, k0_ba_renews);
+	tcase_add_test(tc, binding_errors_log_rate_limited);
 	tcase_add_test(tc, two_quick_moves);
 	tcase_add_test(tc, timeline_stamped_where_steps_happen);
 	tcase_add_test(tc, spd_flush_repaired);
