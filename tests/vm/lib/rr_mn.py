@@ -28,6 +28,12 @@ has no binding for gets nothing (dropped, §9.3.1); with CN_NS set, a ping the
 CN itself sends to the HoA (`ip netns exec CN_NS ping`) leaves to the CoA with
 the routing header. After the deletion, the same Echo Request gets a Binding Error
 status 1 naming the HoA, to the CoA (§9.3.1, §9.3.3).
+
+Binding Refresh Requests (§9.5.5, §6.1.2), with CN_NS set: a binding of 12 s that the
+CN's pings to the HoA keep in use gets exactly one BRR, about 2 s before it expires
+(8 octets, MH type 0, Reserved zero, a valid checksum over the HoA as destination, to
+the CoA with a type 2 routing header holding the HoA); a binding of 8 s without traffic
+gets none and expires.
 """
 import hashlib
 import hmac
@@ -180,6 +186,54 @@ def data_path(mn):
           "a ping from the CN to the HoA leaves to the CoA with a type 2 routing header holding the HoA")
 
 
+def refresh_requests(mn):
+    """§9.5.5: one BRR before a binding in use expires, none for an idle one."""
+    ns = os.environ.get("CN_NS")
+    if not ns:
+        return
+    hni, htok = mn.test(1, mn.hoa)
+    cni, ctok = mn.test(2, mn.coa)
+    kbm = hashlib.sha1(htok + ctok).digest()
+    mn.send(mn.coa, bu_bytes(3000, 0x8000, 3, hni, cni, kbm, mn.coa, mn.cn), hao=mn.hoa)
+    t0 = time.monotonic()
+    expect_ba(mn, 3000, 0, kbm, mn.coa, "BU of 12 s (3 units)")
+    ping = subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-6", "-i", "0.2", "-w", "11", mn.hoa],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    brrs = []
+    for p in mn.wire.frames(13):
+        g = parse(p)
+        if g and g[3][2] == 0:
+            brrs.append((time.monotonic() - t0, g))
+    ping.kill()
+    ping.wait()
+    at = ", ".join(f"{t:.2f} s" for t, _ in brrs)
+    # The CN decides 2 s (a tenth of 12 s, at least 2 s) before expiry, from the counts of the
+    # 2 s before that: 10 s after the BU, within its timers' 100 ms accuracy.
+    check(len(brrs) == 1 and 9.5 <= brrs[0][0] < 12,
+          f"binding in use (the CN pings the HoA): exactly one BRR, 10 s into its 12 s (at {at or 'none'})")
+    if brrs:
+        s, d, rh2, m = brrs[0][1]
+        pseudo = a16(mn.cn) + a16(mn.hoa) + struct.pack("!IxxxB", len(m), 135)
+        check(len(m) == 8 and m[0] == 59 and m[1] == 0 and m[2] == 0 and m[3] == 0 and m[6:8] == b"\0\0" and
+              inet_checksum(pseudo + bytes(m)) == 0,
+              "BRR: 8 octets, Payload Proto 59, Header Len 0, MH Type 0, Reserved 0, checksum valid (§6.1.1-2)")
+        check(s == a16(mn.cn) and d == a16(mn.coa) and rh2 == a16(mn.hoa),
+              "BRR from the CN to the CoA with a type 2 routing header holding the HoA (§9.5.5)")
+    check(cn_bc_count(mn) == 0, "the binding left unrefreshed expired")
+    hni, htok = mn.test(1, mn.hoa)
+    cni, ctok = mn.test(2, mn.coa)
+    kbm = hashlib.sha1(htok + ctok).digest()
+    mn.send(mn.coa, bu_bytes(3001, 0x8000, 2, hni, cni, kbm, mn.coa, mn.cn), hao=mn.hoa)
+    expect_ba(mn, 3001, 0, kbm, mn.coa, "BU of 8 s (2 units), no traffic")
+    idle = [p for p in mn.wire.frames(9) if (parse(p) or (0, 0, 0, b"\xff\xff\xff"))[3][2] == 0]
+    check(not idle, f"idle binding: no BRR ({len(idle)})")
+    check(cn_bc_count(mn) == 0, "the idle binding expired")
+
+
+def cn_bc_count(mn):
+    return cn_bc(mn.ctl).get("count")
+
+
 def binding_error(mn):
     """§9.3.1, §9.3.3: a HAO without a binding: Binding Error status 1 to the CoA, no routing header."""
     mn.wire.send_frame(echo_with_hao(mn.coa, mn.hoa, mn.cn, 0x5203))
@@ -278,6 +332,7 @@ def cn_bc(ctl):
 def main():
     iface, hoa, coa, cn, ctl = sys.argv[1:6]
     mn = MN(iface, hoa, coa, cn)
+    mn.ctl = ctl
     t0 = time.monotonic()
     hni, htok = mn.test(1, hoa)
     cni, ctok = mn.test(2, coa)
@@ -306,6 +361,7 @@ def main():
     expect_ba(mn, 2000, 0, kdel, hoa, "deregistration (lifetime 0)")
     check(cn_bc(ctl).get("count") == 0, "mip6ctl bc on the CN: empty after the deletion")
     binding_error(mn)
+    refresh_requests(mn)
     return 1 if FAILS else 0
 
 
