@@ -16,7 +16,9 @@
 # 5 s target. Then the home prefix's lifetime changes on HA1 (ip addr change ... valid_lft 900):
 # HA1 sends an unsolicited Mobile Prefix Advertisement (RFC 6275 §10.6.2; MinMobPfxAdvInterval
 # and MaxMobPfxAdvInterval 1 s), the MN discards it and solicits (§11.4.3), applies the solicited
-# one, and `mip6ctl prefixes` on the MN shows the new lifetime. tshark decodes the DHAAD Request
+# one, and `mip6ctl prefixes` on the MN shows the new lifetime. A prefix added to HA1's home link
+# (an address in 2001:db8:7::/64) is served, gets its MPS entry and reaches the MN by MPA; removed,
+# it goes (§10.6.2). tshark decodes the DHAAD Request
 # and Reply and the Mobile Prefix Solicitation (from the CoA, Home Address option) and
 # Advertisement (to the CoA, type 2 routing header) on the MN's link cleanly.
 
@@ -129,6 +131,22 @@ check "HA1 sent an unsolicited MPA and answered the MN's MPS" sh -c "'$MIP6CTL' 
 check "HA1: mip6ctl prefixes shows the new valid lifetime" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl --json prefixes |
 	grep -Eq '\"valid_lifetime\":(8[89][0-9]|900)'"
 json_ok mn prefixes || not_ok "MN: mip6ctl --json prefixes is JSON"
+
+# RFC 6275 §10.6.2: a prefix added on HA1's home link while it runs (renumbering) is served at
+# once, with its inbound MPS entry (§11.4.2), and reaches the MN by MPA (the whole list); its
+# address removed, it is no longer served and its entry goes; the MN's binding stays.
+NEW_HA=2001:db8:7::1
+ip -n "$NS_HA" addr add "$NEW_HA/64" dev "$HA_IF" nodad
+ha1_serves_new() { "$MIP6CTL" -s /run/mip6-ha.ctl prefixes | grep -q "^2001:db8:7::/64 on $HA_IF, home agent address $NEW_HA,"; }
+mps_entry_new() { ip -n "$NS_HA" xfrm policy | grep -q "src 2001:db8:7::/64 dst $NEW_HA/128"; }
+mn_knows_new() { mip6_json mn prefixes | grep -q '"prefix":"2001:db8:7::/64","known":true'; }
+check "HA1 serves a prefix added to its home link after start" wait_for 5 ha1_serves_new
+check "HA1 installed the new prefix's inbound MPS entry" wait_for 5 mps_entry_new
+check "the MN learnt the new prefix by MPA (mip6ctl prefixes on the MN)" wait_for 15 mn_knows_new
+ip -n "$NS_HA" addr del "$NEW_HA/64" dev "$HA_IF"
+check "HA1 no longer serves it once its address is removed" wait_for 5 sh -c "! '$MIP6CTL' -s /run/mip6-ha.ctl prefixes | grep -q 2001:db8:7::"
+check "... and its MPS entry is gone" wait_for 5 sh -c "! ip -n '$NS_HA' xfrm policy | grep -q 'src 2001:db8:7::/64'"
+check "the MN's binding with HA1 stayed" bc_has ha "$MN_COA_F1"
 
 # tshark decodes the DHAAD messages (RFC 6275 §6.5, §6.6) on the MN's link cleanly.
 pkill -INT tcpdump 2>/dev/null
