@@ -16,6 +16,8 @@
 # At home the HA forwards the MNP natively: a static route MNP via the router's HoA on the
 # home link (metric 2048; the binding's tunnel route, metric 1024, wins while away), the
 # home link's own business per RFC 3963 §6.3.
+# Then with MN-HA IPsec (static keys; issue 15 item 4): the router's BU/BA in ESP, none in the
+# clear, the MNP route and the host's replies following f1 -> f2.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -154,6 +156,63 @@ n=$(tshark -r "$f" -Y "mip6.mhtype == 5 && mip6.nemo.bu.r_flag == 1 && mip6.nemo
 check "tshark: the router's BUs with R and the MNP option decoded ($n)" test "$n" -gt 0
 n=$(tshark -r "$f" -Y "mip6.mhtype == 6 && mip6.nemo.ba.r_flag == 1 && mip6.ba.status == 0 && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
 check "tshark: the HA's BAs with R decoded ($n)" test "$n" -gt 0
+
+# --- NEMO with MN-HA IPsec (issue 15 item 4): RFC 4877's SPD covers the router's BU/BA ----------
+# The router goes home, both daemons restart with UseMnHaIPsec and static keys (the simplest key
+# manager: ipsec-static and ipsec-strongswan cover charon), and the router moves again: its BUs
+# with R and the MNP option reach the HA in ESP, the HA's SA from it counts them, nothing of
+# the MH is in the clear on the home link, and the MNP still follows the binding.
+move_mn home || not_ok "IPsec phase: the router goes home"
+wait_for 15 bul_is '"location":"home","entries":\[{[^]]*"state":"none"' || not_ok "IPsec phase: the router deregistered"
+mip6_stop mn
+mip6_stop ha
+keys=/run/mip6-nemo.keys
+umask 077
+echo "# HoA HA SPI_TO_HA SPI_TO_MN AEAD KEY_TO_HA KEY_TO_MN ICV_BITS
+$MN_HOA $HA_ADDR 0x2001 0x2002 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 2122232425262728292a2b2c2d2e2f3031323334 128" >"$keys"
+umask 022
+ipsec="UseMnHaIPsec enabled;
+KeyManagement static;
+StaticKeyFile \"$keys\";
+IPsecPolicySet {
+	HomeAgentAddress $HA_ADDR;
+	HomeAddress $MN_HOA/64;
+	IPsecPolicy HomeRegBinding UseESP 1 2;
+}"
+topo_bg "$NS_HA" cap-ha2 tcpdump --immediate-mode -i "$HA_IF" -U -n -w "$TOPO_DIR/ha-ipsec.pcap" ip6
+mip6_start "$NS_HA" ha "NodeConfig HA;
+Interface \"$HA_IF\";
+HaMaxBindingLife 600;
+HaAcceptMobRtr enabled;
+BindingAclPolicy $MN_HOA ($MNP) allow;
+$ipsec" || not_ok "IPsec phase: the HA starts"
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+MnMaxHaBindingLife 300;
+MobRtrUseExplicitMode enabled;
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64 ($MNP);
+	HomeAgentAddress $HA_ADDR;
+	IsMobRtr enabled;
+}
+$ipsec" || not_ok "IPsec phase: the router starts"
+static_sas() { [ "$(ip -n "$1" xfrm state | grep -c 'proto esp spi 0x0000200[12] reqid [12] mode transport')" = 2 ]; }
+check "IPsec phase: the HA installed both static SAs" wait_for 10 static_sas "$NS_HA"
+check "IPsec phase: the router installed both static SAs" wait_for 20 static_sas "$NS_MN"
+sa_packets() { ip -n "$NS_HA" -s xfrm state | awk '/spi 0x00002001/ { f = 1 } f && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'; }
+p0=$(sa_packets)
+move foreign1 "$MN_COA_F1"
+move foreign2 "$MN_COA_F2"
+p1=$(sa_packets)
+check "IPsec phase: the HA's SA from the router carried its BUs (${p0:-0} -> ${p1:-0} packets)" test "${p1:-0}" -ge $((${p0:-0} + 2))
+kill "$(cat "$TOPO_DIR/.pid.cap-ha2" 2>/dev/null)" 2>/dev/null
+pkill -INT tcpdump 2>/dev/null
+wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
+f=$TOPO_DIR/ha-ipsec.pcap
+clear_mh=$(tshark -r "$f" -Y "mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
+esp=$(tshark -r "$f" -Y "esp && ((ipv6.src == $HA_ADDR) || (ipv6.dst == $HA_ADDR))" 2>/dev/null | wc -l)
+check "IPsec phase: the router's BU/BA in ESP on the HA's link ($esp ESP packets to or from the HA, $clear_mh clear MH)" \
+	test "$clear_mh" = 0 -a "$esp" -ge 4
 
 if [ "$fails" -gt 0 ]; then
 	echo "# HA log (tail):"
