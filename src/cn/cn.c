@@ -409,17 +409,11 @@ static void cn_send_ba(struct cn *cn, const struct cn_ba_to *to, const struct cn
 
 static void cn_log_refused(struct cn *cn, const struct cn_bu_in *in, const struct cn_decision *d)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], more[64] = "";
-	uint64_t missed = cn->log_rl.suppressed;
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], more[64];
 
-	cn->log_rl.per_sec = cn->m->config->rejected_bu_log_per_sec;
-	if (!ratelimit_allow(&cn->log_rl, now_usec())) {
-		cn->m->counters.log_suppressed++;
+	if (!ratelimit_log(&cn->log_rl, cn->m->config->rejected_bu_log_per_sec, now_usec(),
+			   &cn->m->counters.log_suppressed, more, sizeof(more)))
 		return;
-	}
-	cn->log_rl.suppressed = 0;
-	if (missed)
-		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
 	if (d->action == CN_DISCARD)
 		log_notice("BU for %s from %s discarded: %s%s", addr_str(&in->hoa, h), addr_str(&in->src, c),
 			   d->reason, more);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/time-util.h"
 
@@ -40,5 +41,27 @@ static inline bool ratelimit_allow(struct ratelimit *r, usec_t now)
 		return false;
 	}
 	r->tokens_us -= cost;
+	return true;
+}
+
+/*
+ * A log line from untrusted input (RejectedBuLogPerSec): true when it may be written, more
+ * then holding " (N similar lines suppressed)" for the lines held back since the last one (or
+ * ""); false: held back and counted in *held.
+ */
+static inline bool ratelimit_log(struct ratelimit *r, unsigned per_sec, usec_t now, uint64_t *held, char *more,
+				 size_t more_len)
+{
+	uint64_t missed = r->suppressed;
+
+	r->per_sec = per_sec;
+	if (!ratelimit_allow(r, now)) {
+		(*held)++;
+		return false;
+	}
+	r->suppressed = 0;
+	more[0] = '\0';
+	if (missed)
+		snprintf(more, more_len, " (%llu similar lines suppressed)", (unsigned long long)missed);
 	return true;
 }

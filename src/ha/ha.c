@@ -884,22 +884,16 @@ static void ha_refresh(struct ha *ha, struct bce *e, const struct ha_bu *bu, con
 static void ha_log_rejected(struct ha *ha, const struct ha_bu *bu, uint8_t status)
 {
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], fh[LOG_ADDR_FIELD_MAX], fc[LOG_ADDR_FIELD_MAX];
-	char more[64] = "";
+	char more[64];
 	const char *st = mh_ba_status_to_string(status);
-	uint64_t missed = ha->log_rl.suppressed;
 
-	ha->log_rl.per_sec = ha->m->config->rejected_bu_log_per_sec;
-	if (!ratelimit_allow(&ha->log_rl, now_usec())) {
-		ha->m->counters.log_suppressed++;
+	if (!ratelimit_log(&ha->log_rl, ha->m->config->rejected_bu_log_per_sec, now_usec(),
+			   &ha->m->counters.log_suppressed, more, sizeof(more)))
 		return;
-	}
-	ha->log_rl.suppressed = 0;
 	addr_str(&bu->hoa, h);
 	addr_str(&bu->coa, c);
 	snprintf(fh, sizeof(fh), "MIP6_HOA=%s", h);
 	snprintf(fc, sizeof(fc), "MIP6_COA=%s", c);
-	if (missed)
-		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
 	log_full_errno_fields(LOG_NOTICE, 0, LOG_FIELDS("MIP6_HOA_REJECTED=1", fh, fc),
 			      "BU for %s from %s refused: status %u (%s)%s", h, c, status, st ? st : "?", more);
 }

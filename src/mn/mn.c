@@ -561,17 +561,11 @@ static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info
 		return mn_on_rr(msg, rx, mn);
 
 	/* Anyone can send a Binding Error: its log line is rate-limited (RejectedBuLogPerSec). */
-	uint64_t missed = mn->be_log_rl.suppressed;
-	char more[64] = "";
+	char more[64];
 
-	mn->be_log_rl.per_sec = mn->m->config->rejected_bu_log_per_sec;
-	if (!ratelimit_allow(&mn->be_log_rl, now_usec())) {
-		mn->m->counters.log_suppressed++;
+	if (!ratelimit_log(&mn->be_log_rl, mn->m->config->rejected_bu_log_per_sec, now_usec(),
+			   &mn->m->counters.log_suppressed, more, sizeof(more)))
 		return DROP_NONE;
-	}
-	mn->be_log_rl.suppressed = 0;
-	if (missed)
-		snprintf(more, sizeof(more), " (%llu similar lines suppressed)", (unsigned long long)missed);
 	addr_str(&rx->src, src);
 	log_notice("Binding Error status %u (%s) from %s%s", msg->be.status,
 		   mh_be_status_to_string(msg->be.status) ? mh_be_status_to_string(msg->be.status) : "?", src, more);
