@@ -18,6 +18,12 @@
 #   json_ok NAME CMD [EXIT]       `mip6ctl --json CMD` exits EXIT (default 0) and prints exactly one
 #                                 JSON object (Debian's python3 parses it); with EXIT != 0 it must
 #                                 be an error reply {"error":"..."}
+#   tshark_counts PCAP FILTER...  how many frames of PCAP match each display FILTER, one number
+#                                 per line in FILTER order, from ONE tshark run (io,stat over the
+#                                 whole capture): tshark's start costs 15-50 s under TCG, so a
+#                                 scenario asks all its questions of a capture at once. Prints
+#                                 nothing (and fails) when tshark fails, e.g. on a bad filter, so
+#                                 a numeric check on the result fails too. No comma in a FILTER.
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
 
 # shellcheck source=tests/vm/lib/tap.sh
@@ -113,4 +119,21 @@ o = json.load(sys.stdin)
 assert isinstance(o, dict), "not an object: %r" % (o,)
 assert (set(o) == {"error"}) == (sys.argv[1] != "0"), "error reply or not, wrongly: %r" % (o,)' "$want" ||
 		{ echo "# mip6ctl --json $2 on $1 printed: $out"; return 1; }
+}
+
+tshark_counts() {
+	local f=$1 spec=0 filt out
+	shift
+	for filt in "$@"; do
+		case $filt in *,*) echo "# tshark_counts: a comma in filter '$filt'" >&2; return 1 ;; esac
+		spec="$spec,$filt"
+	done
+	out=$(tshark -r "$f" -q -z "io,stat,$spec" 2>/dev/null) || {
+		echo "# tshark_counts: tshark failed on $f" >&2
+		return 1
+	}
+	# One data row "| 0.0 <> D | frames | bytes | frames | bytes ..."; none for an empty capture.
+	printf '%s\n' "$out" | awk -F'|' -v n=$# '
+		/<>/ { for (i = 1; i <= n; i++) { v = $(2 * i + 1); gsub(/ /, "", v); print v }; row = 1 }
+		END { if (!row) for (i = 1; i <= n; i++) print 0 }'
 }

@@ -221,21 +221,21 @@ assert n >= 5, n' "$TOPO_DIR/mon-ha.log"
 kill "$(cat "$TOPO_DIR/.pid.cap-ha" 2>/dev/null)" 2>/dev/null
 pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
-for cap in ha mn; do
-	f=$TOPO_DIR/$cap.pcap
-	# mip6d's packets: MH from the HA/MN, and ND (NS/NA/RS) it sends; not the scapy test input.
-	# (tshark names the protocol "mipv6" and its fields "mip6.*")
-	own="!(ipv6.src == $CN_ADDR) && (mipv6 || icmpv6.type == 133 || icmpv6.type == 135 || icmpv6.type == 136 || icmpv6.type == 145)"
-	bad=$(tshark -r "$f" -Y "($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
-	n=$(tshark -r "$f" -Y "$own" 2>/dev/null | wc -l)
-	check "tshark: $n mip6d packets on the $cap link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
-done
-n=$(tshark -r "$TOPO_DIR/mn.pcap" -Y "icmpv6.type == 145 && !_ws.malformed && ipv6.src == $HA_ADDR" 2>/dev/null | wc -l)
-check "tshark: the DHAAD Reply seen on the MN's link and decoded ($n)" test "$n" = 1
-for t in 5 6 7; do
-	n=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "mip6.mhtype == $t && !_ws.malformed" 2>/dev/null | wc -l)
-	check "tshark: MH type $t seen and decoded ($n)" test "$n" -gt 0
-done
+# mip6d's packets: MH from the HA/MN, and ND (NS/NA/RS) it sends; not the scapy test input.
+# (tshark names the protocol "mipv6" and its fields "mip6.*"). One tshark run per capture.
+own="!(ipv6.src == $CN_ADDR) && (mipv6 || icmpv6.type == 133 || icmpv6.type == 135 || icmpv6.type == 136 || icmpv6.type == 145)"
+bad_own="($own) && (_ws.malformed || _ws.expert.severity == \"Error\")"
+{ read -r bad; read -r n; read -r n5; read -r n6; read -r n7; } < <(tshark_counts "$TOPO_DIR/ha.pcap" \
+	"$bad_own" "$own" "mip6.mhtype == 5 && !_ws.malformed" "mip6.mhtype == 6 && !_ws.malformed" \
+	"mip6.mhtype == 7 && !_ws.malformed")
+check "tshark: $n mip6d packets on the ha link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
+{ read -r bad_mn; read -r n_mn; read -r n_dhaad; } < <(tshark_counts "$TOPO_DIR/mn.pcap" \
+	"$bad_own" "$own" "icmpv6.type == 145 && !_ws.malformed && ipv6.src == $HA_ADDR")
+check "tshark: $n_mn mip6d packets on the mn link, $bad_mn malformed/expert errors" test "$bad_mn" = 0 -a "$n_mn" -gt 0
+check "tshark: the DHAAD Reply seen on the MN's link and decoded ($n_dhaad)" test "$n_dhaad" = 1
+check "tshark: MH type 5 seen and decoded ($n5)" test "$n5" -gt 0
+check "tshark: MH type 6 seen and decoded ($n6)" test "$n6" -gt 0
+check "tshark: MH type 7 seen and decoded ($n7)" test "$n7" -gt 0
 
 if [ "$fails" -gt 0 ]; then
 	echo "# HA monitor:"

@@ -149,12 +149,13 @@ pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
 f=$TOPO_DIR/ha.pcap
 own="mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)"
-bad=$(tshark -r "$f" -Y "($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" 2>/dev/null | wc -l)
-n=$(tshark -r "$f" -Y "$own" 2>/dev/null | wc -l)
+{ read -r bad; read -r n; read -r n_bu; read -r n_ba; } < <(tshark_counts "$f" \
+	"($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" "$own" \
+	"mip6.mhtype == 5 && mip6.nemo.bu.r_flag == 1 && mip6.nemo.mnp.mnp == 2001:db8:10:: && mip6.nemo.mnp.pfl == 48 && !_ws.malformed" \
+	"mip6.mhtype == 6 && mip6.nemo.ba.r_flag == 1 && mip6.ba.status == 0 && !(ipv6.dst == $CN_ADDR)")
 check "tshark: $n mip6d MH packets on the home link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
-n=$(tshark -r "$f" -Y "mip6.mhtype == 5 && mip6.nemo.bu.r_flag == 1 && mip6.nemo.mnp.mnp == 2001:db8:10:: && mip6.nemo.mnp.pfl == 48 && !_ws.malformed" 2>/dev/null | wc -l)
-check "tshark: the router's BUs with R and the MNP option decoded ($n)" test "$n" -gt 0
-n=$(tshark -r "$f" -Y "mip6.mhtype == 6 && mip6.nemo.ba.r_flag == 1 && mip6.ba.status == 0 && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
+check "tshark: the router's BUs with R and the MNP option decoded ($n_bu)" test "$n_bu" -gt 0
+n=$n_ba
 check "tshark: the HA's BAs with R decoded ($n)" test "$n" -gt 0
 
 # --- NEMO with MN-HA IPsec (issue 15 item 4): RFC 4877's SPD covers the router's BU/BA ----------
@@ -209,8 +210,9 @@ kill "$(cat "$TOPO_DIR/.pid.cap-ha2" 2>/dev/null)" 2>/dev/null
 pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
 f=$TOPO_DIR/ha-ipsec.pcap
-clear_mh=$(tshark -r "$f" -Y "mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" 2>/dev/null | wc -l)
-esp=$(tshark -r "$f" -Y "esp && ((ipv6.src == $HA_ADDR) || (ipv6.dst == $HA_ADDR))" 2>/dev/null | wc -l)
+{ read -r clear_mh; read -r esp; } < <(tshark_counts "$f" \
+	"mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" \
+	"esp && ((ipv6.src == $HA_ADDR) || (ipv6.dst == $HA_ADDR))")
 check "IPsec phase: the router's BU/BA in ESP on the HA's link ($esp ESP packets to or from the HA, $clear_mh clear MH)" \
 	test "$clear_mh" = 0 -a "$esp" -ge 4
 
