@@ -249,12 +249,14 @@ static void send_bu(struct mn_rr_entry *e)
 	if (t->io->send(e, &tx, buf, len, t->ud) < 0) {
 		/* Not sent (e.g. no data path for it yet): retried like an unanswered BU (§11.8). */
 		e->send_errors++;
+		e->bu_waiting = true;
 		e->state = MN_RR_BU_SENT;
 		e->bu_due = t0 + e->bu_backoff;
 		rearm(e);
 		return;
 	}
 	e->bus_sent++;
+	e->bu_waiting = false;
 	if (!e->home)
 		e->bound = true;
 	if (t->params.ack) {
@@ -265,9 +267,12 @@ static void send_bu(struct mn_rr_entry *e)
 		e->bu_outstanding = false;
 		if (e->home) {
 			e->bound = false;
+			e->ro_ok = false;
 			e->state = MN_RR_NONE;
 		} else {
 			e->state = MN_RR_BOUND;
+			e->ro_ok = true;
+			e->ro_coa = e->bu_coa;
 			e->lifetime_granted = life;
 			e->expires = t0 + (usec_t)life * USEC_PER_SEC;
 			e->refresh_at = t0 + (usec_t)life * USEC_PER_SEC * 4 / 5;
@@ -512,8 +517,11 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 		e->failures = 0;
 		if (e->home) {
 			e->bound = false;
+			e->ro_ok = false;
 			e->state = MN_RR_NONE;
 		} else {
+			e->ro_ok = true;
+			e->ro_coa = e->bu_coa;
 			if (granted > e->lifetime_sent)
 				granted = e->lifetime_sent;
 			e->state = MN_RR_BOUND;
@@ -542,6 +550,7 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 	} else {
 		/* §11.7.3: rejected; retry, then "future Binding Updates SHOULD NOT be sent". */
 		e->failures++;
+		e->ro_ok = false; /* fail closed: the tunnel until a binding is accepted again */
 		if (e->failures >= MN_RR_MAX_RO_FAILURE) {
 			e->state = MN_RR_DISABLED;
 		} else {
@@ -565,6 +574,7 @@ static bool input_be(struct mn_rr_entry *e, const struct mh_msg *msg)
 		 * procedure: it does, when away.
 		 */
 		e->bound = false;
+		e->ro_ok = false;
 		e->bu_outstanding = false;
 		e->ht.have = false;
 		e->ct.have = false;
@@ -584,6 +594,7 @@ static bool input_be(struct mn_rr_entry *e, const struct mh_msg *msg)
 			return drop(t, MN_RR_DROP_BE_IGNORED);
 		e->state = MN_RR_DISABLED;
 		e->bound = false;
+		e->ro_ok = false;
 		e->ht.outstanding = e->ct.outstanding = e->bu_outstanding = false;
 		rearm(e);
 		return true;
@@ -618,6 +629,20 @@ bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct
 	default:
 		return drop(t, MN_RR_DROP_NOT_WAITING);
 	}
+}
+
+void mn_rr_send_ready(struct mn_rr_entry *e)
+{
+	if (!e || !e->bu_waiting || !e->bu_outstanding || e->state != MN_RR_BU_SENT)
+		return;
+	e->bu_waiting = false;
+	send_bu(e); /* the same sequence number: the refused BU never left */
+}
+
+bool mn_rr_ro_usable(const struct mn_rr_entry *e, const struct in6_addr *coa, usec_t t0)
+{
+	return e && e->ro_ok && !e->home && e->state != MN_RR_DISABLED && addr_eq(&e->ro_coa, coa) &&
+	       t0 < e->expires;
 }
 
 long long mn_rr_left(const struct mn_rr_entry *e, usec_t t0)

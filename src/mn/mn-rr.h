@@ -133,6 +133,14 @@ struct mn_rr_entry {
 	unsigned bu_rate_i;
 	uint64_t rr_runs, bus_sent, restarts; /* restarts: 136/137/138, BE 1 */
 	uint64_t send_errors; /* the I/O refused a message (retried on the timer) */
+	bool bu_waiting;      /* the last BU was refused by the I/O: mn_rr_send_ready() sends it */
+	/*
+	 * The correspondent accepted a binding for ro_coa (a BA with status < 128, or a BU
+	 * without the A bit) that has not expired, been refused or reported gone (BE 1) since:
+	 * what the MN's data path may send directly (§11.3.1; mn_rr_ro_usable()).
+	 */
+	bool ro_ok;
+	struct in6_addr ro_coa;
 	usec_t armed;         /* the timer's deadline (0: off) */
 	void *io_ctx;
 };
@@ -174,6 +182,13 @@ void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home);
 void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires);
 /* The entry's timer fired. */
 void mn_rr_timer_fired(struct mn_rr_entry *e);
+/* The I/O can send the entry's BU now (its data path is installed): a BU it refused leaves. */
+void mn_rr_send_ready(struct mn_rr_entry *e);
+/*
+ * RFC 6275 §11.3.1: whether packets to the correspondent may go directly from coa with a Home
+ * Address option: it accepted a binding for coa that is still valid at `now`.
+ */
+bool mn_rr_ro_usable(const struct mn_rr_entry *e, const struct in6_addr *coa, usec_t now);
 
 /*
  * A parsed message from a correspondent (rx->src) to us (rx->dst). raw/raw_len: the Mobility

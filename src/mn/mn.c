@@ -59,6 +59,7 @@
 #include "mn/mn-mpd.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
+#include "mn/mn-ro-path.h"
 #include "mn/mn-rr.h"
 #include "mn/mr.h"
 #include "netlink/nl-kernel.h"
@@ -139,7 +140,13 @@ struct mn {
 	struct mn_rr_table *rr;
 	bool rr_told, rr_home;
 	struct in6_addr rr_coa;
-	uint64_t rr_no_data_path; /* BUs to correspondents not sent: no Home Address option path yet */
+	/*
+	 * The correspondents' data paths (mn/mn-ro-path.h): ro_bu_deferred counts BUs held back
+	 * until their path is installed, ro_path_failures the XFRM requests the kernel refused
+	 * (route optimisation off for that correspondent a while: its traffic stays on the tunnel).
+	 */
+	uint64_t ro_bu_deferred, ro_path_failures, ro_path_installs;
+	bool ro_stopping;
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 };
 
@@ -372,33 +379,55 @@ static const struct bul_io mn_bul_io = {
 
 /* ---- route optimisation: the correspondents' entries (mn/mn-rr.h) ---------------------------- */
 
+/* Per correspondent entry: its timer and its data path (installed level, requests in flight). */
 struct mn_rr_timer {
 	struct mn *mn;
 	struct mn_rr_entry *e;
 	sd_event_source *src;
+	struct mn_ro_path have; /* what was queued last (the kernel has it once pending is 0) */
+	unsigned pending;
+	bool failed;            /* a request failed: no route optimisation until retry_at */
+	usec_t retry_at;
 };
+
+#define MN_RO_RETRY_USEC (32 * USEC_PER_SEC) /* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
+
+static void mn_ro_sync(struct mn *mn);
+
+static struct mn_rr_timer *rr_ctx(struct mn *mn, struct mn_rr_entry *e)
+{
+	struct mn_rr_timer *t = e->io_ctx;
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t) {
+			log_error_errno(ENOMEM, "route optimisation: %m");
+			return NULL;
+		}
+		t->mn = mn;
+		t->e = e;
+		e->io_ctx = t;
+	}
+	return t;
+}
 
 static int on_rr_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct mn_rr_timer *t = userdata;
+	struct mn *mn = t->mn;
 
 	mn_rr_timer_fired(t->e);
+	mn_ro_sync(mn);
 	return 0;
 }
 
 static void rr_io_timer(struct mn_rr_entry *e, usec_t when, void *ud)
 {
 	struct mn *mn = ud;
-	struct mn_rr_timer *t = e->io_ctx;
+	struct mn_rr_timer *t = rr_ctx(mn, e);
 
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return (void)log_error_errno(ENOMEM, "route optimisation timer: %m");
-		t->mn = mn;
-		t->e = e;
-		e->io_ctx = t;
-	}
+	if (!t)
+		return;
 	if (when == 0) {
 		if (t->src)
 			(void)sd_event_source_set_enabled(t->src, SD_EVENT_OFF);
@@ -409,31 +438,130 @@ static void rr_io_timer(struct mn_rr_entry *e, usec_t when, void *ud)
 
 static void rr_io_release(struct mn_rr_entry *e, void *ud)
 {
+	struct mn *mn = ud;
 	struct mn_rr_timer *t = e->io_ctx;
 
 	if (!t)
 		return;
+	if (mn->knl)
+		knl_cancel_owner(mn->knl, t);
 	sd_event_source_disable_unref(t->src);
 	free(t);
 	e->io_ctx = NULL;
 }
 
 /*
+ * RFC 6275 §11.3.1: the level an entry's data path should be at. Away from home: the BU/BA part
+ * while the procedure runs (the BU leaves from the CoA with a HAO, its BA comes with an RH2), the
+ * data part too once the correspondent accepted a binding for the current CoA. At home, stopping,
+ * nothing to do or after a refused install: nothing (fail closed: the tunnel carries the traffic).
+ */
+static enum mn_ro_level ro_want(const struct mn *mn, const struct mn_rr_entry *e, const struct mn_rr_timer *t,
+				usec_t t0)
+{
+	if (mn->ro_stopping || mn->loc != MN_LOC_FOREIGN || e->state == MN_RR_NONE || e->state == MN_RR_DISABLED)
+		return MN_RO_OFF;
+	if (t->failed && t0 < t->retry_at)
+		return MN_RO_OFF;
+	return mn_rr_ro_usable(e, &mn->coa, t0) ? MN_RO_ON : MN_RO_PREP;
+}
+
+static void ro_step_done(int result, void *userdata)
+{
+	struct mn_rr_timer *t = userdata;
+	struct mn *mn = t->mn;
+	char c[INET6_ADDRSTRLEN];
+
+	if (t->pending)
+		t->pending--;
+	if (result < 0) {
+		/* Fail closed: no route optimisation with this CN for a while (its traffic: the tunnel). */
+		mn->ro_path_failures++;
+		if (!t->failed) {
+			addr_str(&t->e->cn, c);
+			log_warning_errno(result, "route optimisation with %s: the kernel refused its data path (%m)%s%s; "
+					  "traffic stays in the tunnel", c, knl_extack(mn->knl) ? ": " : "",
+					  knl_extack(mn->knl) ? knl_extack(mn->knl) : "");
+		}
+		t->failed = true;
+		t->retry_at = now_usec() + MN_RO_RETRY_USEC;
+	}
+	if (t->pending)
+		return;
+	if (!t->failed && t->have.level != MN_RO_OFF) {
+		mn->ro_path_installs++;
+		mn_rr_send_ready(t->e); /* a BU that waited for its HAO state */
+	}
+	mn_ro_sync(mn);
+}
+
+static void mn_ro_sync_entry(struct mn *mn, struct mn_rr_entry *e, usec_t t0)
+{
+	struct mn_rr_timer *t = rr_ctx(mn, e);
+	struct mn_ro_path want = { 0 };
+	struct mn_plan plan;
+	int n, r;
+
+	if (!t || !mn->knl)
+		return;
+	if (t->failed && t0 >= t->retry_at && !t->pending)
+		t->failed = false;
+	want.level = ro_want(mn, e, t, t0);
+	want.coa = want.level == MN_RO_OFF ? t->have.coa : mn->coa;
+	n = mn_ro_plan(&mn->hoa, &e->cn, &t->have, &want, &plan);
+	if (n <= 0)
+		return;
+	t->have = want;
+	for (int i = 0; i < n; i++) {
+		const struct mn_op *o = &plan.ops[i];
+
+		r = o->kind == MN_OP_XFRM_STATE ? knl_xfrm_state(mn->knl, o->op, &o->state, t, ro_step_done, t)
+						 : knl_xfrm_policy(mn->knl, o->op, &o->policy, t, ro_step_done, t);
+		if (r < 0) {
+			mn->ro_path_failures++;
+			t->failed = true;
+			t->retry_at = t0 + MN_RO_RETRY_USEC;
+			continue;
+		}
+		t->pending++;
+	}
+}
+
+/* After anything that may change an entry's state or the MN's location. */
+static void mn_ro_sync(struct mn *mn)
+{
+	usec_t t0 = now_usec();
+
+	if (!mn->rr)
+		return;
+	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next)
+		mn_ro_sync_entry(mn, e, t0);
+}
+
+/*
  * HoTI away from home: from the HoA, which the `from HoA lookup 252` rule sends through the
- * tunnel to the home agent; CoTI (and HoTI, BU at home): from the given address on the link.
- * A BU from the CoA needs a Home Address option, which takes the kernel's route-optimisation
- * XFRM state for this correspondent: not installed yet, so such a BU is not sent (counted).
+ * tunnel to the home agent (the entry's HoTI policy keeps the HAO off it); CoTI (and HoTI, BU at
+ * home): from the given address on the link. A BU away (§11.7.2, §6.1.7) leaves from the HoA to
+ * the CN and the entry's hao state puts the HAO in and the CoA as the source: only once that
+ * state is installed for this CoA, else it waits (counted; mn_rr_send_ready sends it).
  */
 static int rr_io_send(struct mn_rr_entry *e, const struct mn_rr_tx *tx, const uint8_t *mh, size_t len, void *ud)
 {
 	struct mn *mn = ud;
 	struct mh_tx_info t = { .src = tx->src, .dst = tx->dst };
+	struct mn_rr_timer *x;
 	struct mh_msg msg;
 	int r;
 
 	if (tx->path == MN_RR_PATH_HAO) {
-		mn->rr_no_data_path++;
-		return -EOPNOTSUPP;
+		x = rr_ctx(mn, e);
+		if (!x || x->have.level == MN_RO_OFF || x->pending || x->failed ||
+		    memcmp(&x->have.coa, &tx->src, sizeof(tx->src)) != 0 || mn->loc != MN_LOC_FOREIGN) {
+			mn->ro_bu_deferred++;
+			return -EAGAIN;
+		}
+		t.src = tx->hoa;
+		t.ifindex = mn->ifindex;
 	}
 	if (tx->path == MN_RR_PATH_DIRECT)
 		t.ifindex = mn->ifindex;
@@ -466,10 +594,13 @@ static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info
 	/* A HoT away from home comes decapsulated from the home agent's tunnel (§11.6.2). */
 	bool tunnel = mn->tnl_ifindex > 0 && rx->ifindex == mn->tnl_ifindex;
 
+	bool taken;
+
 	if (!mn->rr)
 		return DROP_UNEXPECTED;
-	return mn_rr_input(mn->rr, &rx->src, &rx->dst, tunnel, rx->mh, rx->mh_len, msg) ? DROP_NONE
-											   : DROP_UNEXPECTED;
+	taken = mn_rr_input(mn->rr, &rx->src, &rx->dst, tunnel, rx->mh, rx->mh_len, msg);
+	mn_ro_sync(mn);
+	return taken ? DROP_NONE : DROP_UNEXPECTED;
 }
 
 /* §11.7.2: after the home registration of a new care-of address (or the return home), the correspondents. */
@@ -485,7 +616,9 @@ static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool
 	mn->rr_told = true;
 	mn->rr_home = home;
 	mn->rr_coa = *coa;
+	mn_ro_sync(mn); /* at home: every correspondent's path gone before the deregistration BU */
 	mn_rr_moved(mn->rr, coa, home);
+	mn_ro_sync(mn);
 }
 
 /* The correspondents MnRoPolicy names (and allows); none: no table, the MN behaves as without RO. */
@@ -510,8 +643,7 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 			return log_error_errno(r, "route optimisation: %m");
 	}
 	if (mn->rr) {
-		log_notice("route optimisation: return routability with the correspondents of MnRoPolicy; "
-			   "their Binding Updates are not sent yet (no Home Address option data path)");
+		log_info("route optimisation: return routability with the correspondents of MnRoPolicy");
 		(void)io_mh_register(mn->io, MH_TYPE_HOT, mn_on_rr, mn);
 		(void)io_mh_register(mn->io, MH_TYPE_COT, mn_on_rr, mn);
 	}
@@ -732,6 +864,8 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	mn->prefix = *prefix;
 	mn->router = *router;
 	mn->coa = to.coa;
+	/* §11.3.1: no direct path from a CoA the correspondents have not accepted; home: none. */
+	mn_ro_sync(mn);
 	if (mn->dhaad)
 		mn_dhaad_cancel(mn->dhaad); /* a Request from the old address: the move's end asks again */
 	mn_submit_plan(mn, &plan, bul_move(mn->bul, &to.coa, loc == MN_LOC_HOME));
@@ -1169,6 +1303,9 @@ static int mn_shutdown(struct manager *m)
 	if (!mn || !mn->knl)
 		return 0;
 	mn_batch_cancel(mn);
+	/* Every correspondent's route-optimisation path (mn-ro-path.h). */
+	mn->ro_stopping = true;
+	mn_ro_sync(mn);
 	/* The SPD entries are deleted below: no repair of our own deletions from now on. */
 	mn->spd = spd_sync_free(mn->spd);
 	mn_plan_config(mn, &pc);
@@ -1347,6 +1484,13 @@ static void mn_rr_entry_json(json_object *list, const struct mn_rr_entry *re, us
 	ctl_json_add_u64(e, "bus_sent", re->bus_sent);
 	ctl_json_add_u64(e, "restarts", re->restarts);
 	ctl_json_add_u64(e, "send_errors", re->send_errors);
+	{
+		const struct mn_rr_timer *t = re->io_ctx;
+
+		ctl_json_add_str(e, "data_path", mn_ro_level_to_string(t ? t->have.level : MN_RO_OFF));
+		ctl_json_add_bool(e, "data_path_pending", t && t->pending);
+		ctl_json_add_bool(e, "data_path_failed", t && t->failed);
+	}
 }
 
 static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FILE *out)
@@ -1405,7 +1549,9 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 		for (const struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next)
 			if (rr_shown(e, peer))
 				mn_rr_entry_json(cl, e, now);
-		ctl_json_add_u64(o, "ro_bu_no_data_path", mn->rr_no_data_path);
+		ctl_json_add_u64(o, "ro_bu_deferred", mn->ro_bu_deferred);
+		ctl_json_add_u64(o, "ro_path_installs", mn->ro_path_installs);
+		ctl_json_add_u64(o, "ro_path_failures", mn->ro_path_failures);
 		for (int d = 0; d < _MN_RR_DROP_MAX; d++) {
 			char key[64];
 

@@ -40,6 +40,7 @@
 #include "manager.h"
 #include "mn/mn.h"
 #include "mn/mn-dhaad.h"
+#include "cn/rr-keygen.h"
 #include "netlink/nl-kernel.h"
 #include "event-loop.h"
 #include "ike-event.h"
@@ -67,6 +68,19 @@ static struct {
 	unsigned upd_policies; /* XFRM_MSG_UPDPOLICY requests the fake kernel saw */
 	unsigned leftover_hits; /* requests answered as the crashed instance's kernel state would */
 	unsigned new_hoa_addrs; /* RTM_NEWADDR of the HoA */
+	/* XFRM requests naming the correspondent CN_ADDR (route optimisation's data path) */
+	struct ro_req {
+		uint16_t type;      /* XFRM_MSG_NEWSA, DELSA, UPDPOLICY, DELPOLICY */
+		uint8_t proto;      /* state: id.proto */
+		uint8_t sel_proto;  /* policy: the selector's protocol, 0 any */
+		uint16_t sel_type;  /* policy: MH type in sport, 0 none */
+		uint8_t dir;        /* policy */
+		uint8_t n_tmpl;     /* UPDPOLICY */
+		uint32_t priority;  /* UPDPOLICY */
+		struct in6_addr coaddr; /* NEWSA: XFRMA_COADDR */
+	} ro[64];
+	unsigned n_ro;
+	int fail_ro_sa; /* NEWSA naming the CN answered with this error (0: accepted) */
 } F;
 
 /* The kernel a crashed MN left behind (the restart case): the tunnel and the rule exist, the HoA is not on mn0. */
@@ -111,12 +125,90 @@ static void capture(const struct io_sent *s, void *ud)
 	c->dst = s->dst;
 }
 
+#define CN_ADDR "2001:db8:9::9"
+
+/* The XFRM requests that name CN_ADDR, recorded (and a NEWSA refused when the test says so). */
+static int fake_xfrm_ro(const struct nlmsghdr *h, size_t len)
+{
+	struct in6_addr cn = A(CN_ADDR);
+	struct ro_req r = { .type = h->nlmsg_type };
+	const struct xfrm_selector *sel = NULL;
+	bool names_cn = false;
+
+	if (h->nlmsg_type == XFRM_MSG_NEWSA && len >= NLMSG_SPACE(sizeof(struct xfrm_usersa_info))) {
+		const struct xfrm_usersa_info *u = NLMSG_DATA(h);
+		size_t off = NLMSG_SPACE(sizeof(*u));
+
+		names_cn = memcmp(&u->id.daddr, &cn, 16) == 0 || memcmp(&u->saddr, &cn, 16) == 0;
+		r.proto = u->id.proto;
+		while (off + sizeof(struct rtattr) <= len) {
+			const struct rtattr *a = (const void *)((const uint8_t *)h + off);
+
+			if (a->rta_len < sizeof(*a) || off + a->rta_len > len)
+				break;
+			if (a->rta_type == XFRMA_COADDR && RTA_PAYLOAD(a) >= 16)
+				memcpy(&r.coaddr, RTA_DATA(a), 16);
+			off += RTA_ALIGN(a->rta_len);
+		}
+		if (names_cn && F.fail_ro_sa)
+			return F.fail_ro_sa;
+	} else if (h->nlmsg_type == XFRM_MSG_DELSA && len >= NLMSG_SPACE(sizeof(struct xfrm_usersa_id))) {
+		const struct xfrm_usersa_id *u = NLMSG_DATA(h);
+		size_t off = NLMSG_SPACE(sizeof(*u));
+
+		r.proto = u->proto;
+		names_cn = memcmp(&u->daddr, &cn, 16) == 0;
+		/* the source: XFRMA_SRCADDR */
+		while (!names_cn && off + sizeof(struct rtattr) <= len) {
+			const struct rtattr *a = (const void *)((const uint8_t *)h + off);
+
+			if (a->rta_len < sizeof(*a) || off + a->rta_len > len)
+				break;
+			if (a->rta_type == XFRMA_SRCADDR && RTA_PAYLOAD(a) >= 16)
+				names_cn = memcmp(RTA_DATA(a), &cn, 16) == 0;
+			off += RTA_ALIGN(a->rta_len);
+		}
+	} else if (h->nlmsg_type == XFRM_MSG_UPDPOLICY && len >= NLMSG_SPACE(sizeof(struct xfrm_userpolicy_info))) {
+		const struct xfrm_userpolicy_info *u = NLMSG_DATA(h);
+		size_t off = NLMSG_SPACE(sizeof(*u));
+
+		sel = &u->sel;
+		r.dir = u->dir;
+		r.priority = u->priority;
+		while (off + sizeof(struct rtattr) <= len) {
+			const struct rtattr *a = (const void *)((const uint8_t *)h + off);
+
+			if (a->rta_len < sizeof(*a) || off + a->rta_len > len)
+				break;
+			if (a->rta_type == XFRMA_TMPL)
+				r.n_tmpl = (uint8_t)(RTA_PAYLOAD(a) / sizeof(struct xfrm_user_tmpl));
+			off += RTA_ALIGN(a->rta_len);
+		}
+	} else if (h->nlmsg_type == XFRM_MSG_DELPOLICY && len >= NLMSG_SPACE(sizeof(struct xfrm_userpolicy_id))) {
+		const struct xfrm_userpolicy_id *u = NLMSG_DATA(h);
+
+		sel = &u->sel;
+		r.dir = u->dir;
+	}
+	if (sel) {
+		names_cn = memcmp(&sel->daddr, &cn, 16) == 0 || memcmp(&sel->saddr, &cn, 16) == 0;
+		r.sel_proto = sel->proto;
+		r.sel_type = ntohs(sel->sport);
+	}
+	if (names_cn && F.n_ro < ELEMENTSOF(F.ro))
+		F.ro[F.n_ro++] = r;
+	return 0;
+}
+
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 {
 	const struct nlmsghdr *h = (const void *)msg;
+	int r;
 
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && h->nlmsg_type == XFRM_MSG_UPDPOLICY)
 		F.upd_policies++;
+	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && (r = fake_xfrm_ro(h, len)) < 0)
+		return r;
 	if (protocol != NETLINK_ROUTE || len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
 		return 0;
 	if (h->nlmsg_type == RTM_NEWADDR) {
@@ -900,8 +992,6 @@ END_TEST
 
 /* ---- route optimisation (src/mn/mn-rr.h) wired in only with MnRoPolicy ---------------------- */
 
-#define CN_ADDR "2001:db8:9::9"
-
 static void setup_plain(void)
 {
 	leftovers = false;
@@ -967,14 +1057,117 @@ START_TEST(no_ro_without_policy)
 }
 END_TEST
 
+/* The last MH of `type` sent to dst. */
+static const struct sent *last_mh_to(uint8_t type, const char *dst)
+{
+	for (unsigned i = F.n_sent; i-- > 0;)
+		if (F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == type && addr_is(&F.sent[i].dst, dst))
+			return &F.sent[i];
+	ck_abort_msg("no MH type %u to %s", type, dst);
+	return NULL;
+}
+
+static unsigned n_mh_to(uint8_t type, const char *dst)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < F.n_sent; i++)
+		n += F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == type && addr_is(&F.sent[i].dst, dst);
+	return n;
+}
+
+/* The home agent's BA to its last BU. */
+static void ha_accepts(void)
+{
+	send_ba_full(HA_ADDR, 0, false, bu_seq(last_mh_to(5, HA_ADDR)));
+}
+
+/* Recorded XFRM requests naming the CN from index `from` on: how many match. */
+static unsigned ro_count(unsigned from, uint16_t type, uint8_t proto, uint8_t dir, uint8_t sel_proto, uint16_t sel_type)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < F.n_ro; i++) {
+		const struct ro_req *r = &F.ro[i];
+
+		if (r->type != type)
+			continue;
+		if (type == XFRM_MSG_NEWSA || type == XFRM_MSG_DELSA)
+			n += r->proto == proto;
+		else
+			n += r->dir == dir && r->sel_proto == sel_proto && r->sel_type == sel_type;
+	}
+	return n;
+}
+
+static bool have_cn_bu(void)
+{
+	return n_mh_to(5, CN_ADDR) >= want;
+}
+
+static bool have_hotis(void)
+{
+	return n_mh(1) >= want;
+}
+
+static unsigned ro_mark;
+static bool data_policy_in(void)
+{
+	return ro_count(ro_mark, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, 0, 0) >= 1;
+}
+
+static bool data_policy_out(void)
+{
+	return ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, 0, 0) >= 1;
+}
+
+/* The CN's BA (§6.1.8) to the BU `bu` with the Binding Authorization Data option (§6.2.7). */
+static void cn_ba(const struct sent *bu, uint8_t status, const char *coa)
+{
+	uint8_t ba[32] = { 59, 3, 6, 0, 0, 0, status, 0, bu->buf[6], bu->buf[7], 0, 16,
+			   1, 4, 0, 0, 0, 0, /* PadN: the BAD at 8n+2 */
+			   5, 12 };
+	uint8_t tok[8], kbm[RR_KBM_LEN];
+	struct in6_addr c = A(coa), cn = A(CN_ADDR);
+	struct mh_rx_info rx = { .src = cn, .dst = A(HOA), .has_rh2 = true, .rh2 = A(HOA) };
+
+	memset(tok, 0xab, sizeof(tok)); /* send_test's tokens */
+	rr_kbm(tok, tok, kbm);
+	ck_assert_int_eq(rr_authenticator(kbm, &c, &cn, ba, 20, ba + 20), 0);
+	io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+}
+
+/* Away on f1, registered at the HA; the HoT and CoT answered; returns the CN's BU. */
+static const struct sent *ro_until_cn_bu(void)
+{
+	int tnl = (int)if_nametoindex("mip6tnl0");
+	const struct sent *h, *c;
+
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	ck_assert_msg(run_until(have_inits, 5000), "no HoTI/CoTI after the home registration");
+	h = last_mh(1);
+	c = last_mh(2);
+	send_test(3, h->buf + 8, HOA, tnl);
+	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
+	want = 1;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no BU to the correspondent");
+	return last_mh_to(5, CN_ADDR);
+}
+
 /*
  * MnRoPolicy names a CN: after the home registration of the CoA, HoTI from the HoA (through the
  * tunnel) and CoTI from the CoA (§11.7.2, §11.6.1); the HoT through the tunnel device and the CoT
- * are taken; the BU to the CN needs the Home Address option data path, not there yet: counted.
+ * are taken; the BU/BA part of the data path is installed (route2 in from the CN, hao out with
+ * the CoA, the inbound policy, the BU policy with the HAO, the HoTI kept off it), then the BU
+ * leaves from the HoA (the hao state makes the CoA its source, §11.7.2); no data policy before
+ * the CN's BA accepts (§11.3.1), then one.
  */
 START_TEST(ro_starts_after_home_registration)
 {
-	const struct sent *h, *c;
+	const struct sent *h, *c, *bu;
 	int tnl = (int)if_nametoindex("mip6tnl0");
 
 	send_ra("2001:db8:2::");
@@ -982,7 +1175,7 @@ START_TEST(ro_starts_after_home_registration)
 	ck_assert(run_until(have_bus, 5000));
 	run_for(20);
 	ck_assert_uint_eq(n_mh(1) + n_mh(2), 0); /* not before the home agent accepted the CoA */
-	send_ba(0, false);
+	ha_accepts();
 	ck_assert_msg(run_until(have_inits, 5000), "no HoTI/CoTI after the home registration");
 	h = last_mh(1);
 	c = last_mh(2);
@@ -993,11 +1186,145 @@ START_TEST(ro_starts_after_home_registration)
 	/* A HoT not from the tunnel is ignored (§11.6.2); through it, taken. */
 	send_test(3, h->buf + 8, HOA, (int)if_nametoindex("mn0"));
 	ck_assert(bul_says("\"ro_ignored_wrong_destination\":1"));
+	run_for(20);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_NEWSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_NEWSA, IPPROTO_ROUTING, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_IN, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, IPPROTO_MH, 5), 1);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, IPPROTO_MH, 1), 1);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 0);
+	for (unsigned i = 0; i < F.n_ro; i++) {
+		if (F.ro[i].type == XFRM_MSG_NEWSA && F.ro[i].proto == IPPROTO_DSTOPTS)
+			ck_assert(addr_is(&F.ro[i].coaddr, COA1));
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].sel_type == 1)
+			ck_assert_uint_eq(F.ro[i].n_tmpl, 0); /* the HoTI: no HAO, the tunnel */
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].sel_type == 5)
+			ck_assert_uint_eq(F.ro[i].n_tmpl, 1);
+	}
+	ck_assert(bul_says("\"data_path\":\"bu-only\""));
 	send_test(3, h->buf + 8, HOA, tnl);
 	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
 	ck_assert(bul_says("\"home_token\":true,\"careof_token\":true"));
-	ck_assert(bul_says("\"ro_bu_no_data_path\":1"));
-	ck_assert_uint_eq(n_mh(5), 1); /* only the home registration's BU left */
+	want = 1;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no BU to the correspondent");
+	bu = last_mh_to(5, CN_ADDR);
+	ck_assert(addr_is(&bu->src, HOA)); /* the hao state swaps in the CoA */
+	ck_assert_uint_eq(bu->buf[8] & 0x80, 0x80); /* A (UseCnBuAck) */
+	ck_assert_uint_eq(bu->buf[8] & 0x40, 0);    /* never H */
+	run_for(20);
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 0);
+	ro_mark = F.n_ro;
+	cn_ba(bu, 0, COA1);
+	ck_assert(bul_says("\"state\":\"bound\""));
+	ck_assert_msg(run_until(data_policy_in, 5000), "no data policy after the CN's BA");
+	ck_assert(bul_says("\"data_path\":\"direct\""));
+	ck_assert(bul_says("\"ro_path_failures\":0"));
+}
+END_TEST
+
+/*
+ * A move (§11.7.2): the data policy goes as the MN leaves f1 (the CN's binding names the old
+ * CoA), the hao state takes the new CoA; after the home registration, a CoTI from the new CoA
+ * (the home token is reused), the BU, the BA: direct again. Then home: everything removed, the
+ * deregistration BU from the HoA with the home token only.
+ */
+START_TEST(ro_follows_moves_and_home)
+{
+	const struct sent *bu = ro_until_cn_bu(), *c;
+	unsigned cotis;
+
+	ro_mark = F.n_ro;
+	cn_ba(bu, 0, COA1);
+	ck_assert(run_until(data_policy_in, 5000));
+	ro_mark = F.n_ro;
+	cotis = n_mh(2);
+	send_ra("2001:db8:3::");
+	ck_assert_msg(run_until(data_policy_out, 5000), "the data policy stayed on the move");
+	run_for(20);
+	ck_assert(bul_says("\"data_path\":\"bu-only\""));
+	for (unsigned i = ro_mark; i < F.n_ro; i++)
+		if (F.ro[i].type == XFRM_MSG_NEWSA && F.ro[i].proto == IPPROTO_DSTOPTS)
+			ck_assert(addr_is(&F.ro[i].coaddr, COA2));
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_NEWSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	want = 2;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	run_for(50);
+	ck_assert_uint_eq(n_mh(2), cotis + 1);
+	c = last_mh(2);
+	ck_assert(addr_is(&c->src, COA2));
+	send_test(4, c->buf + 8, COA2, (int)if_nametoindex("mn0"));
+	want = 2;
+	ck_assert(run_until(have_cn_bu, 5000));
+	ro_mark = F.n_ro;
+	cn_ba(last_mh_to(5, CN_ADDR), 0, COA2);
+	ck_assert(run_until(data_policy_in, 5000));
+	ck_assert(bul_says("\"data_path\":\"direct\""));
+	/* Home: the data path goes with the move, before the deregistration BU. */
+	ro_mark = F.n_ro;
+	send_ra("2001:db8:1::");
+	run_for(50);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_ROUTING, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_IN, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, IPPROTO_MH, 5), 1);
+	ck_assert(bul_says("\"data_path\":\"off\""));
+	ha_accepts();
+	want = 3;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no deregistration BU to the correspondent");
+	bu = last_mh_to(5, CN_ADDR);
+	ck_assert(addr_is(&bu->src, HOA));
+	ck_assert_uint_eq(bu->buf[10] << 8 | bu->buf[11], 0); /* lifetime 0 */
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_NEWSA, IPPROTO_DSTOPTS, 0, 0, 0), 0);
+}
+END_TEST
+
+/* §11.3.6: Binding Error status 1 from the CN: the direct path goes, a new return routability. */
+START_TEST(ro_binding_error_restarts)
+{
+	const struct sent *bu = ro_until_cn_bu();
+	uint8_t be[24] = { 59, 2, 7, 0, 0, 0, 1, 0 };
+	struct mh_rx_info rx = { .src = A(CN_ADDR), .dst = A(COA1) };
+	struct in6_addr hoa = A(HOA);
+
+	ro_mark = F.n_ro;
+	cn_ba(bu, 0, COA1);
+	ck_assert(run_until(data_policy_in, 5000));
+	ro_mark = F.n_ro;
+	memcpy(be + 8, &hoa, 16);
+	want = n_mh(1) + 1;
+	io_mh_input(F.m->io, be, sizeof(be), &rx);
+	ck_assert_msg(run_until(data_policy_out, 5000), "the data policy stayed after Binding Error 1");
+	ck_assert_msg(run_until(have_hotis, 5000), "no new HoTI after Binding Error 1");
+	ck_assert(bul_says("\"state\":\"rr\""));
+	ck_assert(bul_says("\"data_path\":\"bu-only\""));
+}
+END_TEST
+
+/* Fail closed: the kernel refuses the hao state: no BU with a HAO, no data path, counted. */
+START_TEST(ro_install_refused_fails_closed)
+{
+	int tnl = (int)if_nametoindex("mip6tnl0");
+	const struct sent *h, *c;
+
+	F.fail_ro_sa = -ENOBUFS;
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	ck_assert(run_until(have_inits, 5000));
+	h = last_mh(1);
+	c = last_mh(2);
+	send_test(3, h->buf + 8, HOA, tnl);
+	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
+	run_for(100);
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 0);
+	ck_assert(bul_says("\"data_path\":\"off\""));
+	ck_assert(bul_says("\"data_path_failed\":true"));
+	ck_assert(!bul_says("\"ro_path_failures\":0"));
+	ck_assert(!bul_says("\"ro_bu_deferred\":0"));
+	ck_assert_uint_eq(ro_count(0, XFRM_MSG_UPDPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 0);
 }
 END_TEST
 
@@ -1048,6 +1375,9 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup_ro, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, ro_starts_after_home_registration);
+	tcase_add_test(tc, ro_follows_moves_and_home);
+	tcase_add_test(tc, ro_binding_error_restarts);
+	tcase_add_test(tc, ro_install_refused_fails_closed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("restart");
 	tcase_add_checked_fixture(tc, setup_after_crash, teardown);

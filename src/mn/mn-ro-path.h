@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mobile node's route-optimisation data path per correspondent (RFC 6275
+ * §11.3.1, §11.7.2, §6.3, §6.4), the mirror of cn-ro-path.h. All "mode ro",
+ * no SPI, addresses in the state IDs, host selectors HoA/128 <-> CN/128:
+ *
+ *   in state    route2 (43)  src CN  dst HoA  (coaddr ::)
+ *               a type 2 routing header naming the HoA is accepted from the CN (the CN's BA
+ *               and, once it holds our binding, its data, §11.3.1);
+ *   in policy   CN -> HoA, any protocol, template route2 "use" (MN_RO_PRIORITY): without it the
+ *               kernel rejects what came through a route2 state (a non-transport secpath);
+ *               "use", so that what comes through the home agent's tunnel passes too;
+ *   out state   hao (60)     src HoA dst CN   coaddr CoA
+ *               the kernel puts a Home Address option holding the HoA on what matches a policy
+ *               naming it and sends it from the CoA, routed again from there (not the tunnel);
+ *   out policy  HoA -> CN, MH type BU, template hao (MN_RO_MH_PRIORITY): the Binding Update to
+ *               the CN leaves from the CoA with the HAO (§11.7.2, §6.1.7) before any binding;
+ *   out policy  HoA -> CN, MH type HoTI, no template (MN_RO_MH_PRIORITY): the HoTI keeps going
+ *               through the home agent's tunnel (§11.6.1) once the data policy exists;
+ *   out policy  HoA -> CN, any protocol, template hao "use" (MN_RO_PRIORITY): the data, only
+ *               while the CN has accepted a binding for the current CoA (level MN_RO_ON).
+ * The MN's home registration policies name the HA, not the CN: they do not overlap.
+ *
+ * Levels: OFF (nothing), PREP (everything but the data policy: a BU can leave and its BA come
+ * back), ON (PREP and the data policy). mn_ro_plan() is pure: the ordered operations that take
+ * an entry's data path from one (level, CoA) to another.
+ */
+#pragma once
+
+#include <netinet/in.h>
+
+#include "mn/mn-plan.h"
+
+#define MN_RO_PRIORITY 10
+#define MN_RO_MH_PRIORITY 9
+
+enum mn_ro_level {
+	MN_RO_OFF,
+	MN_RO_PREP,
+	MN_RO_ON,
+	_MN_RO_LEVEL_MAX,
+	_MN_RO_LEVEL_INVALID = -22,
+};
+
+struct mn_ro_path {
+	enum mn_ro_level level;
+	struct in6_addr coa; /* the hao state's coaddr (PREP, ON) */
+};
+
+void mn_ro_state_out(const struct in6_addr *hoa, const struct in6_addr *cn, const struct in6_addr *coa,
+		     struct knl_xfrm_state *ret);
+void mn_ro_state_in(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_state *ret);
+void mn_ro_policy_in(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+void mn_ro_policy_bu(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+void mn_ro_policy_hoti(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+void mn_ro_policy_data(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+
+/*
+ * The operations from `have` to `want` (states before the policies that use them going up,
+ * policies before their states going down; the data policy leaves before the CoA changes).
+ * Returns the number of operations (0: nothing to do) or -EINVAL.
+ */
+int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const struct mn_ro_path *have,
+	       const struct mn_ro_path *want, struct mn_plan *ret);
+
+const char *mn_ro_level_to_string(enum mn_ro_level l);

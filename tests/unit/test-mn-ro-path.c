@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The MN's route-optimisation data path per correspondent (mn/mn-ro-path.h): the objects as
+ * RFC 6275 §6.3/§6.4 need them (HAO out from the CoA, RH2 in from the CN) and the order of the
+ * operations between levels: states before the policies using them, policies before their
+ * states, the data policy out before the CoA changes.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <linux/xfrm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn/mn-ro-path.h"
+
+static struct in6_addr A(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static bool eq(const struct in6_addr *a, const char *s)
+{
+	struct in6_addr b = A(s);
+
+	return memcmp(a, &b, sizeof(b)) == 0;
+}
+
+#define HOA "2001:db8:1::100"
+#define CN "2001:db8:9::9"
+#define COA1 "2001:db8:2::100"
+#define COA2 "2001:db8:3::100"
+
+static struct mn_plan P;
+
+static int plan(enum mn_ro_level from, const char *from_coa, enum mn_ro_level to, const char *to_coa)
+{
+	struct in6_addr hoa = A(HOA), cn = A(CN);
+	struct mn_ro_path have = { .level = from, .coa = A(from_coa) }, want = { .level = to, .coa = A(to_coa) };
+
+	return mn_ro_plan(&hoa, &cn, &have, &want, &P);
+}
+
+/* The op at i: kind, op, and for a policy its direction and selector's protocol/type. */
+static void is_state(unsigned i, enum knl_op op, uint8_t proto)
+{
+	ck_assert_uint_lt(i, P.n);
+	ck_assert_int_eq(P.ops[i].kind, MN_OP_XFRM_STATE);
+	ck_assert_int_eq(P.ops[i].op, op);
+	ck_assert_uint_eq(P.ops[i].state.proto, proto);
+	ck_assert_uint_eq(P.ops[i].state.mode, XFRM_MODE_ROUTEOPTIMIZATION);
+}
+
+static void is_policy(unsigned i, enum knl_op op, uint8_t dir, uint8_t sel_proto, int sel_type)
+{
+	ck_assert_uint_lt(i, P.n);
+	ck_assert_int_eq(P.ops[i].kind, MN_OP_XFRM_POLICY);
+	ck_assert_int_eq(P.ops[i].op, op);
+	ck_assert_uint_eq(P.ops[i].policy.dir, dir);
+	ck_assert_uint_eq(P.ops[i].policy.sel.proto, sel_proto);
+	ck_assert_int_eq(P.ops[i].policy.sel.type, sel_type);
+}
+
+START_TEST(objects)
+{
+	struct in6_addr hoa = A(HOA), cn = A(CN), coa = A(COA1);
+	struct knl_xfrm_state s;
+	struct knl_xfrm_policy p;
+
+	/* §6.3: out, HAO: the HoA's packets to the CN, from the CoA. */
+	mn_ro_state_out(&hoa, &cn, &coa, &s);
+	ck_assert(eq(&s.src, HOA) && eq(&s.dst, CN) && eq(&s.coaddr, COA1));
+	ck_assert_uint_eq(s.proto, IPPROTO_DSTOPTS);
+	ck_assert(eq(&s.sel.src, HOA) && eq(&s.sel.dst, CN) && s.sel.src_len == 128 && s.sel.dst_len == 128);
+	/* §6.4: in, RH2 from the CN naming the HoA. */
+	mn_ro_state_in(&hoa, &cn, &s);
+	ck_assert(eq(&s.src, CN) && eq(&s.dst, HOA));
+	ck_assert_uint_eq(s.proto, IPPROTO_ROUTING);
+	mn_ro_policy_in(&hoa, &cn, &p);
+	ck_assert(eq(&p.sel.src, CN) && eq(&p.sel.dst, HOA) && p.n_tmpl == 1 && p.tmpl[0].optional);
+	ck_assert_uint_eq(p.tmpl[0].proto, IPPROTO_ROUTING);
+	mn_ro_policy_data(&hoa, &cn, &p);
+	ck_assert(eq(&p.sel.src, HOA) && eq(&p.sel.dst, CN) && p.sel.proto == 0 && p.n_tmpl == 1);
+	ck_assert_uint_eq(p.tmpl[0].proto, IPPROTO_DSTOPTS);
+	ck_assert_uint_eq(p.priority, MN_RO_PRIORITY);
+	/* The MH policies win over the data policy (lower is preferred). */
+	mn_ro_policy_bu(&hoa, &cn, &p);
+	ck_assert(p.sel.proto == IPPROTO_MH && p.sel.type == 5 && p.n_tmpl == 1 && !p.tmpl[0].optional);
+	ck_assert_uint_lt(p.priority, MN_RO_PRIORITY);
+	mn_ro_policy_hoti(&hoa, &cn, &p);
+	ck_assert(p.sel.proto == IPPROTO_MH && p.sel.type == 1 && p.n_tmpl == 0);
+	ck_assert_uint_lt(p.priority, MN_RO_PRIORITY);
+}
+END_TEST
+
+START_TEST(levels)
+{
+	/* OFF -> PREP: the states, then the policies; no data policy. */
+	ck_assert_int_eq(plan(MN_RO_OFF, "::", MN_RO_PREP, COA1), 5);
+	is_state(0, KNL_OP_REPLACE, IPPROTO_ROUTING);
+	is_state(1, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	ck_assert(eq(&P.ops[1].state.coaddr, COA1));
+	is_policy(2, KNL_OP_REPLACE, XFRM_POLICY_IN, 0, KNL_XFRM_TYPE_ANY);
+	is_policy(3, KNL_OP_REPLACE, XFRM_POLICY_OUT, IPPROTO_MH, 1);
+	is_policy(4, KNL_OP_REPLACE, XFRM_POLICY_OUT, IPPROTO_MH, 5);
+	/* The same again: nothing. */
+	ck_assert_int_eq(plan(MN_RO_PREP, COA1, MN_RO_PREP, COA1), 0);
+	ck_assert_int_eq(plan(MN_RO_OFF, COA1, MN_RO_OFF, COA2), 0);
+	/* PREP -> ON: the data policy only. */
+	ck_assert_int_eq(plan(MN_RO_PREP, COA1, MN_RO_ON, COA1), 1);
+	is_policy(0, KNL_OP_REPLACE, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	/* ON, a move: the data policy out first, then the new CoA in the hao state. */
+	ck_assert_int_eq(plan(MN_RO_ON, COA1, MN_RO_PREP, COA2), 2);
+	is_policy(0, KNL_OP_DEL, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	is_state(1, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	ck_assert(eq(&P.ops[1].state.coaddr, COA2));
+	/* PREP, a move: the state only. */
+	ck_assert_int_eq(plan(MN_RO_PREP, COA1, MN_RO_PREP, COA2), 1);
+	is_state(0, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	/* ON, the same CoA, ON: nothing; a new CoA straight to ON: out, state, in again. */
+	ck_assert_int_eq(plan(MN_RO_ON, COA1, MN_RO_ON, COA1), 0);
+	ck_assert_int_eq(plan(MN_RO_ON, COA1, MN_RO_ON, COA2), 3);
+	is_policy(0, KNL_OP_DEL, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	is_state(1, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	is_policy(2, KNL_OP_REPLACE, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	/* ON -> OFF: the policies, then the states (the hao state named with its CoA). */
+	ck_assert_int_eq(plan(MN_RO_ON, COA1, MN_RO_OFF, COA1), 6);
+	is_policy(0, KNL_OP_DEL, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	is_policy(1, KNL_OP_DEL, XFRM_POLICY_OUT, IPPROTO_MH, 5);
+	is_policy(2, KNL_OP_DEL, XFRM_POLICY_OUT, IPPROTO_MH, 1);
+	is_policy(3, KNL_OP_DEL, XFRM_POLICY_IN, 0, KNL_XFRM_TYPE_ANY);
+	is_state(4, KNL_OP_DEL, IPPROTO_DSTOPTS);
+	is_state(5, KNL_OP_DEL, IPPROTO_ROUTING);
+	ck_assert_int_eq(plan(MN_RO_PREP, COA1, MN_RO_OFF, COA1), 5);
+	ck_assert_int_eq(plan(_MN_RO_LEVEL_MAX, COA1, MN_RO_OFF, COA1), -EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mn-ro-path");
+	TCase *tc = tcase_create("plan");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, objects);
+	tcase_add_test(tc, levels);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
