@@ -1041,6 +1041,23 @@ static void send_test(uint8_t type, const uint8_t cookie[8], const char *dst, in
 	io_mh_input(F.m->io, b, sizeof(b), &rx);
 }
 
+/* With a TunnelHomeTesting policy (its MH entries would catch the BU to the CN): no route optimisation. */
+static void setup_ro_tunnel_home_testing(void)
+{
+	leftovers = false;
+	setup_with("NodeConfig MN;\nUseMnHaIPsec enabled;\nUseCnBuAck enabled;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n"
+		   " MnRoPolicy " CN_ADDR " enabled;\n}\n"
+		   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
+		   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n IPsecPolicy TunnelHomeTesting UseESP 1000000003;\n}\n");
+}
+
+START_TEST(no_ro_with_tunnel_home_testing)
+{
+	ck_assert(!bul_says("correspondents"));
+}
+END_TEST
+
 /* Defaults: no MnRoPolicy, no HoTI or CoTI after the home registration, no correspondents listed. */
 START_TEST(no_ro_without_policy)
 {
@@ -1378,6 +1395,11 @@ int main(void)
 	tcase_add_test(tc, ro_follows_moves_and_home);
 	tcase_add_test(tc, ro_binding_error_restarts);
 	tcase_add_test(tc, ro_install_refused_fails_closed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ro-tunnel-home-testing");
+	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, no_ro_with_tunnel_home_testing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("restart");
 	tcase_add_checked_fixture(tc, setup_after_crash, teardown);
