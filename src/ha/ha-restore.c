@@ -124,16 +124,6 @@ size_t ha_replay_drop_expired(struct bcache *bc, usec_t now)
 	return d.n;
 }
 
-static bool in_prefix(const struct in6_addr *a, const struct ha_prefix *p)
-{
-	for (unsigned i = 0; i < p->len && i < 128; i++) {
-		uint8_t m = (uint8_t)(0x80 >> (i % 8));
-		if ((a->s6_addr[i / 8] & m) != (p->prefix.s6_addr[i / 8] & m))
-			return false;
-	}
-	return true;
-}
-
 enum ha_restore_verdict ha_restore_route_verdict(struct bcache *bc, const struct ha_restore_scope *s,
 						 const struct knl_route *rt)
 {
@@ -155,38 +145,35 @@ enum ha_restore_verdict ha_restore_route_verdict(struct bcache *bc, const struct
 enum ha_restore_verdict ha_restore_proxy_verdict(struct bcache *bc, const struct ha_restore_scope *s,
 						 const struct knl_neigh *n)
 {
-	const struct ha_prefix *home = NULL;
 	struct in6_addr ll;
 	struct bce *e;
 
+	/*
+	 * An older version of mip6d installed one proxy entry per binding (and with L=1 one for
+	 * fe80::IID); the HA answers NSs itself now (RFC 6275 §10.4.1, icmp6/ndproxy.h), so those
+	 * go. Ours are exactly a restored binding's, on its home link; any other proxy entry (another
+	 * daemon's, an operator's) is left alone.
+	 */
 	if (!(n->flags & NTF_PROXY))
 		return HA_RESTORE_IGNORE;
-	for (size_t i = 0; i < s->n_prefixes && !home; i++)
-		if (s->prefixes[i].ifindex == n->ifindex && in_prefix(&n->addr, &s->prefixes[i]))
-			home = &s->prefixes[i];
-	if (!home) {
-		/* L=1 (§10.4.1): fe80::IID of a restored binding is its too; other link-local ones are left. */
-		if (!IN6_IS_ADDR_LINKLOCAL(&n->addr))
-			return HA_RESTORE_IGNORE;
-		for (size_t i = 0; i < s->n_prefixes; i++)
-			if (s->prefixes[i].ifindex == n->ifindex) {
-				struct in6_addr hoa = s->prefixes[i].prefix;
-				memcpy(hoa.s6_addr + 8, n->addr.s6_addr + 8, 8);
-				e = bcache_lookup(bc, &hoa);
-				dad_watch_link_local(&hoa, &ll);
-				if (e && (e->restore & BCE_R_RESTORED) && e->ll_proxy && e->ifindex == n->ifindex &&
-				    !memcmp(&ll, &n->addr, 16)) {
-					e->restore |= BCE_R_LL_OK;
-					return HA_RESTORE_ADOPT;
-				}
-			}
-		return HA_RESTORE_IGNORE;
+	if (!IN6_IS_ADDR_LINKLOCAL(&n->addr)) {
+		e = bcache_lookup(bc, &n->addr);
+		return e && (e->restore & BCE_R_RESTORED) && e->ifindex == n->ifindex ? HA_RESTORE_REMOVE
+										      : HA_RESTORE_IGNORE;
 	}
-	e = bcache_lookup(bc, &n->addr);
-	if (!e || !(e->restore & BCE_R_RESTORED) || e->ifindex != n->ifindex)
-		return HA_RESTORE_REMOVE;
-	e->restore |= BCE_R_PROXY_OK;
-	return HA_RESTORE_ADOPT;
+	for (size_t i = 0; i < s->n_prefixes; i++) {
+		struct in6_addr hoa = s->prefixes[i].prefix;
+
+		if (s->prefixes[i].ifindex != n->ifindex)
+			continue;
+		memcpy(hoa.s6_addr + 8, n->addr.s6_addr + 8, 8);
+		e = bcache_lookup(bc, &hoa);
+		dad_watch_link_local(&hoa, &ll);
+		if (e && (e->restore & BCE_R_RESTORED) && e->ll_proxy && e->ifindex == n->ifindex &&
+		    !memcmp(&ll, &n->addr, 16))
+			return HA_RESTORE_REMOVE;
+	}
+	return HA_RESTORE_IGNORE;
 }
 
 /* RFC 6275 §10.4.5: a reverse-tunnel filter (ha/reverse-tunnel.h) is a restored binding's when it keys on its HoA and CoA. */
@@ -265,9 +252,6 @@ static void on_proxy(const struct knl_event *ev, void *userdata)
 	if (ev->type != KNL_EVENT_NEIGH)
 		return;
 	switch (ha_restore_proxy_verdict(rs->bc, &rs->scope, &ev->neigh)) {
-	case HA_RESTORE_ADOPT:
-		rs->st.adopted_proxies++;
-		break;
 	case HA_RESTORE_REMOVE:
 		if (grow((void **)&rs->dead_proxies, &rs->cap_proxies, rs->n_dead_proxies, sizeof(*rs->dead_proxies)) == 0)
 			rs->dead_proxies[rs->n_dead_proxies++] = ev->neigh;
@@ -334,20 +318,12 @@ static void reinstall(struct bce *e, void *userdata)
 	struct ha_restore *rs = userdata;
 	struct knl_route rt = { .dst = e->hoa, .dst_len = 128, .oif = rs->scope.tnl_ifindex, .encap = true,
 				.encap_dst = e->coa, .encap_src = e->local };
-	struct in6_addr ll;
 	bool any = false;
 
 	if (!(e->restore & BCE_R_RESTORED))
 		return;
 	e->ha = rs; /* until the HA takes the entry over */
 	if (!(e->restore & BCE_R_ROUTE_OK) && knl_route(rs->knl, KNL_OP_REPLACE, &rt, e, on_reinstalled, e) == 0)
-		rs->pending++, any = true;
-	if (!(e->restore & BCE_R_PROXY_OK) &&
-	    knl_proxy(rs->knl, KNL_OP_ADD, e->ifindex, &e->hoa, e, on_reinstalled, e) == 0)
-		rs->pending++, any = true;
-	dad_watch_link_local(&e->hoa, &ll);
-	if (e->ll_proxy && !(e->restore & BCE_R_LL_OK) &&
-	    knl_proxy(rs->knl, KNL_OP_ADD, e->ifindex, &ll, e, on_reinstalled, e) == 0)
 		rs->pending++, any = true;
 	rs->st.installed += any;
 }
@@ -382,7 +358,7 @@ static void reconcile(struct ha_restore *rs)
 	for (size_t i = 0; i < rs->n_dead_proxies; i++)
 		if (knl_proxy(rs->knl, KNL_OP_DEL, rs->dead_proxies[i].ifindex, &rs->dead_proxies[i].addr, rs, on_removed,
 			      rs) == 0)
-			rs->pending++, rs->st.orphans_removed++;
+			rs->pending++, rs->st.proxies_removed++;
 	if (rs->scope.revtun && rs->filters_lost)
 		flush_filters(rs);
 	for (size_t i = 0; i < rs->n_dead_filters; i++)

@@ -7,11 +7,13 @@
  *    turned into CLOCK_BOOTTIME; entries already expired are dropped.
  * 2. Reconciliation, before READY=1 (the HA takes no BU meanwhile): the kernel's
  *    routes and proxy neighbours are dumped; a binding route (proto mip, /128 on
- *    the tunnel device, `encap ip6`) or a proxy entry (a home link, in a served
- *    prefix) that matches a restored binding exactly is adopted as it is (no
- *    traffic gap); one that belongs to no restored binding is removed (a crash's
- *    leftovers, or an expired binding's); what a restored binding misses is
- *    installed (route replace, proxy add). With scope->revtun, the reverse-tunnel
+ *    the tunnel device, `encap ip6`) that matches a restored binding exactly is
+ *    adopted as it is (no traffic gap); one that belongs to no restored binding
+ *    is removed (a crash's leftovers, or an expired binding's); what a restored
+ *    binding misses is installed (route replace). Proxy neighbour entries are an
+ *    older version's (the HA answers NSs itself now, RFC 6275 §10.4.1): a restored
+ *    binding's HoA on its home link, and a restored L=1 binding's fe80::IID, are
+ *    removed; others (another daemon's, an operator's) are left. With scope->revtun, the reverse-tunnel
  *    filters (RFC 6275 §10.4.5, ha/reverse-tunnel.h) too, dumped third: one keyed on
  *    a restored binding's HoA and CoA is adopted as it is (the entry's revtun_handle;
  *    the caller installs the missing ones), the others are deleted; if that dump
@@ -35,8 +37,6 @@
 /* bce.restore bits */
 #define BCE_R_RESTORED 0x01
 #define BCE_R_ROUTE_OK 0x02 /* its route found in the kernel as it should be */
-#define BCE_R_PROXY_OK 0x04
-#define BCE_R_LL_OK 0x08    /* L=1: the link-local proxy entry */
 #define BCE_R_FAILED 0x10   /* the kernel refused the reinstall */
 #define BCE_R_BRR 0x20      /* restored: a Binding Refresh Request is due before expiry (§9.5.5) */
 
@@ -82,7 +82,8 @@ enum ha_restore_verdict ha_restore_filter_verdict(struct bcache *bc, const struc
 						  const struct knl_tc_filter *f);
 
 struct ha_restore_stats {
-	size_t adopted_routes, adopted_proxies, adopted_filters, installed, orphans_removed, failed;
+	size_t adopted_routes, adopted_filters, installed, orphans_removed, failed;
+	size_t proxies_removed; /* an older version's proxy neighbour entries (RFC 6275 §10.4.1 now in mip6d) */
 };
 
 struct ha_restore;

@@ -3,8 +3,11 @@
  * The home agent role (RFC 6275 §10). Receives BUs on the MH socket, decides
  * with ha_decide(), runs DAD for a new HoA on the home link, installs the
  * binding in the kernel (one flow-based ip6tnl device for all bindings, a
- * per-HoA `encap ip6` route, a proxy neighbour) and answers with a BA carrying
- * a type 2 routing header. Everything runs on the manager's event loop.
+ * per-HoA `encap ip6` route) and answers with a BA carrying a type 2 routing
+ * header. It defends the home addresses on the home link itself (RFC 6275
+ * §10.4.1): NSs come through a packet socket (io_ns_proxy_open) and are answered
+ * from a binding cache lookup; no kernel proxy neighbour entry is installed.
+ * Everything runs on the manager's event loop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +49,7 @@
 #include "ha/reverse-tunnel.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
+#include "icmp6/ndproxy.h"
 #include "io/io.h"
 #include "ipsec/spd-sync.h"
 #include "ipsec/spd.h"
@@ -103,6 +107,9 @@ struct ha {
 	usec_t reg_spent;       /* time spent starting new registrations in it (REG_BUDGET) */
 	usec_t (*reg_clock)(void); /* measures it: now_usec, a test's clock */
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
+	/* Proxy ND (RFC 6275 §10.4.1): NSs answered, for no binding of ours, dropped by reason. */
+	uint64_t ns_answered, ns_not_bound, ns_drops[_NDPROXY_VERDICT_MAX];
+	struct ratelimit ns_log_rl;
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	struct ha_mpd *mpd;     /* home prefix lifetimes, Mobile Prefix Discovery (§10.6) */
 	uint64_t registrations, refreshes, deregistrations, expiries, removals, dad_failures;
@@ -225,7 +232,7 @@ static void ha_send_dad_ns(struct ha *ha, struct ha_home_if *h, const struct in6
  * RFC 6275 §10.3.1, RFC 4862 §5.4.3: while the HA probes a HoA it listens on its
  * solicited-node group, so another node's probe for it (or, L=1, for the derived
  * link-local address) is seen and fails the registration (134). Once the binding is
- * installed, the kernel's proxy entry keeps the device in the group and defends it.
+ * installed, ha_on_ns() defends it (the packet socket sees every solicited-node group).
  */
 static int ha_dad_watch(struct ha *ha, struct bce *e)
 {
@@ -582,17 +589,6 @@ static void ha_send_ba_accepted(struct ha *ha, struct bce *e, uint32_t lifetime_
 		   (ha_kbit(ha, e) ? MH_BA_F_K : 0) | (ha_nemo_ba_r(e) ? MH_BA_F_R : 0));
 }
 
-static void ha_del_ll_proxy(struct ha *ha, struct bce *e)
-{
-	struct in6_addr ll;
-
-	if (!e->ll_proxy)
-		return;
-	dad_watch_link_local(&e->hoa, &ll);
-	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &ll, NULL, NULL, NULL);
-	e->ll_proxy = false;
-}
-
 /*
  * Fails closed: no BA 0 for a binding the kernel did not take. BA 130 (or, for a mobile
  * network prefix, 141/143: ha_nemo_status), undo, forget the entry.
@@ -608,14 +604,12 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 	knl_cancel_owner(ha->knl, e);
 	ha_nemo_uninstall(ha->knl, ha->revtun, ha->tnl_ifindex, e);
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, NULL, NULL, NULL);
-	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
-	ha_del_ll_proxy(ha, e);
 	revtun_unbind(ha->revtun, &e->revtun_handle);
 	bce_free(ha, e);
 	ha_status_changed(ha);
 }
 
-/* The kernel acknowledged the binding's route and proxy entry: send the BA now. */
+/* The kernel acknowledged the binding's route (and filter): send the BA now. */
 static void on_binding_installed(int result, void *userdata)
 {
 	struct bce *e = userdata;
@@ -676,7 +670,7 @@ static void on_mnp_installed(int result, void *userdata)
 }
 
 /*
- * Put the binding into the kernel (route; proxy entry for a new one); the BA
+ * Put the binding into the kernel (route, reverse-tunnel filter); the BA
  * leaves when all is acknowledged. A newer install of the same entry takes
  * over: the older requests' callbacks are cancelled, so their acknowledgements
  * neither count nor send a BA for a BU that was superseded.
@@ -711,24 +705,12 @@ static int ha_install(struct ha *ha, struct bce *e)
 	if (r < 0)
 		return r;
 	e->kpending += (unsigned)r;
-	if (e->new_binding) {
-		r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &e->hoa, e, on_binding_installed, e);
-		if (r < 0)
-			e->ba_status = MH_BA_INSUFFICIENT_RESOURCES; /* the route's answer sends the BA */
-		else
-			e->kpending++;
-		/* RFC 6275 §10.4.1: with L=1 the link-local address is proxied and defended too. */
+	/*
+	 * RFC 6275 §10.4.1: from now on ha_on_ns() answers NSs for the HoA, and with L=1 for its
+	 * link-local address too; nothing per binding in the kernel's neighbour tables.
+	 */
+	if (e->new_binding)
 		e->ll_proxy = !!(e->bu_flags & MH_BU_F_L);
-		if (e->ll_proxy && r >= 0) {
-			struct in6_addr ll;
-			dad_watch_link_local(&e->hoa, &ll);
-			r = knl_proxy(ha->knl, KNL_OP_ADD, e->ifindex, &ll, e, on_binding_installed, e);
-			if (r < 0)
-				e->ba_status = MH_BA_INSUFFICIENT_RESOURCES;
-			else
-				e->kpending++;
-		}
-	}
 	return 0;
 }
 
@@ -749,8 +731,6 @@ static void ha_uninstall(struct ha *ha, struct bce *e, bool send_ba)
 	knl_cancel_owner(ha->knl, e);
 	e->ha = ha;
 	(void)knl_route(ha->knl, KNL_OP_DEL, &rt, e, send_ba ? on_binding_removed : NULL, e);
-	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, e, NULL, NULL);
-	ha_del_ll_proxy(ha, e);
 	revtun_unbind(ha->revtun, &e->revtun_handle); /* RFC 6275 §10.4.5 */
 	ha_nemo_uninstall(ha->knl, ha->revtun, ha->tnl_ifindex, e); /* RFC 3963 §6.7 */
 }
@@ -1270,6 +1250,72 @@ static enum mip6_drop ha_on_nd(const struct io_nd_msg *msg, const struct icmp6_r
 	bce_free(ha, e);
 	ha_status_changed(ha);
 	return DROP_NONE;
+}
+
+/*
+ * RFC 6275 §10.4.1, proxy ND: the binding a Neighbor Solicitation's target names, a valid home
+ * registration on that link: its HoA, or with L=1 its link-local address (fe80::IID, §10.3.1),
+ * looked up under each of the link's home prefixes. O(1) in the number of bindings.
+ */
+static struct bce *ha_ns_binding(struct ha *ha, int ifindex, const struct in6_addr *target)
+{
+	struct bce *e;
+
+	if (IN6_IS_ADDR_LINKLOCAL(target)) {
+		for (size_t i = 0; i < ha->n_prefixes; i++) {
+			struct in6_addr hoa = ha->prefixes[i].prefix;
+
+			if (ha->prefixes[i].ifindex != ifindex || ha->prefixes[i].len > 64)
+				continue;
+			memcpy(hoa.s6_addr + 8, target->s6_addr + 8, 8);
+			e = bcache_lookup(ha->bc, &hoa);
+			if (e && e->state == BCE_VALID && e->ifindex == ifindex && e->ll_proxy)
+				return e;
+		}
+		return NULL;
+	}
+	e = bcache_lookup(ha->bc, target);
+	return e && e->state == BCE_VALID && e->ifindex == ifindex ? e : NULL;
+}
+
+/*
+ * An NS on a home link (io_ns_proxy_open: every NS the link receives, from the IPv6 header on).
+ * RFC 4861 §7.1.1 validated (ndproxy_ns_parse, each drop counted by reason); for a bound HoA
+ * the NA of §10.4.1 with the HA's link-layer address: to the solicitor (S=1), or for another
+ * node's DAD probe to all-nodes (S=0), which defends the address while the MN is away.
+ */
+static void ha_on_ns(const uint8_t *pkt, size_t len, int ifindex, void *userdata)
+{
+	struct ha *ha = userdata;
+	struct ha_home_if *hi = home_by_ifindex(ha, ifindex);
+	struct ndproxy_ns ns;
+	enum ndproxy_verdict v = ndproxy_ns_parse(pkt, len, &ns);
+	struct in6_addr dst;
+	uint8_t buf[64];
+	size_t n;
+	struct bce *e;
+
+	if (v != NDPROXY_OK) {
+		char s[INET6_ADDRSTRLEN], more[64];
+
+		ha->ns_drops[v]++;
+		ha->m->counters.drops[DROP_MALFORMED]++;
+		if (ratelimit_log(&ha->ns_log_rl, ha->m->config->rejected_bu_log_per_sec, now_usec(),
+				  &ha->m->counters.log_suppressed, more, sizeof(more))) {
+			addr_str(&ns.src, s);
+			log_debug("Neighbor Solicitation from %s dropped: %s%s", s, ndproxy_verdict_to_string(v), more);
+		}
+		return;
+	}
+	e = hi ? ha_ns_binding(ha, ifindex, &ns.ns.target) : NULL;
+	if (!e) {
+		ha->ns_not_bound++; /* another node's, or the HA's own addresses: the kernel's business */
+		return;
+	}
+	if (ndproxy_na_build(&ns, hi->mac, ha_nemo_ba_r(e), buf, sizeof(buf), &n, &dst) < 0)
+		return;
+	if (io_nd_send(ha->io, ifindex, &dst, NULL, buf, n) == 0)
+		ha->ns_answered++;
 }
 
 /* The role's messages on io's sockets: BUs, the HoTI/CoTI sent to the HA, the DAD NS/NA. */
@@ -1843,11 +1889,11 @@ static void on_restored(int result, void *userdata)
 				  "objects of no binding may be left");
 	bcache_foreach(ha->bc, take_restored, ha);
 	ha->restore = ha_restore_free(ha->restore);
-	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes, %zu proxy entries and "
+	log_info("binding cache reconciled with the kernel: %zu binding(s) restored (%zu routes and "
 		 "%zu reverse-tunnel filters adopted, %zu reinstalled, %zu refused), %zu kernel object(s) of no binding "
-		 "removed, %llu ms after start",
-		 ha->restored, st.adopted_routes, st.adopted_proxies, st.adopted_filters, st.installed, st.failed,
-		 st.orphans_removed, (unsigned long long)((now_usec() - ha->start_time) / USEC_PER_MSEC));
+		 "and %zu proxy neighbour entries of an older version removed, %llu ms after start",
+		 ha->restored, st.adopted_routes, st.adopted_filters, st.installed, st.failed,
+		 st.orphans_removed, st.proxies_removed, (unsigned long long)((now_usec() - ha->start_time) / USEC_PER_MSEC));
 	if (ha->bcj)
 		ha_persist_compact(ha); /* the file now holds the live set, also after a corrupt one */
 	ha_status_changed(ha);
@@ -2051,6 +2097,7 @@ static int ha_start(struct manager *m)
 	ha->knl = io_knl(m->io);
 	ratelimit_init(&ha->reg_rl, c->ha_max_registrations_per_sec, now_usec());
 	ratelimit_init(&ha->log_rl, c->rejected_bu_log_per_sec, now_usec());
+	ratelimit_init(&ha->ns_log_rl, c->rejected_bu_log_per_sec, now_usec());
 	ha->dad_timeout = USEC_PER_SEC;
 	if ((r = bcache_new(&ha->bc)) < 0 || (r = spd_sync_new(ha->knl, &ha->spd)) < 0 ||
 	    (r = revtun_new(ha->knl, &ha->revtun)) < 0)
@@ -2073,10 +2120,6 @@ static int ha_start(struct manager *m)
 		snprintf(h->name, sizeof(h->name), "%s", c->interfaces[i].name);
 		if (link_read_mac(h->name, h->mac) < 0)
 			log_warning("no link-layer address on %s, ignoring", h->name);
-		/* §10.4.1: the kernel answers NS for proxied HoAs. */
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/proxy_ndp", h->name);
-		if (sysctl_write(path, "1") < 0)
-			log_warning("cannot enable proxy_ndp on %s, ignoring", h->name);
 		/* DAD waits RetransTimer of the home link (RFC 4862 §5.4, one transmission). */
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/neigh/%s/retrans_time_ms", h->name);
 		{
@@ -2088,6 +2131,10 @@ static int ha_start(struct manager *m)
 		r = io_nd_link_add(ha->io, h->name, types, ELEMENTSOF(types));
 		if (r < 0)
 			return r;
+		/* §10.4.1: the HA answers NSs for the home addresses; without it, no home link (fails closed). */
+		r = io_ns_proxy_open(ha->io, h->ifindex, ha_on_ns, ha);
+		if (r < 0)
+			return log_error_errno(r, "proxy Neighbor Discovery on %s (a packet socket): %m", h->name);
 		ha->n_homes++;
 	}
 	if (c->use_mn_ha_ipsec && c->n_ipsec_policy_sets > 0) {
@@ -2114,17 +2161,6 @@ static int ha_start(struct manager *m)
 	return 0;
 }
 
-/* The proxy entries (on the home link) go one by one; the routes and filters go with the tunnel. */
-static void flush_bce(struct bce *e, void *userdata)
-{
-	struct ha *ha = userdata;
-
-	if (e->state != BCE_VALID)
-		return;
-	(void)knl_proxy(ha->knl, KNL_OP_DEL, e->ifindex, &e->hoa, NULL, NULL, NULL);
-	ha_del_ll_proxy(ha, e);
-}
-
 static void on_flushed(int result, void *userdata)
 {
 	struct ha *ha = userdata;
@@ -2138,7 +2174,7 @@ static void on_flushed(int result, void *userdata)
  * request's acknowledgement ends the loop (requests run in order per socket,
  * rtnl first then xfrm). Deleting the tunnel device takes the binding routes
  * with it, and its clsact qdisc with the reverse-tunnel filters (RFC 6275 §10.4.5).
- * With NonVolatileBindingCache everything stays — routes, proxy entries, the tunnel with
+ * With NonVolatileBindingCache everything stays — routes, the tunnel with
  * its filters, the hao state, the SPD and the static keys' SAs — and the next start adopts
  * it (a restart is hitless); without it the static keys' SAs go too (km_down).
  */
@@ -2160,7 +2196,7 @@ static int ha_shutdown(struct manager *m)
 	ha->backlog_timer = sd_event_source_disable_unref(ha->backlog_timer);
 	if (ha->bcj) {
 		/*
-		 * NonVolatileBindingCache: routes, proxy entries, the tunnel, the hao state and the SPD
+		 * NonVolatileBindingCache: routes, the tunnel, the hao state and the SPD
 		 * (tunnel entries as the last MIGRATE left them) stay for the next start to adopt.
 		 */
 		int r = bcj_sync(ha->bcj);
@@ -2173,7 +2209,6 @@ static int ha_shutdown(struct manager *m)
 			 "(NonVolatileBindingCache)", bcache_count_state(ha->bc, BCE_VALID), st.installed);
 		return 0;
 	}
-	bcache_foreach(ha->bc, flush_bce, ha);
 	if (ha->tnl_ifindex > 0 && knl_link_del(ha->knl, ha->tnl_ifindex, NULL, on_flushed, ha) == 0)
 		ha->flush_pending++;
 	ha->flush_pending += ha_static_keys(ha, true); /* manual keys: the HA's own SAs */
@@ -2305,6 +2340,17 @@ static void bc_totals(void *userdata, json_object *o)
 	ctl_json_add_u64(o, "expiries", ha->expiries);
 	ctl_json_add_u64(o, "removals", ha->removals);
 	ctl_json_add_u64(o, "dad_failures", ha->dad_failures);
+	{
+		json_object *nd = ctl_json_add_object(o, "proxy_nd"); /* RFC 6275 §10.4.1 */
+		json_object *drops = nd ? ctl_json_add_object(nd, "dropped") : NULL;
+
+		if (nd) {
+			ctl_json_add_u64(nd, "answered", ha->ns_answered);
+			ctl_json_add_u64(nd, "not_bound", ha->ns_not_bound);
+		}
+		for (int i = NDPROXY_OK + 1; drops && i < _NDPROXY_VERDICT_MAX; i++)
+			ctl_json_add_u64(drops, ndproxy_verdict_to_string((enum ndproxy_verdict)i), ha->ns_drops[i]);
+	}
 	ctl_json_add_u64(o, "prefix_removed", ha->prefix_gone); /* bindings of a prefix no longer served */
 }
 

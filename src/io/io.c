@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "core/time-util.h"
 #include "icmp6/icmp6-socket.h"
 #include "icmp6/ndisc.h"
+#include "icmp6/ndproxy.h"
 #include "io/io.h"
 #include "netlink/nl-kernel.h"
 #include "vici/vici-client.h"
@@ -29,6 +32,11 @@ struct io_link {
 	struct icmp6_socket *sock;
 	sd_event_source *src;
 	uint32_t rxq_ovfl; /* the socket's last SO_RXQ_OVFL count */
+	/* proxy ND (io_ns_proxy_open) */
+	int ns_fd;
+	sd_event_source *ns_src;
+	io_ns_fn ns_fn;
+	void *ns_userdata;
 };
 
 struct io_mh_handler {
@@ -172,6 +180,9 @@ struct io *io_free(struct io *io)
 	for (size_t i = 0; i < io->n_links; i++) {
 		sd_event_source_disable_unref(io->links[i].src);
 		icmp6_socket_free(io->links[i].sock);
+		sd_event_source_disable_unref(io->links[i].ns_src);
+		if (io->links[i].ns_fd >= 0)
+			safe_close(io->links[i].ns_fd);
 	}
 	event_yield_done(&io->mh_yield);
 	sd_event_source_disable_unref(io->mh_src);
@@ -685,7 +696,7 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 	if (io->n_links >= IO_MAX_LINKS)
 		return log_error_errno(ENOSPC, "more than %d links, %s left out: %m", IO_MAX_LINKS, ifname ? ifname : "every interface");
 	l = &io->links[io->n_links];
-	*l = (struct io_link){ .io = io, .ifindex = ifindex };
+	*l = (struct io_link){ .io = io, .ifindex = ifindex, .ns_fd = -EBADF };
 	if (!io->capture) {
 		r = icmp6_socket_new(&ic, &l->sock);
 		if (r < 0)
@@ -697,5 +708,97 @@ int io_nd_link_add(struct io *io, const char *ifname, const uint8_t *types, size
 		}
 	}
 	io->n_links++;
+	return 0;
+}
+
+/* ---- receiving: Neighbor Solicitations for the proxy (io_ns_proxy_open) ---------------- */
+
+void io_ns_proxy_input(struct io *io, int ifindex, const uint8_t *pkt, size_t len)
+{
+	struct io_link *l = link_by_ifindex(io, ifindex);
+
+	if (!l || !l->ns_fn) {
+		count_drop(io, DROP_UNEXPECTED);
+		return;
+	}
+	l->ns_fn(pkt, len, ifindex, l->ns_userdata);
+}
+
+static int on_ns(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct io_link *l = userdata;
+
+	for (int i = 0; i < IO_ND_BATCH; i++) {
+		uint8_t buf[IO_ND_BUF];
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&sll, &sl);
+
+		if (n < 0)
+			break;
+		/* Our own frames (PACKET_OUTGOING) and other hosts' unicast ones are not NSs to us. */
+		if (sll.sll_pkttype != PACKET_HOST && sll.sll_pkttype != PACKET_MULTICAST)
+			continue;
+		if ((size_t)n > sizeof(buf)) {
+			count_drop(l->io, DROP_TRUNCATED);
+			continue;
+		}
+		io_ns_proxy_input(l->io, l->ifindex, buf, (size_t)n);
+	}
+	return 0;
+}
+
+static int ns_socket_open(int ifindex)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct sock_fprog prog;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6), .sll_ifindex = ifindex };
+	struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_ALLMULTI };
+
+	/* Protocol 0 until bound: nothing is queued before the filter is in place. */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_debug_errno(errno, "%s: socket(AF_PACKET): %m", __func__);
+	ndproxy_filter(&prog);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return log_debug_errno(errno, "%s: SO_ATTACH_FILTER: %m", __func__);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return log_debug_errno(errno, "%s: bind(ifindex %d): %m", __func__, ifindex);
+	/* Every solicited-node group reaches us without one join per home address. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return log_debug_errno(errno, "%s: PACKET_MR_ALLMULTI: %m", __func__);
+	return TAKE_FD(fd);
+}
+
+int io_ns_proxy_open(struct io *io, int ifindex, io_ns_fn fn, void *userdata)
+{
+	struct io_link *l = link_by_ifindex(io, ifindex);
+	int r;
+
+	if (!l)
+		return -ENODEV;
+	if (!fn) {
+		l->ns_src = sd_event_source_disable_unref(l->ns_src);
+		if (l->ns_fd >= 0)
+			l->ns_fd = safe_close(l->ns_fd);
+		l->ns_fn = NULL;
+		return 0;
+	}
+	if (l->ns_fn)
+		return -EBUSY;
+	if (!io->capture) {
+		int fd = ns_socket_open(ifindex);
+
+		if (fd < 0)
+			return fd;
+		r = sd_event_add_io(io->event, &l->ns_src, fd, EPOLLIN, on_ns, l);
+		if (r < 0) {
+			safe_close(fd);
+			return r;
+		}
+		l->ns_fd = fd;
+	}
+	l->ns_fn = fn;
+	l->ns_userdata = userdata;
 	return 0;
 }

@@ -160,6 +160,18 @@ int io_nd_send(struct io *io, int ifindex, const struct in6_addr *dst, const str
 int io_nd_send_rh2(struct io *io, int ifindex, const struct in6_addr *coa, const struct in6_addr *src,
 		   const struct in6_addr *hoa, const uint8_t *buf, size_t len);
 
+/*
+ * The home agent's proxy Neighbor Discovery (RFC 6275 §10.4.1, icmp6/ndproxy.h): a packet socket
+ * on the link (AF_PACKET, SOCK_DGRAM, ETH_P_IPV6) with a filter that lets only ICMPv6 NS through
+ * and the link in all-multicast mode (PACKET_MR_ALLMULTI, dropped with the socket), so that an NS
+ * to any solicited-node group is seen without joining one group per home address. fn gets each
+ * packet from its IPv6 header on, sent to this host (PACKET_HOST) or to a multicast address;
+ * the host's own and other hosts' unicast frames are not passed. One per link; fn NULL closes.
+ */
+typedef void (*io_ns_fn)(const uint8_t *pkt, size_t len, int ifindex, void *userdata);
+int io_ns_proxy_open(struct io *io, int ifindex, io_ns_fn fn, void *userdata);
+void io_ns_proxy_input(struct io *io, int ifindex, const uint8_t *pkt, size_t len);
+
 /* The receive paths after recvmsg (the sockets' handlers call them; tests feed them). */
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx);
 void io_nd_input(struct io *io, const uint8_t *buf, size_t len, const struct icmp6_rxinfo *rx);

@@ -161,33 +161,36 @@ START_TEST(route_verdicts)
 }
 END_TEST
 
+/*
+ * An older version's proxy entries (RFC 6275 §10.4.1 is answered by mip6d itself now): a restored
+ * binding's HoA on its home link, and an L=1 binding's fe80::IID, are removed; nobody else's.
+ */
 START_TEST(proxy_verdicts)
 {
 	struct knl_neigh n = { .ifindex = HOME, .addr = A("2001:db8:1::100"), .flags = NTF_PROXY };
 	struct bcs_record r = put("2001:db8:1::400", "2001:db8:2::400", 1, rp.now_rt + 60 * USEC_PER_SEC);
-	struct bce *e;
 
 	replay_three();
 	(void)ha_replay_drop_expired(bc, rp.now);
-	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_ADOPT);
-	ck_assert(bcache_lookup(bc, &n.addr)->restore & BCE_R_PROXY_OK);
-	n.addr = A("2001:db8:1::300"); /* expired: orphan in a served prefix */
 	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_REMOVE);
+	n.addr = A("2001:db8:1::300"); /* expired, so not in the cache: not known to be ours */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
+	n.addr = A("2001:db8:1::999"); /* in a served prefix, no binding: another daemon's, an operator's */
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
 	n.addr = A("2001:db8:7::1"); /* not a served prefix: someone else's */
 	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
 	n.addr = A("2001:db8:1::100");
-	n.ifindex = HOME + 1; /* not on the home link */
+	n.ifindex = HOME + 1; /* not on the binding's home link */
 	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
 	n.ifindex = HOME;
 	n.flags = 0; /* a neighbour, not a proxy entry */
 	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
-	/* L=1: fe80::IID of a restored binding with ll_proxy is adopted; of one without, left alone. */
+	/* L=1: fe80::IID of a restored binding with ll_proxy is removed; of one without, left alone. */
+	n = (struct knl_neigh){ .ifindex = HOME, .addr = A("fe80::400"), .flags = NTF_PROXY };
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE); /* not restored yet */
 	r.flags = BCS_F_LL_PROXY;
 	ck_assert_int_eq(ha_replay_record(&r, &rp), 0);
-	n = (struct knl_neigh){ .ifindex = HOME, .addr = A("fe80::400"), .flags = NTF_PROXY };
-	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_ADOPT);
-	e = bcache_lookup(bc, &r.hoa);
-	ck_assert(e->restore & BCE_R_LL_OK);
+	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_REMOVE);
 	n.addr = A("fe80::100");
 	ck_assert_int_eq(ha_restore_proxy_verdict(bc, &scope, &n), HA_RESTORE_IGNORE);
 }
@@ -349,7 +352,7 @@ START_TEST(reconcile_installs_what_is_missing)
 	ck_assert_int_eq(K.result, 0);
 	ck_assert_uint_eq(K.dumps, 2); /* routes, then proxy entries */
 	ck_assert_uint_eq(K.newroute, 1);
-	ck_assert_uint_eq(K.newneigh, 1);
+	ck_assert_uint_eq(K.newneigh, 0); /* no proxy entry: RFC 6275 §10.4.1 is answered by mip6d */
 	ck_assert_uint_eq(K.delroute + K.delneigh, 0);
 	ck_assert_uint_eq(st.installed, 1);
 	ck_assert_uint_eq(st.failed, 0);

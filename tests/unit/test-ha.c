@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -454,7 +455,7 @@ START_TEST(registration_after_dad)
 	ck_assert_int_gt(refresh, 0);
 	ck_assert_int_lt(refresh, 64);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
-	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 0); /* no proxy entry: ha_on_ns() answers (§10.4.1) */
 	/* §10.4.1: an unsolicited NA claims the HoA on the home link: R=0, S=0, O=1. */
 	ck_assert_uint_eq(count_nd(136), 1);
 	for (unsigned i = 0; i < F.n_sent; i++)
@@ -740,7 +741,7 @@ START_TEST(dad_probe_from_another_node_gives_134)
 	run_for(300);
 	ck_assert_uint_eq(n_ba(), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 0);
-	/* After a registration, a probe is the kernel proxy's to answer: the binding stays. */
+	/* After a registration, a probe is the proxy ND's to answer (proxy_nd_*): the binding stays. */
 	register_binding(10, COA1);
 	io_nd_input(F.m->io, ns, sizeof(ns), &rx);
 	run_for(100);
@@ -763,12 +764,12 @@ START_TEST(link_local_compatibility)
 	memcpy(na + 8, &ll, 16);
 	io_nd_input(F.m->io, na, sizeof(na), &rx);
 	check_ba(ba(0), 134, 5, 0, COA1, HOA);
-	/* Without the conflict: two proxy entries and two unsolicited NAs (HoA and fe80::IID). */
+	/* Without the conflict: no proxy entry, two unsolicited NAs (HoA and fe80::IID). */
 	send_bu(HOA, COA1, 6, F_A | F_H | MH_BU_F_L, 64);
 	want_ba = 2;
 	ck_assert(run_until(have_ba, 5000));
 	check_ba(ba(1), 0, 6, 64, COA1, HOA);
-	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 2);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 0);
 	for (unsigned i = 0; i < F.n_sent; i++)
 		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136) {
 			nas++;
@@ -776,11 +777,216 @@ START_TEST(link_local_compatibility)
 		}
 	ck_assert_uint_eq(nas, 2);
 	ck_assert_uint_eq(ll_nas, 1);
-	/* The deregistration removes both. */
+	/* The deregistration: nothing in the neighbour tables to remove. */
 	send_bu(HOA, COA1, 7, F_A | F_H, 0);
 	want_ba = 3;
 	ck_assert(run_until(have_ba, 5000));
-	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 2);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 0);
+}
+END_TEST
+
+/*
+ * Proxy ND (RFC 6275 §10.4.1): an NS as the packet socket hands it over, from the IPv6 header
+ * on, laid out by RFC 8200 §3 and RFC 4861 §4.3; the checksum of RFC 4443 §2.3 computed here.
+ */
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t ns_packet(uint8_t *p, const char *src, const char *dst, uint8_t hlim, const char *target,
+			const uint8_t *sllao_mac)
+{
+	struct in6_addr s = A(src), d = A(dst), t = A(target);
+	size_t plen = 24 + (sllao_mac ? 8 : 0);
+	uint32_t sum = 0;
+
+	memset(p, 0, 40 + plen);
+	p[0] = 0x60;
+	p[4] = 0;
+	p[5] = (uint8_t)plen;
+	p[6] = 58;
+	p[7] = hlim;
+	memcpy(p + 8, &s, 16);
+	memcpy(p + 24, &d, 16);
+	p[40] = 135;
+	memcpy(p + 48, &t, 16);
+	if (sllao_mac) {
+		p[64] = 1; /* Source Link-Layer Address, Length 1 (RFC 4861 §4.6.1) */
+		p[65] = 1;
+		memcpy(p + 66, sllao_mac, 6);
+	}
+	/* Pseudo-header (RFC 8200 §8.1): src, dst, upper-layer length, next header 58. */
+	for (size_t i = 8; i < 40; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	sum += (uint32_t)plen + 58;
+	for (size_t i = 40; i < 40 + plen; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	{
+		uint16_t c = csum_fold(sum);
+		p[42] = (uint8_t)(c >> 8);
+		p[43] = (uint8_t)c;
+	}
+	return 40 + plen;
+}
+
+static void home_mac(uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "home0");
+	ck_assert_int_eq(ioctl(fd, SIOCGIFHWADDR, &ifr), 0);
+	close(fd);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+}
+
+/* The NAs the HA sent since index first: how many, the last one in *ret. */
+static unsigned nas_since(unsigned first, const struct sent **ret)
+{
+	unsigned n = 0;
+
+	for (unsigned i = first; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136) {
+			n++;
+			*ret = &F.sent[i];
+		}
+	return n;
+}
+
+/* An NA as RFC 4861 §4.4 lays it out, with the Target LLA option of §4.6.1 carrying mac. */
+static void check_na(const struct sent *na, const char *dst, uint8_t flags, const char *target, const uint8_t mac[6])
+{
+	ck_assert_msg(addr_is(&na->dst, dst), "NA not to %s", dst);
+	ck_assert_uint_eq(na->len, 32);
+	ck_assert_uint_eq(na->buf[0], 136);
+	ck_assert_uint_eq(na->buf[1], 0);
+	ck_assert_uint_eq(na->buf[4], flags);
+	ck_assert(addr_is(na->buf + 8, target));
+	ck_assert_uint_eq(na->buf[24], 2);
+	ck_assert_uint_eq(na->buf[25], 1);
+	ck_assert_mem_eq(na->buf + 26, mac, 6);
+}
+
+static uint64_t json_u64(const char *json, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(json, k);
+	ck_assert_msg(p, "no %s in %s", key, json);
+	return strtoull(p + strlen(k), NULL, 10);
+}
+
+static int ctl_run(const char *line, bool json, char *out, size_t size);
+
+START_TEST(proxy_nd_answers_for_bound_hoas)
+{
+	static const uint8_t peer[6] = { 0x02, 0, 0, 0, 0x0b, 0x01 };
+	int home = (int)if_nametoindex("home0");
+	uint8_t pkt[128], mac[6];
+	const struct sent *na = NULL;
+	unsigned first;
+	char out[8192];
+	size_t n;
+
+	home_mac(mac);
+	/* Before any binding: an NS for the HoA is another node's business. */
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:100", 255, HOA, peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0);
+
+	register_binding(10, COA1);
+	/* Address resolution (RFC 4861 §7.2.4): to the solicitor, R=0 S=1 O=1, Target LLA = our MAC. */
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 1);
+	check_na(na, "2001:db8:1::99", 0x60, HOA, mac);
+	/* Unicast NUD probe to the HoA itself: answered the same way. */
+	n = ns_packet(pkt, "2001:db8:1::99", HOA, 255, HOA, peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 1);
+	check_na(na, "2001:db8:1::99", 0x60, HOA, mac);
+	/* Another node's DAD probe: defended, to all-nodes with S=0 (RFC 4861 §7.2.4), O=1. */
+	n = ns_packet(pkt, "::", "ff02::1:ff00:100", 255, HOA, NULL);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 1);
+	check_na(na, "ff02::1", 0x20, HOA, mac);
+	/* Another HoA in the prefix, no binding: no answer, counted as not bound. */
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:101", 255, "2001:db8:1::101", peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0);
+	/* On another link: no proxy there (io drops it as unexpected). */
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:100", 255, HOA, peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home + 100, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0);
+
+	/* RFC 4861 §7.1.1: each invalid NS is dropped, counted by reason, and not answered. */
+	first = F.n_sent;
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:100", 254, HOA, peer); /* forwarded */
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:100", 255, HOA, peer);
+	pkt[43] ^= 1; /* checksum */
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	n = ns_packet(pkt, "::", "ff02::1:ff00:100", 255, HOA, peer); /* DAD with a source LLA option */
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	n = ns_packet(pkt, "::", HOA, 255, HOA, NULL); /* DAD not to a solicited-node group */
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0);
+	ck_assert_int_eq(ctl_run("bc", true, out, sizeof(out)), 0); /* the totals after the entries */
+	ck_assert_msg(strstr(out, "\"proxy_nd\""), "%s", out);
+	ck_assert_uint_eq(json_u64(out, "answered"), 3);
+	ck_assert_uint_eq(json_u64(out, "not_bound"), 2);
+	ck_assert_uint_eq(json_u64(out, "hop-limit"), 1);
+	ck_assert_uint_eq(json_u64(out, "checksum"), 1);
+	ck_assert_uint_eq(json_u64(out, "dad-source-lla"), 1);
+	ck_assert_uint_eq(json_u64(out, "dad-destination"), 1);
+
+	/* After the deregistration (§10.3.2): no answer any more. */
+	send_bu(HOA, NULL, 11, F_A | F_H, 0);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	n = ns_packet(pkt, "2001:db8:1::99", "ff02::1:ff00:100", 255, HOA, peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0);
+}
+END_TEST
+
+/* L=1 (§10.4.1): fe80::IID is defended too; without L it is not. A mobile router's NA has R=1 elsewhere. */
+START_TEST(proxy_nd_link_local_with_l)
+{
+	static const uint8_t peer[6] = { 0x02, 0, 0, 0, 0x0b, 0x01 };
+	int home = (int)if_nametoindex("home0");
+	uint8_t pkt[128], mac[6];
+	const struct sent *na = NULL;
+	unsigned first;
+	size_t n;
+
+	home_mac(mac);
+	register_binding(10, COA1);
+	n = ns_packet(pkt, "fe80::99", "ff02::1:ff00:100", 255, "fe80::100", peer);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 0); /* registered without L */
+	send_bu(HOA, NULL, 11, F_A | F_H, 0);
+	want_ba = 2;
+	ck_assert(run_until(have_ba, 5000));
+	run_for(50);
+	register_binding_flags(12, COA1, F_A | F_H | MH_BU_F_L);
+	first = F.n_sent;
+	io_ns_proxy_input(F.m->io, home, pkt, n);
+	ck_assert_uint_eq(nas_since(first, &na), 1);
+	check_na(na, "fe80::99", 0x60, "fe80::100", mac);
 }
 END_TEST
 
@@ -1119,7 +1325,7 @@ START_TEST(failed_install_fails_closed)
 	run_for(100);
 	ck_assert_uint_eq(n_ba(), 1);
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
-	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 0);
 	ck_assert_uint_eq(count_nd(136), 0); /* no NA claims a HoA that is not proxied */
 	/* Nothing is left: the MN's next BU starts a registration afresh (DAD again). */
 	F.route_answer = 0;
@@ -1140,7 +1346,7 @@ START_TEST(deregistration)
 	ck_assert(run_until(have_ba, 5000));
 	check_ba(ba(1), 0, 61, 0, HOA, NULL);
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
-	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 0);
 	/* A late BU (older) gets 135 while the entry is kept. */
 	send_bu(HOA, COA1, 60, F_A | F_H, 64);
 	check_ba(ba(2), 135, 61, 0, COA1, HOA);
@@ -1168,7 +1374,7 @@ static int ctl_run(const char *line, bool json, char *out, size_t size)
 
 static bool route_and_proxy_deleted(void)
 {
-	return kreq_count(RTM_DELROUTE) >= 1 && kreq_count(RTM_DELNEIGH) >= 1;
+	return kreq_count(RTM_DELROUTE) >= 1;
 }
 
 /* `bc HoA` shows that binding only; an unknown or malformed HoA is an error. */
@@ -1381,7 +1587,7 @@ START_TEST(revtun_refused_filter_fails_closed)
 	run_for(100);
 	ck_assert_uint_eq(n_ba(), 1);
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 1);
-	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 0);
 	ck_assert_uint_eq(count_nd(136), 0);
 	ck_assert_uint_eq(F.n_tc, 4);
 	h = tcf(2, false)->handle;
@@ -1775,7 +1981,7 @@ START_TEST(restart_keeps_the_binding)
 	send_bu(HOA, COA1, 11, F_A | F_H, 64); /* a refresh: a second record */
 	check_ba(ba(1), 0, 11, 64, COA1, HOA);
 	/*
-	 * A graceful stop with persistence leaves the binding's route, proxy entry and tunnel, and
+	 * A graceful stop with persistence leaves the binding's route and tunnel, and
 	 * the XFRM side: the hao state and the MH policy (issue 11 item 2).
 	 */
 	F.n_kreq = 0;
@@ -1790,7 +1996,7 @@ START_TEST(restart_keeps_the_binding)
 	ck_assert_uint_eq(xreq_count(XFRM_MSG_GETPOLICY), 1); /* the SPD is dumped for adoption */
 	ck_assert_uint_eq(kreq_count(RTM_GETROUTE), 1);
 	ck_assert_uint_eq(kreq_count(RTM_NEWROUTE), 1);
-	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_NEWNEIGH), 0);
 	/*
 	 * RFC 6275 §10.4.5: the last run's filters are not flushed but dumped for adoption; the
 	 * drop filter is put back, and the binding's filter (the dump is empty) installed, before READY=1.
@@ -1936,7 +2142,7 @@ START_TEST(restored_binding_close_to_expiry_gets_a_brr)
 END_TEST
 
 /*
- * Without persistence the stop removes what it installed: a proxy entry per binding; the tunnel
+ * Without persistence the stop removes what it installed (no proxy entry: there is none); the tunnel
  * device takes the routes and the reverse-tunnel filters with it (one request per binding, not 3).
  */
 /*
@@ -1982,7 +2188,7 @@ START_TEST(stop_without_persistence_removes)
 	shut_down();
 	ck_assert_uint_eq(kreq_count(RTM_DELROUTE), 0);
 	ck_assert_uint_eq(kreq_count(RTM_DELTFILTER), 0);
-	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 1);
+	ck_assert_uint_eq(kreq_count(RTM_DELNEIGH), 0);
 	ck_assert_uint_eq(kreq_count(RTM_DELLINK), 1); /* the tunnel device */
 	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELSA), 1); /* the hao state */
 	ck_assert_uint_eq(xreq_count(XFRM_MSG_DELPOLICY), 2); /* the MH and the MPS (HAO) policies */
@@ -2321,6 +2527,8 @@ int main(void)
 	tcase_add_test(tc, bu_during_dad);
 	tcase_add_test(tc, dad_probe_from_another_node_gives_134);
 	tcase_add_test(tc, link_local_compatibility);
+	tcase_add_test(tc, proxy_nd_answers_for_bound_hoas);
+	tcase_add_test(tc, proxy_nd_link_local_with_l);
 	tcase_add_test(tc, registration_limits);
 	tcase_add_test(tc, refresh_before_new_registrations);
 	tcase_add_test(tc, registration_work_within_budget);

@@ -305,8 +305,8 @@ class Tester:
         routes = self.ha("ip", "-n", NS_HA, "-6", "route", "show", "table", "all")
         if any(line.split()[:1] in ([h], [h + "/128"]) for line in routes.splitlines()):
             self.fail("a route exists for %s" % h)
-        if h in self.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy").split():
-            self.fail("a proxy entry exists for %s" % h)
+        if self.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy").strip():
+            self.fail("a proxy neighbour entry exists (the HA answers NSs itself)")
 
     def run(self, name, fn, doc):
         self.name, self.notes, self.notes_info = name, [], None
@@ -704,24 +704,23 @@ def case_unknown_dstopt_icmp(t):
 
 @case
 def case_accepted_then_deregistered(t):
-    """Control: a well-formed BU for a fresh HoA is accepted (0) with binding, route and proxy
-    entry; its deregistration (0) removes them"""
+    """Control: a well-formed BU for a fresh HoA is accepted (0) with binding and route, and no
+    kernel proxy entry (the HA answers NSs itself); its deregistration (0) removes them"""
     hoa, s = hoa_n(nseq()), nseq()
     t.send_bu(hoa, s)
     t.expect_ba(s, 0, hoa)
     if '"hoa":"%s"' % canon(hoa) not in t.bc_json():
         t.fail("no binding after BA 0")
-    if canon(hoa) not in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
-        t.fail("no proxy entry after BA 0")
+    if t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy").strip():
+        t.fail("a kernel proxy entry after BA 0")
     t.send_bu(hoa, s + 1, units=0)
     t.expect_ba(s + 1, 0, hoa)
     nseq()
     deadline = time.monotonic() + 5
-    while canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") and time.monotonic() < deadline:
+    while canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "route", "show") and time.monotonic() < deadline:
         time.sleep(0.1)
-    routes = t.ha("ip", "-n", NS_HA, "-6", "route", "show")
-    if canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") or canon(hoa) in routes:
-        t.fail("route or proxy entry left after the deregistration")
+    if canon(hoa) in t.ha("ip", "-n", NS_HA, "-6", "route", "show"):
+        t.fail("route left after the deregistration")
 
 
 # ---- Neighbour Discovery on the home link (RFC 6275 §10.3.1, §10.4.1; RFC 4861, RFC 4862) -------
@@ -741,6 +740,41 @@ def send_dad_probe(t, target):
     """RFC 4862 §5.4.2: NS from ::, to the target's solicited-node group, no SLLA option."""
     group, mac = solicited_node(target)
     t.send_frame(icmp6("::", group, bytes([135, 0, 0, 0, 0, 0, 0, 0]) + a16(target)), mac)
+
+
+def send_ns(t, src, target, hlim=255):
+    """RFC 4861 §4.3, §7.2.2: address resolution, from src to the target's solicited-node group,
+    with our link-layer address in a Source Link-Layer Address option (§4.6.1)."""
+    group, mac = solicited_node(target)
+    body = bytes([135, 0, 0, 0, 0, 0, 0, 0]) + a16(target) + bytes([1, 1]) + t.mac
+    msg = bytearray(body)
+    msg[2:4] = struct.pack("!H", upper_csum(src, group, 58, bytes(msg)))
+    t.send_frame(ipv6(src, group, 58, bytes(msg), hlim=hlim), mac)
+
+
+def ns_barrier(t):
+    """An NS for the legitimate MN's HoA from our routable address: the HA's NA to it. The HA reads
+    NSs in order from one socket, so what it would have answered before this NS is seen before
+    this NA. Returns the replies seen before it, or None."""
+    start = t.mark
+    send_ns(t, SRC, MN_HOA)
+    got = t.poll(lambda r: r.kind == "icmp" and r.type == 136 and r.target == canon(MN_HOA) and r.dst == canon(SRC))
+    if got is None:
+        t.fail("no NA from the HA for the legitimate MN's HoA %s (the barrier)" % MN_HOA)
+        return None
+    return t.seen[start:t.mark - 1]
+
+
+def check_proxy_na(t, na, dst, flags, target):
+    """RFC 6275 §10.4.1, RFC 4861 §4.4/§7.2.4: from the HA's MAC, hop limit 255, to dst, the flags,
+    the target, and a Target Link-Layer Address option (type 2, length 1) with the HA's MAC."""
+    if na is None:
+        return
+    tlla = na.body[20:28] if len(na.body) >= 28 else b""
+    if na.eth_src != t.ha_mac or na.hlim != 255 or na.dst != canon(dst) or na.flags != flags or \
+       na.target != canon(target) or tlla != bytes([2, 1]) + t.ha_mac:
+        t.fail("NA for %s: %r; want from the HA's MAC to %s, hop limit 255, flags 0x%02x, TLLA the HA's MAC"
+               % (target, na, dst, flags))
 
 
 def send_unsolicited_na(t, target):
@@ -817,16 +851,44 @@ def case_na_during_dad(t):
 
 @case
 def case_dad_probe_after_registration_defended(t):
-    """After BA 0, another node's DAD probe for the HoA is answered: an NA from the HA's MAC"""
+    """After BA 0, another node's DAD probe for the HoA is answered: an NA from the HA's MAC to
+    all-nodes, R=0 S=0 O=1, Target LLA the HA's MAC (RFC 6275 §10.4.1, RFC 4861 §7.2.4)"""
     hoa, s = hoa_n(nseq()), nseq()
     t.send_bu(hoa, s)
     t.expect_ba(s, 0, hoa)
     ha_unsolicited_na(t, hoa)
     send_dad_probe(t, hoa)
-    na = ha_unsolicited_na(t, hoa)
-    if na is not None:
-        t.notes_info = "defending NA flags 0x%02x" % na.flags
+    check_proxy_na(t, ha_unsolicited_na(t, hoa), "ff02::1", 0x20, hoa)
     deregister(t, hoa, nseq())
+
+
+@case
+def case_ns_answered_while_bound(t):
+    """A third node's NS for a bound HoA (address resolution) gets the HA's NA: to the solicitor,
+    R=0 S=1 O=1, Target LLA the HA's MAC (RFC 6275 §10.4.1); an NS with hop limit 254 (RFC 4861
+    §7.1.1) and, after the deregistration, a valid NS get none"""
+    hoa, s = hoa_n(nseq()), nseq()
+    ll = ENV["ATK_LL"]
+    t.send_bu(hoa, s)
+    t.expect_ba(s, 0, hoa)
+    ha_unsolicited_na(t, hoa)
+    send_ns(t, ll, hoa)
+    na = t.poll(lambda r: r.kind == "icmp" and r.type == 136 and r.target == canon(hoa) and r.dst == canon(ll))
+    if na is None:
+        t.fail("no NA from the HA for %s to %s" % (hoa, ll))
+    check_proxy_na(t, na, ll, 0x60, hoa)
+    send_ns(t, ll, hoa, hlim=254)
+    before = ns_barrier(t)
+    for r in before or []:
+        if r.kind == "icmp" and r.type == 136 and r.target == canon(hoa):
+            t.fail("an NA for an NS with hop limit 254: %r" % r)
+    deregister(t, hoa, nseq())
+    t.drain()
+    send_ns(t, ll, hoa)
+    before = ns_barrier(t)
+    for r in before or []:
+        if r.kind == "icmp" and r.type == 136 and r.target == canon(hoa):
+            t.fail("an NA for %s after the deregistration: %r" % (hoa, r))
 
 
 @case
@@ -841,16 +903,14 @@ def case_link_local_l1(t):
     t.expect_ba(s, 0, hoa)
     ha_unsolicited_na(t, hoa)
     ha_unsolicited_na(t, ll)
-    if canon(ll) not in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
-        t.fail("no proxy entry for %s" % ll)
     send_dad_probe(t, ll)
-    ha_unsolicited_na(t, ll)
+    check_proxy_na(t, ha_unsolicited_na(t, ll), "ff02::1", 0x20, ll)
     deregister(t, hoa, nseq())
-    deadline = time.monotonic() + 5
-    while canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
-        t.fail("proxy entry for %s left after the deregistration" % ll)
+    t.drain()
+    send_dad_probe(t, ll)
+    for r in ns_barrier(t) or []:
+        if r.kind == "icmp" and r.type == 136 and r.target == canon(ll):
+            t.fail("an NA for %s after the deregistration: %r" % (ll, r))
 
 
 @case
@@ -863,8 +923,6 @@ def case_link_local_l1_conflict(t):
         send_dad_probe(t, ll)
     t.expect_ba(s, 134, hoa)
     t.assert_no_state(hoa)
-    if canon(ll) in t.ha("ip", "-n", NS_HA, "-6", "neigh", "show", "proxy"):
-        t.fail("a proxy entry for %s" % ll)
 
 
 # ---- the reverse tunnel (RFC 6275 §10.4.5; RFC 2473 IPv6-in-IPv6) -----------------------------

@@ -6,10 +6,11 @@
 # ($NS_ATK, with a routable address outside the home prefix that the HA routes to it) sends
 # Ethernet frames built byte by byte from the RFCs (tests/vm/lib/hostile.py: one function per
 # case, each asserting the exact reply -- BA status, BE status, ICMPv6 error -- or silence,
-# and for a refused BU that no binding, route or proxy entry appeared). Meanwhile a legitimate
+# and for a refused BU that no binding or route appeared; the HA's answers to NSs for bound HoAs,
+# which it sends itself: no kernel proxy entry exists). Meanwhile a legitimate
 # MN is registered from foreign1; afterwards the HA is alive, its counters name the drops, the
-# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NA R flag 0,
-# DAD probes from ::).
+# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NAs R flag 0,
+# O flag 1, solicited ones with the HA's MAC as Target LLA, none malformed; DAD probes from ::).
 #
 # To add cases: a function in tests/vm/lib/hostile.py (CASES, @case), or a step here that runs
 # `atk_cases NAME...` after changing the HA (e.g. a reload).
@@ -122,8 +123,8 @@ kill -INT "$CAP_PID" 2>/dev/null
 wait_for 5 _mip6_gone "$CAP_PID"
 nas=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 136 && eth.src == $HA_MAC && icmpv6.nd.na.flag.s == 0" \
 	-T fields -e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.r -e icmpv6.nd.na.flag.o 2>/dev/null)
-echo "# unsolicited NAs from the HA (target, R, O): mip6d's announcements (O=1) and the kernel's"
-echo "# proxy answers to DAD probes (O=0, RFC 4861 §7.2.4)"
+echo "# unsolicited NAs from the HA (target, R, O): mip6d's announcements and its answers to DAD"
+echo "# probes (both O=1, RFC 6275 §10.4.1; no kernel proxy entry answers any more)"
 printf '%s\n' "$nas" | sed 's/^/#   /'
 check "tshark: the HA sent unsolicited proxy NAs" test -n "$nas"
 # shellcheck disable=SC2016
@@ -132,6 +133,19 @@ check "tshark: every NA from the HA has R=0 (RFC 6275 §10.4.1)" \
 # shellcheck disable=SC2016
 check "tshark: every announced address has an NA with O=1 (RFC 6275 §10.4.1)" \
 	awk -F'\t' 'NF { t[$1] = 1 } NF && ($3 == "1" || $3 == "True") { o[$1] = 1 } END { for (a in t) if (!(a in o)) bad = 1; exit bad }' <<<"$nas"
+
+# The HA's answers to address resolution (S=1): O=1, the HA's MAC as Target LLA (RFC 6275 §10.4.1).
+ha_mac_lc=$(tr 'A-F' 'a-f' <<<"$HA_MAC")
+sol=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 136 && eth.src == $HA_MAC && icmpv6.nd.na.flag.s == 1" \
+	-T fields -e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.o -e icmpv6.opt.linkaddr 2>/dev/null)
+echo "# solicited NAs from the HA (target, O, Target LLA):"
+printf '%s\n' "$sol" | sed 's/^/#   /'
+check "tshark: the HA answered NSs (solicited NAs)" test -n "$sol"
+# shellcheck disable=SC2016
+check "tshark: every solicited NA has O=1 and the HA's MAC as Target LLA" \
+	awk -F'\t' -v m="$ha_mac_lc" 'NF && (($2 != "1" && $2 != "True") || tolower($3) != m) { bad = 1 } END { exit bad }' <<<"$sol"
+check "tshark: no NA from the HA is malformed" \
+	test -z "$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 136 && eth.src == $HA_MAC && _ws.malformed" -T fields -e frame.number 2>/dev/null)"
 
 # The HA's DAD probes for the cases' HoAs (2001:db8:1::7:N, with L=1 fe80::7:N).
 probes=$(tshark -r "$TOPO_DIR/ha.pcap" -Y "icmpv6.type == 135 && eth.src == $HA_MAC" \

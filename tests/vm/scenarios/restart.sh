@@ -9,8 +9,11 @@
 # (tests/bench/bu-flood on the CN, one CoA for all) plus one real MN on foreign1 whose HoA the
 # CN pings every 20 ms (N=1000; RESTART_N=10000 tests/vm/run restart for the 10,000 measurement). Then:
 #  1. `systemctl restart mip6-ha`: every binding is back with its CoA and sequence number
-#     (the binding cache's (HoA, CoA, seq) set is the same before and after), exactly one route,
-#     one proxy entry and one reverse-tunnel filter per binding (no duplicates), the restart-to-READY
+#     (the binding cache's (HoA, CoA, seq) set is the same before and after), exactly one route
+#     and one reverse-tunnel filter per binding (no duplicates) and no proxy neighbour entry: an
+#     older version's entries (one per binding, put in before the restart) are removed, another
+#     daemon's in the home prefix (no binding) is left (RFC 6275 §10.4.1 is mip6d's own now);
+#     an NS for the MN's HoA is answered with the HA's MAC after the restart; the restart-to-READY
 #     time and the real MN's ping gap reported; its replies come back through the reverse tunnel,
 #     whose filters are adopted, not reinstalled: at most LOST_MAX (5, 100 ms) of the replies to
 #     pings after the last reply before the restart are lost;
@@ -22,7 +25,7 @@
 #     (only replies stamped after the re-registration count);
 #  4. the state file cut in half while the HA is stopped: the HA starts, logs the corrupt file,
 #     moves it aside and keeps what was readable; the kernel holds exactly the kept bindings'
-#     routes, proxy entries and reverse-tunnel filters (those of the others were removed).
+#     routes and reverse-tunnel filters (those of the others were removed).
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -126,14 +129,16 @@ for r in 0 1 2 3 4 5; do
 done
 check "$N generated bindings registered" all_valid
 
-# (HoA, CoA, seq) of every valid binding, sorted; the HoAs of routes and proxy entries.
+# (HoA, CoA, seq) of every valid binding, sorted; the HoAs of routes and proxy entries (but the
+# one another daemon owns: FOREIGN_PROXY, no binding).
+FOREIGN_PROXY=2001:db8:1::f00:f00
 bc_set() {
 	hactl --json bc | "$PY" -c 'import json, sys
 for b in json.load(sys.stdin)["bindings"]:
     if b["state"] == "valid": print(b["hoa"], b["coa"], b["seq"])' | sort
 }
 route_hoas() { ip -n "$NS_HA" -6 route show proto 16 | awk '{ sub("/128$", "", $1); print $1 }' | sort; }
-proxy_hoas() { ip -n "$NS_HA" -6 neigh show proxy | awk '$1 !~ /^fe80/ { print $1 }' | sort; }
+proxy_hoas() { ip -n "$NS_HA" -6 neigh show proxy | awk -v f="$FOREIGN_PROXY" '$1 !~ /^fe80/ && $1 != f { print $1 }' | sort; }
 # "HoA CoA" of every reverse-tunnel binding filter (RFC 6275 §10.4.5: prio 1 on the tunnel's ingress).
 filter_pairs() {
 	tc -n "$NS_HA" filter show dev mip6tnl0 ingress pref 1 | awk '
@@ -142,8 +147,8 @@ filter_pairs() {
 		$1 == "src_ip" { s = $2 } $1 == "enc_src_ip" { c = $2 }
 		END { flush() }' | sort
 }
-# Exactly one route, one proxy entry and one reverse-tunnel filter (keyed on its CoA) per binding,
-# none twice, none of nobody's.
+# Exactly one route and one reverse-tunnel filter (keyed on its CoA) per binding, none twice, none
+# of nobody's; no proxy entry of ours (RFC 6275 §10.4.1: the HA answers NSs itself).
 one_each() {
 	bc_set | awk '{ print $1 }' >"$TOPO_DIR/h.bc"
 	bc_set | awk '{ print $1, $2 }' >"$TOPO_DIR/h.bcpair"
@@ -151,7 +156,7 @@ one_each() {
 	proxy_hoas >"$TOPO_DIR/h.proxy"
 	filter_pairs >"$TOPO_DIR/h.filter"
 	if [ -s "$TOPO_DIR/h.bc" ] && [ -z "$(uniq -d "$TOPO_DIR/h.bc")" ] &&
-		cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.route" && cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.proxy" &&
+		cmp -s "$TOPO_DIR/h.bc" "$TOPO_DIR/h.route" && [ ! -s "$TOPO_DIR/h.proxy" ] &&
 		cmp -s "$TOPO_DIR/h.bcpair" "$TOPO_DIR/h.filter"; then
 		return 0
 	fi
@@ -159,7 +164,7 @@ one_each() {
 	return 1
 }
 bc_set >"$TOPO_DIR/bc.before"
-check "before: $(wc -l <"$TOPO_DIR/bc.before") bindings (N + the MN), one route and one proxy entry each" \
+check "before: $(wc -l <"$TOPO_DIR/bc.before") bindings (N + the MN), one route each, no proxy entry" \
 	test "$(wc -l <"$TOPO_DIR/bc.before")" = $((N + 1))
 check "before: kernel state matches" one_each
 
@@ -187,18 +192,34 @@ mainpid() { systemctl show -p MainPID --value mip6-ha; }
 ready_ms() { journalctl -b -u mip6-ha --no-pager -o cat | sed -n 's/.*restored, \([0-9]*\) ms after start.*/\1/p' | tail -n1; }
 
 # --- 1. systemctl restart ------------------------------------------------------------------
+# An upgrade from a version that kept one kernel proxy entry per binding: those entries are put
+# in now, one per bound HoA, and another daemon's for an address with no binding.
+awk '{ print "neigh add proxy", $1, "dev", ifc }' ifc="$HA_IF" "$TOPO_DIR/h.bc" | ip -n "$NS_HA" -batch -
+ip -n "$NS_HA" -6 neigh add proxy "$FOREIGN_PROXY" dev "$HA_IF"
+echo "# proxy entries put in as an older version left them: $(proxy_hoas | wc -l), and $FOREIGN_PROXY (no binding)"
 t0=$(now_us)
 systemctl restart mip6-ha || not_ok "systemctl restart mip6-ha"
 t1=$(now_us)
 echo "# systemctl restart with $((N + 1)) bindings: $(((t1 - t0) / 1000)) ms until READY=1 (the daemon: $(ready_ms) ms from its start to READY=1)"
 check "restart: every binding back with its CoA and sequence number" same_bindings
-check "restart: one route, one proxy entry and one reverse-tunnel filter per binding, no duplicates" one_each
+check "restart: one route and one reverse-tunnel filter per binding, no duplicates; the older version's proxy entries removed" one_each
+check "restart: the other daemon's proxy entry ($FOREIGN_PROXY, no binding) is left" \
+	sh -c "ip -n '$NS_HA' -6 neigh show proxy | grep -q '^$FOREIGN_PROXY '"
+ip -n "$NS_HA" -6 neigh del proxy "$FOREIGN_PROXY" dev "$HA_IF"
+journalctl -b -u mip6-ha --no-pager -o cat | grep "reconciled with the kernel" | tail -n1 | sed 's/^/# /'
 check "restart: the CN's pings come back after the restart" wait_for 10 replies_after "$t1"
 sleep 2
 lost=$(lost_between "$t0" "$(now_us)")
 echo "# restart: largest ping gap around the restart: $(gap_after "$t0"), $lost replies lost"
 check "restart: at most $LOST_MAX of the MN's reverse-tunnelled replies lost ($lost)" \
 	test "$lost" -ge 0 -a "$lost" -le "$LOST_MAX"
+# RFC 6275 §10.4.1 after the restart: the router, its neighbour entry for the MN's HoA removed,
+# resolves it again (the CN's pings need it) and learns the HA's MAC from the HA's NA.
+ha_mac=$(ip -n "$NS_HA" link show "$HA_IF" | awk '/link\/ether/ { print $2 }')
+rt_has_ha_mac() { ip -n "$NS_RT" -6 neigh show "$MN_HOA" dev "$RT_IF_HOME" | grep -q "lladdr $ha_mac .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"; }
+ip -n "$NS_RT" -6 neigh del "$MN_HOA" dev "$RT_IF_HOME" 2>/dev/null
+check "restart: the router resolves the MN's HoA to the HA's MAC again (the HA's own NA, no proxy entry)" \
+	wait_for 5 rt_has_ha_mac
 
 # --- 2. SIGKILL: systemd restarts it -------------------------------------------------------
 pid0=$(mainpid)
@@ -209,7 +230,7 @@ check "SIGKILL: systemd restarted mip6-ha (Restart=on-failure)" wait_for 30 rest
 t1=$(now_us)
 echo "# SIGKILL -> active again: $(((t1 - t0) / 1000)) ms (RestartSec=2s included; the daemon: $(ready_ms) ms to READY=1)"
 check "SIGKILL: every binding back with its CoA and sequence number" same_bindings
-check "SIGKILL: one route, one proxy entry and one reverse-tunnel filter per binding, no duplicates" one_each
+check "SIGKILL: one route and one reverse-tunnel filter per binding, no duplicates, no proxy entry" one_each
 check "SIGKILL: the CN's pings come back" wait_for 10 replies_after "$t1"
 sleep 2
 lost=$(lost_between "$t0" "$(now_us)")
@@ -256,7 +277,7 @@ done
 # The bindings as they are now; a binding kept from the cut file may be as it was before the MN's restarts.
 bc_set >"$TOPO_DIR/bc.now"
 sort -u "$TOPO_DIR/bc.now" "$TOPO_DIR/bc.before-mn" >"$TOPO_DIR/bc.before"
-check "after the MN's restarts: still $((N + 1)) bindings, one route and one proxy entry each" \
+check "after the MN's restarts: still $((N + 1)) bindings, one route each" \
 	sh -c "[ \$(wc -l <'$TOPO_DIR/bc.now') = $((N + 1)) ]"
 check "after the MN's restarts: kernel state matches" one_each
 
@@ -274,5 +295,5 @@ kept=$(wc -l <"$TOPO_DIR/bc.half")
 echo "# half file ($((size / 2)) of $size octets): $kept of $((N + 1)) bindings kept"
 check "half file: some bindings kept, not all ($kept), each as it was" \
 	sh -c "[ $kept -gt 0 ] && [ $kept -lt $((N + 1)) ] && [ -z \"\$(comm -23 '$TOPO_DIR/bc.half' '$TOPO_DIR/bc.before')\" ]"
-check "half file: the kernel holds exactly the kept bindings' routes, proxy entries and reverse-tunnel filters" one_each
+check "half file: the kernel holds exactly the kept bindings' routes and reverse-tunnel filters" one_each
 [ "$fails" = 0 ]

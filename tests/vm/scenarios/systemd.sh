@@ -274,7 +274,7 @@ check "journal: mip6d stopped" wait_for 5 journal_has "MESSAGE=mip6d stopped"
 check "the HA removed its routes (no proto 16)" \
 	test -z "$(ip -n "$NS_HA" -6 route show table all proto 16)"
 check "the HA removed its tunnel device" sh -c "! ip -n '$NS_HA' link show mip6tnl0 >/dev/null 2>&1"
-check "the HA removed its proxy ND entry" sh -c "! ip -n '$NS_HA' -6 neigh show proxy | grep -q '$MN_HOA'"
+check "no proxy ND entry for the HoA (the HA answers NSs itself, RFC 6275 §10.4.1)" sh -c "! ip -n '$NS_HA' -6 neigh show proxy | grep -q '$MN_HOA'"
 check "systemctl stop strongswan mip6-mn-test" systemctl stop strongswan mip6-mn-test
 check "strongswan inactive" test "$(systemctl is-active strongswan)" = inactive
 
