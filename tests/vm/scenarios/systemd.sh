@@ -15,6 +15,9 @@
 # `systemctl reload` keeps the binding and counts the reload (a broken file fails the reload
 # and changes nothing); the watchdog (WatchdogSec lowered to 5 s by the drop-in) never
 # fires; the tmpfiles.d link; `systemctl stop` ends with status 0 and no kernel state left.
+# Then mip6-cn, the shipped correspondent-node unit, in the CN's namespace: active, only
+# CAP_CHOWN CAP_NET_ADMIN CAP_NET_RAW, its XFRM state installed, a hand-made CoTI answered with
+# a CoT, its control socket in ControlSocketGroup, and a clean stop.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -277,6 +280,67 @@ check "the HA removed its tunnel device" sh -c "! ip -n '$NS_HA' link show mip6t
 check "no proxy ND entry for the HoA (the HA answers NSs itself, RFC 6275 §10.4.1)" sh -c "! ip -n '$NS_HA' -6 neigh show proxy | grep -q '$MN_HOA'"
 check "systemctl stop strongswan mip6-mn-test" systemctl stop strongswan mip6-mn-test
 check "strongswan inactive" test "$(systemctl is-active strongswan)" = inactive
+
+# --- mip6-cn: the correspondent node's unit (issue 12 item 6) -------------------------------
+# The shipped unit, put into the CN's namespace. It conflicts with mip6-ha (one mip6d per host),
+# which is stopped above. Needs: CAP_NET_ADMIN (its XFRM states at start: kernel_hao), CAP_NET_RAW
+# (the MH socket: a CoTI gets a CoT), CAP_CHOWN (the control socket's group); nothing else.
+cn_unit=$(systemctl show -p FragmentPath --value mip6-cn.service)
+read -r _ CN_CONF < <(sed -n 's/^ExecStart=\([^ ]*\) -c \([^ ]*\) .*/\1 \2/p' "$cn_unit")
+CN_CTL=$(sed -n 's/^ExecStart=.* -s \([^ ]*\).*/\1/p' "$cn_unit")
+mkdir -p "${CN_CONF%/*}"
+printf 'NodeConfig CN;\nControlSocketGroup "mip6ctl";\n' >"$CN_CONF"
+mkdir -p /run/systemd/system/mip6-cn.service.d
+printf '[Service]\nNetworkNamespacePath=/run/netns/%s\nWatchdogSec=%ss\n' "$NS_CN" "$WD" \
+	>/run/systemd/system/mip6-cn.service.d/50-mip6vm.conf
+systemctl daemon-reload
+topo_at_exit "systemctl stop mip6-cn.service 2>/dev/null"
+check "systemctl start mip6-cn ($cn_unit, $CN_CONF)" systemctl start mip6-cn
+cn_pid=$(systemctl show -p MainPID --value mip6-cn)
+check "mip6-cn active, StatusText: $(systemctl show -p StatusText --value mip6-cn)" \
+	sh -c "systemctl is-active -q mip6-cn && systemctl show -p StatusText --value mip6-cn | grep -q '^CN: running, config $CN_CONF'"
+check "the CN runs in its namespace with only CAP_CHOWN CAP_NET_ADMIN CAP_NET_RAW (CapEff, CapBnd)" \
+	sh -c "[ \"\$(readlink /proc/$cn_pid/ns/net)\" = \"\$(ip netns exec '$NS_CN' readlink /proc/self/ns/net)\" ] &&
+		grep -q '^CapEff:.*0000000000003001$' /proc/$cn_pid/status && grep -q '^CapBnd:.*0000000000003001$' /proc/$cn_pid/status"
+cnctl() { "$MIP6CTL" -s "$CN_CTL" "$@"; }
+cn_json_has() { cnctl --json status 2>/dev/null | grep -q "$1"; }
+check "mip6ctl status on the CN's socket: its XFRM Home Address option state is installed (kernel_hao)" \
+	wait_for 10 cn_json_has '"kernel_hao":true'
+check "the CN's control socket belongs to ControlSocketGroup mip6ctl, mode 0660" \
+	test "$(stat -c '%G %a' "$CN_CTL")" = "mip6ctl 660"
+# A Care-of Test Init (RFC 6275 §6.1.4) from the MN's care-of address, laid out by hand: the CN
+# answers with a Care-of Test (§6.1.6) echoing the cookie, sent from inside the sandbox.
+coti_cot() {
+	ip netns exec "$NS_MN" /usr/bin/python3 - "$MN_COA_F1" "$CN_ADDR" <<'PY'
+import os, select, socket, struct, sys, time
+coa, cn = sys.argv[1:3]
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, 4)  # the MH checksum (RFC 6275 §6.1.1)
+s.bind((coa, 0))
+cookie = os.urandom(8)
+coti = struct.pack("!BBBBHH", 59, 1, 2, 0, 0, 0) + cookie  # 16 octets: Header Len 1
+end = time.monotonic() + 8
+while time.monotonic() < end:
+    s.sendto(coti, (cn, 0))
+    t = time.monotonic() + 1
+    while time.monotonic() < t:
+        if not select.select([s], [], [], max(0, t - time.monotonic()))[0]:
+            break
+        data, src = s.recvfrom(2048)
+        if src[0] == cn and len(data) >= 24 and data[2] == 4 and data[8:16] == cookie:
+            print("CoT from %s, nonce index %d" % (src[0], struct.unpack("!H", data[6:8])[0]))
+            sys.exit(0)
+sys.exit(1)
+PY
+}
+cot=$(coti_cot 2>&1)
+cot_st=$?
+check "a CoTI from $MN_COA_F1 gets the CN's CoT with its cookie (${cot:-none}), counted in cot_sent" \
+	sh -c "[ $cot_st = 0 ] && '$MIP6CTL' -s '$CN_CTL' --json status | grep -q '\"cot_sent\":[1-9]'"
+check "systemctl stop mip6-cn: inactive, ExecMainStatus=0, Result=success" \
+	sh -c "systemctl stop mip6-cn && test \"\$(systemctl is-active mip6-cn) \$(systemctl show -p ExecMainStatus --value mip6-cn) \$(systemctl show -p Result --value mip6-cn)\" = 'inactive 0 success'"
+check "the CN left no XFRM state or policy" \
+	test -z "$(ip -n "$NS_CN" xfrm state; ip -n "$NS_CN" xfrm policy)"
 
 if [ "$fails" -gt 0 ]; then
 	echo "# journal of the units (tail):"
