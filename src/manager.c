@@ -221,6 +221,11 @@ static int print_status_json(struct manager *m, usec_t up, FILE *out)
 
 static int reload_reply(int r, bool json, FILE *out)
 {
+	if (r == -EBUSY) {
+		fprintf(out, "reload refused: the kernel is still applying a previous change (a reload, or the "
+			     "SPD entries of a home prefix that changed); the running configuration is kept, try again");
+		return r;
+	}
 	if (r < 0) {
 		fprintf(out, "reload failed, the running configuration is kept (see the log)");
 		return r;

@@ -53,6 +53,7 @@ struct ha_prefix {
 	/* Their sources (ha/mobile-prefix.h): valid_sec/preferred_sec are the smaller of the two. */
 	uint32_t if_valid, if_preferred; /* the HA's own address in the prefix, at if_seen */
 	usec_t if_seen;
+	bool if_known; /* a candidate whose if_* the kernel gave now: mp_set_build keeps them */
 	bool has_ra;                     /* a Router Advertisement on the link carried it */
 	struct in6_addr ra_src;          /* from that router */
 	uint32_t ra_valid, ra_preferred; /* as advertised, at ra_seen */

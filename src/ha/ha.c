@@ -57,6 +57,7 @@
 #include "keymgmt.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
+#include "netlink/nl-addrs.h"
 #include "netlink/nl-kernel.h"
 
 #define HA_TUNNEL_NAME "mip6tnl0"
@@ -1387,6 +1388,39 @@ static int ha_mpd_start(struct ha *ha)
 /* ---- start-up -------------------------------------------------------------- */
 
 
+/* The addresses without flags or lifetimes (infinite), when the RTM_GETADDR dump failed. 1, or -errno. */
+static int addrs_from_getifaddrs(struct knl_addr **ret, size_t *ret_n)
+{
+	struct ifaddrs *ifa_list = NULL;
+	struct knl_addr *v = NULL;
+	size_t n = 0;
+
+	if (getifaddrs(&ifa_list) < 0)
+		return -errno;
+	for (struct ifaddrs *ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ifa->ifa_addr;
+		struct sockaddr_in6 *nm = (struct sockaddr_in6 *)ifa->ifa_netmask;
+		struct knl_addr *w;
+		int plen = 0;
+
+		if (!sa || sa->sin6_family != AF_INET6)
+			continue;
+		w = reallocarray(v, n + 1, sizeof(*v));
+		if (!w)
+			break;
+		v = w;
+		for (int i = 0; nm && i < 16; i++)
+			plen += __builtin_popcount(nm->sin6_addr.s6_addr[i]);
+		v[n++] = (struct knl_addr){ .ifindex = (int)if_nametoindex(ifa->ifa_name), .addr = sa->sin6_addr,
+					    .prefixlen = (uint8_t)plen, .valid_lft = KNL_LIFETIME_INFINITE,
+					    .preferred_lft = KNL_LIFETIME_INFINITE };
+	}
+	freeifaddrs(ifa_list);
+	*ret = v;
+	*ret_n = n;
+	return 1;
+}
+
 static bool ha_addr_unusable(const struct ha *ha, int ifindex, const struct in6_addr *a)
 {
 	for (size_t i = 0; i < ha->n_unusable; i++)
@@ -1408,51 +1442,62 @@ static bool ha_served(const struct mip6_config *c, const struct ha_prefix *p)
 
 /*
  * The kernel's addresses now: every global address on a home link whose prefix configuration
- * c serves (HaServedPrefix, else all) into cand (one entry per address, lifetimes infinite:
- * mp_set_build() makes the prefix set); with own, the HA's global addresses on any link too
- * (address validation, ha/ha-addr.h). Tentative or duplicate addresses (RFC 4862 §5.4, seen
- * in the kernel's notifications) are not served. Returns the number of candidates.
+ * c serves (HaServedPrefix, else all) into cand (one entry per address, with the kernel's
+ * lifetimes of the address: mp_set_build() makes the prefix set and a new prefix is clamped
+ * from its first BU, RFC 6275 §10.3.1); with own, the HA's global addresses on any link too
+ * (address validation, ha/ha-addr.h). Read with an RTM_GETADDR dump (netlink/nl-addrs.h): an
+ * address still tentative or whose DAD failed (RFC 4862 §5.4: not yet, or never, the HA's
+ * own) is noted unusable and not served, at start too; the kernel's notification when DAD
+ * ends takes it off that list and the set is read again (ha_on_addr_event). Without the dump
+ * (ENOMEM...) getifaddrs(3), which has neither flags nor lifetimes: the notifications' then.
+ * Returns the number of candidates.
  */
 static size_t ha_scan_prefixes(struct ha *ha, const struct mip6_config *c, struct ha_prefix *cand, size_t max,
 			       bool own)
 {
-	struct ifaddrs *ifa_list = NULL;
-	size_t n = 0;
+	_cleanup_(freep) struct knl_addr *addrs = NULL;
+	size_t n = 0, n_addrs = 0;
+	int r;
 
 	if (own)
 		ha->n_own = 0;
-	if (getifaddrs(&ifa_list) < 0)
-		return 0;
-	for (struct ifaddrs *ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ifa->ifa_addr;
-		struct sockaddr_in6 *nm = (struct sockaddr_in6 *)ifa->ifa_netmask;
+	r = knl_addrs_read(&addrs, &n_addrs);
+	if (r < 0) {
+		log_warning_errno(r, "reading the addresses with their flags and lifetimes: %m; reading them without");
+		r = addrs_from_getifaddrs(&addrs, &n_addrs);
+		if (r < 0)
+			return 0;
+	}
+	for (size_t k = 0; k < n_addrs; k++) {
+		const struct knl_addr *a = &addrs[k];
 		struct ha_prefix *p;
-		int ifindex, plen = 0;
+		bool unusable = (a->flags & IFA_F_DADFAILED) ||
+				(a->flags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)) == IFA_F_TENTATIVE;
 
-		if (!sa || sa->sin6_family != AF_INET6 || IN6_IS_ADDR_LINKLOCAL(&sa->sin6_addr) ||
-		    IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
+		if (IN6_IS_ADDR_LINKLOCAL(&a->addr) || IN6_IS_ADDR_LOOPBACK(&a->addr) ||
+		    IN6_IS_ADDR_MULTICAST(&a->addr) || IN6_IS_ADDR_UNSPECIFIED(&a->addr))
 			continue;
+		if (unusable && !ha_addr_unusable(ha, a->ifindex, &a->addr) && ha->n_unusable < HA_MAX_OWN_ADDRS)
+			ha->unusable[ha->n_unusable++] = *a;
 		if (own && ha->n_own < HA_MAX_OWN_ADDRS)
-			ha->own[ha->n_own++] = sa->sin6_addr;
-		ifindex = (int)if_nametoindex(ifa->ifa_name);
-		if (n >= max || !home_by_ifindex(ha, ifindex) || ha_addr_unusable(ha, ifindex, &sa->sin6_addr))
+			ha->own[ha->n_own++] = a->addr;
+		if (n >= max || !home_by_ifindex(ha, a->ifindex) || ha_addr_unusable(ha, a->ifindex, &a->addr))
 			continue;
-		for (int i = 0; nm && i < 16; i++)
-			plen += __builtin_popcount(nm->sin6_addr.s6_addr[i]);
 		p = &cand[n];
 		memset(p, 0, sizeof(*p));
-		p->prefix = sa->sin6_addr;
-		p->len = (uint8_t)plen;
-		for (int i = plen; i < 128; i++)
+		p->prefix = a->addr;
+		p->len = a->prefixlen;
+		for (int i = p->len; i < 128; i++)
 			p->prefix.s6_addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-		p->ifindex = ifindex;
-		p->ha = sa->sin6_addr;
-		p->valid_sec = p->preferred_sec = p->if_valid = p->if_preferred = UINT32_MAX;
-		p->seen = p->if_seen = now_usec(); /* the kernel's lifetimes follow (ha/ha-mpd.h) */
+		p->ifindex = a->ifindex;
+		p->ha = a->addr;
+		p->valid_sec = p->if_valid = a->valid_lft;
+		p->preferred_sec = p->if_preferred = a->preferred_lft;
+		p->if_known = r == 0;
+		p->seen = p->if_seen = now_usec();
 		if (ha_served(c, p))
 			n++;
 	}
-	freeifaddrs(ifa_list);
 	return n;
 }
 
@@ -2589,6 +2634,13 @@ static int ha_reload(struct manager *m, const struct mip6_config *n)
 
 	if (!ha->ready)
 		return log_error_errno(EBUSY, "reload refused: the home agent's kernel setup is still running");
+	/*
+	 * The home prefixes' SPD entries are being applied (a prefix came or went): one SPD change
+	 * at a time, all or nothing (ipsec/spd-sync.h); refused rather than merged, the caller retries.
+	 */
+	if (ha->prefix_spd_inflight)
+		return log_error_errno(EBUSY, "reload refused: the SPD entries of a changed home prefix are still "
+					      "being applied; try again");
 	/* The MPS entries of the prefixes the new file serves (HaServedPrefix). */
 	n_px = ha_scan_prefixes(ha, n, cand, HA_MAX_PREFIXES, false);
 	n_px = mp_set_build(ha->prefixes, ha->n_prefixes, cand, n_px, px, HA_MAX_PREFIXES, now_usec());

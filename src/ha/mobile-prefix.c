@@ -155,7 +155,7 @@ size_t mp_set_build(const struct ha_prefix *old, size_t n_old, const struct ha_p
 		*o = cand[i];
 		own = mp_set_find(old, n_old, &cand[i], true);
 		ra = mp_set_find(old, n_old, &cand[i], false);
-		if (own) {
+		if (own && !cand[i].if_known) {
 			o->if_valid = own->if_valid;
 			o->if_preferred = own->if_preferred;
 			o->if_seen = own->if_seen;
@@ -173,7 +173,7 @@ size_t mp_set_build(const struct ha_prefix *old, size_t n_old, const struct ha_p
 			o->ra_seen = ra->ra_seen;
 			o->ra_flags = ra->ra_flags;
 		}
-		if (own || ra)
+		if (own || ra || o->if_known)
 			effective(o, now);
 	}
 	return n;

@@ -57,12 +57,14 @@ size_t mp_on_ra(struct ha_prefix *p, size_t n, int ifindex, const struct in6_add
 
 /*
  * The home prefix set follows the home links' addresses (§10.6.2, §10.3.1): cand[] holds one
- * entry per usable global address on a home link (prefix, len, ifindex, ha; lifetimes
- * infinite, seen at now), in the order found. out[] (max entries, not aliasing old or cand)
- * gets one entry per HA address (a prefix with two HA addresses has two: each is a
- * registration's HA address, with its own MPS entry), carrying over the lifetimes the prefix
- * learnt: the RA's from any entry of the prefix, the kernel's from the entry of the same HA
- * address (ha_mpd_resync() reads the others). Returns the number of entries in out.
+ * entry per usable global address on a home link (prefix, len, ifindex, ha; seen at now; with
+ * if_known the kernel's lifetimes of the address in if_valid/if_preferred, else infinite), in
+ * the order found. out[] (max entries, not aliasing old or cand) gets one entry per HA address
+ * (a prefix with two HA addresses has two: each is a registration's HA address, with its own
+ * MPS entry), carrying over the lifetimes the prefix learnt: the RA's from any entry of the
+ * prefix, the kernel's from the entry of the same HA address unless the candidate has them
+ * (if_known: read now, so a new prefix is clamped from its first BU, RFC 6275 §10.3.1).
+ * Returns the number of entries in out.
  */
 size_t mp_set_build(const struct ha_prefix *old, size_t n_old, const struct ha_prefix *cand, size_t n_cand,
 		    struct ha_prefix *out, size_t max, usec_t now);

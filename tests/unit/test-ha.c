@@ -2218,7 +2218,7 @@ static void teardown_renumber(void)
 {
 	teardown();
 	ck_assert_int_ge(system("for a in " HA5 " " HA6 " " HA7 "; do ip -6 addr del $a/64 dev home0 2>/dev/null; "
-				"done; true"), 0);
+				"done; sysctl -qw net.ipv6.conf.home0.dad_transmits=1; true"), 0);
 }
 
 static void ip(const char *cmd)
@@ -2503,6 +2503,112 @@ START_TEST(prefix_spd_refused_is_counted_and_retried)
 }
 END_TEST
 
+static bool mps_7_sent(void)
+{
+	return mps_updates("2001:db8:7::", HA7, 0) >= 1;
+}
+
+/*
+ * A reload while a new prefix's SPD apply waits for the kernel: refused with EBUSY (counted as a
+ * failed reload, the running configuration and the apply in flight untouched); once the kernel
+ * answers, the same reload goes through.
+ */
+START_TEST(reload_during_prefix_spd_apply_is_refused)
+{
+	char path[] = "/tmp/test-ha-reload.XXXXXX";
+	int fd = mkstemp(path);
+	const char *conf = RENUMBER_CONF;
+	struct knl_sock *xfrm = knl_get_socket(io_knl(F.m->io), KNL_SOCKET_XFRM);
+	const struct mip6_config *running = F.m->config;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+	close(fd);
+	F.m->config_path = strdup(path);
+	F.mps_answer = KNL_FAKE_HOLD;
+	F.n_xpol = 0;
+	ip("add " HA7 "/64 nodad");
+	addr_event(RTM_NEWADDR, HA7, IFA_F_PERMANENT);
+	ck_assert(run_until(mps_7_sent, 2000));
+	ck_assert_int_eq(manager_reload(F.m), -EBUSY);
+	ck_assert_uint_eq(F.m->reload_failures, 1);
+	ck_assert_ptr_eq(F.m->config, running);
+	ck_assert_ptr_null(F.m->reload_pending);
+	/* The kernel takes the held MPS entry: the apply ends, the prefix's entry is in, a reload goes. */
+	F.mps_answer = 0;
+	ck_assert_int_eq(knl_sock_fake_answer(xfrm, 0), 0);
+	run_for(100);
+	ck_assert_uint_eq(prefixes_counter("prefix_spd_failures"), 0);
+	ck_assert_int_ge(manager_reload(F.m), 0);
+	ck_assert(run_until(reload_done, 2000));
+	unlink(path);
+	ck_assert_uint_eq(F.m->reload_failures, 1);
+	ck_assert_ptr_ne(F.m->config, running);
+}
+END_TEST
+
+static bool lists_7(void)
+{
+	return strstr(ctl_prefixes(), "2001:db8:7::/64 on home0, home agent address " HA7) != NULL;
+}
+
+/*
+ * RFC 6275 §10.3.1: a prefix that appears with a finite valid lifetime (100 s here) limits the
+ * lifetime of the first BU in it, before any lifetime dump answers (the fake kernel's dumps
+ * return nothing): the set is read with the addresses' lifetimes. The BU asks 256 s
+ * (HaMaxBindingLife 600) and gets at most 100 s (25 units of 4 s).
+ */
+START_TEST(new_prefix_lifetime_clamps_the_first_bu)
+{
+	unsigned before;
+	const struct sent *b;
+
+	ip("add " HA7 "/64 nodad valid_lft 100 preferred_lft 50");
+	addr_event(RTM_NEWADDR, HA7, IFA_F_PERMANENT); /* the notification says infinite: not what counts */
+	ck_assert(run_until(lists_7, 2000));
+	before = n_ba();
+	send_bu_to("2001:db8:7::100", COA2, HA7, 1, F_A | F_H, 64);
+	want_ba = before + 1;
+	ck_assert(run_until(have_ba, 5000));
+	b = ba(before);
+	ck_assert_uint_eq(b->buf[6], 0);
+	ck_assert_uint_le((unsigned)(b->buf[10] << 8 | b->buf[11]), 25);
+	ck_assert_uint_ge((unsigned)(b->buf[10] << 8 | b->buf[11]), 20);
+}
+END_TEST
+
+/*
+ * RFC 4862 §5.4: an address still tentative when the HA starts is not its own yet: its prefix
+ * is not served until DAD ends (the kernel's notification then), though getifaddrs(3) lists it.
+ * DAD is made long (40 probes, 50 ms apart) before the start.
+ */
+static void setup_tentative(void)
+{
+	ck_assert_int_eq(system("sysctl -qw net.ipv6.conf.home0.dad_transmits=40 && "
+				"ip -6 addr add " HA7 "/64 dev home0"), 0);
+	setup_with(RENUMBER_CONF);
+}
+
+static bool ha7_tentative(void)
+{
+	return system("ip -6 addr show dev home0 to " HA7 "/128 | grep -q tentative") == 0;
+}
+
+START_TEST(tentative_address_at_start_served_after_dad)
+{
+	ck_assert_msg(ha7_tentative(), "the address was not tentative any more at the HA's start");
+	ck_assert(strstr(ctl_prefixes(), "2001:db8:1::/64 on home0"));
+	ck_assert_ptr_null(strstr(prefixes_out, "2001:db8:7::"));
+	/* DAD ends (polled; at most ~3 s), the kernel says so: now it is served. */
+	for (int i = 0; i < 100 && ha7_tentative(); i++)
+		run_for(50);
+	ck_assert(!ha7_tentative());
+	ck_assert_ptr_null(strstr(ctl_prefixes(), "2001:db8:7::"));
+	addr_event(RTM_NEWADDR, HA7, IFA_F_PERMANENT);
+	ck_assert(run_until(lists_7, 2000));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ha");
@@ -2568,7 +2674,14 @@ int main(void)
 	tcase_set_timeout(tk, 30);
 	tcase_add_test(tk, prefix_added_and_removed_at_run_time);
 	tcase_add_test(tk, prefix_spd_refused_is_counted_and_retried);
+	tcase_add_test(tk, reload_during_prefix_spd_apply_is_refused);
 	tcase_add_test(tk, reload_follows_ha_served_prefix);
+	tcase_add_test(tk, new_prefix_lifetime_clamps_the_first_bu);
+	suite_add_tcase(s, tk);
+	tk = tcase_create("tentative");
+	tcase_add_checked_fixture(tk, setup_tentative, teardown_renumber);
+	tcase_set_timeout(tk, 30);
+	tcase_add_test(tk, tentative_address_at_start_served_after_dad);
 	suite_add_tcase(s, tk);
 	ts = tcase_create("startup");
 	tcase_set_timeout(ts, 30);
