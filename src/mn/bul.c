@@ -145,6 +145,8 @@ int bul_set_peer(struct bul_table *t, struct bul_entry *e, const struct in6_addr
 	t->gen++;
 	e->gen = t->gen;
 	e->tried_up = false;
+	/* A key-manager operation in flight was for the old peer: its completion no longer finds this entry. */
+	e->km_busy = false;
 	e->dereg_refusals = 0;
 	set_state(e, BUL_KERNEL, "new peer");
 	*ret_gen = t->gen;

@@ -125,6 +125,14 @@ struct mn {
 	struct km *km;
 	struct spd_sync *spd; /* the SPD entries installed at start, acknowledged as one change */
 	struct mn_km_ticket *tickets;
+	/*
+	 * HomeAgentAddress :: with IPsec: pair.reqid is 0 while no home agent is chosen (no
+	 * entries); a change of home agent applies the new pair's set (spd_gen: the BUL generation
+	 * whose kernel batch waits for it; spd_dirty: asked again while an apply was in flight).
+	 */
+	uint64_t spd_gen;
+	bool spd_busy, spd_dirty;
+	uint64_t spd_ha_failures; /* SPD sets refused for a new home agent */
 
 	/* the recent handovers' timelines (CLOCK_REALTIME); cur: the latest move's */
 	struct ho_ring hist;
@@ -230,6 +238,9 @@ static bool io_km_is_up(struct bul_entry *e, void *ud)
 {
 	struct mn *mn = ud;
 
+	/* No home agent chosen yet (DHAAD): no SAs are needed, no BU leaves. */
+	if (mn->km && mn->pair.reqid == 0)
+		return true;
 	return mn->km && km_is_up(mn->km, &mn->pair);
 }
 
@@ -735,6 +746,24 @@ static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
 }
 
 /*
+ * The MN's SPD entries for the current pair (RFC 4877 §7.2), tunnel templates with outer
+ * address `outer`: none while no home agent is chosen (DHAAD; no BU leaves then).
+ */
+static size_t mn_spd_want(const struct mn *mn, const struct in6_addr *outer, struct knl_xfrm_policy sp[8])
+{
+	size_t n = 0;
+
+	if (mn->pair.reqid == 0)
+		return 0;
+	n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, outer, &sp[n]);
+	/* MPS/MPA in ESP transport (if the set asks), with their HAO / RH2 in any case. */
+	n += (size_t)spd_mpd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+	n += (size_t)spd_mpd_ro_policies(&mn->pair, &sp[n]);
+	n += (size_t)spd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+	return n;
+}
+
+/*
  * All of a batch acknowledged: the BUL goes on (a stale generation is ignored there). Away with
  * no home agent known, the BU waits for DHAAD (§11.4.1): mn_set_ha then submits the rest of the
  * data path under a new generation, whose completion sends the BU.
@@ -799,7 +828,7 @@ static void mn_batch_cancel(struct mn *mn)
 }
 
 /* Submit a plan as one batch, in order; bul_kernel_done(gen) runs once all are acknowledged. */
-static void mn_submit_plan(struct mn *mn, const struct mn_plan *p, uint64_t gen)
+static void mn_submit_plan(struct mn *mn, const struct mn_plan *p, uint64_t gen, bool spd_wait)
 {
 	struct mn_batch *b = calloc(1, sizeof(*b));
 
@@ -819,6 +848,8 @@ static void mn_submit_plan(struct mn *mn, const struct mn_plan *p, uint64_t gen)
 			log_warning_errno(r, "cannot queue a kernel request (%s): %m",
 					  mn_op_kind_to_string(p->ops[i].kind));
 	}
+	if (spd_wait)
+		b->left++; /* the SPD set of a new home agent: on_ha_spd_applied completes that step */
 	if (b->left == 0)
 		on_batch_step(0, b);
 }
@@ -877,7 +908,7 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	mn_ro_sync(mn);
 	if (mn->dhaad)
 		mn_dhaad_cancel(mn->dhaad); /* a Request from the old address: the move's end asks again */
-	mn_submit_plan(mn, &plan, bul_move(mn->bul, &to.coa, loc == MN_LOC_HOME));
+	mn_submit_plan(mn, &plan, bul_move(mn->bul, &to.coa, loc == MN_LOC_HOME), false);
 }
 
 /*
@@ -885,15 +916,115 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
  * that names it, under a new BUL generation; :: forgets it (the next kernel completion away from
  * home runs DHAAD again).
  */
+static void mn_set_ha(struct mn *mn, const struct in6_addr *ha, const char *why);
+
+static void on_ha_spd_applied(int result, void *userdata);
+
+/*
+ * The current pair's SPD set (a change of home agent): 1 while an apply runs (its completion
+ * completes the step of the batch of generation spd_gen), 0 when the kernel holds it already,
+ * or a negative errno.
+ */
+static int mn_ha_spd_apply(struct mn *mn)
+{
+	struct knl_xfrm_policy sp[8];
+	size_t n;
+	int r;
+
+	if (mn->spd_busy) {
+		mn->spd_dirty = true; /* applied again once the one in flight is done */
+		return 1;
+	}
+	/* The tunnel templates where the BUL has the SAs (sa_coa): its next MIGRATE moves them from there. */
+	n = mn_spd_want(mn, &mn->home->sa_coa, sp);
+	r = spd_sync_apply(mn->spd, sp, n, on_ha_spd_applied, mn);
+	if (r > 0)
+		mn->spd_busy = true;
+	return r;
+}
+
+/*
+ * The new home agent's SPD set is in the kernel: its kernel batch goes on. Refused: fail closed
+ * (RFC 4877 §4.4: a BU to that home agent would leave unprotected): the set stays the old one and
+ * the next home agent of the list is tried.
+ */
+static void on_ha_spd_applied(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+	char a[INET6_ADDRSTRLEN];
+
+	mn->spd_busy = false;
+	if (result >= 0 && mn->spd_dirty) {
+		mn->spd_dirty = false;
+		result = mn_ha_spd_apply(mn);
+		if (result > 0)
+			return;
+	}
+	mn->spd_dirty = false;
+	if (result < 0) {
+		mn->spd_ha_failures++;
+		addr_str(&mn->ha, a);
+		log_error_errno(result, "the SPD entries for home agent %s were refused: %m (%s); trying the next one",
+				a, knl_extack(mn->knl) ? knl_extack(mn->knl) : "no detail");
+		if (mn->dhaad && !IN6_IS_ADDR_UNSPECIFIED(&mn->ha)) {
+			struct in6_addr next = IN6ADDR_ANY_INIT;
+
+			(void)mn_dhaad_next(mn->dhaad, &mn->ha, &next);
+			mn_set_ha(mn, &next, "the SPD entries for the previous one were refused");
+		}
+		return;
+	}
+	if (mn->batch && mn->batch->gen == mn->spd_gen)
+		on_batch_step(0, mn->batch);
+}
+
+/*
+ * MN–HA IPsec with DHAAD: the IPsecPolicySet of the new home agent (one per home agent, each
+ * with its reqids and its swanctl connection). 1 and *ret filled, 0 for :: (no pair), -ENOENT
+ * when no set covers this home agent.
+ */
+static int mn_ha_pair(struct mn *mn, const struct in6_addr *ha, struct spd_pair *ret)
+{
+	*ret = (struct spd_pair){ .hoa = mn->hoa };
+	if (IN6_IS_ADDR_UNSPECIFIED(ha))
+		return 0;
+	if (spd_lookup(mn->m->config, &mn->hoa, ha, ret) <= 0 || ret->reqid == 0) {
+		*ret = (struct spd_pair){ .hoa = mn->hoa };
+		return -ENOENT;
+	}
+	return 1;
+}
+
+static void on_old_ike_dropped(int error, void *userdata)
+{
+	if (error < 0)
+		log_info_errno(error, "the IKE SA with the previous home agent was not terminated: %m");
+}
+
 static void mn_set_ha(struct mn *mn, const struct in6_addr *ha, const char *why)
 {
 	struct mn_location at = { .loc = mn->loc, .coa = mn->coa, .router = mn->router };
 	struct mn_plan_config old, pc;
+	struct spd_pair old_pair = mn->pair, pair;
 	struct mn_plan plan;
 	char a[INET6_ADDRSTRLEN];
+	bool spd_wait = false;
 	uint64_t gen;
 	int r;
 
+	addr_str(ha, a);
+	if (mn->ipsec && mn_ha_pair(mn, ha, &pair) < 0) {
+		struct in6_addr next = IN6ADDR_ANY_INIT;
+
+		/* RFC 4877 §4.4: no SA may protect the BU to a home agent we have no policy for: skip it. */
+		log_warning("home agent %s: no IPsecPolicySet names it (HomeAgentAddress) for the home address: "
+			    "skipping it", a);
+		mn->spd_ha_failures++;
+		if (mn->dhaad)
+			(void)mn_dhaad_next(mn->dhaad, ha, &next);
+		mn_set_ha(mn, &next, "the previous one has no IPsecPolicySet");
+		return;
+	}
 	mn_plan_config(mn, &old);
 	r = bul_set_peer(mn->bul, mn->home, ha, &gen);
 	if (r < 0) {
@@ -903,11 +1034,30 @@ static void mn_set_ha(struct mn *mn, const struct in6_addr *ha, const char *why)
 	mn->ha = *ha;
 	mn->ha_changes++;
 	mn_plan_config(mn, &pc);
-	addr_str(ha, a);
 	log_notice("home agent %s (%s)", IN6_IS_ADDR_UNSPECIFIED(ha) ? "unknown, discovering again" : a, why);
 	manager_notify_status(mn->m);
+	if (mn->ipsec) {
+		/*
+		 * The new home agent's SPD entries replace the old one's (spd_sync: the new go first);
+		 * the BU waits for them (kernel batch), then the BUL brings the pair's SAs up (a new IKE
+		 * SA with that home agent, from the CoA) before it sends the BU.
+		 */
+		mn->pair = pair;
+		mn->spd_gen = gen;
+		r = mn->spd ? mn_ha_spd_apply(mn) : 0;
+		if (r < 0) {
+			on_ha_spd_applied(r, mn);
+			return;
+		}
+		spd_wait = r > 0;
+		/* The old home agent's IKE SA goes at once (it stopped answering: no DELETE exchange). */
+		if (old_pair.reqid && old_pair.reqid != pair.reqid && mn->km)
+			(void)km_drop(mn->km, &old_pair, mn, on_old_ike_dropped, NULL);
+	}
 	if (mn_plan_change_ha(&old, &pc, &at, &plan) >= 0)
-		mn_submit_plan(mn, &plan, gen);
+		mn_submit_plan(mn, &plan, gen, spd_wait);
+	else if (spd_wait)
+		mn->spd_gen = 0; /* no batch waits for it */
 }
 
 /* The current home agent stopped answering: the next one of the DHAAD list, else DHAAD again. */
@@ -1108,11 +1258,7 @@ static void mn_setup_next(struct mn *mn, int stage)
 			return;
 		}
 		/* HoTI/HoT in ESP tunnel (if the set asks): outer HoA <-> HA until the first move. */
-		n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, &mn->hoa, &sp[n]);
-		/* MPS/MPA in ESP transport (if the set asks), with their HAO / RH2 in any case. */
-		n += (size_t)spd_mpd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
-		n += (size_t)spd_mpd_ro_policies(&mn->pair, &sp[n]);
-		n += (size_t)spd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
+		n = mn_spd_want(mn, &mn->hoa, sp);
 		/* Every entry acknowledged, or the start fails (a refusal undoes the others). */
 		r = spd_sync_new(mn->knl, &mn->spd);
 		if (r >= 0)
@@ -1167,10 +1313,18 @@ static int mn_bul_open(struct mn *mn, const struct mip6_config *c)
 	int r;
 
 	if (c->use_mn_ha_ipsec) {
-		r = spd_lookup(c, &mn->hoa, &mn->ha, &mn->pair);
+		bool any_ha = IN6_IS_ADDR_UNSPECIFIED(&mn->ha);
+
+		/*
+		 * DHAAD (HomeAgentAddress ::): one IPsecPolicySet per home agent the MN may use; the
+		 * pair (and its SPD entries) is chosen with the home agent (mn_set_ha).
+		 */
+		r = spd_lookup(c, &mn->hoa, any_ha ? NULL : &mn->ha, &mn->pair);
 		if (r <= 0)
 			return log_error_errno(EINVAL, "UseMnHaIPsec is enabled but no IPsecPolicySet protects "
 						       "HomeRegBinding for the home address (or say UseMnHaIPsec disabled)");
+		if (any_ha)
+			mn->pair = (struct spd_pair){ .hoa = mn->hoa };
 		mn->ipsec = true;
 		r = km_new(mn->m->event, mn->io, c, &mn->km);
 		if (r < 0)
@@ -1244,10 +1398,6 @@ static int mn_start(struct manager *m)
 	if (mn->ifindex <= 0)
 		return log_error_errno(ENODEV, "home link interface %s: %m", mn->ifname);
 	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha)) {
-		/* The IKE side names one home agent (the SPD pair and the swanctl connection). */
-		if (c->use_mn_ha_ipsec)
-			return log_error_errno(EOPNOTSUPP, "HomeAgentAddress :: (DHAAD) with UseMnHaIPsec is not "
-							   "supported yet: name the home agent, or UseMnHaIPsec disabled");
 		r = mn_dhaad_new(m->io, m->event, mn->ifindex, &mn->home_prefix, mn->home_plen, on_dhaad_done, mn,
 				 &mn->dhaad);
 		if (r < 0)
@@ -1617,8 +1767,10 @@ static void mn_status(struct manager *m, char *buf, size_t len)
 		struct spd_sync_stats st;
 
 		spd_sync_get_stats(mn->spd, &st);
-		snprintf(buf, len, "%s, binding %s, %zu SPD entries (%llu reinstalled)", loc_name(mn->loc),
-			 bul_state_to_string(mn->home->state), st.installed, (unsigned long long)st.repairs);
+		addr_str(&mn->ha, ha);
+		snprintf(buf, len, "%s, binding %s, home agent %s, %zu SPD entries (%llu reinstalled)",
+			 loc_name(mn->loc), bul_state_to_string(mn->home->state),
+			 IN6_IS_ADDR_UNSPECIFIED(&mn->ha) ? "unknown" : ha, st.installed, (unsigned long long)st.repairs);
 	} else if (mn && mn->home) {
 		addr_str(&mn->ha, ha);
 		/* The home agent is a run-time property with DHAAD (RFC 6275 §11.4.1). */
@@ -1638,6 +1790,8 @@ static void mn_status_json(struct manager *m, json_object *o)
 		ctl_json_add_str(o, "binding", mn->home ? bul_state_to_string(mn->home->state) : "none");
 		ctl_json_add_addr(o, "home_agent", &mn->ha);
 		ctl_json_add_str(o, "home_agent_source", mn->dhaad ? "dhaad" : "config");
+		if (mn->ipsec)
+			ctl_json_add_i64(o, "home_agents_skipped_spd", (int64_t)mn->spd_ha_failures);
 	}
 }
 

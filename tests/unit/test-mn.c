@@ -48,6 +48,8 @@
 
 #define HOA "2001:db8:1::100"
 #define HA_ADDR "2001:db8:1::1"
+#define HA2_ADDR "2001:db8:1::2"
+#define HA3_ADDR "2001:db8:1::3"
 /* mn0's MAC 02:00:00:00:01:00 -> interface identifier 0000:00ff:fe00:0100 (RFC 4291 App. A) */
 #define COA1 "2001:db8:2::ff:fe00:100"
 #define COA2 "2001:db8:3::ff:fe00:100"
@@ -81,6 +83,12 @@ static struct {
 	} ro[64];
 	unsigned n_ro;
 	int fail_ro_sa; /* NEWSA naming the CN answered with this error (0: accepted) */
+	/* XFRM policies installed minus deleted whose selector names HA_ADDR / HA2_ADDR */
+	int pol_ha, pol_ha2;
+	/* at the first BU to HA2_ADDR: its policies and the key manager's ups so far */
+	int pol_ha2_at_bu;
+	unsigned ups_at_bu2;
+	bool bu2_seen;
 } F;
 
 /* The kernel a crashed MN left behind (the restart case): the tunnel and the rule exist, the HoA is not on mn0. */
@@ -90,8 +98,10 @@ static bool leftovers;
 static struct {
 	struct km_call *held[8];
 	struct in6_addr old_coa[8], coa[8];
-	unsigned n_migrate, n_up, n_renew;
+	unsigned n_migrate, n_up, n_renew, n_drop;
 	bool up;
+	uint32_t up_reqid, drop_reqid; /* the last up's and drop's pair */
+	char up_conn[64];
 	struct km *front;
 } K;
 
@@ -123,6 +133,11 @@ static void capture(const struct io_sent *s, void *ud)
 	c->len = s->len;
 	c->src = s->src;
 	c->dst = s->dst;
+	if (!F.bu2_seen && c->proto == IPPROTO_MH && c->len > 2 && c->buf[2] == 5 && addr_is(&c->dst, HA2_ADDR)) {
+		F.bu2_seen = true;
+		F.pol_ha2_at_bu = F.pol_ha2;
+		F.ups_at_bu2 = K.n_up;
+	}
 }
 
 #define CN_ADDR "2001:db8:9::9"
@@ -207,6 +222,17 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && h->nlmsg_type == XFRM_MSG_UPDPOLICY)
 		F.upd_policies++;
+	if (protocol == NETLINK_XFRM && len >= NLMSG_SPACE(sizeof(struct xfrm_selector)) &&
+	    (h->nlmsg_type == XFRM_MSG_UPDPOLICY || h->nlmsg_type == XFRM_MSG_DELPOLICY)) {
+		/* xfrm_userpolicy_info and xfrm_userpolicy_id both start with the selector */
+		const struct xfrm_selector *sel = NLMSG_DATA(h);
+		int d = h->nlmsg_type == XFRM_MSG_DELPOLICY ? -1 : 1;
+
+		if (addr_is(&sel->daddr, HA_ADDR) || addr_is(&sel->saddr, HA_ADDR))
+			F.pol_ha += d;
+		if (addr_is(&sel->daddr, HA2_ADDR) || addr_is(&sel->saddr, HA2_ADDR))
+			F.pol_ha2 += d;
+	}
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && (r = fake_xfrm_ro(h, len)) < 0)
 		return r;
 	if (protocol != NETLINK_ROUTE || len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
@@ -251,6 +277,8 @@ static int fk_up(void *be, const struct spd_pair *p, struct km_call *call)
 {
 	K.n_up++;
 	K.up = true;
+	K.up_reqid = p->reqid;
+	snprintf(K.up_conn, sizeof(K.up_conn), "%s", p->ike_conn);
 	km_call_complete(call, 0);
 	return 0;
 }
@@ -275,9 +303,18 @@ static int fk_renew(void *be, const struct spd_pair *p, struct km_call *call)
 	return 0;
 }
 
+static int fk_drop(void *be, const struct spd_pair *p, struct km_call *call)
+{
+	K.n_drop++;
+	K.drop_reqid = p->reqid;
+	km_call_complete(call, 0);
+	return 0;
+}
+
+/* Up for the pair brought up last (its reqid: another home agent's pair is not). */
 static bool fk_is_up(void *be, const struct spd_pair *p)
 {
-	return K.up;
+	return K.up && p->reqid == K.up_reqid;
 }
 
 static void fk_print(void *be, FILE *out, bool json)
@@ -292,6 +329,7 @@ static const struct km_backend_ops fake_km = {
 	.up = fk_up,
 	.migrate = fk_migrate,
 	.renew = fk_renew,
+	.drop = fk_drop,
 	.is_up = fk_is_up,
 	.print = fk_print,
 };
@@ -684,7 +722,6 @@ END_TEST
 
 /* ---- HomeAgentAddress :: : DHAAD (RFC 6275 §11.4.1) and failover ------------------------------ */
 
-#define HA2_ADDR "2001:db8:1::2"
 /* RFC 2526 §2-3: the home prefix 2001:db8:1::/64 with interface id fdff:ffff:ffff:fffe (anycast id 126). */
 #define HA_ANYCAST "2001:db8:1::fdff:ffff:ffff:fffe"
 
@@ -952,6 +989,80 @@ START_TEST(failover_to_second)
 	ck_assert_msg(run_until(have_requests, 5000), "no new DHAAD Request when the list was exhausted");
 	ck_assert_uint_ne(check_request(COA1), id);
 	ck_assert(status_says("home agent unknown"));
+}
+END_TEST
+
+/*
+ * MN-HA IPsec with DHAAD (RFC 4877 §4.4, RFC 6275 §11.4.1): one IPsecPolicySet per home agent.
+ * Before a home agent is chosen no SPD entry names one and no SA is brought up. The Reply's first
+ * agent has no set: skipped (counted). The next one gets its set's SPD entries and SAs (its
+ * reqid, its IkeConnection) before the BU; when it stops answering the MN moves to the third:
+ * that one's entries replace the old one's (none names the old one any more), the old IKE SA is
+ * terminated, the new pair's SAs come up, all before the first BU to it.
+ */
+static void setup_dhaad_ipsec(void)
+{
+	setup_with("NodeConfig MN;\nUseMnHaIPsec enabled;\nKeyMngMobCapability enabled;\n"
+		   "MnMaxHaConsecutiveResends 1;\nInitialBindackTimeoutFirstReg 0.2;\nInitialBindackTimeoutReReg 0.2;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress ::;\n}\n"
+		   "IPsecPolicySet {\n HomeAgentAddress " HA_ADDR ";\n HomeAddress " HOA "/64;\n"
+		   " IkeConnection \"mip6-ha1\";\n IPsecPolicy HomeRegBinding UseESP 1000000001;\n}\n"
+		   "IPsecPolicySet {\n HomeAgentAddress " HA2_ADDR ";\n HomeAddress " HOA "/64;\n"
+		   " IkeConnection \"mip6-ha2\";\n IPsecPolicy HomeRegBinding UseESP 1000000011;\n}\n");
+}
+
+static bool status_json_says(const char *text)
+{
+	json_object *o = json_object_new_object();
+	bool found;
+
+	mn_role_ops.status_json(F.m, o);
+	found = strstr(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), text) != NULL;
+	if (!found)
+		fprintf(stderr, "status: %s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return found;
+}
+
+START_TEST(ipsec_failover_to_second)
+{
+	const char *agents[] = { HA3_ADDR, HA_ADDR, HA2_ADDR };
+	uint16_t id;
+
+	ck_assert_int_eq(F.pol_ha, 0);
+	ck_assert_int_eq(F.pol_ha2, 0);
+	id = discover();
+	ck_assert_uint_eq(K.n_up, 0); /* no home agent: nothing to bring up */
+	send_reply(HA_ADDR, COA1, id, agents, 3, 0);
+	/* K=1: the SAs come up from the CoA, then the MIGRATE (KMADDRESS) before the BU. */
+	want = 1;
+	ck_assert_msg(run_until(have_migrates, 5000), "no SAs/MIGRATE for the first covered home agent");
+	ck_assert_uint_eq(K.n_up, 1);
+	ck_assert_uint_eq(K.up_reqid, 1000000001);
+	ck_assert_str_eq(K.up_conn, "mip6-ha1");
+	ck_assert_int_ge(F.pol_ha, 2); /* BU out, BA in (and the MPS/MPA RO entries) */
+	ck_assert_int_eq(F.pol_ha2, 0);
+	ck_assert_uint_eq(n_bu_to(HA3_ADDR), 0);
+	ck_assert(status_json_says("\"home_agents_skipped_spd\":1"));
+	migrate_done(0, 0);
+	want = 1;
+	want_ha = HA_ADDR;
+	ck_assert(run_until(have_bus_to, 5000));
+	/* No BA: after the retransmission the next home agent of the list. */
+	want_ha = HA2_ADDR;
+	ck_assert_msg(run_until(have_bus_to, 5000), "no BU to the second covered home agent");
+	ck_assert_int_ge(F.pol_ha2_at_bu, 2); /* its entries were in before the BU */
+	ck_assert_uint_eq(F.ups_at_bu2, 2);   /* and its SAs were up */
+	ck_assert_uint_eq(K.up_reqid, 1000000011);
+	ck_assert_str_eq(K.up_conn, "mip6-ha2");
+	ck_assert_int_eq(F.pol_ha, 0); /* the old home agent's entries are gone */
+	ck_assert_uint_eq(K.n_drop, 1);
+	ck_assert_uint_eq(K.drop_reqid, 1000000001);
+	ck_assert_uint_eq(K.n_migrate, 1); /* the IKE SA is already on the CoA */
+	send_ba_from(HA2_ADDR, 0, true);
+	ck_assert(bul_says("\"ha\":\"" HA2_ADDR "\""));
+	ck_assert(bul_says("\"state\":\"registered\""));
+	ck_assert(status_says("binding registered, home agent " HA2_ADDR));
 }
 END_TEST
 
@@ -1382,6 +1493,12 @@ int main(void)
 	tcase_add_test(tc, dhaad_reply_checked);
 	tcase_add_test(tc, mpa_needs_rh2);
 	tcase_add_test(tc, failover_to_second);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dhaad-ipsec");
+	tcase_add_checked_fixture(tc, setup_dhaad_ipsec, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, ipsec_failover_to_second);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-default");
 	tcase_add_checked_fixture(tc, setup_plain, teardown);
