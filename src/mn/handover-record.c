@@ -18,6 +18,17 @@ const char *ho_step_to_string(enum ho_step s)
 
 void ho_ring_link(struct ho_ring *r, bool up, uint64_t t)
 {
+	struct ho_rec *h = ho_ring_current(r);
+
+	/*
+	 * The kernel announces a carrier from its linkwatch work, which may run after the new
+	 * link's RA was read and the move decided. A carrier coming back with no link event since
+	 * that move, whose record saw the carrier go and not come back, is that move's.
+	 */
+	if (up && !r->link[0] && !r->link[1] && h && h->t[HO_LINK_DOWN] && !h->t[HO_LINK_UP]) {
+		h->t[HO_LINK_UP] = t;
+		return;
+	}
 	r->link[up ? 1 : 0] = t;
 }
 

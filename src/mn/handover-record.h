@@ -60,7 +60,11 @@ struct ho_ring {
 
 const char *ho_step_to_string(enum ho_step s);
 
-/* A link event (carrier lost: up == false) at t, kept for the next move. */
+/*
+ * A link event (carrier lost: up == false) at t, kept for the next move; a carrier back
+ * after the current move was decided, with that move's carrier loss and no link event since,
+ * is stamped on that move (the kernel's notification came after the RA).
+ */
 void ho_ring_link(struct ho_ring *r, bool up, uint64_t t);
 /*
  * A move decided at t (boot: the same instant on CLOCK_BOOTTIME) on the RA that

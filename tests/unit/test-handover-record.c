@@ -54,6 +54,36 @@ START_TEST(link_events_go_to_the_next_move_only)
 }
 END_TEST
 
+/*
+ * The kernel's carrier notification (linkwatch) may come after the new link's RA was read and
+ * the move decided: it belongs to that move, not to the next one.
+ */
+START_TEST(late_carrier_up_joins_the_move_it_belongs_to)
+{
+	struct ho_ring r = { 0 };
+	struct ho_rec *h;
+
+	ho_ring_link(&r, false, T0 + 1);
+	h = ho_ring_begin(&r, "foreign", "home", T0 + 65, T0 + 66, 1);
+	ck_assert_uint_eq(h->t[HO_LINK_UP], 0);
+	ho_ring_link(&r, true, T0 + 80);
+	ck_assert_uint_eq(h->t[HO_LINK_DOWN], T0 + 1);
+	ck_assert_uint_eq(h->t[HO_LINK_UP], T0 + 80);
+	/* The next move gets its own link events only, not this stale carrier. */
+	ho_ring_link(&r, false, T0 + 200);
+	ho_ring_link(&r, true, T0 + 240);
+	h = ho_ring_begin(&r, "home", "foreign", T0 + 260, T0 + 261, 2);
+	ck_assert_uint_eq(h->t[HO_LINK_DOWN], T0 + 200);
+	ck_assert_uint_eq(h->t[HO_LINK_UP], T0 + 240);
+	/* A move without a carrier loss does not take a later carrier: kept for the next move. */
+	h = ho_ring_begin(&r, "foreign", "foreign", T0 + 300, T0 + 301, 3);
+	ho_ring_link(&r, true, T0 + 310);
+	ck_assert_uint_eq(h->t[HO_LINK_UP], 0);
+	h = ho_ring_begin(&r, "foreign", "foreign", T0 + 400, T0 + 401, 4);
+	ck_assert_uint_eq(h->t[HO_LINK_UP], T0 + 310);
+}
+END_TEST
+
 START_TEST(ring_stays_bounded)
 {
 	struct ho_ring r = { 0 };
@@ -130,6 +160,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, stamps_once_at_the_time_given);
 	tcase_add_test(tc, link_events_go_to_the_next_move_only);
+	tcase_add_test(tc, late_carrier_up_joins_the_move_it_belongs_to);
 	tcase_add_test(tc, ring_stays_bounded);
 	tcase_add_test(tc, json_keys);
 	suite_add_tcase(s, tc);
