@@ -74,6 +74,27 @@ static void sub_state(struct ro_submit *q, enum knl_op op, const struct knl_xfrm
 		q->n++;
 }
 
+/*
+ * The state changed in place when it exists (a move: its care-of address), created when it
+ * does not: UPDSA (ESRCH -> absent), then NEWSA (EEXIST -> existed), in order. KNL_OP_REPLACE
+ * (delete, then add) left a moment without the route2 state in which a packet to the HoA
+ * matched the policy's optional template and left untransformed, through the home agent.
+ */
+static void sub_state_set(struct ro_submit *q, const struct knl_xfrm_state *s)
+{
+	int r;
+
+	if (q->r < 0)
+		return;
+	r = knl_xfrm_state_update(q->k, s, q->owner, q->done, q->userdata);
+	if (r < 0) {
+		q->r = r;
+		return;
+	}
+	q->n++;
+	sub_state(q, KNL_OP_ADD, s);
+}
+
 static void sub_policy(struct ro_submit *q, enum knl_op op, const struct knl_xfrm_policy *p)
 {
 	int r;
@@ -101,8 +122,8 @@ int cn_ro_submit(struct knl *k, enum cn_ro_op op, const struct cn_ro_binding *b,
 	switch (op) {
 	case CN_RO_INSTALL:
 		/* States first: a policy without its state lets packets pass untouched ("level use"). */
-		sub_state(&q, KNL_OP_REPLACE, &so);
-		sub_state(&q, KNL_OP_REPLACE, &si);
+		sub_state_set(&q, &so);
+		sub_state_set(&q, &si);
 		sub_policy(&q, KNL_OP_REPLACE, &po);
 		sub_policy(&q, KNL_OP_REPLACE, &pi);
 		break;

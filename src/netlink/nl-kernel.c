@@ -507,6 +507,15 @@ int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s
 	return submit(k, KNL_SOCKET_XFRM, r, m, op_map(op), owner, done, userdata);
 }
 
+int knl_xfrm_state_update(struct knl *k, const struct knl_xfrm_state *s, const void *owner, knl_done_fn done,
+			  void *userdata)
+{
+	struct nl_msg *m = NULL;
+	int r = knl_build_xfrm_state(KNL_OP_REPLACE, s, &m); /* XFRM_MSG_UPDSA */
+
+	return submit(k, KNL_SOCKET_XFRM, r, m, KNL_MAP_ABSENT, owner, done, userdata);
+}
+
 int knl_xfrm_migrate(struct knl *k, const struct knl_xfrm_migrate *mg, const void *owner, knl_done_fn done,
 		     void *userdata)
 {

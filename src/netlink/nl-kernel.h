@@ -129,6 +129,14 @@ int knl_xfrm_policy(struct knl *k, enum knl_op op, const struct knl_xfrm_policy 
 int knl_xfrm_state(struct knl *k, enum knl_op op, const struct knl_xfrm_state *s, const void *owner,
 		   knl_done_fn done, void *userdata);
 /*
+ * XFRM_MSG_UPDSA alone: the state s names is changed in place (for a route-optimisation state,
+ * its care-of address: never a moment without the state, unlike KNL_OP_REPLACE's delete + add);
+ * done(KNL_RESULT_ABSENT) when there is none (ESRCH). Follow it with KNL_OP_ADD (EEXIST ->
+ * KNL_RESULT_EXISTED) in order on the same socket to create it when it was absent.
+ */
+int knl_xfrm_state_update(struct knl *k, const struct knl_xfrm_state *s, const void *owner, knl_done_fn done,
+			  void *userdata);
+/*
  * XFRM_MSG_GETSA of the state s names (src, dst, proto, spi, as for KNL_OP_DEL): found runs
  * with its counters (KNL_EVENT_XFRM_SA) before done(0); done(-ESRCH) when there is none.
  */

@@ -544,15 +544,16 @@ static void check_del_policy(const struct xreq *r, uint8_t dir, const char *src,
 }
 
 /*
- * The binding's data path from F.x[i] for coa: each state replaced (deleted, then
- * added: the kernel's UPDSA cannot create), then both policies.
+ * The binding's data path from F.x[i] for coa: each state updated in place (UPDSA; the
+ * kernel's UPDSA cannot create, so NEWSA follows: EEXIST when it existed) — never deleted
+ * first, so a move leaves no moment without the route2 state — then both policies.
  */
 static void check_install(unsigned i, const char *coa)
 {
 	ck_assert_uint_ge(F.n_x, i + 6);
-	check_del_sa(&F.x[i], IPPROTO_ROUTING, CN, HOA);
+	check_sa(&F.x[i], XFRM_MSG_UPDSA, IPPROTO_ROUTING, CN, HOA, coa);
 	check_sa(&F.x[i + 1], XFRM_MSG_NEWSA, IPPROTO_ROUTING, CN, HOA, coa);
-	check_del_sa(&F.x[i + 2], IPPROTO_DSTOPTS, HOA, CN);
+	check_sa(&F.x[i + 2], XFRM_MSG_UPDSA, IPPROTO_DSTOPTS, HOA, CN, coa);
 	check_sa(&F.x[i + 3], XFRM_MSG_NEWSA, IPPROTO_DSTOPTS, HOA, CN, coa);
 	check_policy(&F.x[i + 4], XFRM_POLICY_OUT, IPPROTO_ROUTING, CN, HOA);
 	check_policy(&F.x[i + 5], XFRM_POLICY_IN, IPPROTO_DSTOPTS, HOA, CN);
