@@ -48,8 +48,9 @@ void cn_ro_mh_bypass(struct knl_xfrm_policy *ret);
 
 enum cn_ro_op {
 	/*
-	 * A new binding or a new CoA: the states replaced (the kernel layer deletes,
-	 * then adds: XFRM_MSG_UPDSA cannot create), then the policies replaced.
+	 * A new binding or a new CoA: each state updated in place (XFRM_MSG_UPDSA, absent
+	 * is fine) then created if it was absent (NEWSA, EEXIST is fine), so a move never
+	 * leaves a moment without the state; then the policies replaced.
 	 */
 	CN_RO_INSTALL,
 	CN_RO_REMOVE, /* the policies, then the states, deleted */
