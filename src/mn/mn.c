@@ -154,7 +154,7 @@ struct mn {
 	 * (route optimisation off for that correspondent a while: its traffic stays on the tunnel).
 	 */
 	uint64_t ro_bu_deferred, ro_path_failures, ro_path_installs;
-	bool ro_stopping;
+	bool ro_stopping; /* SIGTERM: shutting down (no RO path, no BU from the BUL's timers) */
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 };
 
@@ -178,6 +178,9 @@ static int on_bul_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct mn_bul_timers *t = userdata;
 
+	/* SIGTERM: the kernel state a BU needs is being removed; no refresh or retransmission leaves. */
+	if (t->mn->ro_stopping)
+		return 0;
 	bul_timer_fired(t->e, s == t->src[BUL_TIMER_KM] ? BUL_TIMER_KM : BUL_TIMER_BU);
 	return 0;
 }
@@ -1105,7 +1108,7 @@ static void on_km_notify(void *userdata)
 {
 	struct mn *mn = userdata;
 
-	if (mn->ready)
+	if (mn->ready && !mn->ro_stopping)
 		bul_km_changed(mn->bul);
 }
 
