@@ -55,12 +55,20 @@ static void push_route(struct mn_plan *p, enum knl_op op, const struct knl_route
 		o->route = *rt;
 }
 
-static void push_state(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_state *s)
+void mn_plan_push_state(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_state *s)
 {
 	struct mn_op *o = plan_push(p, MN_OP_XFRM_STATE, op);
 
 	if (o)
 		o->state = *s;
+}
+
+void mn_plan_push_policy(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_policy *pol)
+{
+	struct mn_op *o = plan_push(p, MN_OP_XFRM_POLICY, op);
+
+	if (o)
+		o->policy = *pol;
 }
 
 static void push_rule(struct mn_plan *p, const struct mn_plan_config *c, enum knl_op op)
@@ -79,17 +87,13 @@ static void push_ro_policies(struct mn_plan *p, const struct mn_plan_config *c, 
 {
 	struct spd_pair pair = { .hoa = c->hoa, .ha = c->ha };
 	struct knl_xfrm_policy ro[4];
-	struct mn_op *o;
 
 	if (c->ipsec || !ha_known(c))
 		return;
 	spd_policies(NODE_ROLE_MN, &pair, ro);
 	spd_mpd_ro_policies(&pair, &ro[2]);
-	for (int i = 0; i < 4; i++) {
-		o = plan_push(p, MN_OP_XFRM_POLICY, op);
-		if (o)
-			o->policy = ro[i];
-	}
+	for (int i = 0; i < 4; i++)
+		mn_plan_push_policy(p, op, &ro[i]);
 }
 
 void mn_plan_hao_state(const struct mn_plan_config *c, const struct in6_addr *coa, struct knl_xfrm_state *ret)
@@ -132,9 +136,9 @@ static void plan_ha_leave(struct mn_plan *p, const struct mn_plan_config *c, con
 		return;
 	push_ro_policies(p, c, KNL_OP_DEL);
 	mn_plan_hao_state(c, coa, &s);
-	push_state(p, KNL_OP_DEL, &s);
+	mn_plan_push_state(p, KNL_OP_DEL, &s);
 	mn_plan_route2_state(c, &s);
-	push_state(p, KNL_OP_DEL, &s);
+	mn_plan_push_state(p, KNL_OP_DEL, &s);
 }
 
 /* Undo the away data path (foreign -> home), before the HoA returns to the interface. */
@@ -158,7 +162,7 @@ static void plan_enter_away(struct mn_plan *p, const struct mn_plan_config *c)
 	if (!ha_known(c))
 		return;
 	mn_plan_route2_state(c, &s);
-	push_state(p, KNL_OP_REPLACE, &s);
+	mn_plan_push_state(p, KNL_OP_REPLACE, &s);
 	push_ro_policies(p, c, KNL_OP_REPLACE);
 }
 
@@ -196,7 +200,7 @@ static void plan_tunnel(struct mn_plan *p, const struct mn_plan_config *c, const
 	rt.encap_src = *coa;
 	push_route(p, KNL_OP_REPLACE, &rt);
 	mn_plan_hao_state(c, coa, &s);
-	push_state(p, KNL_OP_REPLACE, &s);
+	mn_plan_push_state(p, KNL_OP_REPLACE, &s);
 }
 
 int mn_plan_move(const struct mn_plan_config *c, const struct mn_location *from, const struct mn_location *to,
@@ -247,7 +251,7 @@ int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_con
 				 .gateway = at->router, .prefsrc = at->coa };
 	push_route(ret, KNL_OP_REPLACE, &rt);
 	mn_plan_route2_state(c, &s);
-	push_state(ret, KNL_OP_REPLACE, &s);
+	mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 	push_ro_policies(ret, c, KNL_OP_REPLACE);
 	plan_tunnel(ret, c, &at->coa);
 	return (int)ret->n;

@@ -117,6 +117,9 @@ int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_con
 		      struct mn_plan *ret);
 
 /* The pieces the plan (and the role's shutdown) use. */
+/* Append one XFRM state or policy operation to p (bounded by MN_PLAN_OPS_MAX). */
+void mn_plan_push_state(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_state *s);
+void mn_plan_push_policy(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_policy *pol);
 void mn_plan_hao_state(const struct mn_plan_config *c, const struct in6_addr *coa, struct knl_xfrm_state *ret);
 void mn_plan_route2_state(const struct mn_plan_config *c, struct knl_xfrm_state *ret);
 void mn_plan_rule(const struct mn_plan_config *c, struct knl_rule *ret);

@@ -67,26 +67,6 @@ void mn_ro_policy_data(const struct in6_addr *hoa, const struct in6_addr *cn, st
 	ro_policy(p, XFRM_POLICY_OUT, MN_RO_PRIORITY, IPPROTO_DSTOPTS, hoa, cn);
 }
 
-static void push_state(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_state *s)
-{
-	struct mn_op *o = &p->ops[p->n++];
-
-	memset(o, 0, sizeof(*o));
-	o->kind = MN_OP_XFRM_STATE;
-	o->op = op;
-	o->state = *s;
-}
-
-static void push_policy(struct mn_plan *p, enum knl_op op, const struct knl_xfrm_policy *pol)
-{
-	struct mn_op *o = &p->ops[p->n++];
-
-	memset(o, 0, sizeof(*o));
-	o->kind = MN_OP_XFRM_POLICY;
-	o->op = op;
-	o->policy = *pol;
-}
-
 int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const struct mn_ro_path *have,
 	       const struct mn_ro_path *want, struct mn_plan *ret)
 {
@@ -103,42 +83,42 @@ int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const stru
 	/* The data leaves the direct path first: to the tunnel while the CN has no binding for the CoA. */
 	if (have->level == MN_RO_ON && (want->level != MN_RO_ON || moved)) {
 		mn_ro_policy_data(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_DEL, &pol);
+		mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
 	}
 	if (want->level == MN_RO_OFF) {
 		if (have->level == MN_RO_OFF)
 			return 0;
 		mn_ro_policy_bu(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_DEL, &pol);
+		mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
 		mn_ro_policy_hoti(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_DEL, &pol);
+		mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
 		mn_ro_policy_in(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_DEL, &pol);
+		mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
 		mn_ro_state_out(hoa, cn, &have->coa, &s);
-		push_state(ret, KNL_OP_DEL, &s);
+		mn_plan_push_state(ret, KNL_OP_DEL, &s);
 		mn_ro_state_in(hoa, cn, &s);
-		push_state(ret, KNL_OP_DEL, &s);
+		mn_plan_push_state(ret, KNL_OP_DEL, &s);
 		return (int)ret->n;
 	}
 	if (have->level == MN_RO_OFF) {
 		mn_ro_state_in(hoa, cn, &s);
-		push_state(ret, KNL_OP_REPLACE, &s);
+		mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 		mn_ro_state_out(hoa, cn, &want->coa, &s);
-		push_state(ret, KNL_OP_REPLACE, &s);
+		mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 		mn_ro_policy_in(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_REPLACE, &pol);
+		mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
 		mn_ro_policy_hoti(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_REPLACE, &pol);
+		mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
 		mn_ro_policy_bu(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_REPLACE, &pol);
+		mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
 	} else if (moved) {
 		/* §11.7.2: the new CoA in the HAO (the kernel layer replaces the state). */
 		mn_ro_state_out(hoa, cn, &want->coa, &s);
-		push_state(ret, KNL_OP_REPLACE, &s);
+		mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 	}
 	if (want->level == MN_RO_ON && (have->level != MN_RO_ON || moved)) {
 		mn_ro_policy_data(hoa, cn, &pol);
-		push_policy(ret, KNL_OP_REPLACE, &pol);
+		mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
 	}
 	return (int)ret->n;
 }
