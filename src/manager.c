@@ -146,6 +146,9 @@ static int print_counters_json(struct manager *m, FILE *out)
 	add_counter_map(o, "ba_status_out", c->ba_status_out, 256, NULL);
 	add_counter_map(o, "ba_status_in", c->ba_status_in, 256, NULL);
 	ctl_json_add_u64(o, "icmp6_param_problem_out", c->icmp6_param_problem_out);
+	k = ctl_json_add_object(o, "icmp6_param_problem_in");
+	ctl_json_add_u64(k, "no_mobility_header", c->icmp6_pp_no_mh_in);
+	ctl_json_add_u64(k, "no_home_address_option", c->icmp6_pp_no_hao_in);
 	k = ctl_json_add_object(o, "vici");
 	ctl_json_add_u64(k, "in", c->vici_in);
 	ctl_json_add_u64(k, "out", c->vici_out);
@@ -183,6 +186,9 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 		fprintf(out, "%-24s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
 	fprintf(out, "\nICMPv6 Parameter Problems sent (RFC 6275 §9.2): %llu\n",
 		(unsigned long long)c->icmp6_param_problem_out);
+	fprintf(out, "ICMPv6 Parameter Problems taken (RFC 6275 §11.3.5): %llu code 1 (no Mobility Header), "
+		     "%llu code 2 (no Home Address option)\n",
+		(unsigned long long)c->icmp6_pp_no_mh_in, (unsigned long long)c->icmp6_pp_no_hao_in);
 	fprintf(out, "\nVICI (key manager): %llu in, %llu out, %llu dropped\n", (unsigned long long)c->vici_in,
 		(unsigned long long)c->vici_out, (unsigned long long)c->vici_dropped);
 	fprintf(out, "\n%-17s %10s\n", "BA 130 by limit", "count");

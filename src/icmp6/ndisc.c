@@ -688,3 +688,89 @@ int ndisc_rx_check(uint8_t type, int hop_limit, const struct in6_addr *src,
 		return -EBADMSG;
 	return 0;
 }
+
+/* ---- Parameter Problem (RFC 4443 §3.4) and the packet it quotes ------------------------- */
+
+/* A Home Address option (RFC 6275 §6.3) among the TLVs of a Destination Options header. */
+static void find_hao(const uint8_t *p, size_t hdr, size_t hdr_len, struct ndisc_invoking *ret)
+{
+	size_t i = hdr + 2, end = hdr + hdr_len;
+
+	while (i < end && !ret->has_hao) {
+		if (p[i] == 0) { /* Pad1 (RFC 8200 §4.2) */
+			i++;
+			continue;
+		}
+		if (i + 2 > end || i + 2 + p[i + 1] > end)
+			return; /* runs past the header: no option read from it */
+		if (p[i] == NDISC_OPT_HAO && p[i + 1] == 16) {
+			ret->has_hao = true;
+			ret->hao_offset = (uint32_t)i;
+			memcpy(&ret->hao, p + i + 2, 16);
+		}
+		i += 2 + (size_t)p[i + 1];
+	}
+}
+
+/* The invoking packet's header chain (struct ndisc_invoking); p holds at least the IPv6 header. */
+static void invoking_parse(const uint8_t *p, size_t len, struct ndisc_invoking *ret)
+{
+	size_t nh_off = 6, off = NDISC_IPV6_HDR_LEN;
+	uint8_t nh = p[6];
+
+	memcpy(&ret->src, p + 8, 16);
+	memcpy(&ret->dst, p + 24, 16);
+	for (int n = 0; n <= NDISC_INVOKING_MAX_HDRS; n++) {
+		size_t hl;
+
+		switch (nh) {
+		case 0:  /* Hop-by-Hop Options */
+		case 43: /* Routing */
+		case 60: /* Destination Options */
+			if (off + 2 > len)
+				return;
+			hl = ((size_t)p[off + 1] + 1) * 8;
+			break;
+		case 44: /* Fragment: only the first fragment holds the next header */
+			if (off + 8 > len || ((p[off + 2] << 8 | p[off + 3]) & 0xfff8) != 0)
+				return;
+			hl = 8;
+			break;
+		case 51: /* AH (RFC 4302 §2.2): Payload Len in 4-octet units, minus 2 */
+			if (off + 2 > len)
+				return;
+			hl = ((size_t)p[off + 1] + 2) * 4;
+			break;
+		default:
+			ret->proto = nh;
+			ret->complete = true;
+			ret->nh_offset = (uint32_t)nh_off;
+			ret->upper_offset = (uint32_t)off;
+			return;
+		}
+		if (n == NDISC_INVOKING_MAX_HDRS || off + hl > len)
+			return;
+		if (nh == 60)
+			find_hao(p, off, hl, ret);
+		nh_off = off;
+		nh = p[off];
+		off += hl;
+	}
+}
+
+int ndisc_param_problem_parse(const uint8_t *data, size_t len, struct ndisc_param_problem *ret)
+{
+	if (!data || !ret)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	if (len < 8 + NDISC_IPV6_HDR_LEN || data[0] != NDISC_TYPE_PARAM_PROBLEM)
+		return -EBADMSG;
+	ret->code = data[1];
+	ret->pointer = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+	ret->invoking = data + 8;
+	ret->invoking_len = len - 8;
+	if ((ret->invoking[0] >> 4) != 6)
+		return -EBADMSG;
+	invoking_parse(ret->invoking, ret->invoking_len, &ret->inv);
+	return 0;
+}

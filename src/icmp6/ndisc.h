@@ -60,6 +60,11 @@
 #define NDISC_TYPE_DHAAD_REPLY 145
 #define NDISC_TYPE_MPS 146
 #define NDISC_TYPE_MPA 147
+/* RFC 4443 §3.4: an error, not ND; read by the MN for route optimisation (RFC 6275 §11.3.5). */
+#define NDISC_TYPE_PARAM_PROBLEM 4
+#define NDISC_PP_ERRONEOUS_HEADER 0   /* erroneous header field encountered */
+#define NDISC_PP_UNKNOWN_NEXT_HEADER 1 /* unrecognized Next Header type encountered */
+#define NDISC_PP_UNKNOWN_OPTION 2      /* unrecognized IPv6 option encountered */
 
 /* ND option types (RFC 4861 §4.6, RFC 6275 §7.3-7.4). */
 #define NDISC_OPT_SOURCE_LLA 1
@@ -192,6 +197,42 @@ struct ndisc_mpa {
 	size_t n_prefixes;
 	struct ndisc_prefix prefixes[NDISC_MAX_PREFIXES];
 };
+
+/*
+ * What a Parameter Problem quotes of the packet that invoked it, read as far as it came:
+ * the IPv6 header, then the extension headers (Hop-by-Hop 0, Routing 43, Destination
+ * Options 60, Fragment 44 with offset 0, AH 51; at most NDISC_INVOKING_MAX_HDRS) up to the
+ * first other Next Header value, the upper-layer protocol.
+ */
+#define NDISC_INVOKING_MAX_HDRS 8
+#define NDISC_IPV6_HDR_LEN 40
+#define NDISC_OPT_HAO 201 /* RFC 6275 §6.3: the Home Address destination option */
+struct ndisc_invoking {
+	struct in6_addr src, dst;
+	uint8_t proto;         /* the upper-layer protocol the chain names */
+	bool complete;         /* the chain up to proto came whole (else proto, offsets: 0) */
+	uint32_t nh_offset;    /* offset of the Next Header field that names proto */
+	uint32_t upper_offset; /* offset of the upper-layer header (may equal the length: none of it came) */
+	bool has_hao;          /* a well-formed Home Address option (type 201, length 16) in a Destination Options header */
+	uint32_t hao_offset;   /* offset of its Option Type octet */
+	struct in6_addr hao;
+};
+
+/*
+ * Parameter Problem (RFC 4443 §3.4): Type 4, any Code, a 32-bit Pointer, then "as much of
+ * invoking packet as possible" (invoking/invoking_len point into data). Rejected (-EBADMSG):
+ * wrong Type, fewer than 8 octets, an invoking part shorter than an IPv6 header or not
+ * version 6 (RFC 4443 §2.4 (c): the invoking packet was IPv6). The Pointer is not checked
+ * against the length: RFC 4443 §3.4 lets it point past the end.
+ */
+struct ndisc_param_problem {
+	uint8_t code;
+	uint32_t pointer;
+	const uint8_t *invoking;
+	size_t invoking_len;
+	struct ndisc_invoking inv;
+};
+int ndisc_param_problem_parse(const uint8_t *data, size_t len, struct ndisc_param_problem *ret);
 
 int ndisc_rs_parse(const uint8_t *data, size_t len, struct ndisc_rs *ret);
 int ndisc_ra_parse(const uint8_t *data, size_t len, struct ndisc_ra *ret);

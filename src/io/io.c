@@ -59,6 +59,7 @@ struct io_nd_bufs {
 	struct ndisc_dhaad_reply dhaad_rep;
 	struct ndisc_mps mps;
 	struct ndisc_mpa mpa;
+	struct ndisc_param_problem pp;
 };
 
 struct io {
@@ -629,6 +630,9 @@ static int nd_parse(struct io *io, const uint8_t *buf, size_t len, struct io_nd_
 	case NDISC_TYPE_MPA:
 		ret->mpa = &b->mpa;
 		return ndisc_mpa_parse(buf, len, &b->mpa);
+	case NDISC_TYPE_PARAM_PROBLEM:
+		ret->pp = &b->pp;
+		return ndisc_param_problem_parse(buf, len, &b->pp);
 	default:
 		return -EOPNOTSUPP;
 	}

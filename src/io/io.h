@@ -80,6 +80,7 @@ struct ndisc_dhaad_request;
 struct ndisc_dhaad_reply;
 struct ndisc_mps;
 struct ndisc_mpa;
+struct ndisc_param_problem;
 struct vici_client;
 
 /* A parsed Neighbor Discovery message: the member of its type is set. */
@@ -93,6 +94,7 @@ struct io_nd_msg {
 	const struct ndisc_dhaad_reply *dhaad_rep;   /* §6.6 */
 	const struct ndisc_mps *mps;                 /* §6.7 */
 	const struct ndisc_mpa *mpa;                 /* §6.8 */
+	const struct ndisc_param_problem *pp;        /* RFC 4443 §3.4 (its invoking part points into the received bytes) */
 };
 
 /* Return DROP_NONE when the message was taken, else why it was refused (counted). */

@@ -9,6 +9,7 @@
 
 #include "cn/rr-keygen.h"
 #include "conf/conf.h"
+#include "icmp6/ndisc.h"
 #include "mn/mn-rr.h"
 
 struct mn_rr_table {
@@ -22,6 +23,7 @@ struct mn_rr_table {
 	struct in6_addr coa;
 	usec_t home_expires; /* the home registration's end (0: not known) */
 	uint64_t drops[_MN_RR_DROP_MAX];
+	uint64_t pp_no_mh, pp_no_hao; /* Parameter Problems taken (mn_rr_param_problem) */
 };
 
 static const char *const state_names[_MN_RR_STATE_MAX] = {
@@ -33,7 +35,7 @@ static const char *const drop_names[_MN_RR_DROP_MAX] = {
 	[MN_RR_DROP_NO_ENTRY] = "no_entry",       [MN_RR_DROP_NOT_WAITING] = "not_waiting",
 	[MN_RR_DROP_COOKIE] = "cookie_mismatch",  [MN_RR_DROP_DST] = "wrong_destination",
 	[MN_RR_DROP_BA_SEQ] = "ba_sequence",      [MN_RR_DROP_BA_AUTH] = "ba_authenticator",
-	[MN_RR_DROP_BE_IGNORED] = "be_ignored",
+	[MN_RR_DROP_BE_IGNORED] = "be_ignored",  [MN_RR_DROP_PP_UNMATCHED] = "pp_unmatched",
 };
 
 const char *mn_rr_state_to_string(enum mn_rr_state s)
@@ -79,6 +81,8 @@ static void rearm(struct mn_rr_entry *e)
 		when = min_due(when, e->bu_due);
 	if (e->state == MN_RR_BOUND || e->state == MN_RR_FAILED)
 		when = min_due(when, e->refresh_at);
+	if (e->state == MN_RR_DISABLED)
+		when = min_due(when, e->hold_until);
 	if (when != e->armed) {
 		e->armed = when;
 		e->table->io->timer(e, when, e->table->ud);
@@ -116,6 +120,10 @@ static void send_init(struct mn_rr_entry *e, bool home_test)
 	if (wait) {
 		x->due = wait; /* §11.8 rate limit: leave when allowed */
 		return;
+	}
+	if (x->sent) { /* the cookie in flight until now: an ICMPv6 error may still quote it */
+		memcpy(x->prev_cookie, x->cookie, sizeof(x->cookie));
+		x->has_prev = true;
 	}
 	/* RFC 6275 §11.8: "Retransmitted Home Test Init and Care-of Test Init messages MUST use new cookie values." */
 	if (t->io->rand(x->cookie, sizeof(x->cookie), t->ud) < 0)
@@ -241,6 +249,7 @@ static void send_bu(struct mn_rr_entry *e)
 	/* §6.2.7: First(96, HMAC_SHA1(Kbm, care-of address | correspondent | MH Data)). */
 	if (rr_authenticator(e->kbm, &e->bu_coa, &e->cn, buf, len - MH_BAD_LEN, buf + len - MH_BAD_LEN) < 0)
 		return;
+	memcpy(e->bu_auth, buf + len - MH_BAD_LEN, sizeof(e->bu_auth));
 	tx.path = e->home ? MN_RR_PATH_DIRECT : MN_RR_PATH_HAO;
 	tx.src = e->bu_coa;
 	e->lifetime_sent = life;
@@ -293,6 +302,20 @@ void mn_rr_timer_fired(struct mn_rr_entry *e)
 	usec_t t0 = now(t);
 
 	e->armed = 0;
+	if (e->state == MN_RR_DISABLED) {
+		/* §11.3.5: the "no Binding Update" record is removed after a while: RO is tried again. */
+		if (e->hold_until && e->hold_until <= t0) {
+			e->hold_until = 0;
+			e->failures = 0;
+			e->state = MN_RR_NONE;
+			e->home = !t->away;
+			e->coa = t->coa;
+			if (t->away)
+				start_rr(e, false, false);
+		}
+		rearm(e);
+		return;
+	}
 	if (e->ht.outstanding && e->ht.due <= t0) {
 		if (e->ht.sent && e->ht.due == e->ht.sent + e->ht.backoff) { /* not a rate deferral */
 			e->ht.retransmits++;
@@ -667,4 +690,97 @@ bool mn_rr_policy_allows(const struct mip6_config *c, const struct conf_home_lin
 		}
 	}
 	return any && any->enabled;
+}
+
+uint64_t mn_rr_pp_taken(const struct mn_rr_table *t, bool hao)
+{
+	return t ? (hao ? t->pp_no_hao : t->pp_no_mh) : 0;
+}
+
+static bool cookie_of(const struct mn_rr_test *x, const uint8_t *c)
+{
+	return (x->sent && memcmp(c, x->cookie, MH_COOKIE_LEN) == 0) ||
+	       (x->has_prev && memcmp(c, x->prev_cookie, MH_COOKIE_LEN) == 0);
+}
+
+/*
+ * Whether the Mobility Header mh[0..len) from src (with the Home Address option hao, or NULL)
+ * is one the entry sent: a HoTI or CoTI with the cookie of its last or previous init message,
+ * or its last BU (sequence number and authenticator). RFC 6275 §6.1.3, §6.1.4, §6.1.7 layouts.
+ */
+static bool quotes_ours(const struct mn_rr_entry *e, const struct in6_addr *src, const struct in6_addr *hao,
+			const uint8_t *mh, size_t len)
+{
+	size_t mh_len;
+
+	if (len < 8)
+		return false;
+	mh_len = ((size_t)mh[1] + 1) * 8;
+	switch (mh[2]) {
+	case MH_TYPE_HOTI: /* from the HoA, never with a HAO (§11.6.1) */
+		return !hao && addr_eq(src, &e->hoa) && len >= 16 && cookie_of(&e->ht, mh + 8);
+	case MH_TYPE_COTI: /* from the care-of address it was sent from */
+		return !hao && e->ct.sent && addr_eq(src, &e->ct.addr) && len >= 16 && cookie_of(&e->ct, mh + 8);
+	case MH_TYPE_BU:
+		if (!e->bus_sent || mh_len > len || mh_len < 8 + 6 + MH_BAD_LEN || !addr_eq(src, &e->bu_coa))
+			return false;
+		/* away: from the CoA with our HoA in the HAO (§11.7.2); at home: from the HoA, no HAO */
+		if (addr_eq(&e->bu_coa, &e->hoa) ? hao != NULL : !hao || !addr_eq(hao, &e->hoa))
+			return false;
+		return (uint16_t)(mh[6] << 8 | mh[7]) == e->seq &&
+		       memcmp(mh + mh_len - MH_BAD_LEN, e->bu_auth, MH_BAD_LEN) == 0;
+	default:
+		return false;
+	}
+}
+
+/* RFC 6275 §11.3.5: "SHOULD record ... that future Binding Updates SHOULD NOT be sent". */
+static void no_mh(struct mn_rr_entry *e)
+{
+	e->state = MN_RR_DISABLED;
+	e->hold_until = now(e->table) + MN_RR_NO_MH_HOLD_USEC;
+	e->bound = false; /* it cannot hold one: it does not read Mobility Headers */
+	e->ro_ok = false;
+	e->ht.outstanding = e->ct.outstanding = e->bu_outstanding = false;
+	e->bu_waiting = false;
+	rearm(e);
+}
+
+enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *dst,
+				  const struct ndisc_param_problem *pp, struct mn_rr_entry **ret)
+{
+	const struct ndisc_invoking *inv;
+	struct mn_rr_entry *e;
+
+	if (ret)
+		*ret = NULL;
+	if (!t || !dst || !pp)
+		return MN_RR_PP_IGNORED;
+	inv = &pp->inv;
+	/* RFC 4443 §2.4: the error goes to the invoking packet's source; it must be ours. */
+	e = mn_rr_find(t, &inv->dst);
+	if (!e || e->state == MN_RR_DISABLED || !addr_eq(dst, &inv->src)) {
+		drop(t, MN_RR_DROP_PP_UNMATCHED);
+		return MN_RR_PP_IGNORED;
+	}
+	if (ret)
+		*ret = e;
+	if (pp->code == NDISC_PP_UNKNOWN_NEXT_HEADER && inv->complete && inv->proto == IPPROTO_MH &&
+	    pp->pointer == inv->nh_offset &&
+	    quotes_ours(e, &inv->src, inv->has_hao ? &inv->hao : NULL, pp->invoking + inv->upper_offset,
+			pp->invoking_len - inv->upper_offset)) {
+		t->pp_no_mh++;
+		no_mh(e);
+		return MN_RR_PP_NO_MH;
+	}
+	/* §11.3.5: code 2 for our Home Address option: logged (by the caller) and discarded. */
+	if (pp->code == NDISC_PP_UNKNOWN_OPTION && inv->has_hao && pp->pointer == inv->hao_offset && t->away &&
+	    addr_eq(&inv->hao, &t->hoa) && addr_eq(&inv->src, &t->coa)) {
+		t->pp_no_hao++;
+		return MN_RR_PP_NO_HAO;
+	}
+	if (ret)
+		*ret = NULL;
+	drop(t, MN_RR_DROP_PP_UNMATCHED);
+	return MN_RR_PP_IGNORED;
 }

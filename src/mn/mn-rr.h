@@ -34,6 +34,9 @@
  *   any          --BE status 1 (§11.3.6)--> the binding is gone: NONE, then RR again
  *   any          --BE status 2 [a response expected]--> DISABLED (§11.3.6)
  *   FAILED       --timer-->            RR
+ *   any          --ICMPv6 Parameter Problem code 1 quoting our HoTI/CoTI/BU (§11.3.5)-->
+ *                                       DISABLED for MN_RR_NO_MH_HOLD_USEC (no binding, no BU)
+ *   DISABLED     --hold over-->        NONE (away: RR again)
  * HoT/CoT/BA not matching the entry's state are ignored and counted (§11.6.2, §11.7.3).
  */
 #pragma once
@@ -54,6 +57,12 @@
 #define MN_RR_MAX_RR_BINDING_LIFETIME 420 /* seconds */
 #define MN_RR_MAX_UPDATE_RATE 3           /* messages of one type to one CN per second */
 #define MN_RR_MAX_RO_FAILURE 3
+/*
+ * RFC 6275 §11.3.5: after an ICMPv6 Parameter Problem code 1 (the correspondent does not know
+ * the Mobility Header) no BU goes to it, and such an entry "SHOULD be removed after a period
+ * of time in order to allow for retrying route optimization": this period (the RFC names none).
+ */
+#define MN_RR_NO_MH_HOLD_USEC (600 * USEC_PER_SEC)
 
 enum mn_rr_state {
 	MN_RR_NONE,     /* no binding at the correspondent, nothing pending */
@@ -87,6 +96,7 @@ enum mn_rr_drop {
 	MN_RR_DROP_BA_SEQ,       /* BA: no outstanding BU with that sequence number (§11.7.3) */
 	MN_RR_DROP_BA_AUTH,      /* BA: authenticator missing or wrong (§11.7.3, §9.5.4) */
 	MN_RR_DROP_BE_IGNORED,   /* BE status 2 with nothing expected, or an unknown status */
+	MN_RR_DROP_PP_UNMATCHED, /* ICMPv6 Parameter Problem quoting no message of ours (mn_rr_param_problem) */
 	_MN_RR_DROP_MAX,
 };
 
@@ -99,6 +109,8 @@ struct mn_rr_params {
 struct mn_rr_test {
 	bool outstanding;        /* init message sent, no valid test yet */
 	uint8_t cookie[MH_COOKIE_LEN];
+	uint8_t prev_cookie[MH_COOKIE_LEN]; /* the one before (a late ICMPv6 error may quote it) */
+	bool has_prev;
 	usec_t sent, due, backoff;
 	unsigned retransmits;
 	bool have;               /* a token is in */
@@ -125,6 +137,7 @@ struct mn_rr_entry {
 	bool bu_outstanding;
 	struct in6_addr bu_coa;
 	uint8_t kbm[20];
+	uint8_t bu_auth[12];  /* the last BU's authenticator (a Parameter Problem must quote it) */
 	usec_t bu_sent, bu_due, bu_backoff, refresh_at, expires;
 	unsigned bu_retransmits, failures;
 	uint32_t lifetime_sent, lifetime_granted;
@@ -141,6 +154,7 @@ struct mn_rr_entry {
 	 */
 	bool ro_ok;
 	struct in6_addr ro_coa;
+	usec_t hold_until;    /* DISABLED by a Parameter Problem code 1: until then (0: for good) */
 	usec_t armed;         /* the timer's deadline (0: off) */
 	void *io_ctx;
 };
@@ -198,6 +212,31 @@ bool mn_rr_ro_usable(const struct mn_rr_entry *e, const struct in6_addr *coa, us
  */
 bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct in6_addr *dst,
 		 bool from_tunnel, const uint8_t *raw, size_t raw_len, const struct mh_msg *msg);
+
+/*
+ * An ICMPv6 Parameter Problem (RFC 4443 §3.4) to dst, one of our addresses (RFC 6275 §11.3.5).
+ * Taken only when it quotes a message of ours to a correspondent with an entry (no entry is
+ * ever created, §11.3.5): sent from dst itself, and
+ *   code 1: the Pointer at the Next Header field naming the Mobility Header (135) of our HoTI or
+ *           CoTI carrying the cookie of that entry's last or previous init message, or of the
+ *           last BU carrying its sequence number and authenticator: an off-path node knows
+ *           neither, so it cannot turn route optimisation off. The entry goes DISABLED for
+ *           MN_RR_NO_MH_HOLD_USEC: no binding, nothing outstanding, no BU.
+ *   code 2: the Pointer at the Home Address option (our HoA) of a packet from our current
+ *           care-of address to the correspondent: "SHOULD log the error and then discard" (the
+ *           caller logs; nothing changes).
+ * Anything else is MN_RR_PP_IGNORED, counted as MN_RR_DROP_PP_UNMATCHED. *ret: the entry.
+ */
+struct ndisc_param_problem;
+enum mn_rr_pp {
+	MN_RR_PP_IGNORED,
+	MN_RR_PP_NO_MH,  /* code 1: route optimisation off with that correspondent for a while */
+	MN_RR_PP_NO_HAO, /* code 2: to be logged */
+};
+enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *dst,
+				  const struct ndisc_param_problem *pp, struct mn_rr_entry **ret);
+/* Parameter Problems taken: code 1 (no Mobility Header), code 2 (no Home Address option). */
+uint64_t mn_rr_pp_taken(const struct mn_rr_table *t, bool hao);
 
 uint64_t mn_rr_drops(const struct mn_rr_table *t, enum mn_rr_drop why);
 const char *mn_rr_state_to_string(enum mn_rr_state s);

@@ -154,8 +154,10 @@ struct mn {
 	 * (route optimisation off for that correspondent a while: its traffic stays on the tunnel).
 	 */
 	uint64_t ro_bu_deferred, ro_path_failures, ro_path_installs;
-	bool ro_stopping; /* SIGTERM: shutting down (no RO path, no BU from the BUL's timers) */
+	bool stopping;    /* SIGTERM: shutting down (no BU from the BUL's timers, no move, no RR timer) */
+	bool ro_stopping; /* SIGTERM, once the correspondents are deregistered: no RO path */
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
+	struct ratelimit pp_log_rl; /* the Parameter Problem log line (the same rate) */
 };
 
 static bool prefix_equal(const struct in6_addr *a, const struct in6_addr *b, uint8_t len)
@@ -179,7 +181,7 @@ static int on_bul_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct mn_bul_timers *t = userdata;
 
 	/* SIGTERM: the kernel state a BU needs is being removed; no refresh or retransmission leaves. */
-	if (t->mn->ro_stopping)
+	if (t->mn->stopping)
 		return 0;
 	bul_timer_fired(t->e, s == t->src[BUL_TIMER_KM] ? BUL_TIMER_KM : BUL_TIMER_BU);
 	return 0;
@@ -430,6 +432,8 @@ static int on_rr_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct mn_rr_timer *t = userdata;
 	struct mn *mn = t->mn;
 
+	if (mn->stopping)
+		return 0; /* SIGTERM: no retransmission or refresh (the deregistrations are sent once) */
 	mn_rr_timer_fired(t->e);
 	mn_ro_sync(mn);
 	return 0;
@@ -617,6 +621,45 @@ static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info
 	return taken ? DROP_NONE : DROP_UNEXPECTED;
 }
 
+/*
+ * RFC 6275 §11.3.5: an ICMPv6 Parameter Problem about a message we sent to a correspondent
+ * (mn_rr_param_problem validates it against what we sent). Code 1: the correspondent does not
+ * know the Mobility Header: no route optimisation with it for MN_RR_NO_MH_HOLD_USEC, its data
+ * path removed (its traffic stays in the tunnel). Code 2: "SHOULD log the error and then discard".
+ * Anyone can send one: the log line is rate-limited.
+ */
+static enum mip6_drop mn_on_param_problem(const struct io_nd_msg *msg, const struct icmp6_rxinfo *rx, void *userdata)
+{
+	struct mn *mn = userdata;
+	struct mn_rr_entry *e;
+	enum mn_rr_pp r;
+	char c[INET6_ADDRSTRLEN], more[64];
+
+	if (!mn->rr || mn->stopping)
+		return DROP_UNEXPECTED;
+	r = mn_rr_param_problem(mn->rr, &rx->dst, msg->pp, &e);
+	if (r == MN_RR_PP_IGNORED)
+		return DROP_UNEXPECTED;
+	if (r == MN_RR_PP_NO_MH) {
+		mn->m->counters.icmp6_pp_no_mh_in++;
+		mn_ro_sync(mn); /* the entry is DISABLED: its data path goes */
+	} else {
+		mn->m->counters.icmp6_pp_no_hao_in++;
+	}
+	if (!ratelimit_log(&mn->pp_log_rl, mn->m->config->rejected_bu_log_per_sec, now_usec(),
+			   &mn->m->counters.log_suppressed, more, sizeof(more)))
+		return DROP_NONE;
+	addr_str(&e->cn, c);
+	if (r == MN_RR_PP_NO_MH)
+		log_notice("correspondent %s does not support the Mobility Header (ICMPv6 Parameter Problem code 1): "
+			   "no route optimisation with it for %llu s, its traffic stays in the tunnel (RFC 6275 §11.3.5)%s",
+			   c, (unsigned long long)(MN_RR_NO_MH_HOLD_USEC / USEC_PER_SEC), more);
+	else
+		log_notice("a node on the path to correspondent %s does not support the Home Address option "
+			   "(ICMPv6 Parameter Problem code 2), ignoring (RFC 6275 §11.3.5)%s", c, more);
+	return DROP_NONE;
+}
+
 /* §11.7.2: after the home registration of a new care-of address (or the return home), the correspondents. */
 static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool home)
 {
@@ -638,6 +681,7 @@ static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool
 /* The correspondents MnRoPolicy names (and allows); none: no table, the MN behaves as without RO. */
 static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 {
+	static const uint8_t pp_type[] = { NDISC_TYPE_PARAM_PROBLEM };
 	const struct conf_home_link *hl = &c->home_links[0];
 	struct mn_rr_params p = { .lifetime = c->mn_max_cn_binding_life, .ack = c->use_cn_bu_ack };
 	int r;
@@ -669,6 +713,11 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 		log_info("route optimisation: return routability with the correspondents of MnRoPolicy");
 		(void)io_mh_register(mn->io, MH_TYPE_HOT, mn_on_rr, mn);
 		(void)io_mh_register(mn->io, MH_TYPE_COT, mn_on_rr, mn);
+		/* §11.3.5: from a correspondent to the CoA, or through the tunnel to the HoA: every interface. */
+		(void)io_nd_register(mn->io, NDISC_TYPE_PARAM_PROBLEM, mn_on_param_problem, mn);
+		r = io_nd_link_add(mn->io, NULL, pp_type, 1);
+		if (r < 0)
+			log_warning_errno(r, "route optimisation: ICMPv6 errors from correspondents will not be read: %m");
 	}
 	return 0;
 }
@@ -874,6 +923,8 @@ static void mn_move(struct mn *mn, enum mn_loc loc, const struct in6_addr *prefi
 	struct mn_plan plan;
 	char pr[INET6_ADDRSTRLEN], co[INET6_ADDRSTRLEN];
 
+	if (mn->stopping)
+		return; /* SIGTERM: the data path is being removed */
 	if (loc == MN_LOC_HOME)
 		to.coa = mn->hoa;
 	else
@@ -1108,7 +1159,7 @@ static void on_km_notify(void *userdata)
 {
 	struct mn *mn = userdata;
 
-	if (mn->ready && !mn->ro_stopping)
+	if (mn->ready && !mn->stopping)
 		bul_km_changed(mn->bul);
 }
 
@@ -1388,6 +1439,7 @@ static int mn_start(struct manager *m)
 	mn->m = m;
 	mn->lower_up = true;
 	ratelimit_init(&mn->be_log_rl, c->rejected_bu_log_per_sec, now_usec());
+	ratelimit_init(&mn->pp_log_rl, c->rejected_bu_log_per_sec, now_usec());
 	mn->io = m->io;
 	mn->knl = io_knl(m->io);
 	mn->hoa = hl->hoa.addr;
@@ -1465,6 +1517,7 @@ static int mn_shutdown(struct manager *m)
 	if (!mn || !mn->knl)
 		return 0;
 	mn_batch_cancel(mn);
+	mn->stopping = true;
 	/* Every correspondent's route-optimisation path (mn-ro-path.h). */
 	mn->ro_stopping = true;
 	mn_ro_sync(mn);
@@ -1522,6 +1575,7 @@ static void mn_stop(struct manager *m)
 		if (mn->rr) {
 			(void)io_mh_register(mn->io, MH_TYPE_HOT, NULL, NULL);
 			(void)io_mh_register(mn->io, MH_TYPE_COT, NULL, NULL);
+			(void)io_nd_register(mn->io, NDISC_TYPE_PARAM_PROBLEM, NULL, NULL);
 		}
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_DHAAD_REPLY, NULL, NULL);

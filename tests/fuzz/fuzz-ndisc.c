@@ -5,8 +5,8 @@
  * the same struct (the parsers zero their output first, so memcmp holds).
  * The checksum helpers and ndisc_rx_check() run over the input too; a DHAAD Reply
  * also goes through the MN's address filter (mn_dhaad_reply_agents), an MPA through
- * the MN's test and prefix list (mpa_check, mnp_apply). Every input also goes through
- * the type 2 routing header parser (core/rh2.h, IPV6_RTHDR ancillary data), whose
+ * the MN's test and prefix list (mpa_check, mnp_apply); a Parameter Problem's quoted header
+ * chain is checked for offsets inside it. Every input also goes through the type 2 routing header parser (core/rh2.h, IPV6_RTHDR ancillary data), whose
  * result must rebuild and re-parse to the same address.
  */
 #include <stdint.h>
@@ -103,6 +103,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    mnp_apply(&list, &mpa, 1) > mpa.n_prefixes || list.n > MNP_MAX)
 				abort();
 		}
+		break;
+	}
+	case NDISC_TYPE_PARAM_PROBLEM: {
+		/* RFC 4443 §3.4 and the quoted header chain: every offset inside what came. */
+		static struct ndisc_param_problem pp;
+		const struct ndisc_invoking *v = &pp.inv;
+
+		if (ndisc_param_problem_parse(data, size, &pp) < 0)
+			break;
+		if (pp.invoking != data + 8 || pp.invoking_len + 8 != size || pp.invoking_len < NDISC_IPV6_HDR_LEN)
+			abort();
+		if (v->complete && (v->nh_offset >= v->upper_offset || v->upper_offset > pp.invoking_len ||
+				    pp.invoking[v->nh_offset] != v->proto))
+			abort();
+		if (v->has_hao && (v->hao_offset + 18 > pp.invoking_len || pp.invoking[v->hao_offset] != NDISC_OPT_HAO ||
+				   memcmp(&v->hao, pp.invoking + v->hao_offset + 2, 16) != 0))
+			abort();
 		break;
 	}
 	default:

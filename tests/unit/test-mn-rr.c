@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "icmp6/ndisc.h"
 #include "mh/mh-codec.h"
 #include "mn/mn-rr.h"
 
@@ -745,6 +746,265 @@ START_TEST(rate_limit_per_type)
 }
 END_TEST
 
+
+/* ---- ICMPv6 Parameter Problems (RFC 6275 §11.3.5) ------------------------------------------ */
+
+/*
+ * An ICMPv6 Parameter Problem (RFC 4443 §3.4) as the correspondent's kernel sends it, laid out
+ * here: Type 4, Code, Checksum (verified by the kernel: 0), Pointer; then the invoking packet:
+ * the IPv6 header (RFC 8200 §3: version 6, payload length, Next Header, hop limit 64, source,
+ * destination); with hao a Destination Options header (RFC 6275 §6.3: Next Header 135,
+ * Hdr Ext Len 2, PadN of 2 octets, the Home Address option at 8n+6: type 201, length 16, the
+ * address), so the MH's Next Header is at 40 and the option at 46; then the Mobility Header
+ * mh[0..mh_len) as it left. Returns the length.
+ */
+static size_t pp(uint8_t *b, uint8_t code, uint32_t ptr, const struct in6_addr *src, const struct in6_addr *dst,
+		 const struct in6_addr *hao, const uint8_t *mh, size_t mh_len)
+{
+	size_t n = 8 + 40, ext = hao ? 24 : 0;
+
+	memset(b, 0, 8 + 40 + ext + mh_len);
+	b[0] = 4;
+	b[1] = code;
+	b[4] = ptr >> 24;
+	b[5] = ptr >> 16;
+	b[6] = ptr >> 8;
+	b[7] = ptr;
+	b[8] = 0x60;
+	put16(b + 8 + 4, (uint16_t)(ext + mh_len));
+	b[8 + 6] = hao ? 60 : 135;
+	b[8 + 7] = 64;
+	memcpy(b + 8 + 8, src, 16);
+	memcpy(b + 8 + 24, dst, 16);
+	if (hao) {
+		uint8_t *d = b + n;
+
+		d[0] = 135;
+		d[1] = 2;
+		d[2] = 1; /* PadN */
+		d[3] = 2;
+		d[6] = 201;
+		d[7] = 16;
+		memcpy(d + 8, hao, 16);
+		n += 24;
+	}
+	memcpy(b + n, mh, mh_len);
+	return n + mh_len;
+}
+
+/* The Parameter Problem b[0..len) to dst through the real parser. */
+static enum mn_rr_pp pp_in(const uint8_t *b, size_t len, const struct in6_addr *dst)
+{
+	struct ndisc_param_problem m;
+	struct mn_rr_entry *e;
+
+	ck_assert_int_eq(ndisc_param_problem_parse(b, len, &m), 0);
+	return mn_rr_param_problem(T, dst, &m, &e);
+}
+
+/* Code 1 for our HoTI: no RO with the CN for the hold time, nothing sent meanwhile, then RR again. */
+START_TEST(pp_code_1_for_the_hoti)
+{
+	uint8_t b[256], hoti[16];
+	size_t len;
+	unsigned n;
+
+	mn_rr_moved(T, &COA1, false);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_uint_eq(F.s[0].raw[2], 1);
+	memcpy(hoti, F.s[0].raw, 16);
+	len = pp(b, 1, 6, &HOA, &CN, NULL, hoti, 16);
+	ck_assert_int_eq(pp_in(b, len, &HOA), MN_RR_PP_NO_MH);
+	ck_assert_int_eq(E->state, MN_RR_DISABLED);
+	ck_assert(!E->ht.outstanding && !E->ct.outstanding && !E->bu_outstanding && !E->bound);
+	ck_assert(!mn_rr_ro_usable(E, &COA1, F.now));
+	ck_assert_uint_eq(mn_rr_pp_taken(T, false), 1);
+	ck_assert_uint_eq(F.timer, F.now + MN_RR_NO_MH_HOLD_USEC);
+	/* A second copy: the entry is already off (no entry is ever created, §11.3.5). */
+	ck_assert_int_eq(pp_in(b, len, &HOA), MN_RR_PP_IGNORED);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, false), 1);
+	/* Nothing goes to it while held: no move, no test message restarts it. */
+	mn_rr_moved(T, &COA2, false);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_uint_eq(F.timer, F.now + MN_RR_NO_MH_HOLD_USEC);
+	/* §11.3.5: "removed after a period of time in order to allow for retrying": HoTI and CoTI again. */
+	n = F.n;
+	tick();
+	ck_assert_int_eq(E->state, MN_RR_RR);
+	ck_assert_uint_eq(F.n, n + 2);
+	ck_assert(memcmp(&last(2)->tx.src, &COA2, 16) == 0);
+}
+END_TEST
+
+/* The hold ends at home: nothing to register, nothing sent. */
+START_TEST(pp_hold_ends_at_home)
+{
+	uint8_t b[256], coti[16];
+	size_t len;
+
+	mn_rr_moved(T, &COA1, false);
+	memcpy(coti, F.s[1].raw, 16);
+	ck_assert_uint_eq(coti[2], 2);
+	len = pp(b, 1, 6, &COA1, &CN, NULL, coti, 16);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_NO_MH);
+	mn_rr_moved(T, &HOA, true);
+	tick();
+	ck_assert_int_eq(E->state, MN_RR_NONE);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_uint_eq(E->armed, 0);
+}
+END_TEST
+
+/* A retransmitted HoTI has a new cookie; an error for the one before still counts, not older ones. */
+START_TEST(pp_previous_cookie)
+{
+	uint8_t b[256], first[16], second[16];
+	size_t len;
+
+	mn_rr_moved(T, &COA1, false);
+	memcpy(first, F.s[0].raw, 16);
+	tick(); /* 1 s: HoTI and CoTI again */
+	ck_assert_uint_eq(F.n, 4);
+	memcpy(second, F.s[2].raw, 16);
+	ck_assert(memcmp(first + 8, second + 8, 8) != 0);
+	tick(); /* 3 s: a third cookie; the first is two back */
+	len = pp(b, 1, 6, &HOA, &CN, NULL, first, 16);
+	ck_assert_int_eq(pp_in(b, len, &HOA), MN_RR_PP_IGNORED);
+	len = pp(b, 1, 6, &HOA, &CN, NULL, second, 16);
+	ck_assert_int_eq(pp_in(b, len, &HOA), MN_RR_PP_NO_MH);
+}
+END_TEST
+
+/* What an off-path sender cannot match, or what is not about our message, changes nothing. */
+START_TEST(pp_forged_or_foreign_ignored)
+{
+	uint8_t b[256], hoti[16], coti[16], x[16];
+	struct in6_addr other = CN;
+	size_t len;
+	unsigned dropped = 0;
+
+	other.s6_addr[15] ^= 1;
+	mn_rr_moved(T, &COA1, false);
+	memcpy(hoti, F.s[0].raw, 16);
+	memcpy(coti, F.s[1].raw, 16);
+#define IGNORED(expr)                                                                 \
+	do {                                                                          \
+		len = (expr);                                                         \
+		ck_assert_int_eq(pp_in(b, len, dst), MN_RR_PP_IGNORED);               \
+		ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_PP_UNMATCHED), ++dropped); \
+		ck_assert_int_eq(E->state, MN_RR_RR);                                 \
+	} while (0)
+	const struct in6_addr *dst = &HOA;
+	/* a guessed cookie */
+	memcpy(x, hoti, 16);
+	x[15] ^= 1;
+	IGNORED(pp(b, 1, 6, &HOA, &CN, NULL, x, 16));
+	/* the Pointer elsewhere than the Next Header naming the MH */
+	IGNORED(pp(b, 1, 7, &HOA, &CN, NULL, hoti, 16));
+	IGNORED(pp(b, 1, 0, &HOA, &CN, NULL, hoti, 16));
+	/* Code 0 (erroneous header field) and code 2 without a HAO */
+	IGNORED(pp(b, 0, 6, &HOA, &CN, NULL, hoti, 16));
+	IGNORED(pp(b, 2, 6, &HOA, &CN, NULL, hoti, 16));
+	/* the MH cut before the cookie ends */
+	IGNORED(pp(b, 1, 6, &HOA, &CN, NULL, hoti, 15));
+	/* another correspondent (no entry) */
+	IGNORED(pp(b, 1, 6, &HOA, &other, NULL, hoti, 16));
+	/* our HoTI's source, but the error sent to another of our addresses */
+	dst = &COA1;
+	IGNORED(pp(b, 1, 6, &HOA, &CN, NULL, hoti, 16));
+	/* the CoTI's cookie in a packet from the HoA; the HoTI's from the CoA */
+	IGNORED(pp(b, 1, 6, &COA1, &CN, NULL, hoti, 16));
+	dst = &HOA;
+	IGNORED(pp(b, 1, 6, &HOA, &CN, NULL, coti, 16));
+	/* the CoTI from another care-of address than the one it left from */
+	dst = &COA2;
+	IGNORED(pp(b, 1, 6, &COA2, &CN, NULL, coti, 16));
+	/* a HoTI never carries a Home Address option */
+	dst = &HOA;
+	IGNORED(pp(b, 1, 40, &HOA, &CN, &HOA, hoti, 16));
+	/* another upper layer (UDP) named at 6 */
+	len = pp(b, 1, 6, &HOA, &CN, NULL, hoti, 16);
+	b[8 + 6] = 17;
+	ck_assert_int_eq(pp_in(b, len, dst), MN_RR_PP_IGNORED);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_PP_UNMATCHED), ++dropped);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, false), 0);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, true), 0);
+	ck_assert_uint_eq(F.n, 2);
+#undef IGNORED
+}
+END_TEST
+
+/* Code 1 for our BU (from the CoA with our HoA in a HAO, §11.7.2): matched by sequence number and authenticator. */
+START_TEST(pp_code_1_for_the_bu)
+{
+	uint8_t b[256], bu[64];
+	const struct sent *s;
+	size_t len, bl;
+
+	T = mn_rr_table_free(T);
+	setup_with(false); /* no A bit: bound as the BU leaves */
+	s = run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert(mn_rr_ro_usable(E, &COA1, F.now));
+	bl = s->len;
+	memcpy(bu, s->raw, bl);
+	/* Its Next Header field is the Destination Options header's (40), not the IPv6 header's. */
+	len = pp(b, 1, 6, &COA1, &CN, &HOA, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	/* Another authenticator, another sequence number, without the HAO, another HoA in it. */
+	bu[bl - 1] ^= 1;
+	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	bu[bl - 1] ^= 1;
+	bu[7] ^= 1;
+	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	bu[7] ^= 1;
+	len = pp(b, 1, 6, &COA1, &CN, NULL, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	len = pp(b, 1, 40, &COA1, &CN, &COA2, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	/* Cut before the authenticator ends. */
+	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl - 1);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	/* The BU as it left. */
+	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_NO_MH);
+	ck_assert_int_eq(E->state, MN_RR_DISABLED);
+	ck_assert(!E->bound);
+	ck_assert(!mn_rr_ro_usable(E, &COA1, F.now));
+}
+END_TEST
+
+/* Code 2 for our Home Address option: counted for the caller to log; nothing else changes (§11.3.5). */
+START_TEST(pp_code_2_for_the_hao)
+{
+	uint8_t b[256], udp[16] = { 0x30, 0x39, 0x00, 0x35, 0x00, 0x10 };
+	size_t len;
+
+	T = mn_rr_table_free(T);
+	setup_with(false);
+	run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B);
+	/* A data packet with our HAO, to the CN: its UDP header where the MH would be. */
+	len = pp(b, 2, 46, &COA1, &CN, &HOA, udp, sizeof(udp));
+	b[8 + 40] = 17;
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_NO_HAO);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, true), 1);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert(mn_rr_ro_usable(E, &COA1, F.now));
+	/* Pointing elsewhere, another HoA, from an old care-of address: ignored. */
+	len = pp(b, 2, 40, &COA1, &CN, &HOA, udp, sizeof(udp));
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	len = pp(b, 2, 46, &COA1, &CN, &COA2, udp, sizeof(udp));
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	len = pp(b, 2, 46, &COA2, &CN, &HOA, udp, sizeof(udp));
+	ck_assert_int_eq(pp_in(b, len, &COA2), MN_RR_PP_IGNORED);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, true), 1);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_PP_UNMATCHED), 3);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mn-rr");
@@ -766,6 +1026,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, policy);
 	tcase_add_test(tc, lifetime_capped_by_the_home_registration);
 	tcase_add_test(tc, rate_limit_per_type);
+	tcase_add_test(tc, pp_code_1_for_the_hoti);
+	tcase_add_test(tc, pp_hold_ends_at_home);
+	tcase_add_test(tc, pp_previous_cookie);
+	tcase_add_test(tc, pp_forged_or_foreign_ignored);
+	tcase_add_test(tc, pp_code_1_for_the_bu);
+	tcase_add_test(tc, pp_code_2_for_the_hao);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1456,6 +1456,78 @@ START_TEST(ro_install_refused_fails_closed)
 }
 END_TEST
 
+
+/*
+ * An ICMPv6 Parameter Problem (RFC 4443 §3.4) from the CN's kernel quoting our HoTI, laid out
+ * here: Type 4, Code 1, Pointer 6 (the IPv6 header's Next Header, 135), the HoTI's IPv6 header
+ * (HoA -> CN) and its 16 octets. ptr and cookie_flip let a test spoil it.
+ */
+static void send_pp_for_hoti(const struct sent *h, uint32_t ptr, bool cookie_flip)
+{
+	uint8_t b[8 + 40 + 16] = { 4, 1, 0, 0, 0, 0, 0, 0, 0x60, 0, 0, 0, 0, 16, 135, 64 };
+	struct in6_addr hoa = A(HOA), cn = A(CN_ADDR);
+	struct icmp6_rxinfo rx = { .src = cn, .dst = hoa, .ifindex = (int)if_nametoindex("mip6tnl0"), .hop_limit = 62 };
+
+	b[7] = (uint8_t)ptr;
+	memcpy(b + 8 + 8, &hoa, 16);
+	memcpy(b + 8 + 24, &cn, 16);
+	ck_assert_uint_eq(h->len, 16);
+	memcpy(b + 48, h->buf, 16);
+	if (cookie_flip)
+		b[48 + 8] ^= 1;
+	io_nd_input(F.m->io, b, sizeof(b), &rx);
+}
+
+/*
+ * RFC 6275 §11.3.5: a correspondent without Mobility Header support answers our HoTI with a
+ * Parameter Problem code 1: counted, the entry disabled, its route-optimisation data path
+ * removed, no more HoTI/CoTI to it (the retransmission would have left within 1 s). Forged or
+ * malformed ones change nothing.
+ */
+START_TEST(ro_param_problem_stops_ro)
+{
+	const struct sent *h;
+	unsigned hotis, cotis;
+	uint64_t unexpected = F.m->counters.drops[DROP_UNEXPECTED], malformed = F.m->counters.drops[DROP_MALFORMED];
+	uint8_t shorty[40] = { 4, 1 };
+	struct icmp6_rxinfo rx = { .src = A(CN_ADDR), .dst = A(HOA), .hop_limit = 64 };
+
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	ck_assert(run_until(have_inits, 5000));
+	run_for(20);
+	ck_assert(bul_says("\"data_path\":\"bu-only\""));
+	h = last_mh(1);
+	/* A guessed cookie, a wrong pointer, a truncated message: ignored and counted. */
+	send_pp_for_hoti(h, 6, true);
+	send_pp_for_hoti(h, 7, false);
+	io_nd_input(F.m->io, shorty, sizeof(shorty), &rx);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_UNEXPECTED], unexpected + 2);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_MALFORMED], malformed + 1);
+	ck_assert(bul_says("\"ro_ignored_pp_unmatched\":2"));
+	ck_assert(bul_says("\"state\":\"rr\""));
+	ck_assert_uint_eq(F.m->counters.icmp6_pp_no_mh_in, 0);
+	/* The real one. */
+	ro_mark = F.n_ro;
+	send_pp_for_hoti(h, 6, false);
+	ck_assert_uint_eq(F.m->counters.icmp6_pp_no_mh_in, 1);
+	ck_assert(bul_says("\"state\":\"disabled\""));
+	run_for(50);
+	ck_assert(bul_says("\"data_path\":\"off\""));
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_ROUTING, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, IPPROTO_MH, 5), 1);
+	hotis = n_mh(1);
+	cotis = n_mh(2);
+	run_for(2500);
+	ck_assert_uint_eq(n_mh(1), hotis);
+	ck_assert_uint_eq(n_mh(2), cotis);
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 0);
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -1512,6 +1584,7 @@ int main(void)
 	tcase_add_test(tc, ro_follows_moves_and_home);
 	tcase_add_test(tc, ro_binding_error_restarts);
 	tcase_add_test(tc, ro_install_refused_fails_closed);
+	tcase_add_test(tc, ro_param_problem_stops_ro);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-tunnel-home-testing");
 	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);

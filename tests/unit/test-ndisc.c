@@ -630,6 +630,180 @@ START_TEST(rx_checks)
 }
 END_TEST
 
+
+/*
+ * ICMPv6 Parameter Problem (RFC 4443 §3.4) quoting a Binding Update sent away from home
+ * (RFC 6275 §6.1.7, §6.3, §11.7.2), 104 octets:
+ *   04 01 00 00  00 00 00 28          Type 4, Code 1, Checksum, Pointer 40
+ * the invoking packet (RFC 8200 §3, §4.6):
+ *   60 00 00 00  00 38 3c 40          version 6, Payload Length 56, Next Header 60 (Dest Opts), hop limit 64
+ *   2001:db8:f1::200                  source: the care-of address                       @8
+ *   2001:db8:9::9                     destination: the correspondent                    @24
+ *   87 02 01 02 00 00                 Next Header 135 (MH), Hdr Ext Len 2 (24 octets), PadN(2) @40
+ *                                     (the HAO at 8n+6, RFC 6275 §6.3)
+ *   c9 10 2001:db8:1::100             Home Address option (type 201, length 16)         @46
+ *   3b 03 05 00 00 00                 MH: Payload Proto 59, Header Len 3 (32 octets), type 5 (BU), checksum @64
+ *   12 34 80 00 00 69                 sequence 0x1234, A, lifetime 105
+ *   04 04 00 11 00 22                 Nonce Indices (home 0x11, care-of 0x22)
+ *   05 0c + 12 octets                 Binding Authorization Data (8n+2)
+ */
+static const uint8_t pp_bu[] = {
+	0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28,
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x38, 0x3c, 0x40,
+	0x20, 0x01, 0x0d, 0xb8, 0x00, 0xf1, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00,
+	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x09,
+	0x87, 0x02, 0x01, 0x02, 0x00, 0x00,
+	0xc9, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,
+	0x3b, 0x03, 0x05, 0x00, 0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x69,
+	0x04, 0x04, 0x00, 0x11, 0x00, 0x22, 0x05, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+};
+
+START_TEST(pp_vector)
+{
+	struct ndisc_param_problem pp;
+	struct in6_addr coa = A("2001:db8:f1::200"), cn = A("2001:db8:9::9"), hoa = A("2001:db8:1::100");
+
+	ck_assert_uint_eq(sizeof(pp_bu), 8 + 40 + 24 + 32);
+	ck_assert_int_eq(ndisc_param_problem_parse(pp_bu, sizeof(pp_bu), &pp), 0);
+	ck_assert_uint_eq(pp.code, NDISC_PP_UNKNOWN_NEXT_HEADER);
+	ck_assert_uint_eq(pp.pointer, 40);
+	ck_assert_ptr_eq(pp.invoking, pp_bu + 8);
+	ck_assert_uint_eq(pp.invoking_len, sizeof(pp_bu) - 8);
+	ck_assert_mem_eq(&pp.inv.src, &coa, 16);
+	ck_assert_mem_eq(&pp.inv.dst, &cn, 16);
+	ck_assert(pp.inv.complete);
+	ck_assert_uint_eq(pp.inv.proto, 135);
+	ck_assert_uint_eq(pp.inv.nh_offset, 40);
+	ck_assert_uint_eq(pp.inv.upper_offset, 64);
+	ck_assert(pp.inv.has_hao);
+	ck_assert_uint_eq(pp.inv.hao_offset, 46);
+	ck_assert_mem_eq(&pp.inv.hao, &hoa, 16);
+}
+END_TEST
+
+/* A HoTI quoted without extension headers: the Pointer names the IPv6 header's Next Header (6). */
+START_TEST(pp_plain_and_code_2)
+{
+	struct ndisc_param_problem pp;
+	uint8_t b[8 + 40 + 16] = { 0x04, 0x01, 0, 0, 0, 0, 0, 0x06, 0x60, 0, 0, 0, 0, 0x10, 0x87, 0x40 };
+
+	b[8 + 40] = 0x3b;
+	b[8 + 41] = 0x01;
+	b[8 + 42] = 0x01; /* HoTI */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(b), &pp), 0);
+	ck_assert(pp.inv.complete);
+	ck_assert_uint_eq(pp.inv.proto, 135);
+	ck_assert_uint_eq(pp.inv.nh_offset, 6);
+	ck_assert_uint_eq(pp.inv.upper_offset, 40);
+	ck_assert(!pp.inv.has_hao);
+	/* Only the IPv6 header came: the chain is complete, none of the upper layer is there. */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, 48, &pp), 0);
+	ck_assert(pp.inv.complete);
+	ck_assert_uint_eq(pp.inv.upper_offset, 40);
+	/* A Pointer past the end is allowed (RFC 4443 §3.4); any Code parses, the reader decides. */
+	b[4] = 0xff;
+	b[1] = 2;
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(b), &pp), 0);
+	ck_assert_uint_eq(pp.pointer, 0xff000006u);
+	ck_assert_uint_eq(pp.code, 2);
+}
+END_TEST
+
+/* Every truncation: below 48 octets malformed; the chain complete only with the whole Destination Options header. */
+START_TEST(pp_every_truncation)
+{
+	struct ndisc_param_problem pp;
+
+	for (size_t n = 0; n <= sizeof(pp_bu); n++) {
+		int r = ndisc_param_problem_parse(pp_bu, n, &pp);
+
+		if (n < 48) {
+			ck_assert_int_eq(r, -EBADMSG);
+			continue;
+		}
+		ck_assert_int_eq(r, 0);
+		ck_assert_uint_eq(pp.inv.complete, n >= 8 + 64);
+		ck_assert_uint_eq(pp.inv.has_hao, n >= 8 + 64);
+		if (!pp.inv.complete)
+			ck_assert_uint_eq(pp.inv.nh_offset, 0);
+	}
+}
+END_TEST
+
+START_TEST(pp_malformed)
+{
+	struct ndisc_param_problem pp;
+	uint8_t b[sizeof(pp_bu) + 8 * 10];
+
+	memcpy(b, pp_bu, sizeof(pp_bu));
+	b[0] = 1; /* Destination Unreachable */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), -EBADMSG);
+	b[0] = 4;
+	b[8] = 0x45; /* IPv4 quoted */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), -EBADMSG);
+	ck_assert_int_eq(ndisc_param_problem_parse(NULL, 0, &pp), -EINVAL);
+
+	/* A Destination Options header longer than what came: incomplete, no HAO read from it. */
+	memcpy(b, pp_bu, sizeof(pp_bu));
+	b[8 + 41] = 9;
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), 0);
+	ck_assert(!pp.inv.complete);
+	ck_assert(!pp.inv.has_hao);
+	/* A HAO whose length is not 16 is not one; an option running past its header is not read. */
+	memcpy(b, pp_bu, sizeof(pp_bu));
+	b[8 + 47] = 15;
+	b[8 + 40 + 2 + 4 + 17] = 0; /* keep the TLVs inside the header: Pad1 after the 15 */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), 0);
+	ck_assert(pp.inv.complete);
+	ck_assert(!pp.inv.has_hao);
+	memcpy(b, pp_bu, sizeof(pp_bu));
+	b[8 + 43] = 40; /* PadN longer than the header */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), 0);
+	ck_assert(pp.inv.complete);
+	ck_assert(!pp.inv.has_hao);
+	/* A Fragment header with a non-zero offset: the upper layer is not in this fragment. */
+	memcpy(b, pp_bu, sizeof(pp_bu));
+	b[8 + 6] = 44;
+	b[8 + 40] = 135;
+	b[8 + 42] = 0x00;
+	b[8 + 43] = 0x08;
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), 0);
+	ck_assert(!pp.inv.complete);
+	b[8 + 43] = 0x01; /* offset 0, M flag: the first fragment */
+	ck_assert_int_eq(ndisc_param_problem_parse(b, sizeof(pp_bu), &pp), 0);
+	ck_assert(pp.inv.complete);
+	ck_assert_uint_eq(pp.inv.proto, 135);
+	ck_assert_uint_eq(pp.inv.nh_offset, 40);
+	ck_assert_uint_eq(pp.inv.upper_offset, 48);
+}
+END_TEST
+
+/* At most NDISC_INVOKING_MAX_HDRS extension headers are walked. */
+START_TEST(pp_header_cap)
+{
+	struct ndisc_param_problem pp;
+	uint8_t b[8 + 40 + 8 * (NDISC_INVOKING_MAX_HDRS + 1) + 8] = { 4, 1, 0, 0, 0, 0, 0, 0, 0x60 };
+
+	for (size_t hdrs = NDISC_INVOKING_MAX_HDRS; hdrs <= NDISC_INVOKING_MAX_HDRS + 1; hdrs++) {
+		size_t len = 8 + 40 + 8 * hdrs + 8;
+
+		b[8 + 6] = 60;
+		for (size_t i = 0; i < hdrs; i++) {
+			b[8 + 40 + 8 * i] = i + 1 < hdrs ? 60 : 135;
+			b[8 + 40 + 8 * i + 1] = 0;
+			b[8 + 40 + 8 * i + 2] = 1; /* PadN 4 */
+			b[8 + 40 + 8 * i + 3] = 4;
+		}
+		ck_assert_int_eq(ndisc_param_problem_parse(b, len, &pp), 0);
+		ck_assert_uint_eq(pp.inv.complete, hdrs == NDISC_INVOKING_MAX_HDRS);
+		if (pp.inv.complete) {
+			ck_assert_uint_eq(pp.inv.proto, 135);
+			ck_assert_uint_eq(pp.inv.nh_offset, 40 + 8 * (hdrs - 1));
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ndisc");
@@ -652,6 +826,11 @@ int main(void)
 	tcase_add_test(tc, dhaad_vectors);
 	tcase_add_test(tc, mpd_vectors);
 	tcase_add_test(tc, rx_checks);
+	tcase_add_test(tc, pp_vector);
+	tcase_add_test(tc, pp_plain_and_code_2);
+	tcase_add_test(tc, pp_every_truncation);
+	tcase_add_test(tc, pp_malformed);
+	tcase_add_test(tc, pp_header_cap);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
