@@ -20,6 +20,7 @@ struct mn_rr_table {
 	struct mn_rr_entry *head;
 	bool away;           /* the last move: a registered care-of address */
 	bool moved;          /* mn_rr_moved was called at least once */
+	bool stopping;       /* mn_rr_stop was called: only the deregistrations' BAs are taken */
 	struct in6_addr coa;
 	usec_t home_expires; /* the home registration's end (0: not known) */
 	uint64_t drops[_MN_RR_DROP_MAX];
@@ -164,6 +165,15 @@ static void start_test(struct mn_rr_entry *e, bool home_test)
 
 static void send_bu(struct mn_rr_entry *e);
 
+/*
+ * RFC 6275 §6.2.7: the authenticator's "care-of address" is the one to be registered, or the
+ * home address in a deregistration (at home, or away on stop: then the source is the CoA).
+ */
+static const struct in6_addr *auth_addr(const struct mn_rr_entry *e)
+{
+	return e->home || e->dereg ? &e->hoa : &e->bu_coa;
+}
+
 /* Both tokens needed are in: the registration (§11.6.2 "proceed with sending a Binding Update"). */
 static void maybe_register(struct mn_rr_entry *e)
 {
@@ -188,6 +198,8 @@ static void start_rr(struct mn_rr_entry *e, bool force_home, bool force_careof)
 {
 	usec_t t0 = now(e->table);
 
+	if (e->table->stopping)
+		return; /* mn_rr_stop: no new procedure */
 	e->state = MN_RR_RR;
 	e->bu_outstanding = false;
 	e->rr_runs++;
@@ -218,7 +230,8 @@ static void send_bu(struct mn_rr_entry *e)
 	uint8_t buf[64];
 	size_t len;
 	usec_t t0 = now(t), wait = rate_wait(e->bu_rate, e->bu_rate_i, t0);
-	uint32_t life = e->home ? 0 : t->params.lifetime;
+	bool deleting = e->home || e->dereg; /* lifetime 0, the home keygen token only (§5.2.5, §11.7.2) */
+	uint32_t life = deleting ? 0 : t->params.lifetime;
 
 	e->bu_outstanding = true;
 	if (wait) {
@@ -241,13 +254,14 @@ static void send_bu(struct mn_rr_entry *e)
 	m.bu.lifetime = mh_lifetime_to_units_ceil(life);
 	m.opts.present = MH_OPT_BIT(MH_OPT_NONCE_IDX) | MH_OPT_BIT(MH_OPT_AUTH);
 	m.opts.home_nonce_index = e->ht.nonce_index;
-	m.opts.careof_nonce_index = e->home ? 0 : e->ct.nonce_index; /* §11.7.2: SHOULD be zero */
+	m.opts.careof_nonce_index = deleting ? 0 : e->ct.nonce_index; /* §11.7.2: SHOULD be zero */
 	if (mh_build(&m, buf, sizeof(buf), &len) < 0)
 		return;
+	/* §11.7.2: "the care-of address MUST be set to the home address if the mobile node is at home, or to the current care-of address if it is away" */
 	e->bu_coa = e->home ? e->hoa : e->coa;
-	rr_kbm(e->ht.token, e->home ? NULL : e->ct.token, e->kbm);
+	rr_kbm(e->ht.token, deleting ? NULL : e->ct.token, e->kbm);
 	/* §6.2.7: First(96, HMAC_SHA1(Kbm, care-of address | correspondent | MH Data)). */
-	if (rr_authenticator(e->kbm, &e->bu_coa, &e->cn, buf, len - MH_BAD_LEN, buf + len - MH_BAD_LEN) < 0)
+	if (rr_authenticator(e->kbm, auth_addr(e), &e->cn, buf, len - MH_BAD_LEN, buf + len - MH_BAD_LEN) < 0)
 		return;
 	memcpy(e->bu_auth, buf + len - MH_BAD_LEN, sizeof(e->bu_auth));
 	tx.path = e->home ? MN_RR_PATH_DIRECT : MN_RR_PATH_HAO;
@@ -266,7 +280,7 @@ static void send_bu(struct mn_rr_entry *e)
 	}
 	e->bus_sent++;
 	e->bu_waiting = false;
-	if (!e->home)
+	if (!deleting)
 		e->bound = true;
 	if (t->params.ack) {
 		e->state = MN_RR_BU_SENT;
@@ -274,7 +288,7 @@ static void send_bu(struct mn_rr_entry *e)
 	} else {
 		/* No acknowledgement asked: taken as registered, refreshed before its lifetime ends. */
 		e->bu_outstanding = false;
-		if (e->home) {
+		if (deleting) {
 			e->bound = false;
 			e->ro_ok = false;
 			e->state = MN_RR_NONE;
@@ -302,6 +316,8 @@ void mn_rr_timer_fired(struct mn_rr_entry *e)
 	usec_t t0 = now(t);
 
 	e->armed = 0;
+	if (t->stopping)
+		return; /* mn_rr_stop: nothing is retransmitted or refreshed */
 	if (e->state == MN_RR_DISABLED) {
 		/* §11.3.5: the "no Binding Update" record is removed after a while: RO is tried again. */
 		if (e->hold_until && e->hold_until <= t0) {
@@ -451,6 +467,8 @@ void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires)
 
 void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home)
 {
+	if (t->stopping)
+		return;
 	t->moved = true;
 	t->away = !home;
 	t->coa = home ? t->hoa : *coa;
@@ -527,7 +545,7 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 		if (!(msg->opts.present & MH_OPT_BIT(MH_OPT_AUTH)) || !raw ||
 		    (size_t)msg->opts.auth_offset + MH_BAD_LEN != raw_len)
 			return drop(t, MN_RR_DROP_BA_AUTH);
-		if (rr_authenticator(e->kbm, &e->bu_coa, &e->cn, raw, msg->opts.auth_offset, auth) < 0 ||
+		if (rr_authenticator(e->kbm, auth_addr(e), &e->cn, raw, msg->opts.auth_offset, auth) < 0 ||
 		    !rr_authenticator_equal(auth, msg->opts.auth))
 			return drop(t, MN_RR_DROP_BA_AUTH);
 	}
@@ -538,7 +556,7 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 		usec_t from = e->bu_sent; /* §11.7.3: the countdown begins when the BU was sent */
 
 		e->failures = 0;
-		if (e->home) {
+		if (e->home || e->dereg) {
 			e->bound = false;
 			e->ro_ok = false;
 			e->state = MN_RR_NONE;
@@ -635,6 +653,8 @@ bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct
 	e = mn_rr_find(t, src);
 	if (!e || e->state == MN_RR_DISABLED)
 		return drop(t, MN_RR_DROP_NO_ENTRY); /* §11.6.2, §11.3.6: "MUST ignore" */
+	if (t->stopping && (msg->type != MH_TYPE_BA || !e->dereg))
+		return drop(t, MN_RR_DROP_NOT_WAITING); /* stopping: only the deregistrations' BAs */
 	switch (msg->type) {
 	case MH_TYPE_HOT:
 	case MH_TYPE_COT:
@@ -783,4 +803,46 @@ enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *
 		*ret = NULL;
 	drop(t, MN_RR_DROP_PP_UNMATCHED);
 	return MN_RR_PP_IGNORED;
+}
+
+unsigned mn_rr_stop(struct mn_rr_table *t)
+{
+	unsigned n = 0;
+	usec_t t0;
+
+	if (!t || t->stopping)
+		return 0;
+	t->stopping = true;
+	t0 = now(t);
+	for (struct mn_rr_entry *e = t->head; e; e = e->next) {
+		/* No more tests: what is outstanding stays unanswered. */
+		e->ht.outstanding = e->ct.outstanding = false;
+		if (e->state == MN_RR_DISABLED || !e->bound || !t->away || e->home ||
+		    !token_valid(&e->ht, t0, &e->hoa)) {
+			e->bu_outstanding = false;
+			rearm(e);
+			continue;
+		}
+		/* §11.7.2: delete the binding; Kbm from the home keygen token alone (§5.2.5). */
+		e->dereg = true;
+		e->ro_ok = false; /* no more data directly: the binding is being deleted (§11.3.1) */
+		e->bu_waiting = false;
+		e->bu_retransmits = 0;
+		e->bu_backoff = MN_RR_INITIAL_BINDACK_TIMEOUT_USEC;
+		e->seq++;
+		send_bu(e);
+		n++;
+	}
+	return n;
+}
+
+unsigned mn_rr_stop_pending(const struct mn_rr_table *t)
+{
+	unsigned n = 0;
+
+	if (!t)
+		return 0;
+	for (const struct mn_rr_entry *e = t->head; e; e = e->next)
+		n += e->dereg && e->bu_outstanding;
+	return n;
 }

@@ -37,6 +37,10 @@
  *   any          --ICMPv6 Parameter Problem code 1 quoting our HoTI/CoTI/BU (§11.3.5)-->
  *                                       DISABLED for MN_RR_NO_MH_HOLD_USEC (no binding, no BU)
  *   DISABLED     --hold over-->        NONE (away: RR again)
+ *   BOUND, RR, BU_SENT --stop [away, may hold a binding, home token valid]--> BU_SENT / one
+ *                                       deregistration BU (lifetime 0, §11.7.2), never
+ *                                       retransmitted; its BA: NONE. After stop nothing else
+ *                                       leaves and nothing else is taken.
  * HoT/CoT/BA not matching the entry's state are ignored and counted (§11.6.2, §11.7.3).
  */
 #pragma once
@@ -147,6 +151,7 @@ struct mn_rr_entry {
 	uint64_t rr_runs, bus_sent, restarts; /* restarts: 136/137/138, BE 1 */
 	uint64_t send_errors; /* the I/O refused a message (retried on the timer) */
 	bool bu_waiting;      /* the last BU was refused by the I/O: mn_rr_send_ready() sends it */
+	bool dereg;           /* the BU is the deregistration sent away from home on stop (mn_rr_stop) */
 	/*
 	 * The correspondent accepted a binding for ro_coa (a BA with status < 128, or a BU
 	 * without the A bit) that has not expired, been refused or reported gone (BE 1) since:
@@ -192,6 +197,20 @@ struct mn_rr_entry *mn_rr_first(struct mn_rr_table *t);
  * deregistration was (home true, coa == the HoA): every entry registers again (§11.7.2).
  */
 void mn_rr_moved(struct mn_rr_table *t, const struct in6_addr *coa, bool home);
+/*
+ * The MN stops (SIGTERM): RFC 6275 §11.7.2, a mobile node that stops using route optimisation
+ * with a correspondent deletes its binding there. Away from home, every entry whose
+ * correspondent may hold a binding and whose home keygen token is still valid (§5.2.7) sends
+ * one BU with lifetime 0 now: from the CoA with the Home Address option, Nonce Indices with the
+ * care-of nonce index 0, Kbm = SHA1(home keygen token) (§5.2.5) and the authenticator over
+ * the home address (§6.2.7: "the home address of the mobile node if this option is used in
+ * de-registration"), the A bit as configured. It is never retransmitted: from now on the timers
+ * do nothing and only a BA to such a BU is taken. Returns the number of BUs sent or waiting for
+ * the I/O (mn_rr_send_ready); mn_rr_stop_pending() counts those not done yet (a BA awaited with
+ * the A bit, or not sent yet).
+ */
+unsigned mn_rr_stop(struct mn_rr_table *t);
+unsigned mn_rr_stop_pending(const struct mn_rr_table *t);
 /* When the home registration ends (§11.7.2: a correspondent binding asks for no more); 0: unknown. */
 void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires);
 /* The entry's timer fired. */

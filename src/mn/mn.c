@@ -156,6 +156,8 @@ struct mn {
 	uint64_t ro_bu_deferred, ro_path_failures, ro_path_installs;
 	bool stopping;    /* SIGTERM: shutting down (no BU from the BUL's timers, no move, no RR timer) */
 	bool ro_stopping; /* SIGTERM, once the correspondents are deregistered: no RO path */
+	/* SIGTERM: waiting (at most MN_STOP_DEREG_WAIT_USEC) for the correspondents' deregistrations */
+	sd_event_source *stop_wait;
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 	struct ratelimit pp_log_rl; /* the Parameter Problem log line (the same rate) */
 };
@@ -407,6 +409,8 @@ struct mn_rr_timer {
 };
 
 #define MN_RO_RETRY_USEC (32 * USEC_PER_SEC) /* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
+/* SIGTERM: how long the correspondents' deregistration BAs are waited for (the manager allows 3 s in all). */
+#define MN_STOP_DEREG_WAIT_USEC (1 * USEC_PER_SEC)
 
 static void mn_ro_sync(struct mn *mn);
 
@@ -545,6 +549,8 @@ static void mn_ro_sync_entry(struct mn *mn, struct mn_rr_entry *e, usec_t t0)
 	}
 }
 
+static void mn_stop_continue(struct mn *mn);
+
 /* After anything that may change an entry's state or the MN's location. */
 static void mn_ro_sync(struct mn *mn)
 {
@@ -554,6 +560,9 @@ static void mn_ro_sync(struct mn *mn)
 		return;
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next)
 		mn_ro_sync_entry(mn, e, t0);
+	/* SIGTERM: every correspondent's deregistration is done (its BA came, or it was sent without A). */
+	if (mn->stop_wait && mn_rr_stop_pending(mn->rr) == 0)
+		mn_stop_continue(mn);
 }
 
 /*
@@ -1503,10 +1512,10 @@ static void on_flushed(int result, void *userdata)
 	manager_shutdown_done(mn->m);
 }
 
-/* SIGTERM: remove what the MN installed (the binding at the HA expires by itself). */
-static int mn_shutdown(struct manager *m)
+/* SIGTERM, after the correspondents' deregistrations: remove what the MN installed. 0: done, 1: on_flushed ends it. */
+static int mn_shutdown_kernel(struct mn *mn)
 {
-	struct mn *mn = m->role_data;
+	struct manager *m = mn->m;
 	struct spd_pair ro = { 0 };
 	struct knl_xfrm_policy p[2];
 	struct knl_xfrm_state s;
@@ -1514,10 +1523,6 @@ static int mn_shutdown(struct manager *m)
 	struct mn_plan_config pc;
 	bool away;
 
-	if (!mn || !mn->knl)
-		return 0;
-	mn_batch_cancel(mn);
-	mn->stopping = true;
 	/* Every correspondent's route-optimisation path (mn-ro-path.h). */
 	mn->ro_stopping = true;
 	mn_ro_sync(mn);
@@ -1558,6 +1563,52 @@ static int mn_shutdown(struct manager *m)
 	return 1;
 }
 
+/* The wait for the correspondents' deregistrations ended (all done, or the deadline): the kernel part. */
+static void mn_stop_continue(struct mn *mn)
+{
+	unsigned left = mn_rr_stop_pending(mn->rr);
+
+	if (!mn->stop_wait)
+		return;
+	mn->stop_wait = sd_event_source_disable_unref(mn->stop_wait);
+	if (left)
+		log_info("route optimisation: %u correspondent(s) did not acknowledge the deregistration in time", left);
+	if (mn_shutdown_kernel(mn) == 0)
+		manager_shutdown_done(mn->m);
+}
+
+static int on_stop_wait(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	mn_stop_continue(userdata);
+	return 0;
+}
+
+/*
+ * SIGTERM. Once it began no BUL timer, key-manager notification, move or correspondent timer acts
+ * (a BU sent while its XFRM state goes fails). RFC 6275 §11.7.2: first the correspondents that may
+ * hold a binding get a deregistration BU (mn_rr_stop), while their data path (the hao state, the
+ * BU policy, the route2 state for the BA) is still there; the kernel state goes once their BAs
+ * came (A bit) or after MN_STOP_DEREG_WAIT_USEC, never retransmitted. The binding at the HA
+ * expires by itself.
+ */
+static int mn_shutdown(struct manager *m)
+{
+	struct mn *mn = m->role_data;
+	unsigned n;
+
+	if (!mn || !mn->knl)
+		return 0;
+	mn_batch_cancel(mn);
+	mn->stopping = true;
+	n = mn_rr_stop(mn->rr);
+	if (n)
+		log_info("route optimisation: deregistering with %u correspondent(s)", n);
+	if (mn_rr_stop_pending(mn->rr) &&
+	    event_timer_arm(m->event, &mn->stop_wait, now_usec() + MN_STOP_DEREG_WAIT_USEC, 0, on_stop_wait, mn) >= 0)
+		return 1;
+	return mn_shutdown_kernel(mn);
+}
+
 static void mn_stop(struct manager *m)
 {
 	struct mn *mn = m->role_data;
@@ -1587,6 +1638,7 @@ static void mn_stop(struct manager *m)
 		mn->tickets = tk->next;
 		free(tk);
 	}
+	mn->stop_wait = sd_event_source_disable_unref(mn->stop_wait);
 	mn->rr = mn_rr_table_free(mn->rr);
 	bul_table_free(mn->bul);
 	mn_dhaad_free(mn->dhaad);

@@ -1005,6 +1005,110 @@ START_TEST(pp_code_2_for_the_hao)
 }
 END_TEST
 
+
+/* ---- stop: deregistration of the correspondents (RFC 6275 §11.7.2) ------------------------- */
+
+/*
+ * On stop, away: the bound correspondent gets one BU with lifetime 0 from the CoA with the HAO,
+ * the home nonce index, care-of nonce index 0, and the authenticator computed here with
+ * Kbm = SHA1(home keygen token) over home address | correspondent | MH Data (§5.2.5, §6.2.7);
+ * a correspondent without a binding gets nothing; nothing is retransmitted or restarted after.
+ */
+START_TEST(stop_deregisters_bound_correspondents)
+{
+	uint8_t ht[8], ct[8], k[20];
+	const struct sent *bu = run_rr(&COA1, true, 0x11, NONCE_A, 0x22, NONCE_B);
+	struct bu_view v = bu_view(bu);
+	struct mn_rr_entry *e2;
+	struct in6_addr cn2 = CN;
+	unsigned n;
+
+	token(&HOA, NONCE_A, 0, ht);
+	token(&COA1, NONCE_B, 1, ct);
+	kbm(ht, ct, k);
+	ck_assert(ba(0, v.seq, 105, k, &COA1, false));
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	/* A second correspondent, its procedure running: no binding there. */
+	cn2.s6_addr[15] ^= 1;
+	ck_assert_int_eq(mn_rr_add(T, &cn2, &e2), 0);
+	ck_assert_int_eq(e2->state, MN_RR_RR);
+	ck_assert(!e2->bound);
+	n = F.n;
+	F.now += 10 * SEC;
+	ck_assert_uint_eq(mn_rr_stop(T), 1);
+	ck_assert_uint_eq(F.n, n + 1);
+	bu = last(5);
+	ck_assert_int_eq(bu->tx.path, MN_RR_PATH_HAO);
+	ck_assert(memcmp(&bu->tx.src, &COA1, 16) == 0);
+	ck_assert(memcmp(&bu->tx.hoa, &HOA, 16) == 0);
+	v = bu_view(bu);
+	ck_assert_uint_eq(v.life, 0);
+	ck_assert(v.a);
+	ck_assert_uint_eq(v.hidx, 0x11);
+	ck_assert_uint_eq(v.cidx, 0);
+	kbm(ht, NULL, k);
+	check_auth(bu, &v, k, &HOA);
+	ck_assert(!mn_rr_ro_usable(E, &COA1, F.now));
+	ck_assert_uint_eq(mn_rr_stop_pending(T), 1);
+	/* Nothing else leaves: no retransmission, no move restarts a procedure. */
+	F.now += 40 * SEC;
+	mn_rr_timer_fired(E);
+	mn_rr_timer_fired(e2);
+	mn_rr_moved(T, &COA2, false);
+	ck_assert_uint_eq(F.n, n + 1);
+	/* The BA (its authenticator with the same Kbm and address): done. */
+	ck_assert(ba(0, v.seq, 0, k, &HOA, false));
+	ck_assert_int_eq(E->state, MN_RR_NONE);
+	ck_assert(!E->bound);
+	ck_assert_uint_eq(mn_rr_stop_pending(T), 0);
+	ck_assert_uint_eq(F.n, n + 1);
+	/* A second stop does nothing. */
+	ck_assert_uint_eq(mn_rr_stop(T), 0);
+}
+END_TEST
+
+/* Without the A bit: the BU leaves, nothing is awaited. */
+START_TEST(stop_without_ack_waits_for_nothing)
+{
+	uint8_t ht[8], k[20];
+	const struct sent *bu;
+	struct bu_view v;
+
+	T = mn_rr_table_free(T);
+	setup_with(false);
+	run_rr(&COA1, true, 0x11, NONCE_A, 0x22, NONCE_B);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert_uint_eq(mn_rr_stop(T), 1);
+	ck_assert_uint_eq(mn_rr_stop_pending(T), 0);
+	bu = last(5);
+	v = bu_view(bu);
+	ck_assert(!v.a);
+	ck_assert_uint_eq(v.life, 0);
+	token(&HOA, NONCE_A, 0, ht);
+	kbm(ht, NULL, k);
+	check_auth(bu, &v, k, &HOA);
+	ck_assert_int_eq(E->state, MN_RR_NONE);
+}
+END_TEST
+
+/* A home keygen token too old (§5.2.7), at home, or nothing bound: no BU (no new procedure on stop). */
+START_TEST(stop_sends_nothing_it_cannot_authorise)
+{
+	unsigned n;
+
+	run_rr(&COA1, true, 0x11, NONCE_A, 0x22, NONCE_B);
+	F.now += MN_RR_MAX_TOKEN_LIFETIME_USEC;
+	n = F.n;
+	ck_assert_uint_eq(mn_rr_stop(T), 0);
+	ck_assert_uint_eq(mn_rr_stop_pending(T), 0);
+	ck_assert_uint_eq(F.n, n);
+	T = mn_rr_table_free(T);
+	setup();
+	ck_assert_uint_eq(mn_rr_stop(T), 0); /* at home, never moved */
+	ck_assert_uint_eq(F.n, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mn-rr");
@@ -1032,6 +1136,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, pp_forged_or_foreign_ignored);
 	tcase_add_test(tc, pp_code_1_for_the_bu);
 	tcase_add_test(tc, pp_code_2_for_the_hao);
+	tcase_add_test(tc, stop_deregisters_bound_correspondents);
+	tcase_add_test(tc, stop_without_ack_waits_for_nothing);
+	tcase_add_test(tc, stop_sends_nothing_it_cannot_authorise);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -58,6 +58,7 @@
 struct sent {
 	int proto;
 	usec_t at;
+	unsigned n_ro; /* F.n_ro when it was sent: which XFRM requests naming the CN came before */
 	uint8_t buf[128];
 	size_t len;
 	struct in6_addr src, dst;
@@ -128,6 +129,7 @@ static void capture(const struct io_sent *s, void *ud)
 	c = &F.sent[F.n_sent++];
 	c->proto = s->proto;
 	c->at = now_usec();
+	c->n_ro = F.n_ro;
 	ck_assert_uint_le(s->len, sizeof(c->buf));
 	memcpy(c->buf, s->buf, s->len);
 	c->len = s->len;
@@ -1528,6 +1530,88 @@ START_TEST(ro_param_problem_stops_ro)
 }
 END_TEST
 
+
+/*
+ * SIGTERM while the CN holds our binding (RFC 6275 §11.7.2): a BU with lifetime 0 goes to it
+ * before any of its route-optimisation states or policies is removed (they carry it: HAO out,
+ * RH2 in for the BA); no BA comes: the kernel state goes after the 1-s wait, and the stop
+ * completes within it. With the CN's BA it completes at once.
+ */
+static bool stop_finished(void)
+{
+	return sd_event_get_state(F.m->event) == SD_EVENT_FINISHED;
+}
+
+static void stop_with_cn_bound(bool answer)
+{
+	const struct sent *bu = ro_until_cn_bu();
+	unsigned bus, mark;
+	usec_t t0;
+
+	ro_mark = F.n_ro;
+	cn_ba(bu, 0, COA1);
+	ck_assert(run_until(data_policy_in, 5000));
+	run_for(20);
+	bus = n_mh_to(5, CN_ADDR);
+	mark = F.n_ro;
+	t0 = now_usec();
+	ck_assert_int_eq(F.m->role->shutdown(F.m), 1);
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), bus + 1);
+	bu = last_mh_to(5, CN_ADDR);
+	ck_assert(addr_is(&bu->src, HOA)); /* the hao state swaps in the CoA and adds the HAO */
+	ck_assert_uint_eq(bu->buf[10] << 8 | bu->buf[11], 0); /* lifetime 0 */
+	ck_assert_uint_eq(bu->n_ro, mark);                   /* nothing of the CN's data path removed before it */
+	ck_assert_uint_eq(ro_count(mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 0);
+	if (answer) {
+		/* The CN's BA: its authenticator with Kbm = SHA1(home token) over the HoA (§6.2.7). */
+		uint8_t ba[32] = { 59, 3, 6, 0, 0, 0, 0, 0, bu->buf[6], bu->buf[7], 0, 0, 1, 4, 0, 0, 0, 0, 5, 12 };
+		uint8_t tok[8], kbm[RR_KBM_LEN];
+		struct in6_addr h = A(HOA), cn = A(CN_ADDR);
+		struct mh_rx_info rx = { .src = cn, .dst = h, .has_rh2 = true, .rh2 = h };
+
+		memset(tok, 0xab, sizeof(tok));
+		rr_kbm(tok, NULL, kbm);
+		ck_assert_int_eq(rr_authenticator(kbm, &h, &cn, ba, 20, ba + 20), 0);
+		io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+	}
+	ck_assert(loop_run_until(F.m->event, stop_finished, 2000));
+	if (answer)
+		ck_assert_uint_lt(now_usec() - t0, 500 * USEC_PER_MSEC);
+	else
+		ck_assert_uint_ge(now_usec() - t0, 1000 * USEC_PER_MSEC);
+	ck_assert_uint_lt(now_usec() - t0, 1500 * USEC_PER_MSEC);
+	ck_assert_uint_eq(ro_count(mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(mark, XFRM_MSG_DELSA, IPPROTO_ROUTING, 0, 0, 0), 1);
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), bus + 1); /* never retransmitted */
+}
+
+START_TEST(ro_stop_deregisters_without_ba)
+{
+	stop_with_cn_bound(false);
+}
+END_TEST
+
+START_TEST(ro_stop_deregisters_with_ba)
+{
+	stop_with_cn_bound(true);
+}
+END_TEST
+
+/* A correspondent with no binding (its procedure still running) gets nothing; the stop does not wait. */
+START_TEST(ro_stop_without_binding_sends_nothing)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	ck_assert(run_until(have_inits, 5000));
+	run_for(20);
+	ck_assert_int_eq(F.m->role->shutdown(F.m), 1); /* the last removal's acknowledgement */
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 0);
+	ck_assert(loop_run_until(F.m->event, stop_finished, 300));
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -1585,6 +1669,9 @@ int main(void)
 	tcase_add_test(tc, ro_binding_error_restarts);
 	tcase_add_test(tc, ro_install_refused_fails_closed);
 	tcase_add_test(tc, ro_param_problem_stops_ro);
+	tcase_add_test(tc, ro_stop_deregisters_without_ba);
+	tcase_add_test(tc, ro_stop_deregisters_with_ba);
+	tcase_add_test(tc, ro_stop_without_binding_sends_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-tunnel-home-testing");
 	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);
