@@ -8,13 +8,17 @@
  * else HoTI/CoTI outstanding; bit 1: the next messages may carry the right
  * cookies), then records of [flags][length][length octets of MH]: flags bit 0
  * to the CoA (else the HoA), bit 1 through the tunnel, bit 2 fire the timer
- * first, bit 3 copy the current cookie into octets 8..15.
+ * first, bit 3 copy the current cookie into octets 8..15; bit 4: the record is an
+ * ICMPv6 Parameter Problem (RFC 4443 §3.4) for mn_rr_param_problem, bit 3 then copying the
+ * HoTI's cookie where a plain quoted HoTI has it (octets 56..63).
  * Invariants: every message is taken or counted as ignored, the state stays
- * valid, a procedure in progress always has its timer armed.
+ * valid, a procedure in progress always has its timer armed, a code 1 taken leaves
+ * the entry disabled with nothing outstanding.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "icmp6/ndisc.h"
 #include "mn/mn-rr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -111,6 +115,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((flags & 4) && armed) {
 			now_v = armed > now_v ? armed : now_v;
 			mn_rr_timer_fired(e);
+		}
+		if (flags & 16) {
+			struct ndisc_param_problem pp;
+			struct mn_rr_entry *pe;
+			enum mn_rr_pp r;
+			uint64_t taken = mn_rr_pp_taken(t, false) + mn_rr_pp_taken(t, true);
+			uint64_t unmatched = mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED);
+
+			if ((flags & 8) && (data[0] & 2) && len >= 64)
+				memcpy(buf + 56, last_ht_cookie, 8);
+			if (ndisc_param_problem_parse(buf, len, &pp) < 0)
+				continue;
+			r = mn_rr_param_problem(t, flags & 1 ? &coa : &hoa, &pp, &pe);
+			check(r == MN_RR_PP_IGNORED ? mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED) == unmatched + 1 && !pe
+						    : mn_rr_pp_taken(t, false) + mn_rr_pp_taken(t, true) == taken + 1 && pe == e);
+			if (r == MN_RR_PP_NO_MH)
+				check(e->state == MN_RR_DISABLED && !e->ht.outstanding && !e->ct.outstanding &&
+				      !e->bu_outstanding && !e->bound && armed != 0);
+			continue;
 		}
 		if ((flags & 8) && (data[0] & 2) && len >= 16)
 			memcpy(buf + 8, buf[2] == 4 ? last_ct_cookie : last_ht_cookie, 8);
