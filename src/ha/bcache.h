@@ -63,10 +63,12 @@ struct bce {
 	int ifindex;             /* home link */
 	unsigned refreshes;
 	struct sd_event_source *timer; /* owned by the HA role */
+	struct sd_event_source *na_timer; /* the next unsolicited NA, RetransTimer later (§10.4.1) */
 	void *ha;                /* the role that owns the entry */
 	unsigned kpending;       /* kernel requests of the newest install not yet acknowledged */
 	uint8_t ba_status;       /* BA to send once they are */
 	bool new_binding;        /* first installation: add proxy ND, send the NA */
+	uint8_t na_sent;         /* unsolicited NAs sent for this registration (§10.4.1) */
 	bool ll_proxy;           /* L=1: the link-local fe80::IID is proxied too (§10.4.1) */
 	uint8_t restore;         /* restored from the state file: BCE_R_* (ha/ha-restore.h) */
 	uint32_t revtun_handle;  /* its reverse-tunnel filter (ha/reverse-tunnel.h), 0 = none */

@@ -62,6 +62,7 @@
 
 #define HA_TUNNEL_NAME "mip6tnl0"
 #define MAX_DELETE_BCE_TIMEOUT_USEC (10 * USEC_PER_SEC) /* RFC 6275 §12 */
+#define MAX_NEIGHBOR_ADVERTISEMENT 3                      /* RFC 4861 §10 */
 #define HA_MAX_HOME_IFS 16
 #define HA_MAX_PREFIXES 64
 #define HA_MAX_OWN_ADDRS 64
@@ -110,6 +111,7 @@ struct ha {
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
 	/* Proxy ND (RFC 6275 §10.4.1): NSs answered, for no binding of ours, dropped by reason. */
 	uint64_t ns_answered, ns_not_bound, ns_drops[_NDPROXY_VERDICT_MAX];
+	uint64_t na_announced; /* unsolicited NAs for new bindings (each HoA, and its link-local with L=1) */
 	struct ratelimit ns_log_rl;
 	struct ha_dhaad *dhaad; /* home agents lists and DHAAD Replies (§10.5) */
 	struct ha_mpd *mpd;     /* home prefix lifetimes, Mobile Prefix Discovery (§10.6) */
@@ -424,6 +426,7 @@ static void bce_release(struct bce *e, void *userdata)
 	km_cancel(ha ? ha->km : NULL, e);
 	sd_event_source_disable_unref(e->timer);
 	e->timer = NULL;
+	e->na_timer = sd_event_source_disable_unref(e->na_timer);
 	ha_nemo_free(e);
 }
 
@@ -447,6 +450,8 @@ static void bce_transition(struct ha *ha, struct bce *e, enum bce_state to, cons
 	log_debug("binding %s: %s -> %s (%s)", h, bce_state_to_string(e->state), bce_state_to_string(to), why);
 	if (e->state == BCE_DAD && to != BCE_DAD)
 		ha_dad_unwatch(ha, e);
+	if (to != BCE_VALID) /* no more NAs claiming the HoA (§10.4.1) */
+		e->na_timer = sd_event_source_disable_unref(e->na_timer);
 	bcache_set_state(ha->bc, e, to);
 	ha_status_changed(ha);
 }
@@ -610,6 +615,42 @@ static void ha_install_failed(struct ha *ha, struct bce *e)
 	ha_status_changed(ha);
 }
 
+static int on_na_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/*
+ * A new binding's unsolicited NA: RFC 6275 §10.4.1, the HA "MAY send this Neighbor Advertisement
+ * up to MAX_NEIGHBOR_ADVERTISEMENT times", and RFC 4861 §7.2.6, "separated by at least
+ * RetransTimer seconds" (the home link's, as for DAD). Repeated only while the binding is valid:
+ * bce_transition() and bce_release() remove the timer.
+ */
+static void ha_announce(struct ha *ha, struct bce *e)
+{
+	struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
+
+	if (!hi)
+		return;
+	ha_send_proxy_na(ha, hi, &e->hoa, ha_nemo_ba_r(e));
+	ha->na_announced++;
+	if (e->ll_proxy) {
+		struct in6_addr ll;
+		dad_watch_link_local(&e->hoa, &ll);
+		ha_send_proxy_na(ha, hi, &ll, ha_nemo_ba_r(e)); /* §10.4.1: the same for the link-local with L=1 */
+		ha->na_announced++;
+	}
+	if (++e->na_sent < MAX_NEIGHBOR_ADVERTISEMENT)
+		(void)event_timer_arm(ha->m->event, &e->na_timer, now_usec() + ha->dad_timeout, 100 * USEC_PER_MSEC,
+				      on_na_timer, e);
+}
+
+static int on_na_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct bce *e = userdata;
+
+	if (e->state == BCE_VALID)
+		ha_announce(e->ha, e);
+	return 0;
+}
+
 /* The kernel acknowledged the binding's route (and filter): send the BA now. */
 static void on_binding_installed(int result, void *userdata)
 {
@@ -644,14 +685,8 @@ static void on_binding_installed(int result, void *userdata)
 	ha_send_ba_accepted(ha, e, e->lifetime_sec);
 	ha_km_move(ha, e, &e->coa);
 	if (e->new_binding) {
-		struct ha_home_if *hi = home_by_ifindex(ha, e->ifindex);
-		if (hi)
-			ha_send_proxy_na(ha, hi, &e->hoa, ha_nemo_ba_r(e));
-		if (hi && e->ll_proxy) {
-			struct in6_addr ll;
-			dad_watch_link_local(&e->hoa, &ll);
-			ha_send_proxy_na(ha, hi, &ll, ha_nemo_ba_r(e)); /* §10.4.1: the same for the link-local with L=1 */
-		}
+		e->na_sent = 0;
+		ha_announce(ha, e);
 		e->new_binding = false;
 	}
 }
@@ -2391,6 +2426,7 @@ static void bc_totals(void *userdata, json_object *o)
 
 		if (nd) {
 			ctl_json_add_u64(nd, "answered", ha->ns_answered);
+			ctl_json_add_u64(nd, "announced", ha->na_announced);
 			ctl_json_add_u64(nd, "not_bound", ha->ns_not_bound);
 		}
 		for (int i = NDPROXY_OK + 1; drops && i < _NDPROXY_VERDICT_MAX; i++)

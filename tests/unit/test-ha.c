@@ -749,6 +749,37 @@ START_TEST(dad_probe_from_another_node_gives_134)
 }
 END_TEST
 
+/* The unsolicited NAs since index first whose target is target. */
+static unsigned announcements_of(unsigned first, const char *target, usec_t at[], unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = first; i < F.n_sent; i++)
+		if (F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136 && !(F.sent[i].buf[4] & 0x40) &&
+		    addr_is(F.sent[i].buf + 8, target)) {
+			ck_assert(addr_is(&F.sent[i].dst, "ff02::1"));
+			ck_assert_uint_eq(F.sent[i].buf[4], 0x20); /* O=1, R=0, S=0 (§10.4.1) */
+			if (n < max)
+				at[n] = F.sent[i].at;
+			n++;
+		}
+	return n;
+}
+
+static bool three_announcements(void)
+{
+	usec_t at[4];
+
+	return announcements_of(0, HOA, at, 4) >= 3;
+}
+
+static bool three_ll_announcements(void)
+{
+	usec_t at[4];
+
+	return announcements_of(0, "fe80::100", at, 4) >= 3;
+}
+
 /* §10.3.1 / §10.4.1, L=1: the derived link-local address is probed, watched and proxied too. */
 START_TEST(link_local_compatibility)
 {
@@ -777,6 +808,9 @@ START_TEST(link_local_compatibility)
 		}
 	ck_assert_uint_eq(nas, 2);
 	ck_assert_uint_eq(ll_nas, 1);
+	/* Both repeated (§10.4.1: up to MAX_NEIGHBOR_ADVERTISEMENT times). */
+	ck_assert(run_until(three_ll_announcements, 3000));
+	ck_assert(run_until(three_announcements, 3000));
 	/* The deregistration: nothing in the neighbour tables to remove. */
 	send_bu(HOA, COA1, 7, F_A | F_H, 0);
 	want_ba = 3;
@@ -1353,6 +1387,40 @@ START_TEST(deregistration)
 }
 END_TEST
 
+/*
+ * RFC 6275 §10.4.1: the NA for a new binding up to MAX_NEIGHBOR_ADVERTISEMENT (3, RFC 4861 §10)
+ * times, RFC 4861 §7.2.6: at least RetransTimer (50 ms here) apart; then no more. A binding
+ * removed before its repeats stops them.
+ */
+START_TEST(unsolicited_na_repeated)
+{
+	usec_t at[4];
+	char out[8192];
+
+	register_binding(70, COA1);
+	ck_assert(run_until(three_announcements, 3000));
+	run_for(300);
+	ck_assert_uint_eq(announcements_of(0, HOA, at, 4), 3);
+	ck_assert_uint_ge(at[1] - at[0], 50 * USEC_PER_MSEC);
+	ck_assert_uint_ge(at[2] - at[1], 50 * USEC_PER_MSEC);
+	ck_assert_int_eq(ctl_run("bc", true, out, sizeof(out)), 0);
+	ck_assert_uint_eq(json_u64(out, "announced"), 3);
+	/* Deregistered at once: the first NA only, none claims the HoA afterwards. */
+	send_bu(HOA, NULL, 71, F_A | F_H, 0);
+	want_ba = n_ba() + 1;
+	ck_assert(run_until(have_ba, 5000));
+	F.n_sent = 0;
+	send_bu(HOA, COA2, 72, F_A | F_H, 64);
+	want_ba = n_ba() + 1;
+	ck_assert(run_until(have_ba, 5000));
+	send_bu(HOA, NULL, 73, F_A | F_H, 0);
+	want_ba = n_ba() + 1;
+	ck_assert(run_until(have_ba, 5000));
+	run_for(300);
+	ck_assert_uint_eq(announcements_of(0, HOA, at, 4), 1);
+}
+END_TEST
+
 /* A control command as mip6ctl sends it (words split on spaces); its reply body in out. */
 static int ctl_run(const char *line, bool json, char *out, size_t size)
 {
@@ -1472,6 +1540,7 @@ START_TEST(rr_messages_to_the_ha_are_not_its_own)
 	char out[4096];
 
 	register_binding(10, COA1);
+	ck_assert(run_until(three_announcements, 3000)); /* the NA's repeats (§10.4.1) are over */
 	run_for(30);
 	sent = F.n_sent;
 	kreq = F.n_kreq;
@@ -2643,6 +2712,7 @@ int main(void)
 	tcase_add_test(tc, overlapping_installs);
 	tcase_add_test(tc, failed_install_fails_closed);
 	tcase_add_test(tc, deregistration);
+	tcase_add_test(tc, unsolicited_na_repeated);
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, rr_messages_to_the_ha_are_not_its_own);
 	tcase_add_test(tc, bc_filter);
