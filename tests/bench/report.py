@@ -105,8 +105,9 @@ def curve_section(d, curves):
             for key, title in series:
                 parts.append("'curve-%s.dat' using 1:%d with linespoints title '%s, %s'" %
                              (kernel, col[key], title, kernel))
+        # The y axis from 0: a flat curve must look flat (gnuplot's autoscale starts near the minimum).
         script = ("set terminal png size 800,480\nset output '%s'\nset logscale x\nset grid\n"
-                  "set xlabel 'bindings N'\nset ylabel '%s'\nset key outside below\nplot %s\n" %
+                  "set xlabel 'bindings N'\nset ylabel '%s'\nset yrange [0:*]\nset key outside below\nplot %s\n" %
                   (png, ylabel, ", ".join(parts)))
         if gnuplot(script, d):
             made.append(png)
