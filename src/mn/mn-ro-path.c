@@ -67,6 +67,52 @@ void mn_ro_policy_data(const struct in6_addr *hoa, const struct in6_addr *cn, st
 	ro_policy(p, XFRM_POLICY_OUT, MN_RO_PRIORITY, IPPROTO_DSTOPTS, hoa, cn);
 }
 
+/* A wildcard MnRoPolicy: the data to the CN stays in the tunnel until ON, whatever the trigger finds. */
+void mn_ro_policy_hold(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *p)
+{
+	ro_policy(p, XFRM_POLICY_OUT, MN_RO_PRIORITY, 0, hoa, cn);
+}
+
+void mn_ro_trigger_policies(const struct in6_addr *hoa, const struct in6_addr *ha,
+			    struct knl_xfrm_policy ret[_MN_RO_TRIG_N])
+{
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+	struct knl_xfrm_policy *p;
+
+	p = &ret[MN_RO_TRIG_MH];
+	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_OUT, .priority = MN_RO_BYPASS_PRIORITY };
+	p->sel = (struct knl_xfrm_sel){ .src = *hoa, .src_len = 128, .proto = IPPROTO_MH, .type = KNL_XFRM_TYPE_ANY };
+	p = &ret[MN_RO_TRIG_HA];
+	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_OUT, .priority = MN_RO_BYPASS_PRIORITY };
+	host_sel(&p->sel, hoa, ha);
+	/*
+	 * RFC 6275 §11.7.2: the MN learns which correspondents it talks to. A "use" hao template
+	 * (net/xfrm/xfrm_policy.c xfrm_tmpl_resolve_one: an optional template without a valid
+	 * state is skipped; xfrm_state_find has asked the key manager for one, km_query).
+	 */
+	p = &ret[MN_RO_TRIG];
+	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_OUT, .priority = MN_RO_TRIGGER_PRIORITY, .n_tmpl = 1 };
+	p->sel = (struct knl_xfrm_sel){ .src = *hoa, .src_len = 128, .type = KNL_XFRM_TYPE_ANY };
+	p->tmpl[0] = (struct knl_xfrm_tmpl){ .src = *hoa, .dst = any, .proto = IPPROTO_DSTOPTS,
+					     .mode = XFRM_MODE_ROUTEOPTIMIZATION, .optional = true };
+}
+
+int mn_ro_trigger_plan(const struct in6_addr *hoa, const struct in6_addr *ha, bool up, struct mn_plan *ret)
+{
+	struct knl_xfrm_policy p[_MN_RO_TRIG_N];
+
+	if (!hoa || !ha || !ret)
+		return -EINVAL;
+	ret->n = 0;
+	mn_ro_trigger_policies(hoa, ha, p);
+	for (int i = 0; i < _MN_RO_TRIG_N; i++) {
+		int k = up ? i : _MN_RO_TRIG_N - 1 - i;
+
+		mn_plan_push_policy(ret, up ? KNL_OP_REPLACE : KNL_OP_DEL, &p[k]);
+	}
+	return (int)ret->n;
+}
+
 int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const struct mn_ro_path *have,
 	       const struct mn_ro_path *want, struct mn_plan *ret)
 {
@@ -80,10 +126,19 @@ int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const stru
 	ret->n = 0;
 	moved = have->level != MN_RO_OFF && want->level != MN_RO_OFF &&
 		memcmp(&have->coa, &want->coa, sizeof(want->coa)) != 0;
-	/* The data leaves the direct path first: to the tunnel while the CN has no binding for the CoA. */
+	/*
+	 * The data leaves the direct path first: to the tunnel while the CN has no binding for the
+	 * CoA. With hold, the hold policy replaces the data policy in place (the trigger never sees
+	 * the CN's data while its hao state exists) and goes last on the way down.
+	 */
 	if (have->level == MN_RO_ON && (want->level != MN_RO_ON || moved)) {
-		mn_ro_policy_data(hoa, cn, &pol);
-		mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
+		if (have->hold) {
+			mn_ro_policy_hold(hoa, cn, &pol);
+			mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
+		} else {
+			mn_ro_policy_data(hoa, cn, &pol);
+			mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
+		}
 	}
 	if (want->level == MN_RO_OFF) {
 		if (have->level == MN_RO_OFF)
@@ -98,9 +153,17 @@ int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const stru
 		mn_plan_push_state(ret, KNL_OP_DEL, &s);
 		mn_ro_state_in(hoa, cn, &s);
 		mn_plan_push_state(ret, KNL_OP_DEL, &s);
+		if (have->hold) {
+			mn_ro_policy_hold(hoa, cn, &pol);
+			mn_plan_push_policy(ret, KNL_OP_DEL, &pol);
+		}
 		return (int)ret->n;
 	}
 	if (have->level == MN_RO_OFF) {
+		if (want->hold) { /* before the hao state exists: the trigger must not find it */
+			mn_ro_policy_hold(hoa, cn, &pol);
+			mn_plan_push_policy(ret, KNL_OP_REPLACE, &pol);
+		}
 		mn_ro_state_in(hoa, cn, &s);
 		mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 		mn_ro_state_out(hoa, cn, &want->coa, &s);

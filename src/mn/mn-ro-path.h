@@ -24,6 +24,28 @@
  * Levels: OFF (nothing), PREP (everything but the data policy: a BU can leave and its BA come
  * back), ON (PREP and the data policy). mn_ro_plan() is pure: the ordered operations that take
  * an entry's data path from one (level, CoA) to another.
+ *
+ * With correspondents learnt from traffic (a wildcard MnRoPolicy, RFC 6275 §11.7.2 "when a
+ * correspondent ... is communicating with the MN"), `hold` is set: the MN also has the trigger
+ * below, whose optional hao template would find an entry's hao state and put a HAO on its data
+ * before the CN accepted a binding. So at PREP (and on the way down) the data policy's selector
+ * holds a policy without templates (MN_RO_PRIORITY; the data goes through the tunnel as without
+ * any policy), installed before the hao state and replaced in place (UPDPOLICY, same selector)
+ * by the data policy at ON:
+ *   out policy  HoA -> CN, any protocol, no template (MN_RO_PRIORITY)          [hold, PREP]
+ *
+ * The trigger (mn_ro_trigger_policies), only away from home and registered, with a wildcard
+ * MnRoPolicy, below every other policy (MN_RO_TRIGGER_PRIORITY: IPsec, MN-HA, per-CN and an IKE
+ * daemon's own all win where they overlap):
+ *   out policy  HoA/128 -> ::/0, MH, no template (MN_RO_BYPASS_PRIORITY): no MH triggers;
+ *   out policy  HoA/128 -> HA/128, any, no template (MN_RO_BYPASS_PRIORITY): the home
+ *               registration's hao state is never picked up for data to the home agent;
+ *   out policy  HoA/128 -> ::/0, any, template hao "use" (src HoA, dst ::, reqid 0)
+ *               (MN_RO_TRIGGER_PRIORITY): for a destination with no hao state the kernel
+ *               creates a larval state (XFRM_STATE_ACQ, net.core.xfrm_acq_expires) and sends
+ *               XFRM_MSG_ACQUIRE; the template being optional, the packet leaves untransformed
+ *               (through the tunnel). The entry's states replace the larval one (delete + add,
+ *               the hold policy installed first: no new larval state in between).
  */
 #pragma once
 
@@ -33,6 +55,8 @@
 
 #define MN_RO_PRIORITY 10
 #define MN_RO_MH_PRIORITY 9
+#define MN_RO_TRIGGER_PRIORITY 0x7ffffff0u
+#define MN_RO_BYPASS_PRIORITY (MN_RO_TRIGGER_PRIORITY - 1)
 
 enum mn_ro_level {
 	MN_RO_OFF,
@@ -45,6 +69,7 @@ enum mn_ro_level {
 struct mn_ro_path {
 	enum mn_ro_level level;
 	struct in6_addr coa; /* the hao state's coaddr (PREP, ON) */
+	bool hold;           /* the trigger may exist: the hold policy at PREP (see above) */
 };
 
 void mn_ro_state_out(const struct in6_addr *hoa, const struct in6_addr *cn, const struct in6_addr *coa,
@@ -54,6 +79,14 @@ void mn_ro_policy_in(const struct in6_addr *hoa, const struct in6_addr *cn, stru
 void mn_ro_policy_bu(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
 void mn_ro_policy_hoti(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
 void mn_ro_policy_data(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+void mn_ro_policy_hold(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *ret);
+
+/* The trigger's policies, in install order: MH bypass, home agent bypass, trigger. */
+enum { MN_RO_TRIG_MH, MN_RO_TRIG_HA, MN_RO_TRIG, _MN_RO_TRIG_N };
+void mn_ro_trigger_policies(const struct in6_addr *hoa, const struct in6_addr *ha,
+			    struct knl_xfrm_policy ret[_MN_RO_TRIG_N]);
+/* Install (up: bypasses first) or remove (trigger first) them. Returns the number of operations. */
+int mn_ro_trigger_plan(const struct in6_addr *hoa, const struct in6_addr *ha, bool up, struct mn_plan *ret);
 
 /*
  * The operations from `have` to `want` (states before the policies that use them going up,

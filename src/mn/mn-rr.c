@@ -298,7 +298,7 @@ static void send_bu(struct mn_rr_entry *e)
 			e->ro_coa = e->bu_coa;
 			e->lifetime_granted = life;
 			e->expires = t0 + (usec_t)life * USEC_PER_SEC;
-			e->refresh_at = t0 + (usec_t)life * USEC_PER_SEC * 4 / 5;
+			e->refresh_at = e->learnt ? 0 : t0 + (usec_t)life * USEC_PER_SEC * 4 / 5;
 		}
 	}
 	rearm(e);
@@ -425,6 +425,16 @@ struct mn_rr_entry *mn_rr_find(struct mn_rr_table *t, const struct in6_addr *cn)
 		if (addr_eq(&e->cn, cn))
 			return e;
 	return NULL;
+}
+
+void mn_rr_remove(struct mn_rr_table *t, struct mn_rr_entry *e)
+{
+	for (struct mn_rr_entry **pp = &t->head; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			entry_free(e);
+			return;
+		}
 }
 
 struct mn_rr_entry *mn_rr_first(struct mn_rr_table *t)
@@ -571,6 +581,8 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 			e->refresh_at = from + (usec_t)granted * USEC_PER_SEC * 4 / 5;
 			if (e->refresh_at <= t0)
 				e->refresh_at = t0 + 1;
+			if (e->learnt)
+				e->refresh_at = 0; /* no refresh: the caller drops it at the expiry */
 		}
 	} else if (nonce_status) {
 		/* §5.2.7, §11.7.3: the CN no longer knows the nonce: the expired token(s) again. */

@@ -160,6 +160,12 @@ struct mn_rr_entry {
 	bool ro_ok;
 	struct in6_addr ro_coa;
 	usec_t hold_until;    /* DISABLED by a Parameter Problem code 1: until then (0: for good) */
+	/*
+	 * Learnt from traffic (a wildcard MnRoPolicy, set by the caller after mn_rr_add): an
+	 * accepted binding is not refreshed (refresh_at 0); the caller drops the entry when it
+	 * expires, and learns the correspondent again if the traffic goes on.
+	 */
+	bool learnt;
 	usec_t armed;         /* the timer's deadline (0: off) */
 	void *io_ctx;
 };
@@ -190,6 +196,8 @@ void mn_rr_set_params(struct mn_rr_table *t, const struct mn_rr_params *params);
  */
 int mn_rr_add(struct mn_rr_table *t, const struct in6_addr *cn, struct mn_rr_entry **ret);
 struct mn_rr_entry *mn_rr_find(struct mn_rr_table *t, const struct in6_addr *cn);
+/* Forget the entry (its timer stopped, io->release called); nothing is sent. */
+void mn_rr_remove(struct mn_rr_table *t, struct mn_rr_entry *e);
 struct mn_rr_entry *mn_rr_first(struct mn_rr_table *t);
 
 /*

@@ -158,6 +158,31 @@ struct mn {
 	bool ro_stopping; /* SIGTERM, once the correspondents are deregistered: no RO path */
 	/* SIGTERM: waiting (at most MN_STOP_DEREG_WAIT_USEC) for the correspondents' deregistrations */
 	sd_event_source *stop_wait;
+	/*
+	 * Correspondents learnt from traffic (a wildcard `MnRoPolicy enabled`, RFC 6275 §11.7.2):
+	 * the trigger policies (mn-ro-path.h) while away and registered; XFRM_MSG_ACQUIRE for a
+	 * destination adds it (validated, rate-limited, at most MN_RO_LEARN_MAX). acq: what became
+	 * of each ACQUIRE, by reason (enum mn_acq); recent: correspondents whose procedure failed,
+	 * not learnt again before their time.
+	 */
+	bool ro_learn;
+	struct mn_ro_trig {
+		bool have;          /* queued last: installed (the kernel has it once pending is 0) */
+		struct in6_addr ha; /* the home agent its bypass names */
+		unsigned pending;
+		bool failed;
+		usec_t retry_at;
+	} trig;
+	uint64_t ro_trigger_installs, ro_trigger_failures;
+	unsigned n_learnt;
+	sd_event_source *learn_src;
+	struct ratelimit learn_rl;
+	struct {
+		struct in6_addr cn;
+		usec_t until;
+	} recent[16];
+	unsigned recent_i;
+	uint64_t acq[10]; /* enum mn_acq */
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 	struct ratelimit pp_log_rl; /* the Parameter Problem log line (the same rate) */
 };
@@ -406,6 +431,8 @@ struct mn_rr_timer {
 	unsigned pending;
 	bool failed;            /* a request failed: no route optimisation until retry_at */
 	usec_t retry_at;
+	usec_t learn_since;     /* learnt: when it was learnt or the last registration started */
+	bool retiring, retire_failed; /* learnt and done: its path goes, then the entry */
 };
 
 #define MN_RO_RETRY_USEC (32 * USEC_PER_SEC) /* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
@@ -481,7 +508,8 @@ static void rr_io_release(struct mn_rr_entry *e, void *ud)
 static enum mn_ro_level ro_want(const struct mn *mn, const struct mn_rr_entry *e, const struct mn_rr_timer *t,
 				usec_t t0)
 {
-	if (mn->ro_stopping || mn->loc != MN_LOC_FOREIGN || e->state == MN_RR_NONE || e->state == MN_RR_DISABLED)
+	if (mn->ro_stopping || mn->loc != MN_LOC_FOREIGN || e->state == MN_RR_NONE || e->state == MN_RR_DISABLED ||
+	    t->retiring)
 		return MN_RO_OFF;
 	if (t->failed && t0 < t->retry_at)
 		return MN_RO_OFF;
@@ -530,6 +558,7 @@ static void mn_ro_sync_entry(struct mn *mn, struct mn_rr_entry *e, usec_t t0)
 		t->failed = false;
 	want.level = ro_want(mn, e, t, t0);
 	want.coa = want.level == MN_RO_OFF ? t->have.coa : mn->coa;
+	want.hold = mn->ro_learn;
 	n = mn_ro_plan(&mn->hoa, &e->cn, &t->have, &want, &plan);
 	if (n <= 0)
 		return;
@@ -551,6 +580,160 @@ static void mn_ro_sync_entry(struct mn *mn, struct mn_rr_entry *e, usec_t t0)
 
 static void mn_stop_continue(struct mn *mn);
 
+/* ---- correspondents learnt from traffic (RFC 6275 §11.7.2; mn-ro-path.h's trigger) ---- */
+
+#define MN_RO_LEARN_MAX 64                           /* learnt correspondents at a time */
+#define MN_RO_LEARN_PER_SEC 8                        /* new ones a second */
+#define MN_RO_LEARN_SETUP_USEC (64 * USEC_PER_SEC)   /* no binding by then: given up */
+#define MN_RO_LEARN_HOLD_USEC (120 * USEC_PER_SEC)   /* given up: not learnt again before */
+
+enum mn_acq {
+	MN_ACQ_LEARNT,         /* a new correspondent: return routability started */
+	MN_ACQ_KNOWN,          /* already in the table (its data path is not direct yet) */
+	MN_ACQ_RECENT,         /* its procedure failed a short while ago */
+	MN_ACQ_NOT_OURS,       /* not the trigger's (direction, protocol, template) */
+	MN_ACQ_WRONG_SOURCE,   /* the selector's source is not our home address */
+	MN_ACQ_BAD_DEST,       /* not a unicast global address of a correspondent */
+	MN_ACQ_POLICY,         /* `MnRoPolicy ADDR disabled` */
+	MN_ACQ_NOT_REGISTERED, /* not away and registered (the trigger is going) */
+	MN_ACQ_FULL,           /* MN_RO_LEARN_MAX learnt already */
+	MN_ACQ_RATE,           /* more than MN_RO_LEARN_PER_SEC new ones a second */
+	_MN_ACQ_MAX,
+};
+
+static const char *const acq_names[_MN_ACQ_MAX] = {
+	[MN_ACQ_LEARNT] = "learnt",          [MN_ACQ_KNOWN] = "known",
+	[MN_ACQ_RECENT] = "recently_failed", [MN_ACQ_NOT_OURS] = "not_ours",
+	[MN_ACQ_WRONG_SOURCE] = "wrong_source", [MN_ACQ_BAD_DEST] = "bad_destination",
+	[MN_ACQ_POLICY] = "policy_disabled", [MN_ACQ_NOT_REGISTERED] = "not_registered",
+	[MN_ACQ_FULL] = "table_full",        [MN_ACQ_RATE] = "rate_limited",
+};
+_Static_assert(_MN_ACQ_MAX == ELEMENTSOF(((struct mn *)0)->acq), "struct mn's acq counters");
+
+static bool addr_eq6(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static bool ro_trig_want(const struct mn *mn, usec_t t0)
+{
+	return mn->ro_learn && mn->knl && !mn->stopping && !mn->ro_stopping && mn->loc == MN_LOC_FOREIGN && mn->rr_told &&
+	       !mn->rr_home && !IN6_IS_ADDR_UNSPECIFIED(&mn->ha) && !(mn->trig.failed && t0 < mn->trig.retry_at);
+}
+
+static void trig_step_done(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (mn->trig.pending)
+		mn->trig.pending--;
+	if (result < 0) {
+		/* Fail closed: no learning a while (what would have been learnt stays in the tunnel). */
+		mn->ro_trigger_failures++;
+		if (!mn->trig.failed)
+			log_warning_errno(result, "route optimisation: the kernel refused the correspondent trigger (%m); "
+					  "no correspondent is learnt from traffic for now");
+		mn->trig.failed = true;
+		mn->trig.retry_at = now_usec() + MN_RO_RETRY_USEC;
+	}
+	if (mn->trig.pending)
+		return;
+	if (!mn->trig.failed && mn->trig.have)
+		mn->ro_trigger_installs++;
+	mn_ro_sync(mn);
+}
+
+static void mn_ro_trig_submit(struct mn *mn, const struct in6_addr *ha, bool up, usec_t t0)
+{
+	struct mn_plan plan;
+	int n = mn_ro_trigger_plan(&mn->hoa, ha, up, &plan);
+
+	for (int i = 0; i < n; i++) {
+		if (knl_xfrm_policy(mn->knl, plan.ops[i].op, &plan.ops[i].policy, &mn->trig, trig_step_done, mn) < 0) {
+			mn->ro_trigger_failures++;
+			mn->trig.failed = true;
+			mn->trig.retry_at = t0 + MN_RO_RETRY_USEC;
+			continue;
+		}
+		mn->trig.pending++;
+	}
+}
+
+/* The trigger in step with the MN: away and registered (and a home agent), else none. */
+static void mn_ro_trig_sync(struct mn *mn, usec_t t0)
+{
+	bool want;
+
+	if (!mn->ro_learn || !mn->knl)
+		return;
+	if (mn->trig.failed && t0 >= mn->trig.retry_at && !mn->trig.pending)
+		mn->trig.failed = false;
+	want = ro_trig_want(mn, t0);
+	if (mn->trig.have && (!want || !addr_eq6(&mn->trig.ha, &mn->ha))) {
+		mn->trig.have = false;
+		mn_ro_trig_submit(mn, &mn->trig.ha, false, t0);
+	}
+	if (want && !mn->trig.have && !mn->trig.failed) {
+		mn->trig.have = true;
+		mn->trig.ha = mn->ha;
+		mn_ro_trig_submit(mn, &mn->ha, true, t0);
+	}
+}
+
+static bool ro_recent(struct mn *mn, const struct in6_addr *cn, usec_t t0)
+{
+	for (size_t i = 0; i < ELEMENTSOF(mn->recent); i++)
+		if (mn->recent[i].until > t0 && addr_eq6(&mn->recent[i].cn, cn))
+			return true;
+	return false;
+}
+
+/* When a learnt entry is due: its binding's expiry, else the end of its setup time; 0: now. */
+static usec_t learnt_due(const struct mn *mn, const struct mn_rr_entry *e, const struct mn_rr_timer *t)
+{
+	if (e->state == MN_RR_DISABLED || (mn->rr_home && e->state == MN_RR_NONE))
+		return 0;
+	if (e->state == MN_RR_BOUND)
+		return e->expires;
+	return t->learn_since + MN_RO_LEARN_SETUP_USEC;
+}
+
+static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The learn timer at the earliest learnt entry's deadline (or now: one to reap), or the trigger's retry. */
+static void mn_ro_learn_arm(struct mn *mn, usec_t t0)
+{
+	usec_t when = 0;
+
+	if (!mn->ro_learn || mn->stopping || mn->ro_stopping)
+		return;
+	if (mn->trig.failed)
+		when = mn->trig.retry_at;
+	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
+		const struct mn_rr_timer *t = e->io_ctx;
+		usec_t due;
+
+		if (!e->learnt || !t)
+			continue;
+		if (t->retiring)
+			due = t->have.level == MN_RO_OFF && !t->pending ? t0 : 0;
+		else
+			due = learnt_due(mn, e, t);
+		if (t->retiring && !due)
+			continue;
+		if (due < t0)
+			due = t0;
+		if (!when || due < when)
+			when = due;
+	}
+	if (!when) {
+		if (mn->learn_src)
+			(void)sd_event_source_set_enabled(mn->learn_src, SD_EVENT_OFF);
+		return;
+	}
+	(void)event_timer_arm(mn->m->event, &mn->learn_src, when, 10 * USEC_PER_MSEC, on_learn_timer, mn);
+}
+
 /* After anything that may change an entry's state or the MN's location. */
 static void mn_ro_sync(struct mn *mn)
 {
@@ -558,11 +741,121 @@ static void mn_ro_sync(struct mn *mn)
 
 	if (!mn->rr)
 		return;
+	if (!ro_trig_want(mn, t0))
+		mn_ro_trig_sync(mn, t0); /* going: before any correspondent's path does */
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next)
 		mn_ro_sync_entry(mn, e, t0);
+	mn_ro_trig_sync(mn, t0);
+	mn_ro_learn_arm(mn, t0);
 	/* SIGTERM: every correspondent's deregistration is done (its BA came, or it was sent without A). */
 	if (mn->stop_wait && mn_rr_stop_pending(mn->rr) == 0)
 		mn_stop_continue(mn);
+}
+
+/*
+ * Learnt entries whose binding expired (no refresh: the traffic, if it goes on, brings them back
+ * through the trigger), whose procedure did not succeed in MN_RO_LEARN_SETUP_USEC or was
+ * disabled (then not learnt again for MN_RO_LEARN_HOLD_USEC), or that are done at home: their
+ * path goes, then the entry.
+ */
+static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct mn *mn = userdata;
+	usec_t t0 = now_usec();
+	char a[INET6_ADDRSTRLEN];
+
+	if (mn->stopping || mn->ro_stopping || !mn->rr)
+		return 0;
+	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
+		struct mn_rr_timer *t = rr_ctx(mn, e);
+
+		if (!e->learnt || !t || t->retiring || learnt_due(mn, e, t) > t0)
+			continue;
+		t->retiring = true;
+		t->retire_failed = e->state != MN_RR_BOUND && !(mn->rr_home && e->state == MN_RR_NONE);
+		addr_str(&e->cn, a);
+		log_info("route optimisation with %s: %s, forgetting the learnt correspondent", a,
+			 e->state == MN_RR_BOUND ? "its binding expired" : t->retire_failed ? "no binding" : "at home");
+	}
+	mn_ro_sync(mn);
+	for (struct mn_rr_entry *e = mn_rr_first(mn->rr), *next; e; e = next) {
+		struct mn_rr_timer *t = e->io_ctx;
+
+		next = e->next;
+		if (!e->learnt || !t || !t->retiring || t->have.level != MN_RO_OFF || t->pending)
+			continue;
+		if (t->retire_failed) {
+			mn->recent[mn->recent_i].cn = e->cn;
+			mn->recent[mn->recent_i].until = t0 + MN_RO_LEARN_HOLD_USEC;
+			mn->recent_i = (mn->recent_i + 1) % ELEMENTSOF(mn->recent);
+		}
+		if (mn->n_learnt)
+			mn->n_learnt--;
+		mn_rr_remove(mn->rr, e);
+	}
+	mn_ro_learn_arm(mn, t0);
+	return 0;
+}
+
+/* RFC 6275 §11.7.2, §15.1: only a unicast global address of someone else is a correspondent. */
+static bool ro_cn_addr_ok(const struct mn *mn, const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_MULTICAST(a) ||
+	    IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return false;
+	return !addr_eq6(a, &mn->hoa) && !addr_eq6(a, &mn->ha) && !addr_eq6(a, &mn->coa);
+}
+
+/* XFRM_MSG_ACQUIRE: the trigger saw data from the HoA to a destination without a hao state. */
+static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
+{
+	const struct mip6_config *c = mn->m->config;
+	usec_t t0 = now_usec();
+	struct mn_rr_entry *e;
+	struct mn_rr_timer *t;
+	enum mn_acq why;
+	char d[INET6_ADDRSTRLEN];
+	int r;
+
+	if (!mn->ro_learn || !mn->rr)
+		return;
+	if (a->dir != XFRM_POLICY_OUT || a->proto != IPPROTO_DSTOPTS || a->n_tmpl != 1 ||
+	    a->tmpl[0].proto != IPPROTO_DSTOPTS || a->tmpl[0].mode != XFRM_MODE_ROUTEOPTIMIZATION)
+		why = MN_ACQ_NOT_OURS;
+	else if (!addr_eq6(&a->src, &mn->hoa) || !addr_eq6(&a->sel.src, &mn->hoa) || a->sel.src_len != 128)
+		why = MN_ACQ_WRONG_SOURCE;
+	else if (!addr_eq6(&a->sel.dst, &a->dst) || a->sel.dst_len != 128 || !ro_cn_addr_ok(mn, &a->dst))
+		why = MN_ACQ_BAD_DEST;
+	else if (!ro_trig_want(mn, t0))
+		why = MN_ACQ_NOT_REGISTERED;
+	else if (mn_rr_find(mn->rr, &a->dst))
+		why = MN_ACQ_KNOWN;
+	else if (ro_recent(mn, &a->dst, t0))
+		why = MN_ACQ_RECENT;
+	else if (!mn_rr_policy_allows(c, &c->home_links[0], &a->dst))
+		why = MN_ACQ_POLICY; /* RFC 6275 §11.7.2 "MAY choose to keep its topological location private" */
+	else if (mn->n_learnt >= MN_RO_LEARN_MAX)
+		why = MN_ACQ_FULL;
+	else if (!ratelimit_allow(&mn->learn_rl, t0))
+		why = MN_ACQ_RATE;
+	else
+		why = MN_ACQ_LEARNT;
+	mn->acq[why]++;
+	if (why != MN_ACQ_LEARNT)
+		return;
+	r = mn_rr_add(mn->rr, &a->dst, &e);
+	if (r < 0) {
+		log_warning_errno(r, "route optimisation: cannot add a learnt correspondent: %m");
+		return;
+	}
+	e->learnt = true;
+	mn->n_learnt++;
+	t = rr_ctx(mn, e);
+	if (t)
+		t->learn_since = t0;
+	addr_str(&a->dst, d);
+	log_info("route optimisation: correspondent %s learnt from traffic, return routability", d);
+	mn_ro_sync(mn);
 }
 
 /*
@@ -684,6 +977,12 @@ static void mn_rr_home_registered(struct mn *mn, const struct bul_entry *e, bool
 	mn->rr_coa = *coa;
 	mn_ro_sync(mn); /* at home: every correspondent's path gone before the deregistration BU */
 	mn_rr_moved(mn->rr, coa, home);
+	for (struct mn_rr_entry *x = mn_rr_first(mn->rr); x; x = x->next) {
+		struct mn_rr_timer *t = x->learnt ? rr_ctx(mn, x) : NULL;
+
+		if (t)
+			t->learn_since = now_usec(); /* a new registration: a new setup time */
+	}
 	mn_ro_sync(mn);
 }
 
@@ -703,6 +1002,15 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 		 */
 		log_warning("route optimisation is off: not supported with a TunnelHomeTesting IPsec policy yet");
 		return 0;
+	}
+	/* A wildcard `MnRoPolicy enabled`: correspondents learnt from traffic (addressed entries override). */
+	mn->ro_learn = mn_rr_policy_allows(c, hl, NULL);
+	if (mn->ro_learn) {
+		ratelimit_init(&mn->learn_rl, MN_RO_LEARN_PER_SEC, now_usec());
+		r = mn_rr_table_new(&mn_rr_io, mn, &mn->hoa, &p, &mn->rr);
+		if (r < 0)
+			return log_error_errno(r, "route optimisation: %m");
+		log_info("route optimisation: correspondents learnt from traffic (MnRoPolicy without an address)");
 	}
 	for (size_t i = 0; i < hl->n_ro_policies; i++) {
 		const struct conf_ro_policy *pol = &hl->ro_policies[i];
@@ -1232,6 +1540,10 @@ static void on_knl_event(const struct knl_event *ev, void *userdata)
 			spd_sync_on_event(mn->spd, ev);
 		return;
 	}
+	if (ev->type == KNL_EVENT_XFRM_ACQUIRE) {
+		mn_ro_acquire(mn, &ev->acquire);
+		return;
+	}
 	if (ev->type != KNL_EVENT_LINK || ev->link.ifindex != mn->ifindex || ev->removed)
 		return;
 	/* The handover timeline starts at a carrier change (src/mn/handover-record.h). */
@@ -1488,7 +1800,10 @@ static int mn_start(struct manager *m)
 	if (r < 0)
 		return r;
 	/* XFRM policies too when the SPD is ours: subscribed before its install, so no flush goes unseen. */
-	r = knl_monitor_start(mn->knl, KNL_MONITOR_LINK | (mn->ipsec ? KNL_MONITOR_XFRM_POLICY : 0), on_knl_event,
+	r = knl_monitor_start(mn->knl,
+			      KNL_MONITOR_LINK | (mn->ipsec ? KNL_MONITOR_XFRM_POLICY : 0) |
+				      (mn->ro_learn ? KNL_MONITOR_XFRM : 0),
+			      on_knl_event,
 			      mn->ipsec ? on_knl_resync : NULL, mn);
 	if (r < 0)
 		return log_error_errno(r, "cannot monitor links: %m");
@@ -1631,7 +1946,9 @@ static void mn_stop(struct manager *m)
 		(void)io_nd_register(mn->io, NDISC_TYPE_RA, NULL, NULL);
 		(void)io_nd_register(mn->io, NDISC_TYPE_DHAAD_REPLY, NULL, NULL);
 		knl_cancel_owner(mn->knl, mn);
+		knl_cancel_owner(mn->knl, &mn->trig);
 	}
+	mn->learn_src = sd_event_source_disable_unref(mn->learn_src);
 	while (mn->tickets) {
 		struct mn_km_ticket *tk = mn->tickets;
 
@@ -1755,9 +2072,27 @@ static void mn_rr_entry_json(json_object *list, const struct mn_rr_entry *re, us
 	{
 		const struct mn_rr_timer *t = re->io_ctx;
 
+		ctl_json_add_bool(e, "learnt", re->learnt);
 		ctl_json_add_str(e, "data_path", mn_ro_level_to_string(t ? t->have.level : MN_RO_OFF));
 		ctl_json_add_bool(e, "data_path_pending", t && t->pending);
 		ctl_json_add_bool(e, "data_path_failed", t && t->failed);
+	}
+}
+
+/* Learning from traffic (a wildcard MnRoPolicy): the trigger and what became of each ACQUIRE. */
+static void mn_ro_learn_json(const struct mn *mn, json_object *o)
+{
+	if (!mn->ro_learn)
+		return;
+	ctl_json_add_bool(o, "ro_trigger", mn->trig.have && !mn->trig.pending && !mn->trig.failed);
+	ctl_json_add_u64(o, "ro_trigger_installs", mn->ro_trigger_installs);
+	ctl_json_add_u64(o, "ro_trigger_failures", mn->ro_trigger_failures);
+	ctl_json_add_u64(o, "ro_learnt_now", mn->n_learnt);
+	for (int d = 0; d < _MN_ACQ_MAX; d++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "ro_acquire_%s", acq_names[d]);
+		ctl_json_add_u64(o, key, mn->acq[d]);
 	}
 }
 
@@ -1826,6 +2161,7 @@ static int mn_ctl_bul(struct mn *mn, const struct in6_addr *peer, bool json, FIL
 			snprintf(key, sizeof(key), "ro_ignored_%s", mn_rr_drop_to_string(d));
 			ctl_json_add_u64(o, key, mn_rr_drops(mn->rr, d));
 		}
+		mn_ro_learn_json(mn, o);
 	}
 	ctl_json_add_u64(o, "moves", mn->moves);
 	hist = ctl_json_add_array(o, "handovers");

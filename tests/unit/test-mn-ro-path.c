@@ -139,6 +139,105 @@ START_TEST(levels)
 }
 END_TEST
 
+static int plan_hold(enum mn_ro_level from, const char *from_coa, enum mn_ro_level to, const char *to_coa)
+{
+	struct in6_addr hoa = A(HOA), cn = A(CN);
+	struct mn_ro_path have = { .level = from, .coa = A(from_coa), .hold = true },
+			  want = { .level = to, .coa = A(to_coa), .hold = true };
+
+	return mn_ro_plan(&hoa, &cn, &have, &want, &P);
+}
+
+/* A policy op on the data selector (HoA -> CN, any protocol, MN_RO_PRIORITY) with n templates. */
+static void is_data_sel(unsigned i, enum knl_op op, unsigned n_tmpl)
+{
+	is_policy(i, op, XFRM_POLICY_OUT, 0, KNL_XFRM_TYPE_ANY);
+	ck_assert(eq(&P.ops[i].policy.sel.src, HOA) && eq(&P.ops[i].policy.sel.dst, CN));
+	ck_assert_uint_eq(P.ops[i].policy.priority, MN_RO_PRIORITY);
+	if (op != KNL_OP_DEL)
+		ck_assert_uint_eq(P.ops[i].policy.n_tmpl, n_tmpl);
+}
+
+/*
+ * With the trigger (a wildcard MnRoPolicy): the data selector holds a policy without templates
+ * from before the hao state exists until after it is gone, replaced in place by the data policy
+ * at ON (the trigger's optional hao template must never find an entry's state for its data).
+ */
+START_TEST(levels_hold)
+{
+	ck_assert_int_eq(plan_hold(MN_RO_OFF, "::", MN_RO_PREP, COA1), 6);
+	is_data_sel(0, KNL_OP_REPLACE, 0);
+	is_state(1, KNL_OP_REPLACE, IPPROTO_ROUTING);
+	is_state(2, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	is_policy(5, KNL_OP_REPLACE, XFRM_POLICY_OUT, IPPROTO_MH, 5);
+	/* PREP -> ON: the data policy in its place (UPDPOLICY, same selector). */
+	ck_assert_int_eq(plan_hold(MN_RO_PREP, COA1, MN_RO_ON, COA1), 1);
+	is_data_sel(0, KNL_OP_REPLACE, 1);
+	/* ON, a move: the hold policy replaces the data policy before the CoA changes. */
+	ck_assert_int_eq(plan_hold(MN_RO_ON, COA1, MN_RO_PREP, COA2), 2);
+	is_data_sel(0, KNL_OP_REPLACE, 0);
+	is_state(1, KNL_OP_REPLACE, IPPROTO_DSTOPTS);
+	/* ON -> OFF: hold first, the states, the hold policy last. */
+	ck_assert_int_eq(plan_hold(MN_RO_ON, COA1, MN_RO_OFF, COA1), 7);
+	is_data_sel(0, KNL_OP_REPLACE, 0);
+	is_state(4, KNL_OP_DEL, IPPROTO_DSTOPTS);
+	is_state(5, KNL_OP_DEL, IPPROTO_ROUTING);
+	is_data_sel(6, KNL_OP_DEL, 0);
+	ck_assert_int_eq(plan_hold(MN_RO_PREP, COA1, MN_RO_OFF, COA1), 6);
+	is_data_sel(5, KNL_OP_DEL, 0);
+	for (unsigned i = 0; i < P.n; i++) /* never a DEL of the data policy before the states go */
+		if (P.ops[i].kind == MN_OP_XFRM_POLICY && P.ops[i].policy.sel.proto == 0 &&
+		    P.ops[i].policy.dir == XFRM_POLICY_OUT)
+			ck_assert_uint_eq(i, 5);
+}
+END_TEST
+
+/* The trigger's policies, field by field, and their order. */
+START_TEST(trigger)
+{
+	struct in6_addr hoa = A(HOA), ha = A("2001:db8:1::1");
+	struct knl_xfrm_policy p[_MN_RO_TRIG_N];
+	const struct knl_xfrm_policy *t = &p[MN_RO_TRIG];
+
+	mn_ro_trigger_policies(&hoa, &ha, p);
+	/* out, HoA/128 -> ::/0, any protocol, one hao template "use", mode ro, reqid 0, dst :: */
+	ck_assert_uint_eq(t->dir, XFRM_POLICY_OUT);
+	ck_assert(eq(&t->sel.src, HOA) && t->sel.src_len == 128 && eq(&t->sel.dst, "::") && t->sel.dst_len == 0);
+	ck_assert_uint_eq(t->sel.proto, 0);
+	ck_assert_int_eq(t->sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert_uint_eq(t->action, XFRM_POLICY_ALLOW);
+	ck_assert_uint_eq(t->n_tmpl, 1);
+	ck_assert_uint_eq(t->tmpl[0].proto, IPPROTO_DSTOPTS);
+	ck_assert_uint_eq(t->tmpl[0].mode, XFRM_MODE_ROUTEOPTIMIZATION);
+	ck_assert(t->tmpl[0].optional);
+	ck_assert_uint_eq(t->tmpl[0].reqid, 0);
+	ck_assert_uint_eq(t->tmpl[0].spi, 0);
+	ck_assert(eq(&t->tmpl[0].src, HOA) && eq(&t->tmpl[0].dst, "::"));
+	/* below everything: the per-CN policies, the SPD's (1, 2), an IKE daemon's (up to ~2^19) */
+	ck_assert_uint_gt(t->priority, MN_RO_PRIORITY);
+	ck_assert_uint_gt(t->priority, 1u << 24);
+	/* the bypasses: no template, just above the trigger */
+	ck_assert(p[MN_RO_TRIG_MH].sel.proto == IPPROTO_MH && p[MN_RO_TRIG_MH].n_tmpl == 0);
+	ck_assert(eq(&p[MN_RO_TRIG_MH].sel.src, HOA) && p[MN_RO_TRIG_MH].sel.dst_len == 0);
+	ck_assert(eq(&p[MN_RO_TRIG_HA].sel.dst, "2001:db8:1::1") && p[MN_RO_TRIG_HA].sel.dst_len == 128);
+	ck_assert(p[MN_RO_TRIG_HA].sel.proto == 0 && p[MN_RO_TRIG_HA].n_tmpl == 0);
+	for (int i = 0; i < MN_RO_TRIG; i++) {
+		ck_assert_uint_eq(p[i].dir, XFRM_POLICY_OUT);
+		ck_assert_uint_lt(p[i].priority, t->priority);
+		ck_assert_uint_gt(p[i].priority, MN_RO_PRIORITY);
+	}
+	/* up: the bypasses first; down: the trigger first */
+	ck_assert_int_eq(mn_ro_trigger_plan(&hoa, &ha, true, &P), 3);
+	ck_assert_int_eq(P.ops[2].op, KNL_OP_REPLACE);
+	ck_assert_uint_eq(P.ops[2].policy.priority, MN_RO_TRIGGER_PRIORITY);
+	ck_assert_uint_eq(P.ops[0].policy.n_tmpl + P.ops[1].policy.n_tmpl, 0);
+	ck_assert_int_eq(mn_ro_trigger_plan(&hoa, &ha, false, &P), 3);
+	ck_assert_int_eq(P.ops[0].op, KNL_OP_DEL);
+	ck_assert_uint_eq(P.ops[0].policy.priority, MN_RO_TRIGGER_PRIORITY);
+	ck_assert_int_eq(P.ops[2].op, KNL_OP_DEL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mn-ro-path");
@@ -148,6 +247,8 @@ int main(void)
 
 	tcase_add_test(tc, objects);
 	tcase_add_test(tc, levels);
+	tcase_add_test(tc, levels_hold);
+	tcase_add_test(tc, trigger);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

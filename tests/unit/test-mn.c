@@ -53,7 +53,7 @@
 /* mn0's MAC 02:00:00:00:01:00 -> interface identifier 0000:00ff:fe00:0100 (RFC 4291 App. A) */
 #define COA1 "2001:db8:2::ff:fe00:100"
 #define COA2 "2001:db8:3::ff:fe00:100"
-#define MAX_SENT 64
+#define MAX_SENT 2048
 
 struct sent {
 	int proto;
@@ -90,6 +90,22 @@ static struct {
 	int pol_ha2_at_bu;
 	unsigned ups_at_bu2;
 	bool bu2_seen;
+	/*
+	 * The learning trigger's policies (sel src HOA; dst ::/0, or HA_ADDR with any protocol):
+	 * requests in order (type, the selector's protocol and prefix, priority) and the trigger's
+	 * last UPDPOLICY as sent; trig_live: installed minus deleted.
+	 */
+	struct trig_req {
+		uint16_t type;
+		uint8_t sel_proto, dst_len;
+		uint32_t priority;
+		unsigned ro_at; /* F.n_ro when it was seen */
+	} trig[32];
+	unsigned n_trig;
+	int trig_live;
+	struct xfrm_userpolicy_info trig_info;
+	struct xfrm_user_tmpl trig_tmpl;
+	unsigned trig_n_tmpl;
 } F;
 
 /* The kernel a crashed MN left behind (the restart case): the tunnel and the rule exist, the HoA is not on mn0. */
@@ -217,6 +233,48 @@ static int fake_xfrm_ro(const struct nlmsghdr *h, size_t len)
 	return 0;
 }
 
+/* The trigger set's requests (mn-ro-path.h): selector source HOA, destination ::/0 or the HA with any protocol. */
+static void fake_xfrm_trigger(const struct nlmsghdr *h, size_t len)
+{
+	const struct xfrm_selector *sel;
+	struct trig_req r = { .type = h->nlmsg_type, .ro_at = F.n_ro };
+
+	if (!(h->nlmsg_type == XFRM_MSG_UPDPOLICY && len >= NLMSG_SPACE(sizeof(struct xfrm_userpolicy_info))) &&
+	    !(h->nlmsg_type == XFRM_MSG_DELPOLICY && len >= NLMSG_SPACE(sizeof(struct xfrm_userpolicy_id))))
+		return;
+	sel = NLMSG_DATA(h);
+	if (!addr_is(&sel->saddr, HOA) || sel->prefixlen_s != 128 ||
+	    !(sel->prefixlen_d == 0 || (addr_is(&sel->daddr, HA_ADDR) && sel->proto == 0)))
+		return;
+	r.sel_proto = sel->proto;
+	r.dst_len = sel->prefixlen_d;
+	if (h->nlmsg_type == XFRM_MSG_UPDPOLICY) {
+		const struct xfrm_userpolicy_info *u = NLMSG_DATA(h);
+		size_t off = NLMSG_SPACE(sizeof(*u));
+
+		r.priority = u->priority;
+		if (sel->prefixlen_d == 0 && sel->proto == 0) {
+			F.trig_info = *u;
+			F.trig_n_tmpl = 0;
+			while (off + sizeof(struct rtattr) <= len) {
+				const struct rtattr *a = (const void *)((const uint8_t *)h + off);
+
+				if (a->rta_len < sizeof(*a) || off + a->rta_len > len)
+					break;
+				if (a->rta_type == XFRMA_TMPL && RTA_PAYLOAD(a) >= sizeof(F.trig_tmpl)) {
+					memcpy(&F.trig_tmpl, RTA_DATA(a), sizeof(F.trig_tmpl));
+					F.trig_n_tmpl = (unsigned)(RTA_PAYLOAD(a) / sizeof(F.trig_tmpl));
+				}
+				off += RTA_ALIGN(a->rta_len);
+			}
+		}
+	}
+	if (sel->prefixlen_d == 0 && sel->proto == 0)
+		F.trig_live += h->nlmsg_type == XFRM_MSG_UPDPOLICY ? 1 : -1;
+	if (F.n_trig < ELEMENTSOF(F.trig))
+		F.trig[F.n_trig++] = r;
+}
+
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 {
 	const struct nlmsghdr *h = (const void *)msg;
@@ -235,6 +293,8 @@ static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 		if (addr_is(&sel->daddr, HA2_ADDR) || addr_is(&sel->saddr, HA2_ADDR))
 			F.pol_ha2 += d;
 	}
+	if (protocol == NETLINK_XFRM && len >= sizeof(*h))
+		fake_xfrm_trigger(h, len);
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && (r = fake_xfrm_ro(h, len)) < 0)
 		return r;
 	if (protocol != NETLINK_ROUTE || len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
@@ -1252,9 +1312,9 @@ static bool data_policy_out(void)
 }
 
 /* The CN's BA (§6.1.8) to the BU `bu` with the Binding Authorization Data option (§6.2.7). */
-static void cn_ba(const struct sent *bu, uint8_t status, const char *coa)
+static void cn_ba_life(const struct sent *bu, uint8_t status, const char *coa, uint8_t life4)
 {
-	uint8_t ba[32] = { 59, 3, 6, 0, 0, 0, status, 0, bu->buf[6], bu->buf[7], 0, 16,
+	uint8_t ba[32] = { 59, 3, 6, 0, 0, 0, status, 0, bu->buf[6], bu->buf[7], 0, life4,
 			   1, 4, 0, 0, 0, 0, /* PadN: the BAD at 8n+2 */
 			   5, 12 };
 	uint8_t tok[8], kbm[RR_KBM_LEN];
@@ -1265,6 +1325,34 @@ static void cn_ba(const struct sent *bu, uint8_t status, const char *coa)
 	rr_kbm(tok, tok, kbm);
 	ck_assert_int_eq(rr_authenticator(kbm, &c, &cn, ba, 20, ba + 20), 0);
 	io_mh_input(F.m->io, ba, sizeof(ba), &rx);
+}
+
+static void cn_ba(const struct sent *bu, uint8_t status, const char *coa)
+{
+	cn_ba_life(bu, status, coa, 16);
+}
+
+/* `mip6ctl --json bul` as text (the caller frees it). */
+static char *bul_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	char *argv[] = { (char *)"bul", NULL };
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(F.m->role->ctl(F.m, 1, argv, true, out), 0);
+	fclose(out);
+	return buf;
+}
+
+static bool learnt_gone(void)
+{
+	char *b = bul_text();
+	bool gone = strstr(b, "\"ro_learnt_now\":0,") != NULL;
+
+	free(b);
+	return gone;
 }
 
 /* Away on f1, registered at the HA; the HoT and CoT answered; returns the CN's BU. */
@@ -1612,6 +1700,288 @@ START_TEST(ro_stop_without_binding_sends_nothing)
 }
 END_TEST
 
+/* ---- correspondents learnt from traffic (a wildcard MnRoPolicy, mn-ro-path.h's trigger) ---- */
+
+#define CN_OFF "2001:db8:9::66" /* MnRoPolicy ... disabled */
+
+static void setup_ro_learn(void)
+{
+	leftovers = false;
+	setup_with("NodeConfig MN;\nUseMnHaIPsec disabled;\nUseCnBuAck enabled;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n"
+		   " MnRoPolicy enabled;\n MnRoPolicy " CN_OFF " disabled;\n}\n");
+}
+
+/*
+ * An XFRM_MSG_ACQUIRE laid out as the kernel's xfrm_user.c build_acquire does for the trigger:
+ * id (daddr, proto), saddr, the packet's selector (/128 both), the policy (selector HoA/128 ->
+ * ::/0, dir out), then XFRMA_TMPL with the policy's template.
+ */
+static void kernel_acquires(const char *sel_src, const char *dst, uint8_t tmpl_proto)
+{
+	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_user_acquire)) + NLA_HDRLEN +
+		  sizeof(struct xfrm_user_tmpl)] = { 0 };
+	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_ACQUIRE };
+	struct xfrm_user_acquire ua = { 0 };
+	struct xfrm_user_tmpl t = { 0 };
+	struct in6_addr s = A(sel_src), d = A(dst), hoa = A(HOA);
+	uint16_t alen = NLA_HDRLEN + sizeof(t), atype = XFRMA_TMPL;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ua));
+
+	memcpy(&ua.id.daddr, &d, 16);
+	ua.id.proto = IPPROTO_DSTOPTS;
+	memcpy(&ua.saddr, &s, 16);
+	memcpy(&ua.sel.saddr, &s, 16);
+	memcpy(&ua.sel.daddr, &d, 16);
+	ua.sel.prefixlen_s = ua.sel.prefixlen_d = 128;
+	ua.sel.family = AF_INET6;
+	ua.sel.proto = IPPROTO_ICMPV6;
+	memcpy(&ua.policy.sel.saddr, &hoa, 16);
+	ua.policy.sel.prefixlen_s = 128;
+	ua.policy.sel.family = AF_INET6;
+	ua.policy.dir = XFRM_POLICY_OUT;
+	ua.policy.priority = 0x7ffffff0;
+	ua.seq = 7;
+	t.family = AF_INET6;
+	t.id.proto = tmpl_proto;
+	memcpy(&t.saddr, &hoa, 16);
+	t.mode = XFRM_MODE_ROUTEOPTIMIZATION;
+	t.optional = 1;
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + NLMSG_HDRLEN, &ua, sizeof(ua));
+	memcpy(b + off, &alen, 2);
+	memcpy(b + off + 2, &atype, 2);
+	memcpy(b + off + NLA_HDRLEN, &t, sizeof(t));
+	ck_assert_int_eq(knl_fake_notify(io_knl(F.m->io), NETLINK_XFRM, b, sizeof(b)), 0);
+}
+
+static bool trig_installed(void)
+{
+	return F.trig_live == 1;
+}
+
+static bool trig_removed(void)
+{
+	return F.trig_live == 0;
+}
+
+/* Away on f1 and registered: the trigger is there. */
+static void learn_registered(void)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	run_for(20);
+	ck_assert_uint_eq(F.n_trig, 0); /* not before the home agent accepted the CoA */
+	ha_accepts();
+	ck_assert_msg(run_until(trig_installed, 5000), "no trigger policy after the home registration");
+	run_for(10);
+}
+
+static unsigned trig_index(uint16_t type, uint8_t sel_proto, uint8_t dst_len, unsigned from)
+{
+	for (unsigned i = from; i < F.n_trig; i++)
+		if (F.trig[i].type == type && F.trig[i].sel_proto == sel_proto && F.trig[i].dst_len == dst_len)
+			return i;
+	return UINT32_MAX;
+}
+
+/*
+ * The trigger, field by field as the kernel receives it: out, HoA/128 -> ::/0, any protocol, one
+ * hao template "use" (mode ro, proto 60, reqid 0, saddr HoA, daddr ::), a priority below every
+ * other policy; the MH and home agent bypasses (no template) before it. An ACQUIRE for a new
+ * correspondent: return routability (HoTI from the HoA, CoTI from the CoA), the hold policy
+ * before the hao state, the BU, BA, the data policy in the hold policy's place. Home: the trigger
+ * goes before the correspondent's path, the learnt correspondent is deregistered.
+ */
+START_TEST(ro_learn_from_acquire)
+{
+	unsigned mh, ha, tr, hold = UINT32_MAX, hao = UINT32_MAX, n_hold = 0;
+	int tnl = (int)if_nametoindex("mip6tnl0");
+	const struct sent *h, *c, *bu;
+	struct in6_addr hoa = A(HOA);
+
+	learn_registered();
+	mh = trig_index(XFRM_MSG_UPDPOLICY, IPPROTO_MH, 0, 0);
+	ha = trig_index(XFRM_MSG_UPDPOLICY, 0, 128, 0);
+	tr = trig_index(XFRM_MSG_UPDPOLICY, 0, 0, 0);
+	ck_assert(mh < tr && ha < tr && tr != UINT32_MAX);
+	ck_assert_uint_eq(F.trig_info.dir, XFRM_POLICY_OUT);
+	ck_assert_uint_eq(F.trig_info.sel.family, AF_INET6);
+	ck_assert(addr_is(&F.trig_info.sel.saddr, HOA) && F.trig_info.sel.prefixlen_s == 128);
+	ck_assert(addr_is(&F.trig_info.sel.daddr, "::") && F.trig_info.sel.prefixlen_d == 0);
+	ck_assert_uint_eq(F.trig_info.sel.proto, 0);
+	ck_assert_uint_eq(F.trig_info.action, XFRM_POLICY_ALLOW);
+	ck_assert_uint_ge(F.trig_info.priority, 1u << 24);
+	ck_assert_uint_gt(F.trig_info.priority, F.trig[mh].priority);
+	ck_assert_uint_gt(F.trig[mh].priority, 10);
+	ck_assert_uint_eq(F.trig_n_tmpl, 1);
+	ck_assert_uint_eq(F.trig_tmpl.id.proto, IPPROTO_DSTOPTS);
+	ck_assert_uint_eq(F.trig_tmpl.mode, XFRM_MODE_ROUTEOPTIMIZATION);
+	ck_assert_uint_eq(F.trig_tmpl.optional, 1);
+	ck_assert_uint_eq(F.trig_tmpl.reqid, 0);
+	ck_assert_uint_eq(F.trig_tmpl.id.spi, 0);
+	ck_assert_uint_eq(F.trig_tmpl.family, AF_INET6);
+	ck_assert(memcmp(&F.trig_tmpl.saddr, &hoa, 16) == 0);
+	ck_assert(addr_is(&F.trig_tmpl.id.daddr, "::"));
+	ck_assert(bul_says("\"ro_trigger\":true"));
+	ck_assert_uint_eq(n_mh(1) + n_mh(2), 0);
+
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert_msg(run_until(have_inits, 5000), "no HoTI/CoTI after the ACQUIRE");
+	h = last_mh(1);
+	c = last_mh(2);
+	ck_assert(addr_is(&h->src, HOA) && addr_is(&h->dst, CN_ADDR));
+	ck_assert(addr_is(&c->src, COA1) && addr_is(&c->dst, CN_ADDR));
+	ck_assert(bul_says("\"learnt\":true"));
+	ck_assert(bul_says("\"ro_acquire_learnt\":1"));
+	run_for(20);
+	for (unsigned i = 0; i < F.n_ro; i++) {
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].dir == XFRM_POLICY_OUT && F.ro[i].sel_proto == 0) {
+			ck_assert_uint_eq(F.ro[i].n_tmpl, 0);
+			if (hold == UINT32_MAX)
+				hold = i;
+			n_hold++;
+		}
+		if (F.ro[i].type == XFRM_MSG_NEWSA && F.ro[i].proto == IPPROTO_DSTOPTS && hao == UINT32_MAX)
+			hao = i;
+	}
+	ck_assert_uint_eq(n_hold, 1);
+	ck_assert_msg(hold < hao && hao != UINT32_MAX, "the hold policy must precede the hao state");
+	/* the same correspondent again (its larval state expired, say): ignored, counted */
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(bul_says("\"ro_acquire_known\":1"));
+	ck_assert_uint_eq(n_mh(1), 1);
+
+	send_test(3, h->buf + 8, HOA, tnl);
+	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
+	want = 1;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no BU to the learnt correspondent");
+	bu = last_mh_to(5, CN_ADDR);
+	ro_mark = F.n_ro;
+	cn_ba(bu, 0, COA1);
+	ck_assert_msg(run_until(data_policy_in, 5000), "no data policy after the CN's BA");
+	for (unsigned i = ro_mark; i < F.n_ro; i++)
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].sel_proto == 0 && F.ro[i].dir == XFRM_POLICY_OUT)
+			ck_assert_uint_eq(F.ro[i].n_tmpl, 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 0); /* in place */
+	ck_assert(bul_says("\"data_path\":\"direct\""));
+
+	/* Home: the trigger goes first, then the correspondent's path, then the deregistration BU. */
+	ro_mark = F.n_ro;
+	tr = F.n_trig;
+	send_ra("2001:db8:1::");
+	ck_assert_msg(run_until(trig_removed, 5000), "the trigger stayed at home");
+	run_for(50);
+	ck_assert_uint_le(F.trig[trig_index(XFRM_MSG_DELPOLICY, 0, 0, tr)].ro_at, ro_mark);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ha_accepts();
+	want = 2;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no deregistration BU to the learnt correspondent");
+	ck_assert_uint_eq(bu_lifetime(last_mh_to(5, CN_ADDR)), 0);
+	run_for(20);
+	ck_assert_int_eq(F.trig_live, 0);
+}
+END_TEST
+
+/* RFC 6275 §11.7.2, §15: ACQUIREs that name no correspondent are counted and ignored. */
+START_TEST(ro_learn_invalid_acquires)
+{
+	learn_registered();
+	kernel_acquires(HOA, HOA, IPPROTO_DSTOPTS);             /* our own home address */
+	kernel_acquires(HOA, HA_ADDR, IPPROTO_DSTOPTS);         /* the home agent */
+	kernel_acquires(HOA, COA1, IPPROTO_DSTOPTS);            /* our own care-of address */
+	kernel_acquires(HOA, "ff0e::1", IPPROTO_DSTOPTS);       /* multicast */
+	kernel_acquires(HOA, "fe80::9", IPPROTO_DSTOPTS);       /* link-local */
+	kernel_acquires(HOA, "::ffff:192.0.2.1", IPPROTO_DSTOPTS); /* v4-mapped */
+	kernel_acquires(HOA, "::1", IPPROTO_DSTOPTS);           /* loopback */
+	ck_assert(bul_says("\"ro_acquire_bad_destination\":7"));
+	kernel_acquires("2001:db8:1::200", CN_ADDR, IPPROTO_DSTOPTS); /* another source */
+	kernel_acquires(COA1, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(bul_says("\"ro_acquire_wrong_source\":2"));
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_ROUTING);         /* not the trigger's template */
+	ck_assert(bul_says("\"ro_acquire_not_ours\":1"));
+	kernel_acquires(HOA, CN_OFF, IPPROTO_DSTOPTS);          /* MnRoPolicy CN_OFF disabled wins */
+	ck_assert(bul_says("\"ro_acquire_policy_disabled\":1"));
+	run_for(30);
+	ck_assert_uint_eq(n_mh(1) + n_mh(2), 0);
+	ck_assert(bul_says("\"correspondents\":[]"));
+	ck_assert(bul_says("\"ro_acquire_learnt\":0"));
+	ck_assert_uint_eq(F.n_ro, 0);
+}
+END_TEST
+
+static unsigned n_learnt_seen;
+static bool cap_reached(void)
+{
+	char *b = bul_text();
+	bool full = strstr(b, "\"ro_learnt_now\":64,") != NULL;
+
+	free(b);
+	return full;
+}
+
+/* At most 64 learnt correspondents (counted drops beyond), no more than a burst of new ones a second. */
+START_TEST(ro_learn_cap)
+{
+	char a[64];
+	unsigned i;
+
+	learn_registered();
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "2001:db8:a::%x", i + 1);
+		kernel_acquires(HOA, a, IPPROTO_DSTOPTS);
+	}
+	ck_assert(!bul_says("\"ro_acquire_rate_limited\":0,")); /* 40 at once: some refused */
+	for (i = 0; i < 200 && !cap_reached(); i++) {
+		snprintf(a, sizeof(a), "2001:db8:a::%x", i % 70 + 1);
+		kernel_acquires(HOA, a, IPPROTO_DSTOPTS);
+		run_for(40);
+	}
+	ck_assert_msg(cap_reached(), "the table did not fill");
+	kernel_acquires(HOA, "2001:db8:b::1", IPPROTO_DSTOPTS);
+	ck_assert(!bul_says("\"ro_acquire_table_full\":0,"));
+	ck_assert(!bul_says("\"2001:db8:b::1\""));
+	n_learnt_seen = 0;
+	for (unsigned k = 0; k < F.n_sent; k++)
+		n_learnt_seen += F.sent[k].proto == IPPROTO_MH && F.sent[k].buf[2] == 1 &&
+				 memcmp(&F.sent[k].dst, &(struct in6_addr){ 0 }, 16) != 0;
+	ck_assert_uint_ge(n_learnt_seen, 64); /* a HoTI to each */
+}
+END_TEST
+
+/* A learnt binding is not refreshed: at its expiry the path and the entry go; traffic learns it again. */
+START_TEST(ro_learnt_binding_expires)
+{
+	int tnl = (int)if_nametoindex("mip6tnl0");
+	const struct sent *h, *c, *bu;
+
+	learn_registered();
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(run_until(have_inits, 5000));
+	h = last_mh(1);
+	c = last_mh(2);
+	send_test(3, h->buf + 8, HOA, tnl);
+	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
+	want = 1;
+	ck_assert(run_until(have_cn_bu, 5000));
+	bu = last_mh_to(5, CN_ADDR);
+	ro_mark = F.n_ro;
+	cn_ba_life(bu, 0, COA1, 1); /* 4 s */
+	ck_assert(run_until(data_policy_in, 5000));
+	ro_mark = F.n_ro;
+	ck_assert_msg(run_until(learnt_gone, 7000), "the learnt correspondent outlived its binding");
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 1); /* no refresh */
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
+	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 1);
+	ck_assert(!bul_says("\"cn\":\"" CN_ADDR "\""));
+	want = 2;
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(run_until(have_hotis, 5000));
+	ck_assert(bul_says("\"ro_acquire_learnt\":2"));
+}
+END_TEST
+
 static int netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
@@ -1672,6 +2042,14 @@ int main(void)
 	tcase_add_test(tc, ro_stop_deregisters_without_ba);
 	tcase_add_test(tc, ro_stop_deregisters_with_ba);
 	tcase_add_test(tc, ro_stop_without_binding_sends_nothing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ro-learn");
+	tcase_add_checked_fixture(tc, setup_ro_learn, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, ro_learn_from_acquire);
+	tcase_add_test(tc, ro_learn_invalid_acquires);
+	tcase_add_test(tc, ro_learn_cap);
+	tcase_add_test(tc, ro_learnt_binding_expires);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-tunnel-home-testing");
 	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);
