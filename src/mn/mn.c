@@ -433,6 +433,7 @@ struct mn_rr_timer {
 	usec_t retry_at;
 	usec_t learn_since;     /* learnt: when it was learnt or the last registration started */
 	bool retiring, retire_failed; /* learnt and done: its path goes, then the entry */
+	bool relearn;           /* retiring, and its traffic triggered again: learnt anew at once */
 };
 
 #define MN_RO_RETRY_USEC (32 * USEC_PER_SEC) /* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
@@ -583,7 +584,7 @@ static void mn_stop_continue(struct mn *mn);
 /* ---- correspondents learnt from traffic (RFC 6275 §11.7.2; mn-ro-path.h's trigger) ---- */
 
 #define MN_RO_LEARN_MAX 64                           /* learnt correspondents at a time */
-#define MN_RO_LEARN_PER_SEC 8                        /* new ones a second */
+#define MN_RO_LEARN_PER_SEC 16                       /* new ones a second */
 #define MN_RO_LEARN_SETUP_USEC (64 * USEC_PER_SEC)   /* no binding by then: given up */
 #define MN_RO_LEARN_HOLD_USEC (120 * USEC_PER_SEC)   /* given up: not learnt again before */
 
@@ -699,6 +700,7 @@ static usec_t learnt_due(const struct mn *mn, const struct mn_rr_entry *e, const
 }
 
 static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata);
+static void ro_learn_add(struct mn *mn, const struct in6_addr *cn, usec_t t0);
 
 /* The learn timer at the earliest learnt entry's deadline (or now: one to reap), or the trigger's retry. */
 static void mn_ro_learn_arm(struct mn *mn, usec_t t0)
@@ -707,7 +709,7 @@ static void mn_ro_learn_arm(struct mn *mn, usec_t t0)
 
 	if (!mn->ro_learn || mn->stopping || mn->ro_stopping)
 		return;
-	if (mn->trig.failed)
+	if (mn->trig.failed && !mn->trig.pending)
 		when = mn->trig.retry_at;
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
 		const struct mn_rr_timer *t = e->io_ctx;
@@ -781,6 +783,9 @@ static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr), *next; e; e = next) {
 		struct mn_rr_timer *t = e->io_ctx;
 
+		struct in6_addr cn;
+		bool again;
+
 		next = e->next;
 		if (!e->learnt || !t || !t->retiring || t->have.level != MN_RO_OFF || t->pending)
 			continue;
@@ -791,9 +796,14 @@ static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 		if (mn->n_learnt)
 			mn->n_learnt--;
+		/* Its traffic triggered while the path went (the kernel's larval state holds 30 s more). */
+		again = t->relearn && !t->retire_failed && ro_trig_want(mn, t0);
+		cn = e->cn;
 		mn_rr_remove(mn->rr, e);
+		if (again)
+			ro_learn_add(mn, &cn, t0);
 	}
-	mn_ro_learn_arm(mn, t0);
+	mn_ro_sync(mn); /* a correspondent learnt again: its path; the timer re-armed */
 	return 0;
 }
 
@@ -814,8 +824,6 @@ static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
 	struct mn_rr_entry *e;
 	struct mn_rr_timer *t;
 	enum mn_acq why;
-	char d[INET6_ADDRSTRLEN];
-	int r;
 
 	if (!mn->ro_learn || !mn->rr)
 		return;
@@ -841,9 +849,22 @@ static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
 	else
 		why = MN_ACQ_LEARNT;
 	mn->acq[why]++;
+	if (why == MN_ACQ_KNOWN && (e = mn_rr_find(mn->rr, &a->dst)) && e->learnt && (t = e->io_ctx) && t->retiring)
+		t->relearn = true;
 	if (why != MN_ACQ_LEARNT)
 		return;
-	r = mn_rr_add(mn->rr, &a->dst, &e);
+	ro_learn_add(mn, &a->dst, t0);
+	mn_ro_sync(mn);
+}
+
+static void ro_learn_add(struct mn *mn, const struct in6_addr *cn, usec_t t0)
+{
+	struct mn_rr_entry *e;
+	struct mn_rr_timer *t;
+	char d[INET6_ADDRSTRLEN];
+	int r;
+
+	r = mn_rr_add(mn->rr, cn, &e);
 	if (r < 0) {
 		log_warning_errno(r, "route optimisation: cannot add a learnt correspondent: %m");
 		return;
@@ -853,9 +874,8 @@ static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
 	t = rr_ctx(mn, e);
 	if (t)
 		t->learn_since = t0;
-	addr_str(&a->dst, d);
+	addr_str(cn, d);
 	log_info("route optimisation: correspondent %s learnt from traffic, return routability", d);
-	mn_ro_sync(mn);
 }
 
 /*

@@ -1244,6 +1244,8 @@ START_TEST(no_ro_without_policy)
 	ck_assert_uint_eq(n_mh(2), 0);
 	ck_assert(bul_says("\"entries\":[{"));
 	ck_assert(!bul_says("correspondents"));
+	ck_assert_uint_eq(F.n_trig, 0); /* no learning trigger without a wildcard MnRoPolicy */
+	ck_assert(!bul_says("ro_trigger"));
 }
 END_TEST
 
@@ -1437,6 +1439,10 @@ START_TEST(ro_starts_after_home_registration)
 	ck_assert_msg(run_until(data_policy_in, 5000), "no data policy after the CN's BA");
 	ck_assert(bul_says("\"data_path\":\"direct\""));
 	ck_assert(bul_says("\"ro_path_failures\":0"));
+	/* MnRoPolicy names the CN only: no learning trigger, no hold policy, no ACQUIRE taken */
+	ck_assert_uint_eq(F.n_trig, 0);
+	ck_assert(!bul_says("ro_trigger"));
+	ck_assert(!bul_says("\"learnt\":true"));
 }
 END_TEST
 
