@@ -24,6 +24,10 @@
 #                                 scenario asks all its questions of a capture at once. Prints
 #                                 nothing (and fails) when tshark fails, e.g. on a bad filter, so
 #                                 a numeric check on the result fails too. No comma in a FILTER.
+#   pcap_merge OUT PCAP...        OUT (pcapng): the captures merged, each keeping an interface of
+#                                 its own (frame.interface_id 0, 1, ... in argument order), so
+#                                 that one tshark_counts run answers the questions to several
+#                                 captures (mergecap does not load tshark's dissectors: cheap)
 # MIP6D / MIP6CTL: the binaries, from $MIP6_BUILDDIR, $TOP/build or $TOP.
 
 # shellcheck source=tests/vm/lib/tap.sh
@@ -136,4 +140,14 @@ tshark_counts() {
 	printf '%s\n' "$out" | awk -F'|' -v n=$# '
 		/<>/ { for (i = 1; i <= n; i++) { v = $(2 * i + 1); gsub(/ /, "", v); print v }; row = 1 }
 		END { if (!row) for (i = 1; i <= n; i++) print 0 }'
+}
+
+pcap_merge() {
+	local out=$1
+	shift
+	mergecap -I none -w "$out" "$@" || {
+		echo "# pcap_merge: mergecap failed on $*" >&2
+		rm -f "$out"
+		return 1
+	}
 }

@@ -147,16 +147,7 @@ check "every handover gap is measured and below a generous 10 s" \
 kill "$(cat "$TOPO_DIR/.pid.cap-ha" 2>/dev/null)" 2>/dev/null
 pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
-f=$TOPO_DIR/ha.pcap
-own="mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)"
-{ read -r bad; read -r n; read -r n_bu; read -r n_ba; } < <(tshark_counts "$f" \
-	"($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" "$own" \
-	"mip6.mhtype == 5 && mip6.nemo.bu.r_flag == 1 && mip6.nemo.mnp.mnp == 2001:db8:10:: && mip6.nemo.mnp.pfl == 48 && !_ws.malformed" \
-	"mip6.mhtype == 6 && mip6.nemo.ba.r_flag == 1 && mip6.ba.status == 0 && !(ipv6.dst == $CN_ADDR)")
-check "tshark: $n mip6d MH packets on the home link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
-check "tshark: the router's BUs with R and the MNP option decoded ($n_bu)" test "$n_bu" -gt 0
-n=$n_ba
-check "tshark: the HA's BAs with R decoded ($n)" test "$n" -gt 0
+# (read with the IPsec phase's capture at the end: one tshark run for both)
 
 # --- NEMO with MN-HA IPsec (issue 15 item 4): RFC 4877's SPD covers the router's BU/BA ----------
 # The router goes home, both daemons restart with UseMnHaIPsec and static keys (the simplest key
@@ -209,10 +200,23 @@ check "IPsec phase: the HA's SA from the router carried its BUs (${p0:-0} -> ${p
 kill "$(cat "$TOPO_DIR/.pid.cap-ha2" 2>/dev/null)" 2>/dev/null
 pkill -INT tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
-f=$TOPO_DIR/ha-ipsec.pcap
-{ read -r clear_mh; read -r esp; } < <(tshark_counts "$f" \
-	"mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" \
-	"esp && ((ipv6.src == $HA_ADDR) || (ipv6.dst == $HA_ADDR))")
+# Both captures in one tshark run (its start costs 15-50 s under TCG): merged, the first phase's
+# is interface 0, the IPsec phase's 1.
+pcap_merge "$TOPO_DIR/both.pcapng" "$TOPO_DIR/ha.pcap" "$TOPO_DIR/ha-ipsec.pcap"
+f=$TOPO_DIR/both.pcapng
+on_clear="frame.interface_id == 0" on_ipsec="frame.interface_id == 1"
+own="mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)"
+{ read -r bad; read -r n; read -r n_bu; read -r n_ba; read -r clear_mh; read -r esp; } < <(tshark_counts "$f" \
+	"$on_clear && ($own) && (_ws.malformed || _ws.expert.severity == \"Error\")" "$on_clear && $own" \
+	"$on_clear && mip6.mhtype == 5 && mip6.nemo.bu.r_flag == 1 && mip6.nemo.mnp.mnp == 2001:db8:10:: && mip6.nemo.mnp.pfl == 48 && !_ws.malformed" \
+	"$on_clear && mip6.mhtype == 6 && mip6.nemo.ba.r_flag == 1 && mip6.ba.status == 0 && !(ipv6.dst == $CN_ADDR)" \
+	"$on_ipsec && mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" \
+	"$on_ipsec && esp && ((ipv6.src == $HA_ADDR) || (ipv6.dst == $HA_ADDR))")
+# The first phase: the router's BUs carry R and the MNP option, the HA's BAs R; nothing malformed.
+check "tshark: $n mip6d MH packets on the home link, $bad malformed/expert errors" test "$bad" = 0 -a "$n" -gt 0
+check "tshark: the router's BUs with R and the MNP option decoded ($n_bu)" test "$n_bu" -gt 0
+n=$n_ba
+check "tshark: the HA's BAs with R decoded ($n)" test "$n" -gt 0
 check "IPsec phase: the router's BU/BA in ESP on the HA's link ($esp ESP packets to or from the HA, $clear_mh clear MH)" \
 	test "$clear_mh" = 0 -a "$esp" -ge 4
 
