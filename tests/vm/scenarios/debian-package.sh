@@ -59,6 +59,14 @@ fi
 check "no policy-rc.d: maintainer scripts act on the units as on a booted Debian" test ! -e /usr/sbin/policy-rc.d
 # The man-db trigger would rebuild the man page index (slow under TCG, irrelevant here).
 rm -f /var/lib/man-db/auto-update
+# A Docker image's apt.conf.d/docker-clean (Dir::Cache::pkgcache "") on the host root makes every
+# apt-get rebuild its package cache from all the package lists (19 MB, gzip-compressed there),
+# each time, slow under TCG; a booted Debian keeps the cache (/var/cache/apt/*.bin, in the
+# VM's throwaway overlay here): the first apt-get below builds it, the others reuse it.
+if [ -e /etc/apt/apt.conf.d/docker-clean ]; then
+	topo_log "removed the host's /etc/apt/apt.conf.d/docker-clean from the VM's root: apt keeps its package cache"
+	rm -f /etc/apt/apt.conf.d/docker-clean
+fi
 mkdir -p /var/log/apt
 export DEBIAN_FRONTEND=noninteractive
 apt_q() { apt-get -q -y -o Dpkg::Use-Pty=0 "$@" >>"$TOPO_DIR/apt.log" 2>&1; }
