@@ -545,7 +545,12 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 			    st == MH_BA_EXPIRED_NONCES;
 	usec_t t0 = now(t);
 
-	if (!e->bu_outstanding || e->state != MN_RR_BU_SENT || msg->ba.seq != e->seq)
+	/*
+	 * RFC 6275 §9.5.1: a 135 carries the last sequence number the CN accepted, not the BU's
+	 * (it is taken only with a valid authenticator below, §11.7.3).
+	 */
+	if (!e->bu_outstanding || e->state != MN_RR_BU_SENT ||
+	    (msg->ba.seq != e->seq && st != MH_BA_SEQ_OUT_OF_WINDOW))
 		return drop(t, MN_RR_DROP_BA_SEQ);
 	/*
 	 * §11.7.3: from a correspondent the Binding Authorization Data option MUST be present and

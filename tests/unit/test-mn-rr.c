@@ -680,6 +680,32 @@ START_TEST(refusals_disable)
 }
 END_TEST
 
+/*
+ * RFC 6275 §9.5.1: a 135 carries the CN's last accepted sequence number (here far from the BU's,
+ * as after the MN restarted and the CN remembers a deleted binding, §9.5.3); authenticated, the
+ * MN takes it and sends the next one (§11.7.3); with a wrong authenticator it is ignored.
+ */
+START_TEST(seq_out_of_window_resyncs)
+{
+	uint8_t ht[8], ct[8], k[20];
+	struct bu_view v;
+	uint16_t cn_last;
+
+	token(&HOA, NONCE_A, 0, ht);
+	token(&COA1, NONCE_B, 1, ct);
+	kbm(ht, ct, k);
+	v = bu_view(run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B));
+	cn_last = (uint16_t)(v.seq + 0x9000);
+	ck_assert(!ba(135, cn_last, 0, k, &COA1, true)); /* forged: ignored */
+	ck_assert_uint_eq(bu_view(last(5)).seq, v.seq);
+	ck_assert(ba(135, cn_last, 0, k, &COA1, false));
+	ck_assert_int_eq(E->state, MN_RR_BU_SENT);
+	ck_assert_uint_eq(bu_view(last(5)).seq, (uint16_t)(cn_last + 1));
+	ck_assert(ba(0, (uint16_t)(cn_last + 1), 16, k, &COA1, false));
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+}
+END_TEST
+
 /* §11.7.2: the lifetime asked is at most what is left of the home registration. */
 START_TEST(lifetime_capped_by_the_home_registration)
 {
@@ -1127,6 +1153,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, binding_errors);
 	tcase_add_test(tc, be_status_2_without_a_pending_response_is_ignored);
 	tcase_add_test(tc, refusals_disable);
+	tcase_add_test(tc, seq_out_of_window_resyncs);
 	tcase_add_test(tc, policy);
 	tcase_add_test(tc, lifetime_capped_by_the_home_registration);
 	tcase_add_test(tc, rate_limit_per_type);
