@@ -240,7 +240,7 @@ plain=$(awk -v moves="${PLAIN_T[*]}" '
 	/bytes from/ { gsub(/[\[\]]/, "", $1); split($1, a, "."); t[++k] = a[1] * 1000000 + substr(a[2] "000000", 1, 6) }
 	END { for (i = 1; i < n; i++) { gap = -1
 		for (j = 1; j < k; j++) if (t[j + 1] > m[i] && t[j] < m[i + 1] && t[j + 1] - t[j] > gap) gap = t[j + 1] - t[j]
-		printf "%s%d", i > 1 ? " " : "", gap < 0 ? -1 : gap / 1000 } }' "$TOPO_DIR/ping.log")
+		printf "%s%d", (i > 1) ? " " : "", (gap < 0) ? -1 : gap / 1000 } }' "$TOPO_DIR/ping.log")
 echo "# without RO (home registration only), gap in the CN's pings: ${PLAIN_NAME[*]}: $plain ms"
 echo "# home registration BU->BA (ms, each move): $bu_ba"
 check "every gap is measured and below a generous 20 s" \
