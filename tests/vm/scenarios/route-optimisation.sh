@@ -19,9 +19,10 @@
 # MN runs the procedure again (RFC 6275 §11.3.6) until the CN lists the binding again. The MN
 # stopped leaves no RO XFRM object. Both captures are read by ONE tshark run (mergecap keeps
 # them apart as two interfaces).
-# Prints per move: the gap in the CN's pings with RO, the link change -> the HA's BA (the
-# home registration: a gap without RO cannot be shorter), the RR time at the CN (first
-# HoTI/CoTI to the BA) with the MH sequence; and the home registration's BU->BA.
+# Prints per move: the gap in the CN's pings with RO, split at the HA's BA into the last reply
+# -> the HA's BA (the home registration's part: a gap without RO cannot be shorter) and the
+# HA's BA -> the next reply (what RO adds), the RR time at the CN (first HoTI/CoTI to the BA)
+# with the MH sequence; and the home registration's BU->BA.
 # RO_COMPARE=1 (not in CI: it costs a restart of both daemons and two more moves) adds the
 # same moves foreign1 -> foreign2 -> foreign1 without RO and prints their gaps.
 
@@ -224,29 +225,39 @@ hoti_tnl=$(on_ha -v h="$MN_HOA" '$9 ~ /(^|,)1(,|$)/ && $4 ~ h' | wc -l)
 check "tshark (HA): the HoTIs cross the HA's link (the tunnel): $hoti_tnl" test "$hoti_tnl" -gt 0
 
 # Figures (not asserted): per event, the largest gap between the CN's ping replies in
-# [event, next event) (at most 20 s), the link change -> the HA's BA (the HA's capture), and
-# at the CN the RR (first HoTI/CoTI to the BA that follows) with the MH types seen
-# (1 HoTI, 2 CoTI, 3 HoT, 4 CoT, 5 BU, 6 BA, 7 BE) and ms from the first of them.
+# [event, next event) (at most 20 s), split at the HA's BA (the HA's capture, the same clock):
+# the last reply before the gap -> the HA's BA is what a gap without RO cannot undercut
+# (the CN's pings need the home registration), the HA's BA -> the next reply is what RO adds
+# to it (the CN's binding for the new CoA) beside a ping interval and a round trip. At the
+# CN: the RR (first HoTI/CoTI to the BA that follows) with the MH types seen (1 HoTI, 2 CoTI,
+# 3 HoT, 4 CoT, 5 BU, 6 BA, 7 BE) and ms from the first of them.
 topo_log "route optimisation figures (not asserted):"
-ping_gaps() { # ping_gaps T0 T1 ... : the largest gap in each [Ti, Ti+1), ms, one per line
+ping_gaps() { # ping_gaps T0 T1 ...: the largest gap in each [Ti, Ti+1): "ms start_us end_us" per line
 	ping_stamps "$TOPO_DIR/ping.log" | awk -v moves="$*" '
 		BEGIN { n = split(moves, m, " ") }
 		{ t[++k] = $1 }
 		END { for (i = 1; i < n; i++) {
-			end = (m[i + 1] < m[i] + 20000000) ? m[i + 1] : m[i] + 20000000; gap = -1
-			for (j = 1; j < k; j++) if (t[j + 1] > m[i] && t[j] < end && t[j + 1] - t[j] > gap) gap = t[j + 1] - t[j]
-			printf "%d\n", gap < 0 ? -1 : gap / 1000 } }'
+			end = (m[i + 1] < m[i] + 20000000) ? m[i + 1] : m[i] + 20000000; gap = -1; g0 = g1 = 0
+			for (j = 1; j < k; j++)
+				if (t[j + 1] > m[i] && t[j] < end && t[j + 1] - t[j] > gap) { gap = t[j + 1] - t[j]; g0 = t[j]; g1 = t[j + 1] }
+			printf "%d %.0f %.0f\n", gap < 0 ? -1 : gap / 1000, g0, g1 } }'
 }
 gaps=$(ping_gaps "${MOVE_T[@]}")
 mapfile -t gap_a <<<"$gaps"
 bu_ba=$(grep -o 'BU->BA [0-9.]* ms' "$TOPO_DIR/mn-ro.log" | awk '{ print $2 }' | tr '\n' ' ')
-extra=""
+split=""
 for i in "${!MOVE_NAME[@]}"; do
 	a=${MOVE_T[$i]} b=${MOVE_T[$((i + 1))]}
-	home=-
+	read -r g g0 g1 <<<"${gap_a[$i]:-? 0 0}"
+	home=""
 	if [ "${MOVE_NAME[$i]}" != "CN restart" ]; then
-		home=$(on_ha -v a="$a" -v b="$b" -v s="$HA_ADDR" '$9 ~ /(^|,)6(,|$)/ && $4 == s && $12 >= a && $12 < b { printf "%d", ($12 - a) / 1000; exit }')
-		if [ -n "$home" ]; then extra+="$((gap_a[i] - home)) "; else home="?"; fi
+		ba=$(on_ha -v a="$a" -v b="$b" -v s="$HA_ADDR" '$9 ~ /(^|,)6(,|$)/ && $4 == s && $12 >= a && $12 < b { print $12; exit }')
+		if [ -n "$ba" ] && [ "$g0" -gt 0 ]; then
+			home="; last reply -> the HA's BA $(((ba - g0) / 1000)) ms, the HA's BA -> next reply $(((g1 - ba) / 1000)) ms"
+			split+="${MOVE_NAME[$i]} $(((ba - g0) / 1000))+$(((g1 - ba) / 1000)); "
+		else
+			home="; the HA's BA not found"
+		fi
 	fi
 	rr=$(on_cn -v a="$a" -v b="$b" '$9 == "" || $12 < a || $12 >= b { next }
 		{ t = $12; mh = $9 }
@@ -260,11 +271,11 @@ for i in "${!MOVE_NAME[@]}"; do
 		      else if (bu) printf "no RR (tokens still valid), BU->BA %.1f ms", buba / 1000
 		      else printf "no MH"
 		      printf ";%s", seq }')
-	echo "# ${MOVE_NAME[$i]}: gap ${gap_a[$i]:-?} ms in the CN's pings (RO); link change -> the HA's BA $home ms; at the CN: $rr"
+	echo "# ${MOVE_NAME[$i]}: gap $g ms in the CN's pings (RO)$home; at the CN: $rr"
 done
-echo "# the gap with RO minus the link change -> the HA's BA, per move (ms; without RO the gap is at least the latter): $extra"
+echo "# gap with RO = last reply -> the HA's BA (a gap without RO is at least this) + the HA's BA -> next reply (ms): $split"
 if [ "${#PLAIN_T[@]}" -gt 1 ]; then
-	plain=$(ping_gaps "${PLAIN_T[@]}" | tr '\n' ' ')
+	plain=$(ping_gaps "${PLAIN_T[@]}" | awk '{ printf "%s ", $1 }')
 	echo "# without RO (home registration only), gap in the CN's pings: ${PLAIN_NAME[*]}: $plain ms"
 fi
 echo "# home registration BU->BA (ms, each move): $bu_ba"
