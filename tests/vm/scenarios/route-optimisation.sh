@@ -17,7 +17,7 @@
 # expert error; the MN's BUs come from the CoAs with a HAO; the HoTIs cross the HA's link. A
 # CN restart loses the binding: the MN's direct packets get a Binding Error status 1 and the
 # MN runs the procedure again (RFC 6275 §11.3.6) until the CN lists the binding again. The MN
-# stopped leaves no RO XFRM object. Both captures are read by ONE tshark run (mergecap keeps
+# stopped leaves no RO XFRM object. Both captures are read by ONE tshark run (pcap_merge keeps
 # them apart as two interfaces).
 # Prints per move: the gap in the CN's pings with RO, split at the HA's BA into the last reply
 # -> the HA's BA (the home registration's part: a gap without RO cannot be shorter) and the
@@ -173,14 +173,13 @@ kill "$PING_PID" 2>/dev/null
 kill -INT "${CAP_PIDS[@]}" 2>/dev/null
 wait "${CAP_PIDS[@]}" 2>/dev/null
 
-# ONE tshark run for both captures (each start costs 15-50 s under TCG): mergecap keeps them
-# as two interfaces (-I none), frame.interface_id 0 = the HA's link, 1 = the CN's. Fields:
+# ONE tshark run for both captures (each start costs 15-50 s under TCG): pcap_merge keeps them
+# as two interfaces, frame.interface_id 0 = the HA's link, 1 = the CN's. Fields:
 # 1 interface, 2 time, 3 ICMPv6 type(s), 4 src(s), 5 dst(s), 6 HAO, 7 routing type, 8 RH2's
 # address, 9 MH type(s), 10 malformed, 11 expert severities (tunnelled packets list the inner
 # and outer layers' values, comma-separated).
 all=$TOPO_DIR/all.txt
-mergecap -F pcapng -I none -w "$TOPO_DIR/all.pcapng" "$TOPO_DIR/ha.pcap" "$TOPO_DIR/cn.pcap" ||
-	not_ok "mergecap"
+pcap_merge "$TOPO_DIR/all.pcapng" "$TOPO_DIR/ha.pcap" "$TOPO_DIR/cn.pcap" || not_ok "pcap_merge"
 tshark -r "$TOPO_DIR/all.pcapng" \
 	-Y "mipv6 || icmpv6.type == 128 || icmpv6.type == 129 || ipv6.opt.mipv6.home_address || ipv6.routing.type == 2" \
 	-T fields -E separator=/t -e frame.interface_id -e frame.time_epoch -e icmpv6.type -e ipv6.src \
