@@ -37,6 +37,7 @@ static const char *const drop_names[_MN_RR_DROP_MAX] = {
 	[MN_RR_DROP_COOKIE] = "cookie_mismatch",  [MN_RR_DROP_DST] = "wrong_destination",
 	[MN_RR_DROP_BA_SEQ] = "ba_sequence",      [MN_RR_DROP_BA_AUTH] = "ba_authenticator",
 	[MN_RR_DROP_BE_IGNORED] = "be_ignored",  [MN_RR_DROP_PP_UNMATCHED] = "pp_unmatched",
+	[MN_RR_DROP_PP_MH_SEEN] = "pp_known_correspondent",
 };
 
 const char *mn_rr_state_to_string(enum mn_rr_state s)
@@ -525,6 +526,7 @@ static bool input_test(struct mn_rr_entry *e, const struct in6_addr *dst, bool f
 		return drop(t, MN_RR_DROP_DST);
 	if (memcmp(m->cookie, x->cookie, MH_COOKIE_LEN) != 0)
 		return drop(t, MN_RR_DROP_COOKIE); /* "MUST be silently ignored" */
+	e->mh_seen = true;
 	memcpy(x->token, m->keygen_token, MH_KEYGEN_TOKEN_LEN);
 	x->nonce_index = m->nonce_index;
 	x->token_time = x->sent;
@@ -677,7 +679,10 @@ bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct
 	case MH_TYPE_COT:
 		return input_test(e, dst, from_tunnel, msg);
 	case MH_TYPE_BA:
-		return input_ba(e, raw, raw_len, msg);
+		if (!input_ba(e, raw, raw_len, msg))
+			return false;
+		e->mh_seen = true; /* it answered our BU: it knows the MH (mn_rr_param_problem) */
+		return true;
 	case MH_TYPE_BE:
 		return input_be(e, msg);
 	case MH_TYPE_BRR:
@@ -806,6 +811,17 @@ enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *
 	    pp->pointer == inv->nh_offset &&
 	    quotes_ours(e, &inv->src, inv->has_hao ? &inv->hao : NULL, pp->invoking + inv->upper_offset,
 			pp->invoking_len - inv->upper_offset)) {
+		/*
+		 * §11.3.5 is about a node that "does not recognize the Mobility header"; one that
+		 * answered us before does: its MIPv6 daemon is restarting (no MH socket a moment).
+		 * The SHOULD is not followed then: the retransmissions reach the new instance.
+		 */
+		if (e->mh_seen) {
+			if (ret)
+				*ret = NULL;
+			drop(t, MN_RR_DROP_PP_MH_SEEN);
+			return MN_RR_PP_IGNORED;
+		}
 		t->pp_no_mh++;
 		no_mh(e);
 		return MN_RR_PP_NO_MH;

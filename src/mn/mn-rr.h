@@ -101,6 +101,7 @@ enum mn_rr_drop {
 	MN_RR_DROP_BA_AUTH,      /* BA: authenticator missing or wrong (§11.7.3, §9.5.4) */
 	MN_RR_DROP_BE_IGNORED,   /* BE status 2 with nothing expected, or an unknown status */
 	MN_RR_DROP_PP_UNMATCHED, /* ICMPv6 Parameter Problem quoting no message of ours (mn_rr_param_problem) */
+	MN_RR_DROP_PP_MH_SEEN,   /* code 1 from a correspondent that answered us before: transient (its daemon restarting) */
 	_MN_RR_DROP_MAX,
 };
 
@@ -152,6 +153,7 @@ struct mn_rr_entry {
 	uint64_t send_errors; /* the I/O refused a message (retried on the timer) */
 	bool bu_waiting;      /* the last BU was refused by the I/O: mn_rr_send_ready() sends it */
 	bool dereg;           /* the BU is the deregistration sent away from home on stop (mn_rr_stop) */
+	bool mh_seen;         /* it answered with a valid HoT, CoT or authenticated BA: it knows the MH */
 	/*
 	 * The correspondent accepted a binding for ro_coa (a BA with status < 128, or a BU
 	 * without the A bit) that has not expired, been refused or reported gone (BE 1) since:
@@ -248,7 +250,11 @@ bool mn_rr_input(struct mn_rr_table *t, const struct in6_addr *src, const struct
  *           CoTI carrying the cookie of that entry's last or previous init message, or of the
  *           last BU carrying its sequence number and authenticator: an off-path node knows
  *           neither, so it cannot turn route optimisation off. The entry goes DISABLED for
- *           MN_RR_NO_MH_HOLD_USEC: no binding, nothing outstanding, no BU.
+ *           MN_RR_NO_MH_HOLD_USEC: no binding, nothing outstanding, no BU. Not when the
+ *           correspondent answered a HoTI, CoTI or BU of ours before (mh_seen): it knows the
+ *           MH, the error is transient (its Mobile IPv6 daemon restarting leaves its kernel
+ *           without an MH socket for a moment); ignored (MN_RR_DROP_PP_MH_SEEN), the
+ *           retransmissions go on.
  *   code 2: the Pointer at the Home Address option (our HoA) of a packet from our current
  *           care-of address to the correspondent: "SHOULD log the error and then discard" (the
  *           caller logs; nothing changes).

@@ -121,14 +121,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct mn_rr_entry *pe;
 			enum mn_rr_pp r;
 			uint64_t taken = mn_rr_pp_taken(t, false) + mn_rr_pp_taken(t, true);
-			uint64_t unmatched = mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED);
+			uint64_t unmatched = mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED) + mn_rr_drops(t, MN_RR_DROP_PP_MH_SEEN);
 
 			if ((flags & 8) && (data[0] & 2) && len >= 64)
 				memcpy(buf + 56, last_ht_cookie, 8);
 			if (ndisc_param_problem_parse(buf, len, &pp) < 0)
 				continue;
 			r = mn_rr_param_problem(t, flags & 1 ? &coa : &hoa, &pp, &pe);
-			check(r == MN_RR_PP_IGNORED ? mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED) == unmatched + 1 && !pe
+			check(r == MN_RR_PP_IGNORED ? mn_rr_drops(t, MN_RR_DROP_PP_UNMATCHED) +
+								  mn_rr_drops(t, MN_RR_DROP_PP_MH_SEEN) == unmatched + 1 && !pe
 						    : mn_rr_pp_taken(t, false) + mn_rr_pp_taken(t, true) == taken + 1 && pe == e);
 			if (r == MN_RR_PP_NO_MH)
 				check(e->state == MN_RR_DISABLED && !e->ht.outstanding && !e->ct.outstanding &&

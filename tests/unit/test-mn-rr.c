@@ -994,13 +994,47 @@ START_TEST(pp_code_1_for_the_bu)
 	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl - 1);
 	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
 	ck_assert_int_eq(E->state, MN_RR_BOUND);
-	/* The BU as it left. */
+	/*
+	 * The BU as it left: it matches, but this correspondent answered our HoTI and CoTI, so
+	 * it knows the MH: a transient error (its daemon restarting), not followed, counted.
+	 */
 	len = pp(b, 1, 40, &COA1, &CN, &HOA, bu, bl);
+	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_IGNORED);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_PP_MH_SEEN), 1);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert(mn_rr_ro_usable(E, &COA1, F.now));
+	/* Without that history (a fresh entry, the same BU bytes): route optimisation off. */
+	E->mh_seen = false;
 	ck_assert_int_eq(pp_in(b, len, &COA1), MN_RR_PP_NO_MH);
 	ck_assert_int_eq(E->state, MN_RR_DISABLED);
 	ck_assert(!E->bound);
 	ck_assert(!mn_rr_ro_usable(E, &COA1, F.now));
 }
+
+/* A correspondent that answered before and then sends code 1 (its daemon restarting): retransmissions go on. */
+START_TEST(pp_from_a_known_correspondent_is_transient)
+{
+	uint8_t b[256], coti[16];
+	size_t len;
+	unsigned n;
+
+	run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B);
+	ck_assert(E->mh_seen);
+	/* A new procedure (a move), the daemon gone at the CN: its kernel answers both. */
+	n = F.n;
+	mn_rr_moved(T, &COA2, false);
+	ck_assert_uint_eq(F.n, n + 1); /* the home token is reused: a CoTI */
+	memcpy(coti, last(2)->raw, 16);
+	len = pp(b, 1, 6, &COA2, &CN, NULL, coti, 16);
+	ck_assert_int_eq(pp_in(b, len, &COA2), MN_RR_PP_IGNORED);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_PP_MH_SEEN), 1);
+	ck_assert_uint_eq(mn_rr_pp_taken(T, false), 0);
+	ck_assert_int_eq(E->state, MN_RR_RR);
+	tick(); /* retransmitted */
+	ck_assert_uint_eq(F.n, n + 2);
+	ck_assert_uint_eq(last(2)->raw[2], 2);
+}
+END_TEST
 END_TEST
 
 /* Code 2 for our Home Address option: counted for the caller to log; nothing else changes (§11.3.5). */
@@ -1163,6 +1197,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pp_forged_or_foreign_ignored);
 	tcase_add_test(tc, pp_code_1_for_the_bu);
 	tcase_add_test(tc, pp_code_2_for_the_hao);
+	tcase_add_test(tc, pp_from_a_known_correspondent_is_transient);
 	tcase_add_test(tc, stop_deregisters_bound_correspondents);
 	tcase_add_test(tc, stop_without_ack_waits_for_nothing);
 	tcase_add_test(tc, stop_sends_nothing_it_cannot_authorise);
