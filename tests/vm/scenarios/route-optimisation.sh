@@ -75,6 +75,9 @@ cn_bc_has() { mip6_json cn bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\""; }
 cn_bc_empty() { ! mip6_json cn bc | grep -q "\"hoa\":\"$MN_HOA\""; }
 ro_direct() { bul_is "\"cn\":\"$CN_ADDR\",\"coa\":\"$1\",\"state\":\"bound\"[^}]*\"data_path\":\"direct\""; }
 mn_no_ro_objects() { ! { ip -n "$NS_MN" xfrm state | grep -q "$CN_ADDR" || ip -n "$NS_MN" xfrm policy | grep -q "$CN_ADDR"; }; }
+mn_no_trigger() { ! ip -n "$NS_MN" xfrm policy | grep -q "src $MN_HOA/128 dst ::/0"; }
+# The learning trigger as the kernel lists it: HoA/128 -> ::/0 any protocol, out, a hao template "use".
+mn_trigger() { ip -n "$NS_MN" xfrm policy | grep -A4 "^src $MN_HOA/128 dst ::/0 *\$" | tr '\n' ' ' | grep -q 'dir out .*proto hao .*mode ro.*level use'; }
 # At least N of the CN's pings answered with a -D stamp after T (µs).
 replies_since() { ping_stamps "$TOPO_DIR/ping.log" | awk -v t="$1" -v n="$2" '$1 > t { k++ } END { exit !(k >= n) }'; }
 
@@ -108,6 +111,7 @@ move() { # move LINK COA
 move foreign1 "$MN_COA_F1"
 check "foreign1: the MN's XFRM states: hao to the CN with the CoA, route2 from the CN" sh -c \
 	"ip -n '$NS_MN' xfrm state | grep -A3 'src $MN_HOA dst $CN_ADDR' | grep -q 'proto hao' && ip -n '$NS_MN' xfrm state | grep -q 'src $CN_ADDR dst $MN_HOA'"
+check "foreign1: no learning trigger without a wildcard MnRoPolicy (no policy HoA -> ::/0)" mn_no_trigger
 move foreign2 "$MN_COA_F2"
 move foreign1 "$MN_COA_F1"
 move home ""
@@ -134,6 +138,41 @@ MOVE_T+=("$(now_us)")
 mip6_stop mn || not_ok "the MN stopped on SIGTERM"
 cp "$TOPO_DIR/mn.log" "$TOPO_DIR/mn-ro.log"
 check "MN stopped: no route-optimisation XFRM object left" mn_no_ro_objects
+
+# Correspondents learnt from traffic (issue 12 item 2, RFC 6275 §11.7.2): the CN without a
+# binding (the MN deregistered on SIGTERM; else the CN restarts), the MN restarted on foreign1
+# with a wildcard `MnRoPolicy enabled;` naming no one. The CN's pings reach the HoA through the
+# tunnel; the replies meet the MN's trigger policy, the kernel's ACQUIRE makes the MN learn the
+# CN: RR, the CN's binding for the CoA, direct data.
+topo_log "learning from traffic (at $(elapsed "$T_START") s)"
+LEARN_T0=$(now_us)
+if ! wait_for 5 cn_bc_empty; then
+	mip6_stop cn || not_ok "the CN stopped on SIGTERM"
+	mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
+fi
+mip6_start "$NS_MN" mn "NodeConfig MN;
+Interface \"$MN_IF\";
+UseMnHaIPsec disabled;
+DoRouteOptimizationMN enabled;
+UseCnBuAck enabled;
+MnMaxHaBindingLife 300;
+MnHomeLink \"$MN_IF\" {
+	HomeAddress $MN_HOA/64;
+	HomeAgentAddress $HA_ADDR;
+	MnRoPolicy enabled;
+}" || exit 1
+check "learnt: registered at the HA with CoA $MN_COA_F1" \
+	wait_for 20 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\"[^]]*\"last_status\":0"
+check "learnt: the trigger policy (HoA/128 -> ::/0, out, hao template level use)" wait_for 10 mn_trigger
+check "learnt: the CN's binding cache shows $MN_COA_F1" wait_for 30 cn_bc_has "$MN_COA_F1"
+check "learnt: the MN learnt the CN from its traffic, data path direct" wait_for 10 bul_is \
+	"\"cn\":\"$CN_ADDR\",\"coa\":\"$MN_COA_F1\",\"state\":\"bound\"[^}]*\"learnt\":true[^}]*\"data_path\":\"direct\""
+LEARN_D=$(now_us)
+check "learnt: the CN's pings come back (5 replies after the path went direct)" wait_for 20 replies_since "$LEARN_D" 5
+check "learnt: one correspondent learnt (ro_acquire_learnt 1)" bul_is '"ro_acquire_learnt":1,'
+LEARN_T1=$(now_us)
+mip6_stop mn || not_ok "the MN stopped on SIGTERM"
+check "learnt: MN stopped: no route-optimisation XFRM object, no trigger left" eval 'mn_no_ro_objects && mn_no_trigger'
 
 # RO_COMPARE=1: the same moves without route optimisation (the MN restarted away with
 # DoRouteOptimizationMN disabled, the CN restarted so that it holds no binding): the gap in
@@ -205,6 +244,11 @@ done
 n=$(ha_echoes "${MOVE_T[0]}" "${DIRECT_T[0]}")
 check "control: echo packets crossed the HA's link before RR completed ($n)" test "$n" -gt 0
 
+n=$(ha_echoes "$LEARN_D" "$LEARN_T1")
+check "learnt: no echo packet on the HA's link while direct ($n, $(((LEARN_T1 - LEARN_D) / 1000)) ms)" test "$n" = 0
+n=$(ha_echoes "$LEARN_T0" "$LEARN_D")
+check "learnt, control: echo packets crossed the HA's link before (the trigger's first packets: $n)" test "$n" -gt 0
+
 hao=$(on_cn '$3 == 129 && $6 != "" { print $4, $6 }' | sort | uniq -c | awk '{ printf "%s %s (%s); ", $2, $3, $1 }')
 check "tshark (CN): Echo Replies in from the CoAs with a HAO holding the HoA: $hao" \
 	eval '[[ "$hao" == *"$MN_COA_F1 $MN_HOA"* && "$hao" == *"$MN_COA_F2 $MN_HOA"* ]]'
@@ -273,6 +317,13 @@ for i in "${!MOVE_NAME[@]}"; do
 	echo "# ${MOVE_NAME[$i]}: gap $g ms in the CN's pings (RO)$home; at the CN: $rr"
 done
 echo "# gap with RO = last reply -> the HA's BA (a gap without RO is at least this) + the HA's BA -> next reply (ms): $split"
+# Learning: the HA's BA to the MN (registered: the next reply meets the trigger) -> the CN's BA.
+reg=$(on_ha -v a="$LEARN_T0" -v b="$LEARN_T1" -v s="$HA_ADDR" '$9 ~ /(^|,)6(,|$)/ && $4 == s && $12 >= a && $12 < b { print $12; exit }')
+learnt=$(on_cn -v a="${reg:-$LEARN_T0}" -v b="$LEARN_D" '$9 == "" || $12 < a || $12 >= b { next }
+	(($9 == 1 || $9 == 2) && !first) { first = $12 }
+	$9 == 6 && first { n++; last = $12 }
+	END { if (n) printf "first HoTI/CoTI %.1f ms after the home registration, the CN'"'"'s last BA (%d) %.1f ms after it", (first - a) / 1000, n, (last - a) / 1000 }')
+echo "# learnt from traffic (pings every 20 ms): ${learnt:-no BA seen}"
 if [ "${#PLAIN_T[@]}" -gt 1 ]; then
 	plain=$(ping_gaps "${PLAIN_T[@]}" | awk '{ printf "%s ", $1 }')
 	echo "# without RO (home registration only), gap in the CN's pings: ${PLAIN_NAME[*]}: $plain ms"
