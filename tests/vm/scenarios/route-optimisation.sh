@@ -16,9 +16,13 @@
 # the procedure (HoTI..BE) and no MH, HAO or RH2 packet that tshark finds malformed or with an
 # expert error; the MN's BUs come from the CoAs with a HAO; the HoTIs cross the HA's link. A
 # CN restart loses the binding: the MN's direct packets get a Binding Error status 1 and the
-# MN runs the procedure again (RFC 6275 §11.3.6) until the CN lists the binding again. The MN
-# stopped leaves no RO XFRM object. Both captures are read by ONE tshark run (pcap_merge keeps
-# them apart as two interfaces).
+# MN runs the procedure again (RFC 6275 §11.3.6) until the CN lists the binding again.
+# MnRoPolicy also names the router's address on the CN link, a node without Mobile IPv6: its
+# kernel answers the HoTI and CoTI with an ICMPv6 Parameter Problem code 1; the MN counts it,
+# sends it no HoTI over the rest of the run (the HA's capture, every later move) and the pings
+# between it and the HoA are answered through the HA (RFC 6275 §11.3.5, §8.1). The MN stopped
+# deregistered at the CN (its bc is empty at once, §11.7.2) and leaves no RO XFRM object.
+# Both captures are read by ONE tshark run (pcap_merge keeps them apart as two interfaces).
 # Prints per move: the gap in the CN's pings with RO, split at the HA's BA into the last reply
 # -> the HA's BA (the home registration's part: a gap without RO cannot be shorter) and the
 # HA's BA -> the next reply (what RO adds), the RR time at the CN (first HoTI/CoTI to the BA)
@@ -62,6 +66,7 @@ MnHomeLink \"$MN_IF\" {
 	HomeAddress $MN_HOA/64;
 	HomeAgentAddress $HA_ADDR;
 	MnRoPolicy $CN_ADDR enabled;
+	MnRoPolicy $RT_CN enabled;
 }" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul | grep -q '\"location\":\"home\"'" ||
 	{ not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
@@ -135,9 +140,22 @@ DIRECT_T+=("$d")
 check "CN restart: the CN's pings come back (25 replies after the path went direct)" wait_for 20 replies_since "$d" 25
 MOVE_T+=("$(now_us)")
 
+# The router's address on the CN link: a correspondent without Mobile IPv6 (RFC 6275 §11.3.5).
+# After the last direct window: its pings cross the HA's link.
+check "no-MH correspondent $RT_CN: the MN took its ICMPv6 Parameter Problem code 1 (counted)" sh -c \
+	"'$MIP6CTL' -s /run/mip6-mn.ctl --json counters | grep -Eq '\"no_mobility_header\":[1-9]'"
+check "no-MH correspondent: route optimisation with it disabled, no data path" \
+	bul_is "\"cn\":\"$RT_CN\",\"coa\":\"[^\"]*\",\"state\":\"disabled\"[^}]*\"data_path\":\"off\""
+check "no-MH correspondent: its pings to the HoA are answered" topo_ping "$NS_RT" "$MN_HOA" -I "$RT_CN"
+
+t=$(now_us)
 mip6_stop mn || not_ok "the MN stopped on SIGTERM"
+echo "# MN stop (SIGTERM to exit, the deregistration BU and its BA first): $((($(now_us) - t) / 1000)) ms"
 cp "$TOPO_DIR/mn.log" "$TOPO_DIR/mn-ro.log"
+check "MN stopped: its binding at the CN is deleted (deregistration BU on SIGTERM, RFC 6275 §11.7.2)" cn_bc_empty
 check "MN stopped: no route-optimisation XFRM object left" mn_no_ro_objects
+check "MN stopped: no XFRM object for the no-MH correspondent either" sh -c \
+	"! { ip -n '$NS_MN' xfrm state | grep -q '$RT_CN' || ip -n '$NS_MN' xfrm policy | grep -q '$RT_CN'; }"
 
 # Correspondents learnt from traffic (issue 12 item 2, RFC 6275 §11.7.2): the CN without a
 # binding (the MN deregistered on SIGTERM; else the CN restarts), the MN restarted on foreign1
@@ -266,6 +284,20 @@ check "tshark (CN): the MN's BUs away come from the CoA with a HAO ($bu_hao)" \
 	eval '[[ "$bu_hao" == *"$MN_COA_F1"* && "$bu_hao" == *"$MN_COA_F2"* ]]'
 hoti_tnl=$(on_ha -v h="$MN_HOA" '$9 ~ /(^|,)1(,|$)/ && $4 ~ h' | wc -l)
 check "tshark (HA): the HoTIs cross the HA's link (the tunnel): $hoti_tnl" test "$hoti_tnl" -gt 0
+# The correspondent without Mobile IPv6: its first Parameter Problem on the HA's link (to the
+# HoA), the HoTIs to it before, and none more than 1 s after it over every later move.
+pp_t=$(on_ha -v r="$RT_CN" '$3 ~ /^4(,|$)/ && $4 ~ r { print $12; exit }')
+hotis_rt() { on_ha -v r="$RT_CN" -v a="$1" -v b="$2" '$3 == "" && $9 ~ /(^|,)1(,|$)/ && $5 ~ r && $12 >= a && $12 < b' | wc -l; }
+end_t=${MOVE_T[$((${#MOVE_T[@]} - 1))]}
+if [ -n "$pp_t" ]; then
+	rt_before=$(hotis_rt 0 "$pp_t") rt_after=$(hotis_rt $((pp_t + 1000000)) 99999999999999999)
+	check "tshark (HA): the no-MH correspondent's Parameter Problem at $(((pp_t - ${MOVE_T[0]}) / 1000)) ms; HoTIs to it before: $rt_before, after it: $rt_after over $(((end_t - pp_t) / 1000000)) s and every later move" \
+		eval '[ "$rt_before" -gt 0 ] && [ "$rt_after" = 0 ]'
+else
+	not_ok "tshark (HA): no Parameter Problem from the no-MH correspondent $RT_CN"
+fi
+rt_replies=$(on_ha -v r="$RT_CN" -v h="$MN_HOA" '$3 ~ /(^|,)129(,|$)/ && $4 ~ h && $5 ~ r' | wc -l)
+check "tshark (HA): the MN's Echo Replies to the no-MH correspondent cross the HA's link ($rt_replies)" test "$rt_replies" -gt 0
 
 # Figures (not asserted): per event, the largest gap between the CN's ping replies in
 # [event, next event) (at most 20 s), split at the HA's BA (the HA's capture, the same clock):
