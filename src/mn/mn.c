@@ -611,11 +611,6 @@ static const char *const acq_names[_MN_ACQ_MAX] = {
 };
 _Static_assert(_MN_ACQ_MAX == ELEMENTSOF(((struct mn *)0)->acq), "struct mn's acq counters");
 
-static bool addr_eq6(const struct in6_addr *a, const struct in6_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static bool ro_trig_want(const struct mn *mn, usec_t t0)
 {
 	return mn->ro_learn && mn->knl && !mn->stopping && !mn->ro_stopping && mn->loc == MN_LOC_FOREIGN && mn->rr_told &&
@@ -670,7 +665,7 @@ static void mn_ro_trig_sync(struct mn *mn, usec_t t0)
 	if (mn->trig.failed && t0 >= mn->trig.retry_at && !mn->trig.pending)
 		mn->trig.failed = false;
 	want = ro_trig_want(mn, t0);
-	if (mn->trig.have && (!want || !addr_eq6(&mn->trig.ha, &mn->ha))) {
+	if (mn->trig.have && (!want || !IN6_ARE_ADDR_EQUAL(&mn->trig.ha, &mn->ha))) {
 		mn->trig.have = false;
 		mn_ro_trig_submit(mn, &mn->trig.ha, false, t0);
 	}
@@ -684,7 +679,7 @@ static void mn_ro_trig_sync(struct mn *mn, usec_t t0)
 static bool ro_recent(struct mn *mn, const struct in6_addr *cn, usec_t t0)
 {
 	for (size_t i = 0; i < ELEMENTSOF(mn->recent); i++)
-		if (mn->recent[i].until > t0 && addr_eq6(&mn->recent[i].cn, cn))
+		if (mn->recent[i].until > t0 && IN6_ARE_ADDR_EQUAL(&mn->recent[i].cn, cn))
 			return true;
 	return false;
 }
@@ -813,7 +808,7 @@ static bool ro_cn_addr_ok(const struct mn *mn, const struct in6_addr *a)
 	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_MULTICAST(a) ||
 	    IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
 		return false;
-	return !addr_eq6(a, &mn->hoa) && !addr_eq6(a, &mn->ha) && !addr_eq6(a, &mn->coa);
+	return !IN6_ARE_ADDR_EQUAL(a, &mn->hoa) && !IN6_ARE_ADDR_EQUAL(a, &mn->ha) && !IN6_ARE_ADDR_EQUAL(a, &mn->coa);
 }
 
 /* XFRM_MSG_ACQUIRE: the trigger saw data from the HoA to a destination without a hao state. */
@@ -830,9 +825,9 @@ static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
 	if (a->dir != XFRM_POLICY_OUT || a->proto != IPPROTO_DSTOPTS || a->n_tmpl != 1 ||
 	    a->tmpl[0].proto != IPPROTO_DSTOPTS || a->tmpl[0].mode != XFRM_MODE_ROUTEOPTIMIZATION)
 		why = MN_ACQ_NOT_OURS;
-	else if (!addr_eq6(&a->src, &mn->hoa) || !addr_eq6(&a->sel.src, &mn->hoa) || a->sel.src_len != 128)
+	else if (!IN6_ARE_ADDR_EQUAL(&a->src, &mn->hoa) || !IN6_ARE_ADDR_EQUAL(&a->sel.src, &mn->hoa) || a->sel.src_len != 128)
 		why = MN_ACQ_WRONG_SOURCE;
-	else if (!addr_eq6(&a->sel.dst, &a->dst) || a->sel.dst_len != 128 || !ro_cn_addr_ok(mn, &a->dst))
+	else if (!IN6_ARE_ADDR_EQUAL(&a->sel.dst, &a->dst) || a->sel.dst_len != 128 || !ro_cn_addr_ok(mn, &a->dst))
 		why = MN_ACQ_BAD_DEST;
 	else if (!ro_trig_want(mn, t0))
 		why = MN_ACQ_NOT_REGISTERED;
