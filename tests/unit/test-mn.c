@@ -1274,6 +1274,16 @@ static void ha_accepts(void)
 	send_ba_full(HA_ADDR, 0, false, bu_seq(last_mh_to(5, HA_ADDR)));
 }
 
+/* Moved to foreign1, the home agent accepted the CoA: the return routability procedure began. */
+static void away_until_rr(void)
+{
+	send_ra("2001:db8:2::");
+	want = 1;
+	ck_assert(run_until(have_bus, 5000));
+	ha_accepts();
+	ck_assert_msg(run_until(have_inits, 5000), "no HoTI/CoTI after the home registration");
+}
+
 /* Recorded XFRM requests naming the CN from index `from` on: how many match. */
 static unsigned ro_count(unsigned from, uint16_t type, uint8_t proto, uint8_t dir, uint8_t sel_proto, uint16_t sel_type)
 {
@@ -1363,11 +1373,7 @@ static const struct sent *ro_until_cn_bu(void)
 	int tnl = (int)if_nametoindex("mip6tnl0");
 	const struct sent *h, *c;
 
-	send_ra("2001:db8:2::");
-	want = 1;
-	ck_assert(run_until(have_bus, 5000));
-	ha_accepts();
-	ck_assert_msg(run_until(have_inits, 5000), "no HoTI/CoTI after the home registration");
+	away_until_rr();
 	h = last_mh(1);
 	c = last_mh(2);
 	send_test(3, h->buf + 8, HOA, tnl);
@@ -1533,11 +1539,7 @@ START_TEST(ro_install_refused_fails_closed)
 	const struct sent *h, *c;
 
 	F.fail_ro_sa = -ENOBUFS;
-	send_ra("2001:db8:2::");
-	want = 1;
-	ck_assert(run_until(have_bus, 5000));
-	ha_accepts();
-	ck_assert(run_until(have_inits, 5000));
+	away_until_rr();
 	h = last_mh(1);
 	c = last_mh(2);
 	send_test(3, h->buf + 8, HOA, tnl);
@@ -1588,11 +1590,7 @@ START_TEST(ro_param_problem_stops_ro)
 	uint8_t shorty[40] = { 4, 1 };
 	struct icmp6_rxinfo rx = { .src = A(CN_ADDR), .dst = A(HOA), .hop_limit = 64 };
 
-	send_ra("2001:db8:2::");
-	want = 1;
-	ck_assert(run_until(have_bus, 5000));
-	ha_accepts();
-	ck_assert(run_until(have_inits, 5000));
+	away_until_rr();
 	run_for(20);
 	ck_assert(bul_says("\"data_path\":\"bu-only\""));
 	h = last_mh(1);
@@ -1694,11 +1692,7 @@ END_TEST
 /* A correspondent with no binding (its procedure still running) gets nothing; the stop does not wait. */
 START_TEST(ro_stop_without_binding_sends_nothing)
 {
-	send_ra("2001:db8:2::");
-	want = 1;
-	ck_assert(run_until(have_bus, 5000));
-	ha_accepts();
-	ck_assert(run_until(have_inits, 5000));
+	away_until_rr();
 	run_for(20);
 	ck_assert_int_eq(F.m->role->shutdown(F.m), 1); /* the last removal's acknowledgement */
 	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 0);
