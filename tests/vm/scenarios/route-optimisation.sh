@@ -56,7 +56,9 @@ CN_CONF="NodeConfig CN;"
 mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl status | grep -q 'binding(s)$'" ||
 	{ not_ok "CN ready"; sed 's/^/#   /' "$TOPO_DIR/cn.log"; exit 1; }
-mip6_start "$NS_MN" mn "NodeConfig MN;
+# mn_conf POLICY_LINES: the MN's configuration, its MnRoPolicy lines given.
+mn_conf() {
+	echo "NodeConfig MN;
 Interface \"$MN_IF\";
 UseMnHaIPsec disabled;
 DoRouteOptimizationMN enabled;
@@ -65,9 +67,11 @@ MnMaxHaBindingLife 300;
 MnHomeLink \"$MN_IF\" {
 	HomeAddress $MN_HOA/64;
 	HomeAgentAddress $HA_ADDR;
-	MnRoPolicy $CN_ADDR enabled;
-	MnRoPolicy $RT_CN enabled;
-}" || exit 1
+$1
+}"
+}
+mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy $CN_ADDR enabled;
+	MnRoPolicy $RT_CN enabled;")" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-mn.ctl --json bul | grep -q '\"location\":\"home\"'" ||
 	{ not_ok "MN at home"; sed 's/^/#   /' "$TOPO_DIR/mn.log"; exit 1; }
 wait_for 10 topo_ping "$NS_CN" "$MN_HOA" >/dev/null || not_ok "CN reaches the HoA at home"
@@ -168,17 +172,7 @@ if ! wait_for 5 cn_bc_empty; then
 	mip6_stop cn || not_ok "the CN stopped on SIGTERM"
 	mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
 fi
-mip6_start "$NS_MN" mn "NodeConfig MN;
-Interface \"$MN_IF\";
-UseMnHaIPsec disabled;
-DoRouteOptimizationMN enabled;
-UseCnBuAck enabled;
-MnMaxHaBindingLife 300;
-MnHomeLink \"$MN_IF\" {
-	HomeAddress $MN_HOA/64;
-	HomeAgentAddress $HA_ADDR;
-	MnRoPolicy enabled;
-}" || exit 1
+mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy enabled;")" || exit 1
 check "learnt: registered at the HA with CoA $MN_COA_F1" \
 	wait_for 20 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\"[^]]*\"last_status\":0"
 check "learnt: the trigger policy (HoA/128 -> ::/0, out, hao template level use)" wait_for 10 mn_trigger
