@@ -4,18 +4,12 @@
 
 #include "cn/cn-ro-path.h"
 
-static void host_sel(struct knl_xfrm_sel *sel, const struct in6_addr *src, const struct in6_addr *dst)
-{
-	*sel = (struct knl_xfrm_sel){ .src = *src, .dst = *dst, .src_len = 128, .dst_len = 128,
-				      .type = KNL_XFRM_TYPE_ANY };
-}
-
 /* §9.3.2: packets to the HoA leave with a type 2 routing header, to the CoA. */
 void cn_ro_state_out(const struct cn_ro_binding *b, struct knl_xfrm_state *s)
 {
 	*s = (struct knl_xfrm_state){ .src = b->cn, .dst = b->hoa, .proto = IPPROTO_ROUTING,
 				      .mode = XFRM_MODE_ROUTEOPTIMIZATION, .coaddr = b->coa };
-	host_sel(&s->sel, &b->cn, &b->hoa);
+	knl_xfrm_sel_hosts(&s->sel, &b->cn, &b->hoa);
 }
 
 /* §9.3.1: a Home Address option for the HoA from the registered CoA only. */
@@ -23,14 +17,14 @@ void cn_ro_state_in(const struct cn_ro_binding *b, struct knl_xfrm_state *s)
 {
 	*s = (struct knl_xfrm_state){ .src = b->hoa, .dst = b->cn, .proto = IPPROTO_DSTOPTS,
 				      .mode = XFRM_MODE_ROUTEOPTIMIZATION, .coaddr = b->coa };
-	host_sel(&s->sel, &b->hoa, &b->cn);
+	knl_xfrm_sel_hosts(&s->sel, &b->hoa, &b->cn);
 }
 
 static void ro_policy(struct knl_xfrm_policy *p, uint8_t dir, uint8_t proto, const struct in6_addr *src,
 		      const struct in6_addr *dst)
 {
 	*p = (struct knl_xfrm_policy){ .dir = dir, .priority = CN_RO_PRIORITY, .n_tmpl = 1 };
-	host_sel(&p->sel, src, dst);
+	knl_xfrm_sel_hosts(&p->sel, src, dst);
 	p->tmpl[0] = (struct knl_xfrm_tmpl){ .src = *src, .dst = *dst, .proto = proto,
 					     .mode = XFRM_MODE_ROUTEOPTIMIZATION, .optional = true };
 }

@@ -424,11 +424,6 @@ static void cn_log_refused(struct cn *cn, const struct cn_bu_in *in, const struc
 
 /* ---- the route-optimisation data path (cn-ro-path.h) ----------------------------- */
 
-static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static void on_ro_removed(int result, void *userdata)
 {
 	(void)userdata;
@@ -476,7 +471,7 @@ static void cn_ro_fail(struct cn *cn, struct cn_ro_job *job)
 	log_error("route optimisation for %s via %s not installed in the kernel: %m; the binding is refused",
 		  addr_str(&job->hoa, h), addr_str(&job->coa, c));
 	cn->ro_failures++;
-	if (e && e->state == CN_BCE_VALID && addr_eq(&e->coa, &job->coa)) {
+	if (e && e->state == CN_BCE_VALID && IN6_ARE_ADDR_EQUAL(&e->coa, &job->coa)) {
 		cn_ro_remove(cn, e);
 		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
 		bce_brr_reset(cn, e);
@@ -526,9 +521,9 @@ static bool cn_ro_apply(struct cn *cn, struct cn_bce *e, const struct cn_ba_to *
 
 	if (cn->no_hao)
 		return false; /* no Mobile IPv6 in the kernel: nothing can be installed */
-	if (e->ro_installed && addr_eq(&e->ro_coa, &e->coa) && addr_eq(&e->ro_cn, &e->cn_addr))
+	if (e->ro_installed && IN6_ARE_ADDR_EQUAL(&e->ro_coa, &e->coa) && IN6_ARE_ADDR_EQUAL(&e->ro_cn, &e->cn_addr))
 		return false; /* a refresh: the kernel objects have no lifetime of their own */
-	if (e->ro_installed && !addr_eq(&e->ro_cn, &e->cn_addr))
+	if (e->ro_installed && !IN6_ARE_ADDR_EQUAL(&e->ro_cn, &e->cn_addr))
 		cn_ro_remove(cn, e); /* the BU went to another of our addresses: other objects */
 	job = calloc(1, sizeof(*job));
 	if (!job) {

@@ -31,11 +31,6 @@ static void addr_fields(const struct bul_entry *e, char fh[LOG_ADDR_FIELD_MAX], 
 	snprintf(fc, LOG_ADDR_FIELD_MAX, "MIP6_COA=%s", inet_ntop(AF_INET6, &e->coa, a, sizeof(a)));
 }
 
-static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static double ms_between(usec_t t0, usec_t t1)
 {
 	return t1 >= t0 ? (double)(t1 - t0) / 1000.0 : 0.0;
@@ -131,7 +126,7 @@ int bul_add(struct bul_table *t, const struct bul_key *key, bool home_reg, bool 
 
 int bul_set_peer(struct bul_table *t, struct bul_entry *e, const struct in6_addr *peer, uint64_t *ret_gen)
 {
-	if (!addr_eq(&e->key.peer, peer) && bul_find(t, peer, &e->key.hoa))
+	if (!IN6_ARE_ADDR_EQUAL(&e->key.peer, peer) && bul_find(t, peer, &e->key.hoa))
 		return -EEXIST;
 	e->key.peer = *peer;
 	/* Nothing registered at the new peer: a first registration (§11.8), the K flag offered again. */
@@ -156,7 +151,7 @@ int bul_set_peer(struct bul_table *t, struct bul_entry *e, const struct in6_addr
 struct bul_entry *bul_find(struct bul_table *t, const struct in6_addr *peer, const struct in6_addr *hoa)
 {
 	for (struct bul_entry *e = t->entries; e; e = e->next)
-		if (addr_eq(&e->key.peer, peer) && addr_eq(&e->key.hoa, hoa))
+		if (IN6_ARE_ADDR_EQUAL(&e->key.peer, peer) && IN6_ARE_ADDR_EQUAL(&e->key.hoa, hoa))
 			return e;
 	return NULL;
 }
@@ -283,7 +278,7 @@ static int km_start(struct bul_entry *e, enum bul_km_kind kind, bool k)
 	struct bul_km_req req = { .kind = kind, .gen = e->gen, .coa = e->coa, .k = k };
 	int r;
 
-	if (kind == BUL_KM_MOVE && !addr_eq(&e->sa_coa, &e->coa)) {
+	if (kind == BUL_KM_MOVE && !IN6_ARE_ADDR_EQUAL(&e->sa_coa, &e->coa)) {
 		req.has_old = true;
 		req.old_coa = e->sa_coa;
 	}
@@ -316,7 +311,7 @@ static void proceed(struct bul_entry *e)
 			return;
 		log_warning_errno(r, "cannot bring the MN-HA SAs up: %m");
 	}
-	if (e->ipsec && e->kbit && (!addr_eq(&e->sa_coa, &e->coa) || !e->ike_synced)) {
+	if (e->ipsec && e->kbit && (!IN6_ARE_ADDR_EQUAL(&e->sa_coa, &e->coa) || !e->ike_synced)) {
 		set_state(e, BUL_SAS_MOVE, "moving the IKE SA");
 		r = km_start(e, BUL_KM_MOVE, true);
 		if (r == 0)
@@ -480,7 +475,7 @@ static void ba_registered(struct bul_entry *e, const struct mh_msg *msg, usec_t 
 		log_notice("the home agent answered K=0: the IKE SA will be re-established after each move");
 		e->kbit = false;
 	}
-	if (e->ipsec && !k && !addr_eq(&e->reg_coa, &e->bu_coa) && !e->km_busy)
+	if (e->ipsec && !k && !IN6_ARE_ADDR_EQUAL(&e->reg_coa, &e->bu_coa) && !e->km_busy)
 		/* K=0 after a move: the HA dropped the IKE SA; a new one from the new CoA (RFC 4877 §4.3). */
 		(void)km_start(e, BUL_KM_RENEW, false);
 	e->reg_coa = e->bu_coa;

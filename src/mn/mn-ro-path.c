@@ -7,19 +7,13 @@
 #include "mh/mh-codec.h"
 #include "mn/mn-ro-path.h"
 
-static void host_sel(struct knl_xfrm_sel *sel, const struct in6_addr *src, const struct in6_addr *dst)
-{
-	*sel = (struct knl_xfrm_sel){ .src = *src, .dst = *dst, .src_len = 128, .dst_len = 128,
-				      .type = KNL_XFRM_TYPE_ANY };
-}
-
 /* §11.3.1, §6.3: what the MN sends to the CN carries a HAO and leaves from the CoA. */
 void mn_ro_state_out(const struct in6_addr *hoa, const struct in6_addr *cn, const struct in6_addr *coa,
 		     struct knl_xfrm_state *s)
 {
 	*s = (struct knl_xfrm_state){ .src = *hoa, .dst = *cn, .proto = IPPROTO_DSTOPTS,
 				      .mode = XFRM_MODE_ROUTEOPTIMIZATION, .coaddr = *coa };
-	host_sel(&s->sel, hoa, cn);
+	knl_xfrm_sel_hosts(&s->sel, hoa, cn);
 }
 
 /* §11.3.1, §6.4: a type 2 routing header naming the HoA, from the CN. */
@@ -27,14 +21,14 @@ void mn_ro_state_in(const struct in6_addr *hoa, const struct in6_addr *cn, struc
 {
 	*s = (struct knl_xfrm_state){ .src = *cn, .dst = *hoa, .proto = IPPROTO_ROUTING,
 				      .mode = XFRM_MODE_ROUTEOPTIMIZATION };
-	host_sel(&s->sel, cn, hoa);
+	knl_xfrm_sel_hosts(&s->sel, cn, hoa);
 }
 
 static void ro_policy(struct knl_xfrm_policy *p, uint8_t dir, uint32_t prio, uint8_t proto,
 		      const struct in6_addr *src, const struct in6_addr *dst)
 {
 	*p = (struct knl_xfrm_policy){ .dir = dir, .priority = prio, .n_tmpl = proto ? 1 : 0 };
-	host_sel(&p->sel, src, dst);
+	knl_xfrm_sel_hosts(&p->sel, src, dst);
 	if (proto)
 		p->tmpl[0] = (struct knl_xfrm_tmpl){ .src = *src, .dst = *dst, .proto = proto,
 						     .mode = XFRM_MODE_ROUTEOPTIMIZATION, .optional = true };
@@ -84,7 +78,7 @@ void mn_ro_trigger_policies(const struct in6_addr *hoa, const struct in6_addr *h
 	p->sel = (struct knl_xfrm_sel){ .src = *hoa, .src_len = 128, .proto = IPPROTO_MH, .type = KNL_XFRM_TYPE_ANY };
 	p = &ret[MN_RO_TRIG_HA];
 	*p = (struct knl_xfrm_policy){ .dir = XFRM_POLICY_OUT, .priority = MN_RO_BYPASS_PRIORITY };
-	host_sel(&p->sel, hoa, ha);
+	knl_xfrm_sel_hosts(&p->sel, hoa, ha);
 	/*
 	 * RFC 6275 §11.7.2: the MN learns which correspondents it talks to. A "use" hao template
 	 * (net/xfrm/xfrm_policy.c xfrm_tmpl_resolve_one: an optional template without a valid

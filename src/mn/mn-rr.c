@@ -60,11 +60,6 @@ static usec_t now(const struct mn_rr_table *t)
 	return t->io->now(t->ud);
 }
 
-static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static usec_t min_due(usec_t a, usec_t b)
 {
 	return !a ? b : !b ? a : a < b ? a : b;
@@ -106,7 +101,7 @@ static usec_t rate_wait(const usec_t ring[MN_RR_MAX_UPDATE_RATE], unsigned i, us
 
 static bool token_valid(const struct mn_rr_test *x, usec_t t0, const struct in6_addr *addr)
 {
-	return x->have && addr_eq(&x->addr, addr) && t0 < x->token_time + MN_RR_MAX_TOKEN_LIFETIME_USEC;
+	return x->have && IN6_ARE_ADDR_EQUAL(&x->addr, addr) && t0 < x->token_time + MN_RR_MAX_TOKEN_LIFETIME_USEC;
 }
 
 static void send_init(struct mn_rr_entry *e, bool home_test)
@@ -423,7 +418,7 @@ void mn_rr_set_params(struct mn_rr_table *t, const struct mn_rr_params *params)
 struct mn_rr_entry *mn_rr_find(struct mn_rr_table *t, const struct in6_addr *cn)
 {
 	for (struct mn_rr_entry *e = t->head; e; e = e->next)
-		if (addr_eq(&e->cn, cn))
+		if (IN6_ARE_ADDR_EQUAL(&e->cn, cn))
 			return e;
 	return NULL;
 }
@@ -522,7 +517,8 @@ static bool input_test(struct mn_rr_entry *e, const struct in6_addr *dst, bool f
 	if (e->state != MN_RR_RR || !x->outstanding)
 		return drop(t, MN_RR_DROP_NOT_WAITING);
 	/* HoT: to the home address, "received in a tunnel from the home agent"; CoT: to the CoA. */
-	if (home_test ? (!addr_eq(dst, &e->hoa) || (!e->home && !from_tunnel)) : !addr_eq(dst, &e->coa))
+	if (home_test ? (!IN6_ARE_ADDR_EQUAL(dst, &e->hoa) || (!e->home && !from_tunnel))
+		      : !IN6_ARE_ADDR_EQUAL(dst, &e->coa))
 		return drop(t, MN_RR_DROP_DST);
 	if (memcmp(m->cookie, x->cookie, MH_COOKIE_LEN) != 0)
 		return drop(t, MN_RR_DROP_COOKIE); /* "MUST be silently ignored" */
@@ -706,7 +702,7 @@ void mn_rr_send_ready(struct mn_rr_entry *e)
 
 bool mn_rr_ro_usable(const struct mn_rr_entry *e, const struct in6_addr *coa, usec_t t0)
 {
-	return e && e->ro_ok && !e->home && e->state != MN_RR_DISABLED && addr_eq(&e->ro_coa, coa) &&
+	return e && e->ro_ok && !e->home && e->state != MN_RR_DISABLED && IN6_ARE_ADDR_EQUAL(&e->ro_coa, coa) &&
 	       t0 < e->expires;
 }
 
@@ -727,7 +723,7 @@ bool mn_rr_policy_allows(const struct mip6_config *c, const struct conf_home_lin
 		if (p->any) {
 			if (!any)
 				any = p;
-		} else if (cn && addr_eq(&p->addr, cn)) {
+		} else if (cn && IN6_ARE_ADDR_EQUAL(&p->addr, cn)) {
 			return p->enabled;
 		}
 	}
@@ -760,14 +756,14 @@ static bool quotes_ours(const struct mn_rr_entry *e, const struct in6_addr *src,
 	mh_len = ((size_t)mh[1] + 1) * 8;
 	switch (mh[2]) {
 	case MH_TYPE_HOTI: /* from the HoA, never with a HAO (§11.6.1) */
-		return !hao && addr_eq(src, &e->hoa) && len >= 16 && cookie_of(&e->ht, mh + 8);
+		return !hao && IN6_ARE_ADDR_EQUAL(src, &e->hoa) && len >= 16 && cookie_of(&e->ht, mh + 8);
 	case MH_TYPE_COTI: /* from the care-of address it was sent from */
-		return !hao && e->ct.sent && addr_eq(src, &e->ct.addr) && len >= 16 && cookie_of(&e->ct, mh + 8);
+		return !hao && e->ct.sent && IN6_ARE_ADDR_EQUAL(src, &e->ct.addr) && len >= 16 && cookie_of(&e->ct, mh + 8);
 	case MH_TYPE_BU:
-		if (!e->bus_sent || mh_len > len || mh_len < 8 + 6 + MH_BAD_LEN || !addr_eq(src, &e->bu_coa))
+		if (!e->bus_sent || mh_len > len || mh_len < 8 + 6 + MH_BAD_LEN || !IN6_ARE_ADDR_EQUAL(src, &e->bu_coa))
 			return false;
 		/* away: from the CoA with our HoA in the HAO (§11.7.2); at home: from the HoA, no HAO */
-		if (addr_eq(&e->bu_coa, &e->hoa) ? hao != NULL : !hao || !addr_eq(hao, &e->hoa))
+		if (IN6_ARE_ADDR_EQUAL(&e->bu_coa, &e->hoa) ? hao != NULL : !hao || !IN6_ARE_ADDR_EQUAL(hao, &e->hoa))
 			return false;
 		return (uint16_t)(mh[6] << 8 | mh[7]) == e->seq &&
 		       memcmp(mh + mh_len - MH_BAD_LEN, e->bu_auth, MH_BAD_LEN) == 0;
@@ -801,7 +797,7 @@ enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *
 	inv = &pp->inv;
 	/* RFC 4443 §2.4: the error goes to the invoking packet's source; it must be ours. */
 	e = mn_rr_find(t, &inv->dst);
-	if (!e || e->state == MN_RR_DISABLED || !addr_eq(dst, &inv->src)) {
+	if (!e || e->state == MN_RR_DISABLED || !IN6_ARE_ADDR_EQUAL(dst, &inv->src)) {
 		drop(t, MN_RR_DROP_PP_UNMATCHED);
 		return MN_RR_PP_IGNORED;
 	}
@@ -828,7 +824,7 @@ enum mn_rr_pp mn_rr_param_problem(struct mn_rr_table *t, const struct in6_addr *
 	}
 	/* §11.3.5: code 2 for our Home Address option: logged (by the caller) and discarded. */
 	if (pp->code == NDISC_PP_UNKNOWN_OPTION && inv->has_hao && pp->pointer == inv->hao_offset && t->away &&
-	    addr_eq(&inv->hao, &t->hoa) && addr_eq(&inv->src, &t->coa)) {
+	    IN6_ARE_ADDR_EQUAL(&inv->hao, &t->hoa) && IN6_ARE_ADDR_EQUAL(&inv->src, &t->coa)) {
 		t->pp_no_hao++;
 		return MN_RR_PP_NO_HAO;
 	}

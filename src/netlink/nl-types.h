@@ -127,6 +127,14 @@ struct knl_xfrm_sel {
 	int ifindex;
 };
 
+/* A selector for one host pair (/128 each way), any protocol, no type. */
+static inline void knl_xfrm_sel_hosts(struct knl_xfrm_sel *sel, const struct in6_addr *src,
+				      const struct in6_addr *dst)
+{
+	*sel = (struct knl_xfrm_sel){ .src = *src, .dst = *dst, .src_len = 128, .dst_len = 128,
+				      .type = KNL_XFRM_TYPE_ANY };
+}
+
 struct knl_xfrm_tmpl {
 	struct in6_addr src, dst; /* :: = wildcard */
 	uint8_t proto;		  /* IPPROTO_ESP, IPPROTO_ROUTING (route2), IPPROTO_DSTOPTS (hao) */
