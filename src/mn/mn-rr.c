@@ -37,7 +37,7 @@ static const char *const drop_names[_MN_RR_DROP_MAX] = {
 	[MN_RR_DROP_COOKIE] = "cookie_mismatch",  [MN_RR_DROP_DST] = "wrong_destination",
 	[MN_RR_DROP_BA_SEQ] = "ba_sequence",      [MN_RR_DROP_BA_AUTH] = "ba_authenticator",
 	[MN_RR_DROP_BE_IGNORED] = "be_ignored",  [MN_RR_DROP_PP_UNMATCHED] = "pp_unmatched",
-	[MN_RR_DROP_PP_MH_SEEN] = "pp_known_correspondent",
+	[MN_RR_DROP_PP_MH_SEEN] = "pp_known_correspondent", [MN_RR_DROP_BE_RR_RUNNING] = "be_rr_running",
 };
 
 const char *mn_rr_state_to_string(enum mn_rr_state s)
@@ -627,8 +627,14 @@ static bool input_be(struct mn_rr_entry *e, const struct mh_msg *msg)
 		/*
 		 * The CN has no binding for our HoA. Without upper-layer progress information the MN
 		 * "MUST remove the entry" (its binding) and MAY start a new return routability
-		 * procedure: it does, when away.
+		 * procedure: it does, when away. A CN sends one for every packet with a HAO that
+		 * reaches it without a binding: while a restart's HoTI and CoTI are both still
+		 * unanswered, a further one adds nothing (the answers come from the CN's current
+		 * Kcn either way) and does not restart the procedure again.
 		 */
+		if (e->state == MN_RR_RR && e->ht.outstanding && e->ct.outstanding && !e->ht.have &&
+		    !e->ct.have && !e->bound)
+			return drop(t, MN_RR_DROP_BE_RR_RUNNING);
 		e->bound = false;
 		e->ro_ok = false;
 		e->bu_outstanding = false;

@@ -102,6 +102,7 @@ enum mn_rr_drop {
 	MN_RR_DROP_BE_IGNORED,   /* BE status 2 with nothing expected, or an unknown status */
 	MN_RR_DROP_PP_UNMATCHED, /* ICMPv6 Parameter Problem quoting no message of ours (mn_rr_param_problem) */
 	MN_RR_DROP_PP_MH_SEEN,   /* code 1 from a correspondent that answered us before: transient (its daemon restarting) */
+	MN_RR_DROP_BE_RR_RUNNING, /* BE status 1 while the procedure it asks for already runs (§11.3.6) */
 	_MN_RR_DROP_MAX,
 };
 

@@ -624,6 +624,14 @@ START_TEST(binding_errors)
 	ck_assert_int_eq(E->state, MN_RR_RR);
 	ck_assert_uint_eq(F.n, n + 2);
 	ck_assert_uint_eq(E->restarts, 1);
+	/*
+	 * The CN sends one per packet with a HAO: another one while that HoTI and CoTI are both
+	 * unanswered is counted and restarts nothing (no new cookies, no new messages).
+	 */
+	ck_assert(!mn_rr_input(T, &CN, &COA1, false, b, sizeof(b), &m));
+	ck_assert_uint_eq(F.n, n + 2);
+	ck_assert_uint_eq(E->restarts, 1);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_BE_RR_RUNNING), 1);
 	/* status 2 while a response is expected: no more route optimisation with this CN. */
 	b[6] = 2;
 	ck_assert_int_eq(mh_parse(b, sizeof(b), NULL, NULL, &m, NULL), 0);
