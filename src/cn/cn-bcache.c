@@ -88,19 +88,25 @@ struct cn_bce *cn_bcache_lookup(const struct cn_bcache *bc, const struct in6_add
 	return NULL;
 }
 
-static struct cn_bce *oldest_deleted(const struct cn_bcache *bc)
+/*
+ * The oldest DELETED entry whose memory is over at now, or NULL. One still inside it
+ * is the only guard against a replay of the BU that created or deleted the binding:
+ * a BU for a home address without an entry is accepted with any sequence number
+ * (cn-policy.c), so the entry stays (the caller answers 130, fail closed).
+ */
+static struct cn_bce *oldest_stale_deleted(const struct cn_bcache *bc, usec_t now)
 {
 	struct cn_bce *best = NULL;
 
 	for (size_t i = 0; i < bc->nbuckets; i++)
 		for (struct cn_bce *e = bc->buckets[i]; e; e = e->hnext)
-			if (e->state == CN_BCE_DELETED && (!best || e->expires < best->expires))
+			if (e->state == CN_BCE_DELETED && e->expires <= now && (!best || e->expires < best->expires))
 				best = e;
 	return best;
 }
 
-int cn_bcache_add(struct cn_bcache *bc, const struct in6_addr *hoa, void (*release)(struct cn_bce *e, void *ud),
-		  void *ud, struct cn_bce **ret)
+int cn_bcache_add(struct cn_bcache *bc, const struct in6_addr *hoa, usec_t now,
+		  void (*release)(struct cn_bce *e, void *ud), void *ud, struct cn_bce **ret)
 {
 	struct cn_bce *e;
 	size_t b, total = bc->count[CN_BCE_VALID] + bc->count[CN_BCE_DELETED];
@@ -108,8 +114,14 @@ int cn_bcache_add(struct cn_bcache *bc, const struct in6_addr *hoa, void (*relea
 	if (cn_bcache_lookup(bc, hoa))
 		return -EEXIST;
 	if (total >= bc->max) {
-		/* O(n), only when full: a DELETED entry is the memory of a replay guard, a binding is not. */
-		struct cn_bce *victim = oldest_deleted(bc);
+		/*
+		 * O(n), only when full. RFC 6275 §9.5.3 with §5.2.8: a deletion's BU and the
+		 * registration before it, replayed while their nonces are acceptable, "MUST"
+		 * not create the binding again; their nonces were made before the deletion
+		 * and are acceptable for MAX_NONCE_LIFETIME at most after it (rr-keygen.h),
+		 * which is the entry's memory (`expires`). Only an entry past it makes room.
+		 */
+		struct cn_bce *victim = oldest_stale_deleted(bc, now);
 
 		if (!victim)
 			return -ENOSPC;

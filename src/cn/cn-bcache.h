@@ -16,7 +16,9 @@
  *                   particular combination ... as illegal until at least
  *                   one of the nonces has become too old").
  * At most `max` entries of both states: a new one beyond that is -ENOSPC
- * (the role answers 130, §9.5.2); DELETED entries make room first.
+ * (the role answers 130, §9.5.2); a DELETED entry whose memory is over
+ * (`expires` <= now: its timer is late) makes room first, one still inside
+ * it never does (the replay it guards against would be accepted: fail closed).
  */
 #pragma once
 
@@ -67,11 +69,12 @@ struct cn_bcache *cn_bcache_free(struct cn_bcache *bc, void (*release)(struct cn
 struct cn_bce *cn_bcache_lookup(const struct cn_bcache *bc, const struct in6_addr *hoa);
 /*
  * A new VALID entry for hoa (fields zero but hoa and state). -EEXIST if one
- * exists, -ENOSPC when full even after dropping a DELETED entry, whose
- * release then runs (the oldest found; the caller passes release for it).
+ * exists, -ENOSPC when full and no DELETED entry has expires <= now; else the
+ * oldest such entry is dropped first and its release runs (the caller passes
+ * release for it).
  */
-int cn_bcache_add(struct cn_bcache *bc, const struct in6_addr *hoa, void (*release)(struct cn_bce *e, void *ud),
-		  void *ud, struct cn_bce **ret);
+int cn_bcache_add(struct cn_bcache *bc, const struct in6_addr *hoa, usec_t now,
+		  void (*release)(struct cn_bce *e, void *ud), void *ud, struct cn_bce **ret);
 void cn_bcache_set_state(struct cn_bcache *bc, struct cn_bce *e, enum cn_bce_state state);
 /* Unlink and free e (its timer must be gone). */
 void cn_bcache_remove(struct cn_bcache *bc, struct cn_bce *e);

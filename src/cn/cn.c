@@ -46,6 +46,7 @@ struct cn {
 	uint64_t ro_installs, ro_failures;
 	uint64_t be_unknown_hao_sent, be_unknown_hao_limited, reports_lost;
 	uint64_t brr_sent, brr_not_in_use, brr_read_failures;
+	uint64_t bu_cache_full; /* BUs answered 130: no room, no DELETED entry past its memory (cn-bcache.h) */
 };
 
 /* Where a BA goes (§9.5.4): to the BU's source, with a type 2 routing header when it had a HAO. */
@@ -550,7 +551,10 @@ static bool cn_ro_apply(struct cn *cn, struct cn_bce *e, const struct cn_ba_to *
 	return true;
 }
 
-/* §9.5.2: create or refresh; 130 when the cache is full ("SHOULD return ... 130"). */
+/*
+ * §9.5.2: create or refresh; 130 when the cache is full ("SHOULD return ... 130"),
+ * which it stays while its DELETED entries still guard against replays (cn-bcache.h).
+ */
 static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e, struct cn_decision *d)
 {
 	usec_t now = in->now;
@@ -558,13 +562,14 @@ static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct 
 	int r;
 
 	if (!e) {
-		r = cn_bcache_add(cn->bc, &in->hoa, bce_release, cn, &e);
+		r = cn_bcache_add(cn->bc, &in->hoa, now, bce_release, cn, &e);
 		if (r < 0) {
 			d->action = CN_REJECT;
 			d->status = MH_BA_INSUFFICIENT_RESOURCES;
 			d->lifetime = 0;
 			d->send_ba = true; /* §9.5.4 */
 			d->reason = "binding cache full";
+			cn->bu_cache_full++;
 			cn_log_refused(cn, in, d);
 			return NULL;
 		}
@@ -814,7 +819,7 @@ static int cn_start(struct manager *m)
 	r = rr_keygen_new(hooks.rand, hooks.userdata, cn_now(), &cn->kg);
 	if (r < 0)
 		return log_error_errno(r, "no random Kcn and nonce for return routability: %m");
-	r = cn_bcache_new(CN_BCACHE_MAX_DEFAULT, &cn->bc);
+	r = cn_bcache_new(hooks.bcache_max ? hooks.bcache_max : CN_BCACHE_MAX_DEFAULT, &cn->bc);
 	if (r < 0)
 		return r;
 	if (!m->config->do_route_optimization_cn) {
@@ -1039,6 +1044,7 @@ static void cn_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "brr_sent", cn->brr_sent);
 	ctl_json_add_u64(o, "brr_not_in_use", cn->brr_not_in_use);
 	ctl_json_add_u64(o, "brr_read_failures", cn->brr_read_failures);
+	ctl_json_add_u64(o, "bu_refused_cache_full", cn->bu_cache_full);
 	ctl_json_add_bool(o, "kernel_hao", !cn->no_hao);
 	ctl_json_add_bool(o, "route_optimization", m->config->do_route_optimization_cn);
 }

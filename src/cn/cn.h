@@ -30,6 +30,7 @@ struct cn_test_hooks {
 	usec_t (*now)(void *userdata);
 	rr_rand_fn rand;
 	void *userdata;
+	size_t bcache_max; /* the cache's limit (cn-bcache.h); 0: CN_BCACHE_MAX_DEFAULT */
 };
 void cn_set_test_hooks(const struct cn_test_hooks *hooks);
 /* Tests: every entry's timer runs now as if due (the hooks' clock moved; the real timers did not). */

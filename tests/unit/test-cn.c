@@ -82,6 +82,8 @@ static struct {
 	unsigned n_getsa;
 } F;
 
+static size_t cache_max; /* the next setup's binding cache limit (0: the role's default) */
+
 static struct in6_addr A(const char *s)
 {
 	struct in6_addr a;
@@ -211,7 +213,7 @@ static bool is_ready(void)
 
 static void setup_with(const char *text)
 {
-	struct cn_test_hooks h = { .now = fake_now, .rand = fake_rand };
+	struct cn_test_hooks h = { .now = fake_now, .rand = fake_rand, .bcache_max = cache_max };
 	struct mip6_config *c = NULL;
 	char *err = NULL;
 
@@ -433,6 +435,43 @@ static void rr(unsigned k, uint16_t *hni, uint16_t *cni)
 	F.n_sent = F.n_seen = 0;
 }
 
+
+/* HoTI from hoa and CoTI from coa now, both answered with nonce k; n_sent not reset. */
+static void rr_for(unsigned k, const char *hoa, const char *coa, uint16_t *hni, uint16_t *cni)
+{
+	unsigned n = F.n_sent;
+
+	send_init(1, hoa, NULL, 0x10);
+	ck_assert_uint_eq(F.n_sent, n + 1);
+	*hni = check_test(3, hoa, 0x10, k);
+	send_init(2, coa, NULL, 0x20);
+	ck_assert_uint_eq(F.n_sent, n + 2);
+	*cni = check_test(4, coa, 0x20, k);
+	F.n_seen = F.n_sent;
+}
+
+/* The last message is a BA to coa with an RH2 holding hoa and a BAD with kbm over auth_coa: its status. */
+static uint8_t check_ba_to(const char *hoa, const char *coa, uint16_t seq, const uint8_t kbm[20], const char *auth_coa)
+{
+	const struct sent *s = F.n_sent ? &F.sent[F.n_sent - 1] : NULL;
+	struct in6_addr c = A(coa), h = A(hoa);
+	uint8_t want[12];
+
+	ck_assert_msg(s && F.n_sent > F.n_seen, "no new BA sent");
+	F.n_seen = F.n_sent;
+	ck_assert_uint_eq(s->buf[2], 6);
+	ck_assert_uint_eq(be16(s->buf + 8), seq);
+	ck_assert_uint_eq(be16(s->buf + 10), 0);
+	ck_assert_mem_eq(&s->dst, &c, 16);
+	ck_assert(s->has_rh2);
+	ck_assert_mem_eq(&s->rh2, &h, 16);
+	ck_assert_uint_eq(s->len, 32);
+	ck_assert_uint_eq(s->buf[18], 5);
+	ck_assert_uint_eq(s->buf[19], 12);
+	ref_auth(kbm, auth_coa, s->buf, s->len, want);
+	ck_assert_mem_eq(s->buf + 20, want, 12);
+	return s->buf[6];
+}
 
 /* ---- XFRM requests read by hand (linux/xfrm.h layouts) ----------------------------- */
 
@@ -1247,6 +1286,70 @@ START_TEST(no_brr_for_a_deleted_binding)
 }
 END_TEST
 
+#define HOA2 "2001:db8:1::200"
+#define COA_2 "2001:db8:2::200"
+#define HOA3 "2001:db8:1::300"
+#define COA_3 "2001:db8:2::300"
+
+/*
+ * RFC 6275 §9.5.3 with §5.2.8: the DELETED entry of a deregistered home address is
+ * the only guard against a replay of its registration while that BU's nonces are
+ * acceptable. A cache full of it and a binding refuses a newcomer with 130 and a
+ * BAD, even without A (§9.5.4), instead of dropping the guard; the replay then gets
+ * 135. Once the guard's memory is over (MAX_NONCE_LIFETIME after the deletion, the
+ * entry's timer late) it makes room.
+ */
+START_TEST(full_cache_keeps_the_replay_guard)
+{
+	uint8_t kbm[20], kdel[20], k2[20], k3[20], reg[32], b[32];
+	uint16_t hni, cni;
+	char out[4096];
+	unsigned n;
+
+	teardown();
+	cache_max = 2;
+	setup_with("NodeConfig CN;\n");
+	cache_max = 0;
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(reg, 1, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(reg, sizeof(reg), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA), 0);
+	ref_kbm(0, HOA, -1, NULL, kdel);
+	bu_bytes(b, 2, F_A, 0, hni, 0, kdel, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, kdel, HOA), 0);
+	/* A second binding: the cache (2) is full. */
+	rr_for(0, HOA2, COA_2, &hni, &cni);
+	ref_kbm(0, HOA2, 0, COA_2, k2);
+	bu_bytes(b, 1, 0, 25, hni, cni, k2, COA_2);
+	deliver_bu(b, sizeof(b), HOA2, COA_2);
+	ck_assert_uint_eq(F.n_sent, F.n_seen);
+	/* A third home address, without A: 130 with a BAD (§9.5.2, §9.5.4), nothing cached. */
+	rr_for(0, HOA3, COA_3, &hni, &cni);
+	ref_kbm(0, HOA3, 0, COA_3, k3);
+	bu_bytes(b, 1, 0, 25, hni, cni, k3, COA_3);
+	deliver_bu(b, sizeof(b), HOA3, COA_3);
+	ck_assert_uint_eq(check_ba_to(HOA3, COA_3, 1, k3, COA_3), 130);
+	ck_assert_int_ne(ctl_run("bc " HOA3, false, out, sizeof(out)), 0);
+	ck_assert_uint_eq(status_u64("bu_refused_cache_full"), 1);
+	/* The guard is still there: the registration replayed gets 135 and creates nothing. */
+	deliver_bu(reg, sizeof(reg), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, kbm, COA), 135);
+	ck_assert(!has_binding(NULL));
+	/* MAX_NONCE_LIFETIME after the deletion (no timer ran): the stale guard makes room. */
+	F.now += RR_MAX_NONCE_LIFETIME_USEC;
+	n = F.n_sent;
+	rr_for(1, HOA3, COA_3, &hni, &cni);
+	ref_kbm(1, HOA3, 1, COA_3, k3);
+	bu_bytes(b, 2, 0, 25, hni, cni, k3, COA_3);
+	deliver_bu(b, sizeof(b), HOA3, COA_3);
+	ck_assert_uint_eq(F.n_sent, n + 2); /* the HoT and CoT only */
+	ck_assert_int_eq(ctl_run("bc " HOA3, false, out, sizeof(out)), 0);
+	ck_assert_uint_eq(status_u64("bu_refused_cache_full"), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -1275,6 +1378,7 @@ int main(void)
 	tcase_add_test(tc, brr_before_expiry_of_a_binding_in_use);
 	tcase_add_test(tc, no_brr_when_the_mn_refreshes_in_time);
 	tcase_add_test(tc, no_brr_for_a_deleted_binding);
+	tcase_add_test(tc, full_cache_keeps_the_replay_guard);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
