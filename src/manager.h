@@ -80,7 +80,8 @@ enum mip6_drop {
 	DROP_OTHER,
 	DROP_PAYLOAD_PROTO, /* §9.2: Payload Proto not 59 (ICMPv6 Parameter Problem sent) */
 	DROP_HEADER_LEN,    /* §9.2: Header Len below the type's minimum (the same) */
-	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7) */
+	DROP_BAD_ADDRESS,   /* a BU's home or care-of address not unicast routable (§9.5.1, §6.1.7), its IPv6 source
+			       or destination not unicast (§9.5.4); a HoTI/CoTI's the same (CN) */
 	DROP_NO_CN_ROLE,    /* HA: a BU without H (§9.5.1), a HoTI/CoTI to the HA itself (RFC 4877 §4.3): no CN role */
 	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH socket's queue was full (SO_RXQ_OVFL) */
 	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */

@@ -15,6 +15,12 @@ uint16_t cn_lifetime_grant(uint16_t requested)
 	return requested < max ? requested : max;
 }
 
+bool cn_addr_unicast(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+	       !IN6_IS_ADDR_V4MAPPED(a);
+}
+
 static void discard(struct cn_decision *d, enum mip6_drop drop, const char *reason)
 {
 	d->action = CN_DISCARD;
@@ -95,6 +101,18 @@ void cn_bu_decide(const struct cn_bu_in *in, const struct rr_keygen *kg, struct 
 	d->drop = DROP_NONE;
 	d->ba_seq = bu->seq;
 	d->coa = in->msg->opts.present & MH_OPT_BIT(MH_OPT_ALT_COA) ? in->msg->opts.alt_coa : in->src;
+	/*
+	 * RFC 6275 §9.5.4: "If the Source Address field of the IPv6 header that carried the
+	 * Binding Update does not contain a unicast address, the Binding Acknowledgement MUST
+	 * NOT be sent and the Binding Update packet MUST be silently discarded." Checked
+	 * first: even a 131 goes to it. The destination too: the binding's correspondent
+	 * address (the data path's, the HoT's source) must be one of ours, a unicast one.
+	 */
+	if (!cn_addr_unicast(&in->src) || !ha_addr_unicast_routable(&in->cn)) {
+		discard(d, DROP_BAD_ADDRESS, "IPv6 source or destination not a unicast address");
+		return;
+	}
+	/* §9.5.1 with §6.1.7: the home address, and the care-of address (the Alternate one if present). */
 	if (!ha_addr_unicast_routable(&in->hoa) || !ha_addr_unicast_routable(&d->coa))
 		{
 		discard(d, DROP_BAD_ADDRESS, "home or care-of address not unicast routable");

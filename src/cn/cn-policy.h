@@ -5,6 +5,8 @@
  * return routability secrets and the cache entry in, a decision out. The
  * role carries it out (cache, BA). Order of the checks:
  *
+ *   IPv6 source on the wire not unicast, or the
+ *   destination not a unicast routable address     -> discard, no BA (§9.5.4)
  *   home or care-of address not unicast routable   -> discard (§9.5.1)
  *   H bit set                                      -> reject 131, BA only if A
  *                                                     (§10.3.1: not a home agent)
@@ -71,6 +73,9 @@ struct cn_decision {
 	uint8_t kbm[RR_KBM_LEN];
 	const char *reason;        /* static text for the log */
 };
+
+/* A unicast address: not unspecified, multicast, loopback or IPv4-mapped (§9.3.3, §9.5.4). */
+bool cn_addr_unicast(const struct in6_addr *a);
 
 /* Lifetime granted for a requested one (4-s units): at most MAX_RR_BINDING_LIFETIME (§5.2.6). */
 uint16_t cn_lifetime_grant(uint16_t requested);

@@ -17,6 +17,7 @@
 #include "core/addr-util.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
+#include "ha/ha-addr.h"
 #include "io/io.h"
 #include "mh/mh-util.h"
 #include "netlink/nl-kernel.h"
@@ -92,7 +93,8 @@ static enum mip6_drop cn_on_test_init(struct cn *cn, const struct mh_msg *msg, c
 	/* §9.4.1, §9.4.2: "MUST NOT include a Home Address destination option" (silently ignored). */
 	if (rx->has_hao)
 		return DROP_RR_HAO;
-	if (IN6_IS_ADDR_MULTICAST(&rx->dst) || IN6_IS_ADDR_UNSPECIFIED(&rx->src) || IN6_IS_ADDR_MULTICAST(&rx->src))
+	/* §9.4.3, §9.4.4: the test goes to the source, from the address the init was sent to. */
+	if (!ha_addr_unicast_routable(&rx->dst) || !cn_addr_unicast(&rx->src))
 		return DROP_BAD_ADDRESS;
 	/* The cookie is echoed (§6.1.5, §6.1.6); the HoTI's and CoTI's cookie share one layout. */
 	memcpy(t.hot.cookie, home ? msg->hoti.cookie : msg->coti.cookie, MH_COOKIE_LEN);
@@ -503,7 +505,7 @@ static void on_ro_installed(int result, void *userdata)
 		cn_ro_fail(cn, job);
 	else
 		cn->ro_installs++;
-	if (job->has_ba && !IN6_IS_ADDR_MULTICAST(&job->to.dst))
+	if (job->has_ba && cn_addr_unicast(&job->to.dst))
 		cn_send_ba(cn, &job->to, &job->d);
 	cn_ro_job_free(cn, job);
 	manager_notify_status(cn->m);
@@ -645,8 +647,8 @@ static enum mip6_drop cn_on_bu(const struct mh_msg *msg, const struct mh_rx_info
 		cn_delete(cn, &in, e);
 		break;
 	}
-	/* §9.5.4: a BA only to a unicast source. */
-	if (d.send_ba && !deferred && !IN6_IS_ADDR_MULTICAST(&in.src))
+	/* §9.5.4: a BA only to a unicast source (cn_bu_decide discarded any other). */
+	if (d.send_ba && !deferred && cn_addr_unicast(&in.src))
 		cn_send_ba(cn, &to, &d);
 	OPENSSL_cleanse(d.kbm, sizeof(d.kbm));
 	manager_notify_status(cn->m);

@@ -270,10 +270,11 @@ static void ref_kbm(unsigned k, const char *hoa, int j, const char *coa, uint8_t
 }
 
 /* First(96, HMAC_SHA1(Kbm, coa | correspondent | mh[0..len-12))) with the checksum as 0. */
-static void ref_auth(const uint8_t kbm[20], const char *coa, const uint8_t *mh, size_t len, uint8_t out[12])
+static void ref_auth_cn(const uint8_t kbm[20], const char *coa, const char *corr, const uint8_t *mh, size_t len,
+			uint8_t out[12])
 {
 	uint8_t in[32 + 128], md[EVP_MAX_MD_SIZE];
-	struct in6_addr c = A(coa), cn = A(CN);
+	struct in6_addr c = A(coa), cn = A(corr);
 	unsigned md_len = 0;
 
 	ck_assert_uint_le(len - 12, 128);
@@ -283,6 +284,11 @@ static void ref_auth(const uint8_t kbm[20], const char *coa, const uint8_t *mh, 
 	in[32 + 4] = in[32 + 5] = 0;
 	ck_assert_ptr_nonnull(HMAC(EVP_sha1(), kbm, 20, in, 32 + len - 12, md, &md_len));
 	memcpy(out, md, 12);
+}
+
+static void ref_auth(const uint8_t kbm[20], const char *coa, const uint8_t *mh, size_t len, uint8_t out[12])
+{
+	ref_auth_cn(kbm, coa, CN, mh, len, out);
 }
 
 /* ---- messages laid out by hand --------------------------------------------------- */
@@ -357,6 +363,46 @@ static void deliver_bu(const uint8_t *b, size_t len, const char *hoa, const char
 {
 	struct mh_rx_info rx = { .src = A(hoa), .dst = A(CN), .has_hao = true, .hao = A(coa) };
 
+	io_mh_input(F.m->io, b, len, &rx);
+	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
+}
+
+/*
+ * A BU with an Alternate Care-of Address option (§6.2.5, 8n+6) at 14 after a PadN of
+ * 2, Nonce Indices at 32, a PadN of 4, the BAD (8n+2) at 42: 56 octets. Authenticator
+ * with kbm over auth_coa and corr.
+ */
+static size_t bu_alt_bytes(uint8_t b[56], uint16_t seq, uint16_t flags, uint16_t hni, uint16_t cni, const char *alt,
+			   const uint8_t kbm[20], const char *auth_coa, const char *corr)
+{
+	struct in6_addr a = A(alt);
+
+	memset(b, 0, 56);
+	b[0] = 59, b[1] = 6, b[2] = 5;
+	b[6] = (uint8_t)(seq >> 8), b[7] = (uint8_t)seq;
+	b[8] = (uint8_t)(flags >> 8), b[9] = (uint8_t)flags;
+	b[11] = 25;
+	b[12] = 1, b[13] = 0;
+	b[14] = 3, b[15] = 16;
+	memcpy(b + 16, &a, 16);
+	b[32] = 4, b[33] = 4;
+	b[34] = (uint8_t)(hni >> 8), b[35] = (uint8_t)hni;
+	b[36] = (uint8_t)(cni >> 8), b[37] = (uint8_t)cni;
+	b[38] = 1, b[39] = 2;
+	b[42] = 5, b[43] = 12;
+	ref_auth_cn(kbm, auth_coa, corr, b, 56, b + 44);
+	return 56;
+}
+
+/* A BU as the MH socket hands it over: IPv6 source src (after the HAO swap), destination dst. */
+static void deliver_bu_rx(const uint8_t *b, size_t len, const char *src, const char *hao, const char *dst)
+{
+	struct mh_rx_info rx = { .src = A(src), .dst = A(dst) };
+
+	if (hao) {
+		rx.has_hao = true;
+		rx.hao = A(hao);
+	}
 	io_mh_input(F.m->io, b, len, &rx);
 	ck_assert(loop_run_until(F.m->event, kernel_idle, 5000));
 }
@@ -1350,6 +1396,110 @@ START_TEST(full_cache_keeps_the_replay_guard)
 }
 END_TEST
 
+/*
+ * §9.5.1: with an Alternate Care-of Address option the care-of keygen token and the
+ * authenticator are those of that address ("MUST verify the authenticator by using
+ * the address within the Alternate Care-of Address"), and the binding is for it; the
+ * BA still goes to the packet's source (§9.5.4). Signed over the wire's source
+ * instead: silently discarded.
+ */
+START_TEST(alternate_care_of_address)
+{
+	uint8_t kbm[20], kwire[20], b[56];
+	uint16_t hni, cni, cni2;
+	unsigned n;
+
+	rr_for(0, HOA, COA2, &hni, &cni2);
+	send_init(2, COA, NULL, 0x30);
+	cni = check_test(4, COA, 0x30, 0);
+	F.n_seen = F.n_sent;
+	/* Signed with COA's token and address, the option naming COA2: no. */
+	ref_kbm(0, HOA, 0, COA, kwire);
+	n = F.n_sent;
+	bu_alt_bytes(b, 1, F_A, hni, cni, COA2, kwire, COA, CN);
+	deliver_bu_rx(b, sizeof(b), HOA, COA, CN);
+	ck_assert_uint_eq(F.n_sent, n);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 1);
+	ck_assert(!has_binding(NULL));
+	/* Signed with COA2's token and address: the binding is for COA2, the BA to COA. */
+	ref_kbm(0, HOA, 0, COA2, kbm);
+	bu_alt_bytes(b, 1, F_A, hni, cni2, COA2, kbm, COA2, CN);
+	deliver_bu_rx(b, sizeof(b), HOA, COA, CN);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA2), 0);
+	ck_assert(has_binding(COA2));
+	ck_assert_uint_eq(F.n_x, 6);
+	check_install(0, COA2);
+}
+END_TEST
+
+/*
+ * §9.5.4: "If the Source Address field of the IPv6 header that carried the Binding
+ * Update does not contain a unicast address, the Binding Acknowledgement MUST NOT be
+ * sent and the Binding Update packet MUST be silently discarded" - with an Alternate
+ * Care-of Address option making the binding's care-of address a good one, and with H
+ * (no 131 either). A BU sent to a multicast or link-local destination: the same, no
+ * binding with such a correspondent address, nothing in the kernel.
+ */
+START_TEST(bu_from_or_to_a_non_unicast_address_is_discarded)
+{
+	static const char *const bad_src[] = { "::", "ff02::1", "ff0e::1", "::1", "::ffff:192.0.2.1" };
+	static const char *const bad_dst[] = { "ff02::1", "ff05::2", "fe80::9", "::1" };
+	uint8_t kbm[20], b[56];
+	uint16_t hni, cni;
+	uint64_t drops = 0;
+
+	rr_for(0, HOA, COA2, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA2, kbm);
+	F.n_sent = F.n_seen = 0;
+	for (size_t i = 0; i < sizeof(bad_src) / sizeof(bad_src[0]); i++) {
+		bu_alt_bytes(b, (uint16_t)(1 + i), F_A, hni, cni, COA2, kbm, COA2, CN);
+		deliver_bu_rx(b, sizeof(b), HOA, bad_src[i], CN);
+		bu_alt_bytes(b, (uint16_t)(1 + i), F_A | F_H, hni, cni, COA2, kbm, COA2, CN);
+		deliver_bu_rx(b, sizeof(b), HOA, bad_src[i], CN);
+		drops += 2;
+		ck_assert_msg(F.n_sent == 0, "something sent for a BU from %s", bad_src[i]);
+		ck_assert_msg(!has_binding(NULL), "a binding from a BU from %s", bad_src[i]);
+		ck_assert_uint_eq(F.m->counters.drops[DROP_BAD_ADDRESS], drops);
+	}
+	for (size_t i = 0; i < sizeof(bad_dst) / sizeof(bad_dst[0]); i++) {
+		bu_alt_bytes(b, (uint16_t)(1 + i), F_A, hni, cni, COA2, kbm, COA2, bad_dst[i]);
+		deliver_bu_rx(b, sizeof(b), HOA, COA, bad_dst[i]);
+		drops++;
+		ck_assert_msg(F.n_sent == 0, "something sent for a BU to %s", bad_dst[i]);
+		ck_assert_msg(!has_binding(NULL), "a binding from a BU to %s", bad_dst[i]);
+		ck_assert_uint_eq(F.m->counters.drops[DROP_BAD_ADDRESS], drops);
+	}
+	ck_assert_uint_eq(F.n_x, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 0);
+	/* The same BU from a unicast source to the CN: accepted (the test's control). */
+	bu_alt_bytes(b, 1, F_A, hni, cni, COA2, kbm, COA2, CN);
+	deliver_bu_rx(b, sizeof(b), HOA, COA, CN);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA2), 0);
+	ck_assert(has_binding(COA2));
+}
+END_TEST
+
+/* §9.4.3, §9.4.4: a HoTI or CoTI to a multicast address or from :: or a multicast one gets no test. */
+START_TEST(test_init_from_or_to_a_non_unicast_address_is_ignored)
+{
+	static const char *const src[] = { "::", "ff02::1", HOA, COA };
+	static const char *const dst[] = { CN, CN, "ff02::1", "ff05::1:3" };
+	uint8_t b[16] = { 59, 1, 1, 0, 0, 0, 0, 0 };
+
+	for (size_t i = 0; i < 4; i++)
+		for (uint8_t type = 1; type <= 2; type++) {
+			struct mh_rx_info rx = { .src = A(src[i]), .dst = A(dst[i]) };
+
+			b[2] = type;
+			io_mh_input(F.m->io, b, sizeof(b), &rx);
+		}
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_BAD_ADDRESS], 8);
+	send_init(1, HOA, NULL, 0x10);
+	ck_assert_uint_eq(F.n_sent, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -1379,6 +1529,9 @@ int main(void)
 	tcase_add_test(tc, no_brr_when_the_mn_refreshes_in_time);
 	tcase_add_test(tc, no_brr_for_a_deleted_binding);
 	tcase_add_test(tc, full_cache_keeps_the_replay_guard);
+	tcase_add_test(tc, alternate_care_of_address);
+	tcase_add_test(tc, bu_from_or_to_a_non_unicast_address_is_discarded);
+	tcase_add_test(tc, test_init_from_or_to_a_non_unicast_address_is_ignored);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
