@@ -118,9 +118,24 @@ void cn_bu_decide(const struct cn_bu_in *in, const struct rr_keygen *kg, struct 
 		discard(d, DROP_BAD_ADDRESS, "home or care-of address not unicast routable");
 		return;
 	}
-	if (bu->flags & MH_BU_F_H)
-		{
-		reject(d, MH_BA_HOME_REG_NOT_SUPPORTED, ack, "home registration: not a home agent");
+	/*
+	 * RFC 6275 §9.5.1: "If a binding already exists for the given home address and the
+	 * home registration flag has a different value than the Home Registration (H) bit
+	 * in the Binding Update, then the receiving node MUST send back a Binding
+	 * Acknowledgement with status code 139"; "The home registration flag stored in the
+	 * Binding Cache entry MUST NOT be changed". Our bindings are all correspondent ones
+	 * (flag 0); a DELETED entry is no binding. Without one the BU goes on to §10.3.1:
+	 * "If the node implements only correspondent node functionality ... MUST reject
+	 * the Binding Update. The node MUST also return a Binding Acknowledgement ... 131".
+	 * Both BAs whatever A says, and without BAD: a home registration carries no return
+	 * routability material (§9.5.1: no Nonce Indices), there is no Kbm to compute it.
+	 * The sequence number is not compared (135): it is the correspondent registration's.
+	 */
+	if (bu->flags & MH_BU_F_H) {
+		if (in->entry && in->entry->state == CN_BCE_VALID)
+			reject(d, MH_BA_REG_TYPE_CHANGE, true, "home registration for a correspondent binding");
+		else
+			reject(d, MH_BA_HOME_REG_NOT_SUPPORTED, true, "home registration: not a home agent");
 		return;
 	}
 	if (!rr_options_ok(in))

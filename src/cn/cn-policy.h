@@ -8,8 +8,12 @@
  *   IPv6 source on the wire not unicast, or the
  *   destination not a unicast routable address     -> discard, no BA (§9.5.4)
  *   home or care-of address not unicast routable   -> discard (§9.5.1)
- *   H bit set                                      -> reject 131, BA only if A
- *                                                     (§10.3.1: not a home agent)
+ *   H bit set, a VALID entry (a correspondent
+ *   binding) for the home address                  -> reject 139, BA always,
+ *                                                     without BAD (§9.5.1)
+ *   H bit set otherwise                            -> reject 131, BA always,
+ *                                                     without BAD (§10.3.1: not a
+ *                                                     home agent)
  *   no Nonce Indices or no Binding Authorization
  *   Data option, or trailing octets after it       -> discard (§9.5.1)
  *   home nonce index unknown / care-of nonce index

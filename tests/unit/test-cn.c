@@ -1069,17 +1069,62 @@ START_TEST(deregistration_signed_with_the_care_of_address)
 }
 END_TEST
 
-/* §10.3.1: the H bit at a node that is no home agent: 131 (no RR material involved). */
+/*
+ * §10.3.1: the H bit at a node that is no home agent: "MUST reject ... MUST also
+ * return a Binding Acknowledgement ... 131", A or not, without BAD (no RR material).
+ */
 START_TEST(home_registration_gives_131)
 {
 	uint8_t kbm[20] = { 0 }, b[32];
 
 	bu_bytes(b, 1, F_A | F_H, 25, 0, 0, kbm, COA);
 	deliver_bu(b, sizeof(b), HOA, COA);
-	ck_assert_uint_eq(F.n_sent, 1);
-	ck_assert_uint_eq(F.sent[0].buf[2], 6);
-	ck_assert_uint_eq(F.sent[0].buf[6], 131);
+	ck_assert_uint_eq(check_ba(1, 0, NULL, NULL), 131);
+	bu_bytes(b, 2, F_H, 25, 0, 0, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(2, 0, NULL, NULL), 131);
 	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(F.n_x, 0);
+}
+END_TEST
+
+/*
+ * §9.5.1: a home registration for a home address with a correspondent binding: "MUST
+ * send back a Binding Acknowledgement with status code 139", the binding untouched
+ * ("MUST NOT be changed"), A or not; a sequence number below the binding's changes
+ * nothing. After the binding's deletion (no binding, only its memory): 131 again.
+ */
+START_TEST(home_registration_over_a_binding_gives_139)
+{
+	uint8_t kbm[20], kdel[20], b[32], h[32], zero[20] = { 0 };
+	uint16_t hni, cni;
+	unsigned x;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 10, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(10, 25, kbm, COA), 0);
+	x = F.n_x;
+	bu_bytes(h, 11, F_A | F_H, 25, 0, 0, zero, COA);
+	deliver_bu(h, sizeof(h), HOA, COA);
+	ck_assert_uint_eq(check_ba(11, 0, NULL, NULL), 139);
+	bu_bytes(h, 3, F_H, 25, 0, 0, zero, COA2);
+	deliver_bu(h, sizeof(h), HOA, COA);
+	ck_assert_uint_eq(check_ba(3, 0, NULL, NULL), 139);
+	ck_assert(has_binding(COA));
+	ck_assert_uint_eq(F.n_x, x);
+	/* The binding's sequence number is still 10: 11 is accepted. */
+	bu_bytes(b, 11, F_A, 25, hni, cni, kbm, COA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(11, 25, kbm, COA), 0);
+	ref_kbm(0, HOA, -1, NULL, kdel);
+	bu_bytes(b, 12, 0, 0, hni, 0, kdel, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert(!has_binding(NULL));
+	bu_bytes(h, 13, F_H, 25, 0, 0, zero, COA);
+	deliver_bu(h, sizeof(h), HOA, COA);
+	ck_assert_uint_eq(check_ba(13, 0, NULL, NULL), 131);
 }
 END_TEST
 
@@ -1523,6 +1568,7 @@ int main(void)
 	tcase_add_test(tc, deregistration_with_home_token_only);
 	tcase_add_test(tc, deregistration_signed_with_the_care_of_address);
 	tcase_add_test(tc, home_registration_gives_131);
+	tcase_add_test(tc, home_registration_over_a_binding_gives_139);
 	tcase_add_test(tc, nonce_window_over_a_long_run);
 	tcase_add_test(tc, route_optimisation_disabled);
 	tcase_add_test(tc, brr_before_expiry_of_a_binding_in_use);
