@@ -68,6 +68,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_NO_CN_ROLE] = "no-cn-role",
 		[DROP_SOCKET_OVERFLOW] = "socket-overflow",
 		[DROP_REVERSE_TUNNEL] = "reverse-tunnel-source",
+		[DROP_TUNNEL_SOURCE] = "tunnel-source",
 		[DROP_NOT_SERVED] = "not-served",
 		[DROP_ND_SOCKET_OVERFLOW] = "nd-socket-overflow",
 		[DROP_REG_BACKLOG] = "new-registration-backlog",

@@ -85,6 +85,7 @@ enum mip6_drop {
 	DROP_NO_CN_ROLE,    /* HA: a BU without H (§9.5.1), a HoTI/CoTI to the HA itself (RFC 4877 §4.3): no CN role */
 	DROP_SOCKET_OVERFLOW, /* the kernel dropped it: the MH socket's queue was full (SO_RXQ_OVFL) */
 	DROP_REVERSE_TUNNEL, /* HA: tunnelled packet whose (outer, inner) source is no binding's (CoA, HoA), §10.4.5; counted by the kernel */
+	DROP_TUNNEL_SOURCE,  /* MN: tunnelled packet whose outer source is not the home agent, §11.3.3; counted by the kernel */
 	DROP_NOT_SERVED,    /* a DHAAD Request for a prefix this HA does not serve (§10.5), an MPS from no registration (§10.6) */
 	DROP_ND_SOCKET_OVERFLOW, /* the same for an ICMPv6 (ND) socket: not a Mobility Header message */
 	DROP_REG_BACKLOG,   /* HA: a new registration that found the backlog full or waited too long (ha/reg-backlog.h) */

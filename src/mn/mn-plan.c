@@ -152,6 +152,21 @@ static void plan_leave_away(struct mn_plan *p, const struct mn_plan_config *c, c
 	plan_ha_leave(p, c, old_coa);
 }
 
+/*
+ * RFC 6275 §11.3.3: "the mobile node MUST check that the IPv6 source address of the tunneled
+ * packet is the IP address of its home agent": the tunnel device's filter passes that outer
+ * source only (any inner source: the HA tunnels every correspondent's packets).
+ */
+static void push_tunnel_filter(struct mn_plan *p, const struct mn_plan_config *c)
+{
+	struct mn_op *o = plan_push(p, MN_OP_TC_FILTER, KNL_OP_REPLACE);
+
+	if (o)
+		o->filter = (struct knl_tc_filter){ .ifindex = c->tnl_ifindex, .prio = MN_PLAN_TNL_FILTER_PRIO,
+						    .handle = MN_PLAN_TNL_FILTER_HANDLE, .enc_src = c->ha,
+						    .any_src = true };
+}
+
 /* The away data path that does not depend on the CoA (home/unknown -> foreign). */
 static void plan_enter_away(struct mn_plan *p, const struct mn_plan_config *c)
 {
@@ -164,6 +179,7 @@ static void plan_enter_away(struct mn_plan *p, const struct mn_plan_config *c)
 	mn_plan_route2_state(c, &s);
 	mn_plan_push_state(p, KNL_OP_REPLACE, &s);
 	push_ro_policies(p, c, KNL_OP_REPLACE);
+	push_tunnel_filter(p, c);
 }
 
 /* Default route through the link's router; the HA host route naming the CoA (RFC 4877 §4.3). */
@@ -253,6 +269,7 @@ int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_con
 	mn_plan_route2_state(c, &s);
 	mn_plan_push_state(ret, KNL_OP_REPLACE, &s);
 	push_ro_policies(ret, c, KNL_OP_REPLACE);
+	push_tunnel_filter(ret, c);
 	plan_tunnel(ret, c, &at->coa);
 	return (int)ret->n;
 }
@@ -262,6 +279,7 @@ const char *mn_op_kind_to_string(enum mn_op_kind k)
 	static const char *const names[_MN_OP_KIND_MAX] = {
 		[MN_OP_ADDR] = "addr", [MN_OP_ROUTE] = "route", [MN_OP_RULE] = "rule",
 		[MN_OP_XFRM_POLICY] = "xfrm-policy", [MN_OP_XFRM_STATE] = "xfrm-state",
+		[MN_OP_TC_FILTER] = "tc-filter",
 	};
 
 	return k >= 0 && k < _MN_OP_KIND_MAX ? names[k] : NULL;

@@ -8,7 +8,9 @@
  * operation by operation.
  *
  * Away from home the data path is: the CoA/64 on the physical interface; the
- * HoA/128 with IFA_F_HOMEADDRESS on the flow-based ip6tnl device; rule
+ * HoA/128 with IFA_F_HOMEADDRESS on the flow-based ip6tnl device; on that device's ingress
+ * a flower filter passing what comes from the HA (RFC 6275 §11.3.3: the device decapsulates
+ * from any outer source; the drop filter after it takes the rest); rule
  * `from HoA lookup MN_PLAN_TABLE` (priority MN_PLAN_RULE_PRIO); in that table a
  * default route `encap ip6 dst HA src CoA` through the device; a host route to
  * the HA naming the CoA as preferred source (the IKE SA runs between CoA and
@@ -32,7 +34,8 @@
  *   both:                      replace default route via the router
  *                              replace (to foreign) / del (foreign -> home) HA/128 host route
  *   to foreign:                replace HoA/128 on the tunnel, add rule, replace route2 state,
- *                              [no IPsec: replace BU policy, replace BA policy] (from home/unknown)
+ *                              [no IPsec: replace BU policy, replace BA policy],
+ *                              replace the tunnel filter (outer source HA) (from home/unknown)
  *                              replace table route encap src CoA, replace hao state
  * Address before route (the kernel refuses a prefsrc it does not own), state
  * before the BU that needs it (the BU leaves after the whole batch).
@@ -49,6 +52,12 @@
 #define MN_PLAN_RULE_PRIO 1001
 #define MN_PLAN_ROUTE_METRIC 512
 #define MN_PLAN_OPS_MAX 20
+/*
+ * The tunnel device's ingress filter that lets the home agent's packets through (the role
+ * installs a drop filter after it at start, ha/reverse-tunnel.h's revtun_setup).
+ */
+#define MN_PLAN_TNL_FILTER_PRIO 1
+#define MN_PLAN_TNL_FILTER_HANDLE 1
 
 enum mn_loc {
 	MN_LOC_UNKNOWN, /* just started: the HoA is on the interface */
@@ -78,6 +87,7 @@ enum mn_op_kind {
 	MN_OP_RULE,
 	MN_OP_XFRM_POLICY,
 	MN_OP_XFRM_STATE,
+	MN_OP_TC_FILTER,
 	_MN_OP_KIND_MAX,
 	_MN_OP_KIND_INVALID = -22,
 };
@@ -91,6 +101,7 @@ struct mn_op {
 		struct knl_rule rule;
 		struct knl_xfrm_policy policy;
 		struct knl_xfrm_state state;
+		struct knl_tc_filter filter;
 	};
 };
 
@@ -109,8 +120,9 @@ int mn_plan_move(const struct mn_plan_config *c, const struct mn_location *from,
 /*
  * The home agent changes from old->ha to c->ha (RFC 6275 §11.4.1: found by DHAAD, or the next
  * one when the current one stopped answering) while the MN stays at `at`. Away: the old HA's
- * host route, hao and route2 states and RO policies go, the new ones come and the table route
- * is replaced to tunnel to the new HA; at home: nothing. :: on either side means "unknown" (no
+ * host route, hao and route2 states and RO policies go, the new ones come, the tunnel filter
+ * passes the new HA's packets only and the table route is replaced to tunnel to the new HA; at
+ * home: nothing (the filter is replaced on the next move away). :: on either side means "unknown" (no
  * operation names it; mn_plan_move leaves those out too). Returns the number of operations.
  */
 int mn_plan_change_ha(const struct mn_plan_config *old, const struct mn_plan_config *c, const struct mn_location *at,

@@ -52,6 +52,7 @@
 #include "io/io.h"
 #include "manager.h"
 #include "mh/mh-codec.h"
+#include "ha/reverse-tunnel.h"
 #include "mh/mh-socket.h"
 #include "mn/bul.h"
 #include "mn/handover-record.h"
@@ -97,6 +98,7 @@ struct mn {
 	char ifname[IFNAMSIZ];
 	uint8_t mac[6];
 	int tnl_ifindex;
+	struct revtun *tnl_filter; /* the tunnel device's drop filter (RFC 6275 §11.3.3, mn-plan.h) */
 	bool ready;
 
 	/* home link; the home agent is the home registration's peer: :: while unknown */
@@ -609,6 +611,7 @@ static const char *const acq_names[_MN_ACQ_MAX] = {
 	[MN_ACQ_POLICY] = "policy_disabled", [MN_ACQ_NOT_REGISTERED] = "not_registered",
 	[MN_ACQ_FULL] = "table_full",        [MN_ACQ_RATE] = "rate_limited",
 };
+_Static_assert(MN_PLAN_TNL_FILTER_PRIO == REVTUN_PRIO_BINDING, "the MN's tunnel filter sits before revtun's drop filter");
 _Static_assert(_MN_ACQ_MAX == ELEMENTSOF(((struct mn *)0)->acq), "struct mn's acq counters");
 
 static bool ro_trig_want(const struct mn *mn, usec_t t0)
@@ -1196,6 +1199,8 @@ static int plan_queue(struct mn *mn, struct mn_batch *b, const struct mn_op *o)
 		return knl_xfrm_policy(mn->knl, o->op, &o->policy, b, on_batch_step, b);
 	case MN_OP_XFRM_STATE:
 		return knl_xfrm_state(mn->knl, o->op, &o->state, b, on_batch_step, b);
+	case MN_OP_TC_FILTER:
+		return knl_tc_filter(mn->knl, o->op, &o->filter, b, on_batch_step, b);
 	default:
 		return -EINVAL;
 	}
@@ -1586,7 +1591,7 @@ static void on_knl_resync(void *userdata)
 /* ---- start-up ------------------------------------------------------------------- */
 
 
-enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_SPD, SETUP_DONE };
+enum { SETUP_FLUSH_ADDRS, SETUP_FLUSH_ROUTES, SETUP_TUNNEL, SETUP_TUNNEL_UP, SETUP_TUNNEL_FILTER, SETUP_SPD, SETUP_DONE };
 
 #define RTPROT_RA_KERNEL 9 /* RTPROT_RA: routes the kernel learned from RAs */
 
@@ -1637,6 +1642,14 @@ static void mn_setup_next(struct mn *mn, int stage)
 			return;
 		}
 		r = knl_link_set_up(mn->knl, mn->tnl_ifindex, true, NULL, on_setup_step, mn);
+		break;
+	case SETUP_TUNNEL_FILTER:
+		/*
+		 * RFC 6275 §11.3.3: the flow-based device decapsulates from any outer source; its
+		 * ingress drops everything the home agent's filter (mn-plan.h) does not pass. An
+		 * earlier run's filter is flushed: the first move away installs the current one.
+		 */
+		r = revtun_setup(mn->tnl_filter, mn->tnl_ifindex, true, on_setup_step, mn);
 		break;
 	case SETUP_SPD: {
 		/* RFC 4877 §7.2: the SPD is ours; it stays in place at home and away. */
@@ -1778,6 +1791,9 @@ static int mn_start(struct manager *m)
 	ratelimit_init(&mn->pp_log_rl, c->rejected_bu_log_per_sec, now_usec());
 	mn->io = m->io;
 	mn->knl = io_knl(m->io);
+	r = revtun_new(mn->knl, &mn->tnl_filter);
+	if (r < 0)
+		return log_error_errno(r, "tunnel filter: %m");
 	mn->hoa = hl->hoa.addr;
 	mn->home_plen = hl->hoa.len;
 	mn->home_prefix = hl->hoa.addr;
@@ -1975,6 +1991,7 @@ static void mn_stop(struct manager *m)
 	bul_table_free(mn->bul);
 	mn_dhaad_free(mn->dhaad);
 	mn_mpd_free(mn->mpd);
+	mn->tnl_filter = revtun_free(mn->tnl_filter);
 	free(mn);
 	m->role_data = NULL;
 }
@@ -2273,6 +2290,27 @@ static void mn_reloaded(struct manager *m, const struct mip6_config *old)
 	}
 }
 
+/* RFC 6275 §11.3.3: what the tunnel device's drop filter refused, counted by the kernel. */
+static void on_tnl_drops(int result, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (result < 0)
+		log_warning_errno(result, "cannot read the tunnel-source drop counter: %m");
+	else
+		mn->m->counters.drops[DROP_TUNNEL_SOURCE] = revtun_drops(mn->tnl_filter);
+	manager_counters_done(mn->m);
+}
+
+static int mn_counters(struct manager *m)
+{
+	struct mn *mn = m->role_data;
+
+	if (!mn || !mn->ready)
+		return 0;
+	return revtun_read_drops(mn->tnl_filter, on_tnl_drops, mn) < 0 ? 0 : 1;
+}
+
 const struct role_ops mn_role_ops = {
 	.name = "MN",
 	.start = mn_start,
@@ -2280,6 +2318,7 @@ const struct role_ops mn_role_ops = {
 	.shutdown = mn_shutdown,
 	.ctl = mn_ctl,
 	.status = mn_status,
+	.counters = mn_counters,
 	.status_json = mn_status_json,
 	.reloaded = mn_reloaded,
 };

@@ -354,6 +354,8 @@ static int put_flower_keys(struct nl_msg *m, const struct knl_tc_filter *f)
 	PUT(nla_put_u16(m, TCA_FLOWER_KEY_ETH_TYPE, htons(ETH_P_IPV6)));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC, &f->enc_src));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, &all_ones));
+	if (f->any_src)
+		return 0;
 	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC, &f->src));
 	PUT(put_addr6(m, TCA_FLOWER_KEY_IPV6_SRC_MASK, f->src_len && f->src_len < 128 ? &mask : &all_ones));
 	return 0;
@@ -368,7 +370,7 @@ int knl_build_tc_filter(enum knl_op op, const struct knl_tc_filter *f, struct nl
 
 	if (op_flags(op, &flags) < 0 || f->ifindex <= 0 || f->prio == 0 || (op != KNL_OP_DEL && f->handle == 0))
 		return -EINVAL;
-	if (op != KNL_OP_DEL && !f->drop && (addr_is_any(&f->enc_src) || addr_is_any(&f->src)))
+	if (op != KNL_OP_DEL && !f->drop && (addr_is_any(&f->enc_src) || (!f->any_src && addr_is_any(&f->src))))
 		return -EINVAL;
 	r = msg_new(op == KNL_OP_DEL ? RTM_DELTFILTER : RTM_NEWTFILTER, NLM_F_ACK | flags, &t, sizeof(t), &m);
 	if (r < 0)

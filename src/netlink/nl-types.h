@@ -242,6 +242,7 @@ struct knl_tc_filter {
 	struct in6_addr enc_src;
 	struct in6_addr src;
 	uint8_t src_len;     /* src's prefix length; 0 = 128 (a HoA). A NEMO MNP is shorter */
+	bool any_src;        /* no inner-source key (src ignored): the outer source alone decides */
 	/* Parsed from a reply only: packets through the first action (0 without actions). */
 	uint64_t packets;
 };

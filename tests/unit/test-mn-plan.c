@@ -107,6 +107,11 @@ static void render(const struct mn_op *o, char *out, size_t n)
 		snprintf(out, n, "state %s -> %s proto %u mode %u coa %s", S(&o->state.src, a), S(&o->state.dst, b),
 			 o->state.proto, o->state.mode, S(&o->state.coaddr, c));
 		break;
+	case MN_OP_TC_FILTER:
+		snprintf(out, n, "filter dev %d prio %u handle %u outer %s inner %s%s", o->filter.ifindex,
+			 o->filter.prio, o->filter.handle, S(&o->filter.enc_src, a),
+			 o->filter.any_src ? "any" : S(&o->filter.src, b), o->filter.drop ? " drop" : "");
+		break;
 	default:
 		snprintf(out, n, "?");
 	}
@@ -170,6 +175,8 @@ static void expect(const struct mn_plan_config *c, const struct mn_location *fro
 #define TNL_HOA "replace addr 2001:db8:1::100/128 dev 7 flags 0x12"
 #define RULE_ADD "add rule from 2001:db8:1::100/128 table 252 pref 1001"
 #define R2_ADD "replace state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::"
+/* RFC 6275 §11.3.3: the tunnel device passes the HA's packets (outer source), any inner source. */
+#define TNL_FILTER "replace filter dev 7 prio 1 handle 1 outer 2001:db8:1::1 inner any"
 #define F1_TABLE "replace route ::/0 via :: src :: dev 7 table 252 metric 0 encap 1 2001:db8:1::1 2001:db8:2::5"
 #define F1_HAO "replace state 2001:db8:1::100 -> 2001:db8:1::1 proto 60 mode 2 coa 2001:db8:2::5"
 
@@ -178,7 +185,8 @@ START_TEST(home_to_foreign_without_ipsec)
 	struct mn_plan_config c = config(false);
 
 	EXPECT(&c, home(), foreign1(), HOA_DEL_IF, F1_ADD, F1_DEFAULT, F1_HA, TNL_HOA, RULE_ADD, R2_ADD,
-	       "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, F1_TABLE, F1_HAO);
+	       "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, TNL_FILTER, F1_TABLE,
+	       F1_HAO);
 }
 END_TEST
 
@@ -187,8 +195,8 @@ START_TEST(home_to_foreign_with_ipsec)
 	struct mn_plan_config c = config(true);
 
 	/* The SPD's BU/BA policies (installed at start) carry the RO templates: none here. */
-	EXPECT(&c, home(), foreign1(), HOA_DEL_IF, F1_ADD, F1_DEFAULT, F1_HA, TNL_HOA, RULE_ADD, R2_ADD, F1_TABLE,
-	       F1_HAO);
+	EXPECT(&c, home(), foreign1(), HOA_DEL_IF, F1_ADD, F1_DEFAULT, F1_HA, TNL_HOA, RULE_ADD, R2_ADD, TNL_FILTER,
+	       F1_TABLE, F1_HAO);
 }
 END_TEST
 
@@ -198,7 +206,8 @@ START_TEST(start_to_foreign_is_home_to_foreign)
 	struct mn_location start = { .loc = MN_LOC_UNKNOWN, .coa = A("2001:db8:1::100") };
 
 	EXPECT(&c, start, foreign1(), HOA_DEL_IF, F1_ADD, F1_DEFAULT, F1_HA, TNL_HOA, RULE_ADD, R2_ADD,
-	       "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, F1_TABLE, F1_HAO);
+	       "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, TNL_FILTER, F1_TABLE,
+	       F1_HAO);
 }
 END_TEST
 
@@ -313,16 +322,18 @@ START_TEST(change_ha_away)
 		      "del " RO_OUT, "del " RO_IN, "del " MPS_OUT, "del " MPA_IN,
 		      "del state 2001:db8:1::100 -> 2001:db8:1::1 proto 60 mode 2 coa 2001:db8:2::5",
 		      "del state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::", HA2_HA, HA2_R2,
-		      "replace " HA2_RO_OUT, "replace " HA2_RO_IN, "replace " HA2_MPS_OUT, "replace " HA2_MPA_IN, HA2_TABLE, HA2_HAO);
+		      "replace " HA2_RO_OUT, "replace " HA2_RO_IN, "replace " HA2_MPS_OUT, "replace " HA2_MPA_IN,
+		      "replace filter dev 7 prio 1 handle 1 outer 2001:db8:1::2 inner any", HA2_TABLE, HA2_HAO);
 	/* Found by DHAAD: only additions. */
-	EXPECT_CHANGE(&none, &c1, foreign1(), F1_HA, R2_ADD, "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, F1_TABLE, F1_HAO);
+	EXPECT_CHANGE(&none, &c1, foreign1(), F1_HA, R2_ADD, "replace " RO_OUT, "replace " RO_IN, "replace " MPS_OUT, "replace " MPA_IN, TNL_FILTER, F1_TABLE,
+	       F1_HAO);
 	/* With IPsec the SPD's entries are not the plan's. */
 	c1.ipsec = c2.ipsec = true;
 	EXPECT_CHANGE(&c1, &c2, foreign1(),
 		      "del route 2001:db8:1::1/128 via :: src :: dev 2 table 0 metric 512 encap 0 :: ::",
 		      "del state 2001:db8:1::100 -> 2001:db8:1::1 proto 60 mode 2 coa 2001:db8:2::5",
-		      "del state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::", HA2_HA, HA2_R2, HA2_TABLE,
-		      HA2_HAO);
+		      "del state 2001:db8:1::1 -> 2001:db8:1::100 proto 43 mode 2 coa ::", HA2_HA, HA2_R2,
+		      "replace filter dev 7 prio 1 handle 1 outer 2001:db8:1::2 inner any", HA2_TABLE, HA2_HAO);
 }
 END_TEST
 

@@ -918,6 +918,27 @@ START_TEST(tc_flower_binding_filter)
 	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_ADD, &f, &m), -EINVAL);
 	f.src = A("2001:db8:1::100"), f.ifindex = 0;
 	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_ADD, &f, &m), -EINVAL);
+
+	/*
+	 * The MN's filter (RFC 6275 §11.3.3): the outer source (its home agent) only, no key on
+	 * the inner source at all -- any correspondent's packet the HA tunnels passes.
+	 */
+	f.ifindex = 7, f.src = (struct in6_addr){ 0 }, f.any_src = true;
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_REPLACE, &f, &m), 0);
+	lay_tc(&l, RTM_NEWTFILTER, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, &t);
+	lay_attr(&l, TCA_KIND, "flower", 7);
+	lay_nest(&l, TCA_OPTIONS);
+	lay_attr(&l, TCA_FLOWER_FLAGS, &skip_hw, 4);
+	lay_attr(&l, TCA_FLOWER_KEY_ETH_TYPE, &ipv6, 2);
+	lay_attr(&l, TCA_FLOWER_KEY_ENC_IPV6_SRC, &f.enc_src, 16);
+	lay_attr(&l, TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK, &ones128, 16);
+	lay_end(&l);
+	lay_done(&l);
+	ck_msg_eq(m, &l);
+	knl_msg_freep(&m);
+	/* Still refused without the outer source. */
+	f.enc_src = (struct in6_addr){ 0 };
+	ck_assert_int_eq(knl_build_tc_filter(KNL_OP_REPLACE, &f, &m), -EINVAL);
 }
 END_TEST
 

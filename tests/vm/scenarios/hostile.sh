@@ -8,8 +8,9 @@
 # case, each asserting the exact reply -- BA status, BE status, ICMPv6 error -- or silence,
 # and for a refused BU that no binding or route appeared; the HA's answers to NSs for bound HoAs,
 # which it sends itself: no kernel proxy entry exists). Meanwhile a legitimate
-# MN is registered from foreign1; afterwards the HA is alive, its counters name the drops, the
-# MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NAs R flag 0,
+# MN is registered from foreign1 (and takes tunnelled packets from its HA only: a node that is
+# not the HA tunnels echo requests to its CoA and gets no answer, RFC 6275 §11.3.3); afterwards
+# the HA is alive, its counters name the drops, the MN still registers (foreign2, BA 0), and tshark reads the ND the HA sent (proxy NAs R flag 0,
 # O flag 1, solicited ones with the HA's MAC as Target LLA, none malformed; DAD probes from ::).
 #
 # To add cases: a function in tests/vm/lib/hostile.py (CASES, @case), or a step here that runs
@@ -72,6 +73,21 @@ mn_registers() { # mn_registers LINK COA
 	check "legitimate MN on $1: the HA's binding cache shows $2" wait_for 5 bc_has "$2"
 }
 mn_registers foreign1 "$MN_COA_F1"
+
+# RFC 6275 §11.3.3: the MN takes tunnelled packets from its home agent only (its tunnel device
+# decapsulates from any outer source; a tc filter passes the HA's). Control: the CN's echo
+# requests to the HoA, tunnelled by the HA, are answered. Then the CN tunnels them to the CoA
+# itself (ip6ip6, inner CN -> HoA, as an off-path attacker could): none answered, and the MN's
+# kernel counted each one as tunnel-source.
+check "MN: echo requests to the HoA through the HA are answered (control)" topo_ping "$NS_CN" "$MN_HOA"
+ip -n "$NS_CN" -6 tunnel add spoof0 mode ip6ip6 local "$CN_ADDR" remote "$MN_COA_F1" encaplimit none
+ip -n "$NS_CN" link set spoof0 up
+ip -n "$NS_CN" -6 route add "$MN_HOA/128" dev spoof0
+check "MN: echo requests tunnelled to the CoA by a node that is not the HA get no answer" \
+	sh -c "! ip netns exec '$NS_CN' ping -q -c3 -i0.2 -W1 '$MN_HOA' >/dev/null"
+mn_tnl_drops() { mip6_json mn counters | grep -Eq '"tunnel-source":([3-9]|[1-9][0-9]+)'; }
+check "MN: the three counted as tunnel-source (RFC 6275 §11.3.3)" wait_for 5 mn_tnl_drops
+ip -n "$NS_CN" link del spoof0
 
 HA_MAC=$(ip -n "$NS_HA" -br link show "$HA_IF" | awk '{print $3}')
 
