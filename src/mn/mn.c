@@ -1035,6 +1035,14 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 
 		if (pol->any || !mn_rr_policy_allows(c, hl, &pol->addr))
 			continue;
+		/* RFC 6275 §11.3.1: the configuration refuses non-unicast addresses; these are known now. */
+		if (!ro_cn_addr_ok(mn, &pol->addr)) {
+			char a[INET6_ADDRSTRLEN];
+
+			log_warning("MnRoPolicy %s: the home address or the home agent's address is no correspondent, "
+				    "ignoring", addr_str(&pol->addr, a));
+			continue;
+		}
 		if (!mn->rr) {
 			r = mn_rr_table_new(&mn_rr_io, mn, &mn->hoa, &p, &mn->rr);
 			if (r < 0)

@@ -241,6 +241,27 @@ static const struct {
 	  "t.conf:1:34: CnBindingPolicySet entry [local address] takes "
 	  "enabled|allow|true or disabled|deny|block|false, got 'maybe'" },
 	{ "HaMaxBindingLife 0;", "t.conf:1:18: HaMaxBindingLife must be between 1 and 262140, got 0" },
+	/* RFC 6275 §11.3.1: no route optimisation with an address that names no correspondent. */
+	{ "MnHomeLink \"eth0\" { MnRoPolicy fe80::1 enabled; }",
+	  "t.conf:1:32: MnRoPolicy: fe80::1 is not a correspondent's address (unspecified, multicast, "
+	  "loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy ff02::1 enabled; }",
+	  "t.conf:1:32: MnRoPolicy: ff02::1 is not a correspondent's address (unspecified, multicast, "
+	  "loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy ff0e::101 disabled; }",
+	  "t.conf:1:32: MnRoPolicy: ff0e::101 is not a correspondent's address (unspecified, multicast, "
+	  "loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy :: enabled; }",
+	  "t.conf:1:32: MnRoPolicy: :: is not a correspondent's address (unspecified, multicast, "
+	  "loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy ::1 enabled; }",
+	  "t.conf:1:32: MnRoPolicy: ::1 is not a correspondent's address (unspecified, multicast, "
+	  "loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy ::ffff:192.0.2.1 enabled; }",
+	  "t.conf:1:32: MnRoPolicy: ::ffff:192.0.2.1 is not a correspondent's address (unspecified, "
+	  "multicast, loopback, link-local or IPv4-mapped)" },
+	{ "MnHomeLink \"eth0\" { MnRoPolicy 2001:db8::5; }",
+	  "t.conf:1:43: MnRoPolicy takes enabled|allow|true or disabled|deny|block|false, got ';'" },
 };
 
 START_TEST(errors)

@@ -1225,6 +1225,16 @@ static void setup_ro_tunnel_home_testing(void)
 		   " IPsecPolicy HomeRegBinding UseESP 1000000001;\n IPsecPolicy TunnelHomeTesting UseESP 1000000003;\n}\n");
 }
 
+/* MnRoPolicy naming the home agent and the home address besides a correspondent. */
+static void setup_ro_own(void)
+{
+	leftovers = false;
+	setup_with("NodeConfig MN;\nUseMnHaIPsec disabled;\nUseCnBuAck enabled;\n"
+		   "MnHomeLink \"mn0\" {\n HomeAddress " HOA "/64;\n HomeAgentAddress " HA_ADDR ";\n"
+		   " MnRoPolicy " HA_ADDR " enabled;\n MnRoPolicy " HOA " enabled;\n"
+		   " MnRoPolicy " CN_ADDR " enabled;\n}\n");
+}
+
 START_TEST(no_ro_with_tunnel_home_testing)
 {
 	ck_assert(!bul_says("correspondents"));
@@ -1382,6 +1392,23 @@ static const struct sent *ro_until_cn_bu(void)
 	ck_assert_msg(run_until(have_cn_bu, 5000), "no BU to the correspondent");
 	return last_mh_to(5, CN_ADDR);
 }
+
+/*
+ * RFC 6275 §11.3.1 with §15.1: the home agent and the MN's own home address are no
+ * correspondents: configured ones are ignored (as learnt ones are, ro_cn_addr_ok), no
+ * HoTI or CoTI to them; the correspondent named with them still gets its RR.
+ */
+START_TEST(ro_policy_for_own_addresses_ignored)
+{
+	ck_assert(bul_says("\"cn\":\"" CN_ADDR "\""));
+	ck_assert(!bul_says("\"cn\":\"" HA_ADDR "\""));
+	ck_assert(!bul_says("\"cn\":\"" HOA "\""));
+	away_until_rr();
+	ck_assert_uint_ge(n_mh_to(1, CN_ADDR), 1);
+	ck_assert_uint_eq(n_mh_to(1, HA_ADDR) + n_mh_to(2, HA_ADDR), 0);
+	ck_assert_uint_eq(n_mh_to(1, HOA) + n_mh_to(2, HOA), 0);
+}
+END_TEST
 
 /*
  * MnRoPolicy names a CN: after the home registration of the CoA, HoTI from the HoA (through the
@@ -2050,6 +2077,11 @@ int main(void)
 	tcase_add_test(tc, ro_learn_invalid_acquires);
 	tcase_add_test(tc, ro_learn_cap);
 	tcase_add_test(tc, ro_learnt_binding_expires);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ro-own-addresses");
+	tcase_add_checked_fixture(tc, setup_ro_own, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, ro_policy_for_own_addresses_ignored);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-tunnel-home-testing");
 	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);
