@@ -38,6 +38,7 @@ struct cn {
 	struct rr_keygen *kg;
 	struct cn_bcache *bc;
 	struct ratelimit log_rl; /* RejectedBuLogPerSec */
+	struct ratelimit bind_log_rl; /* the same rate: lines about bindings peers create, delete, let expire */
 	enum cn_setup setup;
 	bool ready;
 	bool no_hao; /* the kernel has no `hao` XFRM type: nothing to install or remove */
@@ -78,6 +79,18 @@ void cn_set_test_hooks(const struct cn_test_hooks *h)
 static usec_t cn_now(void)
 {
 	return hooks.now ? hooks.now(hooks.userdata) : now_usec();
+}
+
+/*
+ * A log line about a binding (created, deleted, expired, its data path refused): anyone
+ * can run return routability for addresses of its own and churn bindings, so these lines
+ * come from untrusted input and share a bucket of RejectedBuLogPerSec; the held ones are
+ * counted (log_suppressed) and the next line says how many.
+ */
+static bool cn_log_binding_ok(struct cn *cn, char *more, size_t len)
+{
+	return ratelimit_log(&cn->bind_log_rl, cn->m->config->rejected_bu_log_per_sec, now_usec(),
+			     &cn->m->counters.log_suppressed, more, len);
 }
 
 /* ---- return routability: HoTI -> HoT, CoTI -> CoT (§9.4) ---------------------- */
@@ -220,13 +233,14 @@ static void bce_arm(struct cn *cn, struct cn_bce *e)
 /* A VALID entry whose lifetime ended becomes DELETED (§9.6: "MUST be deleted"), a DELETED one goes. */
 static void bce_expire(struct cn *cn, struct cn_bce *e)
 {
-	char h[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], more[64];
 
 	if (e->state == CN_BCE_DELETED) {
 		cn_entry_gone(cn, e);
 		return;
 	}
-	log_info("correspondent binding for %s expired", addr_str(&e->hoa, h));
+	if (cn_log_binding_ok(cn, more, sizeof(more)))
+		log_info("correspondent binding for %s expired%s", addr_str(&e->hoa, h), more);
 	cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
 	bce_brr_reset(cn, e);
 	cn_ro_remove(cn, e); /* §9.6: with the binding, its data path */
@@ -429,9 +443,11 @@ static void cn_log_refused(struct cn *cn, const struct cn_bu_in *in, const struc
 
 static void on_ro_removed(int result, void *userdata)
 {
-	(void)userdata;
-	if (result < 0)
-		log_warning_errno(result, "removing a route-optimisation state or policy: %m");
+	struct cn *cn = userdata;
+	char more[64];
+
+	if (result < 0 && cn_log_binding_ok(cn, more, sizeof(more)))
+		log_warning_errno(result, "removing a route-optimisation state or policy: %m%s", more);
 }
 
 /* The binding's kernel objects go (deletion, expiry, a failed install); the result is only logged. */
@@ -467,12 +483,13 @@ static void cn_ro_job_free(struct cn *cn, struct cn_ro_job *job)
  */
 static void cn_ro_fail(struct cn *cn, struct cn_ro_job *job)
 {
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], more[64];
 	struct cn_bce *e = cn_bcache_lookup(cn->bc, &job->hoa);
 
 	errno = -job->err;
-	log_error("route optimisation for %s via %s not installed in the kernel: %m; the binding is refused",
-		  addr_str(&job->hoa, h), addr_str(&job->coa, c));
+	if (cn_log_binding_ok(cn, more, sizeof(more)))
+		log_error("route optimisation for %s via %s not installed in the kernel: %m; the binding is refused%s",
+			  addr_str(&job->hoa, h), addr_str(&job->coa, c), more);
 	cn->ro_failures++;
 	if (e && e->state == CN_BCE_VALID && IN6_ARE_ADDR_EQUAL(&e->coa, &job->coa)) {
 		cn_ro_remove(cn, e);
@@ -495,9 +512,11 @@ static void on_ro_installed(int result, void *userdata)
 	struct cn *cn = job->cn;
 
 	if (result < 0 && job->err == 0) {
+		char more[64];
+
 		job->err = result;
-		if (knl_extack(cn->knl))
-			log_warning("route optimisation: the kernel says: %s", knl_extack(cn->knl));
+		if (knl_extack(cn->knl) && cn_log_binding_ok(cn, more, sizeof(more)))
+			log_warning("route optimisation: the kernel says: %s%s", knl_extack(cn->knl), more);
 	}
 	if (--job->left > 0)
 		return;
@@ -560,7 +579,7 @@ static bool cn_ro_apply(struct cn *cn, struct cn_bce *e, const struct cn_ba_to *
 static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e, struct cn_decision *d)
 {
 	usec_t now = in->now;
-	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], more[64];
 	int r;
 
 	if (!e) {
@@ -576,8 +595,9 @@ static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct 
 			return NULL;
 		}
 		e->created = now;
-		log_info("correspondent binding for %s: care-of address %s, %u s", addr_str(&in->hoa, h),
-			 addr_str(&d->coa, c), mh_lifetime_from_units(d->lifetime));
+		if (cn_log_binding_ok(cn, more, sizeof(more)))
+			log_info("correspondent binding for %s: care-of address %s, %u s%s", addr_str(&in->hoa, h),
+				 addr_str(&d->coa, c), mh_lifetime_from_units(d->lifetime), more);
 	} else if (e->state == CN_BCE_DELETED) {
 		cn_bcache_set_state(cn->bc, e, CN_BCE_VALID);
 		e->created = now;
@@ -598,12 +618,13 @@ static struct cn_bce *cn_cache(struct cn *cn, const struct cn_bu_in *in, struct 
 /* §9.5.3: "Any existing binding ... MUST be deleted"; the sequence number is remembered (cn-bcache.h). */
 static void cn_delete(struct cn *cn, const struct cn_bu_in *in, struct cn_bce *e)
 {
-	char h[INET6_ADDRSTRLEN];
+	char h[INET6_ADDRSTRLEN], more[64];
 
 	if (!e)
 		return; /* "MUST NOT be created" */
 	if (e->state == CN_BCE_VALID) {
-		log_info("correspondent binding for %s deleted by its mobile node", addr_str(&in->hoa, h));
+		if (cn_log_binding_ok(cn, more, sizeof(more)))
+			log_info("correspondent binding for %s deleted by its mobile node%s", addr_str(&in->hoa, h), more);
 		cn_bcache_set_state(cn->bc, e, CN_BCE_DELETED);
 	}
 	cn_ro_remove(cn, e);
@@ -817,6 +838,7 @@ static int cn_start(struct manager *m)
 	cn->io = m->io;
 	cn->knl = io_knl(m->io);
 	ratelimit_init(&cn->log_rl, m->config->rejected_bu_log_per_sec, now_usec());
+	ratelimit_init(&cn->bind_log_rl, m->config->rejected_bu_log_per_sec, now_usec());
 	/* §9.4.1: Kcn and a nonce before the first return routability procedure. */
 	r = rr_keygen_new(hooks.rand, hooks.userdata, cn_now(), &cn->kg);
 	if (r < 0)
