@@ -147,6 +147,7 @@ static int print_counters_json(struct manager *m, FILE *out)
 	add_counter_map(o, "ba_status_out", c->ba_status_out, 256, NULL);
 	add_counter_map(o, "ba_status_in", c->ba_status_in, 256, NULL);
 	ctl_json_add_u64(o, "icmp6_param_problem_out", c->icmp6_param_problem_out);
+	ctl_json_add_u64(o, "errors_not_sent_not_unicast", c->errors_not_unicast);
 	k = ctl_json_add_object(o, "icmp6_param_problem_in");
 	ctl_json_add_u64(k, "no_mobility_header", c->icmp6_pp_no_mh_in);
 	ctl_json_add_u64(k, "no_home_address_option", c->icmp6_pp_no_hao_in);
@@ -187,6 +188,9 @@ static int print_counters(struct manager *m, bool json, FILE *out)
 		fprintf(out, "%-24s %10llu\n", mip6_drop_to_string(i), (unsigned long long)c->drops[i]);
 	fprintf(out, "\nICMPv6 Parameter Problems sent (RFC 6275 §9.2): %llu\n",
 		(unsigned long long)c->icmp6_param_problem_out);
+	fprintf(out, "Binding Errors status 2 and Parameter Problems not sent, source or destination not unicast "
+		     "(RFC 6275 §9.3.3, RFC 4443 §2.4 (e)): %llu\n",
+		(unsigned long long)c->errors_not_unicast);
 	fprintf(out, "ICMPv6 Parameter Problems taken (RFC 6275 §11.3.5): %llu code 1 (no Mobility Header), "
 		     "%llu code 2 (no Home Address option)\n",
 		(unsigned long long)c->icmp6_pp_no_mh_in, (unsigned long long)c->icmp6_pp_no_hao_in);

@@ -109,6 +109,9 @@ struct mip6_counters {
 	/* the key manager's VICI connection (src/io owns it): packets in, out, frames dropped */
 	uint64_t vici_in, vici_out, vici_dropped;
 	uint64_t icmp6_param_problem_out; /* §9.2 answers sent (src/io) */
+	/* Binding Errors status 2 and Parameter Problems not sent: the packet's wire source or its
+	 * destination not unicast (RFC 6275 §9.3.3, RFC 4443 §2.4 (e)); the packet's drop is counted too */
+	uint64_t errors_not_unicast;
 	/* MN: Parameter Problems quoting our route-optimisation messages (RFC 6275 §11.3.5): code 1, code 2 */
 	uint64_t icmp6_pp_no_mh_in, icmp6_pp_no_hao_in;
 	uint64_t limits[_LIMIT_MAX]; /* answered, not dropped: ba_status_out[130] holds them too */

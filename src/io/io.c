@@ -382,6 +382,28 @@ int io_set_mh_rcvbuf(struct io *io, unsigned octets)
 	return mh_socket_set_rcvbuf(io->mh_fd, octets);
 }
 
+static bool addr_unicast(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/*
+ * Whether an error message about a packet may go to its wire source: RFC 6275 §9.3.3
+ * "If the Source Address field does not contain a unicast address, the Binding Error
+ * message MUST NOT be sent"; RFC 4443 §2.4 (e) "An ICMPv6 error message MUST NOT be
+ * originated as a result of receiving ... (e.3) a packet destined to an IPv6 multicast
+ * address ... (e.6) a packet whose source address does not uniquely identify a single
+ * node", and §9.3.3's Binding Error the same way (it would leave from the multicast
+ * address). Checked before the rate limit takes a token; counted.
+ */
+static bool error_allowed(struct io *io, const struct mh_rx_info *rx)
+{
+	if (addr_unicast(rx->has_hao ? &rx->hao : &rx->src) && addr_unicast(&rx->dst))
+		return true;
+	io->counters->errors_not_unicast++;
+	return false;
+}
+
 /*
  * §9.2/§9.3.3: Binding Error status 2 to the packet's source — the care-of
  * address when a Home Address option came with it — naming that home address.
@@ -394,6 +416,8 @@ static void send_be_unknown_type(struct io *io, const struct mh_rx_info *rx)
 	msg.be.status = MH_BE_UNKNOWN_MH_TYPE;
 	if (rx->has_hao)
 		msg.be.hoa = rx->src;
+	if (!error_allowed(io, rx))
+		return;
 	if (!be_allowed(io)) {
 		count_drop(io, DROP_RATE);
 		return;
@@ -506,6 +530,8 @@ static void send_param_problem(struct io *io, const uint8_t *mh, size_t len, con
 
 	if (rx->ext_overflow)
 		return; /* the pointer would be a guess */
+	if (!error_allowed(io, rx))
+		return;
 	if (!ratelimit_allow(&io->pp, now_usec())) { /* RFC 4443 §2.4 (f) */
 		count_drop(io, DROP_RATE);
 		return;

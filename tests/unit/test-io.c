@@ -376,6 +376,59 @@ START_TEST(param_problem_rate_limited)
 }
 END_TEST
 
+
+/*
+ * RFC 6275 §9.3.3: "If the Source Address field does not contain a unicast address,
+ * the Binding Error message MUST NOT be sent"; RFC 4443 §2.4 (e): no ICMPv6 error for a
+ * packet to a multicast address or from one that names no single node. The wire source
+ * (the CoA behind a Home Address option) and the destination are checked; the
+ * suppressed ones are counted and take no token of the rate limits (the first good
+ * packet afterwards is still answered with BindingErrorsPerSec 1).
+ */
+START_TEST(no_error_to_or_about_non_unicast)
+{
+	static const uint8_t unknown[8] = { 59, 0, 42, 0, 0, 0, 0, 0 };
+	static const uint8_t bad_pp[8] = { 17, 0, 0, 0, 0, 0, 0, 0 };
+	static const char *const cases[][3] = {
+		/* IPv6 source (the HoA with a HAO), HAO (the wire source) or NULL, destination */
+		{ "::", NULL, "2001:db8:1::1" },
+		{ "ff02::1", NULL, "2001:db8:1::1" },
+		{ "::ffff:192.0.2.1", NULL, "2001:db8:1::1" },
+		{ "2001:db8:1::100", "ff0e::1", "2001:db8:1::1" },
+		{ "2001:db8:1::100", "::", "2001:db8:1::1" },
+		{ "2001:db8:3::5", NULL, "ff02::1" },
+		{ "2001:db8:3::5", NULL, "ff05::1:3" },
+		{ "2001:db8:1::100", "2001:db8:2::100", "ff02::2" },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	struct fixture f;
+	struct mh_rx_info rx;
+
+	setup(&f);
+	io_set_be_rate(f.io, 1);
+	for (size_t i = 0; i < n; i++) {
+		rx_from(&rx, cases[i][0], cases[i][1], cases[i][2]);
+		io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+		io_mh_input(f.io, bad_pp, sizeof(bad_pp), &rx);
+		ck_assert_msg(f.sent.n == 0, "an error sent for case %zu", i);
+	}
+	ck_assert_uint_eq(f.c.errors_not_unicast, 2 * n);
+	ck_assert_uint_eq(f.c.drops[DROP_UNEXPECTED], n);
+	ck_assert_uint_eq(f.c.drops[DROP_PAYLOAD_PROTO], n);
+	ck_assert_uint_eq(f.c.drops[DROP_RATE], 0);
+	ck_assert_uint_eq(f.c.icmp6_param_problem_out, 0);
+	/* The buckets are untouched: a unicast source gets both answers. */
+	rx_from(&rx, "2001:db8:3::5", NULL, "2001:db8:1::1");
+	io_mh_input(f.io, unknown, sizeof(unknown), &rx);
+	io_mh_input(f.io, bad_pp, sizeof(bad_pp), &rx);
+	ck_assert_uint_eq(f.sent.n, 2);
+	ck_assert_int_eq(f.sent.proto[0], IPPROTO_MH);
+	ck_assert_int_eq(f.sent.proto[1], IPPROTO_ICMPV6);
+	ck_assert_uint_eq(f.c.errors_not_unicast, 2 * n);
+	teardown(&f);
+}
+END_TEST
+
 static void on_done(int result, void *ud)
 {
 	int *r = ud;
@@ -449,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, payload_proto_gets_param_problem);
 	tcase_add_test(tc, short_header_len_behind_hao_gets_param_problem);
 	tcase_add_test(tc, param_problem_rate_limited);
+	tcase_add_test(tc, no_error_to_or_about_non_unicast);
 	tcase_add_test(tc, fake_kernel_answers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
