@@ -75,6 +75,7 @@ const char *mip6_drop_to_string(enum mip6_drop d)
 		[DROP_RR_HAO] = "test-init-with-hao",
 		[DROP_RR_AUTH] = "bu-authorization",
 		[DROP_SUPERSEDED] = "superseded-under-dad",
+		[DROP_BE_NO_BUL] = "be-no-binding-update",
 	};
 	return (d >= 0 && d < _DROP_MAX) ? names[d] : "?";
 }

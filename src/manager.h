@@ -92,6 +92,7 @@ enum mip6_drop {
 	DROP_RR_HAO,        /* CN: a HoTI or CoTI with a Home Address option (RFC 6275 §9.4.1, §9.4.2) */
 	DROP_RR_AUTH,       /* CN: a BU without Nonce Indices / Binding Authorization Data, or whose authenticator fails (§9.5.1) */
 	DROP_SUPERSEDED,    /* HA: a BU under DAD another BU for the HoA answers instead (a copy, or one replaced) */
+	DROP_BE_NO_BUL,     /* MN: a Binding Error from neither its home agent nor a correspondent (§11.3.6 "MUST ignore") */
 	_DROP_MAX,
 };
 /* BUs answered 130 ("insufficient resources", RFC 6275 §9.5.1) because of a configured limit. */

@@ -47,6 +47,7 @@ struct cn {
 	struct cn_ro_job *jobs;	/* data path installs waiting for the kernel */
 	uint64_t ro_installs, ro_failures;
 	uint64_t be_unknown_hao_sent, be_unknown_hao_limited, reports_lost;
+	uint64_t reports_not_hao, reports_not_unicast; /* XFRM reports answered with no Binding Error, by reason */
 	uint64_t brr_sent, brr_not_in_use, brr_read_failures;
 	uint64_t bu_cache_full; /* BUs answered 130: no room, no DELETED entry past its memory (cn-bcache.h) */
 };
@@ -695,11 +696,15 @@ static void cn_on_report(struct cn *cn, const struct knl_xfrm_report *rep)
 	char h[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
 	int r;
 
-	if (rep->proto != IPPROTO_DSTOPTS || rep->sel.src_len != 128 || rep->sel.dst_len != 128)
+	if (rep->proto != IPPROTO_DSTOPTS || rep->sel.src_len != 128 || rep->sel.dst_len != 128) {
+		cn->reports_not_hao++; /* not the hao type's report of one packet */
 		return;
-	if (IN6_IS_ADDR_UNSPECIFIED(&rep->coaddr) || IN6_IS_ADDR_MULTICAST(&rep->coaddr) ||
-	    IN6_IS_ADDR_UNSPECIFIED(&rep->sel.dst) || IN6_IS_ADDR_MULTICAST(&rep->sel.dst))
+	}
+	/* §9.3.3: "If the Source Address field does not contain a unicast address, the Binding Error message MUST NOT be sent." */
+	if (!cn_addr_unicast(&rep->coaddr) || !cn_addr_unicast(&rep->sel.dst)) {
+		cn->reports_not_unicast++;
 		return;
+	}
 	r = io_send_be(cn->io, MH_BE_UNKNOWN_HAO, &rep->sel.src, &tx);
 	if (r == -EBUSY) {
 		cn->be_unknown_hao_limited++;
@@ -1065,6 +1070,8 @@ static void cn_status_json(struct manager *m, json_object *o)
 	ctl_json_add_u64(o, "be_unknown_hao_sent", cn->be_unknown_hao_sent);
 	ctl_json_add_u64(o, "be_unknown_hao_rate_limited", cn->be_unknown_hao_limited);
 	ctl_json_add_u64(o, "xfrm_reports_lost", cn->reports_lost);
+	ctl_json_add_u64(o, "xfrm_reports_not_hao", cn->reports_not_hao);
+	ctl_json_add_u64(o, "xfrm_reports_not_unicast", cn->reports_not_unicast);
 	ctl_json_add_u64(o, "brr_sent", cn->brr_sent);
 	ctl_json_add_u64(o, "brr_not_in_use", cn->brr_not_in_use);
 	ctl_json_add_u64(o, "brr_read_failures", cn->brr_read_failures);

@@ -1106,6 +1106,12 @@ static enum mip6_drop mn_on_be(const struct mh_msg *msg, const struct mh_rx_info
 	/* §11.3.6 for a correspondent's Binding Error: mn-rr.c. */
 	if (mn->rr && memcmp(&rx->src, &mn->ha, sizeof(mn->ha)) != 0 && mn_rr_find(mn->rr, &rx->src))
 		return mn_on_rr(msg, rx, mn);
+	/*
+	 * RFC 6275 §11.3.6: "If the mobile node does not have such an entry [in its Binding
+	 * Update List for the source], it MUST ignore the message": counted, not logged.
+	 */
+	if (IN6_IS_ADDR_UNSPECIFIED(&mn->ha) || !IN6_ARE_ADDR_EQUAL(&rx->src, &mn->ha))
+		return DROP_BE_NO_BUL;
 
 	/* Anyone can send a Binding Error: its log line is rate-limited (RejectedBuLogPerSec). */
 	char more[64];

@@ -807,12 +807,12 @@ START_TEST(failed_install_refuses_the_bu)
 END_TEST
 
 /* An XFRM_MSG_REPORT as the kernel's hao type sends it (proto, the packet's selector, coaddr), by hand. */
-static void kernel_reports(uint8_t proto, const char *hoa, const char *coa)
+static void kernel_reports_to(uint8_t proto, const char *hoa, const char *dst, const char *coa)
 {
 	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_user_report)) + 4 + 16] = { 0 };
 	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_REPORT };
 	struct xfrm_user_report rep = { .proto = proto };
-	struct in6_addr s = A(hoa), d = A(CN), c = A(coa);
+	struct in6_addr s = A(hoa), d = A(dst), c = A(coa);
 	uint16_t alen = 4 + 16, atype = XFRMA_COADDR;
 	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rep));
 
@@ -827,6 +827,11 @@ static void kernel_reports(uint8_t proto, const char *hoa, const char *coa)
 	memcpy(b + off + 2, &atype, 2);
 	memcpy(b + off + 4, &c, 16);
 	ck_assert_int_eq(knl_fake_notify(io_knl(F.m->io), NETLINK_XFRM, b, sizeof(b)), 0);
+}
+
+static void kernel_reports(uint8_t proto, const char *hoa, const char *coa)
+{
+	kernel_reports_to(proto, hoa, CN, coa);
 }
 
 /*
@@ -1578,6 +1583,29 @@ START_TEST(binding_log_lines_rate_limited)
 }
 END_TEST
 
+/*
+ * §9.3.3: "If the Source Address field does not contain a unicast address, the Binding
+ * Error message MUST NOT be sent": a report whose wire source (coaddr) or destination
+ * is none gets nothing, nor one that is not the hao type's; each counted by reason,
+ * and no token of BindingErrorsPerSec is spent on them.
+ */
+START_TEST(report_without_binding_error_counted)
+{
+	kernel_reports(IPPROTO_DSTOPTS, HOA, "::");
+	kernel_reports(IPPROTO_DSTOPTS, HOA, "ff02::1");
+	kernel_reports(IPPROTO_DSTOPTS, HOA, "::ffff:192.0.2.1");
+	kernel_reports_to(IPPROTO_DSTOPTS, HOA, "ff02::1", COA);
+	kernel_reports(IPPROTO_ROUTING, HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(status_u64("xfrm_reports_not_unicast"), 4);
+	ck_assert_uint_eq(status_u64("xfrm_reports_not_hao"), 1);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RATE], 0);
+	kernel_reports(IPPROTO_DSTOPTS, HOA, COA);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(status_u64("be_unknown_hao_sent"), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -1609,6 +1637,7 @@ int main(void)
 	tcase_add_test(tc, no_brr_for_a_deleted_binding);
 	tcase_add_test(tc, full_cache_keeps_the_replay_guard);
 	tcase_add_test(tc, binding_log_lines_rate_limited);
+	tcase_add_test(tc, report_without_binding_error_counted);
 	tcase_add_test(tc, alternate_care_of_address);
 	tcase_add_test(tc, bu_from_or_to_a_non_unicast_address_is_discarded);
 	tcase_add_test(tc, test_init_from_or_to_a_non_unicast_address_is_ignored);

@@ -697,7 +697,7 @@ START_TEST(binding_errors_log_rate_limited)
 	for (unsigned i = 0; i < 50; i++) {
 		/* §6.1.9: Payload Proto 59, Header Len 2, type 7, Reserved, Checksum, Status 2, Reserved, HoA */
 		uint8_t be[24] = { 59, 2, 7, 0, 0, 0, 2, 0 };
-		struct mh_rx_info rx = { .src = A("2001:db8:66::1"), .dst = A(HOA) };
+		struct mh_rx_info rx = { .src = A(HA_ADDR), .dst = A(HOA) };
 
 		memcpy(&be[8], &rx.dst, 16);
 		io_mh_input(F.m->io, be, sizeof(be), &rx);
@@ -705,6 +705,17 @@ START_TEST(binding_errors_log_rate_limited)
 	/* At most a burst of 10 lines in the time the loop took; the rest counted, none lost. */
 	ck_assert_uint_ge(F.m->counters.log_suppressed - before, 40);
 	ck_assert_uint_le(F.m->counters.log_suppressed - before, 50 - 1);
+	/* §11.3.6: from a node with no Binding Update List entry: "MUST ignore", counted, no line. */
+	before = F.m->counters.log_suppressed;
+	for (unsigned i = 0; i < 5; i++) {
+		uint8_t be[24] = { 59, 2, 7, 0, 0, 0, 2, 0 };
+		struct mh_rx_info rx = { .src = A("2001:db8:66::1"), .dst = A(HOA) };
+
+		memcpy(&be[8], &rx.dst, 16);
+		io_mh_input(F.m->io, be, sizeof(be), &rx);
+	}
+	ck_assert_uint_eq(F.m->counters.drops[DROP_BE_NO_BUL], 5);
+	ck_assert_uint_eq(F.m->counters.log_suppressed, before);
 }
 END_TEST
 
