@@ -618,6 +618,8 @@ static bool input_ba(struct mn_rr_entry *e, const uint8_t *raw, size_t raw_len, 
 	return true;
 }
 
+static void no_mh(struct mn_rr_entry *e);
+
 /* RFC 6275 §11.3.6. */
 static bool input_be(struct mn_rr_entry *e, const struct mh_msg *msg)
 {
@@ -651,14 +653,17 @@ static bool input_be(struct mn_rr_entry *e, const struct mh_msg *msg)
 		return true;
 	}
 	if (msg->be.status == MH_BE_UNKNOWN_MH_TYPE) {
-		/* Ignored unless a response was expected; then stop using RO with this peer. */
+		/*
+		 * §11.3.6: "the mobile node SHOULD stop the attempt to use route optimization with
+		 * this correspondent node" when "a response was expected", ignored otherwise. Anyone
+		 * can send one with the CN's address (it carries nothing the MN sent): a stop for
+		 * good would let one spoofed message end RO with that CN until restart, so it is
+		 * the hold of a Parameter Problem code 1 (§11.3.5, no_mh): MN_RR_NO_MH_HOLD_USEC,
+		 * then RR again.
+		 */
 		if (e->state != MN_RR_RR && e->state != MN_RR_BU_SENT)
 			return drop(t, MN_RR_DROP_BE_IGNORED);
-		e->state = MN_RR_DISABLED;
-		e->bound = false;
-		e->ro_ok = false;
-		e->ht.outstanding = e->ct.outstanding = e->bu_outstanding = false;
-		rearm(e);
+		no_mh(e);
 		return true;
 	}
 	return drop(t, MN_RR_DROP_BE_IGNORED);

@@ -32,7 +32,8 @@
  *                                       MAX_RO_FAILURE refusals DISABLED (§11.7.3: no more BUs)
  *   BOUND        --refresh timer, BRR (§11.7.4)--> RR (the tokens that are too old)
  *   any          --BE status 1 (§11.3.6)--> the binding is gone: NONE, then RR again
- *   any          --BE status 2 [a response expected]--> DISABLED (§11.3.6)
+ *   any          --BE status 2 [a response expected]--> DISABLED for MN_RR_NO_MH_HOLD_USEC
+ *                                       (§11.3.6; spoofable: not for good)
  *   FAILED       --timer-->            RR
  *   any          --ICMPv6 Parameter Problem code 1 quoting our HoTI/CoTI/BU (§11.3.5)-->
  *                                       DISABLED for MN_RR_NO_MH_HOLD_USEC (no binding, no BU)

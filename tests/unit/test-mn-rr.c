@@ -632,14 +632,22 @@ START_TEST(binding_errors)
 	ck_assert_uint_eq(F.n, n + 2);
 	ck_assert_uint_eq(E->restarts, 1);
 	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_BE_RR_RUNNING), 1);
-	/* status 2 while a response is expected: no more route optimisation with this CN. */
+	/*
+	 * status 2 while a response is expected: no route optimisation with this CN for
+	 * MN_RR_NO_MH_HOLD_USEC (anyone can send one: not for good), then RR again.
+	 */
 	b[6] = 2;
 	ck_assert_int_eq(mh_parse(b, sizeof(b), NULL, NULL, &m, NULL), 0);
 	ck_assert(mn_rr_input(T, &CN, &COA1, false, b, sizeof(b), &m));
 	ck_assert_int_eq(E->state, MN_RR_DISABLED);
-	ck_assert_uint_eq(F.timer, 0);
+	ck_assert(!E->ht.outstanding && !E->ct.outstanding && !E->bu_outstanding && !E->bound);
+	ck_assert_uint_eq(F.timer, F.now + MN_RR_NO_MH_HOLD_USEC);
 	mn_rr_moved(T, &COA2, false);
 	ck_assert_uint_eq(F.n, n + 2);
+	tick();
+	ck_assert_int_eq(E->state, MN_RR_RR);
+	ck_assert_uint_eq(F.n, n + 4);
+	ck_assert(memcmp(&last(2)->tx.src, &COA2, 16) == 0);
 }
 END_TEST
 
