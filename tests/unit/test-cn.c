@@ -1606,6 +1606,51 @@ START_TEST(report_without_binding_error_counted)
 }
 END_TEST
 
+/*
+ * §9.5.1 with §6.1.7: a home address or care-of address (the packet's source, or the
+ * Alternate Care-of Address option's) that is not unicast routable: silently discarded,
+ * counted bad-address, nothing cached, nothing in the kernel, even with A.
+ */
+START_TEST(home_or_care_of_address_not_routable_is_discarded)
+{
+	static const char *const bad[] = { "fe80::1", "ff0e::1", "::1", "::ffff:192.0.2.1" };
+	uint8_t kbm[20] = { 0 }, b[56];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bu_bytes(b, 1, F_A, 25, 0, 0, kbm, COA);
+		deliver_bu(b, 32, bad[i], COA);     /* the home address */
+		bu_bytes(b, 1, F_A, 25, 0, 0, kbm, COA);
+		deliver_bu(b, 32, HOA, bad[i]);     /* the care-of address on the wire (HAO) */
+		bu_alt_bytes(b, 1, F_A, 0, 0, bad[i], kbm, COA, CN);
+		deliver_bu_rx(b, 56, HOA, COA, CN); /* the Alternate Care-of Address */
+	}
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_BAD_ADDRESS], 12);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_RR_AUTH], 0);
+	ck_assert_uint_eq(F.n_x, 0);
+	ck_assert_uint_eq(status_u64("bindings"), 0);
+	ck_assert_uint_eq(status_u64("deleted_remembered"), 0);
+}
+END_TEST
+
+/* §9.5.3: a deletion for a home address without an entry: "MUST NOT be created"; BA 0 with A. */
+START_TEST(deletion_without_an_entry_creates_nothing)
+{
+	uint8_t kdel[20], b[32];
+	uint16_t hni, cni;
+
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, -1, NULL, kdel);
+	bu_bytes(b, 9, F_A, 0, hni, 0, kdel, HOA);
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(9, 0, kdel, HOA), 0);
+	ck_assert(!has_binding(NULL));
+	ck_assert_uint_eq(status_u64("bindings"), 0);
+	ck_assert_uint_eq(status_u64("deleted_remembered"), 0);
+	ck_assert_uint_eq(F.n_x, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cn");
@@ -1638,6 +1683,8 @@ int main(void)
 	tcase_add_test(tc, full_cache_keeps_the_replay_guard);
 	tcase_add_test(tc, binding_log_lines_rate_limited);
 	tcase_add_test(tc, report_without_binding_error_counted);
+	tcase_add_test(tc, home_or_care_of_address_not_routable_is_discarded);
+	tcase_add_test(tc, deletion_without_an_entry_creates_nothing);
 	tcase_add_test(tc, alternate_care_of_address);
 	tcase_add_test(tc, bu_from_or_to_a_non_unicast_address_is_discarded);
 	tcase_add_test(tc, test_init_from_or_to_a_non_unicast_address_is_ignored);

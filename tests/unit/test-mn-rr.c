@@ -667,6 +667,50 @@ START_TEST(be_status_2_without_a_pending_response_is_ignored)
 }
 END_TEST
 
+/*
+ * §11.7.4: a Binding Refresh Request (§6.1.2: 8 octets, type 0) from the correspondent
+ * while bound: the procedure again with the tokens still valid (none here: the BU at once),
+ * with both tests once they are older than MAX_TOKEN_LIFETIME. Not bound (a procedure
+ * running), or at home: ignored and counted.
+ */
+START_TEST(brr_from_the_correspondent)
+{
+	uint8_t b[8] = { 59, 0, 0, 0 };
+	struct mh_msg m;
+	unsigned n;
+
+	T = mn_rr_table_free(T);
+	setup_with(false);
+	ck_assert_int_eq(mh_parse(b, sizeof(b), NULL, NULL, &m, NULL), 0);
+	ck_assert_int_eq(m.type, MH_TYPE_BRR);
+	run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B);
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	n = F.n;
+	ck_assert(mn_rr_input(T, &CN, &COA1, false, b, sizeof(b), &m));
+	ck_assert_uint_eq(F.n, n + 1);
+	ck_assert_uint_eq(last(5)->raw[2], 5);
+	ck_assert_int_eq(E->state, MN_RR_BOUND); /* without A: bound when sent */
+	/* The tokens too old: HoTI and CoTI first. */
+	F.now += 211 * SEC;
+	n = F.n;
+	ck_assert(mn_rr_input(T, &CN, &COA1, false, b, sizeof(b), &m));
+	ck_assert_int_eq(E->state, MN_RR_RR);
+	ck_assert_uint_eq(F.n, n + 2);
+	ck_assert_uint_eq(F.s[n].raw[2], 1);
+	ck_assert_uint_eq(F.s[n + 1].raw[2], 2);
+	/* Not bound: ignored, counted. */
+	ck_assert(!mn_rr_input(T, &CN, &COA1, false, b, sizeof(b), &m));
+	ck_assert_uint_eq(F.n, n + 2);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_NOT_WAITING), 1);
+	/* At home: ignored. */
+	mn_rr_moved(T, &HOA, true);
+	n = F.n;
+	ck_assert(!mn_rr_input(T, &CN, &HOA, false, b, sizeof(b), &m));
+	ck_assert_uint_eq(F.n, n);
+	ck_assert_uint_eq(mn_rr_drops(T, MN_RR_DROP_NOT_WAITING), 2);
+}
+END_TEST
+
 /* Refused (not 135-138): retried after MAX_BINDACK_TIMEOUT, then no more after MAX_RO_FAILURE. */
 START_TEST(refusals_disable)
 {
@@ -1202,6 +1246,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, home_return_with_an_old_token_sends_hoti_first);
 	tcase_add_test(tc, binding_errors);
 	tcase_add_test(tc, be_status_2_without_a_pending_response_is_ignored);
+	tcase_add_test(tc, brr_from_the_correspondent);
 	tcase_add_test(tc, refusals_disable);
 	tcase_add_test(tc, seq_out_of_window_resyncs);
 	tcase_add_test(tc, policy);
