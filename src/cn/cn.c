@@ -847,7 +847,8 @@ static int cn_start(struct manager *m)
 	/* §9.4.1: Kcn and a nonce before the first return routability procedure. */
 	r = rr_keygen_new(hooks.rand, hooks.userdata, cn_now(), &cn->kg);
 	if (r < 0)
-		return log_error_errno(r, "no random Kcn and nonce for return routability: %m");
+		return log_error_errno(r, "return routability: no random Kcn and nonce, or OpenSSL's "
+					  "HMAC-SHA1/SHA-1 failed: %m");
 	r = cn_bcache_new(hooks.bcache_max ? hooks.bcache_max : CN_BCACHE_MAX_DEFAULT, &cn->bc);
 	if (r < 0)
 		return r;

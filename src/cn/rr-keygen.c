@@ -64,12 +64,50 @@ static int rotate(struct rr_keygen *k, usec_t now)
 	return 0;
 }
 
+static bool crypto_ready;
+
+int rr_crypto_prepare(void)
+{
+	/* RFC 2202 §3 test case 1: key 0x0b x 20, data "Hi There". */
+	static const uint8_t hmac_want[SHA_DIGEST_LENGTH] = {
+		0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64, 0xe2, 0x8b,
+		0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00,
+	};
+	/* FIPS 180-4 (and RFC 3174 §7.3 TEST1): SHA-1("abc"). */
+	static const uint8_t sha1_want[SHA_DIGEST_LENGTH] = {
+		0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+		0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d,
+	};
+	uint8_t key[20], md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+
+	if (crypto_ready)
+		return 0;
+	memset(key, 0x0b, sizeof(key));
+	if (!HMAC(EVP_sha1(), key, sizeof(key), (const uint8_t *)"Hi There", 8, md, &md_len) ||
+	    md_len != SHA_DIGEST_LENGTH || memcmp(md, hmac_want, SHA_DIGEST_LENGTH) != 0)
+		return -EIO;
+	if (!SHA1((const uint8_t *)"abc", 3, md) || memcmp(md, sha1_want, SHA_DIGEST_LENGTH) != 0)
+		return -EIO;
+	crypto_ready = true;
+	return 0;
+}
+
+bool rr_crypto_ready(void)
+{
+	return crypto_ready;
+}
+
 int rr_keygen_new(rr_rand_fn rand, void *userdata, usec_t now, struct rr_keygen **ret)
 {
-	struct rr_keygen *k = calloc(1, sizeof(*k));
+	struct rr_keygen *k;
 	uint16_t first;
 	int r;
 
+	r = rr_crypto_prepare();
+	if (r < 0)
+		return r;
+	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
 	k->rand = rand ? rand : rand_getrandom;

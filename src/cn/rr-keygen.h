@@ -55,7 +55,10 @@ typedef int (*rr_rand_fn)(void *buf, size_t len, void *userdata);
 
 struct rr_keygen;
 
-/* rand NULL: getrandom(2). The first nonce and Kcn are made now (§9.4.1: before the first RR). */
+/*
+ * rand NULL: getrandom(2). The first nonce and Kcn are made now (§9.4.1: before the first RR),
+ * after rr_crypto_prepare() (its error returned).
+ */
 int rr_keygen_new(rr_rand_fn rand, void *userdata, usec_t now, struct rr_keygen **ret);
 struct rr_keygen *rr_keygen_free(struct rr_keygen *k);
 
@@ -91,6 +94,18 @@ int rr_authenticator(const uint8_t kbm[RR_KBM_LEN], const struct in6_addr *coa, 
 		     const uint8_t *mh_data, size_t mh_len, uint8_t auth[RR_AUTH_LEN]);
 /* Constant-time comparison of two authenticators. */
 bool rr_authenticator_equal(const uint8_t a[RR_AUTH_LEN], const uint8_t b[RR_AUTH_LEN]);
+
+/*
+ * OpenSSL's first HMAC or digest in a process loads its configuration and default provider and
+ * fetches the algorithm: 0.15–0.25 s under TCG (a few ms natively), which the first HoTI/CoTI
+ * answered and the MN's first BU to a correspondent waited for. A role that uses these
+ * functions calls this at its start: that work is done then, with a known-answer test of
+ * HMAC-SHA1 (RFC 2202 §3, test case 1) and SHA-1 (FIPS 180-4's "abc"). 0, or -EIO when
+ * OpenSSL fails or answers wrongly (the role does not start: no RR on broken crypto).
+ * Idempotent; rr_crypto_ready() says whether it succeeded in this process.
+ */
+int rr_crypto_prepare(void);
+bool rr_crypto_ready(void);
 
 /* For `mip6ctl status`: the nonces acceptable at now and the current index. */
 unsigned rr_keygen_nonces_valid(const struct rr_keygen *k, usec_t now);

@@ -379,9 +379,13 @@ int mn_rr_table_new(const struct mn_rr_io *io, void *ud, const struct in6_addr *
 		    const struct mn_rr_params *params, struct mn_rr_table **ret)
 {
 	struct mn_rr_table *t;
+	int r;
 
 	if (!io || !io->now || !io->timer || !io->send || !io->rand || !hoa || !params || !ret)
 		return -EINVAL;
+	r = rr_crypto_prepare();
+	if (r < 0)
+		return r;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

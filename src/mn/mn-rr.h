@@ -188,6 +188,10 @@ struct mn_rr_io {
 
 struct mn_rr_table;
 
+/*
+ * After rr_crypto_prepare() (its error returned): the first BU's Kbm and authenticator do not
+ * wait for OpenSSL's lazy set-up.
+ */
 int mn_rr_table_new(const struct mn_rr_io *io, void *ud, const struct in6_addr *hoa,
 		    const struct mn_rr_params *params, struct mn_rr_table **ret);
 struct mn_rr_table *mn_rr_table_free(struct mn_rr_table *t);
