@@ -113,8 +113,7 @@ void cn_bu_decide(const struct cn_bu_in *in, const struct rr_keygen *kg, struct 
 		return;
 	}
 	/* §9.5.1 with §6.1.7: the home address, and the care-of address (the Alternate one if present). */
-	if (!ha_addr_unicast_routable(&in->hoa) || !ha_addr_unicast_routable(&d->coa))
-		{
+	if (!ha_addr_unicast_routable(&in->hoa) || !ha_addr_unicast_routable(&d->coa)) {
 		discard(d, DROP_BAD_ADDRESS, "home or care-of address not unicast routable");
 		return;
 	}
@@ -138,29 +137,24 @@ void cn_bu_decide(const struct cn_bu_in *in, const struct rr_keygen *kg, struct 
 			reject(d, MH_BA_HOME_REG_NOT_SUPPORTED, true, "home registration: not a home agent");
 		return;
 	}
-	if (!rr_options_ok(in))
-		{
+	if (!rr_options_ok(in)) {
 		discard(d, DROP_RR_AUTH, "no Nonce Indices or Binding Authorization Data option last");
 		return;
 	}
 	st = nonce_status(in, kg, deletion);
-	if (st != MH_BA_ACCEPTED)
-		{
+	if (st != MH_BA_ACCEPTED) {
 		reject(d, st, true, "nonce index no longer recognised");
 		return;
 	}
-	if (!authenticator_ok(in, kg, deletion, d))
-		{
+	if (!authenticator_ok(in, kg, deletion, d)) {
 		discard(d, DROP_RR_AUTH, "authenticator does not verify");
 		return;
 	}
 	d->ba_auth = true;
 	if (in->entry && !mh_seq_is_newer(bu->seq, in->entry->seq)) {
 		d->ba_seq = in->entry->seq; /* §9.5.1: "the last accepted sequence number" */
-		{
 		reject(d, MH_BA_SEQ_OUT_OF_WINDOW, true, "sequence number not newer");
 		return;
-	}
 	}
 	d->send_ba = ack; /* §9.5.4: accepted, "SHOULD NOT be sent" unless A */
 	d->status = MH_BA_ACCEPTED;
