@@ -682,13 +682,20 @@ static void on_binding_installed(int result, void *userdata)
 	}
 	ha_persist_put(ha, e);
 	ha_event(ha, e->new_binding ? MIP6_EV_REGISTER : MIP6_EV_MOVE, e, -1, NULL);
-	ha_send_ba_accepted(ha, e, e->lifetime_sec);
-	ha_km_move(ha, e, &e->coa);
+	/*
+	 * RFC 6275 §10.4.1: interception announced before the BA, not after it. The BA lets the MN
+	 * send through the tunnel at once (its HoTI, and a correspondent's HoT comes straight back
+	 * to the HoA); a home link node that has not had the NA yet still sends that to the MN's
+	 * old link-layer address, where it is lost. Seen in the VM: the HoT lost, the HoTI resent
+	 * after 1 s.
+	 */
 	if (e->new_binding) {
 		e->na_sent = 0;
 		ha_announce(ha, e);
 		e->new_binding = false;
 	}
+	ha_send_ba_accepted(ha, e, e->lifetime_sec);
+	ha_km_move(ha, e, &e->coa);
 }
 
 /*

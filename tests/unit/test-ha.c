@@ -1387,6 +1387,50 @@ START_TEST(deregistration)
 }
 END_TEST
 
+/* Index in F.sent of the first BA, or of the first unsolicited NA for target; F.n_sent if none. */
+static unsigned first_ba_index(void)
+{
+	unsigned i = 0;
+
+	while (i < F.n_sent && !(F.sent[i].proto == IPPROTO_MH && F.sent[i].buf[2] == 6))
+		i++;
+	return i;
+}
+
+static unsigned first_announcement_index(const char *target)
+{
+	unsigned i = 0;
+
+	while (i < F.n_sent && !(F.sent[i].proto == IPPROTO_ICMPV6 && F.sent[i].buf[0] == 136 &&
+				 !(F.sent[i].buf[4] & 0x40) && addr_is(F.sent[i].buf + 8, target)))
+		i++;
+	return i;
+}
+
+/*
+ * RFC 6275 §10.4.1: the new binding's NA (HoA, and with L=1 its link-local address) leaves
+ * before its BA, so that the home link sends to the HA before the MN, told it is registered,
+ * can make anyone send to its HoA (its HoTI's HoT; a HoT sent to the old link-layer address is
+ * lost and the HoTI waits 1 s for its retransmission).
+ */
+START_TEST(announcement_before_the_ba)
+{
+	F.n_sent = 0;
+	register_binding_flags(30, COA1, F_A | F_H | MH_BU_F_L);
+	ck_assert_uint_lt(first_announcement_index(HOA), F.n_sent);
+	ck_assert_uint_lt(first_announcement_index(HOA), first_ba_index());
+	ck_assert_uint_lt(first_announcement_index("fe80::100"), first_ba_index());
+	/* A move of that binding (after the repeats): no new NA (the home link sends to the HA). */
+	ck_assert(run_until(three_announcements, 3000));
+	ck_assert(run_until(three_ll_announcements, 3000));
+	run_for(100);
+	F.n_sent = 0;
+	register_binding_flags(31, COA2, F_A | F_H | MH_BU_F_L);
+	ck_assert_uint_lt(first_ba_index(), F.n_sent);
+	ck_assert_uint_eq(first_announcement_index(HOA), F.n_sent);
+}
+END_TEST
+
 /*
  * RFC 6275 §10.4.1: the NA for a new binding up to MAX_NEIGHBOR_ADVERTISEMENT (3, RFC 4861 §10)
  * times, RFC 4861 §7.2.6: at least RetransTimer (50 ms here) apart; then no more. A binding
@@ -2713,6 +2757,7 @@ int main(void)
 	tcase_add_test(tc, failed_install_fails_closed);
 	tcase_add_test(tc, deregistration);
 	tcase_add_test(tc, unsolicited_na_repeated);
+	tcase_add_test(tc, announcement_before_the_ba);
 	tcase_add_test(tc, unknown_type_gets_be2);
 	tcase_add_test(tc, rr_messages_to_the_ha_are_not_its_own);
 	tcase_add_test(tc, bc_filter);
