@@ -188,3 +188,14 @@ const char *mn_ro_level_to_string(enum mn_ro_level l)
 
 	return l >= 0 && l < _MN_RO_LEVEL_MAX ? names[l] : NULL;
 }
+
+enum mn_ro_use_verdict mn_ro_use_decide(int read_result, const struct mn_ro_use *base, const struct mn_ro_use *now)
+{
+	uint64_t data, mh;
+
+	if (read_result < 0 || !base || !now || now->mh < base->mh)
+		return MN_RO_USE_UNKNOWN;
+	data = now->packets >= base->packets ? now->packets - base->packets : now->packets;
+	mh = now->mh - base->mh;
+	return data > mh ? MN_RO_USE_REFRESH : MN_RO_USE_IDLE;
+}

@@ -97,3 +97,28 @@ int mn_ro_plan(const struct in6_addr *hoa, const struct in6_addr *cn, const stru
 	       const struct mn_ro_path *want, struct mn_plan *ret);
 
 const char *mn_ro_level_to_string(enum mn_ro_level l);
+
+/*
+ * A learnt correspondent's binding before it expires (RFC 6275 §11.7.2: the MN may send a new
+ * BU before the binding expires while the correspondent is still in use): refreshed only when
+ * the MN sent it data since the last check. What the kernel knows: the hao state (out, HoA ->
+ * CN) counts every packet it transformed (curlft.packets, XFRM_MSG_GETSA), the MN's data and
+ * its own BUs (the BU policy names the same state); `mh` counts those BUs, sent by mip6d. Data
+ * went through the state when its packets grew by more than the BUs did. A state added anew
+ * since the base (fewer packets than then) is taken as counting from 0. The count unread (a
+ * failed GETSA, no answer) or no base: not known to be in use, the binding expires (fail
+ * closed: the correspondent's traffic goes through the home agent's tunnel, as before it was
+ * learnt, and learns it again).
+ */
+struct mn_ro_use {
+	uint64_t packets; /* the hao state's curlft.packets */
+	uint64_t mh;      /* BUs sent through it by then */
+};
+
+enum mn_ro_use_verdict {
+	MN_RO_USE_REFRESH, /* data since the base: refresh the binding */
+	MN_RO_USE_IDLE,    /* none: let it expire */
+	MN_RO_USE_UNKNOWN, /* unread or no base: let it expire (counted apart) */
+};
+
+enum mn_ro_use_verdict mn_ro_use_decide(int read_result, const struct mn_ro_use *base, const struct mn_ro_use *now);

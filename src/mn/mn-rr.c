@@ -363,6 +363,15 @@ void mn_rr_timer_fired(struct mn_rr_entry *e)
 	rearm(e);
 }
 
+bool mn_rr_refresh(struct mn_rr_entry *e)
+{
+	if (!e || e->table->stopping || e->state != MN_RR_BOUND || !e->table->away || e->home)
+		return false;
+	e->refresh_at = 0;
+	start_rr(e, false, false);
+	return true;
+}
+
 static void entry_free(struct mn_rr_entry *e)
 {
 	if (e->armed)

@@ -166,8 +166,9 @@ struct mn_rr_entry {
 	usec_t hold_until;    /* DISABLED by a Parameter Problem code 1: until then (0: for good) */
 	/*
 	 * Learnt from traffic (a wildcard MnRoPolicy, set by the caller after mn_rr_add): an
-	 * accepted binding is not refreshed (refresh_at 0); the caller drops the entry when it
-	 * expires, and learns the correspondent again if the traffic goes on.
+	 * accepted binding is not refreshed by the table (refresh_at 0); the caller refreshes it
+	 * (mn_rr_refresh) when the correspondent is still in use, else drops the entry when it
+	 * expires and learns the correspondent again if traffic comes back.
 	 */
 	bool learnt;
 	usec_t armed;         /* the timer's deadline (0: off) */
@@ -229,6 +230,12 @@ unsigned mn_rr_stop(struct mn_rr_table *t);
 unsigned mn_rr_stop_pending(const struct mn_rr_table *t);
 /* When the home registration ends (§11.7.2: a correspondent binding asks for no more); 0: unknown. */
 void mn_rr_set_home_expiry(struct mn_rr_table *t, usec_t expires);
+/*
+ * RFC 6275 §11.7.2: a new BU before the binding expires, the correspondent still being in use
+ * (the caller's decision, for a learnt entry): the procedure for the tokens that are too old
+ * (§5.2.7), then the BU. Only a BOUND entry away from home (false otherwise, nothing changes).
+ */
+bool mn_rr_refresh(struct mn_rr_entry *e);
 /* The entry's timer fired. */
 void mn_rr_timer_fired(struct mn_rr_entry *e);
 /* The I/O can send the entry's BU now (its data path is installed): a BU it refused leaves. */

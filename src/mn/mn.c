@@ -185,6 +185,8 @@ struct mn {
 	} recent[16];
 	unsigned recent_i;
 	uint64_t acq[10]; /* enum mn_acq */
+	/* Learnt bindings before their expiry (mn_ro_use_decide): refreshed, left to expire idle, count unread. */
+	uint64_t ro_learnt_refreshed, ro_learnt_idle, ro_learnt_use_unread;
 	struct ratelimit be_log_rl; /* the Binding Error log line (RejectedBuLogPerSec) */
 	struct ratelimit pp_log_rl; /* the Parameter Problem log line (the same rate) */
 };
@@ -436,6 +438,16 @@ struct mn_rr_timer {
 	usec_t learn_since;     /* learnt: when it was learnt or the last registration started */
 	bool retiring, retire_failed; /* learnt and done: its path goes, then the entry */
 	bool relearn;           /* retiring, and its traffic triggered again: learnt anew at once */
+	/*
+	 * Learnt and bound: is the correspondent still in use before the binding expires
+	 * (mn_ro_use_decide)? hao_mh: BUs sent through the hao state; use_base: the count at the
+	 * last check (or {0, hao_mh} when the state was added); use_for: the binding expiry the
+	 * last check was for (one check per binding); use_reading: a GETSA out.
+	 */
+	uint64_t hao_mh;
+	struct mn_ro_use use_base, use_read;
+	bool use_base_valid, use_reading, use_seen;
+	usec_t use_for;
 };
 
 #define MN_RO_RETRY_USEC (32 * USEC_PER_SEC) /* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
@@ -565,6 +577,11 @@ static void mn_ro_sync_entry(struct mn *mn, struct mn_rr_entry *e, usec_t t0)
 	n = mn_ro_plan(&mn->hoa, &e->cn, &t->have, &want, &plan);
 	if (n <= 0)
 		return;
+	if (t->have.level == MN_RO_OFF && want.level != MN_RO_OFF) {
+		/* the hao state is added now: its count starts at 0 (mn_ro_use_decide) */
+		t->use_base = (struct mn_ro_use){ .packets = 0, .mh = t->hao_mh };
+		t->use_base_valid = true;
+	}
 	t->have = want;
 	for (int i = 0; i < n; i++) {
 		const struct mn_op *o = &plan.ops[i];
@@ -589,6 +606,12 @@ static void mn_stop_continue(struct mn *mn);
 #define MN_RO_LEARN_PER_SEC 16                       /* new ones a second */
 #define MN_RO_LEARN_SETUP_USEC (64 * USEC_PER_SEC)   /* no binding by then: given up */
 #define MN_RO_LEARN_HOLD_USEC (120 * USEC_PER_SEC)   /* given up: not learnt again before */
+/*
+ * A learnt binding's use is checked a fifth of its lifetime before it expires (the refresh
+ * point of a named correspondent's), at least this long before: time for the procedure and
+ * the BU/BA (retransmitted after 1 and 2 s, §11.8) before the binding ends.
+ */
+#define MN_RO_USE_LEAD_MIN_USEC (3 * USEC_PER_SEC)
 
 enum mn_acq {
 	MN_ACQ_LEARNT,         /* a new correspondent: return routability started */
@@ -697,6 +720,22 @@ static usec_t learnt_due(const struct mn *mn, const struct mn_rr_entry *e, const
 	return t->learn_since + MN_RO_LEARN_SETUP_USEC;
 }
 
+/*
+ * A learnt bound entry's use check (RFC 6275 §11.7.2: a new BU before the binding expires while
+ * the correspondent is in use): when it is due, 0 when done for this binding or not bound.
+ */
+static usec_t learnt_check_at(const struct mn_rr_entry *e, const struct mn_rr_timer *t)
+{
+	usec_t lead;
+
+	if (e->state != MN_RR_BOUND || t->use_for == e->expires)
+		return 0;
+	lead = (usec_t)e->lifetime_granted * USEC_PER_SEC / 5;
+	if (lead < MN_RO_USE_LEAD_MIN_USEC)
+		lead = MN_RO_USE_LEAD_MIN_USEC;
+	return e->expires > lead ? e->expires - lead : 1;
+}
+
 static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static void ro_learn_add(struct mn *mn, const struct in6_addr *cn, usec_t t0);
 
@@ -715,10 +754,18 @@ static void mn_ro_learn_arm(struct mn *mn, usec_t t0)
 
 		if (!e->learnt || !t)
 			continue;
-		if (t->retiring)
+		if (t->retiring) {
 			due = t->have.level == MN_RO_OFF && !t->pending ? t0 : 0;
-		else
+		} else {
+			usec_t c = learnt_check_at(e, t);
+
 			due = learnt_due(mn, e, t);
+			if (c && c < due)
+				due = c;
+			/* a refresh running: the data path leaves the binding's end behind (mn_rr_ro_usable) */
+			if (e->state != MN_RR_BOUND && e->ro_ok && e->expires > t0 && e->expires < due)
+				due = e->expires;
+		}
 		if (t->retiring && !due)
 			continue;
 		if (due < t0)
@@ -752,6 +799,86 @@ static void mn_ro_sync(struct mn *mn)
 		mn_stop_continue(mn);
 }
 
+/* The hao state's counters, the answer to learnt_use_check's GETSA. */
+static void on_use_count(const struct knl_event *ev, void *userdata)
+{
+	struct mn_rr_timer *t = userdata;
+
+	if (ev->type != KNL_EVENT_XFRM_SA || ev->sa.proto != IPPROTO_DSTOPTS)
+		return;
+	t->use_read.packets = ev->sa.packets;
+	t->use_seen = true;
+}
+
+/* The decision (mn_ro_use_decide): in use, a new registration now; else the binding expires. */
+static void learnt_use_decided(struct mn *mn, struct mn_rr_timer *t, int result)
+{
+	struct mn_rr_entry *e = t->e;
+	enum mn_ro_use_verdict v;
+	char c[INET6_ADDRSTRLEN];
+
+	t->use_read.mh = t->hao_mh;
+	if (result >= 0 && !t->use_seen)
+		result = -ENODATA; /* no state in the answer */
+	v = mn_ro_use_decide(result, t->use_base_valid ? &t->use_base : NULL, &t->use_read);
+	addr_str(&e->cn, c);
+	switch (v) {
+	case MN_RO_USE_REFRESH:
+		mn->ro_learnt_refreshed++;
+		if (t->retiring || e->expires != t->use_for || !mn_rr_refresh(e))
+			break; /* moved, gone or refreshed meanwhile (a BRR): nothing more */
+		t->learn_since = now_usec(); /* a new setup time for the procedure */
+		log_debug("route optimisation with %s: the learnt correspondent is in use, refreshing its binding", c);
+		break;
+	case MN_RO_USE_IDLE:
+		mn->ro_learnt_idle++;
+		log_debug("route optimisation with %s: no data since the last check, the binding expires", c);
+		break;
+	default:
+		/* Fail closed: not known to be in use, the binding expires (traffic: the tunnel, then learnt again). */
+		mn->ro_learnt_use_unread++;
+		log_debug_errno(result < 0 ? result : -ENODATA,
+				"route optimisation with %s: its use not read (%m), the binding expires", c);
+		break;
+	}
+	if (v != MN_RO_USE_UNKNOWN) {
+		t->use_base = t->use_read;
+		t->use_base_valid = true;
+	}
+	mn_ro_sync(mn);
+}
+
+static void on_use_read(int result, void *userdata)
+{
+	struct mn_rr_timer *t = userdata;
+
+	t->use_reading = false;
+	learnt_use_decided(t->mn, t, result);
+}
+
+/* The check is due: the hao state's counters (XFRM_MSG_GETSA); no data path: not in use. */
+static void learnt_use_check(struct mn *mn, struct mn_rr_entry *e, struct mn_rr_timer *t)
+{
+	struct knl_xfrm_state s;
+	int r;
+
+	t->use_for = e->expires;
+	if (t->use_reading)
+		return;
+	t->use_seen = false;
+	if (!mn->knl || t->have.level != MN_RO_ON || t->pending || t->failed) {
+		learnt_use_decided(mn, t, -ENOENT);
+		return;
+	}
+	mn_ro_state_out(&mn->hoa, &e->cn, &t->have.coa, &s);
+	r = knl_xfrm_state_get(mn->knl, &s, t, on_use_count, on_use_read, t);
+	if (r < 0) {
+		learnt_use_decided(mn, t, r);
+		return;
+	}
+	t->use_reading = true;
+}
+
 /*
  * Learnt entries whose binding expired (no refresh: the traffic, if it goes on, brings them back
  * through the trigger), whose procedure did not succeed in MN_RO_LEARN_SETUP_USEC or was
@@ -769,7 +896,16 @@ static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
 		struct mn_rr_timer *t = rr_ctx(mn, e);
 
-		if (!e->learnt || !t || t->retiring || learnt_due(mn, e, t) > t0)
+		usec_t check;
+
+		if (!e->learnt || !t || t->retiring)
+			continue;
+		check = learnt_check_at(e, t);
+		if (check && check <= t0 && learnt_due(mn, e, t) > t0) {
+			learnt_use_check(mn, e, t); /* may refresh: e stays */
+			continue;
+		}
+		if (learnt_due(mn, e, t) > t0)
 			continue;
 		t->retiring = true;
 		t->retire_failed = e->state != MN_RR_BOUND && !(mn->rr_home && e->state == MN_RR_NONE);
@@ -790,6 +926,9 @@ static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		if (t->retire_failed) {
 			mn->recent[mn->recent_i].cn = e->cn;
 			mn->recent[mn->recent_i].until = t0 + MN_RO_LEARN_HOLD_USEC;
+			/* RFC 6275 §11.3.5: disabled by a Parameter Problem code 1: no BU before its hold is over */
+			if (e->state == MN_RR_DISABLED && e->hold_until > mn->recent[mn->recent_i].until)
+				mn->recent[mn->recent_i].until = e->hold_until;
 			mn->recent_i = (mn->recent_i + 1) % ELEMENTSOF(mn->recent);
 		}
 		if (mn->n_learnt)
@@ -887,7 +1026,7 @@ static int rr_io_send(struct mn_rr_entry *e, const struct mn_rr_tx *tx, const ui
 {
 	struct mn *mn = ud;
 	struct mh_tx_info t = { .src = tx->src, .dst = tx->dst };
-	struct mn_rr_timer *x;
+	struct mn_rr_timer *x = NULL;
 	struct mh_msg msg;
 	int r;
 
@@ -907,7 +1046,10 @@ static int rr_io_send(struct mn_rr_entry *e, const struct mn_rr_tx *tx, const ui
 	r = mh_parse(mh, len, NULL, NULL, &msg, NULL);
 	if (r < 0)
 		return r;
-	return io_mh_send(mn->io, &msg, &t);
+	r = io_mh_send(mn->io, &msg, &t);
+	if (r >= 0 && x)
+		x->hao_mh++; /* through the hao state: not data (mn_ro_use_decide) */
+	return r;
 }
 
 static int rr_io_rand(void *buf, size_t len, void *ud)
@@ -931,12 +1073,17 @@ static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info
 	struct mn *mn = userdata;
 	/* A HoT away from home comes decapsulated from the home agent's tunnel (§11.6.2). */
 	bool tunnel = mn->tnl_ifindex > 0 && rx->ifindex == mn->tnl_ifindex;
-
-	bool taken;
+	struct mn_rr_entry *e;
+	bool taken, learnt_bound;
 
 	if (!mn->rr)
 		return DROP_UNEXPECTED;
+	e = mn_rr_find(mn->rr, &rx->src);
+	learnt_bound = e && e->learnt && e->state == MN_RR_BOUND;
 	taken = mn_rr_input(mn->rr, &rx->src, &rx->dst, tunnel, rx->mh, rx->mh_len, msg);
+	if (taken && learnt_bound && msg->type == MH_TYPE_BRR && e->io_ctx)
+		/* §11.7.4: the CN asks to keep it (in use there): the refresh gets a setup time of its own */
+		((struct mn_rr_timer *)e->io_ctx)->learn_since = now_usec();
 	mn_ro_sync(mn);
 	return taken ? DROP_NONE : DROP_UNEXPECTED;
 }
@@ -2128,12 +2275,32 @@ static void mn_rr_entry_json(json_object *list, const struct mn_rr_entry *re, us
 /* Learning from traffic (a wildcard MnRoPolicy): the trigger and what became of each ACQUIRE. */
 static void mn_ro_learn_json(const struct mn *mn, json_object *o)
 {
+	usec_t now = now_usec();
+	json_object *held;
+
 	if (!mn->ro_learn)
 		return;
 	ctl_json_add_bool(o, "ro_trigger", mn->trig.have && !mn->trig.pending && !mn->trig.failed);
 	ctl_json_add_u64(o, "ro_trigger_installs", mn->ro_trigger_installs);
 	ctl_json_add_u64(o, "ro_trigger_failures", mn->ro_trigger_failures);
 	ctl_json_add_u64(o, "ro_learnt_now", mn->n_learnt);
+	ctl_json_add_u64(o, "ro_learnt_refreshed", mn->ro_learnt_refreshed);
+	ctl_json_add_u64(o, "ro_learnt_idle", mn->ro_learnt_idle);
+	ctl_json_add_u64(o, "ro_learnt_use_unread", mn->ro_learnt_use_unread);
+	held = ctl_json_add_array(o, "ro_learn_held");
+	for (size_t i = 0; held && i < ELEMENTSOF(mn->recent); i++) {
+		json_object *h;
+
+		if (mn->recent[i].until <= now)
+			continue;
+		h = json_object_new_object();
+		if (!h || json_object_array_add(held, h) < 0) {
+			json_object_put(h);
+			break;
+		}
+		ctl_json_add_addr(h, "cn", &mn->recent[i].cn);
+		ctl_json_add_u64(h, "seconds", (mn->recent[i].until - now) / USEC_PER_SEC);
+	}
 	for (int d = 0; d < _MN_ACQ_MAX; d++) {
 		char key[64];
 

@@ -238,6 +238,44 @@ START_TEST(trigger)
 }
 END_TEST
 
+/*
+ * A learnt correspondent's binding before its expiry (mn_ro_use_decide): refreshed only when
+ * the hao state carried data since the last check (its packets grew by more than the BUs sent
+ * through it); idle, unread or without a base it expires.
+ */
+START_TEST(use_decide)
+{
+	const struct mn_ro_use base = { .packets = 40, .mh = 3 };
+	struct mn_ro_use now;
+
+	/* used: 10 packets, one of them our refresh BU */
+	now = (struct mn_ro_use){ .packets = 50, .mh = 4 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_REFRESH);
+	/* one data packet beside one BU is enough */
+	now = (struct mn_ro_use){ .packets = 42, .mh = 4 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_REFRESH);
+	/* idle: nothing at all, or only our own BUs (a retransmission too) */
+	now = base;
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_IDLE);
+	now = (struct mn_ro_use){ .packets = 42, .mh = 5 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_IDLE);
+	/* the state added anew (fewer packets than the base): counted from 0 */
+	now = (struct mn_ro_use){ .packets = 3, .mh = 4 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_REFRESH);
+	now = (struct mn_ro_use){ .packets = 1, .mh = 4 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_IDLE);
+	/* a failed read fails closed, even when the numbers say used; so does no base */
+	now = (struct mn_ro_use){ .packets = 500, .mh = 3 };
+	ck_assert_int_eq(mn_ro_use_decide(-ESRCH, &base, &now), MN_RO_USE_UNKNOWN);
+	ck_assert_int_eq(mn_ro_use_decide(-EIO, &base, &now), MN_RO_USE_UNKNOWN);
+	ck_assert_int_eq(mn_ro_use_decide(0, NULL, &now), MN_RO_USE_UNKNOWN);
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, NULL), MN_RO_USE_UNKNOWN);
+	/* a BU count going back is no count of ours */
+	now = (struct mn_ro_use){ .packets = 500, .mh = 2 };
+	ck_assert_int_eq(mn_ro_use_decide(0, &base, &now), MN_RO_USE_UNKNOWN);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mn-ro-path");
@@ -249,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, levels_hold);
 	tcase_add_test(tc, trigger);
+	tcase_add_test(tc, use_decide);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

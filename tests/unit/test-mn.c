@@ -106,6 +106,11 @@ static struct {
 	struct xfrm_userpolicy_info trig_info;
 	struct xfrm_user_tmpl trig_tmpl;
 	unsigned trig_n_tmpl;
+	/* XFRM_MSG_GETSA: answered with curlft.packets = sa_packets, or refused with getsa_errno */
+	uint64_t sa_packets;
+	int getsa_errno;
+	unsigned n_getsa;
+	uint8_t getsa_proto;
 } F;
 
 /* The kernel a crashed MN left behind (the restart case): the tunnel and the rule exist, the HoA is not on mn0. */
@@ -275,10 +280,47 @@ static void fake_xfrm_trigger(const struct nlmsghdr *h, size_t len)
 		F.trig[F.n_trig++] = r;
 }
 
+/*
+ * The kernel's answer to XFRM_MSG_GETSA (linux/xfrm.h): XFRM_MSG_NEWSA with the state's
+ * xfrm_usersa_info (its id and source from the request: xfrm_usersa_id, then XFRMA_SRCADDR),
+ * curlft.packets = F.sa_packets.
+ */
+static void getsa_reply(const uint8_t *msg, size_t len)
+{
+	uint8_t b[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_usersa_info))] = { 0 };
+	struct nlmsghdr h = { .nlmsg_len = sizeof(b), .nlmsg_type = XFRM_MSG_NEWSA };
+	struct xfrm_usersa_info sa = { .family = AF_INET6, .mode = XFRM_MODE_ROUTEOPTIMIZATION };
+	struct xfrm_usersa_id id;
+
+	ck_assert_uint_ge(len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(id)) + 4 + 16);
+	memcpy(&id, msg + NLMSG_HDRLEN, sizeof(id));
+	memcpy(&h.nlmsg_seq, msg + 8, 4);
+	memcpy(&sa.id.daddr, &id.daddr, sizeof(id.daddr));
+	sa.id.spi = id.spi;
+	sa.id.proto = id.proto;
+	memcpy(&sa.saddr, msg + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(id)) + 4, 16);
+	sa.curlft.packets = F.sa_packets;
+	sa.curlft.bytes = F.sa_packets * 100;
+	memcpy(b, &h, sizeof(h));
+	memcpy(b + NLMSG_HDRLEN, &sa, sizeof(sa));
+	ck_assert_int_eq(knl_sock_fake_reply(knl_get_socket(io_knl(F.m->io), KNL_SOCKET_XFRM), b, sizeof(b)), 0);
+}
+
 static int fake_kernel(int protocol, const uint8_t *msg, size_t len, void *ud)
 {
 	const struct nlmsghdr *h = (const void *)msg;
 	int r;
+
+	if (protocol == NETLINK_XFRM && len >= NLMSG_SPACE(sizeof(struct xfrm_usersa_id)) && h->nlmsg_type == XFRM_MSG_GETSA) {
+		const struct xfrm_usersa_id *u = NLMSG_DATA(h);
+
+		F.n_getsa++;
+		F.getsa_proto = u->proto;
+		if (F.getsa_errno)
+			return F.getsa_errno;
+		getsa_reply(msg, len);
+		return 0;
+	}
 
 	if (protocol == NETLINK_XFRM && len >= sizeof(*h) && h->nlmsg_type == XFRM_MSG_UPDPOLICY)
 		F.upd_policies++;
@@ -1988,11 +2030,11 @@ START_TEST(ro_learn_cap)
 }
 END_TEST
 
-/* A learnt binding is not refreshed: at its expiry the path and the entry go; traffic learns it again. */
-START_TEST(ro_learnt_binding_expires)
+/* Learnt, RR answered, the BU; returns it. */
+static const struct sent *learnt_until_bu(void)
 {
 	int tnl = (int)if_nametoindex("mip6tnl0");
-	const struct sent *h, *c, *bu;
+	const struct sent *h, *c;
 
 	learn_registered();
 	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
@@ -2003,20 +2045,113 @@ START_TEST(ro_learnt_binding_expires)
 	send_test(4, c->buf + 8, COA1, (int)if_nametoindex("mn0"));
 	want = 1;
 	ck_assert(run_until(have_cn_bu, 5000));
-	bu = last_mh_to(5, CN_ADDR);
+	return last_mh_to(5, CN_ADDR);
+}
+
+/*
+ * The hao state's count unread (the kernel refuses the GETSA): not known to be in use, the
+ * binding is not refreshed (fail closed); at its expiry the path and the entry go; traffic
+ * learns it again.
+ */
+START_TEST(ro_learnt_binding_expires)
+{
+	const struct sent *bu;
+
+	F.getsa_errno = -EPERM;
+	F.sa_packets = 1000;
+	bu = learnt_until_bu();
 	ro_mark = F.n_ro;
 	cn_ba_life(bu, 0, COA1, 1); /* 4 s */
 	ck_assert(run_until(data_policy_in, 5000));
 	ro_mark = F.n_ro;
 	ck_assert_msg(run_until(learnt_gone, 7000), "the learnt correspondent outlived its binding");
 	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 1); /* no refresh */
+	ck_assert_uint_eq(F.n_getsa, 1);
+	ck_assert(bul_says("\"ro_learnt_use_unread\":1,"));
+	ck_assert(bul_says("\"ro_learnt_refreshed\":0,"));
 	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELSA, IPPROTO_DSTOPTS, 0, 0, 0), 1);
 	ck_assert_uint_eq(ro_count(ro_mark, XFRM_MSG_DELPOLICY, 0, XFRM_POLICY_OUT, 0, 0), 1);
 	ck_assert(!bul_says("\"cn\":\"" CN_ADDR "\""));
+	ck_assert(bul_says("\"ro_learn_held\":[]")); /* it had a binding: learnt again at once */
 	want = 2;
 	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
 	ck_assert(run_until(have_hotis, 5000));
 	ck_assert(bul_says("\"ro_acquire_learnt\":2"));
+}
+END_TEST
+
+/*
+ * RFC 6275 §11.7.2: a learnt correspondent still in use keeps its binding. Before it expires
+ * (a fifth of the lifetime, at least 3 s: 1 s into a 4-s one) the MN reads the hao state's
+ * count: data beside its own BU, so a new BU (the tokens still valid: no new test) before the
+ * expiry, the data path kept (not removed, not replaced). Then no data (the count grew by the
+ * refresh BU only): the binding expires and the entry goes.
+ */
+START_TEST(ro_learnt_in_use_refreshed)
+{
+	const struct sent *bu;
+	usec_t expires;
+	unsigned inits;
+
+	bu = learnt_until_bu();
+	ro_mark = F.n_ro;
+	cn_ba_life(bu, 0, COA1, 1); /* 4 s from the BU */
+	expires = bu->at + 4 * USEC_PER_SEC;
+	ck_assert(run_until(data_policy_in, 5000));
+	F.sa_packets = 1 + 25; /* the BU and 25 data packets */
+	inits = n_mh(1) + n_mh(2);
+	ro_mark = F.n_ro;
+	want = 2;
+	ck_assert_msg(run_until(have_cn_bu, 4000), "no refresh BU for a learnt correspondent in use");
+	bu = last_mh_to(5, CN_ADDR);
+	ck_assert_uint_lt(bu->at, expires);
+	ck_assert_uint_eq(F.n_getsa, 1);
+	ck_assert_uint_eq(F.getsa_proto, IPPROTO_DSTOPTS);
+	ck_assert_uint_eq(n_mh(1) + n_mh(2), inits); /* tokens valid: the BU alone */
+	ck_assert(bul_says("\"ro_learnt_refreshed\":1,"));
+	ck_assert(bul_says("\"data_path\":\"direct\""));
+	F.sa_packets += 1; /* the refresh BU, nothing else */
+	cn_ba_life(bu, 0, COA1, 1);
+	run_for(50);
+	ck_assert(bul_says("\"learnt\":true"));
+	ck_assert_uint_eq(F.n_ro, ro_mark); /* the data path stayed as it was */
+	ck_assert_msg(run_until(learnt_gone, 7000), "the idle learnt correspondent outlived its binding");
+	ck_assert_uint_eq(n_mh_to(5, CN_ADDR), 2);
+	ck_assert_uint_eq(F.n_getsa, 2);
+	ck_assert(bul_says("\"ro_learnt_idle\":1,"));
+	ck_assert(bul_says("\"ro_learnt_refreshed\":1,"));
+}
+END_TEST
+
+/*
+ * RFC 6275 §11.3.5: a learnt correspondent without Mobility Header support (Parameter Problem
+ * code 1 to our HoTI) is forgotten and not learnt again before the 600 s of the code-1 hold,
+ * not only the 120 s of a failed procedure.
+ */
+START_TEST(ro_learnt_no_mh_held_600s)
+{
+	const struct sent *h;
+	char *b, *p;
+	unsigned long sec = 0;
+
+	learn_registered();
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(run_until(have_inits, 5000));
+	h = last_mh(1);
+	send_pp_for_hoti(h, 6, false);
+	ck_assert_uint_eq(F.m->counters.icmp6_pp_no_mh_in, 1);
+	ck_assert_msg(run_until(learnt_gone, 3000), "the disabled learnt correspondent was kept");
+	b = bul_text();
+	p = strstr(b, "\"ro_learn_held\":[{\"cn\":\"" CN_ADDR "\",\"seconds\":");
+	ck_assert_msg(p, "not held: %s", b);
+	sec = strtoul(strchr(p + strlen("\"ro_learn_held\":[{\"cn\":\"" CN_ADDR "\","), ':') + 1, NULL, 10);
+	free(b);
+	ck_assert_uint_ge(sec, 595);
+	ck_assert_uint_le(sec, 600);
+	kernel_acquires(HOA, CN_ADDR, IPPROTO_DSTOPTS);
+	ck_assert(bul_says("\"ro_acquire_recently_failed\":1,"));
+	ck_assert(learnt_gone());
+	ck_assert(bul_says("\"correspondents\":[]"));
 }
 END_TEST
 
@@ -2088,6 +2223,8 @@ int main(void)
 	tcase_add_test(tc, ro_learn_invalid_acquires);
 	tcase_add_test(tc, ro_learn_cap);
 	tcase_add_test(tc, ro_learnt_binding_expires);
+	tcase_add_test(tc, ro_learnt_in_use_refreshed);
+	tcase_add_test(tc, ro_learnt_no_mh_held_600s);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ro-own-addresses");
 	tcase_add_checked_fixture(tc, setup_ro_own, teardown);

@@ -56,14 +56,16 @@ CN_CONF="NodeConfig CN;"
 mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
 wait_for 10 sh -c "'$MIP6CTL' -s /run/mip6-cn.ctl status | grep -q 'binding(s)$'" ||
 	{ not_ok "CN ready"; sed 's/^/#   /' "$TOPO_DIR/cn.log"; exit 1; }
-# mn_conf POLICY_LINES: the MN's configuration, its MnRoPolicy lines given.
+# mn_conf POLICY_LINES [TOP_LINES]: the MN's configuration, its MnRoPolicy lines (and more
+# top-level lines) given.
 mn_conf() {
 	echo "NodeConfig MN;
 Interface \"$MN_IF\";
 UseMnHaIPsec disabled;
 DoRouteOptimizationMN enabled;
 UseCnBuAck enabled;
-MnMaxHaBindingLife 300;
+MnMaxHaBindingLife 300;${2:+
+$2}
 MnHomeLink \"$MN_IF\" {
 	HomeAddress $MN_HOA/64;
 	HomeAgentAddress $HA_ADDR;
@@ -165,14 +167,17 @@ check "MN stopped: no XFRM object for the no-MH correspondent either" sh -c \
 # binding (the MN deregistered on SIGTERM; else the CN restarts), the MN restarted on foreign1
 # with a wildcard `MnRoPolicy enabled;` naming no one. The CN's pings reach the HoA through the
 # tunnel; the replies meet the MN's trigger policy, the kernel's ACQUIRE makes the MN learn the
-# CN: RR, the CN's binding for the CoA, direct data.
+# CN: RR, the CN's binding for the CoA, direct data. MnMaxCnBindingLife 4 (one lifetime unit on
+# the wire): the CN in use keeps its binding past its first lifetime (RFC 6275 §11.7.2, the
+# MN's hao state's count read before the expiry: a second BU, no echo on the HA's link, not
+# learnt again); then the CN's pings paused, the idle binding expires and the entry goes.
 topo_log "learning from traffic (at $(elapsed "$T_START") s)"
 LEARN_T0=$(now_us)
 if ! wait_for 5 cn_bc_empty; then
 	mip6_stop cn || not_ok "the CN stopped on SIGTERM"
 	mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
 fi
-mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy enabled;")" || exit 1
+mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy enabled;" "MnMaxCnBindingLife 4;")" || exit 1
 check "learnt: registered at the HA with CoA $MN_COA_F1" \
 	wait_for 20 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\"[^]]*\"last_status\":0"
 check "learnt: the trigger policy (HoA/128 -> ::/0, out, hao template level use)" wait_for 10 mn_trigger
@@ -181,8 +186,19 @@ check "learnt: the MN learnt the CN from its traffic, data path direct" wait_for
 	"\"cn\":\"$CN_ADDR\",\"coa\":\"$MN_COA_F1\",\"state\":\"bound\"[^}]*\"learnt\":true[^}]*\"data_path\":\"direct\""
 LEARN_D=$(now_us)
 check "learnt: the CN's pings come back (5 replies after the path went direct)" wait_for 20 replies_since "$LEARN_D" 5
-check "learnt: one correspondent learnt (ro_acquire_learnt 1)" bul_is '"ro_acquire_learnt":1,'
+# The first binding (4 s, from its BU before LEARN_D) is over by LEARN_D + 4.5 s.
+check "learnt, in use: 5 replies after the first binding's end" wait_for 20 replies_since $((LEARN_D + 4500000)) 5
+check "learnt, in use: refreshed by the MN, still learnt once (ro_learnt_refreshed >= 1, ro_acquire_learnt 1)" \
+	eval "bul_is '\"ro_learnt_refreshed\":[1-9]' && bul_is '\"ro_acquire_learnt\":1,'"
 LEARN_T1=$(now_us)
+echo "# learnt, in use: the CN sent $(mip6_json cn status | grep -o '"brr_sent":[0-9]*' | cut -d: -f2) Binding Refresh Requests; the MN: $(mip6_json mn bul | grep -o '"ro_learnt_[a-z_]*":[0-9]*' | tr '\n' ' ')"
+kill -STOP "$PING_PID"
+check "learnt, idle (the CN's pings paused): the binding expires, the entry goes (ro_learnt_idle >= 1)" wait_for 15 \
+	eval "bul_is '\"ro_learnt_now\":0,' && bul_is '\"ro_learnt_idle\":[1-9]'"
+LEARN_IDLE=$(now_us)
+check "learnt, idle: no route-optimisation XFRM object for the CN" wait_for 5 mn_no_ro_objects
+echo "# learnt, idle: the entry went $(((LEARN_IDLE - LEARN_T1) / 1000)) ms after the pings paused"
+kill -CONT "$PING_PID"
 mip6_stop mn || not_ok "the MN stopped on SIGTERM"
 check "learnt: MN stopped: no route-optimisation XFRM object, no trigger left" eval 'mn_no_ro_objects && mn_no_trigger'
 
@@ -260,6 +276,8 @@ n=$(ha_echoes "$LEARN_D" "$LEARN_T1")
 check "learnt: no echo packet on the HA's link while direct ($n, $(((LEARN_T1 - LEARN_D) / 1000)) ms)" test "$n" = 0
 n=$(ha_echoes "$LEARN_T0" "$LEARN_D")
 check "learnt, control: echo packets crossed the HA's link before (the trigger's first packets: $n)" test "$n" -gt 0
+n=$(on_cn -v a="$LEARN_T0" -v b="$LEARN_T1" -v c="$MN_COA_F1" '$9 == 5 && $4 == c && $6 != "" && $12 >= a && $12 < b' | wc -l)
+check "learnt, in use: the MN's BUs to the CN until then ($n: the first and its refreshes)" test "$n" -ge 2
 
 hao=$(on_cn '$3 == 129 && $6 != "" { print $4, $6 }' | sort | uniq -c | awk '{ printf "%s %s (%s); ", $2, $3, $1 }')
 check "tshark (CN): Echo Replies in from the CoAs with a HAO holding the HoA: $hao" \
