@@ -608,8 +608,9 @@ static void mn_stop_continue(struct mn *mn);
 #define MN_RO_LEARN_HOLD_USEC (120 * USEC_PER_SEC)   /* given up: not learnt again before */
 /*
  * A learnt binding's use is checked a fifth of its lifetime before it expires (the refresh
- * point of a named correspondent's), at least this long before: time for the procedure and
- * the BU/BA (retransmitted after 1 and 2 s, §11.8) before the binding ends.
+ * point of a named correspondent's), at least this long before (time for the procedure and the
+ * BU/BA, retransmitted after 1 and 2 s, §11.8, before the binding ends), but not in its first
+ * half (a short lifetime is not refreshed all the time).
  */
 #define MN_RO_USE_LEAD_MIN_USEC (3 * USEC_PER_SEC)
 
@@ -733,6 +734,8 @@ static usec_t learnt_check_at(const struct mn_rr_entry *e, const struct mn_rr_ti
 	lead = (usec_t)e->lifetime_granted * USEC_PER_SEC / 5;
 	if (lead < MN_RO_USE_LEAD_MIN_USEC)
 		lead = MN_RO_USE_LEAD_MIN_USEC;
+	if (lead > (usec_t)e->lifetime_granted * USEC_PER_SEC / 2)
+		lead = (usec_t)e->lifetime_granted * USEC_PER_SEC / 2;
 	return e->expires > lead ? e->expires - lead : 1;
 }
 

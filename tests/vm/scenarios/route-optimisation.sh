@@ -167,17 +167,18 @@ check "MN stopped: no XFRM object for the no-MH correspondent either" sh -c \
 # binding (the MN deregistered on SIGTERM; else the CN restarts), the MN restarted on foreign1
 # with a wildcard `MnRoPolicy enabled;` naming no one. The CN's pings reach the HoA through the
 # tunnel; the replies meet the MN's trigger policy, the kernel's ACQUIRE makes the MN learn the
-# CN: RR, the CN's binding for the CoA, direct data. MnMaxCnBindingLife 4 (one lifetime unit on
+# CN: RR, the CN's binding for the CoA, direct data. MnMaxCnBindingLife 8 (two lifetime units on
 # the wire): the CN in use keeps its binding past its first lifetime (RFC 6275 §11.7.2, the
-# MN's hao state's count read before the expiry: a second BU, no echo on the HA's link, not
-# learnt again); then the CN's pings paused, the idle binding expires and the entry goes.
+# MN's hao state's count read 3 s before the expiry, 1 s before the CN's own Binding Refresh
+# Request would go: a second BU, no echo on the HA's link, not learnt again); then the CN's
+# pings paused, the idle binding expires and the entry goes (while tshark runs).
 topo_log "learning from traffic (at $(elapsed "$T_START") s)"
 LEARN_T0=$(now_us)
 if ! wait_for 5 cn_bc_empty; then
 	mip6_stop cn || not_ok "the CN stopped on SIGTERM"
 	mip6_start "$NS_CN" cn "$CN_CONF" || exit 1
 fi
-mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy enabled;" "MnMaxCnBindingLife 4;")" || exit 1
+mip6_start "$NS_MN" mn "$(mn_conf "	MnRoPolicy enabled;" "MnMaxCnBindingLife 8;")" || exit 1
 check "learnt: registered at the HA with CoA $MN_COA_F1" \
 	wait_for 20 bul_is "\"coa\":\"$MN_COA_F1\",\"state\":\"registered\"[^]]*\"last_status\":0"
 check "learnt: the trigger policy (HoA/128 -> ::/0, out, hao template level use)" wait_for 10 mn_trigger
@@ -186,8 +187,8 @@ check "learnt: the MN learnt the CN from its traffic, data path direct" wait_for
 	"\"cn\":\"$CN_ADDR\",\"coa\":\"$MN_COA_F1\",\"state\":\"bound\"[^}]*\"learnt\":true[^}]*\"data_path\":\"direct\""
 LEARN_D=$(now_us)
 check "learnt: the CN's pings come back (5 replies after the path went direct)" wait_for 20 replies_since "$LEARN_D" 5
-# The first binding (4 s, from its BU before LEARN_D) is over by LEARN_D + 4.5 s.
-check "learnt, in use: 5 replies after the first binding's end" wait_for 20 replies_since $((LEARN_D + 4500000)) 5
+# The first binding (8 s, from its BU before LEARN_D) is over by LEARN_D + 8.5 s.
+check "learnt, in use: 5 replies after the first binding's end" wait_for 20 replies_since $((LEARN_D + 8500000)) 5
 check "learnt, in use: refreshed by the MN, still learnt once (ro_learnt_refreshed >= 1, ro_acquire_learnt 1)" \
 	eval "bul_is '\"ro_learnt_refreshed\":[1-9]' && bul_is '\"ro_acquire_learnt\":1,'"
 LEARN_T1=$(now_us)
@@ -213,7 +214,7 @@ TSHARK_PID=$!
 kill -STOP "$PING_PID"
 LEARN_P=$(now_us)
 echo "# learnt, in use: the CN sent $(mip6_json cn status | grep -o '"brr_sent":[0-9]*' | cut -d: -f2) Binding Refresh Requests; the MN: $(mip6_json mn bul | grep -o '"ro_learnt_[a-z_]*":[0-9]*' | tr '\n' ' ')"
-check "learnt, idle (the CN's pings paused): the binding expires, the entry goes (ro_learnt_idle >= 1)" wait_for 15 \
+check "learnt, idle (the CN's pings paused): the binding expires, the entry goes (ro_learnt_idle >= 1)" wait_for 25 \
 	eval "bul_is '\"ro_learnt_now\":0,' && bul_is '\"ro_learnt_idle\":[1-9]'"
 LEARN_IDLE=$(now_us)
 check "learnt, idle: no route-optimisation XFRM object for the CN" wait_for 5 mn_no_ro_objects
