@@ -191,6 +191,7 @@ int conf_print(const struct mip6_config *c, FILE *f)
 	fputs("\n# Mobile node\n", f);
 	fprintf(f, "MnMaxHaBindingLife %u;\n", c->mn_max_ha_binding_life);
 	fprintf(f, "MnMaxCnBindingLife %u;\n", c->mn_max_cn_binding_life);
+	fprintf(f, "MnMaxLearntCorrespondents %u;\n", c->mn_max_learnt_cns);
 	fprintf(f, "MnMaxHaConsecutiveResends %u;\n", c->mn_max_ha_consecutive_resends);
 	fprintf(f, "MnMaxCnConsecutiveResends %u;\n", c->mn_max_cn_consecutive_resends);
 	fprintf(f, "MnDiscardHaParamProb %s;\n", onoff(c->mn_discard_ha_param_prob));

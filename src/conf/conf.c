@@ -136,6 +136,7 @@ static int conf_defaults(struct mip6_config *c)
 	c->default_binding_acl_allow = true;
 	c->mn_max_ha_binding_life = CONF_MAX_LIFETIME;
 	c->mn_max_cn_binding_life = CONF_MAX_RR_LIFETIME;
+	c->mn_max_learnt_cns = 64;
 	c->mn_max_ha_consecutive_resends = 5;
 	c->send_mob_pfx_sols = true;
 	c->mob_rtr_use_explicit_mode = true;
@@ -1446,6 +1447,7 @@ static const struct keyword keywords[] = {
 	CUSTOM("BindingAclPolicy", CTX_TOP, kw_binding_acl, false),
 	TOP_UINT("MnMaxHaBindingLife", mn_max_ha_binding_life, 1, CONF_MAX_LIFETIME, false),
 	TOP_UINT("MnMaxCnBindingLife", mn_max_cn_binding_life, 1, CONF_MAX_RR_LIFETIME, false),
+	TOP_UINT("MnMaxLearntCorrespondents", mn_max_learnt_cns, 1, 4096, false),
 	TOP_UINT("MnMaxHaConsecutiveResends", mn_max_ha_consecutive_resends, 0, 255, false),
 	TOP_UINT("MnMaxCnConsecutiveResends", mn_max_cn_consecutive_resends, 0, 255, true),
 	TOP_BOOL("MnDiscardHaParamProb", mn_discard_ha_param_prob, true),

@@ -211,6 +211,7 @@ struct mip6_config {
 	/* Mobile node */
 	unsigned mn_max_ha_binding_life;         /* 262140 s */
 	unsigned mn_max_cn_binding_life;         /* 420 s */
+	unsigned mn_max_learnt_cns;              /* 64: correspondents learnt from traffic at a time */
 	unsigned mn_max_ha_consecutive_resends;  /* 5 */
 	unsigned mn_max_cn_consecutive_resends;  /* 0 (UMIP) */
 	bool mn_discard_ha_param_prob;           /* false */

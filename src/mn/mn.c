@@ -163,7 +163,7 @@ struct mn {
 	/*
 	 * Correspondents learnt from traffic (a wildcard `MnRoPolicy enabled`, RFC 6275 §11.7.2):
 	 * the trigger policies (mn-ro-path.h) while away and registered; XFRM_MSG_ACQUIRE for a
-	 * destination adds it (validated, rate-limited, at most MN_RO_LEARN_MAX). acq: what became
+	 * destination adds it (validated, rate-limited, at most MnMaxLearntCorrespondents). acq: what became
 	 * of each ACQUIRE, by reason (enum mn_acq); recent: correspondents whose procedure failed,
 	 * not learnt again before their time.
 	 */
@@ -602,7 +602,6 @@ static void mn_stop_continue(struct mn *mn);
 
 /* ---- correspondents learnt from traffic (RFC 6275 §11.7.2; mn-ro-path.h's trigger) ---- */
 
-#define MN_RO_LEARN_MAX 64                           /* learnt correspondents at a time */
 #define MN_RO_LEARN_PER_SEC 16                       /* new ones a second */
 #define MN_RO_LEARN_SETUP_USEC (64 * USEC_PER_SEC)   /* no binding by then: given up */
 #define MN_RO_LEARN_HOLD_USEC (120 * USEC_PER_SEC)   /* given up: not learnt again before */
@@ -623,7 +622,7 @@ enum mn_acq {
 	MN_ACQ_BAD_DEST,       /* not a unicast global address of a correspondent */
 	MN_ACQ_POLICY,         /* `MnRoPolicy ADDR disabled` */
 	MN_ACQ_NOT_REGISTERED, /* not away and registered (the trigger is going) */
-	MN_ACQ_FULL,           /* MN_RO_LEARN_MAX learnt already */
+	MN_ACQ_FULL,           /* MnMaxLearntCorrespondents learnt already */
 	MN_ACQ_RATE,           /* more than MN_RO_LEARN_PER_SEC new ones a second */
 	_MN_ACQ_MAX,
 };
@@ -982,7 +981,7 @@ static void mn_ro_acquire(struct mn *mn, const struct knl_xfrm_acquire *a)
 		why = MN_ACQ_RECENT;
 	else if (!mn_rr_policy_allows(c, &c->home_links[0], &a->dst))
 		why = MN_ACQ_POLICY; /* RFC 6275 §11.7.2 "MAY choose to keep its topological location private" */
-	else if (mn->n_learnt >= MN_RO_LEARN_MAX)
+	else if (mn->n_learnt >= c->mn_max_learnt_cns)
 		why = MN_ACQ_FULL;
 	else if (!ratelimit_allow(&mn->learn_rl, t0))
 		why = MN_ACQ_RATE;

@@ -46,6 +46,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->ha_max_binding_life, 262140);
 	ck_assert_uint_eq(c->mn_max_ha_binding_life, 262140);
 	ck_assert_uint_eq(c->mn_max_cn_binding_life, 420);
+	ck_assert_uint_eq(c->mn_max_learnt_cns, 64);
 	ck_assert(c->use_mn_ha_ipsec);
 	ck_assert(!c->key_mng_mob_capability);
 	ck_assert(c->default_binding_acl_allow);
@@ -85,7 +86,7 @@ START_TEST(values)
 		"IPsecPolicySet { HomeAgentAddress 2001:db8:1::1; HomeAddress 2001:db8:1::100/64;\n"
 		"  IPsecPolicy TunnelHomeTesting UseESP 7 8 deny; IPsecPolicy MobPfxDisc UseESP;\n"
 		"  IkeConnection \"mip6-ha\"; }\n"
-		"InitialBindackTimeoutFirstReg 0.25; MnMaxCnBindingLife 100;\n"
+		"InitialBindackTimeoutFirstReg 0.25; MnMaxCnBindingLife 100; MnMaxLearntCorrespondents 3;\n"
 		"KeyManagement static; ViciSocket \"/x/v\"; ControlSocketGroup \"mip6\";\n";
 	struct mip6_config *c = load_ok(text);
 
@@ -123,6 +124,7 @@ START_TEST(values)
 	ck_assert(c->ipsec_policy_sets[0].policies[1].allow);
 	ck_assert_uint_eq(c->initial_bindack_timeout_first_reg_usec, 250000);
 	ck_assert_uint_eq(c->mn_max_cn_binding_life, 100);
+	ck_assert_uint_eq(c->mn_max_learnt_cns, 3);
 	ck_assert_int_eq(c->key_management, CONF_KEY_MANAGEMENT_STATIC);
 	ck_assert_str_eq(c->vici_socket, "/x/v");
 	ck_assert_str_eq(c->control_socket_group, "mip6");
