@@ -826,9 +826,9 @@ static void learnt_use_decided(struct mn *mn, struct mn_rr_timer *t, int result)
 	addr_str(&e->cn, c);
 	switch (v) {
 	case MN_RO_USE_REFRESH:
-		mn->ro_learnt_refreshed++;
 		if (t->retiring || e->expires != t->use_for || !mn_rr_refresh(e))
 			break; /* moved, gone or refreshed meanwhile (a BRR): nothing more */
+		mn->ro_learnt_refreshed++;
 		t->learn_since = now_usec(); /* a new setup time for the procedure */
 		log_debug("route optimisation with %s: the learnt correspondent is in use, refreshing its binding", c);
 		break;
