@@ -385,6 +385,48 @@ START_TEST(no_ack_bound_and_refreshed)
 }
 END_TEST
 
+/*
+ * A learnt entry (mn.c's wildcard MnRoPolicy): an accepted binding arms no refresh (the caller
+ * decides on the correspondent's use); mn_rr_refresh, before the expiry, sends a new BU at once
+ * when the tokens are still valid (§11.7.2, §5.2.7: no new test), a greater sequence number,
+ * the same authorisation; only from BOUND and away.
+ */
+START_TEST(learnt_refresh_on_request)
+{
+	uint8_t ht[8], ct[8], k[20];
+	const struct sent *bu;
+	struct bu_view v, v2;
+
+	E->learnt = true;
+	bu = run_rr(&COA1, true, 1, NONCE_A, 2, NONCE_B);
+	v = bu_view(bu);
+	ck_assert(!mn_rr_refresh(E)); /* BU_SENT */
+	token(&HOA, NONCE_A, 0, ht);
+	token(&COA1, NONCE_B, 1, ct);
+	kbm(ht, ct, k);
+	ck_assert(ba(0, v.seq, 2, k, &COA1, false)); /* 8 s */
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert_uint_eq(E->refresh_at, 0);
+	ck_assert_uint_eq(F.timer, 0);
+	ck_assert_uint_eq(F.n, 3);
+	F.now += 5 * SEC;
+	ck_assert(mn_rr_refresh(E));
+	ck_assert_uint_eq(F.n, 4);
+	ck_assert_uint_eq(F.s[3].raw[2], 5);
+	v2 = bu_view(&F.s[3]);
+	ck_assert_uint_eq(v2.seq, (uint16_t)(v.seq + 1));
+	ck_assert_uint_eq(v2.hidx, 1);
+	ck_assert_uint_eq(v2.cidx, 2);
+	check_auth(&F.s[3], &v2, k, &COA1);
+	ck_assert(ba(0, v2.seq, 2, k, &COA1, false));
+	ck_assert_int_eq(E->state, MN_RR_BOUND);
+	ck_assert_int_eq(mn_rr_left(E, F.now), 8);
+	/* at home, or stopping: no refresh */
+	mn_rr_moved(T, &HOA, true);
+	ck_assert(!mn_rr_refresh(E));
+}
+END_TEST
+
 START_TEST(test_messages_that_do_not_match_are_ignored)
 {
 	uint8_t ht[8], ct[8], hc[8], cc[8], bad[8];
@@ -1249,6 +1291,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, full_exchange_against_the_rfc);
 	tcase_add_test(tc, no_ack_bound_and_refreshed);
+	tcase_add_test(tc, learnt_refresh_on_request);
 	tcase_add_test(tc, test_messages_that_do_not_match_are_ignored);
 	tcase_add_test(tc, retransmission_timing);
 	tcase_add_test(tc, bu_retransmission);
