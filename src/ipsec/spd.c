@@ -193,6 +193,16 @@ int spd_tunnel_policies(enum node_role role, const struct spd_pair *p, const str
 	tunnel_tmpl(&ret[1].tmpl[0], &p->ha, coa, p->reqid_hoti);
 	ret[0].dir = role == NODE_ROLE_MN ? XFRM_POLICY_OUT : XFRM_POLICY_FWD;
 	ret[1].dir = role == NODE_ROLE_MN ? XFRM_POLICY_IN : XFRM_POLICY_OUT;
+	if (role == NODE_ROLE_MN && p->mn_ro) {
+		/*
+		 * A correspondent's BA/BRR/BE come in the clear with an RH2 (RFC 6275 §6.4, §9.5.4):
+		 * both optional here; the HoT's tunnel is checked on the HoT socket (§11.6.2, spd.h).
+		 * The kernel compares only a tunnel template's source with the SA (the HA).
+		 */
+		ret[1].tmpl[0].optional = true;
+		ro_tmpl(&ret[1].tmpl[1], IPPROTO_ROUTING);
+		ret[1].n_tmpl = 2;
+	}
 	return 2;
 }
 

@@ -15,6 +15,14 @@
  * SPD_PRIORITY_TUNNEL (the HoA <-> HA entries above win where both match):
  *   MN: out  HoA -> any  MH (HoTI): [ESP tunnel CoA -> HA, reqid R2]
  *       in   any -> HoA  MH (HoT):  [ESP tunnel HA -> CoA, reqid R2]
+ *       in   with route optimisation (spd_pair.mn_ro):
+ *                                   [ESP tunnel HA -> CoA, reqid R2 (optional), route2 ro (optional)]
+ *            the correspondents' BA, BRR and BE reach the HoA in the clear with an RH2 and no
+ *            inbound selector can tell them from a HoT (the MH type, below); the HoT's tunnel is
+ *            then proven by the MN's HoT socket (mn/mn-hot.h), whose own input policy requires
+ *            this ESP tunnel SA, and a HoT that did not come through it is dropped (RFC 6275
+ *            §11.6.2). Out, the correspondents' BUs leave through their own typed (BU) entries
+ *            above this one (mn-ro-path.h MN_RO_BU_PRIORITY): types of sent packets are known.
  *   HA: fwd  HoA -> any  MH:        [ESP tunnel CoA -> HA, reqid R2]
  *       out  any -> HoA  MH:        [ESP tunnel HA -> CoA, reqid R2]
  *
@@ -54,6 +62,7 @@ struct spd_pair {
 	uint32_t reqid_to_mn; /* = reqid unless the set gives another (static keys) */
 	uint32_t reqid_hoti;  /* TunnelHomeTesting, 0 = not protected */
 	uint32_t reqid_mpd;   /* MobPfxDisc, 0 = not protected */
+	bool mn_ro;           /* the MN does route optimisation: its HoT entry's templates (above) */
 	char ike_conn[CONF_IKE_NAME_MAX]; /* the set's IkeConnection, "" = derive (km-strongswan.c) */
 };
 

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "mh/mh-codec.h"
+#include "ipsec/spd.h"
 #include "mn/mn-ro-path.h"
+
+_Static_assert(MN_RO_BU_PRIORITY < SPD_PRIORITY_TUNNEL, "the BU to a CN wins over TunnelHomeTesting");
 
 /* §11.3.1, §6.3: what the MN sends to the CN carries a HAO and leaves from the CoA. */
 void mn_ro_state_out(const struct in6_addr *hoa, const struct in6_addr *cn, const struct in6_addr *coa,
@@ -41,9 +44,9 @@ void mn_ro_policy_in(const struct in6_addr *hoa, const struct in6_addr *cn, stru
 
 void mn_ro_policy_bu(const struct in6_addr *hoa, const struct in6_addr *cn, struct knl_xfrm_policy *p)
 {
-	ro_policy(p, XFRM_POLICY_OUT, MN_RO_MH_PRIORITY, IPPROTO_DSTOPTS, hoa, cn);
+	ro_policy(p, XFRM_POLICY_OUT, MN_RO_BU_PRIORITY, IPPROTO_DSTOPTS, hoa, cn);
 	p->sel.proto = IPPROTO_MH;
-	p->sel.type = MH_TYPE_BU;
+	p->sel.type = MH_TYPE_BU; /* sent locally: the kernel knows its type (ipsec/spd.h) */
 	/* RFC 6275 §6.1.7: a BU from the CoA "MUST" carry the HAO: required, not "use". */
 	p->tmpl[0].optional = false;
 }

@@ -13,10 +13,13 @@
  *   out state   hao (60)     src HoA dst CN   coaddr CoA
  *               the kernel puts a Home Address option holding the HoA on what matches a policy
  *               naming it and sends it from the CoA, routed again from there (not the tunnel);
- *   out policy  HoA -> CN, MH type BU, template hao (MN_RO_MH_PRIORITY): the Binding Update to
- *               the CN leaves from the CoA with the HAO (§11.7.2, §6.1.7) before any binding;
+ *   out policy  HoA -> CN, MH type BU, template hao (MN_RO_BU_PRIORITY): the Binding Update to
+ *               the CN leaves from the CoA with the HAO (§11.7.2, §6.1.7) before any binding,
+ *               above TunnelHomeTesting's HoA -> any MH entry (ipsec/spd.h, priority 2), which
+ *               would put it in the ESP tunnel to the home agent;
  *   out policy  HoA -> CN, MH type HoTI, no template (MN_RO_MH_PRIORITY): the HoTI keeps going
- *               through the home agent's tunnel (§11.6.1) once the data policy exists;
+ *               through the home agent's tunnel (§11.6.1) once the data policy exists; below
+ *               TunnelHomeTesting's entry, which puts it in the ESP tunnel (RFC 4877 §7.2);
  *   out policy  HoA -> CN, any protocol, template hao "use" (MN_RO_PRIORITY): the data, only
  *               while the CN has accepted a binding for the current CoA (level MN_RO_ON).
  * The MN's home registration policies name the HA, not the CN: they do not overlap.
@@ -55,6 +58,7 @@
 
 #define MN_RO_PRIORITY 10
 #define MN_RO_MH_PRIORITY 9
+#define MN_RO_BU_PRIORITY 1 /* < SPD_PRIORITY_TUNNEL (ipsec/spd.h) */
 #define MN_RO_TRIGGER_PRIORITY 0x7ffffff0u
 #define MN_RO_BYPASS_PRIORITY (MN_RO_TRIGGER_PRIORITY - 1)
 

@@ -278,6 +278,67 @@ START_TEST(spd_tunnel_and_mpd)
 }
 END_TEST
 
+/*
+ * RFC 4877 §7.2 with route optimisation at the MN (issue 12): the HoT entry (in, any -> HoA,
+ * MH) keeps the TunnelHomeTesting ESP tunnel template from the HA to the CoA (reqid R2), made
+ * optional, and an optional route2 one outside it (a correspondent's BA/BRR/BE, RFC 6275
+ * §6.4); the kernel's template order: the innermost transform first. The HoTI entry and the
+ * HA's entries do not change. Values written from the RFC's table, not from the encoder.
+ */
+START_TEST(spd_tunnel_with_ro)
+{
+	struct spd_pair p = pair();
+	struct knl_xfrm_policy pol[2], plain[2];
+	struct in6_addr coa, hoa = p.hoa, ha = p.ha, any = IN6ADDR_ANY_INIT;
+
+	inet_pton(AF_INET6, "2001:db8:2::5", &coa);
+	p.reqid_hoti = 2;
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_MN, &p, &coa, plain), 2);
+	p.mn_ro = true;
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_MN, &p, &coa, pol), 2);
+	/* out HoA -> any MH: [ESP tunnel CoA -> HA reqid 2, required], priority 2, unchanged */
+	ck_assert_int_eq(memcmp(&pol[0], &plain[0], sizeof(pol[0])), 0);
+	ck_assert_uint_eq(pol[0].priority, 2);
+	ck_assert(!pol[0].tmpl[0].optional);
+	/* in any -> HoA MH, priority 2 */
+	ck_assert_uint_eq(pol[1].dir, XFRM_POLICY_IN);
+	ck_assert_uint_eq(pol[1].priority, 2);
+	ck_assert_uint_eq(pol[1].sel.proto, 135);
+	ck_assert_int_eq(pol[1].sel.type, KNL_XFRM_TYPE_ANY);
+	ck_assert(memcmp(&pol[1].sel.dst, &hoa, 16) == 0 && pol[1].sel.dst_len == 128);
+	ck_assert(memcmp(&pol[1].sel.src, &any, 16) == 0 && pol[1].sel.src_len == 0);
+	ck_assert_uint_eq(pol[1].n_tmpl, 2);
+	/* [0]: ESP (50) tunnel from the HA to the CoA, reqid 2, optional */
+	ck_assert_uint_eq(pol[1].tmpl[0].proto, 50);
+	ck_assert_uint_eq(pol[1].tmpl[0].mode, 1 /* XFRM_MODE_TUNNEL */);
+	ck_assert_uint_eq(pol[1].tmpl[0].reqid, 2);
+	ck_assert(memcmp(&pol[1].tmpl[0].src, &ha, 16) == 0 && memcmp(&pol[1].tmpl[0].dst, &coa, 16) == 0);
+	ck_assert(pol[1].tmpl[0].optional);
+	/* [1]: route2 (43) in route-optimisation mode, optional */
+	ck_assert_uint_eq(pol[1].tmpl[1].proto, 43);
+	ck_assert_uint_eq(pol[1].tmpl[1].mode, 2 /* XFRM_MODE_ROUTEOPTIMIZATION */);
+	ck_assert(pol[1].tmpl[1].optional);
+	/* Without RO the HoT entry requires the tunnel, one template. */
+	ck_assert_uint_eq(plain[1].n_tmpl, 1);
+	ck_assert(!plain[1].tmpl[0].optional);
+	/* The HA's entries ignore the flag. */
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_HA, &p, &coa, pol), 2);
+	p.mn_ro = false;
+	ck_assert_int_eq(spd_tunnel_policies(NODE_ROLE_HA, &p, &coa, plain), 2);
+	ck_assert_int_eq(memcmp(pol, plain, sizeof(pol)), 0);
+	/* The MIGRATE still names the entry by its selector and the ESP template. */
+	struct knl_xfrm_migrate mg[2];
+	struct in6_addr coa2;
+	inet_pton(AF_INET6, "2001:db8:3::5", &coa2);
+	p.mn_ro = true;
+	ck_assert_int_eq(spd_migrate_tunnel(NODE_ROLE_MN, &p, &coa, &coa2, mg), 2);
+	ck_assert_uint_eq(mg[0].dir, XFRM_POLICY_IN);
+	ck_assert(memcmp(&mg[0].sel.dst, &hoa, 16) == 0);
+	ck_assert_uint_eq(mg[0].entries[0].mode, 1);
+	ck_assert(memcmp(&mg[0].entries[0].old_dst, &coa, 16) == 0 && memcmp(&mg[0].entries[0].new_dst, &coa2, 16) == 0);
+}
+END_TEST
+
 START_TEST(spd_lookup_sets)
 {
 	static const char text[] = "NodeConfig HA;\nInterface \"eth0\";\nKeyManagement static;\n"
@@ -313,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, spd_shapes);
 	tcase_add_test(tc, spd_lookup_sets);
 	tcase_add_test(tc, spd_tunnel_and_mpd);
+	tcase_add_test(tc, spd_tunnel_with_ro);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

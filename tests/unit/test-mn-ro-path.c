@@ -93,6 +93,15 @@ START_TEST(objects)
 	mn_ro_policy_hoti(&hoa, &cn, &p);
 	ck_assert(p.sel.proto == IPPROTO_MH && p.sel.type == 1 && p.n_tmpl == 0);
 	ck_assert_uint_lt(p.priority, MN_RO_PRIORITY);
+	/*
+	 * TunnelHomeTesting (RFC 4877 §7.2): its out entry HoA -> any MH is at priority 2 (ipsec/spd.h).
+	 * The BU to the CN must win over it (else it goes into the ESP tunnel to the HA), the
+	 * per-CN HoTI entry must lose to it (the HoTI goes into that tunnel).
+	 */
+	mn_ro_policy_bu(&hoa, &cn, &p);
+	ck_assert_uint_lt(p.priority, 2);
+	mn_ro_policy_hoti(&hoa, &cn, &p);
+	ck_assert_uint_gt(p.priority, 2);
 }
 END_TEST
 
