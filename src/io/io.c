@@ -18,6 +18,7 @@
 #include "icmp6/ndisc.h"
 #include "icmp6/ndproxy.h"
 #include "io/io.h"
+#include "mn/mn-hot.h"
 #include "netlink/nl-kernel.h"
 #include "vici/vici-client.h"
 
@@ -69,6 +70,12 @@ struct io {
 	struct vici_client *vici; /* the key manager's connection, when it has one */
 	int mh_fd;
 	uint32_t mh_rxq_ovfl; /* the MH socket's last SO_RXQ_OVFL count */
+	/* the MN's HoT socket (io_mh_hot_open): hot_on with the fakes too, hot_fd only for real */
+	bool hot_on;
+	int hot_fd;
+	sd_event_source *hot_src;
+	io_mh_fn hot_fn;
+	void *hot_userdata;
 	sd_event_source *mh_src;
 	struct event_yield mh_yield; /* the MH source first, yielding after each dispatch */
 	struct io_mh_handler mh[MIP6_MH_TYPES];
@@ -104,6 +111,7 @@ static int io_alloc(sd_event *e, struct mip6_counters *counters, struct io **ret
 	io->event = sd_event_ref(e);
 	io->counters = counters;
 	io->mh_fd = -EBADF;
+	io->hot_fd = -EBADF;
 	ratelimit_init(&io->be, IO_BE_PER_SEC, now_usec());
 	ratelimit_init(&io->pp, IO_PP_PER_SEC, now_usec());
 	*ret = TAKE_PTR(io);
@@ -186,6 +194,7 @@ struct io *io_free(struct io *io)
 			safe_close(io->links[i].ns_fd);
 	}
 	event_yield_done(&io->mh_yield);
+	(void)io_mh_hot_open(io, NULL, NULL, NULL);
 	sd_event_source_disable_unref(io->mh_src);
 	safe_close(io->mh_fd);
 	icmp6_socket_free(io->err_sock);
@@ -621,6 +630,84 @@ static int on_mh(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	if (r < 0)
 		log_debug_errno(r, "MH source: cannot yield: %m");
 	return 0;
+}
+
+/* ---- the MN's HoT socket (mn/mn-hot.h) ------------------------------------------- */
+
+void io_mh_hot_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx)
+{
+	struct mh_rx_info rx_bytes = *rx;
+	struct mh_msg msg;
+
+	if (!io->hot_fn || rx->truncated || mh_parse(buf, len, NULL, NULL, &msg, NULL) < 0)
+		return; /* the main socket's copy is counted (and answered) there */
+	rx_bytes.mh = buf;
+	rx_bytes.mh_len = len;
+	(void)io->hot_fn(&msg, &rx_bytes, io->hot_userdata);
+}
+
+void io_mh_hot_drain(struct io *io)
+{
+	for (int i = 0; io->hot_fd >= 0 && i < IO_MH_BATCH; i++) {
+		uint8_t buf[MH_LEN_MAX + 8];
+		struct mh_rx_info rx;
+		int n = mh_socket_recv(io->hot_fd, buf, sizeof(buf), &rx);
+
+		if (n < 0)
+			break;
+		io_mh_hot_input(io, buf, (size_t)n, &rx);
+	}
+}
+
+static int on_hot(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	io_mh_hot_drain(userdata);
+	return 0;
+}
+
+int io_mh_hot_open(struct io *io, const struct in6_addr *hoa, io_mh_fn fn, void *userdata)
+{
+	int r;
+
+	if (!fn) {
+		io->hot_src = sd_event_source_disable_unref(io->hot_src);
+		io->hot_fd = safe_close(io->hot_fd);
+		io->hot_on = false;
+		io->hot_fn = NULL;
+		return 0;
+	}
+	if (io->hot_on)
+		return -EBUSY;
+	if (!io->capture) {
+		r = mn_hot_socket_open(hoa, &io->hot_fd);
+		if (r < 0)
+			return r;
+		r = sd_event_add_io(io->event, &io->hot_src, io->hot_fd, EPOLLIN, on_hot, io);
+		if (r < 0) {
+			io->hot_fd = safe_close(io->hot_fd);
+			return r;
+		}
+		(void)sd_event_source_set_description(io->hot_src, "mh-hot");
+	}
+	io->hot_on = true;
+	io->hot_fn = fn;
+	io->hot_userdata = userdata;
+	return 0;
+}
+
+int io_mh_hot_set(struct io *io, const struct in6_addr *ha, uint32_t reqid)
+{
+	if (!io->hot_on)
+		return -EBADF;
+	return io->hot_fd >= 0 ? mn_hot_socket_set(io->hot_fd, ha, reqid) : 0;
+}
+
+bool io_mh_hot_is_open(const struct io *io)
+{
+	return io->hot_on;
 }
 
 /* ---- receiving: Neighbor Discovery ---------------------------------------------- */

@@ -174,6 +174,20 @@ typedef void (*io_ns_fn)(const uint8_t *pkt, size_t len, int ifindex, void *user
 int io_ns_proxy_open(struct io *io, int ifindex, io_ns_fn fn, void *userdata);
 void io_ns_proxy_input(struct io *io, int ifindex, const uint8_t *pkt, size_t len);
 
+/*
+ * The mobile node's HoT socket with TunnelHomeTesting (mn/mn-hot.h): a second MH socket bound
+ * to hoa whose input policy requires the ESP tunnel SA from ha with reqid (io_mh_hot_set, again
+ * when the pair changes). fn gets each message read from it, parsed, with no counting (the main
+ * socket counts its own copy). io_mh_hot_drain reads what waits now (the main socket's handler
+ * calls it: the copy may still be queued). With the fakes no socket is opened; tests feed
+ * io_mh_hot_input. fn NULL closes.
+ */
+int io_mh_hot_open(struct io *io, const struct in6_addr *hoa, io_mh_fn fn, void *userdata);
+int io_mh_hot_set(struct io *io, const struct in6_addr *ha, uint32_t reqid);
+bool io_mh_hot_is_open(const struct io *io);
+void io_mh_hot_drain(struct io *io);
+void io_mh_hot_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx);
+
 /* The receive paths after recvmsg (the sockets' handlers call them; tests feed them). */
 void io_mh_input(struct io *io, const uint8_t *buf, size_t len, const struct mh_rx_info *rx);
 void io_nd_input(struct io *io, const uint8_t *buf, size_t len, const struct icmp6_rxinfo *rx);

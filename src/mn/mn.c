@@ -57,6 +57,7 @@
 #include "mn/bul.h"
 #include "mn/handover-record.h"
 #include "mn/mn-dhaad.h"
+#include "mn/mn-hot.h"
 #include "mn/mn-mpd.h"
 #include "mn/mn.h"
 #include "mn/mn-plan.h"
@@ -150,6 +151,13 @@ struct mn {
 	struct mn_rr_table *rr;
 	bool rr_told, rr_home;
 	struct in6_addr rr_coa;
+	/*
+	 * With TunnelHomeTesting (mn/mn-hot.h): the HoT socket (io_mh_hot_open), whose input
+	 * policy requires the ESP tunnel SA from hot_ha with hot_reqid, and the HoTs it read lately.
+	 */
+	struct in6_addr hot_ha;
+	uint32_t hot_reqid;
+	struct mn_hot_seen hot_seen;
 	/*
 	 * The correspondents' data paths (mn/mn-ro-path.h): ro_bu_deferred counts BUs held back
 	 * until their path is installed, ro_path_failures the XFRM requests the kernel refused
@@ -1069,6 +1077,51 @@ static const struct mn_rr_io mn_rr_io = {
 	.release = rr_io_release,
 };
 
+/*
+ * The HoT socket (mn/mn-hot.h): what the kernel queues there came through the TunnelHomeTesting
+ * ESP tunnel SA from the home agent. Only HoTs are taken from it (the main socket has the rest).
+ */
+static enum mip6_drop mn_on_hot(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
+{
+	struct mn *mn = userdata;
+
+	if (msg->type != MH_TYPE_HOT)
+		return DROP_NONE;
+	mn_hot_seen_add(&mn->hot_seen, &rx->src, msg->hot.cookie);
+	if (mn->rr) {
+		(void)mn_rr_input(mn->rr, &rx->src, &rx->dst, true, rx->mh, rx->mh_len, msg);
+		mn_ro_sync(mn);
+	}
+	return DROP_NONE;
+}
+
+/* The HoT socket and its input policy follow the pair (TunnelHomeTesting, its home agent). */
+static int mn_hot_sync(struct mn *mn)
+{
+	bool want = mn->rr && mn->ipsec && mn->pair.reqid_hoti && !IN6_IS_ADDR_UNSPECIFIED(&mn->pair.ha);
+	int r;
+
+	if (!want) {
+		/* Fail closed: without it a HoT that came through the ESP tunnel is not taken either. */
+		(void)io_mh_hot_open(mn->io, NULL, NULL, NULL);
+		return 0;
+	}
+	if (!io_mh_hot_is_open(mn->io)) {
+		r = io_mh_hot_open(mn->io, &mn->hoa, mn_on_hot, mn);
+		if (r < 0)
+			return log_error_errno(r, "the HoT socket (TunnelHomeTesting): %m");
+		mn->hot_reqid = 0;
+	}
+	if (mn->hot_reqid == mn->pair.reqid_hoti && IN6_ARE_ADDR_EQUAL(&mn->hot_ha, &mn->pair.ha))
+		return 0;
+	r = io_mh_hot_set(mn->io, &mn->pair.ha, mn->pair.reqid_hoti);
+	if (r < 0)
+		return log_error_errno(r, "the HoT socket's input policy (IPV6_XFRM_POLICY): %m");
+	mn->hot_ha = mn->pair.ha;
+	mn->hot_reqid = mn->pair.reqid_hoti;
+	return 0;
+}
+
 /* HoT, CoT, and a correspondent's BA, BE, BRR (§11.6.2, §11.7.3, §11.3.6, §11.7.4). */
 static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
 {
@@ -1082,6 +1135,20 @@ static enum mip6_drop mn_on_rr(const struct mh_msg *msg, const struct mh_rx_info
 		return DROP_UNEXPECTED;
 	e = mn_rr_find(mn->rr, &rx->src);
 	learnt_bound = e && e->learnt && e->state == MN_RR_BOUND;
+	if (msg->type == MH_TYPE_HOT && !tunnel && io_mh_hot_is_open(mn->io)) {
+		/*
+		 * TunnelHomeTesting: the HoT socket's copy proves the ESP tunnel from the home agent
+		 * (mn/mn-hot.h); it may still wait there. Without it, this HoT came another way:
+		 * mn_rr_input drops it (§11.6.2, "received in a tunnel from the home agent").
+		 */
+		if (!mn_hot_seen_take(&mn->hot_seen, &rx->src, msg->hot.cookie)) {
+			io_mh_hot_drain(mn->io);
+			if (!mn_hot_seen_take(&mn->hot_seen, &rx->src, msg->hot.cookie))
+				goto input;
+		}
+		return DROP_NONE; /* taken from the HoT socket */
+	}
+input:
 	taken = mn_rr_input(mn->rr, &rx->src, &rx->dst, tunnel, rx->mh, rx->mh_len, msg);
 	if (taken && learnt_bound && msg->type == MH_TYPE_BRR && e->io_ctx)
 		/* §11.7.4: the CN asks to keep it (in use there): the refresh gets a setup time of its own */
@@ -1161,15 +1228,6 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 	struct mn_rr_params p = { .lifetime = c->mn_max_cn_binding_life, .ack = c->use_cn_bu_ack };
 	int r;
 
-	if (mn->ipsec && mn->pair.reqid_hoti && c->do_route_optimization_mn && hl->n_ro_policies) {
-		/*
-		 * TunnelHomeTesting's MN entries select every MH from the HoA and to it (the protocol
-		 * only, spd.h): the BU to a correspondent would go into the ESP tunnel, its BA with an
-		 * RH2 would fail the inbound tunnel entry. Not combined yet: no route optimisation.
-		 */
-		log_warning("route optimisation is off: not supported with a TunnelHomeTesting IPsec policy yet");
-		return 0;
-	}
 	/* A wildcard `MnRoPolicy enabled`: correspondents learnt from traffic (addressed entries override). */
 	mn->ro_learn = mn_rr_policy_allows(c, hl, NULL);
 	if (mn->ro_learn) {
@@ -1211,7 +1269,7 @@ static int mn_rr_open(struct mn *mn, const struct mip6_config *c)
 		if (r < 0)
 			log_warning_errno(r, "route optimisation: ICMPv6 errors from correspondents will not be read: %m");
 	}
-	return 0;
+	return mn_hot_sync(mn); /* with TunnelHomeTesting: the HoT socket */
 }
 
 static enum mip6_drop mn_on_ba(const struct mh_msg *msg, const struct mh_rx_info *rx, void *userdata)
@@ -1301,11 +1359,13 @@ static void mn_plan_config(const struct mn *mn, struct mn_plan_config *ret)
  */
 static size_t mn_spd_want(const struct mn *mn, const struct in6_addr *outer, struct knl_xfrm_policy sp[8])
 {
+	struct spd_pair tp = mn->pair;
 	size_t n = 0;
 
 	if (mn->pair.reqid == 0)
 		return 0;
-	n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &mn->pair, outer, &sp[n]);
+	tp.mn_ro = mn->rr != NULL; /* a correspondent's BA/BRR/BE with an RH2 pass (spd.h) */
+	n += (size_t)spd_tunnel_policies(NODE_ROLE_MN, &tp, outer, &sp[n]);
 	/* MPS/MPA in ESP transport (if the set asks), with their HAO / RH2 in any case. */
 	n += (size_t)spd_mpd_policies(NODE_ROLE_MN, &mn->pair, &sp[n]);
 	n += (size_t)spd_mpd_ro_policies(&mn->pair, &sp[n]);
@@ -1598,6 +1658,7 @@ static void mn_set_ha(struct mn *mn, const struct in6_addr *ha, const char *why)
 		 */
 		mn->pair = pair;
 		mn->spd_gen = gen;
+		(void)mn_hot_sync(mn);
 		r = mn->spd ? mn_ha_spd_apply(mn) : 0;
 		if (r < 0) {
 			on_ha_spd_applied(r, mn);
@@ -2151,6 +2212,7 @@ static void mn_stop(struct manager *m)
 	}
 	mn->stop_wait = sd_event_source_disable_unref(mn->stop_wait);
 	mn->rr = mn_rr_table_free(mn->rr);
+	(void)io_mh_hot_open(mn->io, NULL, NULL, NULL);
 	bul_table_free(mn->bul);
 	mn_dhaad_free(mn->dhaad);
 	mn_mpd_free(mn->mpd);

@@ -1267,7 +1267,11 @@ static void send_test(uint8_t type, const uint8_t cookie[8], const char *dst, in
 	io_mh_input(F.m->io, b, sizeof(b), &rx);
 }
 
-/* With a TunnelHomeTesting policy (its MH entries would catch the BU to the CN): no route optimisation. */
+/*
+ * With a TunnelHomeTesting policy (RFC 4877 §7.2): route optimisation runs, the HoTI in the ESP
+ * tunnel (the SPD's), the HoT taken only from the HoT socket (mn/mn-hot.h), the BU to the CN
+ * above the tunnel entry.
+ */
 static void setup_ro_tunnel_home_testing(void)
 {
 	leftovers = false;
@@ -1288,11 +1292,6 @@ static void setup_ro_own(void)
 		   " MnRoPolicy " CN_ADDR " enabled;\n}\n");
 }
 
-START_TEST(no_ro_with_tunnel_home_testing)
-{
-	ck_assert(!bul_says("correspondents"));
-}
-END_TEST
 
 /* Defaults: no MnRoPolicy, no HoTI or CoTI after the home registration, no correspondents listed. */
 START_TEST(no_ro_without_policy)
@@ -1529,6 +1528,53 @@ START_TEST(ro_starts_after_home_registration)
 	ck_assert_uint_eq(F.n_trig, 0);
 	ck_assert(!bul_says("ro_trigger"));
 	ck_assert(!bul_says("\"learnt\":true"));
+}
+END_TEST
+
+/* A HoT as the HoT socket reads it: it came through the TunnelHomeTesting ESP tunnel. */
+static void send_hot_tunnelled(const uint8_t cookie[8])
+{
+	uint8_t b[24] = { 59, 2, 3, 0, 0, 0, 0, 7 };
+	struct mh_rx_info rx = { .src = A(CN_ADDR), .dst = A(HOA), .ifindex = (int)if_nametoindex("mn0") };
+
+	memcpy(b + 8, cookie, 8);
+	memset(b + 16, 0xab, 8);
+	io_mh_hot_input(F.m->io, b, sizeof(b), &rx);
+}
+
+START_TEST(ro_with_tunnel_home_testing)
+{
+	const struct sent *h, *c;
+	int mn0 = (int)if_nametoindex("mn0");
+
+	ck_assert(bul_says("correspondents"));
+	ck_assert(io_mh_hot_is_open(F.m->io));
+	away_until_rr();
+	h = last_mh(1);
+	c = last_mh(2);
+	ck_assert(addr_is(&h->src, HOA) && addr_is(&h->dst, CN_ADDR));
+	/* §11.6.2: a HoT with the right cookie straight to the HoA, not through the tunnel: dropped, counted. */
+	send_test(3, h->buf + 8, HOA, mn0);
+	ck_assert(bul_says("\"ro_ignored_wrong_destination\":1"));
+	ck_assert(bul_says("\"home_token\":false"));
+	/* Through the tunnel: the HoT socket's copy is taken, the main socket's copy of it is not counted. */
+	send_hot_tunnelled(h->buf + 8);
+	send_test(3, h->buf + 8, HOA, mn0);
+	ck_assert(bul_says("\"ro_ignored_wrong_destination\":1"));
+	ck_assert(bul_says("\"home_token\":true"));
+	/* A replay of it in the clear is not taken as tunnelled (the copy was consumed once). */
+	send_test(3, h->buf + 8, HOA, mn0);
+	ck_assert(bul_says("\"ro_ignored_wrong_destination\":1") || bul_says("\"ro_ignored_not_waiting\":1"));
+	send_test(4, c->buf + 8, COA1, mn0);
+	want = 1;
+	ck_assert_msg(run_until(have_cn_bu, 5000), "no BU to the correspondent");
+	/* The BU's entry wins over TunnelHomeTesting's HoA -> any MH entry (priority 2); the HoTI's loses. */
+	for (unsigned i = 0; i < F.n_ro; i++) {
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].sel_type == 5)
+			ck_assert_uint_lt(F.ro[i].priority, 2);
+		if (F.ro[i].type == XFRM_MSG_UPDPOLICY && F.ro[i].sel_type == 1)
+			ck_assert_uint_gt(F.ro[i].priority, 2);
+	}
 }
 END_TEST
 
@@ -2235,7 +2281,7 @@ int main(void)
 	tc = tcase_create("ro-tunnel-home-testing");
 	tcase_add_checked_fixture(tc, setup_ro_tunnel_home_testing, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, no_ro_with_tunnel_home_testing);
+	tcase_add_test(tc, ro_with_tunnel_home_testing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("restart");
 	tcase_add_checked_fixture(tc, setup_after_crash, teardown);
