@@ -21,6 +21,14 @@
 # same SPIs), at most 5 of the CN's pings lost; the next move's BU and BA travel in the ESP
 # SAs and the IKE SA and the tunnel SAs follow the CoA. The K=0 HA runs without persistence:
 # its stop leaves no Mobility Header or MobPfxDisc policy.
+# Route optimisation with TunnelHomeTesting (issue 12 item 2, RFC 4877 §7.2, RFC 6275
+# §10.4.6, §11.6): the CN runs mip6d as CN, the MN names it in MnRoPolicy. On foreign1 the CN
+# lists the binding with the CoA, the MN's data path to it is direct, and the HoTI and the HoT
+# went through the HA's reqid-1000000002 ESP tunnel SAs (their packet counters; no HoTI in a
+# clear packet to the HA on its link). The CN stopped, a forged HoT with the right cookie sent
+# from the CN's address straight to the MN (to the CoA, RH2) is dropped and counted
+# (ro_ignored_wrong_destination); after the CN's restart the MN registers with it again and the
+# binding follows the MN to foreign2 and, after home, to foreign1.
 
 # shellcheck source=tests/vm/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
@@ -60,14 +68,18 @@ $ipsec_set"
 export STATE_DIRECTORY=$TOPO_DIR/ha-state
 mkdir -p "$STATE_DIRECTORY"
 mip6_start "$NS_HA" ha "$(ha_conf enabled enabled)" || exit 1
+mip6_start "$NS_CN" cn "NodeConfig CN;" || exit 1
 mip6_start "$NS_MN" mn "NodeConfig MN;
 Interface \"$MN_IF\";
 UseMnHaIPsec enabled;
 KeyMngMobCapability enabled;
 ViciSocket \"/run/charon-mn.vici\";
+DoRouteOptimizationMN enabled;
+UseCnBuAck enabled;
 MnHomeLink \"$MN_IF\" {
 	HomeAddress $MN_HOA/64;
 	HomeAgentAddress $HA_ADDR;
+	MnRoPolicy $CN_ADDR enabled;
 }
 $ipsec_set" || exit 1
 
@@ -162,10 +174,52 @@ move() { # move LINK COA
 	check "$link: the CN's pings come back" wait_for 20 replies_after "$MOVED_US"
 }
 
+# Packets through the HA's SA from $1 to $2 with reqid $3 (ip -s: "N(bytes), M(packets)").
+sa_packets() {
+	ip -n "$NS_HA" -s xfrm state | awk -v s="$1" -v d="$2" -v r="reqid $3" '
+		$1 == "src" { f = ($2 == s && $4 == d); g = 0; next }
+		f && index($0, r) { g = 1 }
+		g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
+}
+cn_bc_has() { mip6_json cn bc | grep -q "\"hoa\":\"$MN_HOA\",\"coa\":\"$1\""; }
+ro_direct() { bul_is "\"cn\":\"$CN_ADDR\",\"coa\":\"$1\",\"state\":\"bound\"[^}]*\"data_path\":\"direct\""; }
+wrong_dst() { mip6_json mn bul | grep -o '"ro_ignored_wrong_destination":[0-9]*' | cut -d: -f2; }
+ro_check() { # ro_check COA [tunnel]: the CN's binding, direct data [, HoTI/HoT in the ESP tunnel]
+	local hi ho
+	check "$MN_LINK: RO: the CN's binding cache shows $1" wait_for 30 cn_bc_has "$1"
+	check "$MN_LINK: RO: the MN's data path to the CN is direct" wait_for 10 ro_direct "$1"
+	[ "${2:-}" = tunnel ] || return 0
+	# Only HoTI/HoT use these SAs (the first procedure: later moves reuse the home token).
+	hi=$(sa_packets "$1" "$HA_ADDR" 1000000002)
+	ho=$(sa_packets "$HA_ADDR" "$1" 1000000002)
+	check "$MN_LINK: RO: HoTI and HoT went through the HA's TunnelHomeTesting ESP SAs ($hi in, $ho out)" \
+		test "${hi:-0}" -gt 0 -a "${ho:-0}" -gt 0
+}
+
 move foreign1 "$MN_COA_F1"
+ro_check "$MN_COA_F1" tunnel
+# RFC 6275 §11.6.2: a HoT that did not come through the home agent's tunnel is dropped. The
+# CN's mip6d stopped, hot_forge.py sends the MN a Binding Error status 1 in the CN's name (the
+# MN starts a new procedure with a HoTI, §11.3.6) and answers that HoTI with a HoT carrying its
+# cookie, straight to the CoA with an RH2. After the CN's restart the MN registers again.
+t_forge=$(now_us)
+mip6_stop cn || not_ok "the CN stopped"
+wd0=$(wrong_dst)
+check "the HoT that came through the tunnel was taken once (its main-socket copy not counted: ro_ignored_wrong_destination $wd0)" \
+	test "$wd0" = 0
+topo_ns "$NS_CN" "$PY" "$TOP/tests/vm/lib/hot_forge.py" "$CN_ADDR" "$MN_HOA" "$MN_COA_F1" 20 >"$TOPO_DIR/forge.log" 2>&1
+sed 's/^/# forge: /' "$TOPO_DIR/forge.log"
+check "forged HoT: sent with the HoTI's cookie" grep -q 'forged hot sent' "$TOPO_DIR/forge.log"
+wd_more() { [ "$(wrong_dst)" -gt "${wd0:-0}" ]; }
+check "forged HoT: dropped by the MN and counted (ro_ignored_wrong_destination ${wd0:-?} -> $(wrong_dst))" wait_for 5 wd_more
+mip6_start "$NS_CN" cn "NodeConfig CN;" || exit 1
+check "after the CN's restart: the MN registered with it again" wait_for 30 cn_bc_has "$MN_COA_F1"
+echo "# forged-HoT phase (CN stop, forge, CN start, binding again): $((($(now_us) - t_forge) / 1000)) ms"
 move foreign2 "$MN_COA_F2"
+ro_check "$MN_COA_F2"
 move home ""
 move foreign1 "$MN_COA_F1"
+ro_check "$MN_COA_F1"
 check "ESP SAs for reqid 1000000001 on the MN" sh -c "ip -n '$NS_MN' xfrm state | grep -q 'reqid 1000000001 mode transport'"
 
 # RFC 6275 §10.6.2-10.6.3, RFC 4877 §7.2 (MobPfxDisc): the home prefix's lifetime changes on
@@ -195,12 +249,16 @@ check "the binding still names $MN_COA_F1" sh -c "'$MIP6CTL' -s /run/mip6-ha.ctl
 pkill -INT -x tcpdump 2>/dev/null
 wait_for 5 sh -c "! pgrep -x tcpdump >/dev/null"
 # One tshark run for the three counts (tshark_counts: its start costs 15-50 s under TCG).
-{ read -r clear_mh; read -r esp; read -r clear_mpd; } < <(tshark_counts "$TOPO_DIR/ha.pcap" \
+{ read -r clear_mh; read -r esp; read -r clear_mpd; read -r hoti_tnl; read -r hoti_fwd; } < <(tshark_counts "$TOPO_DIR/ha.pcap" \
 	"mipv6 && !(ipv6.src == $CN_ADDR) && !(ipv6.dst == $CN_ADDR)" \
 	"esp && (ipv6.src == $HA_ADDR || ipv6.dst == $HA_ADDR)" \
-	"icmpv6.type == 146 || icmpv6.type == 147")
+	"icmpv6.type == 146 || icmpv6.type == 147" \
+	"mip6.mhtype == 1 && ipv6.dst == $HA_ADDR" \
+	"mip6.mhtype == 1 && ipv6.src == $MN_HOA && ipv6.dst == $CN_ADDR")
 check "BU/BA in ESP on the HA's link: $esp ESP packets, $clear_mh clear MH" test "$clear_mh" = 0 -a "$esp" -gt 0
 check "no MPS/MPA in the clear on the HA's link ($clear_mpd)" test "$clear_mpd" = 0
+check "RO: no HoTI in a clear packet to the HA ($hoti_tnl); the HA forwarded $hoti_fwd HoTIs to the CN" \
+	test "$hoti_tnl" = 0 -a "$hoti_fwd" -gt 0
 
 # A CHILD_SA rekey (new SPIs, same reqid) keeps everything working.
 # The inbound SPI line of the homereg CHILD_SA: "      in  c81613f3,      0 bytes, ...".
@@ -235,13 +293,6 @@ one_sa_each() {
 	local n
 	n=$(ha_mn_states | awk '{ print $1, $2, $4 }' | sort -u | wc -l)
 	[ "$(ha_mn_states | wc -l)" = 6 ] && [ "$n" = 6 ]
-}
-# Packets through the HA's SA from $1 to $2 with reqid $3 (ip -s: "N(bytes), M(packets)").
-sa_packets() {
-	ip -n "$NS_HA" -s xfrm state | awk -v s="$1" -v d="$2" -v r="reqid $3" '
-		$1 == "src" { f = ($2 == s && $4 == d); g = 0; next }
-		f && index($0, r) { g = 1 }
-		g && /lifetime current:/ { getline; gsub(/[^0-9]/, "", $2); print $2; exit }'
 }
 # The CN's pings (50 ms apart) whose replies are missing after the last reply stamped before $1.
 lost_after() {
@@ -318,6 +369,7 @@ if [ "$fails" -gt 0 ]; then
 	charon_dump_tails ha mn
 fi
 mip6_stop mn
+mip6_stop cn
 mip6_stop ha
 # Without NonVolatileBindingCache the stop removes the HA's XFRM policies (issue 11 item 2).
 check "HA stopped without persistence: no Mobility Header or MobPfxDisc policy left" \
