@@ -764,6 +764,25 @@ static void cn_hao_policy(struct knl_xfrm_policy *p)
 
 static void on_cn_setup(int result, void *userdata);
 
+/* The return routability's messages: no kernel state, served from the start. */
+static void cn_register_rr(struct cn *cn, bool on)
+{
+	(void)io_mh_register(cn->io, MH_TYPE_HOTI, on ? cn_on_hoti : NULL, on ? cn : NULL);
+	(void)io_mh_register(cn->io, MH_TYPE_COTI, on ? cn_on_coti : NULL, on ? cn : NULL);
+}
+
+/*
+ * BUs only once the kernel set-up is complete: a binding installed before the MH bypass
+ * policy would have its route2 state put a routing header on the BA, which carries its own
+ * (§9.5.4: to the BU's source, not from the Binding Cache) -- two RH2s, which the MN
+ * discards (seen in the VM right after a CN restart). One dropped meanwhile is counted as
+ * unexpected and resent by the MN.
+ */
+static void cn_register_bu(struct cn *cn, bool on)
+{
+	(void)io_mh_register(cn->io, MH_TYPE_BU, on ? cn_on_bu : NULL, on ? cn : NULL);
+}
+
 static void cn_setup_next(struct cn *cn)
 {
 	struct knl_xfrm_state s;
@@ -785,6 +804,8 @@ static void cn_setup_next(struct cn *cn)
 		r = knl_xfrm_policy(cn->knl, KNL_OP_REPLACE, &p, cn, on_cn_setup, cn);
 		break;
 	case CN_SETUP_DONE:
+		if (!cn->no_hao)
+			cn_register_bu(cn, true);
 		cn->ready = true;
 		log_info("correspondent node ready: return routability answered, nonce index %u",
 			 rr_keygen_current_index(cn->kg));
@@ -824,13 +845,6 @@ static void on_cn_setup(int result, void *userdata)
 
 /* ---- role seam ---------------------------------------------------------------------- */
 
-static void cn_register(struct cn *cn, bool on)
-{
-	(void)io_mh_register(cn->io, MH_TYPE_HOTI, on ? cn_on_hoti : NULL, on ? cn : NULL);
-	(void)io_mh_register(cn->io, MH_TYPE_COTI, on ? cn_on_coti : NULL, on ? cn : NULL);
-	(void)io_mh_register(cn->io, MH_TYPE_BU, on ? cn_on_bu : NULL, on ? cn : NULL);
-}
-
 static int cn_start(struct manager *m)
 {
 	struct cn *cn = calloc(1, sizeof(*cn));
@@ -858,7 +872,7 @@ static int cn_start(struct manager *m)
 		cn->setup = CN_SETUP_DONE;
 		cn->no_hao = true; /* nothing installed in the kernel */
 	} else {
-		cn_register(cn, true);
+		cn_register_rr(cn, true); /* the BU's handler at CN_SETUP_DONE (cn_register_bu) */
 		r = knl_monitor_start(cn->knl, KNL_MONITOR_XFRM, cn_on_knl_event, cn_on_knl_resync, cn);
 		if (r < 0)
 			return log_error_errno(r, "no XFRM notifications (Binding Error status 1, §9.3.1): %m");
@@ -874,7 +888,8 @@ static void cn_stop(struct manager *m)
 	if (!cn)
 		return;
 	if (cn->io) {
-		cn_register(cn, false);
+		cn_register_rr(cn, false);
+		cn_register_bu(cn, false);
 		knl_cancel_owner(cn->knl, cn);
 	}
 	while (cn->jobs) {
@@ -929,7 +944,8 @@ static int cn_shutdown(struct manager *m)
 
 	if (!cn || !cn->knl)
 		return 0;
-	cn_register(cn, false);
+	cn_register_rr(cn, false);
+	cn_register_bu(cn, false);
 	if (cn->no_hao)
 		return 0;
 	knl_cancel_owner(cn->knl, cn);

@@ -211,7 +211,8 @@ static bool is_ready(void)
 	return F.m->ready;
 }
 
-static void setup_with(const char *text)
+/* The role started, its kernel set-up submitted, not run: the loop has not turned yet. */
+static void start_with(const char *text)
 {
 	struct cn_test_hooks h = { .now = fake_now, .rand = fake_rand, .bcache_max = cache_max };
 	struct mip6_config *c = NULL;
@@ -225,6 +226,11 @@ static void setup_with(const char *text)
 	F.m->role = &cn_role_ops;
 	ck_assert_int_eq(io_new_fake(F.m->event, &F.m->counters, capture, fake_kernel, NULL, &F.m->io), 0);
 	ck_assert_int_eq(manager_start(F.m), 0);
+}
+
+static void setup_with(const char *text)
+{
+	start_with(text);
 	ck_assert_msg(loop_run_until(F.m->event, is_ready, 5000), "the CN did not finish its setup");
 	ck_assert_uint_eq(F.n_nonces, 1); /* §9.4.1: Kcn and a nonce before the first RR */
 	ck_assert_uint_eq(F.n_kcn, 1);
@@ -481,6 +487,40 @@ static void rr(unsigned k, uint16_t *hni, uint16_t *cni)
 	F.n_sent = F.n_seen = 0;
 }
 
+
+/*
+ * No BU is served before the kernel set-up is complete. One taken then would have its
+ * binding's route2 state and policy installed before the role's MH bypass policy, and its BA
+ * would leave with the kernel's type 2 routing header on top of its own (two RH2s, which the
+ * MN discards: seen in the VM right after a CN restart). HoTI and CoTI need no kernel state:
+ * answered from the start (the MN starts the procedure as soon as a BE 1 reaches it).
+ */
+START_TEST(no_bu_served_before_the_setup_completes)
+{
+	struct mh_rx_info rx = { .src = A(HOA), .dst = A(CN), .has_hao = true, .hao = A(COA) };
+	uint8_t kbm[20], b[32];
+	uint64_t unexpected;
+	uint16_t hni, cni;
+
+	teardown();
+	start_with("NodeConfig CN;\n");
+	ck_assert(!F.m->ready);
+	rr(0, &hni, &cni);
+	ref_kbm(0, HOA, 0, COA, kbm);
+	bu_bytes(b, 1, F_A, 25, hni, cni, kbm, COA);
+	unexpected = F.m->counters.drops[DROP_UNEXPECTED];
+	io_mh_input(F.m->io, b, sizeof(b), &rx);
+	ck_assert(!F.m->ready);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(F.m->counters.drops[DROP_UNEXPECTED], unexpected + 1);
+	ck_assert_msg(loop_run_until(F.m->event, is_ready, 5000), "the CN did not finish its setup");
+	ck_assert(!has_binding(NULL));
+	/* Resent once the CN is ready: accepted. */
+	deliver_bu(b, sizeof(b), HOA, COA);
+	ck_assert_uint_eq(check_ba(1, 25, kbm, COA), 0);
+	ck_assert(has_binding(COA));
+}
+END_TEST
 
 /* HoTI from hoa and CoTI from coa now, both answered with nonce k; n_sent not reset. */
 static void rr_for(unsigned k, const char *hoa, const char *coa, uint16_t *hni, uint16_t *cni)
@@ -1673,6 +1713,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, rr_answers_with_independent_tokens);
 	tcase_add_test(tc, test_init_with_hao_is_ignored);
+	tcase_add_test(tc, no_bu_served_before_the_setup_completes);
 	tcase_add_test(tc, bu_accepted_and_acknowledged);
 	tcase_add_test(tc, data_path_follows_the_binding);
 	tcase_add_test(tc, failed_install_refuses_the_bu);
