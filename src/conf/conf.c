@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "ha/ha-addr.h"
 #include "mh/mh-socket.h"
 #include "core/cleanup.h"
 
@@ -1102,8 +1103,7 @@ static int kw_ro_policy(struct parser *p, const struct keyword *kw, void *obj)
 		if (p->tok.type != TOK_WORD || word_to_addr(p->tok.text, &e->addr) < 0)
 			return bad_bool(p, "MnRoPolicy [address]");
 		/* RFC 6275 §11.3.1: route optimisation with a correspondent's unicast routable address only. */
-		if (IN6_IS_ADDR_UNSPECIFIED(&e->addr) || IN6_IS_ADDR_MULTICAST(&e->addr) ||
-		    IN6_IS_ADDR_LOOPBACK(&e->addr) || IN6_IS_ADDR_LINKLOCAL(&e->addr) || IN6_IS_ADDR_V4MAPPED(&e->addr))
+		if (!ha_addr_unicast_routable(&e->addr))
 			return perr(p, &p->tok.loc, EINVAL,
 				    "MnRoPolicy: %s is not a correspondent's address (unspecified, multicast, loopback, "
 				    "link-local or IPv4-mapped)",
