@@ -906,16 +906,17 @@ static int on_learn_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	for (struct mn_rr_entry *e = mn_rr_first(mn->rr); e; e = e->next) {
 		struct mn_rr_timer *t = rr_ctx(mn, e);
 
-		usec_t check;
+		usec_t check, due;
 
 		if (!e->learnt || !t || t->retiring)
 			continue;
 		check = learnt_check_at(e, t);
-		if (check && check <= t0 && learnt_due(mn, e, t) > t0) {
+		due = learnt_due(mn, e, t);
+		if (check && check <= t0 && due > t0) {
 			learnt_use_check(mn, e, t); /* may refresh: e stays */
 			continue;
 		}
-		if (learnt_due(mn, e, t) > t0)
+		if (due > t0)
 			continue;
 		t->retiring = true;
 		t->retire_failed = e->state != MN_RR_BOUND && !(mn->rr_home && e->state == MN_RR_NONE);
